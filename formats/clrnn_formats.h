@@ -1,0 +1,81 @@
+/*
+ * clrnn_formats.h - Keras model files and dataset files, without OpenCL.
+ *
+ * This module moves model files to and from one neutral in-memory form, struct
+ * clrnn_fmt_model: the Keras architecture as JSON text plus, per layer, its weights as
+ * named float32 arrays in the order Keras stores them. host/ turns that form into a model.
+ *
+ * Legacy Keras HDF5 (../shared/docs/keras-format.md sections 1 and 2):
+ *   /                     attrs keras_version, backend, model_config, [training_config]
+ *   /model_weights/       attrs layer_names, backend, keras_version
+ *   /model_weights/<layer>/            attr weight_names (empty list: float64 array of shape (0,))
+ *   /model_weights/<layer>/<weight name, '/' makes sub-groups>   float32 datasets
+ * A Keras 2 save_weights file has the model_weights layout at the root instead.
+ * Readers accept vlen or fixed-length, ASCII or UTF-8 strings, NULLPAD or NULLTERM, and
+ * name lists split into name0, name1, ... (section 1.3).
+ *
+ * Dataset files (design.md "Dataset files"): HDF5 datasets x_train, y_train, x_test,
+ * y_test or x, y; float32 or int32 (other integer and float types are converted).
+ */
+#ifndef CLRNN_FORMATS_H
+#define CLRNN_FORMATS_H
+
+#include "clrnn.h"
+
+/* Limits checked before anything a file declares is allocated. */
+#define CLRNN_FMT_MAX_ELEMENTS ((int64_t)1 << 32) /* elements in one array */
+#define CLRNN_FMT_MAX_TEXT ((size_t)64 << 20)      /* bytes in one JSON attribute */
+#define CLRNN_FMT_MAX_NAMES 100000                 /* entries in one name list */
+
+struct clrnn_fmt_weight {
+    char *name;   /* as stored, e.g. "simple_rnn/simple_rnn_cell/kernel:0" */
+    int rank;
+    int64_t dims[CLRNN_MAX_RANK];
+    float *data;  /* row-major float32 */
+};
+
+struct clrnn_fmt_layer {
+    char *name;   /* the layer's group name */
+    int n_weights;
+    struct clrnn_fmt_weight *weights;
+};
+
+struct clrnn_fmt_model {
+    char *model_config;     /* {"class_name": ..., "config": ...}; NULL for a weights-only file */
+    char *training_config;  /* JSON text or NULL */
+    char *keras_version;    /* NULL when absent */
+    char *backend;          /* NULL when absent */
+    int n_layers;           /* every entry of layer_names, weight-less layers too */
+    struct clrnn_fmt_layer *layers;
+};
+
+/* Frees everything inside m and zeroes it. */
+void clrnn_fmt_model_clear(struct clrnn_fmt_model *m);
+
+/* 1 when the file starts with the HDF5 signature, 0 when not, -1 when it cannot be read. */
+int clrnn_fmt_is_hdf5(const char *path);
+
+/* Reads a legacy full-model .h5 or a Keras 2 save_weights .h5 into *out (zeroed first).
+ * On error nothing is left allocated. */
+clrnn_status clrnn_fmt_h5_read(const char *path, struct clrnn_fmt_model *out);
+
+/* Writes m as a legacy full-model .h5 (m->model_config set) or as a save_weights file
+ * (m->model_config NULL). Writes to "<path>.tmp-<pid>" and renames it into place, so an
+ * existing file survives any failure. */
+clrnn_status clrnn_fmt_h5_write(const char *path, const struct clrnn_fmt_model *m);
+
+/* Dataset files. */
+struct clrnn_fmt_named_array {
+    const char *name;
+    const struct clrnn_array *array;
+};
+/* Writes the arrays (float32 or int32) as datasets of a new HDF5 file, atomically. */
+clrnn_status clrnn_fmt_data_write(const char *path, const struct clrnn_fmt_named_array *arrays,
+                                  int n);
+/* Reads one dataset as float32 or int32 (integers -> int32, floats -> float32).
+ * CLRNN_E_FORMAT naming the file and dataset when it is missing. */
+clrnn_status clrnn_fmt_data_read(const char *path, const char *name, struct clrnn_array *out);
+/* 1 when the file has a dataset of that name, 0 when not, negative on error. */
+int clrnn_fmt_data_has(const char *path, const char *name);
+
+#endif

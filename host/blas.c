@@ -1,0 +1,28 @@
+/*
+ * blas.c - matrix products through CLBlast, with its status codes turned into messages.
+ */
+#include <clblast_c.h>
+
+#include "clrnn_impl.h"
+
+clrnn_status clrnn_gemm(clrnn_ctx *ctx, int trans_a, int trans_b, size_t m, size_t n, size_t k,
+                        float alpha, cl_mem a, size_t a_off, size_t lda, cl_mem b, size_t b_off,
+                        size_t ldb, float beta, cl_mem c, size_t c_off, size_t ldc) {
+    if (m == 0 || n == 0) return CLRNN_OK;
+    if (k == 0) {
+        /* C = beta C; CLBlast rejects k = 0, and beta is always 0 here */
+        return clrnn_buf_fill_zero(ctx, c, c_off * sizeof(float), m * ldc * sizeof(float));
+    }
+    CLBlastStatusCode st = CLBlastSgemm(
+        CLBlastLayoutRowMajor, trans_a ? CLBlastTransposeYes : CLBlastTransposeNo,
+        trans_b ? CLBlastTransposeYes : CLBlastTransposeNo, m, n, k, alpha, a, a_off, lda, b,
+        b_off, ldb, beta, c, c_off, ldc, &ctx->queue, NULL);
+    if (st != CLBlastSuccess)
+        return clrnn_fail(st == CLBlastOpenCLOutOfResources || st == CLBlastTempBufferAllocFailure
+                              ? CLRNN_E_NOMEM
+                              : CLRNN_E_OPENCL,
+                          "CLBlast SGEMM (%zu x %zu x %zu) failed with status %d%s", m, n, k,
+                          (int)st,
+                          st == CLBlastOpenCLBuildProgramFailure ? " (its kernels did not build)" : "");
+    return CLRNN_OK;
+}

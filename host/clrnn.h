@@ -1,0 +1,305 @@
+/*
+ * clrnn.h - the public interface of libclrnn.
+ *
+ * clrnn trains and runs recurrent neural networks (SimpleRNN, Dense, ...) with OpenCL
+ * kernels on any OpenCL device, and reads and writes the model files Keras uses.
+ *
+ * Conventions
+ * - Every fallible function returns clrnn_status: CLRNN_OK (0) or a negative error.
+ *   On error, clrnn_last_error() returns a message for this thread saying what went
+ *   wrong and where (file, layer, expected and found shapes); output arguments are
+ *   left untouched.
+ * - Handles are opaque; each create/load has one matching free, and free(NULL) is fine.
+ * - Nothing in the library prints or exits; warnings go through clrnn_log_set().
+ * - Handles are not thread-safe: use one handle from one thread at a time.
+ */
+#ifndef CLRNN_H
+#define CLRNN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define CLRNN_API __attribute__((visibility("default")))
+#else
+#define CLRNN_API
+#endif
+
+/* ---- status codes ------------------------------------------------------------------- */
+
+#define CLRNN_STATUS_LIST(X)                                                               \
+    X(CLRNN_OK, 0, "ok")                                                                   \
+    X(CLRNN_E_NOMEM, -1, "out of memory")                                                  \
+    X(CLRNN_E_INVALID_ARG, -2, "invalid argument")                                         \
+    X(CLRNN_E_IO, -3, "input/output error")                                                \
+    X(CLRNN_E_FORMAT, -4, "bad file format")                                               \
+    X(CLRNN_E_SHAPE, -5, "shape mismatch")                                                 \
+    X(CLRNN_E_UNSUPPORTED, -6, "unsupported")                                              \
+    X(CLRNN_E_NO_DEVICE, -7, "no OpenCL device")                                           \
+    X(CLRNN_E_OPENCL, -8, "OpenCL error")                                                  \
+    X(CLRNN_E_BUILD, -9, "kernel build failed")                                            \
+    X(CLRNN_E_NUMERIC, -10, "non-finite value")                                            \
+    X(CLRNN_E_INTERRUPTED, -11, "interrupted")
+
+typedef enum {
+#define CLRNN_STATUS_ENUM_(name, value, text) name = value,
+    CLRNN_STATUS_LIST(CLRNN_STATUS_ENUM_)
+#undef CLRNN_STATUS_ENUM_
+} clrnn_status;
+
+/* Short fixed text for a status ("shape mismatch"). Never NULL. */
+CLRNN_API const char *clrnn_status_str(clrnn_status s);
+/* The message of the last failure on this thread ("" if none). Valid until the next call
+ * into the library on this thread. */
+CLRNN_API const char *clrnn_last_error(void);
+
+/* Log callback for warnings and information. level: 0 info, 1 warning. By default only
+ * warnings are written to stderr. Passing NULL restores the default. */
+typedef void (*clrnn_log_fn)(int level, const char *message, void *user);
+CLRNN_API void clrnn_log_set(clrnn_log_fn fn, void *user);
+
+/* ---- arrays (host memory) ------------------------------------------------------------ */
+
+typedef enum { CLRNN_DTYPE_FLOAT32 = 0, CLRNN_DTYPE_INT32 = 1 } clrnn_dtype;
+
+#define CLRNN_MAX_RANK 8
+
+/* A dense row-major host array. An array filled by the library owns `data`; release it
+ * with clrnn_array_clear(). A zeroed struct is an empty array. */
+struct clrnn_array {
+    clrnn_dtype dtype;
+    int rank;
+    int64_t dims[CLRNN_MAX_RANK];
+    void *data;
+};
+
+CLRNN_API int64_t clrnn_array_count(const struct clrnn_array *a); /* product of dims */
+CLRNN_API clrnn_status clrnn_array_alloc(struct clrnn_array *a, clrnn_dtype dtype, int rank,
+                                         const int64_t *dims);
+CLRNN_API void clrnn_array_clear(struct clrnn_array *a);
+/* Rows [begin, end) of the first axis, copied into *out (which is overwritten). */
+CLRNN_API clrnn_status clrnn_array_slice(const struct clrnn_array *a, int64_t begin, int64_t end,
+                                         struct clrnn_array *out);
+/* "(32, 64)" style text of a shape, into buf. Returns buf. */
+CLRNN_API char *clrnn_shape_str(int rank, const int64_t *dims, char *buf, size_t size);
+
+/* ---- devices and runtime context ----------------------------------------------------- */
+
+struct clrnn_device_info {
+    int index;          /* position in clrnn_devices_list() order */
+    char name[256];
+    char vendor[256];
+    char version[256];  /* CL_DEVICE_VERSION */
+    char driver[256];   /* CL_DRIVER_VERSION */
+    char platform[256]; /* platform name */
+    int is_gpu, is_cpu;
+    uint64_t global_mem_bytes;
+    uint64_t local_mem_bytes;
+    uint64_t max_alloc_bytes;
+    int compute_units;
+    size_t max_work_group_size;
+};
+
+/* Every OpenCL device of every platform, in platform then device order. The caller frees
+ * *out with clrnn_devices_free(). CLRNN_E_NO_DEVICE when there is no platform or device. */
+CLRNN_API clrnn_status clrnn_devices_list(struct clrnn_device_info **out, int *n);
+CLRNN_API void clrnn_devices_free(struct clrnn_device_info *list);
+
+typedef struct clrnn_ctx clrnn_ctx;
+
+/* Opens a device. spec: an index from clrnn_devices_list(), "cpu", "gpu", or a
+ * case-insensitive part of the device name; NULL or "" means $CLRNN_DEVICE, or when that is
+ * unset the first GPU, else the first device. */
+CLRNN_API clrnn_status clrnn_ctx_create(const char *spec, clrnn_ctx **out);
+CLRNN_API void clrnn_ctx_free(clrnn_ctx *ctx);
+CLRNN_API const struct clrnn_device_info *clrnn_ctx_device(const clrnn_ctx *ctx);
+
+/* ---- datasets ---------------------------------------------------------------------- */
+
+/* x and y of one split of a dataset file (design.md "Dataset files"). */
+struct clrnn_data {
+    struct clrnn_array x, y;
+    char x_name[16], y_name[16]; /* the datasets they came from, e.g. "x_test" */
+};
+
+typedef enum {
+    CLRNN_SPLIT_TRAIN, /* x_train/y_train, else x/y */
+    CLRNN_SPLIT_TEST,  /* x_test/y_test, else x/y */
+    CLRNN_SPLIT_ALL    /* x/y only */
+} clrnn_split;
+
+/* Reads one split from an HDF5 dataset file. x is int32 (N, T) token ids or float32
+ * (N, T, F) / (N, F) features; y is float32 or int32 with N rows. */
+CLRNN_API clrnn_status clrnn_data_load(const char *path, clrnn_split split, struct clrnn_data *out);
+CLRNN_API void clrnn_data_clear(struct clrnn_data *d);
+
+/* ---- models ------------------------------------------------------------------------ */
+
+typedef struct clrnn_model clrnn_model;
+
+/* Builds a model from a one-line layer list such as
+ *   "simple_rnn(16,activation=sigmoid,return_sequences=true) dense(1,sigmoid)"
+ * (Keras layer class names in snake case, positional then keyword arguments). The input
+ * shape excludes the batch axis. Weights are initialized with Keras's defaults from seed. */
+CLRNN_API clrnn_status clrnn_model_from_spec(clrnn_ctx *ctx, const char *spec,
+                                             const int64_t *input_shape, int input_rank,
+                                             clrnn_dtype input_dtype, uint64_t seed,
+                                             clrnn_model **out);
+/* Builds a model from a Keras architecture JSON text (model.to_json() or a model_config).
+ * input_shape may be NULL when the JSON fixes it. */
+CLRNN_API clrnn_status clrnn_model_from_json(clrnn_ctx *ctx, const char *json,
+                                             const int64_t *input_shape, int input_rank,
+                                             clrnn_dtype input_dtype, uint64_t seed,
+                                             clrnn_model **out);
+/* Loads a model file: a legacy full-model Keras .h5; or a .json architecture with its
+ * weights in weights_path. Formats are told apart by content. */
+CLRNN_API clrnn_status clrnn_model_load(clrnn_ctx *ctx, const char *path,
+                                        const char *weights_path, clrnn_model **out);
+/* Saves as a legacy Keras full-model .h5 (model_config, training_config, model_weights).
+ * The file is written to a temporary name and renamed into place. */
+CLRNN_API clrnn_status clrnn_model_save(clrnn_model *m, const char *path);
+CLRNN_API void clrnn_model_free(clrnn_model *m);
+
+/* Keras-style summary text ending in "Total params: N". The caller frees it with free(). */
+CLRNN_API clrnn_status clrnn_model_summary(const clrnn_model *m, char **text);
+
+/* Shapes without the batch axis. */
+CLRNN_API int clrnn_model_input_shape(const clrnn_model *m, int64_t *dims, clrnn_dtype *dtype);
+CLRNN_API int clrnn_model_output_shape(const clrnn_model *m, int64_t *dims);
+
+/* Parameters: every weight of every layer, packed in layer order then weight order (Keras's
+ * order: kernel, recurrent_kernel, bias), each row-major. */
+struct clrnn_weight_info {
+    const char *layer;  /* layer name, e.g. "simple_rnn" */
+    const char *name;   /* weight name, e.g. "kernel" */
+    int rank;
+    int64_t dims[4];
+    size_t offset;      /* in floats, into the packed parameter array */
+    size_t count;
+};
+CLRNN_API size_t clrnn_model_param_count(const clrnn_model *m);
+CLRNN_API int clrnn_model_weight_count(const clrnn_model *m);
+CLRNN_API clrnn_status clrnn_model_weight(const clrnn_model *m, int i, struct clrnn_weight_info *out);
+CLRNN_API clrnn_status clrnn_model_get_params(clrnn_model *m, float *out);
+CLRNN_API clrnn_status clrnn_model_set_params(clrnn_model *m, const float *in);
+/* Gradients of the last clrnn_model_backward() or training step, same layout as params. */
+CLRNN_API clrnn_status clrnn_model_get_grads(clrnn_model *m, float *out);
+
+/* ---- losses, optimizers, compile ----------------------------------------------------- */
+
+typedef enum {
+    CLRNN_OPT_SGD,
+    CLRNN_OPT_RMSPROP,
+    CLRNN_OPT_ADAM
+} clrnn_optimizer_kind;
+
+/* Keras's optimizers with Keras's defaults (clrnn_optimizer_default). clipnorm clips each
+ * weight's gradient by its own norm and global_clipnorm all of them by their joint norm,
+ * as Keras does; 0 means off. */
+struct clrnn_optimizer_config {
+    clrnn_optimizer_kind kind;
+    double learning_rate;
+    double momentum;  /* SGD, RMSprop */
+    int nesterov;     /* SGD */
+    double rho;       /* RMSprop */
+    int centered;     /* RMSprop */
+    double beta_1, beta_2; /* Adam */
+    double epsilon;   /* RMSprop, Adam */
+    double clipnorm, global_clipnorm;
+};
+CLRNN_API struct clrnn_optimizer_config clrnn_optimizer_default(clrnn_optimizer_kind kind);
+/* "sgd", "rmsprop", "adam" (any case) -> defaults for that optimizer. */
+CLRNN_API clrnn_status clrnn_optimizer_from_name(const char *name, struct clrnn_optimizer_config *out);
+
+/* loss: "binary_crossentropy", "categorical_crossentropy",
+ * "sparse_categorical_crossentropy", "mean_squared_error" (or "mse"). from_logits applies to
+ * the cross-entropies. Accuracy is reported for the cross-entropy losses. */
+struct clrnn_compile_config {
+    char loss[64];
+    int from_logits;
+    struct clrnn_optimizer_config optimizer;
+};
+CLRNN_API clrnn_status clrnn_model_compile(clrnn_model *m, const struct clrnn_compile_config *cfg);
+/* The compile configuration (loaded from a file's training_config or set by compile).
+ * Returns 0 when the model is not compiled. */
+CLRNN_API int clrnn_model_compile_config(const clrnn_model *m, struct clrnn_compile_config *out);
+
+/* ---- training and inference ------------------------------------------------------------ */
+
+struct clrnn_progress {
+    int epoch, epochs;           /* epoch is 0-based */
+    int64_t batch, batches;      /* batches done so far in this epoch, of batches */
+    int64_t samples;             /* samples seen so far in this epoch */
+    double loss, accuracy;       /* running means over this epoch */
+    int has_accuracy;
+    double seconds;              /* since the epoch began */
+};
+
+struct clrnn_epoch_logs {
+    int epoch, epochs;
+    double loss, accuracy, val_loss, val_accuracy;
+    int has_accuracy, has_val;
+    double seconds;
+    int64_t samples;
+};
+
+/* Callbacks return nonzero to stop training after the current batch (on_batch) or epoch. */
+typedef int (*clrnn_batch_fn)(const struct clrnn_progress *p, void *user);
+typedef int (*clrnn_epoch_fn)(const struct clrnn_epoch_logs *logs, void *user);
+
+struct clrnn_fit_params {
+    int epochs;               /* 1 */
+    int initial_epoch;        /* 0 */
+    int batch_size;           /* 32 */
+    double validation_split; /* 0: the last fraction of x/y, taken before shuffling */
+    int shuffle;              /* 1 */
+    uint64_t seed;            /* shuffling and dropout */
+    clrnn_batch_fn on_batch;
+    double batch_interval;    /* seconds between on_batch calls (0.25); 0: every batch */
+    clrnn_epoch_fn on_epoch;
+    void *user;
+};
+CLRNN_API struct clrnn_fit_params clrnn_fit_params_default(void);
+
+/* Trains a compiled model. val_x/val_y may be NULL (then validation_split applies). */
+CLRNN_API clrnn_status clrnn_model_fit(clrnn_model *m, const struct clrnn_array *x,
+                                       const struct clrnn_array *y,
+                                       const struct clrnn_array *val_x,
+                                       const struct clrnn_array *val_y,
+                                       const struct clrnn_fit_params *p);
+
+/* One optimizer step on one batch; *loss gets the batch loss. */
+CLRNN_API clrnn_status clrnn_model_train_on_batch(clrnn_model *m, const struct clrnn_array *x,
+                                                  const struct clrnn_array *y, double *loss);
+
+struct clrnn_eval_result {
+    double loss, accuracy;
+    int has_accuracy;
+    int64_t samples;
+    double seconds;
+};
+CLRNN_API clrnn_status clrnn_model_evaluate(clrnn_model *m, const struct clrnn_array *x,
+                                            const struct clrnn_array *y, int batch_size,
+                                            struct clrnn_eval_result *out);
+
+/* Model outputs for x, float32 (N, output shape...), into *out (owned by the caller). */
+CLRNN_API clrnn_status clrnn_model_predict(clrnn_model *m, const struct clrnn_array *x,
+                                           int batch_size, struct clrnn_array *out);
+
+/* Low level, for tests and custom loops: a forward pass over one batch (training selects
+ * training behaviour), then a backward pass from the gradient of some scalar with respect to
+ * the outputs; parameter gradients are then read with clrnn_model_get_grads() and the input
+ * gradient (float inputs only) lands in *dx when dx is not NULL. */
+CLRNN_API clrnn_status clrnn_model_forward(clrnn_model *m, const struct clrnn_array *x,
+                                           int training, struct clrnn_array *y);
+CLRNN_API clrnn_status clrnn_model_backward(clrnn_model *m, const struct clrnn_array *dy,
+                                            struct clrnn_array *dx);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* CLRNN_H */

@@ -1,0 +1,319 @@
+/*
+ * clrnn_impl.h - internals shared by the files of host/: the runtime context, programs and
+ * kernel launches, device buffers, the random generator, and the layer interface.
+ */
+#ifndef CLRNN_IMPL_H
+#define CLRNN_IMPL_H
+
+#include <CL/cl.h>
+#include <cjson/cJSON.h>
+#include <stdint.h>
+
+#include "clrnn.h"
+#include "clrnn_err.h"
+
+/* ---- OpenCL errors ---- */
+
+const char *clrnn_cl_error_name(cl_int code);
+/* Records "<what> failed: CL_OUT_OF_RESOURCES (-5) at file:line" and returns CLRNN_E_OPENCL. */
+clrnn_status clrnn_fail_cl(cl_int code, const char *what, const char *file, int line);
+#define CL_TRY(call)                                                        \
+    do {                                                                    \
+        cl_int cl_try_err_ = (call);                                        \
+        if (cl_try_err_ != CL_SUCCESS)                                      \
+            return clrnn_fail_cl(cl_try_err_, #call, __FILE__, __LINE__);   \
+    } while (0)
+
+/* ---- runtime context ---- */
+
+struct clrnn_program; /* program.c */
+
+struct clrnn_ctx {
+    cl_platform_id platform;
+    cl_device_id device;
+    cl_context context;
+    cl_command_queue queue;
+    struct clrnn_device_info info;
+    struct clrnn_program *programs; /* built programs, a list */
+    cl_mem scratch;                 /* small shared scratch (norms of gradients) */
+};
+
+/* Device buffers. */
+clrnn_status clrnn_buf_create(clrnn_ctx *ctx, size_t bytes, cl_mem *out);
+void clrnn_buf_release(cl_mem *m); /* releases and sets NULL; NULL is fine */
+clrnn_status clrnn_buf_write(clrnn_ctx *ctx, cl_mem m, size_t offset, size_t bytes,
+                             const void *src);
+clrnn_status clrnn_buf_read(clrnn_ctx *ctx, cl_mem m, size_t offset, size_t bytes, void *dst);
+clrnn_status clrnn_buf_fill_zero(clrnn_ctx *ctx, cl_mem m, size_t offset, size_t bytes);
+clrnn_status clrnn_buf_copy(clrnn_ctx *ctx, cl_mem src, size_t src_off, cl_mem dst,
+                            size_t dst_off, size_t bytes);
+
+/* ---- programs and kernels (program.c) ---- */
+
+/* The kernel `name` from the program made of `sources` (file names in cl/, NULL-terminated)
+ * built with `options`. Programs are built on first use, kept for the life of the context,
+ * and cached on disk as binaries. The returned kernel is owned by the context. */
+clrnn_status clrnn_kernel_get(clrnn_ctx *ctx, const char *const *sources, const char *options,
+                              const char *name, cl_kernel *out);
+void clrnn_programs_release(clrnn_ctx *ctx);
+
+/* Kernel arguments for clrnn_launch: a value (pointer + size) or local memory (ptr NULL). */
+struct clrnn_karg {
+    size_t size;
+    const void *ptr;
+};
+#define KARG(x) ((struct clrnn_karg){sizeof(x), &(x)})
+#define KARG_LOCAL(bytes) ((struct clrnn_karg){(bytes), NULL})
+clrnn_status clrnn_launch_args(clrnn_ctx *ctx, cl_kernel k, const char *name, cl_uint dims,
+                               const size_t *global, const size_t *local,
+                               const struct clrnn_karg *args, int n_args);
+#define CLRNN_LAUNCH(ctx, k, name, dims, global, local, ...)                                 \
+    clrnn_launch_args(ctx, k, name, dims, global, local,                                    \
+                      (const struct clrnn_karg[]){__VA_ARGS__},                              \
+                      (int)(sizeof((const struct clrnn_karg[]){__VA_ARGS__}) /               \
+                            sizeof(struct clrnn_karg)))
+/* Rounds n up to a multiple of m. */
+static inline size_t clrnn_round_up(size_t n, size_t m) { return (n + m - 1) / m * m; }
+
+/* ---- matrix products through CLBlast (blas.c) ---- */
+
+/* C (m, n) = alpha * op(A) op(B) + beta * C, row-major, offsets and leading dimensions in
+ * floats. trans_a/trans_b: 0 or 1. */
+clrnn_status clrnn_gemm(clrnn_ctx *ctx, int trans_a, int trans_b, size_t m, size_t n, size_t k,
+                        float alpha, cl_mem a, size_t a_off, size_t lda, cl_mem b, size_t b_off,
+                        size_t ldb, float beta, cl_mem c, size_t c_off, size_t ldc);
+
+/* ---- random numbers (rng.c) ---- */
+
+/* One seeded generator (xoshiro256**) for everything random. */
+typedef struct {
+    uint64_t s[4];
+} clrnn_rng;
+void clrnn_rng_seed(clrnn_rng *r, uint64_t seed);
+uint64_t clrnn_rng_next(clrnn_rng *r);
+double clrnn_rng_uniform(clrnn_rng *r);            /* [0, 1) */
+double clrnn_rng_normal(clrnn_rng *r);             /* standard normal */
+uint64_t clrnn_rng_below(clrnn_rng *r, uint64_t n); /* [0, n), unbiased */
+void clrnn_rng_shuffle(clrnn_rng *r, int64_t *items, int64_t n);
+
+/* ---- initializers (init.c), Keras's defaults ---- */
+
+typedef enum {
+    CLRNN_INIT_ZEROS,
+    CLRNN_INIT_ONES,
+    CLRNN_INIT_GLOROT_UNIFORM,
+    CLRNN_INIT_ORTHOGONAL,
+    CLRNN_INIT_UNIFORM_005 /* RandomUniform(-0.05, 0.05), Embedding's "uniform" */
+} clrnn_init_kind;
+/* Fills a (rows, cols) weight; for rank-1 weights rows = 1. */
+clrnn_status clrnn_init_fill(clrnn_init_kind kind, float *w, int64_t rows, int64_t cols,
+                             clrnn_rng *rng);
+/* Parses a Keras initializer config (string or {"class_name": ...}); NULL keeps *kind. */
+clrnn_status clrnn_init_from_json(const cJSON *j, const char *layer, const char *key,
+                                  clrnn_init_kind *kind);
+cJSON *clrnn_init_to_json(clrnn_init_kind kind);
+
+/* ---- activations (activation.c) ---- */
+
+typedef enum {
+    CLRNN_ACT_LINEAR,
+    CLRNN_ACT_SIGMOID,
+    CLRNN_ACT_TANH,
+    CLRNN_ACT_RELU,
+    CLRNN_ACT_SOFTMAX
+} clrnn_act;
+/* Keras activation name -> enum; CLRNN_E_UNSUPPORTED naming the layer otherwise. */
+clrnn_status clrnn_act_parse(const char *name, const char *layer, clrnn_act *out);
+const char *clrnn_act_name(clrnn_act a);
+/* y = act(z) over rows of width cols, in place allowed (z == y except softmax backward). */
+clrnn_status clrnn_act_forward(clrnn_ctx *ctx, clrnn_act a, cl_mem z, cl_mem y, size_t rows,
+                               size_t cols);
+/* dz = dy * act'(z), from y = act(z). */
+clrnn_status clrnn_act_backward(clrnn_ctx *ctx, clrnn_act a, cl_mem y, cl_mem dy, cl_mem dz,
+                                size_t rows, size_t cols);
+/* Adds bias (cols) to every row of z: z[r, c] += b[b_off + c]. */
+clrnn_status clrnn_add_bias(clrnn_ctx *ctx, cl_mem z, size_t rows, size_t cols, cl_mem b,
+                            size_t b_off);
+/* db[db_off + c] = sum over rows of dz[r, c] (overwrites). */
+clrnn_status clrnn_sum_rows(clrnn_ctx *ctx, cl_mem dz, size_t rows, size_t cols, cl_mem db,
+                            size_t db_off);
+
+/* ---- layers ---- */
+
+/* Shape of one sample, without the batch axis: (F) or (T, F). */
+struct clrnn_shape {
+    int rank;
+    int64_t d[4];
+};
+static inline int64_t clrnn_shape_count(const struct clrnn_shape *s) {
+    int64_t n = 1;
+    for (int i = 0; i < s->rank; i++) n *= s->d[i];
+    return n;
+}
+static inline int64_t clrnn_shape_last(const struct clrnn_shape *s) { return s->d[s->rank - 1]; }
+
+#define CLRNN_MAX_WEIGHTS 6
+
+struct clrnn_weight {
+    char name[32];            /* Keras short name: "kernel", "recurrent_kernel", "bias" */
+    int rank;
+    int64_t d[4];
+    size_t offset, count;     /* into the model's packed parameters, in floats */
+    clrnn_init_kind init;
+};
+
+struct clrnn_layer;
+
+/* What a forward or backward pass over one batch needs. */
+struct clrnn_pass {
+    clrnn_ctx *ctx;
+    cl_mem params, grads;   /* packed parameters and their gradients */
+    int B;                  /* rows in this batch */
+    int training;
+    clrnn_rng *rng;
+};
+
+/* The table of functions each layer kind implements (one file host/layer_<kind>.c, one
+ * line in host/layer_list.h). */
+struct clrnn_layer_ops {
+    const char *keras_class;       /* "SimpleRNN" */
+    const char *spec_name;         /* "simple_rnn", as written in --layers */
+    const char *const *positional; /* --layers positional argument names, NULL-terminated */
+    const char *weight_scope;      /* Keras 2 weight-name scope: "simple_rnn_cell" or NULL */
+    size_t cfg_size;               /* bytes of the layer's private configuration */
+    /* Reads the Keras config object into layer->cfg. Unknown keys are ignored; known keys
+     * with values clrnn cannot honour are CLRNN_E_UNSUPPORTED naming the layer and key. */
+    clrnn_status (*configure)(struct clrnn_layer *l, const cJSON *config);
+    /* Checks the input shape, sets l->out and l->w[] (names, shapes, initializers). */
+    clrnn_status (*build)(struct clrnn_layer *l);
+    /* Allocates what a batch of up to max_batch rows needs (outputs, saved state). */
+    clrnn_status (*alloc)(struct clrnn_layer *l, clrnn_ctx *ctx, int max_batch);
+    /* l->y = f(x) for p->B rows. */
+    clrnn_status (*forward)(struct clrnn_layer *l, const struct clrnn_pass *p, cl_mem x);
+    /* From dy (shaped like y), adds nothing: writes the layer's parameter gradients into
+     * p->grads and, when dx is not NULL, the input gradient into dx. */
+    clrnn_status (*backward)(struct clrnn_layer *l, const struct clrnn_pass *p, cl_mem x,
+                             cl_mem dy, cl_mem dx);
+    /* Writes the layer's Keras config keys (besides name, trainable, dtype) into obj. */
+    clrnn_status (*config_json)(const struct clrnn_layer *l, cJSON *obj);
+    /* Extra Keras summary text, e.g. nothing; NULL when not needed. */
+    void (*release)(struct clrnn_layer *l);
+};
+
+struct clrnn_layer {
+    const struct clrnn_layer_ops *ops;
+    char name[128];
+    struct clrnn_shape in, out;
+    clrnn_dtype in_dtype;
+    int n_weights;
+    struct clrnn_weight w[CLRNN_MAX_WEIGHTS];
+    void *cfg;        /* ops->cfg_size bytes, owned */
+    cl_mem y;         /* output of the last forward pass, (B, out...) */
+    cl_mem dx;        /* input gradient written by backward, (B, in...); model-owned */
+    int max_batch;
+};
+
+/* The registry (layers.c). */
+const struct clrnn_layer_ops *clrnn_layer_ops_by_class(const char *keras_class);
+const struct clrnn_layer_ops *clrnn_layer_ops_by_spec(const char *spec_name);
+/* Creates a layer of the class named in a Keras layer object {"class_name", "config"}. */
+clrnn_status clrnn_layer_create(const cJSON *layer_obj, struct clrnn_layer **out);
+void clrnn_layer_free(struct clrnn_layer *l);
+
+/* Helpers for configure(): typed reads of Keras config keys, with errors naming the layer. */
+clrnn_status clrnn_cfg_int(const cJSON *c, const char *layer, const char *key, int required,
+                           int min, int *out);
+clrnn_status clrnn_cfg_bool(const cJSON *c, const char *layer, const char *key, int *out);
+clrnn_status clrnn_cfg_double(const cJSON *c, const char *layer, const char *key, double *out);
+clrnn_status clrnn_cfg_act(const cJSON *c, const char *layer, const char *key, clrnn_act *out);
+/* A key that must be null/absent (regularizers, constraints) or have a given default. */
+clrnn_status clrnn_cfg_must_be_null(const cJSON *c, const char *layer, const char *key);
+clrnn_status clrnn_cfg_must_be_false(const cJSON *c, const char *layer, const char *key);
+/* Adds a weight descriptor to l (shape dims, count computed). */
+void clrnn_layer_add_weight(struct clrnn_layer *l, const char *name, int rank, const int64_t *d,
+                            clrnn_init_kind init);
+/* Error text helper: "layer 'x' (LSTM)". */
+const char *clrnn_layer_desc(const struct clrnn_layer *l, char *buf, size_t size);
+
+/* ---- the model (model.c) ---- */
+
+struct clrnn_optim; /* optim.c */
+
+struct clrnn_model {
+    clrnn_ctx *ctx;
+    char name[128];
+    int n_layers;
+    struct clrnn_layer **layers;
+    struct clrnn_shape in;
+    clrnn_dtype in_dtype;
+    size_t n_params;
+    float *host_params; /* mirror for save/init; device copy is authoritative during fit */
+    cl_mem params, grads;
+    int max_batch;      /* activations are allocated for this many rows */
+    cl_mem x_dev;       /* input batch */
+    cl_mem dy_dev;      /* gradient of the loss with respect to the output */
+    clrnn_rng rng;
+    /* compile state */
+    int compiled;
+    struct clrnn_compile_config compile;
+    struct clrnn_optim *optim;
+    cl_mem y_dev;       /* targets of the batch */
+    cl_mem metric_dev;  /* per-batch loss and accuracy sums, 2 floats a batch */
+    size_t metric_slots;
+    cl_mem dx_in;       /* input gradient (float inputs) */
+    cl_mem row_loss, row_acc; /* per output row, scratch of the loss kernels */
+    void *stage;        /* host staging for uploads and downloads of one batch */
+};
+
+/* Builds the layers of a model from a list of Keras layer objects (Sequential order). */
+clrnn_status clrnn_model_build(clrnn_ctx *ctx, cJSON *const *layer_objs, int n,
+                               const struct clrnn_shape *in, clrnn_dtype in_dtype,
+                               const char *name, uint64_t seed, clrnn_model **out);
+/* Makes sure activations are allocated for batches of up to B rows. */
+clrnn_status clrnn_model_reserve(clrnn_model *m, int B);
+/* Checks that x fits the model's input (shape without the batch axis, dtype). */
+clrnn_status clrnn_model_check_x(const clrnn_model *m, const struct clrnn_array *x,
+                                 const char *what);
+/* Uploads rows rows[begin .. begin+B) of a (or rows begin.. when rows is NULL) into dst, as
+ * stored, or converted to float when to_float (targets). */
+clrnn_status clrnn_model_upload_rows(clrnn_model *m, cl_mem dst, const struct clrnn_array *a,
+                                     const int64_t *rows, int64_t begin, int B, int to_float);
+/* Forward over m->x_dev for B rows; returns the output buffer. */
+clrnn_status clrnn_model_forward_dev(clrnn_model *m, int B, int training, cl_mem *y);
+/* Backward from m->dy_dev; dx_out, when not NULL, receives the input gradient buffer. */
+clrnn_status clrnn_model_backward_dev(clrnn_model *m, int B, cl_mem *dx_out);
+/* Model config as a Keras 2 legacy JSON object {"class_name": "Sequential", "config": ...}. */
+cJSON *clrnn_model_config_json(const clrnn_model *m);
+
+/* ---- losses (loss.c) ---- */
+
+typedef enum { CLRNN_LOSS_BCE, CLRNN_LOSS_CCE, CLRNN_LOSS_SPARSE_CCE, CLRNN_LOSS_MSE } clrnn_loss_kind;
+clrnn_status clrnn_loss_parse(const char *name, clrnn_loss_kind *out);
+const char *clrnn_loss_name(clrnn_loss_kind k);
+/* Checks that targets y fit the model output (without the batch axis). */
+clrnn_status clrnn_loss_check_targets(clrnn_loss_kind k, const int64_t *out_dims, int out_rank,
+                                      const struct clrnn_array *y);
+/* From predictions pred (B rows of the output) and targets y_dev: writes d loss / d pred
+ * into dpred (scaled for the mean over all rows of this batch, as Keras reduces), and adds
+ * the sums over rows of loss and accuracy into metric[slot*2], metric[slot*2+1]. */
+clrnn_status clrnn_loss_run(clrnn_ctx *ctx, clrnn_loss_kind k, int from_logits, cl_mem pred,
+                            cl_mem y_dev, cl_mem dpred, cl_mem row_loss, cl_mem row_acc,
+                            size_t rows, size_t cols, cl_mem metric, size_t slot);
+
+/* ---- optimizers (optim.c) ---- */
+
+clrnn_status clrnn_optim_create(clrnn_ctx *ctx, const struct clrnn_optimizer_config *cfg,
+                                const clrnn_model *m, struct clrnn_optim **out);
+/* Clips the gradients as configured and applies one update to params. */
+clrnn_status clrnn_optim_step(struct clrnn_optim *o, clrnn_model *m);
+void clrnn_optim_free(struct clrnn_optim *o);
+
+/* ---- small JSON helpers (json.c) ---- */
+cJSON *clrnn_json_parse(const char *text, const char *what);
+clrnn_status clrnn_json_check_alloc(const void *p);
+
+
+/* "(None, 20, 16)": a per-sample shape with Keras's batch axis in front. */
+const char *clrnn_batch_shape_str(const struct clrnn_shape *s, char *buf, size_t size);
+
+#endif

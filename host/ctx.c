@@ -1,0 +1,298 @@
+/*
+ * ctx.c - OpenCL platforms and devices, device selection, the runtime context, device
+ * buffers, and readable names for OpenCL error codes.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clrnn_impl.h"
+
+const char *clrnn_cl_error_name(cl_int code) {
+    switch (code) {
+#define N(x) \
+    case x:  \
+        return #x;
+        N(CL_SUCCESS) N(CL_DEVICE_NOT_FOUND) N(CL_DEVICE_NOT_AVAILABLE)
+        N(CL_COMPILER_NOT_AVAILABLE) N(CL_MEM_OBJECT_ALLOCATION_FAILURE) N(CL_OUT_OF_RESOURCES)
+        N(CL_OUT_OF_HOST_MEMORY) N(CL_PROFILING_INFO_NOT_AVAILABLE) N(CL_MEM_COPY_OVERLAP)
+        N(CL_IMAGE_FORMAT_MISMATCH) N(CL_IMAGE_FORMAT_NOT_SUPPORTED) N(CL_BUILD_PROGRAM_FAILURE)
+        N(CL_MAP_FAILURE) N(CL_MISALIGNED_SUB_BUFFER_OFFSET)
+        N(CL_EXEC_STATUS_ERROR_FOR_EVENTS_IN_WAIT_LIST) N(CL_COMPILE_PROGRAM_FAILURE)
+        N(CL_LINKER_NOT_AVAILABLE) N(CL_LINK_PROGRAM_FAILURE) N(CL_DEVICE_PARTITION_FAILED)
+        N(CL_KERNEL_ARG_INFO_NOT_AVAILABLE) N(CL_INVALID_VALUE) N(CL_INVALID_DEVICE_TYPE)
+        N(CL_INVALID_PLATFORM) N(CL_INVALID_DEVICE) N(CL_INVALID_CONTEXT)
+        N(CL_INVALID_QUEUE_PROPERTIES) N(CL_INVALID_COMMAND_QUEUE) N(CL_INVALID_HOST_PTR)
+        N(CL_INVALID_MEM_OBJECT) N(CL_INVALID_IMAGE_FORMAT_DESCRIPTOR) N(CL_INVALID_IMAGE_SIZE)
+        N(CL_INVALID_SAMPLER) N(CL_INVALID_BINARY) N(CL_INVALID_BUILD_OPTIONS)
+        N(CL_INVALID_PROGRAM) N(CL_INVALID_PROGRAM_EXECUTABLE) N(CL_INVALID_KERNEL_NAME)
+        N(CL_INVALID_KERNEL_DEFINITION) N(CL_INVALID_KERNEL) N(CL_INVALID_ARG_INDEX)
+        N(CL_INVALID_ARG_VALUE) N(CL_INVALID_ARG_SIZE) N(CL_INVALID_KERNEL_ARGS)
+        N(CL_INVALID_WORK_DIMENSION) N(CL_INVALID_WORK_GROUP_SIZE) N(CL_INVALID_WORK_ITEM_SIZE)
+        N(CL_INVALID_GLOBAL_OFFSET) N(CL_INVALID_EVENT_WAIT_LIST) N(CL_INVALID_EVENT)
+        N(CL_INVALID_OPERATION) N(CL_INVALID_GL_OBJECT) N(CL_INVALID_BUFFER_SIZE)
+        N(CL_INVALID_MIP_LEVEL) N(CL_INVALID_GLOBAL_WORK_SIZE) N(CL_INVALID_PROPERTY)
+        N(CL_INVALID_IMAGE_DESCRIPTOR) N(CL_INVALID_COMPILER_OPTIONS) N(CL_INVALID_LINKER_OPTIONS)
+        N(CL_INVALID_DEVICE_PARTITION_COUNT)
+#undef N
+    case -1001:
+        return "CL_PLATFORM_NOT_FOUND_KHR";
+    default:
+        return "unknown OpenCL error";
+    }
+}
+
+clrnn_status clrnn_fail_cl(cl_int code, const char *what, const char *file, int line) {
+    const char *base = strrchr(file, '/');
+    return clrnn_fail(CLRNN_E_OPENCL, "OpenCL call %s failed: %s (%d) at %s:%d", what,
+                      clrnn_cl_error_name(code), (int)code, base ? base + 1 : file, line);
+}
+
+/* ---- device listing ---- */
+
+struct found_device {
+    cl_platform_id platform;
+    cl_device_id device;
+};
+
+static void get_string(cl_device_id d, cl_device_info what, char *buf, size_t size) {
+    buf[0] = '\0';
+    if (clGetDeviceInfo(d, what, size, buf, NULL) != CL_SUCCESS) buf[0] = '\0';
+    buf[size - 1] = '\0';
+}
+
+static void describe(cl_platform_id p, cl_device_id d, int index, struct clrnn_device_info *i) {
+    memset(i, 0, sizeof *i);
+    i->index = index;
+    get_string(d, CL_DEVICE_NAME, i->name, sizeof i->name);
+    get_string(d, CL_DEVICE_VENDOR, i->vendor, sizeof i->vendor);
+    get_string(d, CL_DEVICE_VERSION, i->version, sizeof i->version);
+    get_string(d, CL_DRIVER_VERSION, i->driver, sizeof i->driver);
+    if (clGetPlatformInfo(p, CL_PLATFORM_NAME, sizeof i->platform, i->platform, NULL))
+        i->platform[0] = '\0';
+    i->platform[sizeof i->platform - 1] = '\0';
+    cl_device_type type = 0;
+    cl_ulong u = 0;
+    cl_uint cu = 0;
+    size_t wg = 0;
+    clGetDeviceInfo(d, CL_DEVICE_TYPE, sizeof type, &type, NULL);
+    i->is_gpu = (type & CL_DEVICE_TYPE_GPU) != 0;
+    i->is_cpu = (type & CL_DEVICE_TYPE_CPU) != 0;
+    if (!clGetDeviceInfo(d, CL_DEVICE_GLOBAL_MEM_SIZE, sizeof u, &u, NULL)) i->global_mem_bytes = u;
+    if (!clGetDeviceInfo(d, CL_DEVICE_LOCAL_MEM_SIZE, sizeof u, &u, NULL)) i->local_mem_bytes = u;
+    if (!clGetDeviceInfo(d, CL_DEVICE_MAX_MEM_ALLOC_SIZE, sizeof u, &u, NULL)) i->max_alloc_bytes = u;
+    if (!clGetDeviceInfo(d, CL_DEVICE_MAX_COMPUTE_UNITS, sizeof cu, &cu, NULL)) i->compute_units = (int)cu;
+    if (!clGetDeviceInfo(d, CL_DEVICE_MAX_WORK_GROUP_SIZE, sizeof wg, &wg, NULL))
+        i->max_work_group_size = wg;
+}
+
+/* All devices of all platforms, in order; *n = 0 (and CLRNN_E_NO_DEVICE) when none. */
+static clrnn_status find_devices(struct found_device **out, int *n) {
+    cl_uint np = 0;
+    cl_int err = clGetPlatformIDs(0, NULL, &np);
+    if (err == -1001 /* CL_PLATFORM_NOT_FOUND_KHR */ || (err == CL_SUCCESS && np == 0))
+        return clrnn_fail(CLRNN_E_NO_DEVICE,
+                          "no OpenCL platform found: install an OpenCL driver (for the CPU: "
+                          "apt-get install pocl-opencl-icd)");
+    if (err) return clrnn_fail_cl(err, "clGetPlatformIDs", __FILE__, __LINE__);
+    cl_platform_id *plats = clrnn_calloc(np, sizeof *plats);
+    if (!plats) return clrnn_fail(CLRNN_E_NOMEM, "out of memory listing platforms");
+    clGetPlatformIDs(np, plats, NULL);
+    struct found_device *list = NULL;
+    int count = 0;
+    for (cl_uint p = 0; p < np; p++) {
+        cl_uint nd = 0;
+        if (clGetDeviceIDs(plats[p], CL_DEVICE_TYPE_ALL, 0, NULL, &nd) != CL_SUCCESS || !nd)
+            continue;
+        cl_device_id *devs = clrnn_calloc(nd, sizeof *devs);
+        struct found_device *grown = devs ? clrnn_realloc(list, (count + nd) * sizeof *list) : NULL;
+        if (!grown) {
+            clrnn_free(devs);
+            clrnn_free(list);
+            clrnn_free(plats);
+            return clrnn_fail(CLRNN_E_NOMEM, "out of memory listing devices");
+        }
+        list = grown;
+        clGetDeviceIDs(plats[p], CL_DEVICE_TYPE_ALL, nd, devs, NULL);
+        for (cl_uint d = 0; d < nd; d++) list[count++] = (struct found_device){plats[p], devs[d]};
+        clrnn_free(devs);
+    }
+    clrnn_free(plats);
+    if (!count) {
+        clrnn_free(list);
+        return clrnn_fail(CLRNN_E_NO_DEVICE, "OpenCL platforms found, but no devices");
+    }
+    *out = list;
+    *n = count;
+    return CLRNN_OK;
+}
+
+clrnn_status clrnn_devices_list(struct clrnn_device_info **out, int *n) {
+    struct found_device *found;
+    int count;
+    clrnn_status s = find_devices(&found, &count);
+    if (s) return s;
+    struct clrnn_device_info *infos = clrnn_calloc((size_t)count, sizeof *infos);
+    if (!infos) {
+        clrnn_free(found);
+        return clrnn_fail(CLRNN_E_NOMEM, "out of memory listing devices");
+    }
+    for (int i = 0; i < count; i++) describe(found[i].platform, found[i].device, i, &infos[i]);
+    clrnn_free(found);
+    *out = infos;
+    *n = count;
+    return CLRNN_OK;
+}
+
+void clrnn_devices_free(struct clrnn_device_info *list) { clrnn_free(list); }
+
+static int contains_nocase(const char *hay, const char *needle) {
+    size_t n = strlen(needle);
+    for (; *hay; hay++) {
+        size_t i = 0;
+        while (i < n && hay[i] && tolower((unsigned char)hay[i]) == tolower((unsigned char)needle[i]))
+            i++;
+        if (i == n) return 1;
+    }
+    return 0;
+}
+
+/* Picks the device for spec (see clrnn_ctx_create) among infos. */
+static clrnn_status pick(const struct clrnn_device_info *infos, int n, const char *spec,
+                         const char *origin, int *out) {
+    if (!spec || !*spec) {
+        for (int i = 0; i < n; i++)
+            if (infos[i].is_gpu) return *out = i, CLRNN_OK;
+        return *out = 0, CLRNN_OK;
+    }
+    char *end;
+    long idx = strtol(spec, &end, 10);
+    if (end != spec && *end == '\0') {
+        if (idx < 0 || idx >= n)
+            return clrnn_fail(CLRNN_E_NO_DEVICE,
+                              "%s '%s': no device with that index (there %s %d; see "
+                              "'clrnn-info devices')",
+                              origin, spec, n == 1 ? "is" : "are", n);
+        return *out = (int)idx, CLRNN_OK;
+    }
+    int want_gpu = strcmp(spec, "gpu") == 0, want_cpu = strcmp(spec, "cpu") == 0;
+    for (int i = 0; i < n; i++) {
+        if ((want_gpu && infos[i].is_gpu) || (want_cpu && infos[i].is_cpu) ||
+            (!want_gpu && !want_cpu && contains_nocase(infos[i].name, spec)))
+            return *out = i, CLRNN_OK;
+    }
+    return clrnn_fail(CLRNN_E_NO_DEVICE,
+                      "%s '%s' matches no OpenCL device (see 'clrnn-info devices')", origin,
+                      spec);
+}
+
+clrnn_status clrnn_ctx_create(const char *spec, clrnn_ctx **out) {
+    const char *origin = "--device";
+    if (!spec || !*spec) {
+        spec = getenv("CLRNN_DEVICE");
+        origin = "CLRNN_DEVICE";
+    }
+    struct found_device *found;
+    int count;
+    clrnn_status s = find_devices(&found, &count);
+    if (s) return s;
+    struct clrnn_device_info *infos = clrnn_calloc((size_t)count, sizeof *infos);
+    clrnn_ctx *ctx = clrnn_calloc(1, sizeof *ctx);
+    if (!infos || !ctx) {
+        clrnn_free(infos);
+        clrnn_free(ctx);
+        clrnn_free(found);
+        return clrnn_fail(CLRNN_E_NOMEM, "out of memory opening a device");
+    }
+    for (int i = 0; i < count; i++) describe(found[i].platform, found[i].device, i, &infos[i]);
+    int chosen = 0;
+    s = pick(infos, count, spec, origin, &chosen);
+    if (s == CLRNN_OK) {
+        ctx->platform = found[chosen].platform;
+        ctx->device = found[chosen].device;
+        ctx->info = infos[chosen];
+    }
+    clrnn_free(infos);
+    clrnn_free(found);
+    if (s) {
+        clrnn_free(ctx);
+        return s;
+    }
+    cl_int err;
+    ctx->context = clCreateContext(NULL, 1, &ctx->device, NULL, NULL, &err);
+    if (!ctx->context) {
+        clrnn_free(ctx);
+        return clrnn_fail_cl(err, "clCreateContext", __FILE__, __LINE__);
+    }
+    ctx->queue = clCreateCommandQueue(ctx->context, ctx->device, 0, &err);
+    if (!ctx->queue) {
+        clReleaseContext(ctx->context);
+        clrnn_free(ctx);
+        return clrnn_fail_cl(err, "clCreateCommandQueue", __FILE__, __LINE__);
+    }
+    *out = ctx;
+    return CLRNN_OK;
+}
+
+void clrnn_ctx_free(clrnn_ctx *ctx) {
+    if (!ctx) return;
+    clFinish(ctx->queue);
+    clrnn_buf_release(&ctx->scratch);
+    clrnn_programs_release(ctx);
+    clReleaseCommandQueue(ctx->queue);
+    clReleaseContext(ctx->context);
+    clrnn_free(ctx);
+}
+
+const struct clrnn_device_info *clrnn_ctx_device(const clrnn_ctx *ctx) { return &ctx->info; }
+
+/* ---- buffers ---- */
+
+clrnn_status clrnn_buf_create(clrnn_ctx *ctx, size_t bytes, cl_mem *out) {
+    if (bytes == 0) bytes = 4;
+    if (ctx->info.max_alloc_bytes && bytes > ctx->info.max_alloc_bytes)
+        return clrnn_fail(CLRNN_E_NOMEM,
+                          "a device buffer of %zu bytes is larger than the device allows "
+                          "(%llu bytes on %s); try a smaller --batch-size",
+                          bytes, (unsigned long long)ctx->info.max_alloc_bytes, ctx->info.name);
+    cl_int err;
+    cl_mem m = clCreateBuffer(ctx->context, CL_MEM_READ_WRITE, bytes, NULL, &err);
+    if (!m) return clrnn_fail_cl(err, "clCreateBuffer", __FILE__, __LINE__);
+    *out = m;
+    return CLRNN_OK;
+}
+
+void clrnn_buf_release(cl_mem *m) {
+    if (m && *m) {
+        clReleaseMemObject(*m);
+        *m = NULL;
+    }
+}
+
+clrnn_status clrnn_buf_write(clrnn_ctx *ctx, cl_mem m, size_t offset, size_t bytes,
+                             const void *src) {
+    if (!bytes) return CLRNN_OK;
+    CL_TRY(clEnqueueWriteBuffer(ctx->queue, m, CL_TRUE, offset, bytes, src, 0, NULL, NULL));
+    return CLRNN_OK;
+}
+
+clrnn_status clrnn_buf_read(clrnn_ctx *ctx, cl_mem m, size_t offset, size_t bytes, void *dst) {
+    if (!bytes) return CLRNN_OK;
+    CL_TRY(clEnqueueReadBuffer(ctx->queue, m, CL_TRUE, offset, bytes, dst, 0, NULL, NULL));
+    return CLRNN_OK;
+}
+
+clrnn_status clrnn_buf_fill_zero(clrnn_ctx *ctx, cl_mem m, size_t offset, size_t bytes) {
+    if (!bytes) return CLRNN_OK;
+    const cl_uint zero = 0;
+    CL_TRY(clEnqueueFillBuffer(ctx->queue, m, &zero, sizeof zero, offset, bytes, 0, NULL, NULL));
+    return CLRNN_OK;
+}
+
+clrnn_status clrnn_buf_copy(clrnn_ctx *ctx, cl_mem src, size_t src_off, cl_mem dst,
+                            size_t dst_off, size_t bytes) {
+    if (!bytes) return CLRNN_OK;
+    CL_TRY(clEnqueueCopyBuffer(ctx->queue, src, dst, src_off, dst_off, bytes, 0, NULL, NULL));
+    return CLRNN_OK;
+}

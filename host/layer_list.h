@@ -1,0 +1,4 @@
+/* layer_list.h - every layer kind, one line each: X(ops symbol defined in host/layer_*.c). */
+X(clrnn_layer_dense)
+X(clrnn_layer_activation)
+X(clrnn_layer_simple_rnn)

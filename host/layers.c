@@ -1,0 +1,324 @@
+/*
+ * layers.c - the layer registry, creating layers from Keras layer objects, typed reads of
+ * Keras config keys, and the --layers one-line syntax, which becomes Keras layer objects.
+ */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clrnn_impl.h"
+#include "layers.h"
+
+#define X(ops) extern const struct clrnn_layer_ops ops;
+#include "layer_list.h"
+#undef X
+
+static const struct clrnn_layer_ops *const REGISTRY[] = {
+#define X(ops) &ops,
+#include "layer_list.h"
+#undef X
+};
+#define N_REGISTRY (sizeof REGISTRY / sizeof *REGISTRY)
+
+const struct clrnn_layer_ops *clrnn_layer_ops_by_class(const char *keras_class) {
+    for (size_t i = 0; i < N_REGISTRY; i++)
+        if (strcmp(REGISTRY[i]->keras_class, keras_class) == 0) return REGISTRY[i];
+    return NULL;
+}
+
+const struct clrnn_layer_ops *clrnn_layer_ops_by_spec(const char *spec_name) {
+    for (size_t i = 0; i < N_REGISTRY; i++)
+        if (strcmp(REGISTRY[i]->spec_name, spec_name) == 0) return REGISTRY[i];
+    return NULL;
+}
+
+static void supported_list(char *buf, size_t size, int spec_names) {
+    buf[0] = '\0';
+    for (size_t i = 0; i < N_REGISTRY; i++)
+        snprintf(buf + strlen(buf), size - strlen(buf), "%s%s", i ? ", " : "",
+                 spec_names ? REGISTRY[i]->spec_name : REGISTRY[i]->keras_class);
+}
+
+const char *clrnn_layer_desc(const struct clrnn_layer *l, char *buf, size_t size) {
+    snprintf(buf, size, "layer '%s' (%s)", l->name, l->ops->keras_class);
+    return buf;
+}
+
+clrnn_status clrnn_layer_create(const cJSON *obj, struct clrnn_layer **out) {
+    const cJSON *cls = cJSON_GetObjectItemCaseSensitive(obj, "class_name");
+    const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(obj, "config");
+    if (!cJSON_IsString(cls))
+        return clrnn_fail(CLRNN_E_FORMAT, "a layer entry has no \"class_name\" string");
+    const cJSON *jname = cJSON_GetObjectItemCaseSensitive(cfg, "name");
+    if (!cJSON_IsString(jname)) jname = cJSON_GetObjectItemCaseSensitive(obj, "name");
+    const char *name = cJSON_IsString(jname) ? jname->valuestring : "?";
+    const struct clrnn_layer_ops *ops = clrnn_layer_ops_by_class(cls->valuestring);
+    if (!ops) {
+        char list[512];
+        supported_list(list, sizeof list, 0);
+        if (strcmp(cls->valuestring, "Lambda") == 0)
+            return clrnn_fail(CLRNN_E_UNSUPPORTED,
+                              "layer '%s' is a Lambda layer: refused, clrnn never runs code "
+                              "from a model file",
+                              name);
+        return clrnn_fail(CLRNN_E_UNSUPPORTED,
+                          "layer '%s' has class '%s', which clrnn does not support (supported: "
+                          "%s)",
+                          name, cls->valuestring, list);
+    }
+    if (cfg && !cJSON_IsObject(cfg))
+        return clrnn_fail(CLRNN_E_FORMAT, "layer '%s': \"config\" is not an object", name);
+    struct clrnn_layer *l = clrnn_calloc(1, sizeof *l);
+    void *c = l ? clrnn_calloc(1, ops->cfg_size) : NULL;
+    if (!c) {
+        clrnn_free(l);
+        return clrnn_fail(CLRNN_E_NOMEM, "out of memory creating layer '%s'", name);
+    }
+    l->ops = ops;
+    l->cfg = c;
+    snprintf(l->name, sizeof l->name, "%s", cJSON_IsString(jname) ? jname->valuestring : "");
+    clrnn_status s = ops->configure(l, cfg);
+    if (s) {
+        clrnn_layer_free(l);
+        return s;
+    }
+    *out = l;
+    return CLRNN_OK;
+}
+
+void clrnn_layer_free(struct clrnn_layer *l) {
+    if (!l) return;
+    if (l->ops->release) l->ops->release(l);
+    clrnn_buf_release(&l->y);
+    clrnn_buf_release(&l->dx);
+    clrnn_free(l->cfg);
+    clrnn_free(l);
+}
+
+void clrnn_layer_add_weight(struct clrnn_layer *l, const char *name, int rank, const int64_t *d,
+                            clrnn_init_kind init) {
+    struct clrnn_weight *w = &l->w[l->n_weights++];
+    memset(w, 0, sizeof *w);
+    snprintf(w->name, sizeof w->name, "%s", name);
+    w->rank = rank;
+    w->count = 1;
+    for (int i = 0; i < rank; i++) {
+        w->d[i] = d[i];
+        w->count *= (size_t)d[i];
+    }
+    w->init = init;
+}
+
+/* ---- typed config reads ---- */
+
+clrnn_status clrnn_cfg_int(const cJSON *c, const char *layer, const char *key, int required,
+                           int min, int *out) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(c, key);
+    if (!v || cJSON_IsNull(v)) {
+        if (required)
+            return clrnn_fail(CLRNN_E_FORMAT, "layer '%s': \"%s\" is required", layer, key);
+        return CLRNN_OK;
+    }
+    if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) ||
+        v->valuedouble < min || v->valuedouble > 1e9)
+        return clrnn_fail(CLRNN_E_FORMAT, "layer '%s': \"%s\" must be an integer >= %d", layer,
+                          key, min);
+    *out = (int)v->valuedouble;
+    return CLRNN_OK;
+}
+
+clrnn_status clrnn_cfg_bool(const cJSON *c, const char *layer, const char *key, int *out) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(c, key);
+    if (!v || cJSON_IsNull(v)) return CLRNN_OK;
+    if (!cJSON_IsBool(v))
+        return clrnn_fail(CLRNN_E_FORMAT, "layer '%s': \"%s\" must be true or false", layer, key);
+    *out = cJSON_IsTrue(v);
+    return CLRNN_OK;
+}
+
+clrnn_status clrnn_cfg_double(const cJSON *c, const char *layer, const char *key, double *out) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(c, key);
+    if (!v || cJSON_IsNull(v)) return CLRNN_OK;
+    if (!cJSON_IsNumber(v))
+        return clrnn_fail(CLRNN_E_FORMAT, "layer '%s': \"%s\" must be a number", layer, key);
+    *out = v->valuedouble;
+    return CLRNN_OK;
+}
+
+clrnn_status clrnn_cfg_act(const cJSON *c, const char *layer, const char *key, clrnn_act *out) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(c, key);
+    if (!v || cJSON_IsNull(v)) return CLRNN_OK;
+    if (cJSON_IsObject(v)) { /* serialized function object: {"class_name": "function", ...} */
+        const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(v, "config");
+        v = cJSON_IsString(cfg) ? cfg : cJSON_GetObjectItemCaseSensitive(v, "class_name");
+    }
+    return clrnn_act_parse(cJSON_IsString(v) ? v->valuestring : NULL, layer, out);
+}
+
+clrnn_status clrnn_cfg_must_be_null(const cJSON *c, const char *layer, const char *key) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(c, key);
+    if (v && !cJSON_IsNull(v))
+        return clrnn_fail(CLRNN_E_UNSUPPORTED, "layer '%s': \"%s\" is set, which clrnn does not "
+                          "support yet", layer, key);
+    return CLRNN_OK;
+}
+
+clrnn_status clrnn_cfg_must_be_false(const cJSON *c, const char *layer, const char *key) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(c, key);
+    if (v && !cJSON_IsNull(v) && !cJSON_IsFalse(v) && !(cJSON_IsNumber(v) && v->valuedouble == 0))
+        return clrnn_fail(CLRNN_E_UNSUPPORTED, "layer '%s': \"%s\" is not supported yet", layer,
+                          key);
+    return CLRNN_OK;
+}
+
+/* ---- the --layers syntax ---- */
+
+/* A value written in the spec: number, true/false, null/none, 'quoted' or bare string. */
+static cJSON *spec_value(const char *text) {
+    char *end;
+    double d = strtod(text, &end);
+    if (end != text && *end == '\0') return cJSON_CreateNumber(d);
+    if (strcmp(text, "true") == 0 || strcmp(text, "True") == 0) return cJSON_CreateTrue();
+    if (strcmp(text, "false") == 0 || strcmp(text, "False") == 0) return cJSON_CreateFalse();
+    if (strcmp(text, "null") == 0 || strcmp(text, "None") == 0) return cJSON_CreateNull();
+    size_t n = strlen(text);
+    if (n >= 2 && (text[0] == '\'' || text[0] == '"') && text[n - 1] == text[0]) {
+        char buf[256];
+        snprintf(buf, sizeof buf, "%.*s", (int)(n - 2), text + 1);
+        return cJSON_CreateString(buf);
+    }
+    return cJSON_CreateString(text);
+}
+
+static void trim(char *s) {
+    size_t n = strlen(s);
+    while (n && isspace((unsigned char)s[n - 1])) s[--n] = '\0';
+    size_t i = 0;
+    while (isspace((unsigned char)s[i])) i++;
+    memmove(s, s + i, n - i + 1);
+}
+
+/* Parses one "name(args)" item (args already split off) into a Keras layer object. */
+static clrnn_status spec_item(const char *name, char *args, int index, cJSON **out) {
+    const struct clrnn_layer_ops *ops = clrnn_layer_ops_by_spec(name);
+    if (!ops) {
+        char list[512];
+        supported_list(list, sizeof list, 1);
+        return clrnn_fail(CLRNN_E_INVALID_ARG,
+                          "--layers: item %d: unknown layer '%s' (known: %s)", index + 1, name,
+                          list);
+    }
+    cJSON *obj = cJSON_CreateObject(), *cfg = cJSON_CreateObject();
+    if (!obj || !cfg) {
+        cJSON_Delete(obj);
+        cJSON_Delete(cfg);
+        return clrnn_fail(CLRNN_E_NOMEM, "out of memory parsing --layers");
+    }
+    cJSON_AddStringToObject(obj, "class_name", ops->keras_class);
+    cJSON_AddItemToObject(obj, "config", cfg);
+    int positional = 0, seen_keyword = 0;
+    char *save = NULL;
+    for (char *arg = args ? strtok_r(args, ",", &save) : NULL; arg;
+         arg = strtok_r(NULL, ",", &save)) {
+        trim(arg);
+        if (!*arg) {
+            cJSON_Delete(obj);
+            return clrnn_fail(CLRNN_E_INVALID_ARG, "--layers: %s(...): empty argument", name);
+        }
+        char *eq = strchr(arg, '=');
+        const char *key;
+        char *value;
+        if (eq) {
+            *eq = '\0';
+            key = arg;
+            value = eq + 1;
+            trim(arg);
+            trim(value);
+            seen_keyword = 1;
+        } else {
+            if (seen_keyword) {
+                cJSON_Delete(obj);
+                return clrnn_fail(CLRNN_E_INVALID_ARG,
+                                  "--layers: %s(...): positional argument '%s' after a keyword "
+                                  "argument", name, arg);
+            }
+            if (!ops->positional || !ops->positional[positional]) {
+                cJSON_Delete(obj);
+                return clrnn_fail(CLRNN_E_INVALID_ARG,
+                                  "--layers: %s(...): too many positional arguments at '%s'",
+                                  name, arg);
+            }
+            key = ops->positional[positional++];
+            value = arg;
+        }
+        if (!*key || !*value) {
+            cJSON_Delete(obj);
+            return clrnn_fail(CLRNN_E_INVALID_ARG, "--layers: %s(...): bad argument", name);
+        }
+        cJSON_DeleteItemFromObjectCaseSensitive(cfg, key);
+        cJSON_AddItemToObject(cfg, key, spec_value(value));
+    }
+    *out = obj;
+    return CLRNN_OK;
+}
+
+clrnn_status clrnn_spec_parse(const char *spec, cJSON ***out, int *n_out) {
+    size_t len = strlen(spec);
+    char *buf = clrnn_malloc(len + 1);
+    cJSON **items = NULL;
+    int n = 0;
+    clrnn_status s = CLRNN_OK;
+    if (!buf) return clrnn_fail(CLRNN_E_NOMEM, "out of memory parsing --layers");
+    memcpy(buf, spec, len + 1);
+    char *p = buf;
+    while (!s) {
+        while (isspace((unsigned char)*p)) p++;
+        if (!*p) break;
+        char *name = p;
+        while (*p && (isalnum((unsigned char)*p) || *p == '_')) p++;
+        size_t name_len = (size_t)(p - name);
+        char *args = NULL;
+        while (isspace((unsigned char)*p) && p[1] == '(') p++;
+        if (*p == '(') {
+            *p++ = '\0';
+            args = p;
+            while (*p && *p != ')' && *p != '(') p++;
+            if (*p != ')') {
+                s = clrnn_fail(CLRNN_E_INVALID_ARG, "--layers: item %d (%s): missing ')'", n + 1,
+                               name);
+                break;
+            }
+            *p++ = '\0';
+        } else if (*p && !isspace((unsigned char)*p)) {
+            s = clrnn_fail(CLRNN_E_INVALID_ARG, "--layers: unexpected '%c' in item %d", *p, n + 1);
+            break;
+        } else if (*p) {
+            *p++ = '\0';
+        }
+        if (name_len == 0) {
+            s = clrnn_fail(CLRNN_E_INVALID_ARG, "--layers: item %d has no layer name", n + 1);
+            break;
+        }
+        name[name_len] = '\0';
+        cJSON **grown = clrnn_realloc(items, (size_t)(n + 1) * sizeof *items);
+        if (!grown) {
+            s = clrnn_fail(CLRNN_E_NOMEM, "out of memory parsing --layers");
+            break;
+        }
+        items = grown;
+        s = spec_item(name, args, n, &items[n]);
+        if (!s) n++;
+    }
+    clrnn_free(buf);
+    if (!s && n == 0) s = clrnn_fail(CLRNN_E_INVALID_ARG, "--layers: no layers given");
+    if (s) {
+        for (int i = 0; i < n; i++) cJSON_Delete(items[i]);
+        clrnn_free(items);
+        return s;
+    }
+    *out = items;
+    *n_out = n;
+    return CLRNN_OK;
+}

@@ -1,0 +1,282 @@
+/*
+ * model_io.c - loading and saving models through formats/: the Keras architecture JSON, the
+ * weights of each layer in Keras's order and names, and the compile configuration
+ * (training_config) so that a saved model evaluates and trains on with the same loss and
+ * optimizer.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "clrnn_formats.h"
+#include "clrnn_impl.h"
+
+#define KERAS_VERSION "2.15.0"
+
+/* ---- training_config ---- */
+
+static const char *optimizer_class(clrnn_optimizer_kind k) {
+    return k == CLRNN_OPT_SGD ? "SGD" : k == CLRNN_OPT_RMSPROP ? "RMSprop" : "Adam";
+}
+
+static cJSON *training_config_json(const clrnn_model *m) {
+    const struct clrnn_compile_config *c = &m->compile;
+    const struct clrnn_optimizer_config *o = &c->optimizer;
+    cJSON *root = cJSON_CreateObject();
+    clrnn_loss_kind k = CLRNN_LOSS_MSE;
+    clrnn_loss_parse(c->loss, &k);
+    if (c->from_logits) {
+        static const char *const classes[] = {"BinaryCrossentropy", "CategoricalCrossentropy",
+                                              "SparseCategoricalCrossentropy", "MeanSquaredError"};
+        cJSON *loss = cJSON_CreateObject(), *lc = cJSON_CreateObject();
+        cJSON_AddStringToObject(loss, "class_name", classes[k]);
+        cJSON_AddStringToObject(lc, "reduction", "auto");
+        cJSON_AddStringToObject(lc, "name", c->loss);
+        cJSON_AddTrueToObject(lc, "from_logits");
+        cJSON_AddItemToObject(loss, "config", lc);
+        cJSON_AddItemToObject(root, "loss", loss);
+    } else {
+        cJSON_AddStringToObject(root, "loss", c->loss);
+    }
+    cJSON *metrics = cJSON_CreateArray();
+    if (k != CLRNN_LOSS_MSE) cJSON_AddItemToArray(metrics, cJSON_CreateString("accuracy"));
+    cJSON_AddItemToObject(root, "metrics", metrics);
+    cJSON_AddNullToObject(root, "weighted_metrics");
+    cJSON_AddNullToObject(root, "loss_weights");
+    cJSON *opt = cJSON_CreateObject(), *oc = cJSON_CreateObject();
+    cJSON_AddStringToObject(opt, "class_name", optimizer_class(o->kind));
+    cJSON_AddStringToObject(oc, "name", optimizer_class(o->kind));
+    cJSON_AddNumberToObject(oc, "learning_rate", o->learning_rate);
+    if (o->clipnorm > 0) cJSON_AddNumberToObject(oc, "clipnorm", o->clipnorm);
+    if (o->global_clipnorm > 0) cJSON_AddNumberToObject(oc, "global_clipnorm", o->global_clipnorm);
+    if (o->kind == CLRNN_OPT_SGD) {
+        cJSON_AddNumberToObject(oc, "momentum", o->momentum);
+        cJSON_AddBoolToObject(oc, "nesterov", o->nesterov);
+    } else if (o->kind == CLRNN_OPT_RMSPROP) {
+        cJSON_AddNumberToObject(oc, "rho", o->rho);
+        cJSON_AddNumberToObject(oc, "momentum", o->momentum);
+        cJSON_AddNumberToObject(oc, "epsilon", o->epsilon);
+        cJSON_AddBoolToObject(oc, "centered", o->centered);
+    } else {
+        cJSON_AddNumberToObject(oc, "beta_1", o->beta_1);
+        cJSON_AddNumberToObject(oc, "beta_2", o->beta_2);
+        cJSON_AddNumberToObject(oc, "epsilon", o->epsilon);
+        cJSON_AddFalseToObject(oc, "amsgrad");
+    }
+    cJSON_AddItemToObject(opt, "config", oc);
+    cJSON_AddItemToObject(root, "optimizer_config", opt);
+    return root;
+}
+
+static void read_number(const cJSON *c, const char *key, double *v) {
+    const cJSON *j = cJSON_GetObjectItemCaseSensitive(c, key);
+    if (cJSON_IsNumber(j)) *v = j->valuedouble;
+}
+
+/* Fills *cc from a training_config text; 0 when it names something clrnn cannot use (the
+ * model then loads uncompiled, as Keras does with a training_config it cannot restore). */
+static int parse_training_config(const char *text, struct clrnn_compile_config *cc) {
+    cJSON *root = cJSON_Parse(text);
+    if (!root) return 0;
+    int ok = 0;
+    memset(cc, 0, sizeof *cc);
+    const cJSON *loss = cJSON_GetObjectItemCaseSensitive(root, "loss");
+    const char *loss_name = NULL;
+    if (cJSON_IsString(loss)) {
+        loss_name = loss->valuestring;
+    } else if (cJSON_IsObject(loss)) {
+        const cJSON *lc = cJSON_GetObjectItemCaseSensitive(loss, "class_name");
+        const cJSON *fl = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(loss, "config"), "from_logits");
+        loss_name = cJSON_IsString(lc) ? lc->valuestring : NULL;
+        cc->from_logits = cJSON_IsTrue(fl);
+    }
+    clrnn_loss_kind k;
+    const cJSON *opt = cJSON_GetObjectItemCaseSensitive(root, "optimizer_config");
+    const cJSON *oname = cJSON_GetObjectItemCaseSensitive(opt, "class_name");
+    const cJSON *oc = cJSON_GetObjectItemCaseSensitive(opt, "config");
+    if (loss_name && clrnn_loss_parse(loss_name, &k) == CLRNN_OK && cJSON_IsString(oname) &&
+        clrnn_optimizer_from_name(oname->valuestring, &cc->optimizer) == CLRNN_OK) {
+        snprintf(cc->loss, sizeof cc->loss, "%s", clrnn_loss_name(k));
+        struct clrnn_optimizer_config *o = &cc->optimizer;
+        read_number(oc, "lr", &o->learning_rate); /* standalone Keras 2.2 */
+        read_number(oc, "learning_rate", &o->learning_rate);
+        read_number(oc, "momentum", &o->momentum);
+        read_number(oc, "rho", &o->rho);
+        read_number(oc, "beta_1", &o->beta_1);
+        read_number(oc, "beta_2", &o->beta_2);
+        read_number(oc, "epsilon", &o->epsilon);
+        read_number(oc, "clipnorm", &o->clipnorm);
+        read_number(oc, "global_clipnorm", &o->global_clipnorm);
+        o->nesterov = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(oc, "nesterov"));
+        o->centered = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(oc, "centered"));
+        ok = 1;
+    }
+    clrnn_clear_error();
+    cJSON_Delete(root);
+    return ok;
+}
+
+/* ---- weights ---- */
+
+static int layer_has_weights(const struct clrnn_fmt_layer *l) { return l->n_weights > 0; }
+
+static clrnn_status copy_weights(clrnn_model *m, const struct clrnn_fmt_model *f,
+                                 const char *path) {
+    int n_file = 0, n_model = 0;
+    for (int i = 0; i < f->n_layers; i++) n_file += layer_has_weights(&f->layers[i]);
+    for (int i = 0; i < m->n_layers; i++) n_model += m->layers[i]->n_weights > 0;
+    if (n_file != n_model)
+        return clrnn_fail(CLRNN_E_FORMAT, "%s: the file has weights for %d layers, the model has "
+                          "%d layers with weights", path, n_file, n_model);
+    int fi = 0;
+    for (int i = 0; i < m->n_layers; i++) {
+        struct clrnn_layer *l = m->layers[i];
+        if (!l->n_weights) continue;
+        while (!layer_has_weights(&f->layers[fi])) fi++;
+        const struct clrnn_fmt_layer *fl = &f->layers[fi++];
+        if (fl->n_weights != l->n_weights)
+            return clrnn_fail(CLRNN_E_FORMAT, "%s: layer '%s' has %d weights in the file, the "
+                              "model's layer '%s' (%s) needs %d", path, fl->name, fl->n_weights,
+                              l->name, l->ops->keras_class, l->n_weights);
+        for (int j = 0; j < l->n_weights; j++) {
+            const struct clrnn_fmt_weight *fw = &fl->weights[j];
+            const struct clrnn_weight *w = &l->w[j];
+            int same = fw->rank == w->rank;
+            for (int k = 0; same && k < w->rank; k++) same = fw->dims[k] == w->d[k];
+            if (!same) {
+                char a[96], b[96];
+                return clrnn_fail(CLRNN_E_SHAPE, "%s: layer '%s' weight '%s': shape %s in the "
+                                  "file, expected %s", path, fl->name, fw->name,
+                                  clrnn_shape_str(fw->rank, fw->dims, a, sizeof a),
+                                  clrnn_shape_str(w->rank, w->d, b, sizeof b));
+            }
+            memcpy(m->host_params + w->offset, fw->data, w->count * sizeof(float));
+        }
+    }
+    return clrnn_buf_write(m->ctx, m->params, 0, m->n_params * sizeof(float), m->host_params);
+}
+
+static char *read_text_file(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        clrnn_fail(CLRNN_E_IO, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    char *buf = NULL;
+    long n = -1;
+    if (fseek(f, 0, SEEK_END) == 0) n = ftell(f);
+    if (n >= 0 && (size_t)n <= CLRNN_FMT_MAX_TEXT && fseek(f, 0, SEEK_SET) == 0 &&
+        (buf = clrnn_malloc((size_t)n + 1))) {
+        if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
+            clrnn_free(buf);
+            buf = NULL;
+            clrnn_fail(CLRNN_E_IO, "%s: read error", path);
+        } else {
+            buf[n] = '\0';
+        }
+    } else {
+        clrnn_fail(CLRNN_E_IO, "%s: cannot read (too large or unreadable)", path);
+    }
+    fclose(f);
+    return buf;
+}
+
+clrnn_status clrnn_model_load(clrnn_ctx *ctx, const char *path, const char *weights_path,
+                              clrnn_model **out) {
+    int h5 = clrnn_fmt_is_hdf5(path);
+    if (h5 < 0) return clrnn_fail(CLRNN_E_IO, "%s: %s", path, strerror(errno ? errno : ENOENT));
+    struct clrnn_fmt_model f;
+    memset(&f, 0, sizeof f);
+    char *json = NULL;
+    const char *weights_file = path;
+    clrnn_status s = CLRNN_OK;
+    if (h5) {
+        if ((s = clrnn_fmt_h5_read(path, &f))) return s;
+        if (!f.model_config)
+            s = clrnn_fail(CLRNN_E_FORMAT, "%s: a weights-only file has no architecture; give "
+                           "the architecture JSON as the model and this file as --weights", path);
+        json = f.model_config;
+    } else {
+        if (!(json = read_text_file(path))) return CLRNN_E_IO;
+        if (json[strspn(json, " \t\r\n")] != '{') {
+            clrnn_free(json);
+            return clrnn_fail(CLRNN_E_FORMAT, "%s: not a model file (neither HDF5 nor JSON)", path);
+        }
+        if (!weights_path) {
+            clrnn_free(json);
+            return clrnn_fail(CLRNN_E_INVALID_ARG, "%s: an architecture JSON needs its weights "
+                              "file (--weights FILE.h5)", path);
+        }
+        weights_file = weights_path;
+        s = clrnn_fmt_h5_read(weights_path, &f);
+    }
+    clrnn_model *m = NULL;
+    if (!s) {
+        s = clrnn_model_from_json(ctx, json, NULL, 0, CLRNN_DTYPE_FLOAT32, 0, &m);
+        if (s) clrnn_fail_context(s, "%s", path);
+    }
+    if (!s) s = copy_weights(m, &f, weights_file);
+    struct clrnn_compile_config cc;
+    if (!s && f.training_config && parse_training_config(f.training_config, &cc))
+        s = clrnn_model_compile(m, &cc);
+    if (!h5) clrnn_free(json);
+    clrnn_fmt_model_clear(&f);
+    if (s) {
+        clrnn_model_free(m);
+        return s;
+    }
+    *out = m;
+    return CLRNN_OK;
+}
+
+clrnn_status clrnn_model_save(clrnn_model *m, const char *path) {
+    clrnn_status s = clrnn_buf_read(m->ctx, m->params, 0, m->n_params * sizeof(float), m->host_params);
+    if (s) return s;
+    struct clrnn_fmt_model f;
+    memset(&f, 0, sizeof f);
+    cJSON *cfg = clrnn_model_config_json(m);
+    f.model_config = cfg ? cJSON_PrintUnformatted(cfg) : NULL;
+    cJSON_Delete(cfg);
+    if (m->compiled) {
+        cJSON *tc = training_config_json(m);
+        f.training_config = tc ? cJSON_PrintUnformatted(tc) : NULL;
+        cJSON_Delete(tc);
+    }
+    f.keras_version = (char *)KERAS_VERSION;
+    f.backend = (char *)"tensorflow";
+    f.n_layers = m->n_layers;
+    f.layers = clrnn_calloc((size_t)m->n_layers, sizeof *f.layers);
+    struct clrnn_fmt_weight *ws = clrnn_calloc((size_t)clrnn_model_weight_count(m) + 1, sizeof *ws);
+    char (*names)[300] = clrnn_calloc((size_t)clrnn_model_weight_count(m) + 1, sizeof *names);
+    if (!f.model_config || !f.layers || !ws || !names || (m->compiled && !f.training_config)) {
+        s = clrnn_fail(CLRNN_E_NOMEM, "out of memory saving %s", path);
+    } else {
+        int wi = 0;
+        for (int i = 0; i < m->n_layers; i++) {
+            struct clrnn_layer *l = m->layers[i];
+            f.layers[i].name = l->name;
+            f.layers[i].n_weights = l->n_weights;
+            f.layers[i].weights = ws + wi;
+            for (int j = 0; j < l->n_weights; j++, wi++) {
+                const struct clrnn_weight *w = &l->w[j];
+                /* tf.keras 2.13+ names: <layer>/<cell>/kernel:0 or <layer>/kernel:0 */
+                if (l->ops->weight_scope)
+                    snprintf(names[wi], sizeof names[wi], "%s/%s/%s:0", l->name,
+                             l->ops->weight_scope, w->name);
+                else
+                    snprintf(names[wi], sizeof names[wi], "%s/%s:0", l->name, w->name);
+                ws[wi].name = names[wi];
+                ws[wi].rank = w->rank;
+                for (int k = 0; k < w->rank; k++) ws[wi].dims[k] = w->d[k];
+                ws[wi].data = m->host_params + w->offset;
+            }
+        }
+        s = clrnn_fmt_h5_write(path, &f);
+    }
+    cJSON_free(f.model_config);
+    cJSON_free(f.training_config);
+    clrnn_free(f.layers);
+    clrnn_free(ws);
+    clrnn_free(names);
+    return s;
+}

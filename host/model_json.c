@@ -1,0 +1,192 @@
+/*
+ * model_json.c - models from and to Keras architecture JSON (Sequential; keras-format.md 3),
+ * and from the --layers one-line syntax (which becomes the same layer objects).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "clrnn_impl.h"
+#include "layers.h"
+
+cJSON *clrnn_json_parse(const char *text, const char *what) {
+    cJSON *j = cJSON_Parse(text);
+    if (!j) {
+        const char *at = cJSON_GetErrorPtr();
+        size_t off = at && at >= text ? (size_t)(at - text) : 0;
+        clrnn_fail(CLRNN_E_FORMAT, "%s: invalid JSON near byte %zu", what, off);
+    }
+    return j;
+}
+
+/* Reads [null, d1, d2, ...] into shape (without the batch axis); 1 when found. */
+static int read_batch_shape(const cJSON *arr, struct clrnn_shape *shape) {
+    if (!cJSON_IsArray(arr)) return 0;
+    int n = cJSON_GetArraySize(arr);
+    if (n < 2 || n > 5) return 0;
+    shape->rank = n - 1;
+    for (int i = 1; i < n; i++) {
+        const cJSON *d = cJSON_GetArrayItem(arr, i);
+        shape->d[i - 1] = cJSON_IsNumber(d) ? (int64_t)d->valuedouble : -1; /* -1: unknown */
+    }
+    return 1;
+}
+
+static int find_shape(const cJSON *cfg, struct clrnn_shape *shape) {
+    return read_batch_shape(cJSON_GetObjectItemCaseSensitive(cfg, "batch_input_shape"), shape) ||
+           read_batch_shape(cJSON_GetObjectItemCaseSensitive(cfg, "batch_shape"), shape);
+}
+
+static clrnn_dtype dtype_of(const cJSON *cfg, clrnn_dtype fallback) {
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(cfg, "dtype");
+    if (cJSON_IsObject(d)) d = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(d, "config"), "name");
+    if (cJSON_IsString(d) && strstr(d->valuestring, "int")) return CLRNN_DTYPE_INT32;
+    if (cJSON_IsString(d) && strstr(d->valuestring, "float")) return CLRNN_DTYPE_FLOAT32;
+    return fallback;
+}
+
+/* Combines the input shape the JSON declares (unknown dims -1) with the one given by the
+ * caller (from the data). */
+static clrnn_status merge_shapes(const struct clrnn_shape *declared, int have_declared,
+                                 const int64_t *given, int given_rank, struct clrnn_shape *out) {
+    char a[96], b[96];
+    if (!have_declared && !given)
+        return clrnn_fail(CLRNN_E_SHAPE, "the architecture does not say its input shape; give "
+                          "data or an input shape");
+    if (!given) {
+        *out = *declared;
+        for (int i = 0; i < out->rank; i++)
+            if (out->d[i] < 1)
+                return clrnn_fail(CLRNN_E_SHAPE, "the architecture's input shape %s has unknown "
+                                  "dimensions; give data to fix them",
+                                  clrnn_batch_shape_str(declared, a, sizeof a));
+        return CLRNN_OK;
+    }
+    struct clrnn_shape g = {given_rank, {0}};
+    for (int i = 0; i < given_rank && i < 4; i++) g.d[i] = given[i];
+    if (have_declared) {
+        int ok = declared->rank == given_rank;
+        for (int i = 0; ok && i < given_rank; i++)
+            ok = declared->d[i] < 0 || declared->d[i] == given[i];
+        if (!ok)
+            return clrnn_fail(CLRNN_E_SHAPE, "the data has shape %s per batch, but the model "
+                              "declares input %s", clrnn_batch_shape_str(&g, a, sizeof a),
+                              clrnn_batch_shape_str(declared, b, sizeof b));
+    }
+    *out = g;
+    return CLRNN_OK;
+}
+
+clrnn_status clrnn_model_from_json(clrnn_ctx *ctx, const char *json, const int64_t *input_shape,
+                                   int input_rank, clrnn_dtype input_dtype, uint64_t seed,
+                                   clrnn_model **out) {
+    cJSON *root = clrnn_json_parse(json, "model architecture");
+    if (!root) return CLRNN_E_FORMAT;
+    clrnn_status s = CLRNN_OK;
+    const cJSON *cls = cJSON_GetObjectItemCaseSensitive(root, "class_name");
+    const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(root, "config");
+    const cJSON *layers = cJSON_IsArray(cfg) ? cfg : cJSON_GetObjectItemCaseSensitive(cfg, "layers");
+    const cJSON *jname = cJSON_GetObjectItemCaseSensitive(cfg, "name");
+    if (!cJSON_IsString(cls)) {
+        s = clrnn_fail(CLRNN_E_FORMAT, "model architecture: no \"class_name\" at the top level");
+    } else if (strcmp(cls->valuestring, "Sequential") != 0) {
+        s = clrnn_fail(CLRNN_E_UNSUPPORTED, "model architecture: class '%s' is not supported "
+                       "yet (Sequential models are)", cls->valuestring);
+    } else if (!cJSON_IsArray(layers)) {
+        s = clrnn_fail(CLRNN_E_FORMAT, "model architecture: no \"layers\" list");
+    }
+    struct clrnn_shape declared = {0};
+    int have_declared = 0;
+    clrnn_dtype dtype = input_dtype;
+    int n = 0;
+    cJSON **objs = NULL;
+    if (!s) {
+        read_batch_shape(cJSON_GetObjectItemCaseSensitive(cfg, "build_input_shape"), &declared) &&
+            (have_declared = 1);
+        objs = clrnn_calloc((size_t)cJSON_GetArraySize(layers) + 1, sizeof *objs);
+        if (!objs) s = clrnn_fail(CLRNN_E_NOMEM, "out of memory reading the architecture");
+    }
+    const cJSON *item;
+    int first = 1;
+    cJSON_ArrayForEach(item, layers) {
+        if (s) break;
+        const cJSON *lc = cJSON_GetObjectItemCaseSensitive(item, "class_name");
+        const cJSON *lcfg = cJSON_GetObjectItemCaseSensitive(item, "config");
+        if (!cJSON_IsObject(item) || !cJSON_IsString(lc)) {
+            s = clrnn_fail(CLRNN_E_FORMAT, "model architecture: layer %d has no \"class_name\"", n + 1);
+            break;
+        }
+        if (first) {
+            struct clrnn_shape sh;
+            if (find_shape(lcfg, &sh)) {
+                declared = sh;
+                have_declared = 1;
+            }
+            if (strcmp(lc->valuestring, "InputLayer") == 0 || have_declared)
+                dtype = input_shape ? input_dtype : dtype_of(lcfg, input_dtype);
+        }
+        first = 0;
+        if (strcmp(lc->valuestring, "InputLayer") == 0) continue;
+        objs[n++] = (cJSON *)item;
+    }
+    struct clrnn_shape in;
+    if (!s) s = merge_shapes(&declared, have_declared, input_shape, input_rank, &in);
+    if (!s)
+        s = clrnn_model_build(ctx, objs, n, &in, dtype,
+                              cJSON_IsString(jname) ? jname->valuestring : NULL, seed, out);
+    clrnn_free(objs);
+    cJSON_Delete(root);
+    return s;
+}
+
+clrnn_status clrnn_model_from_spec(clrnn_ctx *ctx, const char *spec, const int64_t *input_shape,
+                                   int input_rank, clrnn_dtype input_dtype, uint64_t seed,
+                                   clrnn_model **out) {
+    cJSON **objs;
+    int n;
+    clrnn_status s = clrnn_spec_parse(spec, &objs, &n);
+    if (s) return s;
+    struct clrnn_shape in = {input_rank, {0}};
+    if (input_rank < 1 || input_rank > 4)
+        s = clrnn_fail(CLRNN_E_SHAPE, "input rank %d is not supported", input_rank + 1);
+    for (int i = 0; !s && i < input_rank; i++) in.d[i] = input_shape[i];
+    if (!s) s = clrnn_model_build(ctx, objs, n, &in, input_dtype, "sequential", seed, out);
+    for (int i = 0; i < n; i++) cJSON_Delete(objs[i]);
+    clrnn_free(objs);
+    return s;
+}
+
+static cJSON *input_layer_json(const clrnn_model *m) {
+    cJSON *o = cJSON_CreateObject(), *c = cJSON_CreateObject(), *shape = cJSON_CreateArray();
+    cJSON_AddItemToArray(shape, cJSON_CreateNull());
+    for (int i = 0; i < m->in.rank; i++)
+        cJSON_AddItemToArray(shape, cJSON_CreateNumber((double)m->in.d[i]));
+    cJSON_AddStringToObject(o, "class_name", "InputLayer");
+    cJSON_AddItemToObject(c, "batch_input_shape", shape);
+    cJSON_AddStringToObject(c, "dtype", m->in_dtype == CLRNN_DTYPE_INT32 ? "int32" : "float32");
+    cJSON_AddFalseToObject(c, "sparse");
+    cJSON_AddFalseToObject(c, "ragged");
+    cJSON_AddStringToObject(c, "name", "input_1");
+    cJSON_AddItemToObject(o, "config", c);
+    return o;
+}
+
+cJSON *clrnn_model_config_json(const clrnn_model *m) {
+    cJSON *root = cJSON_CreateObject(), *cfg = cJSON_CreateObject(), *layers = cJSON_CreateArray();
+    cJSON_AddStringToObject(root, "class_name", "Sequential");
+    cJSON_AddStringToObject(cfg, "name", m->name);
+    cJSON_AddItemToArray(layers, input_layer_json(m));
+    for (int i = 0; i < m->n_layers; i++) {
+        const struct clrnn_layer *l = m->layers[i];
+        cJSON *o = cJSON_CreateObject(), *c = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "class_name", l->ops->keras_class);
+        cJSON_AddStringToObject(c, "name", l->name);
+        cJSON_AddTrueToObject(c, "trainable");
+        cJSON_AddStringToObject(c, "dtype", "float32");
+        l->ops->config_json(l, c);
+        cJSON_AddItemToObject(o, "config", c);
+        cJSON_AddItemToArray(layers, o);
+    }
+    cJSON_AddItemToObject(cfg, "layers", layers);
+    cJSON_AddItemToObject(root, "config", cfg);
+    return root;
+}

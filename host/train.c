@@ -1,0 +1,310 @@
+/*
+ * train.c - compile, fit, evaluate, predict and train_on_batch.
+ *
+ * Per batch: upload x and y, forward, loss (its gradient and the per-batch sums of loss and
+ * accuracy stay on the device, in one slot per batch), backward, optimizer step. The host
+ * reads the sums only to report progress and at the end of an epoch.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "clrnn_impl.h"
+
+static double now_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+struct clrnn_fit_params clrnn_fit_params_default(void) {
+    struct clrnn_fit_params p;
+    memset(&p, 0, sizeof p);
+    p.epochs = 1;
+    p.batch_size = 32;
+    p.shuffle = 1;
+    p.batch_interval = 0.25;
+    return p;
+}
+
+clrnn_status clrnn_model_compile(clrnn_model *m, const struct clrnn_compile_config *cfg) {
+    clrnn_loss_kind k;
+    clrnn_status s = clrnn_loss_parse(cfg->loss, &k);
+    if (s) return s;
+    const struct clrnn_shape *o = &m->layers[m->n_layers - 1]->out;
+    if ((k == CLRNN_LOSS_CCE || k == CLRNN_LOSS_SPARSE_CCE) && clrnn_shape_last(o) < 2)
+        return clrnn_fail(CLRNN_E_SHAPE, "loss %s needs an output with at least 2 classes; the "
+                          "model's output has 1 (use binary_crossentropy)", cfg->loss);
+    struct clrnn_optim *opt;
+    if ((s = clrnn_optim_create(m->ctx, &cfg->optimizer, m, &opt))) return s;
+    clrnn_optim_free(m->optim);
+    m->optim = opt;
+    m->compile = *cfg;
+    snprintf(m->compile.loss, sizeof m->compile.loss, "%s", clrnn_loss_name(k));
+    m->compiled = 1;
+    return CLRNN_OK;
+}
+
+int clrnn_model_compile_config(const clrnn_model *m, struct clrnn_compile_config *out) {
+    if (m->compile.loss[0]) *out = m->compile;
+    return m->compile.loss[0] != 0;
+}
+
+static int has_accuracy(clrnn_loss_kind k) { return k != CLRNN_LOSS_MSE; }
+
+static clrnn_status check_pair(clrnn_model *m, const struct clrnn_array *x,
+                               const struct clrnn_array *y, const char *what) {
+    char name[32];
+    snprintf(name, sizeof name, "%s x", what);
+    clrnn_status s = clrnn_model_check_x(m, x, name);
+    if (s) return s;
+    if (y->rank < 1 || y->dims[0] != x->dims[0])
+        return clrnn_fail(CLRNN_E_SHAPE, "%s: x has %lld samples but y has %lld", what,
+                          (long long)x->dims[0], (long long)(y->rank ? y->dims[0] : 0));
+    clrnn_loss_kind k;
+    if ((s = clrnn_loss_parse(m->compile.loss, &k))) return s;
+    int64_t out[4];
+    int rank = clrnn_model_output_shape(m, out);
+    return clrnn_loss_check_targets(k, out, rank, y);
+}
+
+static clrnn_status ensure_metric_slots(clrnn_model *m, size_t slots) {
+    if (slots <= m->metric_slots) return CLRNN_OK;
+    clrnn_buf_release(&m->metric_dev);
+    m->metric_slots = 0;
+    clrnn_status s = clrnn_buf_create(m->ctx, slots * 2 * sizeof(float), &m->metric_dev);
+    if (!s) m->metric_slots = slots;
+    return s;
+}
+
+/* One batch: upload, forward, loss into slot; with train also backward and an update. */
+static clrnn_status run_batch(clrnn_model *m, const struct clrnn_array *x,
+                              const struct clrnn_array *y, const int64_t *order, int64_t begin,
+                              int B, size_t slot, int train) {
+    clrnn_loss_kind k;
+    clrnn_status s = clrnn_loss_parse(m->compile.loss, &k);
+    const struct clrnn_shape *o = &m->layers[m->n_layers - 1]->out;
+    size_t cols = (size_t)clrnn_shape_last(o);
+    size_t rows = (size_t)B * (size_t)(clrnn_shape_count(o) / (int64_t)cols);
+    cl_mem pred;
+    if (!s) s = clrnn_model_upload_rows(m, m->x_dev, x, order, begin, B, 0);
+    if (!s) s = clrnn_model_upload_rows(m, m->y_dev, y, order, begin, B, 1);
+    if (!s) s = clrnn_model_forward_dev(m, B, train, &pred);
+    if (!s)
+        s = clrnn_loss_run(m->ctx, k, m->compile.from_logits, pred, m->y_dev, m->dy_dev,
+                           m->row_loss, m->row_acc, rows, cols, m->metric_dev, slot);
+    if (!s && train) s = clrnn_model_backward_dev(m, B, NULL);
+    if (!s && train) s = clrnn_optim_step(m->optim, m);
+    return s;
+}
+
+/* Sums of loss and accuracy over slots [0, n), read from the device. */
+static clrnn_status read_sums(clrnn_model *m, size_t n, double *loss, double *acc) {
+    float buf[512];
+    *loss = *acc = 0;
+    for (size_t done = 0; done < n;) {
+        size_t chunk = n - done > 256 ? 256 : n - done;
+        clrnn_status s = clrnn_buf_read(m->ctx, m->metric_dev, done * 2 * sizeof(float),
+                                        chunk * 2 * sizeof(float), buf);
+        if (s) return s;
+        for (size_t i = 0; i < chunk; i++) {
+            *loss += buf[2 * i];
+            *acc += buf[2 * i + 1];
+        }
+        done += chunk;
+    }
+    return CLRNN_OK;
+}
+
+static size_t rows_per_sample(const clrnn_model *m) {
+    const struct clrnn_shape *o = &m->layers[m->n_layers - 1]->out;
+    return (size_t)(clrnn_shape_count(o) / clrnn_shape_last(o));
+}
+
+static clrnn_status evaluate_range(clrnn_model *m, const struct clrnn_array *x,
+                                   const struct clrnn_array *y, int64_t begin, int64_t end,
+                                   int batch_size, double *loss, double *acc) {
+    int64_t n = end - begin;
+    size_t batches = (size_t)((n + batch_size - 1) / batch_size);
+    clrnn_status s = clrnn_model_reserve(m, (int)(n < batch_size ? n : batch_size));
+    if (!s) s = ensure_metric_slots(m, batches);
+    for (size_t b = 0; !s && b < batches; b++) {
+        int64_t start = begin + (int64_t)b * batch_size;
+        int B = (int)(end - start < batch_size ? end - start : batch_size);
+        s = run_batch(m, x, y, NULL, start, B, b, 0);
+    }
+    double ls, as;
+    if (!s) s = read_sums(m, batches, &ls, &as);
+    if (s) return s;
+    double rows = (double)n * (double)rows_per_sample(m);
+    *loss = ls / rows;
+    *acc = as / rows;
+    return CLRNN_OK;
+}
+
+clrnn_status clrnn_model_evaluate(clrnn_model *m, const struct clrnn_array *x,
+                                  const struct clrnn_array *y, int batch_size,
+                                  struct clrnn_eval_result *out) {
+    if (!m->compiled)
+        return clrnn_fail(CLRNN_E_INVALID_ARG, "the model is not compiled: it has no loss (give "
+                          "--loss)");
+    if (batch_size < 1) return clrnn_fail(CLRNN_E_INVALID_ARG, "batch size must be at least 1");
+    clrnn_status s = check_pair(m, x, y, "evaluation data");
+    if (s) return s;
+    if (x->dims[0] < 1) return clrnn_fail(CLRNN_E_SHAPE, "evaluation data has no samples");
+    double t0 = now_seconds(), loss, acc;
+    if ((s = evaluate_range(m, x, y, 0, x->dims[0], batch_size, &loss, &acc))) return s;
+    clrnn_loss_kind k;
+    clrnn_loss_parse(m->compile.loss, &k);
+    memset(out, 0, sizeof *out);
+    out->loss = loss;
+    out->accuracy = acc;
+    out->has_accuracy = has_accuracy(k);
+    out->samples = x->dims[0];
+    out->seconds = now_seconds() - t0;
+    return CLRNN_OK;
+}
+
+clrnn_status clrnn_model_predict(clrnn_model *m, const struct clrnn_array *x, int batch_size,
+                                 struct clrnn_array *out) {
+    if (batch_size < 1) return clrnn_fail(CLRNN_E_INVALID_ARG, "batch size must be at least 1");
+    clrnn_status s = clrnn_model_check_x(m, x, "x");
+    if (s) return s;
+    int64_t n = x->dims[0];
+    const struct clrnn_shape *o = &m->layers[m->n_layers - 1]->out;
+    int64_t dims[5] = {n};
+    for (int i = 0; i < o->rank; i++) dims[i + 1] = o->d[i];
+    struct clrnn_array res;
+    if ((s = clrnn_array_alloc(&res, CLRNN_DTYPE_FLOAT32, o->rank + 1, dims))) return s;
+    size_t per = (size_t)clrnn_shape_count(o);
+    s = clrnn_model_reserve(m, (int)(n < batch_size ? (n ? n : 1) : batch_size));
+    for (int64_t start = 0; !s && start < n; start += batch_size) {
+        int B = (int)(n - start < batch_size ? n - start : batch_size);
+        cl_mem y;
+        s = clrnn_model_upload_rows(m, m->x_dev, x, NULL, start, B, 0);
+        if (!s) s = clrnn_model_forward_dev(m, B, 0, &y);
+        if (!s)
+            s = clrnn_buf_read(m->ctx, y, 0, (size_t)B * per * 4,
+                               (float *)res.data + (size_t)start * per);
+    }
+    if (s) {
+        clrnn_array_clear(&res);
+        return s;
+    }
+    *out = res;
+    return CLRNN_OK;
+}
+
+clrnn_status clrnn_model_train_on_batch(clrnn_model *m, const struct clrnn_array *x,
+                                        const struct clrnn_array *y, double *loss) {
+    if (!m->compiled) return clrnn_fail(CLRNN_E_INVALID_ARG, "the model is not compiled");
+    clrnn_status s = check_pair(m, x, y, "training data");
+    int B = (int)x->dims[0];
+    if (!s && B < 1) s = clrnn_fail(CLRNN_E_SHAPE, "training batch has no samples");
+    if (!s) s = clrnn_model_reserve(m, B);
+    if (!s) s = ensure_metric_slots(m, 1);
+    if (!s) s = run_batch(m, x, y, NULL, 0, B, 0, 1);
+    double ls, as;
+    if (!s) s = read_sums(m, 1, &ls, &as);
+    if (!s && loss) *loss = ls / ((double)B * (double)rows_per_sample(m));
+    return s;
+}
+
+clrnn_status clrnn_model_fit(clrnn_model *m, const struct clrnn_array *x,
+                             const struct clrnn_array *y, const struct clrnn_array *val_x,
+                             const struct clrnn_array *val_y, const struct clrnn_fit_params *p) {
+    if (!m->compiled)
+        return clrnn_fail(CLRNN_E_INVALID_ARG, "the model is not compiled: call "
+                          "clrnn_model_compile first");
+    if (p->batch_size < 1) return clrnn_fail(CLRNN_E_INVALID_ARG, "batch size must be at least 1");
+    if (!(p->validation_split >= 0 && p->validation_split < 1))
+        return clrnn_fail(CLRNN_E_INVALID_ARG, "validation_split must be in [0, 1)");
+    if ((val_x == NULL) != (val_y == NULL))
+        return clrnn_fail(CLRNN_E_INVALID_ARG, "give both validation x and y, or neither");
+    clrnn_status s = check_pair(m, x, y, "training data");
+    if (!s && val_x) s = check_pair(m, val_x, val_y, "validation data");
+    if (s) return s;
+    int64_t n = x->dims[0], n_train = n;
+    const struct clrnn_array *vx = val_x, *vy = val_y;
+    int64_t v_begin = 0, v_end = val_x ? val_x->dims[0] : 0;
+    if (!val_x && p->validation_split > 0) {
+        /* Keras: the last fraction, taken before shuffling */
+        n_train = (int64_t)floor((double)n * (1.0 - p->validation_split));
+        if (n_train < 1 || n_train >= n)
+            return clrnn_fail(CLRNN_E_INVALID_ARG, "validation_split %g of %lld samples leaves "
+                              "an empty training or validation set", p->validation_split,
+                              (long long)n);
+        vx = x;
+        vy = y;
+        v_begin = n_train;
+        v_end = n;
+    }
+    if (n_train < 1) return clrnn_fail(CLRNN_E_SHAPE, "training data has no samples");
+    int64_t *order = clrnn_malloc((size_t)n_train * sizeof *order);
+    if (!order) return clrnn_fail(CLRNN_E_NOMEM, "out of memory for %lld samples", (long long)n_train);
+    int bs = p->batch_size;
+    size_t batches = (size_t)((n_train + bs - 1) / bs);
+    s = clrnn_model_reserve(m, (int)(n_train < bs ? n_train : bs));
+    if (!s) s = ensure_metric_slots(m, batches);
+    clrnn_rng_seed(&m->rng, p->seed ^ 0x5deece66dULL);
+    clrnn_loss_kind k;
+    if (!s) s = clrnn_loss_parse(m->compile.loss, &k);
+    double rows_per = (double)rows_per_sample(m);
+    int stop = 0;
+    for (int epoch = p->initial_epoch; !s && !stop && epoch < p->epochs; epoch++) {
+        for (int64_t i = 0; i < n_train; i++) order[i] = i;
+        if (p->shuffle) clrnn_rng_shuffle(&m->rng, order, n_train);
+        double t0 = now_seconds(), last_report = t0;
+        for (size_t b = 0; !s && b < batches; b++) {
+            int64_t start = (int64_t)b * bs;
+            int B = (int)(n_train - start < bs ? n_train - start : bs);
+            s = run_batch(m, x, y, order, start, B, b, 1);
+            double t = now_seconds();
+            int last = b + 1 == batches;
+            if (!s && p->on_batch && (last || t - last_report >= p->batch_interval)) {
+                double ls, as;
+                if ((s = read_sums(m, b + 1, &ls, &as))) break;
+                int64_t seen = start + B;
+                struct clrnn_progress pr = {epoch, p->epochs, (int64_t)b + 1, (int64_t)batches,
+                                            seen, ls / ((double)seen * rows_per),
+                                            as / ((double)seen * rows_per), has_accuracy(k),
+                                            t - t0};
+                last_report = t;
+                if (p->on_batch(&pr, p->user)) {
+                    stop = 1;
+                    if (!last) s = clrnn_fail(CLRNN_E_INTERRUPTED, "training stopped during "
+                                              "epoch %d, batch %zu", epoch + 1, b + 1);
+                }
+            }
+        }
+        if (s) break;
+        struct clrnn_epoch_logs logs;
+        memset(&logs, 0, sizeof logs);
+        logs.epoch = epoch;
+        logs.epochs = p->epochs;
+        double ls, as;
+        if ((s = read_sums(m, batches, &ls, &as))) break;
+        logs.loss = ls / ((double)n_train * rows_per);
+        logs.accuracy = as / ((double)n_train * rows_per);
+        logs.has_accuracy = has_accuracy(k);
+        logs.samples = n_train;
+        if (!isfinite(logs.loss)) {
+            s = clrnn_fail(CLRNN_E_NUMERIC, "the training loss became %g in epoch %d; try a "
+                           "lower learning rate or --clipnorm", logs.loss, epoch + 1);
+            break;
+        }
+        if (vx && v_end > v_begin) {
+            s = evaluate_range(m, vx, vy, v_begin, v_end, bs, &logs.val_loss, &logs.val_accuracy);
+            if (s) break;
+            logs.has_val = 1;
+            /* validation reused the slots; keep them sized for training */
+        }
+        clFinish(m->ctx->queue);
+        logs.seconds = now_seconds() - t0;
+        if (p->on_epoch && p->on_epoch(&logs, p->user)) stop = 1;
+    }
+    if (!s) s = clrnn_buf_read(m->ctx, m->params, 0, m->n_params * sizeof(float), m->host_params);
+    clrnn_free(order);
+    return s;
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what clrnn needs to build and test on Debian (12 or newer), if it is missing:
+# a C compiler, CMake, the OpenCL ICD loader and headers, PoCL (the CPU OpenCL device),
+# CLBlast, HDF5 (with its command-line tools, used by some tests) and cJSON.
+set -euo pipefail
+packages=(gcc make cmake pkg-config ocl-icd-opencl-dev opencl-c-headers pocl-opencl-icd
+          libclblast-dev libhdf5-dev hdf5-tools libcjson-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "setup: installing ${missing[*]}"
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "setup: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+  sudo="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Sets up, builds and runs the whole test suite: once on the Release build, once on the
+# ASan+UBSan build. Device tests run on whatever OpenCL device is there (PoCL in CI) and
+# must not be skipped: CLRNN_REQUIRE_DEVICE=1 turns a missing device into a failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export CLRNN_REQUIRE_DEVICE=1
+# one private kernel cache per run, so that the suite also tests building the kernels
+export CLRNN_CACHE_DIR="$PWD/build/kernel-cache"
+for kind in release asan; do
+  echo "== $kind build"
+  bash scripts/build.sh "$kind"
+  echo "== $kind tests"
+  # PoCL and the OpenCL ICD loader keep allocations until exit; leak checking of our own code
+  # is left to valgrind-free runs for now (see docs).
+  ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir "build/$kind" --output-on-failure -j 2
+done

@@ -1,0 +1,33 @@
+# Shared by the end-to-end shell tests: tool paths, a scratch folder, checks and the
+# closing "N passed, N failed" line. Source it with the build folder as $1.
+set -u
+build=${1:?usage: test.sh BUILD_DIR}
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/clrnn-test.XXXXXX")
+trap 'rm -rf "$scratch"' EXIT
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
+check() { # check DESCRIPTION COMMAND...
+  local what=$1; shift
+  if "$@"; then ok; else bad "$what"; fi
+}
+check_not() { # check_not DESCRIPTION COMMAND...: the command must fail
+  local what=$1; shift
+  if "$@"; then bad "$what"; else ok; fi
+}
+# Device tests need an OpenCL device; without one they skip (77) unless CI requires it.
+require_device() {
+  if ! "$build/clrnn-info" devices >/dev/null 2>&1; then
+    if [ "${CLRNN_REQUIRE_DEVICE:-0}" = 1 ]; then echo "no OpenCL device" >&2; echo "0 passed, 1 failed"; exit 1; fi
+    echo "skipped: no OpenCL device" >&2; exit 77
+  fi
+}
+# JSON number field from clrnn-eval --json output.
+json_field() { sed -n "s/.*\"$1\": \([0-9.e+-]*\).*/\1/p"; }
+# 1 when $1 >= $2 (floats)
+at_least() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 >= b + 0) }'; }
+finish() {
+  echo "$passed passed, $failed failed"
+  [ "$failed" -eq 0 ]
+}

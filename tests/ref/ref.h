@@ -1,0 +1,86 @@
+/*
+ * ref.h - the plain-C double-precision reference implementation, used only by tests.
+ *
+ * Written for clarity, never for speed: this is the source of truth the OpenCL kernels are
+ * checked against, and its gradients are checked by finite differences. Semantics follow
+ * Keras 3 (../shared/docs/keras-format.md sections 5 and 6). All arrays are row-major;
+ * shape comments use B batch, T steps, I inputs, U units, R rows, C classes.
+ * Backward functions overwrite (never accumulate into) their gradient outputs; any gradient
+ * output may be NULL when it is not wanted.
+ */
+#ifndef CLRNN_REF_H
+#define CLRNN_REF_H
+
+typedef enum {
+    REF_ACT_LINEAR,
+    REF_ACT_SIGMOID,
+    REF_ACT_TANH,
+    REF_ACT_RELU,
+    REF_ACT_SOFTMAX /* over the last axis (cols) */
+} ref_act;
+
+/* y = act(z) for z (R, C). */
+void ref_act_forward(ref_act a, const double *z, int R, int C, double *y);
+/* dz from dy, given z and y = act(z). */
+void ref_act_backward(ref_act a, const double *z, const double *y, const double *dy, int R, int C,
+                      double *dz);
+
+/* Dense: y (R, U) = act(x (R, I) . W (I, U) + b (U)); b may be NULL (use_bias=false).
+ * A 3-D input (B, T, I) is passed as R = B*T rows, as Keras applies Dense per timestep. */
+void ref_dense_forward(const double *x, int R, int I, const double *W, const double *b, int U,
+                       ref_act act, double *y);
+void ref_dense_backward(const double *x, int R, int I, const double *W, const double *b, int U,
+                        ref_act act, const double *dy, double *dx, double *dW, double *db);
+
+/* SimpleRNN: h_t = act(x_t K + b + h_{t-1} R), h_{-1} = h0 (B, U) or zeros when h0 is NULL.
+ * x (B, T, I), K (I, U), Rk (U, U), b (U) or NULL. y is (B, T, U) with return_sequences,
+ * else (B, U) = h_{T-1}. act is linear, sigmoid, tanh or relu. */
+void ref_simple_rnn_forward(const double *x, int B, int T, int I, const double *K,
+                            const double *Rk, const double *b, int U, ref_act act,
+                            int return_sequences, const double *h0, double *y);
+/* Backpropagation through time from dy (shaped like y). dh0 (B, U) is the gradient with
+ * respect to h0. */
+void ref_simple_rnn_backward(const double *x, int B, int T, int I, const double *K,
+                             const double *Rk, const double *b, int U, ref_act act,
+                             int return_sequences, const double *h0, const double *dy,
+                             double *dx, double *dK, double *dRk, double *db, double *dh0);
+
+/* Losses, reduced as Keras's sum_over_batch_size: the per-row loss (the mean over the last
+ * axis for binary cross-entropy and MSE) averaged over all R rows (all axes but the last).
+ * pred (R, C); y_true (R, C), or (R) class indices stored as doubles for the sparse loss.
+ * Probabilities are clipped to [1e-7, 1 - 1e-7] as Keras does; the categorical losses first
+ * divide pred by its row sum. With from_logits, pred are logits (binary: sigmoid,
+ * categorical: softmax). Returns the loss; dpred (R, C) gets d loss / d pred when not NULL
+ * (zero where clipping is active). */
+typedef enum {
+    REF_LOSS_BCE,
+    REF_LOSS_CCE,
+    REF_LOSS_SPARSE_CCE,
+    REF_LOSS_MSE
+} ref_loss;
+double ref_loss_forward_backward(ref_loss loss, int from_logits, const double *pred,
+                                 const double *y_true, int R, int C, double *dpred);
+/* Keras's accuracy for that loss, averaged over rows: binary (pred > 0.5 equals y, mean over
+ * the last axis; with from_logits the threshold is 0 on logits), categorical (argmax equal),
+ * sparse (argmax equals the index). Not defined for MSE (returns 0). */
+double ref_accuracy(ref_loss loss, int from_logits, const double *pred, const double *y_true,
+                    int R, int C);
+
+/* Optimizers, Keras 3 update rules (keras-format.md 6.1). One step on one weight w (n
+ * values) with gradient g; state arrays (n values each, zero at the start) as the optimizer
+ * needs them: SGD s1 = momentum; RMSprop s1 = velocity, s2 = momentum, s3 = average
+ * gradient; Adam s1 = m, s2 = v. iteration counts steps taken before this one (0 first). */
+typedef enum { REF_OPT_SGD, REF_OPT_RMSPROP, REF_OPT_ADAM } ref_opt_kind;
+struct ref_opt {
+    ref_opt_kind kind;
+    double lr, momentum, rho, beta_1, beta_2, epsilon;
+    int nesterov, centered;
+};
+void ref_opt_step(const struct ref_opt *o, long iteration, double *w, const double *g, int n,
+                  double *s1, double *s2, double *s3);
+/* Keras's clipnorm: g *= clipnorm / max(||g||, clipnorm), per weight. */
+void ref_clip_by_norm(double *g, int n, double clipnorm);
+/* Keras's global_clipnorm over k weights: all scaled by clip / max(global norm, clip). */
+void ref_clip_by_global_norm(double *const *gs, const int *ns, int k, double clipnorm);
+
+#endif

@@ -1,0 +1,313 @@
+/*
+ * test_kernels.c - every kernel against the plain-C double reference (tests/ref), on odd
+ * sizes, on whatever OpenCL device is there (PoCL in CI): Dense and Activation with each
+ * activation, SimpleRNN with each activation and return_sequences both ways (forward, and
+ * backward: every weight gradient and the input gradient), the losses with their
+ * gradients and accuracy, and the optimizer steps.
+ *
+ * Tolerances: the kernels compute in float32 (epsilon 1.2e-7) what the reference computes in
+ * double. A value is a sum of at most ~40 products of O(1) terms, and a recurrence repeats
+ * that for T = 7 steps through contracting activations, so errors stay near 40 * 7 * 1.2e-7
+ * = 3e-5 of the magnitudes involved: atol 5e-5 plus rtol 1e-4 leaves a little room for
+ * that and catches any wrong term (which shows up at 1e-2 or more).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clrnn_impl.h"
+#include "ref.h"
+#include "test.h"
+
+#define ATOL 5e-5
+#define RTOL 1e-4
+
+static clrnn_ctx *ctx;
+
+static uint64_t lcg = 12345;
+static double uniform(double lo, double hi) {
+    lcg = lcg * 6364136223846793005ULL + 1442695040888963407ULL;
+    return lo + (hi - lo) * (double)(lcg >> 11) * 0x1.0p-53;
+}
+
+static void fill(float *f, double *d, size_t n, double lo, double hi) {
+    for (size_t i = 0; i < n; i++) {
+        f[i] = (float)uniform(lo, hi);
+        d[i] = f[i];
+    }
+}
+
+static double *to_double(const float *f, size_t n) {
+    double *d = malloc(n * sizeof *d);
+    for (size_t i = 0; i < n; i++) d[i] = f[i];
+    return d;
+}
+
+static clrnn_model *build(const char *spec, const int64_t *in, int rank) {
+    clrnn_model *m = NULL;
+    clrnn_status s = clrnn_model_from_spec(ctx, spec, in, rank, CLRNN_DTYPE_FLOAT32, 3, &m);
+    if (s) {
+        fprintf(stderr, "building '%s' failed: %s\n", spec, clrnn_last_error());
+        exit(1);
+    }
+    return m;
+}
+
+static const char *const ACT_NAMES[] = {"linear", "sigmoid", "tanh", "relu", "softmax"};
+
+/* Random parameters in [-0.5, 0.5] into the model; returns a double copy. */
+static double *random_params(clrnn_model *m) {
+    size_t n = clrnn_model_param_count(m);
+    float *p = malloc(n * sizeof *p);
+    double *d = malloc(n * sizeof *d);
+    fill(p, d, n, -0.5, 0.5);
+    CHECK(clrnn_model_set_params(m, p) == CLRNN_OK);
+    free(p);
+    return d;
+}
+
+static void test_dense(int act, int use_bias, int three_d) {
+    int B = 5, T = 3, I = 7, U = act == REF_ACT_SOFTMAX ? 6 : 11;
+    int64_t in3[2] = {T, I}, in2[1] = {I};
+    char spec[128], label[128];
+    snprintf(spec, sizeof spec, "dense(%d,activation=%s,use_bias=%s)", U, ACT_NAMES[act],
+             use_bias ? "true" : "false");
+    snprintf(label, sizeof label, "dense %s bias=%d %dD", ACT_NAMES[act], use_bias, three_d ? 3 : 2);
+    clrnn_model *m = three_d ? build(spec, in3, 2) : build(spec, in2, 1);
+    double *p = random_params(m);
+    int R = three_d ? B * T : B;
+    struct clrnn_array x, y, dy, dx;
+    int64_t xd[3] = {B, three_d ? T : I, I};
+    clrnn_array_alloc(&x, CLRNN_DTYPE_FLOAT32, three_d ? 3 : 2, xd);
+    double *xr = malloc((size_t)R * I * sizeof *xr);
+    fill(x.data, xr, (size_t)R * I, -1, 1);
+    CHECK(clrnn_model_forward(m, &x, 1, &y) == CLRNN_OK);
+    double *yr = malloc((size_t)R * U * sizeof *yr);
+    const double *W = p, *b = use_bias ? p + I * U : NULL;
+    ref_dense_forward(xr, R, I, W, b, U, (ref_act)act, yr);
+    double *yd = to_double(y.data, (size_t)R * U);
+    char l2[160];
+    snprintf(l2, sizeof l2, "%s forward", label);
+    CHECK_ARRAYS_CLOSE(l2, yd, yr, (long)R * U, ATOL, RTOL);
+
+    int64_t dyd[3] = {B, three_d ? T : U, U};
+    clrnn_array_alloc(&dy, CLRNN_DTYPE_FLOAT32, three_d ? 3 : 2, dyd);
+    double *dyr = malloc((size_t)R * U * sizeof *dyr);
+    fill(dy.data, dyr, (size_t)R * U, -1, 1);
+    CHECK(clrnn_model_backward(m, &dy, &dx) == CLRNN_OK);
+    size_t np = clrnn_model_param_count(m);
+    float *g = malloc(np * sizeof *g);
+    clrnn_model_get_grads(m, g);
+    double *gd = to_double(g, np), *dxr = malloc((size_t)R * I * sizeof *dxr);
+    double *dW = malloc((size_t)I * U * sizeof *dW), *db = malloc((size_t)U * sizeof *db);
+    ref_dense_backward(xr, R, I, W, b, U, (ref_act)act, dyr, dxr, dW, use_bias ? db : NULL);
+    snprintf(l2, sizeof l2, "%s dkernel", label);
+    CHECK_ARRAYS_CLOSE(l2, gd, dW, (long)I * U, ATOL, RTOL);
+    if (use_bias) {
+        snprintf(l2, sizeof l2, "%s dbias", label);
+        CHECK_ARRAYS_CLOSE(l2, gd + I * U, db, U, ATOL, RTOL);
+    }
+    double *dxd = to_double(dx.data, (size_t)R * I);
+    snprintf(l2, sizeof l2, "%s dx", label);
+    CHECK_ARRAYS_CLOSE(l2, dxd, dxr, (long)R * I, ATOL, RTOL);
+    free(p), free(xr), free(yr), free(yd), free(dyr), free(g), free(gd), free(dxr), free(dW);
+    free(db), free(dxd);
+    clrnn_array_clear(&x), clrnn_array_clear(&y), clrnn_array_clear(&dy), clrnn_array_clear(&dx);
+    clrnn_model_free(m);
+}
+
+static void test_simple_rnn(int act, int return_sequences, int use_bias, int B) {
+    int T = 7, I = 3, U = 9;
+    int64_t in[2] = {T, I};
+    char spec[160], label[128], l2[160];
+    snprintf(spec, sizeof spec, "simple_rnn(%d,activation=%s,return_sequences=%s,use_bias=%s)", U,
+             ACT_NAMES[act], return_sequences ? "true" : "false", use_bias ? "true" : "false");
+    snprintf(label, sizeof label, "simple_rnn %s seq=%d bias=%d B=%d", ACT_NAMES[act],
+             return_sequences, use_bias, B);
+    clrnn_model *m = build(spec, in, 2);
+    double *p = random_params(m);
+    const double *K = p, *Rk = p + I * U, *b = use_bias ? p + I * U + U * U : NULL;
+    struct clrnn_array x, y, dy, dx;
+    int64_t xd[3] = {B, T, I};
+    clrnn_array_alloc(&x, CLRNN_DTYPE_FLOAT32, 3, xd);
+    double *xr = malloc((size_t)B * T * I * sizeof *xr);
+    fill(x.data, xr, (size_t)B * T * I, -1, 1);
+    size_t ny = (size_t)B * (return_sequences ? T : 1) * U;
+    CHECK(clrnn_model_forward(m, &x, 1, &y) == CLRNN_OK);
+    double *yr = malloc(ny * sizeof *yr);
+    ref_simple_rnn_forward(xr, B, T, I, K, Rk, b, U, (ref_act)act, return_sequences, NULL, yr);
+    double *yd = to_double(y.data, ny);
+    snprintf(l2, sizeof l2, "%s forward", label);
+    CHECK_ARRAYS_CLOSE(l2, yd, yr, (long)ny, ATOL, RTOL);
+
+    int64_t dyd[3] = {B, return_sequences ? T : U, U};
+    clrnn_array_alloc(&dy, CLRNN_DTYPE_FLOAT32, return_sequences ? 3 : 2, dyd);
+    double *dyr = malloc(ny * sizeof *dyr);
+    fill(dy.data, dyr, ny, -1, 1);
+    CHECK(clrnn_model_backward(m, &dy, &dx) == CLRNN_OK);
+    size_t np = clrnn_model_param_count(m);
+    float *g = malloc(np * sizeof *g);
+    clrnn_model_get_grads(m, g);
+    double *gd = to_double(g, np);
+    double *dxr = malloc((size_t)B * T * I * sizeof *dxr), *dK = malloc((size_t)I * U * sizeof *dK);
+    double *dR = malloc((size_t)U * U * sizeof *dR), *db = malloc((size_t)U * sizeof *db);
+    ref_simple_rnn_backward(xr, B, T, I, K, Rk, b, U, (ref_act)act, return_sequences, NULL, dyr,
+                            dxr, dK, dR, use_bias ? db : NULL, NULL);
+    snprintf(l2, sizeof l2, "%s dkernel", label);
+    CHECK_ARRAYS_CLOSE(l2, gd, dK, (long)I * U, ATOL, RTOL);
+    snprintf(l2, sizeof l2, "%s drecurrent", label);
+    CHECK_ARRAYS_CLOSE(l2, gd + I * U, dR, (long)U * U, ATOL, RTOL);
+    if (use_bias) {
+        snprintf(l2, sizeof l2, "%s dbias", label);
+        CHECK_ARRAYS_CLOSE(l2, gd + I * U + U * U, db, U, ATOL, RTOL);
+    }
+    double *dxd = to_double(dx.data, (size_t)B * T * I);
+    snprintf(l2, sizeof l2, "%s dx", label);
+    CHECK_ARRAYS_CLOSE(l2, dxd, dxr, (long)B * T * I, ATOL, RTOL);
+    free(p), free(xr), free(yr), free(yd), free(dyr), free(g), free(gd), free(dxr), free(dK);
+    free(dR), free(db), free(dxd);
+    clrnn_array_clear(&x), clrnn_array_clear(&y), clrnn_array_clear(&dy), clrnn_array_clear(&dx);
+    clrnn_model_free(m);
+}
+
+/* A loss kernel on given predictions and targets, against ref_loss_forward_backward. */
+static void test_loss(clrnn_loss_kind kind, int from_logits) {
+    static const ref_loss REF[] = {REF_LOSS_BCE, REF_LOSS_CCE, REF_LOSS_SPARSE_CCE, REF_LOSS_MSE};
+    int R = 23, C = kind == CLRNN_LOSS_BCE ? 3 : 5;
+    size_t n = (size_t)R * C, ny = kind == CLRNN_LOSS_SPARSE_CCE ? (size_t)R : n;
+    float *pred = malloc(n * sizeof *pred), *y = malloc(ny * sizeof *y);
+    double *pd = malloc(n * sizeof *pd), *yd = malloc(ny * sizeof *yd);
+    for (int r = 0; r < R; r++) {
+        double sum = 0;
+        for (int c = 0; c < C; c++) {
+            double v = from_logits ? uniform(-3, 3) : uniform(0.02, 0.98);
+            /* two rows hit the clip range (p = 0 and p = 1) */
+            if (!from_logits && kind == CLRNN_LOSS_BCE && r < 2 && c == 0) v = r;
+            pred[r * C + c] = (float)v;
+            sum += v;
+        }
+        if (!from_logits && kind != CLRNN_LOSS_BCE && kind != CLRNN_LOSS_MSE)
+            for (int c = 0; c < C; c++) pred[r * C + c] = (float)(pred[r * C + c] / sum);
+        for (int c = 0; c < C; c++) pd[r * C + c] = pred[r * C + c];
+        int label = (int)(uniform(0, C - 1e-9));
+        if (kind == CLRNN_LOSS_SPARSE_CCE) {
+            y[r] = (float)label;
+        } else {
+            for (int c = 0; c < C; c++) {
+                double t = kind == CLRNN_LOSS_MSE ? uniform(-1, 1)
+                         : kind == CLRNN_LOSS_BCE ? (uniform(0, 1) < 0.5 ? 0 : 1)
+                                                  : (c == label ? 1 : 0);
+                y[r * C + c] = (float)t;
+            }
+        }
+    }
+    for (size_t i = 0; i < ny; i++) yd[i] = y[i];
+    cl_mem bp, by, bd, bl, ba, bm;
+    clrnn_buf_create(ctx, n * 4, &bp), clrnn_buf_create(ctx, ny * 4, &by);
+    clrnn_buf_create(ctx, n * 4, &bd), clrnn_buf_create(ctx, (size_t)R * 4, &bl);
+    clrnn_buf_create(ctx, (size_t)R * 4, &ba), clrnn_buf_create(ctx, 8 * 4, &bm);
+    clrnn_buf_write(ctx, bp, 0, n * 4, pred), clrnn_buf_write(ctx, by, 0, ny * 4, y);
+    CHECK(clrnn_loss_run(ctx, kind, from_logits, bp, by, bd, bl, ba, (size_t)R, (size_t)C, bm, 1) ==
+          CLRNN_OK);
+    float grad[200], metric[8];
+    clrnn_buf_read(ctx, bd, 0, n * 4, grad), clrnn_buf_read(ctx, bm, 0, sizeof metric, metric);
+    double *gr = malloc(n * sizeof *gr), *gd = to_double(grad, n);
+    double loss = ref_loss_forward_backward(REF[kind], from_logits, pd, yd, R, C, gr);
+    char label[96];
+    snprintf(label, sizeof label, "%s logits=%d", clrnn_loss_name(kind), from_logits);
+    printf("  %-40s loss %.7f (reference %.7f)\n", label, metric[2] / R, loss);
+    CHECK_NEAR(metric[2] / R, loss, 1e-5 + 1e-5 * fabs(loss));
+    if (kind != CLRNN_LOSS_MSE) {
+        double acc = ref_accuracy(REF[kind], from_logits, pd, yd, R, C);
+        CHECK_NEAR(metric[3] / R, acc, 1e-6);
+    }
+    char l2[128];
+    snprintf(l2, sizeof l2, "%s gradient", label);
+    /* gradients are scaled by 1/R, so compare them at that scale */
+    CHECK_ARRAYS_CLOSE(l2, gd, gr, (long)n, ATOL / R, RTOL);
+    clrnn_buf_release(&bp), clrnn_buf_release(&by), clrnn_buf_release(&bd);
+    clrnn_buf_release(&bl), clrnn_buf_release(&ba), clrnn_buf_release(&bm);
+    free(pred), free(y), free(pd), free(yd), free(gr), free(gd);
+}
+
+/* Three optimizer steps on the device against ref_opt_step, for the parameters of a small
+ * model (two weights, so clipping per weight and globally differ). */
+static void test_optimizer(struct clrnn_optimizer_config cfg, const char *label) {
+    int64_t in[1] = {4};
+    clrnn_model *m = build("dense(3)", in, 1);
+    struct clrnn_compile_config cc;
+    memset(&cc, 0, sizeof cc);
+    snprintf(cc.loss, sizeof cc.loss, "mse");
+    cc.optimizer = cfg;
+    CHECK(clrnn_model_compile(m, &cc) == CLRNN_OK);
+    size_t n = clrnn_model_param_count(m);
+    double *w = random_params(m);
+    double *s1 = calloc(n, sizeof *s1), *s2 = calloc(n, sizeof *s2), *s3 = calloc(n, sizeof *s3);
+    struct ref_opt ro = {cfg.kind == CLRNN_OPT_SGD ? REF_OPT_SGD
+                         : cfg.kind == CLRNN_OPT_RMSPROP ? REF_OPT_RMSPROP : REF_OPT_ADAM,
+                         cfg.learning_rate, cfg.momentum, cfg.rho, cfg.beta_1, cfg.beta_2,
+                         cfg.epsilon, cfg.nesterov, cfg.centered};
+    float *gf = malloc(n * sizeof *gf), *wf = malloc(n * sizeof *wf);
+    double *g = malloc(n * sizeof *g);
+    for (int step = 0; step < 3; step++) {
+        fill(gf, g, n, -2, 2);
+        clrnn_buf_write(ctx, m->grads, 0, n * 4, gf);
+        CHECK(clrnn_optim_step(m->optim, m) == CLRNN_OK);
+        if (cfg.clipnorm > 0) {
+            ref_clip_by_norm(g, 12, cfg.clipnorm);
+            ref_clip_by_norm(g + 12, 3, cfg.clipnorm);
+        } else if (cfg.global_clipnorm > 0) {
+            double *parts[2] = {g, g + 12};
+            int ns[2] = {12, 3};
+            ref_clip_by_global_norm(parts, ns, 2, cfg.global_clipnorm);
+        }
+        ref_opt_step(&ro, step, w, g, (int)n, s1, s2, s3);
+    }
+    clrnn_model_get_params(m, wf);
+    double *wd = to_double(wf, n);
+    CHECK_ARRAYS_CLOSE(label, wd, w, (long)n, 1e-6, 1e-5);
+    free(w), free(s1), free(s2), free(s3), free(gf), free(wf), free(g), free(wd);
+    clrnn_model_free(m);
+}
+
+int main(void) {
+    clrnn_status s = clrnn_ctx_create(NULL, &ctx);
+    if (s == CLRNN_E_NO_DEVICE) test_skip_no_device(clrnn_last_error());
+    if (s) {
+        fprintf(stderr, "%s\n", clrnn_last_error());
+        return 1;
+    }
+    printf("device: %s\n", clrnn_ctx_device(ctx)->name);
+    for (int act = 0; act < 5; act++)
+        for (int bias = 0; bias < 2; bias++)
+            for (int three = 0; three < 2; three++) test_dense(act, bias, three);
+    for (int act = 0; act < 4; act++)
+        for (int seq = 0; seq < 2; seq++) test_simple_rnn(act, seq, 1, 5);
+    test_simple_rnn(REF_ACT_TANH, 1, 0, 37);
+    test_simple_rnn(REF_ACT_SIGMOID, 0, 1, 37);
+    for (int k = 0; k < 4; k++)
+        for (int logits = 0; logits < 2; logits++)
+            if (!(k == CLRNN_LOSS_MSE && logits)) test_loss((clrnn_loss_kind)k, logits);
+
+    struct clrnn_optimizer_config c = clrnn_optimizer_default(CLRNN_OPT_SGD);
+    test_optimizer(c, "sgd");
+    c.momentum = 0.9;
+    test_optimizer(c, "sgd momentum");
+    c.nesterov = 1;
+    test_optimizer(c, "sgd nesterov");
+    c = clrnn_optimizer_default(CLRNN_OPT_RMSPROP);
+    test_optimizer(c, "rmsprop");
+    c.centered = 1;
+    c.momentum = 0.5;
+    test_optimizer(c, "rmsprop centered momentum");
+    c = clrnn_optimizer_default(CLRNN_OPT_ADAM);
+    test_optimizer(c, "adam");
+    c.clipnorm = 0.5;
+    test_optimizer(c, "adam clipnorm");
+    c.clipnorm = 0;
+    c.global_clipnorm = 0.7;
+    test_optimizer(c, "adam global_clipnorm");
+    clrnn_ctx_free(ctx);
+    TEST_MAIN_END();
+}

@@ -1,0 +1,178 @@
+/*
+ * test_model_io.c - models through real files: a trained model saved as a legacy Keras
+ * full-model .h5 loads back with the same weights, predictions, loss and optimizer; the
+ * file holds what Keras expects (model_config JSON with an InputLayer, training_config,
+ * model_weights with tf.keras weight names); an architecture JSON plus a save_weights file
+ * loads too; and bad files give clear errors: wrong weight shapes, missing layers, unknown
+ * and Lambda layers, not a model file.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clrnn_formats.h"
+#include "clrnn_impl.h"
+#include "test.h"
+
+static clrnn_ctx *ctx;
+
+static void sample_input(struct clrnn_array *x, int n, int T, int I) {
+    int64_t d[3] = {n, T, I};
+    clrnn_array_alloc(x, CLRNN_DTYPE_FLOAT32, 3, d);
+    for (int i = 0; i < n * T * I; i++) ((float *)x->data)[i] = (float)((i * 37 % 19) - 9) / 10.0f;
+}
+
+static void test_round_trip(void) {
+    int64_t in[2] = {6, 3};
+    clrnn_model *m, *back;
+    CHECK(clrnn_model_from_spec(ctx, "simple_rnn(5,activation=relu,return_sequences=true) "
+                                "dense(4,tanh) activation(softmax)", in, 2, CLRNN_DTYPE_FLOAT32,
+                                4, &m) == CLRNN_OK);
+    struct clrnn_compile_config cc;
+    memset(&cc, 0, sizeof cc);
+    snprintf(cc.loss, sizeof cc.loss, "categorical_crossentropy");
+    cc.optimizer = clrnn_optimizer_default(CLRNN_OPT_RMSPROP);
+    cc.optimizer.learning_rate = 0.0025;
+    cc.optimizer.centered = 1;
+    CHECK(clrnn_model_compile(m, &cc) == CLRNN_OK);
+    struct clrnn_array x, y1, y2;
+    sample_input(&x, 7, 6, 3);
+    CHECK(clrnn_model_predict(m, &x, 3, &y1) == CLRNN_OK);
+    CHECK(clrnn_model_save(m, "io_model.h5") == CLRNN_OK);
+    CHECK(clrnn_model_load(ctx, "io_model.h5", NULL, &back) == CLRNN_OK);
+    CHECK(clrnn_model_predict(back, &x, 5, &y2) == CLRNN_OK);
+    CHECK(y1.rank == y2.rank && clrnn_array_count(&y1) == clrnn_array_count(&y2));
+    CHECK(memcmp(y1.data, y2.data, (size_t)clrnn_array_count(&y1) * 4) == 0);
+    struct clrnn_compile_config c2;
+    CHECK(clrnn_model_compile_config(back, &c2));
+    CHECK(strcmp(c2.loss, "categorical_crossentropy") == 0);
+    CHECK(c2.optimizer.kind == CLRNN_OPT_RMSPROP && c2.optimizer.centered);
+    CHECK_NEAR(c2.optimizer.learning_rate, 0.0025, 1e-12);
+    char *a, *b;
+    clrnn_model_summary(m, &a);
+    clrnn_model_summary(back, &b);
+    CHECK(strcmp(a, b) == 0);
+    free(a), free(b);
+
+    /* what is in the file */
+    struct clrnn_fmt_model f;
+    CHECK(clrnn_fmt_h5_read("io_model.h5", &f) == CLRNN_OK);
+    CHECK_STR_CONTAINS(f.model_config, "\"class_name\":\"Sequential\"");
+    CHECK_STR_CONTAINS(f.model_config, "\"class_name\":\"InputLayer\"");
+    CHECK_STR_CONTAINS(f.model_config, "\"batch_input_shape\":[null,6,3]");
+    CHECK_STR_CONTAINS(f.model_config, "\"activation\":\"relu\"");
+    CHECK_STR_CONTAINS(f.training_config, "\"class_name\":\"RMSprop\"");
+    CHECK(f.keras_version && f.backend && strcmp(f.backend, "tensorflow") == 0);
+    CHECK_INT_EQ(f.n_layers, 3);
+    CHECK(strcmp(f.layers[0].name, "simple_rnn") == 0 && f.layers[0].n_weights == 3);
+    CHECK(strcmp(f.layers[0].weights[1].name, "simple_rnn/simple_rnn_cell/recurrent_kernel:0") == 0);
+    CHECK(f.layers[0].weights[1].rank == 2 && f.layers[0].weights[1].dims[0] == 5);
+    CHECK(strcmp(f.layers[1].weights[0].name, "dense/kernel:0") == 0);
+    CHECK_INT_EQ(f.layers[2].n_weights, 0);
+
+    /* the same weights as a save_weights file, with the architecture as JSON */
+    char *json = f.model_config;
+    FILE *jf = fopen("io_arch.json", "w");
+    fputs(json, jf);
+    fclose(jf);
+    char *tc = f.training_config;
+    f.model_config = NULL;
+    f.training_config = NULL;
+    CHECK(clrnn_fmt_h5_write("io_weights.h5", &f) == CLRNN_OK);
+    f.model_config = json;
+    f.training_config = tc;
+    clrnn_model *c;
+    CHECK(clrnn_model_load(ctx, "io_arch.json", "io_weights.h5", &c) == CLRNN_OK);
+    struct clrnn_array y3;
+    CHECK(clrnn_model_predict(c, &x, 7, &y3) == CLRNN_OK);
+    CHECK(memcmp(y1.data, y3.data, (size_t)clrnn_array_count(&y1) * 4) == 0);
+    clrnn_array_clear(&y3);
+    clrnn_model_free(c);
+    CHECK(clrnn_model_load(ctx, "io_arch.json", NULL, &c) == CLRNN_E_INVALID_ARG);
+    CHECK_STR_CONTAINS(clrnn_last_error(), "needs its weights file");
+    CHECK(clrnn_model_load(ctx, "io_weights.h5", NULL, &c) == CLRNN_E_FORMAT);
+    CHECK_STR_CONTAINS(clrnn_last_error(), "weights-only file has no architecture");
+
+    /* a weight of the wrong shape */
+    f.layers[1].weights[0].dims[0] = 4; /* (5, 4) -> (4, 5): same count, wrong shape */
+    f.layers[1].weights[0].dims[1] = 5;
+    CHECK(clrnn_fmt_h5_write("io_bad_shape.h5", &f) == CLRNN_OK);
+    CHECK(clrnn_model_load(ctx, "io_bad_shape.h5", NULL, &c) == CLRNN_E_SHAPE);
+    CHECK_STR_CONTAINS(clrnn_last_error(), "io_bad_shape.h5: layer 'dense' weight 'dense/kernel:0': "
+                       "shape (4, 5) in the file, expected (5, 4)");
+    f.layers[1].weights[0].dims[0] = 5;
+    f.layers[1].weights[0].dims[1] = 4;
+    /* a layer's weights missing */
+    f.layers[1].n_weights = 0;
+    CHECK(clrnn_fmt_h5_write("io_missing.h5", &f) == CLRNN_OK);
+    CHECK(clrnn_model_load(ctx, "io_missing.h5", NULL, &c) == CLRNN_E_FORMAT);
+    CHECK_STR_CONTAINS(clrnn_last_error(), "the file has weights for 1 layers, the model has 2");
+    f.layers[1].n_weights = 2;
+    clrnn_fmt_model_clear(&f);
+    unlink("io_bad_shape.h5"), unlink("io_missing.h5"), unlink("io_weights.h5");
+    unlink("io_arch.json"), unlink("io_model.h5");
+    clrnn_array_clear(&x), clrnn_array_clear(&y1), clrnn_array_clear(&y2);
+    clrnn_model_free(m);
+    clrnn_model_free(back);
+}
+
+static void expect_json_error(const char *json, clrnn_status want, const char *text) {
+    clrnn_model *m = NULL;
+    int64_t in[2] = {4, 2};
+    CHECK_INT_EQ(clrnn_model_from_json(ctx, json, in, 2, CLRNN_DTYPE_FLOAT32, 1, &m), want);
+    CHECK(m == NULL);
+    CHECK_STR_CONTAINS(clrnn_last_error(), text);
+}
+
+static void test_bad_architectures(void) {
+    expect_json_error("{\"class_name\": \"Sequential\", \"config\": {\"layers\": [{\"class_name\": "
+                      "\"Lambda\", \"config\": {\"name\": \"lambda\", \"function\": \"x\"}}]}}",
+                      CLRNN_E_UNSUPPORTED, "layer 'lambda' is a Lambda layer: refused");
+    expect_json_error("{\"class_name\": \"Sequential\", \"config\": {\"layers\": [{\"class_name\": "
+                      "\"Conv1D\", \"config\": {\"name\": \"conv\"}}]}}",
+                      CLRNN_E_UNSUPPORTED, "layer 'conv' has class 'Conv1D'");
+    expect_json_error("{\"class_name\": \"Sequential\", \"config\": {\"layers\": [",
+                      CLRNN_E_FORMAT, "invalid JSON");
+    expect_json_error("{\"class_name\": \"Sequential\", \"config\": {\"layers\": [{\"class_name\": "
+                      "\"InputLayer\", \"config\": {\"batch_input_shape\": [null, 4, 3]}}, "
+                      "{\"class_name\": \"Dense\", \"config\": {\"units\": 2}}]}}",
+                      CLRNN_E_SHAPE, "the data has shape (None, 4, 2) per batch, but the model "
+                      "declares input (None, 4, 3)");
+    expect_json_error("{\"class_name\": \"Sequential\", \"config\": {\"layers\": [{\"class_name\": "
+                      "\"Dense\", \"config\": {\"name\": \"d\", \"units\": 2, \"kernel_regularizer\":"
+                      " {\"class_name\": \"L2\"}}}]}}",
+                      CLRNN_E_UNSUPPORTED, "layer 'd': \"kernel_regularizer\" is set");
+    /* Keras 2.2 style: no InputLayer, batch_input_shape on the first layer, nulls allowed */
+    clrnn_model *m;
+    const char *ok = "{\"class_name\": \"Sequential\", \"config\": {\"name\": \"s\", \"layers\": "
+                     "[{\"class_name\": \"SimpleRNN\", \"config\": {\"name\": \"rnn\", \"units\": 3, "
+                     "\"batch_input_shape\": [null, null, 2]}}, {\"class_name\": \"Dense\", "
+                     "\"config\": {\"name\": \"out\", \"units\": 1, \"activation\": \"sigmoid\"}}]}}";
+    int64_t in[2] = {4, 2};
+    CHECK(clrnn_model_from_json(ctx, ok, in, 2, CLRNN_DTYPE_FLOAT32, 1, &m) == CLRNN_OK);
+    CHECK_INT_EQ(clrnn_model_param_count(m), 3 * 2 + 3 * 3 + 3 + 3 + 1);
+    clrnn_model_free(m);
+    CHECK(clrnn_model_from_json(ctx, ok, NULL, 0, CLRNN_DTYPE_FLOAT32, 1, &m) == CLRNN_E_SHAPE);
+    CHECK_STR_CONTAINS(clrnn_last_error(), "has unknown dimensions");
+
+    /* not model files */
+    FILE *t = fopen("io_text.h5", "w");
+    fputs("hello\n", t);
+    fclose(t);
+    CHECK(clrnn_model_load(ctx, "io_text.h5", NULL, &m) == CLRNN_E_FORMAT);
+    CHECK_STR_CONTAINS(clrnn_last_error(), "io_text.h5: not a model file");
+    CHECK(clrnn_model_load(ctx, "io_nothere.h5", NULL, &m) == CLRNN_E_IO);
+    CHECK_STR_CONTAINS(clrnn_last_error(), "io_nothere.h5");
+    unlink("io_text.h5");
+}
+
+int main(void) {
+    clrnn_status s = clrnn_ctx_create(NULL, &ctx);
+    if (s == CLRNN_E_NO_DEVICE) test_skip_no_device(clrnn_last_error());
+    if (s) return fprintf(stderr, "%s\n", clrnn_last_error()), 1;
+    test_round_trip();
+    test_bad_architectures();
+    clrnn_ctx_free(ctx);
+    TEST_MAIN_END();
+}

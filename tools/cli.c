@@ -1,0 +1,114 @@
+/*
+ * cli.c - argument parsing and error reporting shared by the command-line tools.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *prog_name = "clrnn";
+static const char *usage_text = "";
+
+void cli_init(const char *prog, const char *usage) {
+    prog_name = prog;
+    usage_text = usage;
+}
+
+const char *cli_prog(void) { return prog_name; }
+
+void cli_fail(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "%s: error: ", prog_name);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    exit(1);
+}
+
+void cli_usage_error(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "%s: ", prog_name);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    fputs(usage_text, stderr);
+    exit(2);
+}
+
+void cli_fail_status(clrnn_status s) {
+    const char *msg = clrnn_last_error();
+    fprintf(stderr, "%s: error: %s\n", prog_name, msg && *msg ? msg : clrnn_status_str(s));
+    if (s == CLRNN_E_NOMEM || s == CLRNN_E_OPENCL) exit(3);
+    if (s == CLRNN_E_INTERRUPTED) exit(130);
+    exit(1);
+}
+
+void cli_help(void) {
+    fputs(usage_text, stdout);
+    exit(0);
+}
+
+long cli_long(const char *flag, const char *value, long min, long max) {
+    char *end;
+    errno = 0;
+    long v = strtol(value, &end, 10);
+    if (errno || end == value || *end)
+        cli_usage_error("%s: '%s' is not an integer", flag, value);
+    if (v < min || v > max)
+        cli_usage_error("%s: %ld is outside [%ld, %ld]", flag, v, min, max);
+    return v;
+}
+
+double cli_double(const char *flag, const char *value, double min, double max) {
+    char *end;
+    errno = 0;
+    double v = strtod(value, &end);
+    if (errno || end == value || *end) cli_usage_error("%s: '%s' is not a number", flag, value);
+    if (!(v >= min && v <= max)) cli_usage_error("%s: %g is outside [%g, %g]", flag, v, min, max);
+    return v;
+}
+
+const char *cli_flag_value(int argc, char **argv, int *i, const char *name) {
+    const char *arg = argv[*i];
+    size_t n = strlen(name);
+    if (strncmp(arg, name, n) != 0) return NULL;
+    if (arg[n] == '=') return arg + n + 1;
+    if (arg[n] != '\0') return NULL;
+    if (*i + 1 >= argc) cli_usage_error("%s needs a value", name);
+    *i += 1;
+    return argv[*i];
+}
+
+clrnn_ctx *cli_open_device(const char *spec) {
+    clrnn_ctx *ctx = NULL;
+    clrnn_status s = clrnn_ctx_create(spec, &ctx);
+    if (s) cli_fail_status(s);
+    return ctx;
+}
+
+char *cli_read_text(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) cli_fail("%s: %s", path, strerror(errno));
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    for (;;) {
+        if (!buf) cli_fail("%s: out of memory reading it", path);
+        len += fread(buf + len, 1, cap - len - 1, f);
+        if (len < cap - 1) break;
+        if (cap > ((size_t)64 << 20)) cli_fail("%s: larger than 64 MiB", path);
+        cap *= 2;
+        char *grown = realloc(buf, cap);
+        if (!grown) free(buf);
+        buf = grown;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) cli_fail("%s: read error", path);
+    buf[len] = '\0';
+    return buf;
+}

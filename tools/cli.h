@@ -1,0 +1,49 @@
+/*
+ * cli.h - argument parsing and error reporting shared by the command-line tools.
+ *
+ * Exit status (design.md): 0 success; 1 user error (bad file, bad value) with one line
+ * "<prog>: error: <message>" on stderr; 2 usage error (unknown flag, missing argument),
+ * followed by the usage text; 3 internal fault (out of memory, OpenCL failure).
+ * Only tools/ may exit.
+ */
+#ifndef CLRNN_CLI_H
+#define CLRNN_CLI_H
+
+#include "clrnn.h"
+
+#if defined(__GNUC__)
+#define CLI_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define CLI_PRINTF(a, b)
+#endif
+
+/* Sets the program name used in messages and the usage text printed on usage errors. */
+void cli_init(const char *prog, const char *usage);
+const char *cli_prog(void);
+
+/* "<prog>: error: <message>", exit 1. */
+_Noreturn void cli_fail(const char *fmt, ...) CLI_PRINTF(1, 2);
+/* "<prog>: <message>" then the usage text, exit 2. */
+_Noreturn void cli_usage_error(const char *fmt, ...) CLI_PRINTF(1, 2);
+/* Reports a failed library call with clrnn_last_error(): exit 3 for internal faults
+ * (CLRNN_E_NOMEM, CLRNN_E_OPENCL), 130 for CLRNN_E_INTERRUPTED, 1 otherwise. */
+_Noreturn void cli_fail_status(clrnn_status s);
+/* Prints the usage text to stdout and exits 0 (for --help). */
+_Noreturn void cli_help(void);
+
+/* Parsers for flag values; a bad value is a usage error naming the flag. */
+long cli_long(const char *flag, const char *value, long min, long max);
+double cli_double(const char *flag, const char *value, double min, double max);
+
+/* Iterating over argv: cli_flag_value() returns the value of a "--name VALUE" or
+ * "--name=VALUE" argument at argv[*i] (advancing *i past it) or NULL when argv[*i] is not
+ * that flag; a missing value is a usage error. */
+const char *cli_flag_value(int argc, char **argv, int *i, const char *name);
+
+/* The whole of a text file, NUL-terminated (free() it); a user error when unreadable. */
+char *cli_read_text(const char *path);
+
+/* The device spec: --device, else $CLRNN_DEVICE (the library reads it), else NULL. */
+clrnn_ctx *cli_open_device(const char *spec);
+
+#endif

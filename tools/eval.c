@@ -1,0 +1,118 @@
+/*
+ * eval.c - clrnn-eval: loss and metrics of a saved model on a dataset file, and its
+ * predictions to HDF5 or CSV.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "clrnn_formats.h"
+
+static const char USAGE[] =
+    "usage: clrnn-eval MODEL --data DATA.h5 [options]\n"
+    "\n"
+    "Evaluates on x_test/y_test when the file has them, otherwise on x/y.\n"
+    "  --weights FILE.h5       weights for a JSON MODEL\n"
+    "  --split test|train|all  which split to use (test)\n"
+    "  --batch-size N          32\n"
+    "  --loss NAME             the loss, when the model file has none\n"
+    "  --from-logits           with --loss: the model outputs logits\n"
+    "  --json                  print one JSON object\n"
+    "  --predictions OUT       write the predictions: .h5 (dataset 'predictions') or .csv\n"
+    "  --device SPEC           index, cpu, gpu or part of a name (default $CLRNN_DEVICE)\n";
+
+static void write_csv(const char *path, const struct clrnn_array *p) {
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f) cli_fail("%s: cannot write", path);
+    int64_t rows = p->dims[0], per = rows ? clrnn_array_count(p) / rows : 0;
+    const float *d = p->data;
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t c = 0; c < per; c++)
+            fprintf(f, "%.9g%c", d[r * per + c], c + 1 == per ? '\n' : ',');
+    if (fclose(f) != 0 || rename(tmp, path) != 0) {
+        remove(tmp);
+        cli_fail("%s: write failed", path);
+    }
+}
+
+int main(int argc, char **argv) {
+    cli_init("clrnn-eval", USAGE);
+    const char *model = NULL, *weights = NULL, *data_path = NULL, *preds = NULL, *device = NULL;
+    const char *split = "test", *loss = NULL, *v;
+    long batch = 32;
+    int json = 0, from_logits = 0;
+    for (int i = 1; i < argc; i++) {
+        if ((v = cli_flag_value(argc, argv, &i, "--weights"))) weights = v;
+        else if ((v = cli_flag_value(argc, argv, &i, "--data"))) data_path = v;
+        else if ((v = cli_flag_value(argc, argv, &i, "--predictions"))) preds = v;
+        else if ((v = cli_flag_value(argc, argv, &i, "--device"))) device = v;
+        else if ((v = cli_flag_value(argc, argv, &i, "--split"))) split = v;
+        else if ((v = cli_flag_value(argc, argv, &i, "--loss"))) loss = v;
+        else if ((v = cli_flag_value(argc, argv, &i, "--batch-size"))) batch = cli_long("--batch-size", v, 1, 1 << 24);
+        else if (strcmp(argv[i], "--json") == 0) json = 1;
+        else if (strcmp(argv[i], "--from-logits") == 0) from_logits = 1;
+        else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) cli_help();
+        else if (argv[i][0] == '-') cli_usage_error("unknown option '%s'", argv[i]);
+        else if (!model) model = argv[i];
+        else cli_usage_error("unexpected argument '%s'", argv[i]);
+    }
+    if (!model) cli_usage_error("MODEL is required");
+    if (!data_path) cli_usage_error("--data is required");
+    clrnn_split sp;
+    if (strcmp(split, "test") == 0) sp = CLRNN_SPLIT_TEST;
+    else if (strcmp(split, "train") == 0) sp = CLRNN_SPLIT_TRAIN;
+    else if (strcmp(split, "all") == 0) sp = CLRNN_SPLIT_ALL;
+    else cli_usage_error("--split must be test, train or all");
+
+    struct clrnn_data data;
+    clrnn_status s = clrnn_data_load(data_path, sp, &data);
+    if (s) cli_fail_status(s);
+    clrnn_ctx *ctx = cli_open_device(device);
+    clrnn_model *m;
+    if ((s = clrnn_model_load(ctx, model, weights, &m))) cli_fail_status(s);
+    struct clrnn_compile_config cc;
+    if (loss || !clrnn_model_compile_config(m, &cc)) {
+        if (!loss)
+            cli_fail("%s has no training configuration (loss); give --loss", model);
+        memset(&cc, 0, sizeof cc);
+        snprintf(cc.loss, sizeof cc.loss, "%s", loss);
+        cc.from_logits = from_logits;
+        cc.optimizer = clrnn_optimizer_default(CLRNN_OPT_ADAM);
+        if ((s = clrnn_model_compile(m, &cc))) cli_fail_status(s);
+    }
+    struct clrnn_eval_result r;
+    if ((s = clrnn_model_evaluate(m, &data.x, &data.y, (int)batch, &r))) {
+        fprintf(stderr, "%s: on %s/%s of %s:\n", cli_prog(), data.x_name, data.y_name, data_path);
+        cli_fail_status(s);
+    }
+    if (preds) {
+        struct clrnn_array p;
+        if ((s = clrnn_model_predict(m, &data.x, (int)batch, &p))) cli_fail_status(s);
+        const char *dot = strrchr(preds, '.');
+        if (dot && strcmp(dot, ".csv") == 0) {
+            write_csv(preds, &p);
+        } else {
+            struct clrnn_fmt_named_array a = {"predictions", &p};
+            if ((s = clrnn_fmt_data_write(preds, &a, 1))) cli_fail_status(s);
+        }
+        clrnn_array_clear(&p);
+    }
+    if (json) {
+        printf("{\"loss\": %.9g", r.loss);
+        if (r.has_accuracy) printf(", \"accuracy\": %.9g", r.accuracy);
+        printf(", \"samples\": %lld, \"seconds\": %.6f, \"data\": \"%s\"}\n", (long long)r.samples,
+               r.seconds, data.x_name);
+    } else {
+        printf("%s: %lld samples (%s) - loss: %.4f", model, (long long)r.samples, data.x_name, r.loss);
+        if (r.has_accuracy) printf(" - accuracy: %.4f", r.accuracy);
+        printf(" - %.3fs\n", r.seconds);
+    }
+    clrnn_model_free(m);
+    clrnn_data_clear(&data);
+    clrnn_ctx_free(ctx);
+    return 0;
+}

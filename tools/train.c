@@ -1,0 +1,268 @@
+/*
+ * train.c - clrnn-train: builds or loads a model, trains it on a dataset file with Keras's
+ * fit() semantics, shows progress the way Keras does, and saves the model.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static const char USAGE[] =
+    "usage: clrnn-train (--model ARCH | --layers SPEC) --data DATA.h5 --out MODEL [options]\n"
+    "\n"
+    "  --model ARCH          Keras architecture JSON, or an existing model (.h5) to train on\n"
+    "  --weights FILE.h5     weights for a JSON --model\n"
+    "  --layers SPEC         one-line layer list, e.g. \"simple_rnn(16) dense(1,sigmoid)\"\n"
+    "  --data DATA.h5        x_train/y_train (or x/y)\n"
+    "  --out MODEL           where to save (legacy Keras .h5)\n"
+    "  --epochs N            10\n"
+    "  --batch-size N        32\n"
+    "  --optimizer NAME      sgd, rmsprop or adam (adam; a loaded model keeps its own)\n"
+    "  --lr X                learning rate (Keras's default for the optimizer)\n"
+    "  --momentum X          SGD and RMSprop momentum (0)\n"
+    "  --nesterov            SGD with Nesterov momentum\n"
+    "  --rho X               RMSprop rho (0.9)\n"
+    "  --centered            centered RMSprop\n"
+    "  --beta-1 X, --beta-2 X, --epsilon X   Adam and RMSprop constants\n"
+    "  --clipnorm X          clip each weight's gradient to this norm\n"
+    "  --global-clipnorm X   clip all gradients together to this norm\n"
+    "  --loss NAME           binary_crossentropy, categorical_crossentropy,\n"
+    "                        sparse_categorical_crossentropy, mean_squared_error\n"
+    "                        (default: the loaded model's, else chosen from the output and y)\n"
+    "  --from-logits         the model outputs logits (cross-entropy losses)\n"
+    "  --validation-split F  validate on the last fraction F of the data (0)\n"
+    "  --no-shuffle          keep the sample order\n"
+    "  --seed N              initial weights and shuffling (1)\n"
+    "  --history FILE.csv    per-epoch metrics, Keras CSVLogger columns\n"
+    "  --device SPEC         index, cpu, gpu or part of a name (default $CLRNN_DEVICE)\n"
+    "  --quiet               no progress output\n";
+
+struct options {
+    const char *model, *weights, *layers, *data, *out, *loss, *optimizer, *history, *device;
+    long epochs, batch_size, seed;
+    double lr, momentum, rho, beta_1, beta_2, epsilon, clipnorm, global_clipnorm, val_split;
+    int nesterov, centered, from_logits, no_shuffle, quiet;
+};
+
+static void parse(int argc, char **argv, struct options *o) {
+    memset(o, 0, sizeof *o);
+    o->epochs = 10;
+    o->batch_size = 32;
+    o->seed = 1;
+    o->lr = o->momentum = o->rho = o->beta_1 = o->beta_2 = o->epsilon = NAN;
+    const char *v;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if ((v = cli_flag_value(argc, argv, &i, "--model"))) o->model = v;
+        else if ((v = cli_flag_value(argc, argv, &i, "--weights"))) o->weights = v;
+        else if ((v = cli_flag_value(argc, argv, &i, "--layers"))) o->layers = v;
+        else if ((v = cli_flag_value(argc, argv, &i, "--data"))) o->data = v;
+        else if ((v = cli_flag_value(argc, argv, &i, "--out"))) o->out = v;
+        else if ((v = cli_flag_value(argc, argv, &i, "--loss"))) o->loss = v;
+        else if ((v = cli_flag_value(argc, argv, &i, "--optimizer"))) o->optimizer = v;
+        else if ((v = cli_flag_value(argc, argv, &i, "--history"))) o->history = v;
+        else if ((v = cli_flag_value(argc, argv, &i, "--device"))) o->device = v;
+        else if ((v = cli_flag_value(argc, argv, &i, "--epochs"))) o->epochs = cli_long("--epochs", v, 0, 1000000);
+        else if ((v = cli_flag_value(argc, argv, &i, "--batch-size"))) o->batch_size = cli_long("--batch-size", v, 1, 1 << 24);
+        else if ((v = cli_flag_value(argc, argv, &i, "--seed"))) o->seed = cli_long("--seed", v, 0, 0x7fffffffL);
+        else if ((v = cli_flag_value(argc, argv, &i, "--lr"))) o->lr = cli_double("--lr", v, 0, 1e6);
+        else if ((v = cli_flag_value(argc, argv, &i, "--momentum"))) o->momentum = cli_double("--momentum", v, 0, 1);
+        else if ((v = cli_flag_value(argc, argv, &i, "--rho"))) o->rho = cli_double("--rho", v, 0, 1);
+        else if ((v = cli_flag_value(argc, argv, &i, "--beta-1"))) o->beta_1 = cli_double("--beta-1", v, 0, 1);
+        else if ((v = cli_flag_value(argc, argv, &i, "--beta-2"))) o->beta_2 = cli_double("--beta-2", v, 0, 1);
+        else if ((v = cli_flag_value(argc, argv, &i, "--epsilon"))) o->epsilon = cli_double("--epsilon", v, 0, 1);
+        else if ((v = cli_flag_value(argc, argv, &i, "--clipnorm"))) o->clipnorm = cli_double("--clipnorm", v, 0, 1e30);
+        else if ((v = cli_flag_value(argc, argv, &i, "--global-clipnorm"))) o->global_clipnorm = cli_double("--global-clipnorm", v, 0, 1e30);
+        else if ((v = cli_flag_value(argc, argv, &i, "--validation-split"))) o->val_split = cli_double("--validation-split", v, 0, 0.999999);
+        else if (strcmp(a, "--nesterov") == 0) o->nesterov = 1;
+        else if (strcmp(a, "--centered") == 0) o->centered = 1;
+        else if (strcmp(a, "--from-logits") == 0) o->from_logits = 1;
+        else if (strcmp(a, "--no-shuffle") == 0) o->no_shuffle = 1;
+        else if (strcmp(a, "--quiet") == 0) o->quiet = 1;
+        else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) cli_help();
+        else if (a[0] == '-') cli_usage_error("unknown option '%s'", a);
+        else cli_usage_error("unexpected argument '%s'", a);
+    }
+    if (!o->model == !o->layers) cli_usage_error("give exactly one of --model and --layers");
+    if (!o->data) cli_usage_error("--data is required");
+    if (!o->out) cli_usage_error("--out is required");
+}
+
+/* ---- progress, the way Keras prints it ---- */
+
+struct progress {
+    int tty, quiet;
+    FILE *history;
+};
+
+static void format_eta(double s, char *buf, size_t n) {
+    if (s >= 3600) snprintf(buf, n, "%d:%02d:%02d", (int)s / 3600, ((int)s % 3600) / 60, (int)s % 60);
+    else if (s >= 60) snprintf(buf, n, "%d:%02d", (int)s / 60, (int)s % 60);
+    else snprintf(buf, n, "%ds", (int)s);
+}
+
+static int on_batch(const struct clrnn_progress *p, void *user) {
+    struct progress *pr = user;
+    if (pr->quiet || !pr->tty) return 0;
+    if (p->batch == 1 || p->batches == 1) {} /* the epoch header is printed by on_epoch_start */
+    int width = 30, done = (int)(width * p->batch / p->batches);
+    char bar[40];
+    for (int i = 0; i < width; i++) bar[i] = i < done ? '=' : (i == done ? '>' : '.');
+    if (done >= width) bar[width - 1] = '=';
+    bar[width] = '\0';
+    double rate = p->seconds > 0 ? (double)p->samples / p->seconds : 0;
+    char eta[32];
+    format_eta(p->batch ? p->seconds / (double)p->batch * (double)(p->batches - p->batch) : 0, eta,
+               sizeof eta);
+    printf("\r%lld/%lld [%s] - ETA: %s - loss: %.4f", (long long)p->batch, (long long)p->batches,
+           bar, eta, p->loss);
+    if (p->has_accuracy) printf(" - accuracy: %.4f", p->accuracy);
+    printf(" - %.0f samples/s ", rate);
+    fflush(stdout);
+    return 0;
+}
+
+static int on_epoch(const struct clrnn_epoch_logs *l, void *user) {
+    struct progress *pr = user;
+    if (!pr->quiet) {
+        if (pr->tty) printf("\r\033[K");
+        printf("Epoch %d/%d - %.1fs - loss: %.4f", l->epoch + 1, l->epochs, l->seconds, l->loss);
+        if (l->has_accuracy) printf(" - accuracy: %.4f", l->accuracy);
+        if (l->has_val) {
+            printf(" - val_loss: %.4f", l->val_loss);
+            if (l->has_accuracy) printf(" - val_accuracy: %.4f", l->val_accuracy);
+        }
+        printf(" - %.0f samples/s\n", l->seconds > 0 ? (double)l->samples / l->seconds : 0.0);
+        fflush(stdout);
+    }
+    if (pr->history) {
+        /* Keras CSVLogger: epoch, then the metric names sorted */
+        fprintf(pr->history, "%d", l->epoch);
+        if (l->has_accuracy) fprintf(pr->history, ",%.9g", l->accuracy);
+        fprintf(pr->history, ",%.9g", l->loss);
+        if (l->has_val) {
+            if (l->has_accuracy) fprintf(pr->history, ",%.9g", l->val_accuracy);
+            fprintf(pr->history, ",%.9g", l->val_loss);
+        }
+        fprintf(pr->history, "\n");
+        fflush(pr->history);
+    }
+    return 0;
+}
+
+/* Keras needs an explicit loss; clrnn-train picks the usual one from the output and targets
+ * and says so. */
+static const char *default_loss(const clrnn_model *m, const struct clrnn_array *y) {
+    int64_t out[4];
+    int rank = clrnn_model_output_shape(m, out);
+    int64_t classes = out[rank - 1];
+    if (classes == 1) {
+        int64_t n = clrnn_array_count(y);
+        for (int64_t i = 0; i < n; i++) {
+            double v = y->dtype == CLRNN_DTYPE_INT32 ? ((int32_t *)y->data)[i] : ((float *)y->data)[i];
+            if (v < 0 || v > 1) return "mean_squared_error";
+        }
+        return "binary_crossentropy";
+    }
+    if (y->dtype == CLRNN_DTYPE_INT32 || y->rank == rank) return "sparse_categorical_crossentropy";
+    return "categorical_crossentropy";
+}
+
+static void apply_overrides(const struct options *o, struct clrnn_optimizer_config *c) {
+    if (!isnan(o->lr)) c->learning_rate = o->lr;
+    if (!isnan(o->momentum)) c->momentum = o->momentum;
+    if (!isnan(o->rho)) c->rho = o->rho;
+    if (!isnan(o->beta_1)) c->beta_1 = o->beta_1;
+    if (!isnan(o->beta_2)) c->beta_2 = o->beta_2;
+    if (!isnan(o->epsilon)) c->epsilon = o->epsilon;
+    if (o->nesterov) c->nesterov = 1;
+    if (o->centered) c->centered = 1;
+    if (o->clipnorm > 0) c->clipnorm = o->clipnorm;
+    if (o->global_clipnorm > 0) c->global_clipnorm = o->global_clipnorm;
+}
+
+int main(int argc, char **argv) {
+    cli_init("clrnn-train", USAGE);
+    struct options o;
+    parse(argc, argv, &o);
+
+    struct clrnn_data data;
+    clrnn_status s = clrnn_data_load(o.data, CLRNN_SPLIT_TRAIN, &data);
+    if (s) cli_fail_status(s);
+    clrnn_ctx *ctx = cli_open_device(o.device);
+
+    clrnn_model *m = NULL;
+    if (o.layers) {
+        s = clrnn_model_from_spec(ctx, o.layers, data.x.dims + 1, data.x.rank - 1, data.x.dtype,
+                                  (uint64_t)o.seed, &m);
+    } else {
+        const char *dot = strrchr(o.model, '.');
+        if (dot && strcmp(dot, ".json") == 0 && !o.weights) {
+            /* a bare architecture: new weights */
+            char *text = cli_read_text(o.model);
+            s = clrnn_model_from_json(ctx, text, data.x.dims + 1, data.x.rank - 1, data.x.dtype,
+                                      (uint64_t)o.seed, &m);
+            free(text);
+        } else {
+            s = clrnn_model_load(ctx, o.model, o.weights, &m);
+        }
+    }
+    if (s) cli_fail_status(s);
+
+    struct clrnn_compile_config cc;
+    int had = clrnn_model_compile_config(m, &cc);
+    if (!had || o.loss || o.optimizer) {
+        if (!had) memset(&cc, 0, sizeof cc);
+        if (o.loss) snprintf(cc.loss, sizeof cc.loss, "%s", o.loss);
+        else if (!had) {
+            snprintf(cc.loss, sizeof cc.loss, "%s", default_loss(m, &data.y));
+            if (!o.quiet) printf("loss: %s (from the output shape and targets; --loss changes it)\n", cc.loss);
+        }
+        if (o.optimizer) {
+            if ((s = clrnn_optimizer_from_name(o.optimizer, &cc.optimizer))) cli_fail_status(s);
+        } else if (!had) {
+            cc.optimizer = clrnn_optimizer_default(CLRNN_OPT_ADAM);
+        }
+    }
+    if (o.from_logits) cc.from_logits = 1;
+    apply_overrides(&o, &cc.optimizer);
+    if ((s = clrnn_model_compile(m, &cc))) cli_fail_status(s);
+
+    struct progress pr = {isatty(STDOUT_FILENO), o.quiet, NULL};
+    if (o.history) {
+        pr.history = fopen(o.history, "w");
+        if (!pr.history) cli_fail("%s: cannot write the history file", o.history);
+        int acc = strcmp(cc.loss, "mean_squared_error") != 0;
+        fprintf(pr.history, "epoch%s,loss%s%s\n", acc ? ",accuracy" : "",
+                o.val_split > 0 && acc ? ",val_accuracy" : "", o.val_split > 0 ? ",val_loss" : "");
+    }
+    if (!o.quiet) {
+        char *text;
+        if (clrnn_model_summary(m, &text) == CLRNN_OK) {
+            fputs(text, stdout);
+            free(text);
+        }
+        printf("device: %s\n", clrnn_ctx_device(ctx)->name);
+    }
+    struct clrnn_fit_params fp = clrnn_fit_params_default();
+    fp.epochs = (int)o.epochs;
+    fp.batch_size = (int)o.batch_size;
+    fp.validation_split = o.val_split;
+    fp.shuffle = !o.no_shuffle;
+    fp.seed = (uint64_t)o.seed;
+    fp.on_batch = on_batch;
+    fp.on_epoch = on_epoch;
+    fp.user = &pr;
+    s = clrnn_model_fit(m, &data.x, &data.y, NULL, NULL, &fp);
+    if (pr.history) fclose(pr.history);
+    if (s) cli_fail_status(s);
+    if ((s = clrnn_model_save(m, o.out))) cli_fail_status(s);
+    if (!o.quiet) printf("saved %s\n", o.out);
+    clrnn_model_free(m);
+    clrnn_data_clear(&data);
+    clrnn_ctx_free(ctx);
+    return 0;
+}
