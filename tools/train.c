@@ -107,7 +107,6 @@ static void format_eta(double s, char *buf, size_t n) {
 static int on_batch(const struct clrnn_progress *p, void *user) {
     struct progress *pr = user;
     if (pr->quiet || !pr->tty) return 0;
-    if (p->batch == 1 || p->batches == 1) {} /* the epoch header is printed by on_epoch_start */
     int width = 30, done = (int)(width * p->batch / p->batches);
     char bar[40];
     for (int i = 0; i < width; i++) bar[i] = i < done ? '=' : (i == done ? '>' : '.');
