@@ -171,6 +171,7 @@ struct clrnn_pass {
     int B;                  /* rows in this batch */
     int training;
     clrnn_rng *rng;
+    const void *x_host;     /* the model input of this batch as uploaded (first layer) */
 };
 
 /* The table of functions each layer kind implements (one file host/layer_<kind>.c, one
@@ -194,6 +195,10 @@ struct clrnn_layer_ops {
      * p->grads and, when dx is not NULL, the input gradient into dx. */
     clrnn_status (*backward)(struct clrnn_layer *l, const struct clrnn_pass *p, cl_mem x,
                              cl_mem dy, cl_mem dx);
+    /* Optional, first layer only: checks the values of the model input (e.g. token ids in
+     * range) before any batch runs; `what` names the array in messages. */
+    clrnn_status (*check_input)(const struct clrnn_layer *l, const struct clrnn_array *x,
+                                const char *what);
     /* Writes the layer's Keras config keys (besides name, trainable, dtype) into obj. */
     clrnn_status (*config_json)(const struct clrnn_layer *l, cJSON *obj);
     /* Extra Keras summary text, e.g. nothing; NULL when not needed. */
@@ -263,6 +268,7 @@ struct clrnn_model {
     cl_mem dx_in;       /* input gradient (float inputs) */
     cl_mem row_loss, row_acc; /* per output row, scratch of the loss kernels */
     void *stage;        /* host staging for uploads and downloads of one batch */
+    void *x_host;       /* the input batch last uploaded, for layers that need it on the host */
 };
 
 /* Builds the layers of a model from a list of Keras layer objects (Sequential order). */

@@ -2,3 +2,4 @@
 X(clrnn_layer_dense)
 X(clrnn_layer_activation)
 X(clrnn_layer_simple_rnn)
+X(clrnn_layer_embedding)

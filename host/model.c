@@ -123,6 +123,7 @@ void clrnn_model_free(clrnn_model *m) {
     clrnn_buf_release(&m->row_loss);
     clrnn_buf_release(&m->row_acc);
     clrnn_free(m->stage);
+    clrnn_free(m->x_host);
     clrnn_free(m->host_params);
     clrnn_free(m);
 }
@@ -150,9 +151,12 @@ clrnn_status clrnn_model_reserve(clrnn_model *m, int B) {
     clrnn_buf_release(&m->row_loss);
     clrnn_buf_release(&m->row_acc);
     clrnn_free(m->stage);
+    clrnn_free(m->x_host);
     m->max_batch = 0;
     m->stage = clrnn_malloc(stage_bytes);
-    if (!m->stage) return clrnn_fail(CLRNN_E_NOMEM, "out of memory for a batch of %d", B);
+    m->x_host = clrnn_malloc(in_bytes);
+    if (!m->stage || !m->x_host)
+        return clrnn_fail(CLRNN_E_NOMEM, "out of memory for a batch of %d", B);
     clrnn_status s;
     if ((s = clrnn_buf_create(ctx, in_bytes, &m->x_dev)) ||
         (s = clrnn_buf_create(ctx, out_bytes, &m->dy_dev)) ||
@@ -190,6 +194,8 @@ clrnn_status clrnn_model_check_x(const clrnn_model *m, const struct clrnn_array 
         return clrnn_fail(CLRNN_E_SHAPE, "%s is %s, but the model expects %s input", what,
                           x->dtype == CLRNN_DTYPE_INT32 ? "int32" : "float32",
                           m->in_dtype == CLRNN_DTYPE_INT32 ? "int32 token ids" : "float32");
+    const struct clrnn_layer *first = m->layers[0];
+    if (first->ops->check_input) return first->ops->check_input(first, x, what);
     return CLRNN_OK;
 }
 
@@ -207,11 +213,12 @@ clrnn_status clrnn_model_upload_rows(clrnn_model *m, cl_mem dst, const struct cl
             memcpy(d, src, per * 4);
         }
     }
+    if (dst == m->x_dev) memcpy(m->x_host, m->stage, (size_t)B * per * 4);
     return clrnn_buf_write(m->ctx, dst, 0, (size_t)B * per * 4, m->stage);
 }
 
 clrnn_status clrnn_model_forward_dev(clrnn_model *m, int B, int training, cl_mem *y) {
-    struct clrnn_pass p = {m->ctx, m->params, m->grads, B, training, &m->rng};
+    struct clrnn_pass p = {m->ctx, m->params, m->grads, B, training, &m->rng, m->x_host};
     cl_mem x = m->x_dev;
     for (int i = 0; i < m->n_layers; i++) {
         struct clrnn_layer *l = m->layers[i];
@@ -227,7 +234,7 @@ clrnn_status clrnn_model_forward_dev(clrnn_model *m, int B, int training, cl_mem
 }
 
 clrnn_status clrnn_model_backward_dev(clrnn_model *m, int B, cl_mem *dx_out) {
-    struct clrnn_pass p = {m->ctx, m->params, m->grads, B, 1, &m->rng};
+    struct clrnn_pass p = {m->ctx, m->params, m->grads, B, 1, &m->rng, m->x_host};
     cl_mem dy = m->dy_dev;
     for (int i = m->n_layers - 1; i >= 0; i--) {
         struct clrnn_layer *l = m->layers[i];

@@ -123,10 +123,17 @@ clrnn_status clrnn_model_from_json(clrnn_ctx *ctx, const char *json, const int64
             }
             if (strcmp(lc->valuestring, "InputLayer") == 0 || have_declared)
                 dtype = input_shape ? input_dtype : dtype_of(lcfg, input_dtype);
+
         }
         first = 0;
         if (strcmp(lc->valuestring, "InputLayer") == 0) continue;
         objs[n++] = (cJSON *)item;
+    }
+    /* an Embedding's "dtype" is its weights' type, and tf.keras's automatic InputLayer says
+     * float32: an Embedding's input is token ids all the same */
+    if (!s && n > 0 && !input_shape) {
+        const cJSON *c0 = cJSON_GetObjectItemCaseSensitive(objs[0], "class_name");
+        if (strcmp(c0->valuestring, "Embedding") == 0) dtype = CLRNN_DTYPE_INT32;
     }
     struct clrnn_shape in;
     if (!s) s = merge_shapes(&declared, have_declared, input_shape, input_rank, &in);

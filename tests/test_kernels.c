@@ -171,6 +171,46 @@ static void test_simple_rnn(int act, int return_sequences, int use_bias, int B) 
     clrnn_model_free(m);
 }
 
+/* Embedding: the lookup, and the gradient of sum(dy * y) with repeated ids (the sum of dy
+ * over every position of an id; zero for ids not in the batch), the same bits every run. */
+static void test_embedding(void) {
+    int B = 6, T = 9, V = 13, D = 5;
+    int64_t in[1] = {T};
+    clrnn_model *m;
+    CHECK(clrnn_model_from_spec(ctx, "embedding(13,5)", in, 1, CLRNN_DTYPE_INT32, 3, &m) == CLRNN_OK);
+    double *E = random_params(m);
+    struct clrnn_array x, y, dy;
+    int64_t xd[2] = {B, T}, yd[3] = {B, T, D};
+    clrnn_array_alloc(&x, CLRNN_DTYPE_INT32, 2, xd);
+    for (int i = 0; i < B * T; i++) ((int32_t *)x.data)[i] = (i * 7 + i / 5) % (V - 2); /* repeats; ids 11, 12 unused */
+    CHECK(clrnn_model_forward(m, &x, 1, &y) == CLRNN_OK);
+    double *yr = malloc(sizeof *yr * (size_t)B * T * D), *yg = to_double(y.data, (size_t)B * T * D);
+    for (int i = 0; i < B * T; i++)
+        for (int d = 0; d < D; d++) yr[i * D + d] = E[((int32_t *)x.data)[i] * D + d];
+    CHECK_ARRAYS_CLOSE("embedding forward", yg, yr, B * T * D, 0, 0);
+    clrnn_array_alloc(&dy, CLRNN_DTYPE_FLOAT32, 3, yd);
+    double *dyr = malloc(sizeof *dyr * (size_t)B * T * D), *dE = calloc((size_t)V * D, sizeof *dE);
+    fill(dy.data, dyr, (size_t)B * T * D, -1, 1);
+    for (int i = 0; i < B * T; i++)
+        for (int d = 0; d < D; d++) dE[((int32_t *)x.data)[i] * D + d] += dyr[i * D + d];
+    float *g1 = malloc(sizeof *g1 * (size_t)V * D), *g2 = malloc(sizeof *g2 * (size_t)V * D);
+    CHECK(clrnn_model_backward(m, &dy, NULL) == CLRNN_OK);
+    clrnn_model_get_grads(m, g1);
+    double *gd = to_double(g1, (size_t)V * D);
+    CHECK_ARRAYS_CLOSE("embedding gradient (repeated ids)", gd, dE, V * D, 1e-6, 1e-6);
+    CHECK(clrnn_model_backward(m, &dy, NULL) == CLRNN_OK);
+    clrnn_model_get_grads(m, g2);
+    CHECK(memcmp(g1, g2, sizeof *g1 * (size_t)V * D) == 0);
+    /* an id out of range is refused before anything runs, naming it and where it is */
+    ((int32_t *)x.data)[2 * T + 4] = 13;
+    struct clrnn_array y2;
+    CHECK(clrnn_model_forward(m, &x, 0, &y2) == CLRNN_E_SHAPE);
+    CHECK_STR_CONTAINS(clrnn_last_error(), "token id 13 at sample 2, position 4 is outside [0, 13)");
+    free(E), free(yr), free(yg), free(dyr), free(dE), free(g1), free(g2), free(gd);
+    clrnn_array_clear(&x), clrnn_array_clear(&y), clrnn_array_clear(&dy);
+    clrnn_model_free(m);
+}
+
 /* A loss kernel on given predictions and targets, against ref_loss_forward_backward. */
 static void test_loss(clrnn_loss_kind kind, int from_logits) {
     static const ref_loss REF[] = {REF_LOSS_BCE, REF_LOSS_CCE, REF_LOSS_SPARSE_CCE, REF_LOSS_MSE};
@@ -286,6 +326,7 @@ int main(void) {
         for (int seq = 0; seq < 2; seq++) test_simple_rnn(act, seq, 1, 5);
     test_simple_rnn(REF_ACT_TANH, 1, 0, 37);
     test_simple_rnn(REF_ACT_SIGMOID, 0, 1, 37);
+    test_embedding();
     for (int k = 0; k < 4; k++)
         for (int logits = 0; logits < 2; logits++)
             if (!(k == CLRNN_LOSS_MSE && logits)) test_loss((clrnn_loss_kind)k, logits);

@@ -48,7 +48,7 @@ void ref_simple_rnn_backward(const double *x, int B, int T, int I, const double 
 /* Losses, reduced as Keras's sum_over_batch_size: the per-row loss (the mean over the last
  * axis for binary cross-entropy and MSE) averaged over all R rows (all axes but the last).
  * pred (R, C); y_true (R, C), or (R) class indices stored as doubles for the sparse loss.
- * Probabilities are clipped to [1e-7, 1 - 1e-7] as Keras does; the categorical losses first
+ * Probabilities are clipped to [1e-7, 1 - 1e-7] as Keras does (in float32); the categorical losses first
  * divide pred by its row sum. With from_logits, pred are logits (binary: sigmoid,
  * categorical: softmax). Returns the loss; dpred (R, C) gets d loss / d pred when not NULL
  * (zero where clipping is active). */

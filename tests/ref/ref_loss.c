@@ -3,11 +3,14 @@
 
 #include "ref.h"
 
-#define EPS 1e-7
+/* Keras clips probabilities to [1e-7, 1 - 1e-7] in float32, where the bounds round to
+ * 1.0000000117e-7 and 1 - 2^-23: the reference uses the bounds Keras actually applies. */
+#define EPS_LO ((double)1e-7f)
+#define EPS_HI ((double)(1.0f - 1e-7f))
 
 static double clip(double v, int *inside) {
-    *inside = v >= EPS && v <= 1 - EPS;
-    return v < EPS ? EPS : v > 1 - EPS ? 1 - EPS : v;
+    *inside = v >= EPS_LO && v <= EPS_HI;
+    return v < EPS_LO ? EPS_LO : v > EPS_HI ? EPS_HI : v;
 }
 
 static double target(ref_loss loss, const double *y, int r, int c, int C) {

@@ -1,0 +1,28 @@
+/*
+ * embedding.cl - Embedding lookups and their gradient.
+ *
+ * Kernels:
+ *   embedding_fwd(ids, params, e_off, y, n, D)   global (D, n): y[p, d] = E[ids[p], d]
+ *        ids (n) int32 token ids, already checked to be in [0, input_dim) by the host;
+ *        E = params[e_off..] (input_dim, D); y (n, D)
+ *   embedding_bwd(dy, order, starts, rows, n_rows, grads, e_off, D)   global (D, n_rows):
+ *        dE[rows[u], d] = sum over k in [starts[u], starts[u+1]) of dy[order[k], d].
+ *        The host groups the positions of each distinct id (order, starts) in position
+ *        order, so repeated ids add up in the same order on every run and device; rows not
+ *        in the batch were zeroed before.
+ */
+__kernel void embedding_fwd(__global const int *ids, __global const float *params, ulong e_off,
+                            __global float *y, int n, int D) {
+    int d = get_global_id(0), p = get_global_id(1);
+    if (d < D && p < n) y[(size_t)p * D + d] = params[e_off + (size_t)ids[p] * D + d];
+}
+
+__kernel void embedding_bwd(__global const float *dy, __global const int *order,
+                            __global const int *starts, __global const int *rows, int n_rows,
+                            __global float *grads, ulong e_off, int D) {
+    int d = get_global_id(0), u = get_global_id(1);
+    if (d >= D || u >= n_rows) return;
+    float s = 0.0f;
+    for (int k = starts[u]; k < starts[u + 1]; k++) s += dy[(size_t)order[k] * D + d];
+    grads[e_off + (size_t)rows[u] * D + d] = s;
+}

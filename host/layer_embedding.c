@@ -1,0 +1,185 @@
+/*
+ * layer_embedding.c - Embedding: token ids (B, T) -> vectors (B, T, D), Keras's
+ * uniform(-0.05, 0.05) initializer. Ids are checked on the host before anything runs, so a
+ * bad id is an error naming it, its sample and position, never a read out of bounds. The
+ * backward pass groups the positions of each distinct id on the host, so repeated ids add
+ * up in one fixed order: the same gradient on every run and device.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "clrnn_impl.h"
+
+static const char *const EMB_SOURCES[] = {"embedding.cl", NULL};
+static const char *const EMBEDDING_POSITIONAL[] = {"input_dim", "output_dim", NULL};
+
+struct embedding_cfg {
+    int input_dim, output_dim;
+    clrnn_init_kind init;
+    /* backward scratch: host and device copies of the grouping of positions by id */
+    int *order, *starts, *rows, *count;
+    cl_mem d_order, d_starts, d_rows;
+    int capacity; /* positions the scratch holds */
+};
+
+static clrnn_status embedding_configure(struct clrnn_layer *l, const cJSON *c) {
+    struct embedding_cfg *e = l->cfg;
+    e->init = CLRNN_INIT_UNIFORM_005;
+    clrnn_status s;
+    int mask_zero = 0;
+    if ((s = clrnn_cfg_int(c, l->name, "input_dim", 1, 1, &e->input_dim)) ||
+        (s = clrnn_cfg_int(c, l->name, "output_dim", 1, 1, &e->output_dim)) ||
+        (s = clrnn_cfg_bool(c, l->name, "mask_zero", &mask_zero)) ||
+        (s = clrnn_init_from_json(cJSON_GetObjectItemCaseSensitive(c, "embeddings_initializer"),
+                                  l->name, "embeddings_initializer", &e->init)))
+        return s;
+    if (mask_zero)
+        return clrnn_fail(CLRNN_E_UNSUPPORTED, "layer '%s' (Embedding): mask_zero=true is not "
+                          "supported yet", l->name);
+    static const char *const nulls[] = {"embeddings_regularizer", "activity_regularizer",
+                                        "embeddings_constraint"};
+    for (size_t i = 0; i < sizeof nulls / sizeof *nulls; i++)
+        if ((s = clrnn_cfg_must_be_null(c, l->name, nulls[i]))) return s;
+    return CLRNN_OK;
+}
+
+static clrnn_status embedding_build(struct clrnn_layer *l) {
+    struct embedding_cfg *e = l->cfg;
+    char buf[96];
+    if (l->in_dtype != CLRNN_DTYPE_INT32)
+        return clrnn_fail(CLRNN_E_SHAPE, "layer '%s' (Embedding) takes integer token ids, but its "
+                          "input is float (an Embedding must be the first layer, fed int32 ids)",
+                          l->name);
+    if (l->in.rank != 1)
+        return clrnn_fail(CLRNN_E_SHAPE, "layer '%s' (Embedding) expects input (batch, steps), "
+                          "found %s", l->name, clrnn_batch_shape_str(&l->in, buf, sizeof buf));
+    l->out.rank = 2;
+    l->out.d[0] = l->in.d[0];
+    l->out.d[1] = e->output_dim;
+    int64_t d[2] = {e->input_dim, e->output_dim};
+    clrnn_layer_add_weight(l, "embeddings", 2, d, e->init);
+    return CLRNN_OK;
+}
+
+static clrnn_status embedding_check_input(const struct clrnn_layer *l,
+                                          const struct clrnn_array *x, const char *what) {
+    const struct embedding_cfg *e = l->cfg;
+    const int32_t *ids = x->data;
+    int64_t n = clrnn_array_count(x), T = l->in.d[0];
+    for (int64_t i = 0; i < n; i++)
+        if (ids[i] < 0 || ids[i] >= e->input_dim)
+            return clrnn_fail(CLRNN_E_SHAPE, "%s: token id %d at sample %lld, position %lld is "
+                              "outside [0, %d) of layer '%s' (Embedding input_dim %d)", what,
+                              ids[i], (long long)(i / T), (long long)(i % T), e->input_dim,
+                              l->name, e->input_dim);
+    return CLRNN_OK;
+}
+
+static void release_scratch(struct embedding_cfg *e) {
+    clrnn_free(e->order), clrnn_free(e->starts), clrnn_free(e->rows), clrnn_free(e->count);
+    e->order = e->starts = e->rows = e->count = NULL;
+    clrnn_buf_release(&e->d_order);
+    clrnn_buf_release(&e->d_starts);
+    clrnn_buf_release(&e->d_rows);
+    e->capacity = 0;
+}
+
+static clrnn_status embedding_alloc(struct clrnn_layer *l, clrnn_ctx *ctx, int B) {
+    struct embedding_cfg *e = l->cfg;
+    size_t n = (size_t)B * (size_t)l->in.d[0];
+    release_scratch(e);
+    clrnn_buf_release(&l->y);
+    e->order = clrnn_malloc(n * sizeof(int));
+    e->starts = clrnn_malloc((n + 1) * sizeof(int));
+    e->rows = clrnn_malloc(n * sizeof(int));
+    e->count = clrnn_calloc((size_t)e->input_dim, sizeof(int));
+    if (!e->order || !e->starts || !e->rows || !e->count)
+        return clrnn_fail(CLRNN_E_NOMEM, "out of memory for layer '%s'", l->name);
+    e->capacity = (int)n;
+    clrnn_status s;
+    if ((s = clrnn_buf_create(ctx, n * sizeof(int), &e->d_order)) ||
+        (s = clrnn_buf_create(ctx, (n + 1) * sizeof(int), &e->d_starts)) ||
+        (s = clrnn_buf_create(ctx, n * sizeof(int), &e->d_rows)) ||
+        (s = clrnn_buf_create(ctx, n * (size_t)e->output_dim * sizeof(float), &l->y)))
+        return s;
+    return CLRNN_OK;
+}
+
+static clrnn_status embedding_forward(struct clrnn_layer *l, const struct clrnn_pass *p, cl_mem x) {
+    struct embedding_cfg *e = l->cfg;
+    cl_kernel k;
+    clrnn_status s = clrnn_kernel_get(p->ctx, EMB_SOURCES, "", "embedding_fwd", &k);
+    if (s) return s;
+    int n = p->B * (int)l->in.d[0], D = e->output_dim;
+    cl_ulong off = l->w[0].offset;
+    size_t g[2] = {(size_t)D, (size_t)n};
+    return CLRNN_LAUNCH(p->ctx, k, "embedding_fwd", 2, g, NULL, KARG(x), KARG(p->params), KARG(off),
+                        KARG(l->y), KARG(n), KARG(D));
+}
+
+static clrnn_status embedding_backward(struct clrnn_layer *l, const struct clrnn_pass *p,
+                                       cl_mem x, cl_mem dy, cl_mem dx) {
+    struct embedding_cfg *e = l->cfg;
+    (void)x;
+    (void)dx; /* token ids have no gradient */
+    const int32_t *ids = p->x_host;
+    int n = p->B * (int)l->in.d[0], D = e->output_dim;
+    /* counting sort of the positions by id, stable, so each id's positions stay in order */
+    int n_rows = 0;
+    for (int i = 0; i < n; i++)
+        if (e->count[ids[i]]++ == 0) n_rows++;
+    /* distinct ids in ascending order, for a layout that does not depend on the batch order */
+    int *c = e->count;
+    for (int v = 0, r = 0; v < e->input_dim && r < n_rows; v++)
+        if (c[v]) e->rows[r++] = v;
+    e->starts[0] = 0;
+    for (int r = 0; r < n_rows; r++) {
+        e->starts[r + 1] = e->starts[r] + c[e->rows[r]];
+        c[e->rows[r]] = e->starts[r]; /* now the next free slot of that id */
+    }
+    for (int i = 0; i < n; i++) e->order[c[ids[i]]++] = i;
+    for (int r = 0; r < n_rows; r++) c[e->rows[r]] = 0;
+    clrnn_status s;
+    cl_kernel k;
+    if ((s = clrnn_buf_write(p->ctx, e->d_order, 0, (size_t)n * sizeof(int), e->order)) ||
+        (s = clrnn_buf_write(p->ctx, e->d_starts, 0, (size_t)(n_rows + 1) * sizeof(int), e->starts)) ||
+        (s = clrnn_buf_write(p->ctx, e->d_rows, 0, (size_t)n_rows * sizeof(int), e->rows)) ||
+        (s = clrnn_buf_fill_zero(p->ctx, p->grads, l->w[0].offset * sizeof(float),
+                                 l->w[0].count * sizeof(float))) ||
+        (s = clrnn_kernel_get(p->ctx, EMB_SOURCES, "", "embedding_bwd", &k)))
+        return s;
+    cl_ulong off = l->w[0].offset;
+    size_t g[2] = {(size_t)D, (size_t)n_rows};
+    return CLRNN_LAUNCH(p->ctx, k, "embedding_bwd", 2, g, NULL, KARG(dy), KARG(e->d_order),
+                        KARG(e->d_starts), KARG(e->d_rows), KARG(n_rows), KARG(p->grads),
+                        KARG(off), KARG(D));
+}
+
+static clrnn_status embedding_config_json(const struct clrnn_layer *l, cJSON *o) {
+    const struct embedding_cfg *e = l->cfg;
+    cJSON_AddNumberToObject(o, "input_dim", e->input_dim);
+    cJSON_AddNumberToObject(o, "output_dim", e->output_dim);
+    cJSON_AddItemToObject(o, "embeddings_initializer", clrnn_init_to_json(e->init));
+    cJSON_AddNullToObject(o, "embeddings_regularizer");
+    cJSON_AddNullToObject(o, "activity_regularizer");
+    cJSON_AddNullToObject(o, "embeddings_constraint");
+    cJSON_AddFalseToObject(o, "mask_zero");
+    return CLRNN_OK;
+}
+
+static void embedding_release(struct clrnn_layer *l) { release_scratch(l->cfg); }
+
+const struct clrnn_layer_ops clrnn_layer_embedding = {
+    .keras_class = "Embedding",
+    .spec_name = "embedding",
+    .positional = EMBEDDING_POSITIONAL,
+    .cfg_size = sizeof(struct embedding_cfg),
+    .configure = embedding_configure,
+    .build = embedding_build,
+    .alloc = embedding_alloc,
+    .forward = embedding_forward,
+    .backward = embedding_backward,
+    .check_input = embedding_check_input,
+    .config_json = embedding_config_json,
+    .release = embedding_release,
+};
