@@ -103,7 +103,8 @@ typedef enum {
     CLRNN_INIT_ONES,
     CLRNN_INIT_GLOROT_UNIFORM,
     CLRNN_INIT_ORTHOGONAL,
-    CLRNN_INIT_UNIFORM_005 /* RandomUniform(-0.05, 0.05), Embedding's "uniform" */
+    CLRNN_INIT_UNIFORM_005, /* RandomUniform(-0.05, 0.05), Embedding's "uniform" */
+    CLRNN_INIT_LSTM_BIAS    /* LSTM unit_forget_bias: zeros, ones in the forget block */
 } clrnn_init_kind;
 /* Fills a (rows, cols) weight; for rank-1 weights rows = 1. */
 clrnn_status clrnn_init_fill(clrnn_init_kind kind, float *w, int64_t rows, int64_t cols,

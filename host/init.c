@@ -58,6 +58,9 @@ clrnn_status clrnn_init_fill(clrnn_init_kind kind, float *w, int64_t rows, int64
     case CLRNN_INIT_UNIFORM_005:
         for (int64_t i = 0; i < n; i++) w[i] = (float)((2 * clrnn_rng_uniform(rng) - 1) * 0.05);
         return CLRNN_OK;
+    case CLRNN_INIT_LSTM_BIAS: /* gates i, f, c, o: the second quarter is the forget gate */
+        for (int64_t i = 0; i < n; i++) w[i] = (i >= n / 4 && i < n / 2) ? 1.0f : 0.0f;
+        return CLRNN_OK;
     case CLRNN_INIT_ORTHOGONAL:
         return orthogonal(w, rows, cols, rng);
     }
@@ -113,7 +116,7 @@ clrnn_status clrnn_init_from_json(const cJSON *j, const char *layer, const char 
 }
 
 cJSON *clrnn_init_to_json(clrnn_init_kind kind) {
-    const char *name = "Zeros";
+    const char *name = "Zeros"; /* also the bias_initializer of unit_forget_bias */
     for (size_t i = 0; i < sizeof INITS / sizeof *INITS; i++)
         if (INITS[i].kind == kind) name = INITS[i].name;
     cJSON *o = cJSON_CreateObject();

@@ -2,4 +2,6 @@
 X(clrnn_layer_dense)
 X(clrnn_layer_activation)
 X(clrnn_layer_simple_rnn)
+X(clrnn_layer_lstm)
+X(clrnn_layer_gru)
 X(clrnn_layer_embedding)

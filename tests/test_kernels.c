@@ -171,6 +171,92 @@ static void test_simple_rnn(int act, int return_sequences, int use_bias, int B) 
     clrnn_model_free(m);
 }
 
+/* LSTM and GRU: forward against the reference, and every gradient (kernel, recurrent
+ * kernel, bias, input) against central differences (step 1e-6, in double) of the reference
+ * forward for the objective sum(dy * y); their truncation and rounding errors (~1e-9) are
+ * far below the float32 tolerance. */
+struct gated_case {
+    int lstm, reset_after, seq, B, T, I, U;
+    ref_act act, rec;
+    double *x, *p, *dy;
+    int has_bias;
+};
+
+static double gated_objective(const struct gated_case *c, double *y) {
+    int U = c->U, G = c->lstm ? 4 : 3;
+    const double *K = c->p, *Rk = c->p + c->I * G * U, *b = c->has_bias ? Rk + U * G * U : NULL;
+    if (c->lstm)
+        ref_lstm_forward(c->x, c->B, c->T, c->I, K, Rk, b, U, c->act, c->rec, c->seq, NULL, NULL, y);
+    else
+        ref_gru_forward(c->x, c->B, c->T, c->I, K, Rk, b, U, c->act, c->rec, c->reset_after, c->seq,
+                        NULL, y);
+    int ny = c->B * (c->seq ? c->T : 1) * U;
+    double s = 0;
+    for (int i = 0; i < ny; i++) s += y[i] * c->dy[i];
+    return s;
+}
+
+static void numeric_grad(struct gated_case *c, double *v, int n, double *out, double *scratch) {
+    for (int i = 0; i < n; i++) {
+        double keep = v[i];
+        v[i] = keep + 1e-6;
+        double up = gated_objective(c, scratch);
+        v[i] = keep - 1e-6;
+        double down = gated_objective(c, scratch);
+        v[i] = keep;
+        out[i] = (up - down) / 2e-6;
+    }
+}
+
+static void test_gated(int lstm, int reset_after, int seq, int bias, int B, ref_act act) {
+    struct gated_case c = {lstm, reset_after, seq, B, 6, 3, 7, act, REF_ACT_SIGMOID, NULL, NULL, NULL, bias};
+    int G = lstm ? 4 : 3, U = c.U, T = c.T, I = c.I;
+    char spec[200], label[128], l2[180];
+    snprintf(spec, sizeof spec, "%s(%d,activation=%s,return_sequences=%s,use_bias=%s%s)",
+             lstm ? "lstm" : "gru", U, ACT_NAMES[act], seq ? "true" : "false", bias ? "true" : "false",
+             lstm ? "" : reset_after ? ",reset_after=true" : ",reset_after=false");
+    snprintf(label, sizeof label, "%s %s seq=%d bias=%d B=%d", lstm ? "lstm" : reset_after ? "gru" : "gru_v1",
+             ACT_NAMES[act], seq, bias, B);
+    int64_t in[2] = {T, I};
+    clrnn_model *m = build(spec, in, 2);
+    c.p = random_params(m);
+    size_t np = clrnn_model_param_count(m);
+    struct clrnn_array x, y, dy, dx;
+    int64_t xd[3] = {B, T, I};
+    clrnn_array_alloc(&x, CLRNN_DTYPE_FLOAT32, 3, xd);
+    c.x = malloc(sizeof *c.x * (size_t)B * T * I);
+    fill(x.data, c.x, (size_t)B * T * I, -1, 1);
+    size_t ny = (size_t)B * (seq ? T : 1) * U;
+    int64_t dyd[3] = {B, seq ? T : U, U};
+    clrnn_array_alloc(&dy, CLRNN_DTYPE_FLOAT32, seq ? 3 : 2, dyd);
+    c.dy = malloc(sizeof *c.dy * ny);
+    fill(dy.data, c.dy, ny, -1, 1);
+    double *yr = malloc(sizeof *yr * ny);
+    gated_objective(&c, yr);
+    CHECK(clrnn_model_forward(m, &x, 1, &y) == CLRNN_OK);
+    double *yd = to_double(y.data, ny);
+    snprintf(l2, sizeof l2, "%s forward", label);
+    CHECK_ARRAYS_CLOSE(l2, yd, yr, (long)ny, ATOL, RTOL);
+    CHECK(clrnn_model_backward(m, &dy, &dx) == CLRNN_OK);
+    float *g = malloc(sizeof *g * np);
+    clrnn_model_get_grads(m, g);
+    double *gd = to_double(g, np), *num = malloc(sizeof *num * (np > (size_t)B * T * I ? np : (size_t)B * T * I));
+    numeric_grad(&c, c.p, (int)np, num, yr);
+    const char *names[3] = {"dkernel", "drecurrent", "dbias"};
+    size_t offs[4] = {0, (size_t)I * G * U, (size_t)I * G * U + (size_t)U * G * U, np};
+    for (int w = 0; w < (bias ? 3 : 2); w++) {
+        snprintf(l2, sizeof l2, "%s %s", label, names[w]);
+        CHECK_ARRAYS_CLOSE(l2, gd + offs[w], num + offs[w], (long)(offs[w + 1] - offs[w]), ATOL, RTOL);
+    }
+    numeric_grad(&c, c.x, B * T * I, num, yr);
+    double *dxd = to_double(dx.data, (size_t)B * T * I);
+    snprintf(l2, sizeof l2, "%s dx", label);
+    CHECK_ARRAYS_CLOSE(l2, dxd, num, (long)B * T * I, ATOL, RTOL);
+    free(c.p), free(c.x), free(c.dy), free(yr), free(yd), free(g), free(gd), free(num), free(dxd);
+    clrnn_array_clear(&x), clrnn_array_clear(&y), clrnn_array_clear(&dy), clrnn_array_clear(&dx);
+    clrnn_model_free(m);
+}
+
 /* Embedding: the lookup, and the gradient of sum(dy * y) with repeated ids (the sum of dy
  * over every position of an id; zero for ids not in the batch), the same bits every run. */
 static void test_embedding(void) {
@@ -326,6 +412,15 @@ int main(void) {
         for (int seq = 0; seq < 2; seq++) test_simple_rnn(act, seq, 1, 5);
     test_simple_rnn(REF_ACT_TANH, 1, 0, 37);
     test_simple_rnn(REF_ACT_SIGMOID, 0, 1, 37);
+    for (int seq = 0; seq < 2; seq++)
+        for (int bias = 0; bias < 2; bias++) {
+            test_gated(1, 0, seq, bias, 5, REF_ACT_TANH);
+            test_gated(0, 1, seq, bias, 5, REF_ACT_TANH);
+            test_gated(0, 0, seq, bias, 5, REF_ACT_TANH);
+        }
+    test_gated(1, 0, 1, 1, 37, REF_ACT_RELU);
+    test_gated(0, 1, 0, 1, 37, REF_ACT_SIGMOID);
+    test_gated(0, 0, 1, 1, 37, REF_ACT_LINEAR);
     test_embedding();
     for (int k = 0; k < 4; k++)
         for (int logits = 0; logits < 2; logits++)

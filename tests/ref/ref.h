@@ -45,6 +45,20 @@ void ref_simple_rnn_backward(const double *x, int B, int T, int I, const double 
                              int return_sequences, const double *h0, const double *dy,
                              double *dx, double *dK, double *dRk, double *db, double *dh0);
 
+/* LSTM (Keras gate order i, f, c, o): z = x_t K + h R + b; i, f, o = rec(z_i, z_f, z_o),
+ * g = act(z_c); c_t = f c + i g; h_t = o act(c_t). K (I, 4U), Rk (U, 4U), b (4U) or NULL;
+ * h0, c0 (B, U) or NULL for zeros. y as for SimpleRNN. The LSTM and GRU gradients are
+ * checked against central differences of these forward passes (test_kernels.c). */
+void ref_lstm_forward(const double *x, int B, int T, int I, const double *K, const double *Rk,
+                      const double *b, int U, ref_act act, ref_act rec, int return_sequences,
+                      const double *h0, const double *c0, double *y);
+/* GRU (gate order z, r, h). reset_after: b is (2, 3U) = [input bias; recurrent bias] and
+ * hh = act(x K_h + b0_h + r (h R_h + b1_h)); otherwise b is (3U) and
+ * hh = act(x K_h + b_h + (r h) R_h). h_t = z h + (1 - z) hh. b may be NULL. */
+void ref_gru_forward(const double *x, int B, int T, int I, const double *K, const double *Rk,
+                     const double *b, int U, ref_act act, ref_act rec, int reset_after,
+                     int return_sequences, const double *h0, double *y);
+
 /* Losses, reduced as Keras's sum_over_batch_size: the per-row loss (the mean over the last
  * axis for binary cross-entropy and MSE) averaged over all R rows (all axes but the last).
  * pred (R, C); y_true (R, C), or (R) class indices stored as doubles for the sparse loss.

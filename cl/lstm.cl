@@ -1,0 +1,125 @@
+/*
+ * lstm.cl - the LSTM recurrence as persistent kernels (one launch per sequence; each
+ * work-group owns rows_per_group batch rows and keeps their state in local memory).
+ * Keras gate order i, f, c, o (keras-format.md 5.1):
+ *   z = zx_t + h_{t-1} R;  i = rec(z_i), f = rec(z_f), g = act(z_c), o = rec(z_o)
+ *   c_t = f c_{t-1} + i g;  h_t = o act(c_t)
+ * zx = x K + b for all timesteps comes from one GEMM.
+ *
+ * Layouts (floats; G = 4 gates):
+ *   zx (B, T, GU); R = params[r_off..] (U, GU); hs, cs (T+1, B, U) time-major, [0] = initial
+ *   state set by the host; gates (T, B, GU) the activated i, f, g, o kept for backward;
+ *   y (B, T, U) with return_sequences, else (B, U); dy like y;
+ *   dzx (B, T, GU) and dzh (T, B, GU): the pre-activation gradient, batch-major for
+ *   dK = x^T dzx and dx = dzx K^T, time-major for dR = hs[0:T]^T dzh; dh0 (B, U).
+ * Local memory: forward 2 * rpg * U floats; backward (2 + G) * rpg * U floats.
+ * rb_off is unused (no recurrent bias); act and rec_act are activation codes (common.cl).
+ */
+__kernel void lstm_fwd(__global const float *zx, __global const float *params, ulong r_off,
+                       ulong rb_off, __global float *hs, __global float *cs,
+                       __global float *gates, __global float *y, int B, int T, int U, int act,
+                       int rec_act, int return_sequences, int rows_per_group,
+                       __local float *h, __local float *hn) {
+    __global const float *R = params + r_off;
+    int G = 4 * U;
+    int b0 = get_group_id(0) * rows_per_group;
+    int rows = min(rows_per_group, B - b0);
+    int n = rows > 0 ? rows * U : 0;
+    int lid = get_local_id(0), lsz = get_local_size(0);
+    (void)rb_off;
+    for (int i = lid; i < n; i += lsz) h[i] = hs[(size_t)b0 * U + i];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int t = 0; t < T; t++) {
+        for (int i = lid; i < n; i += lsz) {
+            int r = i / U, u = i - r * U, b = b0 + r;
+            __global const float *z = zx + ((size_t)b * T + t) * G;
+            float zi = z[u], zf = z[U + u], zg = z[2 * U + u], zo = z[3 * U + u];
+            __local const float *hr = h + r * U;
+            for (int j = 0; j < U; j++) {
+                __global const float *Rj = R + (size_t)j * G;
+                float hj = hr[j];
+                zi += hj * Rj[u];
+                zf += hj * Rj[U + u];
+                zg += hj * Rj[2 * U + u];
+                zo += hj * Rj[3 * U + u];
+            }
+            float ig = act_apply(rec_act, zi), fg = act_apply(rec_act, zf);
+            float gg = act_apply(act, zg), og = act_apply(rec_act, zo);
+            float c = fg * cs[((size_t)t * B + b) * U + u] + ig * gg;
+            cs[((size_t)(t + 1) * B + b) * U + u] = c;
+            __global float *gs = gates + ((size_t)t * B + b) * G;
+            gs[u] = ig;
+            gs[U + u] = fg;
+            gs[2 * U + u] = gg;
+            gs[3 * U + u] = og;
+            hn[i] = og * act_apply(act, c);
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+        for (int i = lid; i < n; i += lsz) {
+            int r = i / U, u = i - r * U, b = b0 + r;
+            float v = hn[i];
+            h[i] = v;
+            hs[((size_t)(t + 1) * B + b) * U + u] = v;
+            if (return_sequences)
+                y[((size_t)b * T + t) * U + u] = v;
+            else if (t == T - 1)
+                y[(size_t)b * U + u] = v;
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+}
+
+__kernel void lstm_bwd(__global const float *dy, __global const float *hs,
+                       __global const float *cs, __global const float *gates,
+                       __global const float *params, ulong r_off, __global float *dzx,
+                       __global float *dzh, __global float *dh0, int B, int T, int U, int act,
+                       int rec_act, int return_sequences, int rows_per_group,
+                       __local float *dh, __local float *dc, __local float *dz) {
+    __global const float *R = params + r_off;
+    int G = 4 * U;
+    int b0 = get_group_id(0) * rows_per_group;
+    int rows = min(rows_per_group, B - b0);
+    int n = rows > 0 ? rows * U : 0;
+    int lid = get_local_id(0), lsz = get_local_size(0);
+    for (int i = lid; i < n; i += lsz) dh[i] = dc[i] = 0.0f;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int t = T - 1; t >= 0; t--) {
+        for (int i = lid; i < n; i += lsz) {
+            int r = i / U, u = i - r * U, b = b0 + r;
+            float g = dh[i];
+            if (return_sequences)
+                g += dy[((size_t)b * T + t) * U + u];
+            else if (t == T - 1)
+                g += dy[(size_t)b * U + u];
+            __global const float *gs = gates + ((size_t)t * B + b) * G;
+            float ig = gs[u], fg = gs[U + u], gg = gs[2 * U + u], og = gs[3 * U + u];
+            float c = cs[((size_t)(t + 1) * B + b) * U + u];
+            float cprev = cs[((size_t)t * B + b) * U + u];
+            float ac = act_apply(act, c);
+            float dcv = dc[i] + g * og * act_grad_y(act, ac);
+            dc[i] = dcv * fg;
+            float d4[4];
+            d4[0] = dcv * gg * act_grad_y(rec_act, ig);
+            d4[1] = dcv * cprev * act_grad_y(rec_act, fg);
+            d4[2] = dcv * ig * act_grad_y(act, gg);
+            d4[3] = g * ac * act_grad_y(rec_act, og);
+            for (int k = 0; k < 4; k++) {
+                dz[r * G + k * U + u] = d4[k];
+                dzx[((size_t)b * T + t) * G + k * U + u] = d4[k];
+                dzh[((size_t)t * B + b) * G + k * U + u] = d4[k];
+            }
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+        /* dh_{t-1}[j] = sum_k dz[k] R[j, k] */
+        for (int i = lid; i < n; i += lsz) {
+            int r = i / U, j = i - r * U;
+            __local const float *dr = dz + r * G;
+            __global const float *Rj = R + (size_t)j * G;
+            float acc = 0.0f;
+            for (int k = 0; k < G; k++) acc += dr[k] * Rj[k];
+            dh[i] = acc;
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    for (int i = lid; i < n; i += lsz) dh0[(size_t)b0 * U + i] = dh[i];
+}
