@@ -1,92 +1,131 @@
 /*
- * dataset_h5.c - dataset files: HDF5 files of x_train, y_train, x_test, y_test (or x, y),
- * float32 or int32 (design.md "Dataset files").
+ * dataset_h5.c - dataset files: HDF5 files whose root holds x_train, y_train, x_test,
+ * y_test or x, y (design.md "Dataset files"). Integer datasets are read as int32 (values
+ * outside its range are an error, never wrapped), float datasets as float32; files are
+ * written as little-endian int32 or float32 datasets, atomically.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "h5_util.h"
 
-static clrnn_status open_data(const char *path, hid_t *out) {
-    h5u_quiet();
-    int kind = clrnn_fmt_is_hdf5(path);
-    if (kind < 0) return clrnn_fail(CLRNN_E_IO, "%s: %s", path, strerror(errno));
-    if (kind == 0) return clrnn_fail(CLRNN_E_FORMAT, "%s: not an HDF5 file", path);
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f < 0)
-        return clrnn_fail(CLRNN_E_FORMAT, "%s: cannot be opened as HDF5 (truncated or corrupt?)",
-                          path);
-    *out = f;
-    return CLRNN_OK;
+#define WHERE_SIZE 1024
+
+/* ---- helpers ---- */
+
+struct name_list {
+    char *buf;
+    size_t size, used;
+    int cut;
+};
+
+static herr_t add_name(hid_t g, const char *name, const H5L_info_t *info, void *data) {
+    struct name_list *l = data;
+    (void)g;
+    (void)info;
+    size_t len = strlen(name) + (l->used ? 2 : 0);
+    if (l->used + len + 8 >= l->size) {
+        l->cut = 1;
+        return 1; /* stop */
+    }
+    l->used += (size_t)snprintf(l->buf + l->used, l->size - l->used, "%s%s",
+                                l->used ? ", " : "", name);
+    return 0;
 }
 
-int clrnn_fmt_data_has(const char *path, const char *name) {
-    hid_t f = -1;
-    if (open_data(path, &f)) return -1;
-    int has = H5Lexists(f, name, H5P_DEFAULT) > 0;
-    H5Fclose(f);
-    return has;
+/* "x_train, y_train" (the names at the root, for messages), into buf. */
+static const char *root_names(hid_t f, char *buf, size_t size) {
+    struct name_list l = {buf, size, 0, 0};
+    buf[0] = '\0';
+    H5Literate(f, H5_INDEX_NAME, H5_ITER_INC, NULL, add_name, &l);
+    if (l.cut) snprintf(buf + l.used, size - l.used, ", ...");
+    if (!buf[0]) snprintf(buf, size, "nothing");
+    return buf;
 }
 
+/* 1 when f has a dataset at name. */
+static int has_dataset(hid_t f, const char *name) {
+    if (!clrnn_h5_link_exists(f, name)) return 0;
+    hid_t obj = H5Oopen(f, name, H5P_DEFAULT);
+    if (obj < 0) return 0;
+    int is_dataset = H5Iget_type(obj) == H5I_DATASET;
+    H5Oclose(obj);
+    return is_dataset;
+}
+
+/* Integer conversion exceptions: stop at the first value outside int32. */
+struct range {
+    int high, low;
+};
+
+static H5T_conv_ret_t out_of_range(H5T_conv_except_t e, hid_t src, hid_t dst, void *src_buf,
+                                   void *dst_buf, void *data) {
+    struct range *r = data;
+    (void)src;
+    (void)dst;
+    (void)src_buf;
+    (void)dst_buf;
+    if (e == H5T_CONV_EXCEPT_RANGE_HI) r->high = 1;
+    else if (e == H5T_CONV_EXCEPT_RANGE_LOW) r->low = 1;
+    else return H5T_CONV_UNHANDLED;
+    return H5T_CONV_ABORT;
+}
+
+/* Reads dataset name of the open file f (path for messages) into a new array. */
 static clrnn_status read_array(hid_t f, const char *path, const char *name,
                                struct clrnn_array *out) {
-    if (H5Lexists(f, name, H5P_DEFAULT) <= 0)
-        return clrnn_fail(CLRNN_E_FORMAT, "%s: no dataset '%s'", path, name);
-    hid_t ds = H5Dopen2(f, name, H5P_DEFAULT);
-    if (ds < 0) return clrnn_fail(CLRNN_E_FORMAT, "%s: '%s' is not a dataset", path, name);
-    hid_t type = H5Dget_type(ds), space = H5Dget_space(ds);
+    char where[WHERE_SIZE], why[256], tname[64];
+    snprintf(where, sizeof where, "%s: dataset '%s'", path, name);
+    if (!clrnn_h5_link_exists(f, name))
+        return clrnn_fail(CLRNN_E_FORMAT, "%s: no dataset '%s' (the file has: %s)", path, name,
+                          root_names(f, why, sizeof why));
+    hid_t ds = -1;
+    clrnn_status s = clrnn_h5_open_dataset(f, name, where, &ds);
+    if (s) return s;
+    hid_t type = H5Dget_type(ds), dxpl = -1;
     H5T_class_t cls = type >= 0 ? H5Tget_class(type) : H5T_NO_CLASS;
-    int rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
-    clrnn_status s = CLRNN_OK;
-    hsize_t hd[H5S_MAX_RANK];
+    int rank = 0, integer = cls == H5T_INTEGER;
     int64_t dims[CLRNN_MAX_RANK];
-    size_t count = 1;
-    if (cls != H5T_INTEGER && cls != H5T_FLOAT) {
-        s = clrnn_fail(CLRNN_E_FORMAT, "%s: dataset '%s' holds %s, expected numbers (int32 or "
-                       "float32)", path, name, cls == H5T_STRING ? "strings" : "non-numbers");
-    } else if (rank < 1 || rank > CLRNN_MAX_RANK) {
-        s = clrnn_fail(CLRNN_E_FORMAT, "%s: dataset '%s' has rank %d, expected 1 to %d", path,
-                       name, rank, CLRNN_MAX_RANK);
-    } else {
-        H5Sget_simple_extent_dims(space, hd, NULL);
-        for (int i = 0; i < rank && !s; i++) {
-            dims[i] = (int64_t)hd[i];
-            if (clrnn_mul_size(count, (size_t)hd[i], &count) || count > (size_t)CLRNN_FMT_MAX_ELEMENTS)
-                s = clrnn_fail(CLRNN_E_FORMAT, "%s: dataset '%s' is too large", path, name);
-        }
-    }
+    size_t count = 0;
     struct clrnn_array a;
     memset(&a, 0, sizeof a);
-    int integer = cls == H5T_INTEGER;
-    if (!s) s = clrnn_array_alloc(&a, integer ? CLRNN_DTYPE_INT32 : CLRNN_DTYPE_FLOAT32, rank, dims);
-    if (!s && count) {
-        /* integers go through int64 so that values outside int32 are caught, not wrapped */
-        if (integer) {
-            long long *wide = clrnn_malloc(count * sizeof *wide);
-            if (!wide) {
-                s = clrnn_fail(CLRNN_E_NOMEM, "out of memory reading '%s' of %s", path, name);
-            } else if (H5Dread(ds, H5T_NATIVE_LLONG, H5S_ALL, H5S_ALL, H5P_DEFAULT, wide) < 0) {
-                s = clrnn_fail(CLRNN_E_FORMAT, "%s: reading dataset '%s' failed (truncated or "
-                               "corrupt file?)", path, name);
-            } else {
-                int32_t *d = a.data;
-                for (size_t i = 0; i < count && !s; i++) {
-                    if (wide[i] < INT32_MIN || wide[i] > INT32_MAX)
-                        s = clrnn_fail(CLRNN_E_FORMAT, "%s: dataset '%s' element %zu = %lld does "
-                                       "not fit int32", path, name, i, wide[i]);
-                    d[i] = (int32_t)wide[i];
-                }
-            }
-            clrnn_free(wide);
-        } else if (H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, a.data) < 0) {
-            s = clrnn_fail(CLRNN_E_FORMAT, "%s: reading dataset '%s' failed (truncated or corrupt "
-                           "file?)", path, name);
-        }
+    if (type < 0) {
+        clrnn_h5_error_text(why, sizeof why);
+        s = clrnn_fail(CLRNN_E_FORMAT, "%s: its type cannot be read (%s)", where, why);
+    } else if (cls != H5T_INTEGER && cls != H5T_FLOAT) {
+        s = clrnn_fail(CLRNN_E_FORMAT, "%s: holds %s, expected numbers (int32 or float32)", where,
+                       clrnn_h5_type_str(type, tname, sizeof tname));
     }
+    if (!s) s = clrnn_h5_dataset_shape(ds, where, &rank, dims, &count);
+    if (!s) {
+        s = clrnn_array_alloc(&a, integer ? CLRNN_DTYPE_INT32 : CLRNN_DTYPE_FLOAT32, rank, dims);
+        if (s) clrnn_fail_context(s, "%s", where);
+    }
+    struct range r = {0, 0};
+    herr_t err = 0;
+    if (!s && count > 0 && integer) {
+        if ((dxpl = H5Pcreate(H5P_DATASET_XFER)) < 0 ||
+            H5Pset_type_conv_cb(dxpl, out_of_range, &r) < 0)
+            err = -1;
+        else
+            err = H5Dread(ds, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, dxpl, a.data);
+    } else if (!s && count > 0) {
+        err = H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, a.data);
+    }
+    if (err < 0) {
+        clrnn_h5_error_text(why, sizeof why);
+        if (r.high || r.low)
+            s = clrnn_fail(CLRNN_E_FORMAT, "%s: holds %s values %s the int32 range; token ids and "
+                           "labels must fit int32", where,
+                           clrnn_h5_type_str(type, tname, sizeof tname),
+                           r.high ? "above" : "below");
+        else
+            s = clrnn_fail(CLRNN_E_FORMAT, "%s: reading failed (%s); the file may be truncated or "
+                           "corrupt", where, why);
+    }
+    if (dxpl >= 0) H5Pclose(dxpl);
     if (type >= 0) H5Tclose(type);
-    if (space >= 0) H5Sclose(space);
-    H5Dclose(ds);
+    H5Oclose(ds);
     if (s) {
         clrnn_array_clear(&a);
         return s;
@@ -95,49 +134,114 @@ static clrnn_status read_array(hid_t f, const char *path, const char *name,
     return CLRNN_OK;
 }
 
+/* ---- reading ---- */
+
 clrnn_status clrnn_fmt_data_read(const char *path, const char *name, struct clrnn_array *out) {
+    if (!path || !name || !out)
+        return clrnn_fail(CLRNN_E_INVALID_ARG, "clrnn_fmt_data_read: NULL argument");
+    struct clrnn_h5_quiet q;
+    clrnn_h5_quiet_begin(&q);
     hid_t f = -1;
-    clrnn_status s = open_data(path, &f);
-    if (s) return s;
-    s = read_array(f, path, name, out);
-    H5Fclose(f);
+    clrnn_status s = clrnn_h5_open_read(path, &f);
+    if (!s) {
+        s = read_array(f, path, name, out);
+        H5Fclose(f);
+    }
+    clrnn_h5_quiet_end(&q);
     return s;
 }
 
-clrnn_status clrnn_data_load(const char *path, clrnn_split split, struct clrnn_data *out) {
+int clrnn_fmt_data_has(const char *path, const char *name) {
+    if (!path || !name)
+        return clrnn_fail(CLRNN_E_INVALID_ARG, "clrnn_fmt_data_has: NULL argument");
+    struct clrnn_h5_quiet q;
+    clrnn_h5_quiet_begin(&q);
     hid_t f = -1;
-    clrnn_status s = open_data(path, &f);
-    if (s) return s;
-    const char *xn = "x", *yn = "y";
-    if (split == CLRNN_SPLIT_TRAIN && H5Lexists(f, "x_train", H5P_DEFAULT) > 0) {
-        xn = "x_train";
-        yn = "y_train";
-    } else if (split == CLRNN_SPLIT_TEST && H5Lexists(f, "x_test", H5P_DEFAULT) > 0) {
-        xn = "x_test";
-        yn = "y_test";
+    clrnn_status s = clrnn_h5_open_read(path, &f);
+    int has = 0;
+    if (!s) {
+        has = has_dataset(f, name);
+        H5Fclose(f);
     }
+    clrnn_h5_quiet_end(&q);
+    return s ? (int)s : has;
+}
+
+/* Picks the datasets of a split: the split's own pair when the file has both, else x/y.
+ * A pair with one half missing is an error rather than a silent fall back to x/y. */
+static clrnn_status pick_pair(hid_t f, const char *path, clrnn_split split, const char **xn,
+                              const char **yn) {
+    static const char *const PAIRS[][2] = {{"x_train", "y_train"}, {"x_test", "y_test"}};
+    char have[256];
+    const char *const *own = split == CLRNN_SPLIT_TRAIN ? PAIRS[0]
+                             : split == CLRNN_SPLIT_TEST ? PAIRS[1] : NULL;
+    if (own) {
+        int hx = has_dataset(f, own[0]), hy = has_dataset(f, own[1]);
+        if (hx && hy) {
+            *xn = own[0];
+            *yn = own[1];
+            return CLRNN_OK;
+        }
+        if (hx || hy)
+            return clrnn_fail(CLRNN_E_FORMAT, "%s: has %s but no %s", path, hx ? own[0] : own[1],
+                              hx ? own[1] : own[0]);
+    }
+    int hx = has_dataset(f, "x"), hy = has_dataset(f, "y");
+    if (hx && hy) {
+        *xn = "x";
+        *yn = "y";
+        return CLRNN_OK;
+    }
+    if (hx || hy)
+        return clrnn_fail(CLRNN_E_FORMAT, "%s: has %s but no %s", path, hx ? "x" : "y",
+                          hx ? "y" : "x");
+    if (own)
+        return clrnn_fail(CLRNN_E_FORMAT, "%s: no %s/%s or x/y datasets (the file has: %s)", path,
+                          own[0], own[1], root_names(f, have, sizeof have));
+    return clrnn_fail(CLRNN_E_FORMAT, "%s: no x/y datasets (the file has: %s)", path,
+                      root_names(f, have, sizeof have));
+}
+
+static clrnn_status load_split(const char *path, clrnn_split split, struct clrnn_data *d) {
+    hid_t f = -1;
+    clrnn_status s = clrnn_h5_open_read(path, &f);
+    if (s) return s;
+    const char *xn = NULL, *yn = NULL;
+    s = pick_pair(f, path, split, &xn, &yn);
+    if (!s) s = read_array(f, path, xn, &d->x);
+    if (!s) s = read_array(f, path, yn, &d->y);
+    H5Fclose(f);
+    if (s) return s;
+    char a[160], b[160];
+    if (d->x.rank < 1 || d->y.rank < 1)
+        return clrnn_fail(CLRNN_E_SHAPE, "%s: %s has shape %s and %s has shape %s; both need "
+                          "samples along their first axis", path, xn,
+                          clrnn_shape_str(d->x.rank, d->x.dims, a, sizeof a), yn,
+                          clrnn_shape_str(d->y.rank, d->y.dims, b, sizeof b));
+    if (d->x.dims[0] != d->y.dims[0])
+        return clrnn_fail(CLRNN_E_SHAPE, "%s: %s has shape %s but %s has shape %s: the numbers of "
+                          "samples (first axis) differ", path, xn,
+                          clrnn_shape_str(d->x.rank, d->x.dims, a, sizeof a), yn,
+                          clrnn_shape_str(d->y.rank, d->y.dims, b, sizeof b));
+    snprintf(d->x_name, sizeof d->x_name, "%s", xn);
+    snprintf(d->y_name, sizeof d->y_name, "%s", yn);
+    return CLRNN_OK;
+}
+
+clrnn_status clrnn_data_load(const char *path, clrnn_split split, struct clrnn_data *out) {
+    if (!path || !out) return clrnn_fail(CLRNN_E_INVALID_ARG, "clrnn_data_load: NULL argument");
+    if (split != CLRNN_SPLIT_TRAIN && split != CLRNN_SPLIT_TEST && split != CLRNN_SPLIT_ALL)
+        return clrnn_fail(CLRNN_E_INVALID_ARG, "%s: unknown split %d", path, (int)split);
     struct clrnn_data d;
     memset(&d, 0, sizeof d);
-    if (H5Lexists(f, xn, H5P_DEFAULT) <= 0 || H5Lexists(f, yn, H5P_DEFAULT) <= 0) {
-        const char *want = split == CLRNN_SPLIT_TRAIN ? "x_train/y_train or x/y"
-                         : split == CLRNN_SPLIT_TEST ? "x_test/y_test or x/y" : "x/y";
-        s = clrnn_fail(CLRNN_E_FORMAT, "%s: no %s datasets", path, want);
-    }
-    if (!s) s = read_array(f, path, xn, &d.x);
-    if (!s) s = read_array(f, path, yn, &d.y);
-    H5Fclose(f);
-    if (!s && d.x.dims[0] != d.y.dims[0]) {
-        char a[96], b[96];
-        s = clrnn_fail(CLRNN_E_SHAPE, "%s: %s has shape %s but %s has shape %s: the numbers of "
-                       "samples differ", path, xn, clrnn_shape_str(d.x.rank, d.x.dims, a, sizeof a),
-                       yn, clrnn_shape_str(d.y.rank, d.y.dims, b, sizeof b));
-    }
+    struct clrnn_h5_quiet q;
+    clrnn_h5_quiet_begin(&q);
+    clrnn_status s = load_split(path, split, &d);
+    clrnn_h5_quiet_end(&q);
     if (s) {
         clrnn_data_clear(&d);
         return s;
     }
-    snprintf(d.x_name, sizeof d.x_name, "%s", xn);
-    snprintf(d.y_name, sizeof d.y_name, "%s", yn);
     *out = d;
     return CLRNN_OK;
 }
@@ -146,30 +250,56 @@ void clrnn_data_clear(struct clrnn_data *d) {
     if (!d) return;
     clrnn_array_clear(&d->x);
     clrnn_array_clear(&d->y);
+    memset(d, 0, sizeof *d);
+}
+
+/* ---- writing ---- */
+
+static clrnn_status check_arrays(const char *path, const struct clrnn_fmt_named_array *arrays,
+                                 int n) {
+    if (n < 0 || (n > 0 && !arrays))
+        return clrnn_fail(CLRNN_E_INVALID_ARG, "%s: %d arrays given", path, n);
+    char where[WHERE_SIZE];
+    for (int i = 0; i < n; i++) {
+        const struct clrnn_fmt_named_array *na = &arrays[i];
+        if (!na->name || !na->name[0] || !na->array)
+            return clrnn_fail(CLRNN_E_INVALID_ARG, "%s: array %d has no %s", path, i,
+                              na->array ? "name" : "data");
+        snprintf(where, sizeof where, "%s: dataset '%s'", path, na->name);
+        const struct clrnn_array *a = na->array;
+        if (a->dtype != CLRNN_DTYPE_FLOAT32 && a->dtype != CLRNN_DTYPE_INT32)
+            return clrnn_fail(CLRNN_E_INVALID_ARG, "%s: unknown dtype %d", where, (int)a->dtype);
+        clrnn_status s = clrnn_h5_check_array(a->rank, a->dims, a->data, where);
+        if (s) return s;
+    }
+    return CLRNN_OK;
+}
+
+static clrnn_status write_arrays(hid_t f, const char *path,
+                                 const struct clrnn_fmt_named_array *arrays, int n) {
+    char where[WHERE_SIZE];
+    for (int i = 0; i < n; i++) {
+        const struct clrnn_array *a = arrays[i].array;
+        snprintf(where, sizeof where, "%s: dataset '%s'", path, arrays[i].name);
+        if (clrnn_h5_link_exists(f, arrays[i].name))
+            return clrnn_fail(CLRNN_E_INVALID_ARG, "%s: given twice", where);
+        clrnn_status s = clrnn_h5_write_dataset(f, arrays[i].name, a->dtype, a->rank, a->dims,
+                                                a->data, where);
+        if (s) return s;
+    }
+    return CLRNN_OK;
 }
 
 clrnn_status clrnn_fmt_data_write(const char *path, const struct clrnn_fmt_named_array *arrays,
                                   int n) {
-    h5u_quiet();
-    char tmp[4200];
-    h5u_temp_name(path, tmp, sizeof tmp);
-    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    if (f < 0) {
-        int e = errno;
-        return clrnn_fail(CLRNN_E_IO, "%s: cannot create the file (%s)", path,
-                          e ? strerror(e) : "HDF5 error");
-    }
-    clrnn_status s = CLRNN_OK;
-    for (int i = 0; !s && i < n; i++) {
-        const struct clrnn_array *a = arrays[i].array;
-        s = h5u_write_array(f, arrays[i].name,
-                            a->dtype == CLRNN_DTYPE_INT32 ? H5T_NATIVE_INT : H5T_NATIVE_FLOAT,
-                            a->rank, a->dims, a->data, path);
-    }
-    if (H5Fclose(f) < 0 && !s) s = clrnn_fail(CLRNN_E_IO, "%s: writing failed (disk full?)", path);
-    if (s) {
-        remove(tmp);
-        return s;
-    }
-    return h5u_commit(tmp, path);
+    if (!path) return clrnn_fail(CLRNN_E_INVALID_ARG, "clrnn_fmt_data_write: path is NULL");
+    clrnn_status s = check_arrays(path, arrays, n);
+    if (s) return s;
+    struct clrnn_h5_quiet q;
+    clrnn_h5_quiet_begin(&q);
+    struct clrnn_h5_writer w;
+    s = clrnn_h5_create(path, &w);
+    if (!s) s = clrnn_h5_finish(&w, write_arrays(w.file, path, arrays, n));
+    clrnn_h5_quiet_end(&q);
+    return s;
 }

@@ -1,7 +1,11 @@
 /*
- * h5_util.c - HDF5 helpers shared by the Keras and dataset readers and writers.
+ * h5_util.c - HDF5 helpers for formats/: quiet error handling, opening and atomic
+ * writing, string and name-list attributes in every encoding Keras and h5py produce
+ * (keras-format.md 1.2 and 1.3), and datasets read with their limits checked before
+ * anything is allocated.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,321 +13,659 @@
 
 #include "h5_util.h"
 
-#define KERAS_HEADER_LIMIT 64512 /* HDF5_OBJECT_HEADER_LIMIT in Keras */
+/* HDF5_OBJECT_HEADER_LIMIT in Keras (hdf5_format.py): the most bytes one name-list
+ * attribute may take before Keras splits it into name0, name1, ... */
+#define KERAS_HEADER_LIMIT 64512
 
-void h5u_quiet(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+/* ---- errors, opening, atomic writing ---- */
 
-int h5u_has_attr(hid_t obj, const char *name) { return H5Aexists(obj, name) > 0; }
-
-static void strip(char *s, size_t n) {
-    s[n] = '\0';
-    size_t len = strlen(s);
-    while (len && (s[len - 1] == ' ')) s[--len] = '\0';
+void clrnn_h5_quiet_begin(struct clrnn_h5_quiet *q) {
+    q->func = NULL;
+    q->data = NULL;
+    q->restore = 0;
+    /* H5Eget_auto2 fails (and would print) when the application installed an
+     * H5Eset_auto1 handler, so ask first; then printing simply stays off. */
+    unsigned is_v2 = 0;
+    if (H5Eauto_is_v2(H5E_DEFAULT, &is_v2) >= 0 && is_v2)
+        q->restore = H5Eget_auto2(H5E_DEFAULT, &q->func, &q->data) >= 0;
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 }
 
-/* Reads every element of a string attribute into new strings. */
-static clrnn_status read_strings(hid_t attr, const char *name, const char *file, char ***out,
-                                 int *count) {
+void clrnn_h5_quiet_end(const struct clrnn_h5_quiet *q) {
+    if (q->restore) H5Eset_auto2(H5E_DEFAULT, q->func, q->data);
+}
+
+struct error_text {
+    char *buf;
+    size_t size;
+    int found;
+};
+
+static herr_t first_error(unsigned n, const H5E_error2_t *e, void *data) {
+    struct error_text *t = data;
+    (void)n;
+    if (!t->found && e->desc && e->desc[0]) {
+        snprintf(t->buf, t->size, "%s", e->desc);
+        t->found = 1;
+    }
+    return 0;
+}
+
+/* Must run right after the failing call: any other HDF5 API call clears the stack. */
+const char *clrnn_h5_error_text(char *buf, size_t size) {
+    struct error_text t = {buf, size, 0};
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, first_error, &t);
+    if (!t.found) snprintf(buf, size, "HDF5 error");
+    return buf;
+}
+
+const char *clrnn_h5_type_str(hid_t type, char *buf, size_t size) {
+    size_t bits = H5Tget_size(type) * 8;
+    switch (H5Tget_class(type)) {
+    case H5T_INTEGER:
+        snprintf(buf, size, "%sint%zu", H5Tget_sign(type) == H5T_SGN_NONE ? "u" : "", bits);
+        break;
+    case H5T_FLOAT: snprintf(buf, size, "float%zu", bits); break;
+    case H5T_STRING: snprintf(buf, size, "strings"); break;
+    case H5T_COMPOUND: snprintf(buf, size, "a compound type"); break;
+    case H5T_ENUM: snprintf(buf, size, "an enum type (a numpy bool array?)"); break;
+    case H5T_ARRAY: snprintf(buf, size, "an array type"); break;
+    case H5T_VLEN: snprintf(buf, size, "variable-length sequences"); break;
+    case H5T_REFERENCE: snprintf(buf, size, "object references"); break;
+    case H5T_OPAQUE: snprintf(buf, size, "opaque bytes"); break;
+    case H5T_BITFIELD: snprintf(buf, size, "a bitfield type"); break;
+    case H5T_TIME: snprintf(buf, size, "a time type"); break;
+    default: snprintf(buf, size, "an unknown type"); break;
+    }
+    return buf;
+}
+
+/* File access: keep HDF5's file locking, but do not fail on file systems without it. */
+static hid_t file_access(void) {
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl < 0) return H5P_DEFAULT;
+#if H5_VERSION_GE(1, 10, 7)
+    H5Pset_file_locking(fapl, 1, 1);
+#endif
+    return fapl;
+}
+
+static void close_plist(hid_t p) {
+    if (p >= 0 && p != H5P_DEFAULT) H5Pclose(p);
+}
+
+clrnn_status clrnn_h5_open_read(const char *path, hid_t *out) {
+    int kind = clrnn_fmt_is_hdf5(path);
+    if (kind < 0) return clrnn_fail(CLRNN_E_IO, "%s: %s", path, strerror(errno));
+    if (kind == 0) return clrnn_fail(CLRNN_E_FORMAT, "%s: not an HDF5 file", path);
+    hid_t fapl = file_access();
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+    if (f < 0) {
+        char why[256];
+        clrnn_h5_error_text(why, sizeof why);
+        close_plist(fapl);
+        return clrnn_fail(CLRNN_E_FORMAT, "%s: HDF5 cannot open it (%s); the file may be "
+                          "truncated or corrupt", path, why);
+    }
+    close_plist(fapl);
+    *out = f;
+    return CLRNN_OK;
+}
+
+clrnn_status clrnn_h5_create(const char *path, struct clrnn_h5_writer *w) {
+    w->path = path;
+    w->file = -1;
+    size_t size = strlen(path) + 32;
+    if (!(w->tmp = clrnn_malloc(size)))
+        return clrnn_fail(CLRNN_E_NOMEM, "out of memory writing %s", path);
+    snprintf(w->tmp, size, "%s.tmp-%ld", path, (long)getpid());
+    hid_t fapl = file_access();
+    errno = 0;
+    w->file = H5Fcreate(w->tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    if (w->file < 0) {
+        int e = errno;
+        char why[256];
+        clrnn_h5_error_text(why, sizeof why);
+        close_plist(fapl);
+        remove(w->tmp);
+        clrnn_status s = clrnn_fail(CLRNN_E_IO, "%s: cannot create the temporary file %s: %s",
+                                    path, w->tmp, e ? strerror(e) : why);
+        clrnn_free(w->tmp);
+        w->tmp = NULL;
+        return s;
+    }
+    close_plist(fapl);
+    return CLRNN_OK;
+}
+
+clrnn_status clrnn_h5_finish(struct clrnn_h5_writer *w, clrnn_status s) {
+    if (w->file >= 0 && H5Fclose(w->file) < 0 && !s) {
+        char why[256];
+        clrnn_h5_error_text(why, sizeof why);
+        s = clrnn_fail(CLRNN_E_IO, "%s: writing failed (%s); is the disk full?", w->path, why);
+    }
+    w->file = -1;
+    if (!s && rename(w->tmp, w->path) != 0) {
+        int e = errno;
+        s = clrnn_fail(CLRNN_E_IO, "%s: moving %s into place failed: %s", w->path, w->tmp,
+                       strerror(e));
+    }
+    if (s) remove(w->tmp);
+    clrnn_free(w->tmp);
+    w->tmp = NULL;
+    return s;
+}
+
+/* ---- existence ---- */
+
+clrnn_status clrnn_h5_attr_exists(hid_t obj, const char *name, const char *where, int *exists) {
+    htri_t e = H5Aexists(obj, name);
+    if (e < 0) {
+        char why[256];
+        clrnn_h5_error_text(why, sizeof why);
+        return clrnn_fail(CLRNN_E_FORMAT, "%s: looking for attribute '%s' failed (%s)", where,
+                          name, why);
+    }
+    *exists = e > 0;
+    return CLRNN_OK;
+}
+
+int clrnn_h5_link_exists(hid_t loc, const char *path) {
+    /* H5Lexists fails rather than answering 0 when an intermediate group of path is
+     * missing (or is not a group): both mean "not there". */
+    return path[0] != '\0' && H5Lexists(loc, path, H5P_DEFAULT) > 0;
+}
+
+/* ---- reading strings ---- */
+
+/* A new copy of the first len bytes of s, cut at the first NUL, trailing spaces removed
+ * when the type is SPACEPAD. */
+static char *copy_trimmed(const char *s, size_t len, int spacepad) {
+    const char *nul = memchr(s, '\0', len);
+    if (nul) len = (size_t)(nul - s);
+    if (spacepad)
+        while (len > 0 && s[len - 1] == ' ') len--;
+    char *d = clrnn_malloc(len + 1);
+    if (d) {
+        memcpy(d, s, len);
+        d[len] = '\0';
+    }
+    return d;
+}
+
+/* Every element of a string attribute as new strings. text: the attribute must hold
+ * exactly one string; otherwise it is a name list of at most max_count entries (list_name
+ * names it in the message) where a non-string empty array means no names. */
+static clrnn_status read_strings(hid_t attr, const char *name, const char *where, int text,
+                                 const char *list_name, size_t max_count, char ***out,
+                                 size_t *count) {
     clrnn_status s = CLRNN_OK;
-    hid_t type = H5Aget_type(attr), space = H5Aget_space(attr), mem = -1;
-    hssize_t n = H5Sget_simple_extent_npoints(space);
+    char why[256], tname[64];
+    hid_t type = H5Aget_type(attr), space = type >= 0 ? H5Aget_space(attr) : -1, mem = -1;
+    hssize_t np = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
     char **names = NULL;
-    if (type < 0 || space < 0 || n < 0) {
-        s = clrnn_fail(CLRNN_E_FORMAT, "%s: attribute '%s' cannot be read", file, name);
+    size_t n = np > 0 ? (size_t)np : 0;
+    *out = NULL;
+    *count = 0;
+    if (type < 0 || space < 0 || np < 0) {
+        clrnn_h5_error_text(why, sizeof why);
+        s = clrnn_fail(CLRNN_E_FORMAT, "%s: attribute '%s' cannot be read (%s)", where, name, why);
         goto done;
     }
-    if (n > CLRNN_FMT_MAX_NAMES) {
-        s = clrnn_fail(CLRNN_E_FORMAT, "%s: attribute '%s' declares %lld names (limit %d)", file,
-                       name, (long long)n, CLRNN_FMT_MAX_NAMES);
+    int is_string = H5Tget_class(type) == H5T_STRING;
+    if (text && (!is_string || np != 1)) {
+        if (!is_string)
+            s = clrnn_fail(CLRNN_E_FORMAT, "%s: attribute '%s' holds %s, expected text", where,
+                           name, clrnn_h5_type_str(type, tname, sizeof tname));
+        else
+            s = clrnn_fail(CLRNN_E_FORMAT, "%s: attribute '%s' holds %lld strings, expected one",
+                           where, name, (long long)np);
         goto done;
     }
-    if (H5Tget_class(type) != H5T_STRING) {
-        if (n == 0) goto done; /* Keras writes an empty list as float64 (0,) */
-        s = clrnn_fail(CLRNN_E_FORMAT, "%s: attribute '%s' is not text", file, name);
+    if (!is_string) {
+        if (np == 0) goto done; /* Keras writes an empty list as float64 of shape (0,) */
+        s = clrnn_fail(CLRNN_E_FORMAT, "%s: attribute '%s' holds %lld values of %s, expected "
+                       "names (strings)", where, name, (long long)np,
+                       clrnn_h5_type_str(type, tname, sizeof tname));
         goto done;
     }
-    names = clrnn_calloc((size_t)n + 1, sizeof *names);
-    if (!names) {
-        s = clrnn_fail(CLRNN_E_NOMEM, "out of memory reading %s", file);
+    if (n > max_count) {
+        s = clrnn_fail(CLRNN_E_FORMAT, "%s: name list '%s' has more than %d entries", where,
+                       list_name, CLRNN_FMT_MAX_NAMES);
         goto done;
     }
-    mem = H5Tcopy(H5T_C_S1);
-    H5Tset_cset(mem, H5Tget_cset(type));
-    if (H5Tis_variable_str(type) > 0) {
-        H5Tset_size(mem, H5T_VARIABLE);
-        char **raw = clrnn_calloc((size_t)n + 1, sizeof *raw);
+    if (n == 0) goto done;
+    htri_t vlen = H5Tis_variable_str(type);
+    int spacepad = H5Tget_strpad(type) == H5T_STR_SPACEPAD;
+    /* The memory type is the file type itself: HDF5 refuses to convert between charsets,
+     * and the bytes are wanted as stored (UTF-8 passes through). */
+    if (vlen < 0 || (mem = H5Tcopy(type)) < 0) {
+        clrnn_h5_error_text(why, sizeof why);
+        s = clrnn_fail(CLRNN_E_FORMAT, "%s: attribute '%s' has an unreadable type (%s)", where,
+                       name, why);
+        goto done;
+    }
+    if (!(names = clrnn_calloc(n, sizeof *names))) {
+        s = clrnn_fail(CLRNN_E_NOMEM, "%s: out of memory reading attribute '%s'", where, name);
+        goto done;
+    }
+    if (vlen) {
+        /* HDF5 allocates each string itself (vlen strings live in the file's global heap,
+         * so their sizes are only known once read); they are copied, then reclaimed. */
+        char **raw = clrnn_calloc(n, sizeof *raw);
         if (!raw) {
-            s = clrnn_fail(CLRNN_E_NOMEM, "out of memory reading %s", file);
+            s = clrnn_fail(CLRNN_E_NOMEM, "%s: out of memory reading attribute '%s'", where, name);
             goto done;
         }
         if (H5Aread(attr, mem, raw) < 0) {
-            s = clrnn_fail(CLRNN_E_FORMAT, "%s: attribute '%s' cannot be read", file, name);
+            clrnn_h5_error_text(why, sizeof why);
+            s = clrnn_fail(CLRNN_E_FORMAT, "%s: attribute '%s' cannot be read (%s)", where, name,
+                           why);
         } else {
-            for (hssize_t i = 0; i < n && !s; i++) {
+            for (size_t i = 0; i < n && !s; i++) {
                 const char *v = raw[i] ? raw[i] : "";
                 size_t len = strlen(v);
-                if (len > CLRNN_FMT_MAX_TEXT) {
-                    s = clrnn_fail(CLRNN_E_FORMAT, "%s: attribute '%s' is too long", file, name);
-                    break;
-                }
-                if (!(names[i] = clrnn_malloc(len + 1))) {
-                    s = clrnn_fail(CLRNN_E_NOMEM, "out of memory reading %s", file);
-                    break;
-                }
-                memcpy(names[i], v, len);
-                strip(names[i], len);
+                if (len > CLRNN_FMT_MAX_TEXT)
+                    s = clrnn_fail(CLRNN_E_FORMAT, "%s: attribute '%s' has a string of %zu bytes, "
+                                   "more than the limit of %zu", where, name, len,
+                                   (size_t)CLRNN_FMT_MAX_TEXT);
+                else if (!(names[i] = copy_trimmed(v, len, spacepad)))
+                    s = clrnn_fail(CLRNN_E_NOMEM, "%s: out of memory reading attribute '%s'",
+                                   where, name);
             }
             H5Dvlen_reclaim(mem, space, H5P_DEFAULT, raw);
         }
         clrnn_free(raw);
     } else {
-        size_t size = H5Tget_size(type), total;
-        if (size == 0 || size > CLRNN_FMT_MAX_TEXT || clrnn_mul_size(size, (size_t)n, &total) ||
-            total > CLRNN_FMT_MAX_TEXT) {
-            s = clrnn_fail(CLRNN_E_FORMAT, "%s: attribute '%s' has a bad string size", file, name);
+        size_t size = H5Tget_size(type), total = 0;
+        if (size == 0 || clrnn_mul_size(size, n, &total) || total > CLRNN_FMT_MAX_TEXT) {
+            s = clrnn_fail(CLRNN_E_FORMAT, "%s: attribute '%s' declares %zu strings of %zu bytes, "
+                           "more than the limit of %zu bytes", where, name, n, size,
+                           (size_t)CLRNN_FMT_MAX_TEXT);
             goto done;
         }
-        H5Tset_size(mem, size);
-        H5Tset_strpad(mem, H5Tget_strpad(type));
-        char *buf = clrnn_malloc(total + 1);
+        char *buf = clrnn_malloc(total);
         if (!buf) {
-            s = clrnn_fail(CLRNN_E_NOMEM, "out of memory reading %s", file);
+            s = clrnn_fail(CLRNN_E_NOMEM, "%s: out of memory reading attribute '%s'", where, name);
             goto done;
         }
         if (H5Aread(attr, mem, buf) < 0) {
-            s = clrnn_fail(CLRNN_E_FORMAT, "%s: attribute '%s' cannot be read", file, name);
-        } else {
-            for (hssize_t i = 0; i < n && !s; i++) {
-                if (!(names[i] = clrnn_malloc(size + 1))) {
-                    s = clrnn_fail(CLRNN_E_NOMEM, "out of memory reading %s", file);
-                    break;
-                }
-                memcpy(names[i], buf + (size_t)i * size, size);
-                strip(names[i], size);
-            }
+            clrnn_h5_error_text(why, sizeof why);
+            s = clrnn_fail(CLRNN_E_FORMAT, "%s: attribute '%s' cannot be read (%s)", where, name,
+                           why);
         }
+        for (size_t i = 0; i < n && !s; i++)
+            if (!(names[i] = copy_trimmed(buf + i * size, size, spacepad)))
+                s = clrnn_fail(CLRNN_E_NOMEM, "%s: out of memory reading attribute '%s'", where,
+                               name);
         clrnn_free(buf);
     }
 done:
     if (mem >= 0) H5Tclose(mem);
-    if (type >= 0) H5Tclose(type);
     if (space >= 0) H5Sclose(space);
+    if (type >= 0) H5Tclose(type);
     if (s) {
-        h5u_free_names(names, (int)(n > 0 ? n : 0));
+        if (names)
+            for (size_t i = 0; i < n; i++) clrnn_free(names[i]);
+        clrnn_free(names);
         return s;
     }
     *out = names;
-    *count = names ? (int)n : 0;
+    *count = names ? n : 0;
     return CLRNN_OK;
 }
 
-void h5u_free_names(char **names, int n) {
+/* Opens attribute name of obj and reads it with read_strings. */
+static clrnn_status read_attr_strings(hid_t obj, const char *name, const char *where, int text,
+                                      const char *list_name, size_t max_count, char ***out,
+                                      size_t *count) {
+    hid_t attr = H5Aopen(obj, name, H5P_DEFAULT);
+    if (attr < 0) {
+        char why[256];
+        clrnn_h5_error_text(why, sizeof why);
+        return clrnn_fail(CLRNN_E_FORMAT, "%s: attribute '%s' cannot be opened (%s)", where, name,
+                          why);
+    }
+    clrnn_status s = read_strings(attr, name, where, text, list_name, max_count, out, count);
+    H5Aclose(attr);
+    return s;
+}
+
+void clrnn_h5_free_names(char **names, int n) {
     if (!names) return;
     for (int i = 0; i < n; i++) clrnn_free(names[i]);
     clrnn_free(names);
 }
 
-clrnn_status h5u_read_string_attr(hid_t obj, const char *name, const char *file, char **out) {
-    hid_t attr = H5Aopen(obj, name, H5P_DEFAULT);
-    if (attr < 0) return clrnn_fail(CLRNN_E_FORMAT, "%s: attribute '%s' is missing", file, name);
+clrnn_status clrnn_h5_read_text_if(hid_t obj, const char *name, const char *where,
+                                   char **out) {
+    int exists = 0;
+    *out = NULL;
+    clrnn_status s = clrnn_h5_attr_exists(obj, name, where, &exists);
+    if (s || !exists) return s;
     char **v = NULL;
-    int n = 0;
-    clrnn_status s = read_strings(attr, name, file, &v, &n);
-    H5Aclose(attr);
+    size_t n = 0;
+    s = read_attr_strings(obj, name, where, 1, name, 1, &v, &n);
     if (s) return s;
-    if (n != 1) {
-        h5u_free_names(v, n);
-        return clrnn_fail(CLRNN_E_FORMAT, "%s: attribute '%s' is not one string", file, name);
-    }
     *out = v[0];
     clrnn_free(v);
     return CLRNN_OK;
 }
 
-clrnn_status h5u_read_name_list(hid_t obj, const char *name, const char *file, char ***out,
-                                int *n) {
-    if (h5u_has_attr(obj, name)) {
-        hid_t attr = H5Aopen(obj, name, H5P_DEFAULT);
-        if (attr < 0) return clrnn_fail(CLRNN_E_FORMAT, "%s: attribute '%s' unreadable", file, name);
-        clrnn_status s = read_strings(attr, name, file, out, n);
-        H5Aclose(attr);
+clrnn_status clrnn_h5_read_text(hid_t obj, const char *name, const char *where, char **out) {
+    clrnn_status s = clrnn_h5_read_text_if(obj, name, where, out);
+    if (!s && !*out)
+        s = clrnn_fail(CLRNN_E_FORMAT, "%s: attribute '%s' is missing", where, name);
+    return s;
+}
+
+clrnn_status clrnn_h5_read_names(hid_t obj, const char *name, const char *where, char ***out,
+                                 int *n) {
+    int exists = 0;
+    size_t count = 0;
+    *out = NULL;
+    *n = 0;
+    clrnn_status s = clrnn_h5_attr_exists(obj, name, where, &exists);
+    if (s) return s;
+    if (exists) {
+        s = read_attr_strings(obj, name, where, 0, name, CLRNN_FMT_MAX_NAMES, out, &count);
+        if (!s) *n = (int)count;
         return s;
     }
-    /* split into name0, name1, ... */
+    /* split by the writer: name0, name1, ... up to the first one missing (section 1.3) */
+    char key[256];
+    if (strlen(name) > sizeof key - 16)
+        return clrnn_fail(CLRNN_E_INVALID_ARG, "%s: attribute name '%s' is too long", where, name);
     char **all = NULL;
-    int total = 0;
-    for (int chunk = 0;; chunk++) {
-        char key[300];
+    size_t total = 0;
+    for (int chunk = 0; !s && chunk < CLRNN_FMT_MAX_NAMES; chunk++) {
         snprintf(key, sizeof key, "%s%d", name, chunk);
-        if (!h5u_has_attr(obj, key)) {
+        s = clrnn_h5_attr_exists(obj, key, where, &exists);
+        if (s) break;
+        if (!exists) {
             if (chunk == 0)
-                return clrnn_fail(CLRNN_E_FORMAT, "%s: attribute '%s' is missing", file, name);
+                s = clrnn_fail(CLRNN_E_FORMAT, "%s: attribute '%s' is missing", where, name);
             break;
         }
-        hid_t attr = H5Aopen(obj, key, H5P_DEFAULT);
         char **part = NULL;
-        int np = 0;
-        clrnn_status s = attr < 0 ? clrnn_fail(CLRNN_E_FORMAT, "%s: '%s' unreadable", file, key)
-                                  : read_strings(attr, key, file, &part, &np);
-        if (attr >= 0) H5Aclose(attr);
-        char **grown = NULL;
-        if (!s && total + np > CLRNN_FMT_MAX_NAMES)
-            s = clrnn_fail(CLRNN_E_FORMAT, "%s: too many names in '%s'", file, name);
-        if (!s && !(grown = clrnn_realloc(all, (size_t)(total + np + 1) * sizeof *all)))
-            s = clrnn_fail(CLRNN_E_NOMEM, "out of memory reading %s", file);
-        if (s) {
-            h5u_free_names(part, np);
-            h5u_free_names(all, total);
-            return s;
+        size_t np = 0;
+        s = read_attr_strings(obj, key, where, 0, name, (size_t)CLRNN_FMT_MAX_NAMES - total,
+                              &part, &np);
+        if (s || np == 0) continue;
+        char **grown = clrnn_realloc(all, (total + np) * sizeof *all);
+        if (!grown) {
+            s = clrnn_fail(CLRNN_E_NOMEM, "%s: out of memory reading attribute '%s'", where, key);
+            clrnn_h5_free_names(part, (int)np);
+            break;
         }
         all = grown;
-        for (int i = 0; i < np; i++) all[total++] = part[i];
+        memcpy(all + total, part, np * sizeof *part);
+        total += np;
         clrnn_free(part);
     }
+    if (s) {
+        clrnn_h5_free_names(all, (int)total);
+        return s;
+    }
     *out = all;
-    *n = total;
+    *n = (int)total;
     return CLRNN_OK;
 }
 
-clrnn_status h5u_write_string_attr(hid_t obj, const char *name, const char *value,
-                                   const char *file) {
+/* ---- writing strings ---- */
+
+clrnn_status clrnn_h5_write_text(hid_t obj, const char *name, const char *value,
+                                 const char *where) {
+    size_t len = strlen(value);
+    if (len > CLRNN_FMT_MAX_TEXT)
+        return clrnn_fail(CLRNN_E_INVALID_ARG, "%s: attribute '%s' would be %zu bytes, more than "
+                          "the %zu readers accept", where, name, len, (size_t)CLRNN_FMT_MAX_TEXT);
+    char why[256] = "HDF5 error";
     hid_t type = H5Tcopy(H5T_C_S1), space = H5Screate(H5S_SCALAR), attr = -1;
     herr_t err = -1;
-    H5Tset_size(type, H5T_VARIABLE);
-    H5Tset_cset(type, H5T_CSET_ASCII);
-    attr = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
-    if (attr >= 0) err = H5Awrite(attr, type, &value);
+    if (type >= 0 && space >= 0 && H5Tset_size(type, H5T_VARIABLE) >= 0 &&
+        H5Tset_cset(type, H5T_CSET_ASCII) >= 0 &&
+        (attr = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT)) >= 0)
+        err = H5Awrite(attr, type, &value);
+    if (err < 0) clrnn_h5_error_text(why, sizeof why);
     if (attr >= 0) H5Aclose(attr);
-    H5Sclose(space);
-    H5Tclose(type);
-    if (err < 0) return clrnn_fail(CLRNN_E_IO, "%s: writing attribute '%s' failed", file, name);
+    if (space >= 0) H5Sclose(space);
+    if (type >= 0) H5Tclose(type);
+    if (err < 0)
+        return clrnn_fail(CLRNN_E_IO, "%s: writing attribute '%s' failed (%s)", where, name, why);
     return CLRNN_OK;
 }
 
-static clrnn_status write_fixed(hid_t obj, const char *name, char *const *names, int n,
-                                size_t width, const char *file) {
-    char *buf = clrnn_calloc((size_t)n ? (size_t)n : 1, width);
-    if (!buf) return clrnn_fail(CLRNN_E_NOMEM, "out of memory writing %s", file);
-    for (int i = 0; i < n; i++) memcpy(buf + (size_t)i * width, names[i], strlen(names[i]));
-    hid_t type = H5Tcopy(H5T_C_S1);
-    H5Tset_size(type, width);
-    H5Tset_strpad(type, H5T_STR_NULLPAD);
-    H5Tset_cset(type, H5T_CSET_ASCII);
-    hsize_t dims[1] = {(hsize_t)n};
-    hid_t space = H5Screate_simple(1, dims, NULL);
-    hid_t attr = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t err = attr >= 0 ? H5Awrite(attr, type, buf) : -1;
+/* One fixed-length NULLPAD ASCII array attribute of count names, width bytes each. */
+static clrnn_status write_fixed(hid_t obj, const char *key, const char *const *names,
+                                size_t count, size_t width, const char *where) {
+    size_t total;
+    if (clrnn_mul_size(count, width, &total))
+        return clrnn_fail(CLRNN_E_INVALID_ARG, "%s: attribute '%s' is too large", where, key);
+    char *buf = clrnn_calloc(1, total);
+    if (!buf) return clrnn_fail(CLRNN_E_NOMEM, "%s: out of memory writing attribute '%s'", where,
+                                key);
+    for (size_t i = 0; i < count; i++) memcpy(buf + i * width, names[i], strlen(names[i]));
+    char why[256] = "HDF5 error";
+    hsize_t dims[1] = {(hsize_t)count};
+    hid_t type = H5Tcopy(H5T_C_S1), space = H5Screate_simple(1, dims, NULL), attr = -1;
+    herr_t err = -1;
+    if (type >= 0 && space >= 0 && H5Tset_size(type, width) >= 0 &&
+        H5Tset_strpad(type, H5T_STR_NULLPAD) >= 0 && H5Tset_cset(type, H5T_CSET_ASCII) >= 0 &&
+        (attr = H5Acreate2(obj, key, type, space, H5P_DEFAULT, H5P_DEFAULT)) >= 0)
+        err = H5Awrite(attr, type, buf);
+    if (err < 0) clrnn_h5_error_text(why, sizeof why);
     if (attr >= 0) H5Aclose(attr);
-    H5Sclose(space);
-    H5Tclose(type);
+    if (space >= 0) H5Sclose(space);
+    if (type >= 0) H5Tclose(type);
     clrnn_free(buf);
-    if (err < 0) return clrnn_fail(CLRNN_E_IO, "%s: writing attribute '%s' failed", file, name);
+    if (err < 0)
+        return clrnn_fail(CLRNN_E_IO, "%s: writing attribute '%s' failed (%s)", where, key, why);
     return CLRNN_OK;
 }
 
-clrnn_status h5u_write_name_list(hid_t obj, const char *name, char *const *names, int n,
-                                 const char *file) {
+clrnn_status clrnn_h5_write_names(hid_t obj, const char *name, const char *const *names,
+                                  int n, const char *where) {
+    if (n < 0 || n > CLRNN_FMT_MAX_NAMES)
+        return clrnn_fail(CLRNN_E_INVALID_ARG, "%s: %d names for '%s' (at most %d)", where, n,
+                          name, CLRNN_FMT_MAX_NAMES);
     if (n == 0) {
-        hsize_t dims[1] = {0};
-        hid_t space = H5Screate_simple(1, dims, NULL);
-        hid_t attr = H5Acreate2(obj, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT);
-        herr_t err = attr >= 0 ? 0 : -1;
+        /* what Keras (numpy) writes for an empty list: float64 of shape (0,) */
+        char why[256] = "HDF5 error";
+        hsize_t zero[1] = {0};
+        hid_t space = H5Screate_simple(1, zero, NULL), attr = -1;
+        if (space >= 0)
+            attr = H5Acreate2(obj, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT);
+        if (attr < 0) clrnn_h5_error_text(why, sizeof why);
         if (attr >= 0) H5Aclose(attr);
-        H5Sclose(space);
-        if (err < 0) return clrnn_fail(CLRNN_E_IO, "%s: writing attribute '%s' failed", file, name);
+        if (space >= 0) H5Sclose(space);
+        if (attr < 0)
+            return clrnn_fail(CLRNN_E_IO, "%s: writing attribute '%s' failed (%s)", where, name,
+                              why);
         return CLRNN_OK;
     }
-    size_t width = 1;
-    for (int i = 0; i < n; i++)
-        if (strlen(names[i]) > width) width = strlen(names[i]);
+    size_t width = 1; /* HDF5 strings have at least one byte */
+    for (int i = 0; i < n; i++) {
+        size_t len = strlen(names[i]);
+        if (len > width) width = len;
+    }
     if (width > KERAS_HEADER_LIMIT)
-        return clrnn_fail(CLRNN_E_INVALID_ARG, "%s: a name in '%s' is longer than %d bytes", file,
-                          name, KERAS_HEADER_LIMIT);
-    int chunks = 1;
-    while ((size_t)((n + chunks - 1) / chunks) * width > KERAS_HEADER_LIMIT) chunks++;
-    if (chunks == 1) return write_fixed(obj, name, names, n, width, file);
-    /* numpy.array_split: the first n % chunks parts get one extra */
-    int start = 0;
-    for (int c = 0; c < chunks; c++) {
-        int count = n / chunks + (c < n % chunks);
-        char key[300];
-        snprintf(key, sizeof key, "%s%d", name, c);
-        clrnn_status s = write_fixed(obj, key, names + start, count, width, file);
+        return clrnn_fail(CLRNN_E_INVALID_ARG, "%s: a name in '%s' is %zu bytes, more than the %d "
+                          "an HDF5 object header holds", where, name, width, KERAS_HEADER_LIMIT);
+    /* As Keras: the fewest chunks such that the largest (numpy.array_split gives the first
+     * n % chunks chunks one extra name) fits in the header limit. */
+    size_t count = (size_t)n, chunks = 1;
+    while ((count + chunks - 1) / chunks * width > KERAS_HEADER_LIMIT) chunks++;
+    if (chunks == 1) return write_fixed(obj, name, names, count, width, where);
+    char key[256];
+    if (strlen(name) > sizeof key - 24)
+        return clrnn_fail(CLRNN_E_INVALID_ARG, "%s: attribute name '%s' is too long", where, name);
+    size_t start = 0;
+    for (size_t c = 0; c < chunks; c++) {
+        size_t part = count / chunks + (c < count % chunks);
+        snprintf(key, sizeof key, "%s%zu", name, c);
+        clrnn_status s = write_fixed(obj, key, names + start, part, width, where);
         if (s) return s;
-        start += count;
+        start += part;
     }
     return CLRNN_OK;
 }
 
-clrnn_status h5u_read_floats(hid_t loc, const char *path, const char *file, int *rank,
-                             int64_t *dims, float **data) {
-    if (H5Lexists(loc, path, H5P_DEFAULT) <= 0)
-        return clrnn_fail(CLRNN_E_FORMAT, "%s: dataset '%s' is missing", file, path);
-    hid_t ds = H5Dopen2(loc, path, H5P_DEFAULT);
-    if (ds < 0) return clrnn_fail(CLRNN_E_FORMAT, "%s: '%s' is not a readable dataset", file, path);
-    hid_t type = H5Dget_type(ds), space = H5Dget_space(ds);
-    clrnn_status s = CLRNN_OK;
-    H5T_class_t cls = type >= 0 ? H5Tget_class(type) : H5T_NO_CLASS;
-    int r = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
-    hsize_t hd[H5S_MAX_RANK];
-    size_t count = 1;
-    if (cls != H5T_FLOAT && cls != H5T_INTEGER) {
-        s = clrnn_fail(CLRNN_E_FORMAT, "%s: dataset '%s' is not numeric", file, path);
-    } else if (r < 0 || r > CLRNN_MAX_RANK) {
-        s = clrnn_fail(CLRNN_E_FORMAT, "%s: dataset '%s' has rank %d (at most %d)", file, path,
-                       r, CLRNN_MAX_RANK);
-    } else {
-        H5Sget_simple_extent_dims(space, hd, NULL);
-        for (int i = 0; i < r && !s; i++)
-            if (clrnn_mul_size(count, (size_t)hd[i], &count) ||
-                count > (size_t)CLRNN_FMT_MAX_ELEMENTS)
-                s = clrnn_fail(CLRNN_E_FORMAT, "%s: dataset '%s' is too large", file, path);
+/* ---- datasets ---- */
+
+clrnn_status clrnn_h5_open_dataset(hid_t loc, const char *path, const char *where,
+                                   hid_t *out) {
+    if (!clrnn_h5_link_exists(loc, path))
+        return clrnn_fail(CLRNN_E_FORMAT, "%s: dataset missing", where);
+    hid_t obj = H5Oopen(loc, path, H5P_DEFAULT);
+    if (obj < 0) {
+        char why[256];
+        clrnn_h5_error_text(why, sizeof why);
+        return clrnn_fail(CLRNN_E_FORMAT, "%s: cannot be opened (%s)", where, why);
     }
-    float *buf = NULL;
-    if (!s && !(buf = clrnn_malloc(count * sizeof *buf)))
-        s = clrnn_fail(CLRNN_E_NOMEM, "out of memory reading '%s' of %s", path, file);
-    if (!s && count && H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
-        s = clrnn_fail(CLRNN_E_FORMAT, "%s: reading dataset '%s' failed (truncated or corrupt "
-                       "file?)", file, path);
-    if (type >= 0) H5Tclose(type);
+    H5I_type_t kind = H5Iget_type(obj);
+    if (kind != H5I_DATASET) {
+        H5Oclose(obj);
+        return clrnn_fail(CLRNN_E_FORMAT, "%s: %s, not a dataset", where,
+                          kind == H5I_GROUP ? "a group" : "another kind of object");
+    }
+    *out = obj;
+    return CLRNN_OK;
+}
+
+/* "(3, 4)" for HDF5 dimensions (which may exceed int64). */
+static const char *hshape_str(int rank, const hsize_t *d, char *buf, size_t size) {
+    size_t n = (size_t)snprintf(buf, size, "(");
+    for (int i = 0; i < rank && n < size; i++)
+        n += (size_t)snprintf(buf + n, size - n, "%s%llu", i ? ", " : "", (unsigned long long)d[i]);
+    if (rank == 1 && n < size) n += (size_t)snprintf(buf + n, size - n, ",");
+    if (n < size) snprintf(buf + n, size - n, ")");
+    return buf;
+}
+
+clrnn_status clrnn_h5_dataset_shape(hid_t ds, const char *where, int *rank, int64_t *dims,
+                                    size_t *count) {
+    char why[256], shape[256];
+    hid_t space = H5Dget_space(ds);
+    H5S_class_t cls = space >= 0 ? H5Sget_simple_extent_type(space) : H5S_NO_CLASS;
+    int r = cls == H5S_NO_CLASS ? -1 : H5Sget_simple_extent_ndims(space);
+    clrnn_status s = CLRNN_OK;
+    hsize_t hd[CLRNN_MAX_RANK];
+    size_t n = 1;
+    if (r < 0) {
+        clrnn_h5_error_text(why, sizeof why);
+        s = clrnn_fail(CLRNN_E_FORMAT, "%s: its shape cannot be read (%s)", where, why);
+    } else if (cls == H5S_NULL) {
+        s = clrnn_fail(CLRNN_E_FORMAT, "%s: holds no data (a null dataspace)", where);
+    } else if (r > CLRNN_MAX_RANK) {
+        s = clrnn_fail(CLRNN_E_FORMAT, "%s: rank %d, more than the %d supported", where, r,
+                       CLRNN_MAX_RANK);
+    } else if (H5Sget_simple_extent_dims(space, hd, NULL) < 0) {
+        clrnn_h5_error_text(why, sizeof why);
+        s = clrnn_fail(CLRNN_E_FORMAT, "%s: its shape cannot be read (%s)", where, why);
+    } else {
+        for (int i = 0; i < r && !s; i++)
+            if (hd[i] > (hsize_t)CLRNN_FMT_MAX_ELEMENTS ||
+                clrnn_mul_size(n, (size_t)hd[i], &n) ||
+                (uint64_t)n > (uint64_t)CLRNN_FMT_MAX_ELEMENTS)
+                s = clrnn_fail(CLRNN_E_FORMAT, "%s: shape %s has more than %lld elements, the "
+                               "limit for one array", where, hshape_str(r, hd, shape, sizeof shape),
+                               (long long)CLRNN_FMT_MAX_ELEMENTS);
+    }
     if (space >= 0) H5Sclose(space);
-    H5Dclose(ds);
+    if (s) return s;
+    *rank = r;
+    for (int i = 0; i < r; i++) dims[i] = (int64_t)hd[i];
+    *count = n;
+    return CLRNN_OK;
+}
+
+clrnn_status clrnn_h5_read_floats(hid_t loc, const char *path, const char *where, int *rank,
+                                  int64_t *dims, float **data) {
+    hid_t ds = -1;
+    clrnn_status s = clrnn_h5_open_dataset(loc, path, where, &ds);
+    if (s) return s;
+    char why[256], tname[64];
+    hid_t type = H5Dget_type(ds);
+    H5T_class_t cls = type >= 0 ? H5Tget_class(type) : H5T_NO_CLASS;
+    int r = 0;
+    int64_t d[CLRNN_MAX_RANK];
+    size_t count = 0, bytes = 0;
+    float *buf = NULL;
+    if (type < 0) {
+        clrnn_h5_error_text(why, sizeof why);
+        s = clrnn_fail(CLRNN_E_FORMAT, "%s: its type cannot be read (%s)", where, why);
+    } else if (cls != H5T_FLOAT && cls != H5T_INTEGER) {
+        s = clrnn_fail(CLRNN_E_FORMAT, "%s: holds %s, expected numbers (float32)", where,
+                       clrnn_h5_type_str(type, tname, sizeof tname));
+    }
+    if (!s) s = clrnn_h5_dataset_shape(ds, where, &r, d, &count);
+    if (!s && clrnn_mul_size(count, sizeof *buf, &bytes))
+        s = clrnn_fail(CLRNN_E_FORMAT, "%s: too large for this machine", where);
+    if (!s && !(buf = clrnn_malloc(bytes)))
+        s = clrnn_fail(CLRNN_E_NOMEM, "%s: out of memory (%zu bytes)", where, bytes);
+    if (!s && count > 0 && H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
+        clrnn_h5_error_text(why, sizeof why);
+        s = clrnn_fail(CLRNN_E_FORMAT, "%s: reading failed (%s); the file may be truncated or "
+                       "corrupt", where, why);
+    }
+    if (type >= 0) H5Tclose(type);
+    H5Oclose(ds);
     if (s) {
         clrnn_free(buf);
         return s;
     }
     *rank = r;
-    for (int i = 0; i < r; i++) dims[i] = (int64_t)hd[i];
+    memcpy(dims, d, (size_t)r * sizeof *d);
     *data = buf;
     return CLRNN_OK;
 }
 
-clrnn_status h5u_write_array(hid_t loc, const char *path, hid_t mem_type, int rank,
-                             const int64_t *dims, const void *data, const char *file) {
-    hsize_t hd[CLRNN_MAX_RANK];
-    for (int i = 0; i < rank; i++) hd[i] = (hsize_t)dims[i];
-    hid_t space = rank ? H5Screate_simple(rank, hd, NULL) : H5Screate(H5S_SCALAR);
-    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
-    H5Pset_create_intermediate_group(lcpl, 1);
-    hid_t file_type = mem_type == H5T_NATIVE_INT ? H5T_STD_I32LE : H5T_IEEE_F32LE;
-    hid_t ds = H5Dcreate2(loc, path, file_type, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t err = ds >= 0 ? H5Dwrite(ds, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) : -1;
-    if (ds >= 0) H5Dclose(ds);
-    H5Pclose(lcpl);
-    H5Sclose(space);
-    if (err < 0) return clrnn_fail(CLRNN_E_IO, "%s: writing dataset '%s' failed", file, path);
+clrnn_status clrnn_h5_check_array(int rank, const int64_t *dims, const void *data,
+                                  const char *where) {
+    if (rank < 0 || rank > CLRNN_MAX_RANK)
+        return clrnn_fail(CLRNN_E_INVALID_ARG, "%s: rank %d is not in [0, %d]", where, rank,
+                          CLRNN_MAX_RANK);
+    if (rank > 0 && !dims) return clrnn_fail(CLRNN_E_INVALID_ARG, "%s: no dimensions", where);
+    size_t n = 1;
+    for (int i = 0; i < rank; i++) {
+        if (dims[i] < 0)
+            return clrnn_fail(CLRNN_E_INVALID_ARG, "%s: dimension %d is %lld", where, i,
+                              (long long)dims[i]);
+        if (dims[i] > CLRNN_FMT_MAX_ELEMENTS || clrnn_mul_size(n, (size_t)dims[i], &n) ||
+            (uint64_t)n > (uint64_t)CLRNN_FMT_MAX_ELEMENTS)
+            return clrnn_fail(CLRNN_E_INVALID_ARG, "%s: more than %lld elements, the limit for "
+                              "one array", where, (long long)CLRNN_FMT_MAX_ELEMENTS);
+    }
+    if (n > 0 && !data) return clrnn_fail(CLRNN_E_INVALID_ARG, "%s: no data", where);
     return CLRNN_OK;
 }
 
-void h5u_temp_name(const char *path, char *buf, size_t size) {
-    snprintf(buf, size, "%s.tmp-%ld", path, (long)getpid());
-}
-
-clrnn_status h5u_commit(const char *tmp, const char *path) {
-    if (rename(tmp, path) != 0) {
-        int e = errno;
-        remove(tmp);
-        return clrnn_fail(CLRNN_E_IO, "%s: %s", path, strerror(e));
+clrnn_status clrnn_h5_write_dataset(hid_t loc, const char *path, clrnn_dtype dtype, int rank,
+                                    const int64_t *dims, const void *data, const char *where) {
+    clrnn_status s = clrnn_h5_check_array(rank, dims, data, where);
+    if (s) return s;
+    if (dtype != CLRNN_DTYPE_FLOAT32 && dtype != CLRNN_DTYPE_INT32)
+        return clrnn_fail(CLRNN_E_INVALID_ARG, "%s: unknown dtype %d", where, (int)dtype);
+    hsize_t hd[CLRNN_MAX_RANK];
+    size_t count = 1;
+    for (int i = 0; i < rank; i++) {
+        hd[i] = (hsize_t)dims[i];
+        count *= (size_t)dims[i]; /* checked above */
     }
+    hid_t file_type = dtype == CLRNN_DTYPE_INT32 ? H5T_STD_I32LE : H5T_IEEE_F32LE;
+    hid_t mem_type = dtype == CLRNN_DTYPE_INT32 ? H5T_NATIVE_INT32 : H5T_NATIVE_FLOAT;
+    char why[256] = "HDF5 error";
+    hid_t space = rank ? H5Screate_simple(rank, hd, NULL) : H5Screate(H5S_SCALAR);
+    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE), ds = -1;
+    herr_t err = -1;
+    if (space >= 0 && lcpl >= 0 && H5Pset_create_intermediate_group(lcpl, 1) >= 0 &&
+        (ds = H5Dcreate2(loc, path, file_type, space, lcpl, H5P_DEFAULT, H5P_DEFAULT)) >= 0)
+        err = count ? H5Dwrite(ds, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) : 0;
+    if (err < 0) clrnn_h5_error_text(why, sizeof why);
+    if (ds >= 0) H5Dclose(ds);
+    if (lcpl >= 0) H5Pclose(lcpl);
+    if (space >= 0) H5Sclose(space);
+    if (err < 0) return clrnn_fail(CLRNN_E_IO, "%s: writing the dataset failed (%s)", where, why);
     return CLRNN_OK;
 }

@@ -1,48 +1,109 @@
 /*
- * h5_util.h - HDF5 helpers for formats/: string and name-list attributes in every encoding
- * Keras and h5py have written (keras-format.md 1.2, 1.3), float arrays with limit checks,
- * and the atomic temp-file-and-rename for writers. Every function reports errors through
- * clrnn_fail with the file name given as `file`.
+ * h5_util.h - HDF5 helpers shared by formats/ (internal to the module).
+ *
+ * Strings and name lists in every encoding Keras and h5py have written (keras-format.md
+ * 1.2, 1.3), float datasets read with their shapes after the module's limits are checked,
+ * datasets written with intermediate groups, and files written atomically (a temporary
+ * file renamed into place).
+ *
+ * Messages: every function that can fail records one through clrnn_fail and returns its
+ * status. `where` is the context that starts the message, e.g. "m.h5" or
+ * "m.h5: layer 'dense'" or "m.h5: layer 'dense' weight 'dense/kernel:0'"; a failure reads
+ * "<where>: attribute 'weight_names' is missing" or "<where>: dataset missing".
+ * On failure nothing is left allocated and every HDF5 id the helper opened is closed.
  */
 #ifndef CLRNN_H5_UTIL_H
 #define CLRNN_H5_UTIL_H
 
 #include <hdf5.h>
 
-#include "clrnn_formats.h"
 #include "clrnn_err.h"
+#include "clrnn_formats.h"
 
-/* Turns off HDF5's own error printing (the library never prints). Call before any H5 use. */
-void h5u_quiet(void);
+/* HDF5 prints its error stack by default. Every entry point of formats/ brackets its HDF5
+ * work with begin/end: begin switches the printing off (before the first other HDF5 call)
+ * and end restores what the application had. The setting is per thread in a thread-safe
+ * HDF5, and so is this. */
+struct clrnn_h5_quiet {
+    H5E_auto2_t func;
+    void *data;
+    int restore;
+};
+void clrnn_h5_quiet_begin(struct clrnn_h5_quiet *q);
+void clrnn_h5_quiet_end(const struct clrnn_h5_quiet *q);
 
-/* 1 when obj has attribute name, else 0. */
-int h5u_has_attr(hid_t obj, const char *name);
-/* Reads a string attribute (scalar or one element; vlen or fixed; any charset/padding) into a
- * new NUL-terminated string. */
-clrnn_status h5u_read_string_attr(hid_t obj, const char *name, const char *file, char **out);
-/* Reads a list of names: attribute `name`, or name0, name1, ... when it was split. A
- * non-string empty array means no names. *out is an array of *n new strings. */
-clrnn_status h5u_read_name_list(hid_t obj, const char *name, const char *file, char ***out,
-                                int *n);
-void h5u_free_names(char **names, int n);
+/* The innermost description on HDF5's error stack ("truncated file: eof = ..."), into buf. */
+const char *clrnn_h5_error_text(char *buf, size_t size);
 
-clrnn_status h5u_write_string_attr(hid_t obj, const char *name, const char *value,
-                                   const char *file);
-/* Writes names as fixed-length NULLPAD ASCII (split into name0, name1... above 64512 bytes,
- * as Keras does); an empty list as a float64 array of shape (0,). */
-clrnn_status h5u_write_name_list(hid_t obj, const char *name, char *const *names, int n,
-                                 const char *file);
+/* A short name for a datatype: "float64", "int16", "uint8", "strings", "a compound type". */
+const char *clrnn_h5_type_str(hid_t type, char *buf, size_t size);
 
-/* Reads a numeric dataset at path (relative to loc) as float32. */
-clrnn_status h5u_read_floats(hid_t loc, const char *path, const char *file, int *rank,
-                             int64_t *dims, float **data);
-/* Writes a float32 or int32 dataset at path, creating intermediate groups. */
-clrnn_status h5u_write_array(hid_t loc, const char *path, hid_t mem_type, int rank,
-                             const int64_t *dims, const void *data, const char *file);
+/* Opens an existing file read-only. CLRNN_E_IO "<path>: <strerror>" when it cannot be read,
+ * CLRNN_E_FORMAT "<path>: not an HDF5 file", or CLRNN_E_FORMAT with HDF5's reason when HDF5
+ * cannot open it (a truncated file). */
+clrnn_status clrnn_h5_open_read(const char *path, hid_t *out);
 
-/* "<path>.tmp-<pid>" into buf. */
-void h5u_temp_name(const char *path, char *buf, size_t size);
-/* Renames tmp to path; on failure removes tmp and reports. */
-clrnn_status h5u_commit(const char *tmp, const char *path);
+/* Writing a file atomically: create makes "<path>.tmp-<pid>"; finish closes it and, when
+ * s is CLRNN_OK and the close worked, renames it onto path; otherwise it removes the
+ * temporary file so that an existing file at path is untouched. finish returns the final
+ * status and releases w. */
+struct clrnn_h5_writer {
+    const char *path;
+    char *tmp;
+    hid_t file;
+};
+clrnn_status clrnn_h5_create(const char *path, struct clrnn_h5_writer *w);
+clrnn_status clrnn_h5_finish(struct clrnn_h5_writer *w, clrnn_status s);
+
+/* *exists = 1 when obj has the attribute, 0 when not. */
+clrnn_status clrnn_h5_attr_exists(hid_t obj, const char *name, const char *where, int *exists);
+/* 1 when the path below loc names an object; 0 when it or any group on the way is missing. */
+int clrnn_h5_link_exists(hid_t loc, const char *path);
+
+/* A text attribute (scalar or one-element array; vlen or fixed-length; ASCII or UTF-8;
+ * NULLPAD, NULLTERM or SPACEPAD) as a new NUL-terminated string, padding removed. A
+ * missing attribute is CLRNN_E_FORMAT; read_text_if gives *out = NULL for it instead. */
+clrnn_status clrnn_h5_read_text(hid_t obj, const char *name, const char *where, char **out);
+clrnn_status clrnn_h5_read_text_if(hid_t obj, const char *name, const char *where,
+                                   char **out);
+
+/* A name list: attribute `name`, or when it is absent name0, name1, ... concatenated (a
+ * list Keras split because of HDF5's 64 KiB object header limit). Elements in any string
+ * encoding above; a non-string empty array (Keras writes float64 of shape (0,)) means no
+ * names. *out gets *n new strings (NULL when *n is 0); free with clrnn_h5_free_names. */
+clrnn_status clrnn_h5_read_names(hid_t obj, const char *name, const char *where, char ***out,
+                                 int *n);
+void clrnn_h5_free_names(char **names, int n);
+
+/* A scalar vlen ASCII string attribute (how Keras writes keras_version, model_config). */
+clrnn_status clrnn_h5_write_text(hid_t obj, const char *name, const char *value,
+                                 const char *where);
+/* A name list as a fixed-length NULLPAD ASCII array, split into name0, name1, ... when it
+ * is over 64512 bytes as Keras does; an empty list as a float64 array of shape (0,). */
+clrnn_status clrnn_h5_write_names(hid_t obj, const char *name, const char *const *names,
+                                  int n, const char *where);
+
+/* Opens the dataset at path below loc: "<where>: dataset missing" or "<where>: not a
+ * dataset" (CLRNN_E_FORMAT). */
+clrnn_status clrnn_h5_open_dataset(hid_t loc, const char *path, const char *where,
+                                   hid_t *out);
+/* The shape of an open dataset after checking rank <= CLRNN_MAX_RANK and every dimension
+ * and the element count <= CLRNN_FMT_MAX_ELEMENTS (CLRNN_E_FORMAT otherwise). */
+clrnn_status clrnn_h5_dataset_shape(hid_t ds, const char *where, int *rank, int64_t *dims,
+                                    size_t *count);
+/* A numeric dataset at path below loc as new float32 data (other float and integer types
+ * are converted by HDF5). */
+clrnn_status clrnn_h5_read_floats(hid_t loc, const char *path, const char *where, int *rank,
+                                  int64_t *dims, float **data);
+/* Writes a float32 or int32 (little-endian) dataset at path below loc, creating the
+ * intermediate groups a '/' in path names. rank 0 is a scalar. */
+clrnn_status clrnn_h5_write_dataset(hid_t loc, const char *path, clrnn_dtype dtype, int rank,
+                                    const int64_t *dims, const void *data, const char *where);
+
+/* Checks an array the caller wants written: rank in [0, CLRNN_MAX_RANK], dimensions >= 0,
+ * element count within CLRNN_FMT_MAX_ELEMENTS, data present when there are elements.
+ * CLRNN_E_INVALID_ARG naming `where` otherwise. */
+clrnn_status clrnn_h5_check_array(int rank, const int64_t *dims, const void *data,
+                                  const char *where);
 
 #endif

@@ -1,14 +1,35 @@
 /*
- * keras_h5.c - legacy Keras HDF5 files: the full model of model.save('m.h5') and the
- * weights of save_weights('w.h5') (keras-format.md sections 1 and 2), to and from
- * struct clrnn_fmt_model.
+ * keras_h5.c - legacy Keras HDF5 files to and from struct clrnn_fmt_model: the full model
+ * of model.save('m.h5') and the weights of model.save_weights('w.h5') (keras-format.md
+ * sections 1 and 2).
+ *
+ * Reading keeps every entry of layer_names (weight-less layers too) and, per layer, the
+ * datasets named by its weight_names in that order, as float32. Writing produces what
+ * tf.keras 2 writes, in the encodings every Keras and h5py version reads (section 1.2).
  */
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "h5_util.h"
+
+/* A file without keras_version is taken by Keras for a Keras 1 file (section 1.2), so one
+ * is always written; these stand in when the caller gives none. */
+#define DEFAULT_KERAS_VERSION "2.15.0"
+#define DEFAULT_BACKEND "tensorflow"
+
+/* Room for "<file>: layer '<name>' weight '<name>'" in messages (longer ones are cut). */
+#define WHERE_SIZE 1024
+
+/* The context that starts messages: "<file>: layer 'lstm' weight 'lstm/lstm_cell/kernel:0'",
+ * without the weight part when weight is NULL. */
+static const char *where_of(char *buf, const char *path, const char *layer, const char *weight) {
+    if (weight)
+        snprintf(buf, WHERE_SIZE, "%s: layer '%s' weight '%s'", path, layer, weight);
+    else
+        snprintf(buf, WHERE_SIZE, "%s: layer '%s'", path, layer);
+    return buf;
+}
 
 void clrnn_fmt_model_clear(struct clrnn_fmt_model *m) {
     if (!m) return;
@@ -16,9 +37,9 @@ void clrnn_fmt_model_clear(struct clrnn_fmt_model *m) {
     clrnn_free(m->training_config);
     clrnn_free(m->keras_version);
     clrnn_free(m->backend);
-    for (int i = 0; i < m->n_layers; i++) {
+    for (int i = 0; m->layers && i < m->n_layers; i++) {
         struct clrnn_fmt_layer *l = &m->layers[i];
-        for (int j = 0; j < l->n_weights; j++) {
+        for (int j = 0; l->weights && j < l->n_weights; j++) {
             clrnn_free(l->weights[j].name);
             clrnn_free(l->weights[j].data);
         }
@@ -29,98 +50,134 @@ void clrnn_fmt_model_clear(struct clrnn_fmt_model *m) {
     memset(m, 0, sizeof *m);
 }
 
+/* The HDF5 superblock sits at offset 0, or after a user block at 512, 1024, 2048, ...
+ * (HDF5 file format specification, "Disk Format: Level 0A"). */
+#define MAX_USER_BLOCK (1L << 30)
+
 int clrnn_fmt_is_hdf5(const char *path) {
     static const unsigned char SIGNATURE[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
     FILE *f = fopen(path, "rb");
     if (!f) return -1;
-    unsigned char head[8];
-    size_t n = fread(head, 1, sizeof head, f);
-    fclose(f);
-    return n == sizeof head && memcmp(head, SIGNATURE, sizeof head) == 0;
-}
-
-/* Opens path for reading, with a message saying why it cannot be. */
-static clrnn_status open_hdf5(const char *path, hid_t *out) {
-    h5u_quiet();
-    int kind = clrnn_fmt_is_hdf5(path);
-    if (kind < 0) return clrnn_fail(CLRNN_E_IO, "%s: %s", path, strerror(errno));
-    if (kind == 0) return clrnn_fail(CLRNN_E_FORMAT, "%s: not an HDF5 file", path);
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f < 0)
-        return clrnn_fail(CLRNN_E_FORMAT, "%s: cannot be opened as HDF5 (truncated or corrupt?)",
-                          path);
-    *out = f;
-    return CLRNN_OK;
-}
-
-static clrnn_status read_layer(hid_t weights_root, const char *name, const char *path,
-                               struct clrnn_fmt_layer *l) {
-    l->name = clrnn_strdup(name);
-    if (!l->name) return clrnn_fail(CLRNN_E_NOMEM, "out of memory reading %s", path);
-    if (H5Lexists(weights_root, name, H5P_DEFAULT) <= 0)
-        return clrnn_fail(CLRNN_E_FORMAT, "%s: layer '%s' is listed but has no group", path, name);
-    hid_t g = H5Gopen2(weights_root, name, H5P_DEFAULT);
-    if (g < 0) return clrnn_fail(CLRNN_E_FORMAT, "%s: layer '%s' is not a group", path, name);
-    char **wn = NULL;
-    int n = 0;
-    clrnn_status s = h5u_read_name_list(g, "weight_names", path, &wn, &n);
-    if (s) clrnn_fail_context(s, "layer '%s'", name);
-    if (!s && n > 0 && !(l->weights = clrnn_calloc((size_t)n, sizeof *l->weights)))
-        s = clrnn_fail(CLRNN_E_NOMEM, "out of memory reading %s", path);
-    for (int j = 0; !s && j < n; j++) {
-        struct clrnn_fmt_weight *w = &l->weights[j];
-        w->name = wn[j];
-        wn[j] = NULL;
-        l->n_weights = j + 1;
-        s = h5u_read_floats(g, w->name, path, &w->rank, w->dims, &w->data);
-        if (s)
-            clrnn_fail(s, "%s: layer '%s' weight '%s': %s", path, name, w->name,
-                       strstr(clrnn_last_error(), ": ") ? strstr(clrnn_last_error(), ": ") + 2
-                                                          : clrnn_last_error());
+    int found = 0, err = 0;
+    for (long offset = 0;; offset = offset ? offset * 2 : 512) {
+        unsigned char head[sizeof SIGNATURE];
+        if (fseek(f, offset, SEEK_SET) != 0) {
+            err = errno;
+            break;
+        }
+        size_t n = fread(head, 1, sizeof head, f);
+        if (n < sizeof head) {
+            if (ferror(f)) err = errno ? errno : EIO; /* e.g. EISDIR for a directory */
+            break;
+        }
+        if (memcmp(head, SIGNATURE, sizeof head) == 0) {
+            found = 1;
+            break;
+        }
+        if (offset >= MAX_USER_BLOCK) break;
     }
-    h5u_free_names(wn, n);
+    fclose(f);
+    if (err) {
+        errno = err;
+        return -1;
+    }
+    return found;
+}
+
+/* ---- reading ---- */
+
+/* Reads layer `name` (ownership of which passes to l) below the weights root g. */
+static clrnn_status read_layer(hid_t root, const char *path, char *name,
+                               struct clrnn_fmt_layer *l) {
+    char where[WHERE_SIZE], wwhere[WHERE_SIZE];
+    l->name = name;
+    where_of(where, path, name, NULL);
+    if (!clrnn_h5_link_exists(root, name))
+        return clrnn_fail(CLRNN_E_FORMAT, "%s: group missing (layer_names lists it)", where);
+    hid_t g = H5Gopen2(root, name, H5P_DEFAULT);
+    if (g < 0) return clrnn_fail(CLRNN_E_FORMAT, "%s: not a group", where);
+    char **names = NULL;
+    int n = 0;
+    clrnn_status s = clrnn_h5_read_names(g, "weight_names", where, &names, &n);
+    if (!s && n > 0) {
+        if (!(l->weights = clrnn_calloc((size_t)n, sizeof *l->weights))) {
+            s = clrnn_fail(CLRNN_E_NOMEM, "%s: out of memory", where);
+        } else {
+            l->n_weights = n;
+            for (int j = 0; j < n; j++) {
+                l->weights[j].name = names[j];
+                names[j] = NULL;
+            }
+        }
+    }
+    clrnn_h5_free_names(names, n);
+    for (int j = 0; !s && j < l->n_weights; j++) {
+        struct clrnn_fmt_weight *w = &l->weights[j];
+        where_of(wwhere, path, name, w->name);
+        s = clrnn_h5_read_floats(g, w->name, wwhere, &w->rank, w->dims, &w->data);
+    }
     H5Gclose(g);
     return s;
 }
 
-clrnn_status clrnn_fmt_h5_read(const char *path, struct clrnn_fmt_model *out) {
-    hid_t f = -1;
-    memset(out, 0, sizeof *out);
-    clrnn_status s = open_hdf5(path, &f);
+static clrnn_status read_model(const char *path, struct clrnn_fmt_model *m) {
+    hid_t f = -1, root = -1;
+    clrnn_status s = clrnn_h5_open_read(path, &f);
     if (s) return s;
-    struct clrnn_fmt_model m;
-    memset(&m, 0, sizeof m);
-    hid_t root = -1;
-    if (h5u_has_attr(f, "model_config")) {
-        s = h5u_read_string_attr(f, "model_config", path, &m.model_config);
-        if (!s && h5u_has_attr(f, "training_config"))
-            s = h5u_read_string_attr(f, "training_config", path, &m.training_config);
-        if (!s && H5Lexists(f, "model_weights", H5P_DEFAULT) <= 0)
-            s = clrnn_fail(CLRNN_E_FORMAT, "%s: a full-model file without a model_weights group",
-                           path);
+    char where[WHERE_SIZE];
+    int has_config = 0, has_names = 0;
+    s = clrnn_h5_attr_exists(f, "model_config", path, &has_config);
+    if (!s && has_config) {
+        snprintf(where, sizeof where, "%s: model_weights", path);
+        s = clrnn_h5_read_text(f, "model_config", path, &m->model_config);
+        if (!s) s = clrnn_h5_read_text_if(f, "training_config", path, &m->training_config);
+        if (!s && !clrnn_h5_link_exists(f, "model_weights"))
+            s = clrnn_fail(CLRNN_E_FORMAT, "%s: no model_weights group (a full-model file keeps "
+                           "its weights there)", path);
         if (!s && (root = H5Gopen2(f, "model_weights", H5P_DEFAULT)) < 0)
             s = clrnn_fail(CLRNN_E_FORMAT, "%s: model_weights is not a group", path);
-    } else if (h5u_has_attr(f, "layer_names") || h5u_has_attr(f, "layer_names0")) {
-        root = H5Gopen2(f, "/", H5P_DEFAULT);
-    } else {
-        s = clrnn_fail(CLRNN_E_FORMAT, "%s: not a Keras model or weights file (no model_config "
-                       "or layer_names)", path);
+    } else if (!s) {
+        /* a Keras 2 save_weights file: the model_weights layout at the root */
+        snprintf(where, sizeof where, "%s", path);
+        s = clrnn_h5_attr_exists(f, "layer_names", path, &has_names);
+        if (!s && !has_names) s = clrnn_h5_attr_exists(f, "layer_names0", path, &has_names);
+        if (!s && !has_names)
+            s = clrnn_fail(CLRNN_E_FORMAT, "%s: not a Keras model or weights file (no "
+                           "model_config or layer_names)", path);
+        if (!s && (root = H5Gopen2(f, "/", H5P_DEFAULT)) < 0)
+            s = clrnn_fail(CLRNN_E_FORMAT, "%s: the root group cannot be opened", path);
     }
-    if (!s && h5u_has_attr(f, "keras_version"))
-        s = h5u_read_string_attr(f, "keras_version", path, &m.keras_version);
-    if (!s && h5u_has_attr(f, "backend")) s = h5u_read_string_attr(f, "backend", path, &m.backend);
+    if (!s) s = clrnn_h5_read_text_if(f, "keras_version", path, &m->keras_version);
+    if (!s) s = clrnn_h5_read_text_if(f, "backend", path, &m->backend);
     char **names = NULL;
     int n = 0;
-    if (!s) s = h5u_read_name_list(root, "layer_names", path, &names, &n);
-    if (!s && n > 0 && !(m.layers = clrnn_calloc((size_t)n, sizeof *m.layers)))
-        s = clrnn_fail(CLRNN_E_NOMEM, "out of memory reading %s", path);
-    for (int i = 0; !s && i < n; i++) {
-        m.n_layers = i + 1;
-        s = read_layer(root, names[i], path, &m.layers[i]);
+    if (!s) s = clrnn_h5_read_names(root, "layer_names", where, &names, &n);
+    if (!s && n > 0) {
+        if (!(m->layers = clrnn_calloc((size_t)n, sizeof *m->layers)))
+            s = clrnn_fail(CLRNN_E_NOMEM, "%s: out of memory reading %d layers", path, n);
+        else
+            m->n_layers = n;
     }
-    h5u_free_names(names, n);
+    for (int i = 0; !s && i < m->n_layers; i++) {
+        s = read_layer(root, path, names[i], &m->layers[i]);
+        names[i] = NULL;
+    }
+    clrnn_h5_free_names(names, n);
     if (root >= 0) H5Gclose(root);
     H5Fclose(f);
+    return s;
+}
+
+clrnn_status clrnn_fmt_h5_read(const char *path, struct clrnn_fmt_model *out) {
+    if (!out) return clrnn_fail(CLRNN_E_INVALID_ARG, "clrnn_fmt_h5_read: out is NULL");
+    memset(out, 0, sizeof *out);
+    if (!path) return clrnn_fail(CLRNN_E_INVALID_ARG, "clrnn_fmt_h5_read: path is NULL");
+    struct clrnn_fmt_model m;
+    memset(&m, 0, sizeof m);
+    struct clrnn_h5_quiet q;
+    clrnn_h5_quiet_begin(&q);
+    clrnn_status s = read_model(path, &m);
+    clrnn_h5_quiet_end(&q);
     if (s) {
         clrnn_fmt_model_clear(&m);
         return s;
@@ -129,69 +186,118 @@ clrnn_status clrnn_fmt_h5_read(const char *path, struct clrnn_fmt_model *out) {
     return CLRNN_OK;
 }
 
-/* The layer groups (layer_names, one group per layer with weight_names and datasets) in g. */
-static clrnn_status write_weights(hid_t g, const struct clrnn_fmt_model *m, const char *path) {
-    char **names = clrnn_calloc((size_t)m->n_layers + 1, sizeof *names);
-    if (!names) return clrnn_fail(CLRNN_E_NOMEM, "out of memory writing %s", path);
+/* ---- writing ---- */
+
+/* Everything the writer relies on, checked before a file is created. */
+static clrnn_status check_model(const char *path, const struct clrnn_fmt_model *m) {
+    char where[WHERE_SIZE];
+    if (m->n_layers < 0 || m->n_layers > CLRNN_FMT_MAX_NAMES || (m->n_layers && !m->layers))
+        return clrnn_fail(CLRNN_E_INVALID_ARG, "%s: %d layers given (at most %d)", path,
+                          m->n_layers, CLRNN_FMT_MAX_NAMES);
+    for (int i = 0; i < m->n_layers; i++) {
+        const struct clrnn_fmt_layer *l = &m->layers[i];
+        if (!l->name || !l->name[0] || strchr(l->name, '/') || strcmp(l->name, ".") == 0)
+            return clrnn_fail(CLRNN_E_INVALID_ARG, "%s: layer %d: the name '%s' cannot be an HDF5 "
+                              "group name", path, i, l->name ? l->name : "(null)");
+        where_of(where, path, l->name, NULL);
+        if (l->n_weights < 0 || l->n_weights > CLRNN_FMT_MAX_NAMES || (l->n_weights && !l->weights))
+            return clrnn_fail(CLRNN_E_INVALID_ARG, "%s: %d weights given (at most %d)", where,
+                              l->n_weights, CLRNN_FMT_MAX_NAMES);
+        for (int j = 0; j < l->n_weights; j++) {
+            const struct clrnn_fmt_weight *w = &l->weights[j];
+            if (!w->name || !w->name[0])
+                return clrnn_fail(CLRNN_E_INVALID_ARG, "%s: weight %d has no name", where, j);
+            char wwhere[WHERE_SIZE];
+            where_of(wwhere, path, l->name, w->name);
+            clrnn_status s = clrnn_h5_check_array(w->rank, w->dims, w->data, wwhere);
+            if (s) return s;
+        }
+    }
+    return CLRNN_OK;
+}
+
+/* The section 1 layout in g: attrs layer_names, backend, keras_version; one group per layer
+ * with attr weight_names and its datasets. */
+static clrnn_status write_weights(hid_t g, const char *path, const char *where,
+                                  const struct clrnn_fmt_model *m) {
+    int most = 1;
+    for (int i = 0; i < m->n_layers; i++)
+        if (m->layers[i].n_weights > most) most = m->layers[i].n_weights;
+    if (m->n_layers > most) most = m->n_layers;
+    const char **names = clrnn_calloc((size_t)most, sizeof *names);
+    if (!names) return clrnn_fail(CLRNN_E_NOMEM, "%s: out of memory", where);
     for (int i = 0; i < m->n_layers; i++) names[i] = m->layers[i].name;
-    clrnn_status s = h5u_write_name_list(g, "layer_names", names, m->n_layers, path);
-    clrnn_free(names);
-    const char *version = m->keras_version ? m->keras_version : "2.15.0";
-    const char *backend = m->backend ? m->backend : "tensorflow";
-    if (!s) s = h5u_write_string_attr(g, "backend", backend, path);
-    if (!s) s = h5u_write_string_attr(g, "keras_version", version, path);
+    clrnn_status s = clrnn_h5_write_names(g, "layer_names", names, m->n_layers, where);
+    if (!s)
+        s = clrnn_h5_write_text(g, "backend", m->backend ? m->backend : DEFAULT_BACKEND, where);
+    if (!s)
+        s = clrnn_h5_write_text(g, "keras_version",
+                                m->keras_version ? m->keras_version : DEFAULT_KERAS_VERSION, where);
+    char lwhere[WHERE_SIZE], wwhere[WHERE_SIZE];
     for (int i = 0; !s && i < m->n_layers; i++) {
         const struct clrnn_fmt_layer *l = &m->layers[i];
-        hid_t lg = H5Gcreate2(g, l->name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-        if (lg < 0) {
-            s = clrnn_fail(CLRNN_E_IO, "%s: creating the group of layer '%s' failed", path, l->name);
+        where_of(lwhere, path, l->name, NULL);
+        if (clrnn_h5_link_exists(g, l->name)) {
+            s = clrnn_fail(CLRNN_E_INVALID_ARG, "%s: two layers have this name", lwhere);
             break;
         }
-        char **wn = clrnn_calloc((size_t)l->n_weights + 1, sizeof *wn);
-        if (!wn) s = clrnn_fail(CLRNN_E_NOMEM, "out of memory writing %s", path);
-        for (int j = 0; !s && j < l->n_weights; j++) wn[j] = l->weights[j].name;
-        if (!s) s = h5u_write_name_list(lg, "weight_names", wn, l->n_weights, path);
-        clrnn_free(wn);
+        hid_t lg = H5Gcreate2(g, l->name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        if (lg < 0) {
+            char why[256];
+            clrnn_h5_error_text(why, sizeof why);
+            s = clrnn_fail(CLRNN_E_IO, "%s: creating its group failed (%s)", lwhere, why);
+            break;
+        }
+        for (int j = 0; j < l->n_weights; j++) names[j] = l->weights[j].name;
+        s = clrnn_h5_write_names(lg, "weight_names", names, l->n_weights, lwhere);
         for (int j = 0; !s && j < l->n_weights; j++) {
             const struct clrnn_fmt_weight *w = &l->weights[j];
-            s = h5u_write_array(lg, w->name, H5T_NATIVE_FLOAT, w->rank, w->dims, w->data, path);
+            where_of(wwhere, path, l->name, w->name);
+            if (clrnn_h5_link_exists(lg, w->name))
+                s = clrnn_fail(CLRNN_E_INVALID_ARG, "%s: the layer has two weights of this name",
+                               wwhere);
+            else
+                s = clrnn_h5_write_dataset(lg, w->name, CLRNN_DTYPE_FLOAT32, w->rank, w->dims,
+                                           w->data, wwhere);
         }
         H5Gclose(lg);
     }
+    clrnn_free(names);
+    return s;
+}
+
+static clrnn_status write_model(hid_t f, const char *path, const struct clrnn_fmt_model *m) {
+    if (!m->model_config) return write_weights(f, path, path, m); /* save_weights layout */
+    clrnn_status s = clrnn_h5_write_text(
+        f, "keras_version", m->keras_version ? m->keras_version : DEFAULT_KERAS_VERSION, path);
+    if (!s) s = clrnn_h5_write_text(f, "backend", m->backend ? m->backend : DEFAULT_BACKEND, path);
+    if (!s) s = clrnn_h5_write_text(f, "model_config", m->model_config, path);
+    if (!s && m->training_config)
+        s = clrnn_h5_write_text(f, "training_config", m->training_config, path);
+    if (s) return s;
+    char where[WHERE_SIZE];
+    snprintf(where, sizeof where, "%s: model_weights", path);
+    hid_t g = H5Gcreate2(f, "model_weights", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (g < 0) {
+        char why[256];
+        clrnn_h5_error_text(why, sizeof why);
+        return clrnn_fail(CLRNN_E_IO, "%s: creating the group failed (%s)", where, why);
+    }
+    s = write_weights(g, path, where, m);
+    H5Gclose(g);
     return s;
 }
 
 clrnn_status clrnn_fmt_h5_write(const char *path, const struct clrnn_fmt_model *m) {
-    h5u_quiet();
-    char tmp[4200];
-    h5u_temp_name(path, tmp, sizeof tmp);
-    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    if (f < 0) {
-        int e = errno;
-        return clrnn_fail(CLRNN_E_IO, "%s: cannot create the file (%s)", path,
-                          e ? strerror(e) : "HDF5 error");
-    }
-    clrnn_status s = CLRNN_OK;
-    if (m->model_config) {
-        const char *version = m->keras_version ? m->keras_version : "2.15.0";
-        const char *backend = m->backend ? m->backend : "tensorflow";
-        s = h5u_write_string_attr(f, "keras_version", version, path);
-        if (!s) s = h5u_write_string_attr(f, "backend", backend, path);
-        if (!s) s = h5u_write_string_attr(f, "model_config", m->model_config, path);
-        if (!s && m->training_config)
-            s = h5u_write_string_attr(f, "training_config", m->training_config, path);
-        hid_t g = -1;
-        if (!s && (g = H5Gcreate2(f, "model_weights", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) < 0)
-            s = clrnn_fail(CLRNN_E_IO, "%s: creating model_weights failed", path);
-        if (!s) s = write_weights(g, m, path);
-        if (g >= 0) H5Gclose(g);
-    } else {
-        s = write_weights(f, m, path);
-    }
-    if (H5Fclose(f) < 0 && !s) s = clrnn_fail(CLRNN_E_IO, "%s: writing failed (disk full?)", path);
-    if (s) {
-        remove(tmp);
-        return s;
-    }
-    return h5u_commit(tmp, path);
+    if (!path || !m) return clrnn_fail(CLRNN_E_INVALID_ARG, "clrnn_fmt_h5_write: %s is NULL",
+                                       path ? "the model" : "path");
+    clrnn_status s = check_model(path, m);
+    if (s) return s;
+    struct clrnn_h5_quiet q;
+    clrnn_h5_quiet_begin(&q);
+    struct clrnn_h5_writer w;
+    s = clrnn_h5_create(path, &w);
+    if (!s) s = clrnn_h5_finish(&w, write_model(w.file, path, m));
+    clrnn_h5_quiet_end(&q);
+    return s;
 }
