@@ -1,25 +1,40 @@
-/* ref_act.c - reference activations and their derivatives. */
+/* ref_act.c - reference activations and their derivatives (Keras 3: linear, sigmoid, tanh,
+ * relu, and softmax over the last axis). */
 #include <math.h>
 
 #include "ref.h"
+
+static double act1(ref_act a, double z) {
+    switch (a) {
+    case REF_ACT_SIGMOID: return 1 / (1 + exp(-z));
+    case REF_ACT_TANH: return tanh(z);
+    case REF_ACT_RELU: return z > 0 ? z : 0;
+    default: return z; /* linear */
+    }
+}
+
+/* d act / d z at z, written with y = act(z) where that is the usual form */
+static double dact1(ref_act a, double z, double y) {
+    switch (a) {
+    case REF_ACT_SIGMOID: return y * (1 - y);
+    case REF_ACT_TANH: return 1 - y * y;
+    case REF_ACT_RELU: return z > 0 ? 1 : 0; /* 0 at the kink, as Keras's backends do */
+    default: return 1;
+    }
+}
 
 void ref_act_forward(ref_act a, const double *z, int R, int C, double *y) {
     for (int r = 0; r < R; r++) {
         const double *zr = z + (long)r * C;
         double *yr = y + (long)r * C;
         if (a == REF_ACT_SOFTMAX) {
+            /* subtract the row max first so that exp cannot overflow */
             double m = zr[0], s = 0;
             for (int c = 1; c < C; c++) m = fmax(m, zr[c]);
             for (int c = 0; c < C; c++) s += exp(zr[c] - m);
             for (int c = 0; c < C; c++) yr[c] = exp(zr[c] - m) / s;
-            continue;
-        }
-        for (int c = 0; c < C; c++) {
-            double v = zr[c];
-            yr[c] = a == REF_ACT_SIGMOID ? 1 / (1 + exp(-v))
-                  : a == REF_ACT_TANH    ? tanh(v)
-                  : a == REF_ACT_RELU    ? (v > 0 ? v : 0)
-                                         : v;
+        } else {
+            for (int c = 0; c < C; c++) yr[c] = act1(a, zr[c]);
         }
     }
 }
@@ -29,20 +44,12 @@ void ref_act_backward(ref_act a, const double *z, const double *y, const double 
     for (int r = 0; r < R; r++) {
         long o = (long)r * C;
         if (a == REF_ACT_SOFTMAX) {
-            /* dz_j = sum_i dy_i y_i (delta_ij - y_j) */
-            for (int j = 0; j < C; j++) {
-                double s = 0;
-                for (int i = 0; i < C; i++) s += dy[o + i] * y[o + i] * ((i == j) - y[o + j]);
-                dz[o + j] = s;
-            }
-            continue;
-        }
-        for (int c = 0; c < C; c++) {
-            double d = a == REF_ACT_SIGMOID ? y[o + c] * (1 - y[o + c])
-                     : a == REF_ACT_TANH    ? 1 - y[o + c] * y[o + c]
-                     : a == REF_ACT_RELU    ? (z[o + c] > 0 ? 1 : 0)
-                                            : 1;
-            dz[o + c] = dy[o + c] * d;
+            /* dy_i/dz_j = y_i (delta_ij - y_j), so dz_j = y_j (dy_j - sum_i dy_i y_i) */
+            double dot = 0;
+            for (int i = 0; i < C; i++) dot += dy[o + i] * y[o + i];
+            for (int j = 0; j < C; j++) dz[o + j] = y[o + j] * (dy[o + j] - dot);
+        } else {
+            for (int c = 0; c < C; c++) dz[o + c] = dy[o + c] * dact1(a, z[o + c], y[o + c]);
         }
     }
 }
