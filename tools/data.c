@@ -1,23 +1,52 @@
 /*
- * data.c - clrnn-data: prepares dataset files. Each subcommand lives in its own file.
+ * data.c - clrnn-data: prepares dataset files (design.md "Dataset files"). This file holds
+ * main, the usage text and what the subcommands share; each subcommand is one function in
+ * its own file (tools/data_<name>.c), listed in SUBCOMMANDS below.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
+#include "clrnn_formats.h"
 #include "data_tasks.h"
 
 static const char USAGE[] =
     "usage: clrnn-data SUBCOMMAND [options]\n"
     "\n"
+    "Subcommands:\n"
     "  reber --out FILE.h5 [--samples N] [--test-samples N] [--seed S] [--max-length T]\n"
-    "        embedded Reber grammar strings, half valid and half with one character changed;\n"
-    "        x float32 (N, T, 7) one-hot over B,T,P,S,X,V,E, pre-padded, y (N, 1) 1 = valid\n"
+    "        [--padding pre|post]\n"
+    "      Embedded Reber grammar strings: half valid, half a valid string with one\n"
+    "      character changed so that the grammar rejects it. x float32 (N, T, 7), one-hot\n"
+    "      over B,T,P,S,X,V,E and padded with all-zero rows to T, the longest string\n"
+    "      generated or --max-length (longer strings are drawn again, never cut): before\n"
+    "      the string by default, as Keras's pad_sequences does, after it with --padding\n"
+    "      post; y float32 (N, 1), 1 valid and 0 invalid.\n"
+    "      Defaults: --samples 4000 --test-samples 1000 --seed 1 --max-length 0.\n"
     "  addition --out FILE.h5 [--samples N] [--test-samples N] [--bits B] [--seed S]\n"
-    "        binary addition of two (B-1)-bit numbers, least significant bit first;\n"
-    "        x float32 (N, B, 2) the bits of a and b, y (N, B, 1) the bits of a + b\n"
+    "      Binary addition of two numbers in [0, 2^(B-1)), least significant bit first.\n"
+    "      x float32 (N, B, 2): bit t of a and of b at step t; y float32 (N, B, 1): bit t\n"
+    "      of a + b. No pair occurs twice, so the test pairs are held out of training.\n"
+    "      Defaults: --samples 5000 --test-samples 1000 --bits 8 --seed 1.\n"
     "\n"
-    "Both write x_train, y_train, x_test, y_test. --print writes the samples as text instead.\n";
+    "Each writes x_train, y_train, x_test, y_test (x_test and y_test only when\n"
+    "--test-samples is not 0) and prints one summary line. The same options and --seed\n"
+    "always write the same data. --print writes the samples as text to stdout instead of\n"
+    "a file (for checking the generators).\n";
+
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+} SUBCOMMANDS[] = {
+    {"reber", data_reber_main},
+    {"addition", data_addition_main},
+};
+
+struct data_rng data_rng_seeded(uint64_t seed, uint64_t salt) {
+    /* an odd multiplier spreads nearby seeds apart before splitmix64 mixes them further */
+    struct data_rng r = {seed * 0x2545f4914f6cdd1dULL + salt};
+    return r;
+}
 
 uint64_t data_rng_next(struct data_rng *r) {
     uint64_t z = (r->state += 0x9e3779b97f4a7c15ULL);
@@ -27,17 +56,37 @@ uint64_t data_rng_next(struct data_rng *r) {
 }
 
 uint32_t data_rng_below(struct data_rng *r, uint32_t n) {
+    /* draws from the largest multiple of n below 2^64, so every residue is equally likely */
     uint64_t limit = UINT64_MAX - UINT64_MAX % n, v;
     do v = data_rng_next(r);
     while (v >= limit);
     return (uint32_t)(v % n);
 }
 
+void data_alloc_float(struct clrnn_array *a, int rank, const int64_t *dims) {
+    clrnn_status s = clrnn_array_alloc(a, CLRNN_DTYPE_FLOAT32, rank, dims);
+    if (s) cli_fail_status(s);
+}
+
+void data_write_splits(const char *path, struct clrnn_array x[2], struct clrnn_array y[2]) {
+    struct clrnn_fmt_named_array arrays[4] = {
+        {"x_train", &x[0]}, {"y_train", &y[0]}, {"x_test", &x[1]}, {"y_test", &y[1]}};
+    clrnn_status s = clrnn_fmt_data_write(path, arrays, x[1].dims[0] > 0 ? 4 : 2);
+    if (s) cli_fail_status(s);
+    for (int k = 0; k < 2; k++) {
+        clrnn_array_clear(&x[k]);
+        clrnn_array_clear(&y[k]);
+    }
+}
+
 int main(int argc, char **argv) {
     cli_init("clrnn-data", USAGE);
     if (argc < 2) cli_usage_error("missing subcommand");
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) cli_help();
-    if (strcmp(argv[1], "reber") == 0) return data_reber_main(argc - 1, argv + 1);
-    if (strcmp(argv[1], "addition") == 0) return data_addition_main(argc - 1, argv + 1);
+    for (size_t i = 0; i < sizeof SUBCOMMANDS / sizeof SUBCOMMANDS[0]; i++)
+        if (strcmp(argv[1], SUBCOMMANDS[i].name) == 0)
+            return SUBCOMMANDS[i].run(argc - 1, argv + 1);
+    if (argv[1][0] == '-')
+        cli_usage_error("unknown option '%s' (a subcommand comes first)", argv[1]);
     cli_usage_error("unknown subcommand '%s'", argv[1]);
 }
