@@ -165,6 +165,46 @@ static void test_spec(clrnn_ctx *ctx) {
     expect_spec_error(ctx, "simple_rnn(4,stateful=true)", in, 2, CLRNN_E_UNSUPPORTED, "stateful");
 }
 
+/* The seed models' parameter counts, as Keras's model.summary() reports them. */
+static void test_seed_param_counts(clrnn_ctx *ctx) {
+    static const struct {
+        const char *spec;
+        int64_t T;
+        size_t params;
+    } SEEDS[] = {
+        {"embedding(10000,50) lstm(32) dense(1,sigmoid)", 500, 510657},
+        {"embedding(10000,100) lstm(32,return_sequences=true) lstm(32) dense(1,sigmoid)", 500, 1025377},
+        {"embedding(10000,100) gru(32,return_sequences=true,reset_after=false) "
+         "gru(32,reset_after=false) dense(1,sigmoid)", 500, 1019041},
+        {"embedding(10000,100) gru(32,return_sequences=true) gru(32) dense(1,sigmoid)", 500, 1019233},
+        {"embedding(10000,3) lstm(10) dense(1,sigmoid)", 100, 30571},
+        {"embedding(20000,128) lstm(128) dense(1,sigmoid)", 80, 2691713},
+    };
+    for (size_t i = 0; i < sizeof SEEDS / sizeof *SEEDS; i++) {
+        clrnn_model *m;
+        CHECK(clrnn_model_from_spec(ctx, SEEDS[i].spec, &SEEDS[i].T, 1, CLRNN_DTYPE_INT32, 1, &m) == CLRNN_OK);
+        CHECK_INT_EQ(clrnn_model_param_count(m), SEEDS[i].params);
+        char *text, want[64];
+        clrnn_model_summary(m, &text);
+        snprintf(want, sizeof want, "Total params: %zu", SEEDS[i].params);
+        CHECK_STR_CONTAINS(text, want);
+        free(text);
+        clrnn_model_free(m);
+    }
+    /* LSTM's unit_forget_bias: the forget block of the bias starts at ones */
+    int64_t T = 4;
+    clrnn_model *m;
+    CHECK(clrnn_model_from_spec(ctx, "embedding(10,3) lstm(2)", &T, 1, CLRNN_DTYPE_INT32, 1, &m) == CLRNN_OK);
+    struct clrnn_weight_info w;
+    CHECK(clrnn_model_weight(m, 3, &w) == CLRNN_OK && strcmp(w.name, "bias") == 0);
+    float *p = malloc(clrnn_model_param_count(m) * sizeof *p);
+    clrnn_model_get_params(m, p);
+    const float want_bias[8] = {0, 0, 1, 1, 0, 0, 0, 0};
+    CHECK(memcmp(p + w.offset, want_bias, sizeof want_bias) == 0);
+    free(p);
+    clrnn_model_free(m);
+}
+
 static void test_initializers(clrnn_ctx *ctx) {
     /* orthogonal (U, U): R R^T = I;  (U, 4U): orthonormal rows */
     clrnn_rng rng;
@@ -223,6 +263,7 @@ int main(void) {
     test_build_failure(ctx);
     test_spec(ctx);
     test_initializers(ctx);
+    test_seed_param_counts(ctx);
     clrnn_ctx_free(ctx);
     test_cache();
     TEST_MAIN_END();
