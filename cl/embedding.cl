@@ -26,3 +26,8 @@ __kernel void embedding_bwd(__global const float *dy, __global const int *order,
     for (int k = starts[u]; k < starts[u + 1]; k++) s += dy[(size_t)order[k] * D + d];
     grads[e_off + (size_t)rows[u] * D + d] = s;
 }
+
+__kernel void embedding_mask(__global const int *ids, __global float *mask, int n) {
+    int p = get_global_id(0);
+    if (p < n) mask[p] = ids[p] != 0 ? 1.0f : 0.0f;
+}

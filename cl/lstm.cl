@@ -2,24 +2,28 @@
  * lstm.cl - the LSTM recurrence as persistent kernels (one launch per sequence; each
  * work-group owns rows_per_group batch rows and keeps their state in local memory).
  * Keras gate order i, f, c, o (keras-format.md 5.1):
- *   z = zx_t + h_{t-1} R;  i = rec(z_i), f = rec(z_f), g = act(z_c), o = rec(z_o)
+ *   z = zx_t + (h_{t-1} * rmask) R;  i = rec(z_i), f = rec(z_f), g = act(z_c), o = rec(z_o)
  *   c_t = f c_{t-1} + i g;  h_t = o act(c_t)
- * zx = x K + b for all timesteps comes from one GEMM.
+ * zx = x K + b for all timesteps comes from one GEMM. Masking, go_backwards and recurrent
+ * dropout: rnn_common.cl (a masked step carries both h and c over).
  *
  * Layouts (floats; G = 4 gates):
- *   zx (B, T, GU); R = params[r_off..] (U, GU); hs, cs (T+1, B, U) time-major, [0] = initial
- *   state set by the host; gates (T, B, GU) the activated i, f, g, o kept for backward;
+ *   zx (B, T, GU); R = params[r_off..] (U, GU); mask (B, T), rmask (B, U) when built for
+ *   them; hs, cs (T+1, B, U) time-major by step, [0] = initial state set by the host;
+ *   gates (T, B, GU) the activated i, f, g, o of each step, kept for backward;
  *   y (B, T, U) with return_sequences, else (B, U); dy like y;
- *   dzx (B, T, GU) and dzh (T, B, GU): the pre-activation gradient, batch-major for
- *   dK = x^T dzx and dx = dzx K^T, time-major for dR = hs[0:T]^T dzh; dh0 (B, U).
+ *   dzx (B, T, GU) and dzh (T, B, GU): the pre-activation gradient (zero on masked steps),
+ *   batch-major by timestep for dK = x^T dzx and dx = dzx K^T, time-major by step for
+ *   dR = (hs[0:T] * rmask)^T dzh; dh0 (B, U).
  * Local memory: forward 2 * rpg * U floats; backward (2 + G) * rpg * U floats.
  * rb_off is unused (no recurrent bias); act and rec_act are activation codes (common.cl).
  */
 __kernel void lstm_fwd(__global const float *zx, __global const float *params, ulong r_off,
-                       ulong rb_off, __global float *hs, __global float *cs,
-                       __global float *gates, __global float *y, int B, int T, int U, int act,
-                       int rec_act, int return_sequences, int rows_per_group,
-                       __local float *h, __local float *hn) {
+                       ulong rb_off, __global const float *mask, __global const float *rmask,
+                       __global float *hs, __global float *cs, __global float *gates,
+                       __global float *y, int B, int T, int U, int act, int rec_act,
+                       int return_sequences, int rows_per_group, __local float *h,
+                       __local float *hn) {
     __global const float *R = params + r_off;
     int G = 4 * U;
     int b0 = get_group_id(0) * rows_per_group;
@@ -29,15 +33,17 @@ __kernel void lstm_fwd(__global const float *zx, __global const float *params, u
     (void)rb_off;
     for (int i = lid; i < n; i += lsz) h[i] = hs[(size_t)b0 * U + i];
     barrier(CLK_LOCAL_MEM_FENCE);
-    for (int t = 0; t < T; t++) {
+    for (int s = 0; s < T; s++) {
+        int t = rnn_time(s, T);
         for (int i = lid; i < n; i += lsz) {
             int r = i / U, u = i - r * U, b = b0 + r;
+            int keep = rnn_keep(mask, b, t, T);
             __global const float *z = zx + ((size_t)b * T + t) * G;
             float zi = z[u], zf = z[U + u], zg = z[2 * U + u], zo = z[3 * U + u];
             __local const float *hr = h + r * U;
             for (int j = 0; j < U; j++) {
                 __global const float *Rj = R + (size_t)j * G;
-                float hj = hr[j];
+                float hj = hr[j] * rnn_drop(rmask, b, U, j);
                 zi += hj * Rj[u];
                 zf += hj * Rj[U + u];
                 zg += hj * Rj[2 * U + u];
@@ -45,36 +51,32 @@ __kernel void lstm_fwd(__global const float *zx, __global const float *params, u
             }
             float ig = act_apply(rec_act, zi), fg = act_apply(rec_act, zf);
             float gg = act_apply(act, zg), og = act_apply(rec_act, zo);
-            float c = fg * cs[((size_t)t * B + b) * U + u] + ig * gg;
-            cs[((size_t)(t + 1) * B + b) * U + u] = c;
-            __global float *gs = gates + ((size_t)t * B + b) * G;
+            float c_old = cs[((size_t)s * B + b) * U + u];
+            float c_new = fg * c_old + ig * gg;
+            cs[((size_t)(s + 1) * B + b) * U + u] = keep ? c_new : c_old;
+            __global float *gs = gates + ((size_t)s * B + b) * G;
             gs[u] = ig;
             gs[U + u] = fg;
             gs[2 * U + u] = gg;
             gs[3 * U + u] = og;
-            hn[i] = og * act_apply(act, c);
+            float h_new = og * act_apply(act, c_new), h_old = hr[u];
+            hn[i] = keep ? h_new : h_old;
+            hs[((size_t)(s + 1) * B + b) * U + u] = hn[i];
+            rnn_put_output(y, return_sequences, b, s, T, U, u, keep, h_new, h_old);
         }
         barrier(CLK_LOCAL_MEM_FENCE);
-        for (int i = lid; i < n; i += lsz) {
-            int r = i / U, u = i - r * U, b = b0 + r;
-            float v = hn[i];
-            h[i] = v;
-            hs[((size_t)(t + 1) * B + b) * U + u] = v;
-            if (return_sequences)
-                y[((size_t)b * T + t) * U + u] = v;
-            else if (t == T - 1)
-                y[(size_t)b * U + u] = v;
-        }
+        for (int i = lid; i < n; i += lsz) h[i] = hn[i];
         barrier(CLK_LOCAL_MEM_FENCE);
     }
 }
 
 __kernel void lstm_bwd(__global const float *dy, __global const float *hs,
                        __global const float *cs, __global const float *gates,
-                       __global const float *params, ulong r_off, __global float *dzx,
-                       __global float *dzh, __global float *dh0, int B, int T, int U, int act,
-                       int rec_act, int return_sequences, int rows_per_group,
-                       __local float *dh, __local float *dc, __local float *dz) {
+                       __global const float *params, ulong r_off, __global const float *mask,
+                       __global const float *rmask, __global float *dzx, __global float *dzh,
+                       __global float *dh0, int B, int T, int U, int act, int rec_act,
+                       int return_sequences, int rows_per_group, __local float *dh,
+                       __local float *dc, __local float *dz) {
     __global const float *R = params + r_off;
     int G = 4 * U;
     int b0 = get_group_id(0) * rows_per_group;
@@ -83,41 +85,44 @@ __kernel void lstm_bwd(__global const float *dy, __global const float *hs,
     int lid = get_local_id(0), lsz = get_local_size(0);
     for (int i = lid; i < n; i += lsz) dh[i] = dc[i] = 0.0f;
     barrier(CLK_LOCAL_MEM_FENCE);
-    for (int t = T - 1; t >= 0; t--) {
+    for (int s = T - 1; s >= 0; s--) {
+        int t = rnn_time(s, T);
         for (int i = lid; i < n; i += lsz) {
             int r = i / U, u = i - r * U, b = b0 + r;
-            float g = dh[i];
-            if (return_sequences)
-                g += dy[((size_t)b * T + t) * U + u];
-            else if (t == T - 1)
-                g += dy[(size_t)b * U + u];
-            __global const float *gs = gates + ((size_t)t * B + b) * G;
-            float ig = gs[u], fg = gs[U + u], gg = gs[2 * U + u], og = gs[3 * U + u];
-            float c = cs[((size_t)(t + 1) * B + b) * U + u];
-            float cprev = cs[((size_t)t * B + b) * U + u];
-            float ac = act_apply(act, c);
-            float dcv = dc[i] + g * og * act_grad_y(act, ac);
-            dc[i] = dcv * fg;
-            float d4[4];
-            d4[0] = dcv * gg * act_grad_y(rec_act, ig);
-            d4[1] = dcv * cprev * act_grad_y(rec_act, fg);
-            d4[2] = dcv * ig * act_grad_y(act, gg);
-            d4[3] = g * ac * act_grad_y(rec_act, og);
+            float gy = rnn_output_grad(dy, return_sequences, b, s, T, U, u);
+            float d4[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+            if (rnn_keep(mask, b, t, T)) {
+                float g = dh[i] + gy;
+                __global const float *gs = gates + ((size_t)s * B + b) * G;
+                float ig = gs[u], fg = gs[U + u], gg = gs[2 * U + u], og = gs[3 * U + u];
+                float c = cs[((size_t)(s + 1) * B + b) * U + u];
+                float cprev = cs[((size_t)s * B + b) * U + u];
+                float ac = act_apply(act, c);
+                float dcv = dc[i] + g * og * act_grad_y(act, ac);
+                dc[i] = dcv * fg;
+                d4[0] = dcv * gg * act_grad_y(rec_act, ig);
+                d4[1] = dcv * cprev * act_grad_y(rec_act, fg);
+                d4[2] = dcv * ig * act_grad_y(act, gg);
+                d4[3] = g * ac * act_grad_y(rec_act, og);
+            } else {
+                dh[i] = rnn_masked_carry(dh[i], gy); /* dc is carried over unchanged */
+            }
             for (int k = 0; k < 4; k++) {
                 dz[r * G + k * U + u] = d4[k];
                 dzx[((size_t)b * T + t) * G + k * U + u] = d4[k];
-                dzh[((size_t)t * B + b) * G + k * U + u] = d4[k];
+                dzh[((size_t)s * B + b) * G + k * U + u] = d4[k];
             }
         }
         barrier(CLK_LOCAL_MEM_FENCE);
-        /* dh_{t-1}[j] = sum_k dz[k] R[j, k] */
+        /* dh_{t-1}[j] = rmask[j] * sum_k dz[k] R[j, k] on the rows that took the step */
         for (int i = lid; i < n; i += lsz) {
-            int r = i / U, j = i - r * U;
+            int r = i / U, j = i - r * U, b = b0 + r;
+            if (!rnn_keep(mask, b, t, T)) continue;
             __local const float *dr = dz + r * G;
             __global const float *Rj = R + (size_t)j * G;
             float acc = 0.0f;
             for (int k = 0; k < G; k++) acc += dr[k] * Rj[k];
-            dh[i] = acc;
+            dh[i] = acc * rnn_drop(rmask, b, U, j);
         }
         barrier(CLK_LOCAL_MEM_FENCE);
     }

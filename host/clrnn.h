@@ -163,6 +163,9 @@ CLRNN_API clrnn_status clrnn_model_load(clrnn_ctx *ctx, const char *path,
  * The file is written to a temporary name and renamed into place. */
 CLRNN_API clrnn_status clrnn_model_save(clrnn_model *m, const char *path);
 CLRNN_API void clrnn_model_free(clrnn_model *m);
+/* Forgets the state that stateful recurrent layers keep from batch to batch (Keras's
+ * model.reset_states()); the next batch starts from zeros. */
+CLRNN_API void clrnn_model_reset_states(clrnn_model *m);
 
 /* Keras-style summary text ending in "Total params: N". The caller frees it with free(). */
 CLRNN_API clrnn_status clrnn_model_summary(const clrnn_model *m, char **text);

@@ -139,6 +139,14 @@ clrnn_status clrnn_add_bias(clrnn_ctx *ctx, cl_mem z, size_t rows, size_t cols, 
 clrnn_status clrnn_sum_rows(clrnn_ctx *ctx, cl_mem dz, size_t rows, size_t cols, cl_mem db,
                             size_t db_off);
 
+/* ---- dropout (dropout.c) ---- */
+
+/* Fills mask[0..n) with 0 or 1/(1-rate), each element kept with probability 1-rate, from a
+ * counter-based hash of (seed, index) on the device: the same seed gives the same mask on
+ * every device. */
+clrnn_status clrnn_dropout_mask(clrnn_ctx *ctx, cl_mem mask, size_t n, double rate,
+                                uint64_t seed);
+
 /* ---- layers ---- */
 
 /* Shape of one sample, without the batch axis: (F) or (T, F). */
@@ -157,6 +165,9 @@ static inline int64_t clrnn_shape_last(const struct clrnn_shape *s) { return s->
 
 struct clrnn_weight {
     char name[32];            /* Keras short name: "kernel", "recurrent_kernel", "bias" */
+    /* Keras 2 weight-name scope between the layer's name and the weight's, "" for none:
+     * "lstm_cell" in "lstm/lstm_cell/kernel:0", "forward_lstm/lstm_cell" in Bidirectional */
+    char scope[160];
     int rank;
     int64_t d[4];
     size_t offset, count;     /* into the model's packed parameters, in floats */
@@ -181,7 +192,7 @@ struct clrnn_layer_ops {
     const char *keras_class;       /* "SimpleRNN" */
     const char *spec_name;         /* "simple_rnn", as written in --layers */
     const char *const *positional; /* --layers positional argument names, NULL-terminated */
-    const char *weight_scope;      /* Keras 2 weight-name scope: "simple_rnn_cell" or NULL */
+    const char *weight_scope;      /* default scope of its weights: "simple_rnn_cell" or NULL */
     size_t cfg_size;               /* bytes of the layer's private configuration */
     /* Reads the Keras config object into layer->cfg. Unknown keys are ignored; known keys
      * with values clrnn cannot honour are CLRNN_E_UNSUPPORTED naming the layer and key. */
@@ -202,8 +213,15 @@ struct clrnn_layer_ops {
                                 const char *what);
     /* Writes the layer's Keras config keys (besides name, trainable, dtype) into obj. */
     clrnn_status (*config_json)(const struct clrnn_layer *l, cJSON *obj);
-    /* Extra Keras summary text, e.g. nothing; NULL when not needed. */
+    /* Frees what configure and alloc made; NULL when there is nothing. */
     void (*release)(struct clrnn_layer *l);
+    /* Optional: forgets the state a stateful layer keeps between batches. */
+    void (*reset_states)(struct clrnn_layer *l);
+    /* Takes an input that carries a Keras mask (Keras's supports_masking). build() decides
+     * whether the output carries one (l->mask_out, preset to l->mask_in). */
+    int supports_masking;
+    /* A recurrent layer, which Bidirectional can wrap. */
+    int is_recurrent;
 };
 
 struct clrnn_layer {
@@ -217,6 +235,11 @@ struct clrnn_layer {
     cl_mem y;         /* output of the last forward pass, (B, out...) */
     cl_mem dx;        /* input gradient written by backward, (B, in...); model-owned */
     int max_batch;
+    /* Keras masks: (B, T) floats, 1 = a real timestep, 0 = padding */
+    int mask_in;      /* the input carries a mask (set before build) */
+    int mask_out;     /* the output carries one (preset to mask_in; build may change it) */
+    cl_mem mask_y;    /* the mask this layer makes (Embedding with mask_zero), owned */
+    cl_mem in_mask;   /* the input's mask in the current pass, or NULL; not owned */
 };
 
 /* The registry (layers.c). */
@@ -240,6 +263,16 @@ void clrnn_layer_add_weight(struct clrnn_layer *l, const char *name, int rank, c
                             clrnn_init_kind init);
 /* Error text helper: "layer 'x' (LSTM)". */
 const char *clrnn_layer_desc(const struct clrnn_layer *l, char *buf, size_t size);
+
+/* The dropout masks the last training pass of recurrent layer l drew (layer_rnn.c), for
+ * tests: dmask (B, I) and rmask (B, U), each read only when that dropout was active. */
+clrnn_status clrnn_rnn_dropout_masks(const struct clrnn_layer *l, clrnn_ctx *ctx, int B,
+                                     float *dmask, float *rmask);
+
+/* Bidirectional's rule for its inner layers: zero_output_for_mask = return_sequences. */
+clrnn_status clrnn_rnn_set_zero_output_for_mask(struct clrnn_layer *l);
+/* The Keras layer object {"class_name", "config": {name, trainable, dtype, ...}} of l. */
+cJSON *clrnn_layer_to_json(const struct clrnn_layer *l);
 
 /* ---- the model (model.c) ---- */
 

@@ -68,4 +68,5 @@ const struct clrnn_layer_ops clrnn_layer_activation = {
     .forward = activation_forward,
     .backward = activation_backward,
     .config_json = activation_config_json,
+    .supports_masking = 1, /* the mask passes through, as in Keras */
 };

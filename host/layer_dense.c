@@ -134,4 +134,5 @@ const struct clrnn_layer_ops clrnn_layer_dense = {
     .backward = dense_backward,
     .config_json = dense_config_json,
     .release = dense_release,
+    .supports_masking = 1, /* the mask passes through, as in Keras */
 };

@@ -15,6 +15,7 @@ static const char *const EMBEDDING_POSITIONAL[] = {"input_dim", "output_dim", NU
 
 struct embedding_cfg {
     int input_dim, output_dim;
+    int mask_zero; /* id 0 is padding: the output carries a mask of the other ids */
     clrnn_init_kind init;
     /* backward scratch: host and device copies of the grouping of positions by id */
     int *order, *starts, *rows, *count;
@@ -26,16 +27,12 @@ static clrnn_status embedding_configure(struct clrnn_layer *l, const cJSON *c) {
     struct embedding_cfg *e = l->cfg;
     e->init = CLRNN_INIT_UNIFORM_005;
     clrnn_status s;
-    int mask_zero = 0;
     if ((s = clrnn_cfg_int(c, l->name, "input_dim", 1, 1, &e->input_dim)) ||
         (s = clrnn_cfg_int(c, l->name, "output_dim", 1, 1, &e->output_dim)) ||
-        (s = clrnn_cfg_bool(c, l->name, "mask_zero", &mask_zero)) ||
+        (s = clrnn_cfg_bool(c, l->name, "mask_zero", &e->mask_zero)) ||
         (s = clrnn_init_from_json(cJSON_GetObjectItemCaseSensitive(c, "embeddings_initializer"),
                                   l->name, "embeddings_initializer", &e->init)))
         return s;
-    if (mask_zero)
-        return clrnn_fail(CLRNN_E_UNSUPPORTED, "layer '%s' (Embedding): mask_zero=true is not "
-                          "supported yet", l->name);
     static const char *const nulls[] = {"embeddings_regularizer", "activity_regularizer",
                                         "embeddings_constraint"};
     for (size_t i = 0; i < sizeof nulls / sizeof *nulls; i++)
@@ -56,6 +53,7 @@ static clrnn_status embedding_build(struct clrnn_layer *l) {
     l->out.rank = 2;
     l->out.d[0] = l->in.d[0];
     l->out.d[1] = e->output_dim;
+    l->mask_out = e->mask_zero;
     int64_t d[2] = {e->input_dim, e->output_dim};
     clrnn_layer_add_weight(l, "embeddings", 2, d, e->init);
     return CLRNN_OK;
@@ -89,6 +87,7 @@ static clrnn_status embedding_alloc(struct clrnn_layer *l, clrnn_ctx *ctx, int B
     size_t n = (size_t)B * (size_t)l->in.d[0];
     release_scratch(e);
     clrnn_buf_release(&l->y);
+    clrnn_buf_release(&l->mask_y);
     e->order = clrnn_malloc(n * sizeof(int));
     e->starts = clrnn_malloc((n + 1) * sizeof(int));
     e->rows = clrnn_malloc(n * sizeof(int));
@@ -102,6 +101,7 @@ static clrnn_status embedding_alloc(struct clrnn_layer *l, clrnn_ctx *ctx, int B
         (s = clrnn_buf_create(ctx, n * sizeof(int), &e->d_rows)) ||
         (s = clrnn_buf_create(ctx, n * (size_t)e->output_dim * sizeof(float), &l->y)))
         return s;
+    if (e->mask_zero && (s = clrnn_buf_create(ctx, n * sizeof(float), &l->mask_y))) return s;
     return CLRNN_OK;
 }
 
@@ -113,8 +113,13 @@ static clrnn_status embedding_forward(struct clrnn_layer *l, const struct clrnn_
     int n = p->B * (int)l->in.d[0], D = e->output_dim;
     cl_ulong off = l->w[0].offset;
     size_t g[2] = {(size_t)D, (size_t)n};
-    return CLRNN_LAUNCH(p->ctx, k, "embedding_fwd", 2, g, NULL, KARG(x), KARG(p->params), KARG(off),
-                        KARG(l->y), KARG(n), KARG(D));
+    s = CLRNN_LAUNCH(p->ctx, k, "embedding_fwd", 2, g, NULL, KARG(x), KARG(p->params), KARG(off),
+                     KARG(l->y), KARG(n), KARG(D));
+    if (s || !e->mask_zero) return s;
+    size_t gm = (size_t)n;
+    if ((s = clrnn_kernel_get(p->ctx, EMB_SOURCES, "", "embedding_mask", &k))) return s;
+    return CLRNN_LAUNCH(p->ctx, k, "embedding_mask", 1, &gm, NULL, KARG(x), KARG(l->mask_y),
+                        KARG(n));
 }
 
 static clrnn_status embedding_backward(struct clrnn_layer *l, const struct clrnn_pass *p,
@@ -163,7 +168,7 @@ static clrnn_status embedding_config_json(const struct clrnn_layer *l, cJSON *o)
     cJSON_AddNullToObject(o, "embeddings_regularizer");
     cJSON_AddNullToObject(o, "activity_regularizer");
     cJSON_AddNullToObject(o, "embeddings_constraint");
-    cJSON_AddFalseToObject(o, "mask_zero");
+    cJSON_AddBoolToObject(o, "mask_zero", e->mask_zero);
     return CLRNN_OK;
 }
 

@@ -1,6 +1,8 @@
 /*
- * layer_rnn.c - the recurrent layers SimpleRNN, LSTM and GRU (reset_after true and false):
- * one implementation of the time loop around a small table per cell.
+ * layer_rnn.c - the recurrent layers SimpleRNN, LSTM and GRU (reset_after true and false),
+ * and Keras's RNN wrapper around SimpleRNNCell, LSTMCell and GRUCell: one implementation of
+ * the time loop around a small table per cell, with Keras's options: return_sequences,
+ * go_backwards, stateful, masking (zero_output_for_mask), dropout and recurrent_dropout.
  *
  * Forward: one GEMM projects every timestep (zx = x K + b over B*T rows), then one launch of
  * the cell's persistent kernel runs the recurrence (cl/simple_rnn.cl, lstm.cl, gru.cl).
@@ -8,7 +10,12 @@
  * gradients of the input projection (dzx, batch-major) and of the recurrent projection
  * (dzh, time-major); the weight and input gradients are then GEMMs and column sums over all
  * timesteps at once. Nothing is read back to the host and nothing syncs per timestep.
+ *
+ * Dropout (training only, Keras 3's semantics): one mask per sequence, drawn per batch and
+ * reused at every step: the input mask (B, I) multiplies x before the projection, the
+ * recurrent mask (B, U) multiplies h_{t-1} inside the kernels (cl/rnn_common.cl).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "clrnn_impl.h"
@@ -19,24 +26,39 @@ struct cell {
     cell_kind kind;
     int gates;                      /* G: 1, 4, 3 */
     const char *const *sources;
-    const char *keras_class;
+    const char *keras_class; /* the layer: "LSTM" */
+    const char *cell_class;  /* its cell, as Keras's RNN wrapper names it: "LSTMCell" */
+    const char *cell_scope;  /* the cell's default name, the Keras 2 weight scope */
 };
 
-static const char *const SIMPLE_SOURCES[] = {"common.cl", "simple_rnn.cl", NULL};
-static const char *const LSTM_SOURCES[] = {"common.cl", "lstm.cl", NULL};
-static const char *const GRU_SOURCES[] = {"common.cl", "gru.cl", NULL};
-static const struct cell SIMPLE = {CELL_SIMPLE, 1, SIMPLE_SOURCES, "SimpleRNN"};
-static const struct cell LSTM = {CELL_LSTM, 4, LSTM_SOURCES, "LSTM"};
-static const struct cell GRU = {CELL_GRU, 3, GRU_SOURCES, "GRU"};
+static const char *const SIMPLE_SOURCES[] = {"common.cl", "rnn_common.cl", "simple_rnn.cl", NULL};
+static const char *const LSTM_SOURCES[] = {"common.cl", "rnn_common.cl", "lstm.cl", NULL};
+static const char *const GRU_SOURCES[] = {"common.cl", "rnn_common.cl", "gru.cl", NULL};
+static const char *const UTIL_SOURCES[] = {"rnn_util.cl", NULL};
+static const struct cell SIMPLE = {CELL_SIMPLE, 1, SIMPLE_SOURCES, "SimpleRNN", "SimpleRNNCell",
+                                   "simple_rnn_cell"};
+static const struct cell LSTM = {CELL_LSTM, 4, LSTM_SOURCES, "LSTM", "LSTMCell", "lstm_cell"};
+static const struct cell GRU = {CELL_GRU, 3, GRU_SOURCES, "GRU", "GRUCell", "gru_cell"};
+static const struct cell *const CELLS[] = {&SIMPLE, &LSTM, &GRU};
 
 static const char *const RNN_POSITIONAL[] = {"units", "activation", NULL};
+static const char *const WRAPPER_POSITIONAL[] = {"cell", "units", "activation", NULL};
 
 struct rnn_cfg {
     const struct cell *cell;
+    int wrapped;                    /* Keras's RNN(cell) rather than LSTM(...) */
+    char cell_name[128];            /* wrapped: the cell's name, its weights' scope */
+    /* the cell's options */
     int units;
     clrnn_act act, rec_act;
-    int use_bias, return_sequences, unit_forget_bias, reset_after;
+    int use_bias, unit_forget_bias, reset_after;
     clrnn_init_kind kernel_init, recurrent_init, bias_init;
+    double dropout, recurrent_dropout;
+    /* the layer's options */
+    int return_sequences, go_backwards, stateful, zero_output_for_mask;
+    /* what the last forward pass did, for backward */
+    int in_dropped, rec_dropped;
+    int state_rows;                 /* stateful: batch rows of the kept state, 0 = none */
     /* device buffers for max_batch rows */
     cl_mem zx;    /* (B, T, GU) */
     cl_mem hs;    /* (T+1, B, U) */
@@ -45,11 +67,28 @@ struct rnn_cfg {
     cl_mem dzx;   /* (B, T, GU) */
     cl_mem dzh;   /* (T, B, GU) */
     cl_mem dh0;   /* (B, U) */
+    cl_mem dmask, xd;   /* dropout: mask (B, I), dropped input (B, T, I) */
+    cl_mem rmask, hsd;  /* recurrent_dropout: mask (B, U), dropped states (T, B, U) */
+    cl_mem state_h, state_c; /* stateful: (B, U) */
 };
 
-static clrnn_status configure(struct clrnn_layer *l, const cJSON *c, const struct cell *cell) {
+static const struct cell *cell_by_class(const char *cls) {
+    for (size_t i = 0; i < sizeof CELLS / sizeof *CELLS; i++)
+        if (strcmp(CELLS[i]->cell_class, cls) == 0) return CELLS[i];
+    return NULL;
+}
+
+static clrnn_status check_rate(const char *layer, const char *key, double v) {
+    if (v >= 0.0 && v < 1.0) return CLRNN_OK;
+    return clrnn_fail(CLRNN_E_FORMAT, "layer '%s': \"%s\" must be in [0, 1), found %g", layer,
+                      key, v);
+}
+
+/* The keys of the cell (units, activations, initializers, dropout), from cc: the layer's own
+ * config, or the "cell" config inside Keras's RNN wrapper. */
+static clrnn_status configure_cell(struct clrnn_layer *l, const cJSON *cc) {
     struct rnn_cfg *r = l->cfg;
-    r->cell = cell;
+    const struct cell *cell = r->cell;
     r->act = CLRNN_ACT_TANH;
     r->rec_act = CLRNN_ACT_SIGMOID;
     r->use_bias = 1;
@@ -59,39 +98,63 @@ static clrnn_status configure(struct clrnn_layer *l, const cJSON *c, const struc
     r->recurrent_init = CLRNN_INIT_ORTHOGONAL;
     r->bias_init = CLRNN_INIT_ZEROS;
     clrnn_status s;
-    if ((s = clrnn_cfg_int(c, l->name, "units", 1, 1, &r->units)) ||
-        (s = clrnn_cfg_act(c, l->name, "activation", &r->act)) ||
-        (s = clrnn_cfg_bool(c, l->name, "use_bias", &r->use_bias)) ||
-        (s = clrnn_cfg_bool(c, l->name, "return_sequences", &r->return_sequences)) ||
-        (s = clrnn_init_from_json(cJSON_GetObjectItemCaseSensitive(c, "kernel_initializer"),
+    if ((s = clrnn_cfg_int(cc, l->name, "units", 1, 1, &r->units)) ||
+        (s = clrnn_cfg_act(cc, l->name, "activation", &r->act)) ||
+        (s = clrnn_cfg_bool(cc, l->name, "use_bias", &r->use_bias)) ||
+        (s = clrnn_cfg_double(cc, l->name, "dropout", &r->dropout)) ||
+        (s = clrnn_cfg_double(cc, l->name, "recurrent_dropout", &r->recurrent_dropout)) ||
+        (s = check_rate(l->name, "dropout", r->dropout)) ||
+        (s = check_rate(l->name, "recurrent_dropout", r->recurrent_dropout)) ||
+        (s = clrnn_init_from_json(cJSON_GetObjectItemCaseSensitive(cc, "kernel_initializer"),
                                   l->name, "kernel_initializer", &r->kernel_init)) ||
-        (s = clrnn_init_from_json(cJSON_GetObjectItemCaseSensitive(c, "recurrent_initializer"),
+        (s = clrnn_init_from_json(cJSON_GetObjectItemCaseSensitive(cc, "recurrent_initializer"),
                                   l->name, "recurrent_initializer", &r->recurrent_init)) ||
-        (s = clrnn_init_from_json(cJSON_GetObjectItemCaseSensitive(c, "bias_initializer"),
+        (s = clrnn_init_from_json(cJSON_GetObjectItemCaseSensitive(cc, "bias_initializer"),
                                   l->name, "bias_initializer", &r->bias_init)))
         return s;
     if (cell->kind != CELL_SIMPLE &&
-        (s = clrnn_cfg_act(c, l->name, "recurrent_activation", &r->rec_act)))
+        (s = clrnn_cfg_act(cc, l->name, "recurrent_activation", &r->rec_act)))
         return s;
     if (cell->kind == CELL_LSTM &&
-        (s = clrnn_cfg_bool(c, l->name, "unit_forget_bias", &r->unit_forget_bias)))
+        (s = clrnn_cfg_bool(cc, l->name, "unit_forget_bias", &r->unit_forget_bias)))
         return s;
-    if (cell->kind == CELL_GRU && (s = clrnn_cfg_bool(c, l->name, "reset_after", &r->reset_after)))
+    if (cell->kind == CELL_GRU && (s = clrnn_cfg_bool(cc, l->name, "reset_after", &r->reset_after)))
         return s;
     if (r->act == CLRNN_ACT_SOFTMAX || r->rec_act == CLRNN_ACT_SOFTMAX)
         return clrnn_fail(CLRNN_E_UNSUPPORTED, "layer '%s' (%s): softmax is not supported inside "
                           "a recurrent cell", l->name, cell->keras_class);
-    static const char *const off[] = {"return_state", "go_backwards", "stateful", "time_major",
-                                      "dropout", "recurrent_dropout"};
     static const char *const nulls[] = {"kernel_regularizer",   "recurrent_regularizer",
                                         "bias_regularizer",     "activity_regularizer",
                                         "kernel_constraint",    "recurrent_constraint",
                                         "bias_constraint"};
-    for (size_t i = 0; i < sizeof off / sizeof *off; i++)
-        if ((s = clrnn_cfg_must_be_false(c, l->name, off[i]))) return s;
     for (size_t i = 0; i < sizeof nulls / sizeof *nulls; i++)
-        if ((s = clrnn_cfg_must_be_null(c, l->name, nulls[i]))) return s;
+        if ((s = clrnn_cfg_must_be_null(cc, l->name, nulls[i]))) return s;
     return CLRNN_OK;
+}
+
+/* The keys of the layer around the cell (return_sequences, go_backwards, ...). */
+static clrnn_status configure_layer(struct clrnn_layer *l, const cJSON *c) {
+    struct rnn_cfg *r = l->cfg;
+    clrnn_status s;
+    if ((s = clrnn_cfg_bool(c, l->name, "return_sequences", &r->return_sequences)) ||
+        (s = clrnn_cfg_bool(c, l->name, "go_backwards", &r->go_backwards)) ||
+        (s = clrnn_cfg_bool(c, l->name, "stateful", &r->stateful)) ||
+        (s = clrnn_cfg_bool(c, l->name, "zero_output_for_mask", &r->zero_output_for_mask)) ||
+        (s = clrnn_cfg_must_be_false(c, l->name, "time_major")))
+        return s;
+    /* unroll only changes how Keras builds the loop, not the numbers: accepted either way */
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "return_state")))
+        return clrnn_fail(CLRNN_E_UNSUPPORTED, "layer '%s' (%s): return_state=true gives several "
+                          "outputs, which a chain of layers cannot pass on (read the final "
+                          "state with stateful=true instead)", l->name, l->ops->keras_class);
+    return CLRNN_OK;
+}
+
+static clrnn_status configure(struct clrnn_layer *l, const cJSON *c, const struct cell *cell) {
+    struct rnn_cfg *r = l->cfg;
+    r->cell = cell;
+    clrnn_status s = configure_cell(l, c);
+    return s ? s : configure_layer(l, c);
 }
 
 static clrnn_status configure_simple(struct clrnn_layer *l, const cJSON *c) {
@@ -102,6 +165,42 @@ static clrnn_status configure_lstm(struct clrnn_layer *l, const cJSON *c) {
 }
 static clrnn_status configure_gru(struct clrnn_layer *l, const cJSON *c) {
     return configure(l, c, &GRU);
+}
+
+/* Keras's RNN(cell): {"cell": {"class_name": "LSTMCell", "config": {...}}, ...layer keys}.
+ * --layers writes rnn(lstm_cell,8,...): "cell" a string, the cell's keys beside it. */
+static clrnn_status configure_wrapper(struct clrnn_layer *l, const cJSON *c) {
+    struct rnn_cfg *r = l->cfg;
+    const cJSON *cell = cJSON_GetObjectItemCaseSensitive(c, "cell");
+    if (cJSON_IsString(cell)) {
+        for (size_t i = 0; i < sizeof CELLS / sizeof *CELLS; i++)
+            if (strcmp(CELLS[i]->cell_scope, cell->valuestring) == 0 ||
+                strcmp(CELLS[i]->cell_class, cell->valuestring) == 0)
+                r->cell = CELLS[i];
+        if (!r->cell)
+            return clrnn_fail(CLRNN_E_UNSUPPORTED, "layer '%s' (RNN): cell '%s' is not supported "
+                              "(simple_rnn_cell, lstm_cell, gru_cell)", l->name, cell->valuestring);
+        r->wrapped = 1;
+        snprintf(r->cell_name, sizeof r->cell_name, "%s", r->cell->cell_scope);
+        clrnn_status s = configure_cell(l, c);
+        return s ? s : configure_layer(l, c);
+    }
+    const cJSON *cls = cJSON_GetObjectItemCaseSensitive(cell, "class_name");
+    const cJSON *cc = cJSON_GetObjectItemCaseSensitive(cell, "config");
+    if (!cJSON_IsObject(cell) || !cJSON_IsString(cls) || !cJSON_IsObject(cc))
+        return clrnn_fail(CLRNN_E_FORMAT, "layer '%s' (RNN): \"cell\" must be an object with "
+                          "\"class_name\" and \"config\" (a list of cells, StackedRNNCells, is "
+                          "not supported)", l->name);
+    if (!(r->cell = cell_by_class(cls->valuestring)))
+        return clrnn_fail(CLRNN_E_UNSUPPORTED, "layer '%s' (RNN): cell class '%s' is not "
+                          "supported (SimpleRNNCell, LSTMCell, GRUCell)", l->name,
+                          cls->valuestring);
+    r->wrapped = 1;
+    const cJSON *cname = cJSON_GetObjectItemCaseSensitive(cc, "name");
+    snprintf(r->cell_name, sizeof r->cell_name, "%s",
+             cJSON_IsString(cname) ? cname->valuestring : r->cell->cell_scope);
+    clrnn_status s = configure_cell(l, cc);
+    return s ? s : configure_layer(l, c);
 }
 
 static int gru_after(const struct rnn_cfg *r) { return r->cell->kind == CELL_GRU && r->reset_after; }
@@ -117,6 +216,7 @@ static clrnn_status build(struct clrnn_layer *l) {
         return clrnn_fail(CLRNN_E_SHAPE, "layer '%s' (%s) needs float input, but gets integer "
                           "token ids (put an Embedding layer first)", l->name, r->cell->keras_class);
     int64_t U = r->units, I = l->in.d[1], GU = r->cell->gates * U;
+    l->mask_out = l->mask_in && r->return_sequences; /* the mask goes on with the sequence */
     l->out.rank = r->return_sequences ? 2 : 1;
     l->out.d[0] = r->return_sequences ? l->in.d[0] : U;
     l->out.d[1] = U;
@@ -135,6 +235,9 @@ static clrnn_status build(struct clrnn_layer *l) {
             clrnn_layer_add_weight(l, "bias", 1, bd, bi);
         }
     }
+    for (int j = 0; j < l->n_weights; j++)
+        snprintf(l->w[j].scope, sizeof l->w[j].scope, "%s",
+                 r->wrapped ? r->cell_name : r->cell->cell_scope);
     return CLRNN_OK;
 }
 
@@ -146,6 +249,13 @@ static void release_buffers(struct rnn_cfg *r) {
     clrnn_buf_release(&r->dzx);
     clrnn_buf_release(&r->dzh);
     clrnn_buf_release(&r->dh0);
+    clrnn_buf_release(&r->dmask);
+    clrnn_buf_release(&r->xd);
+    clrnn_buf_release(&r->rmask);
+    clrnn_buf_release(&r->hsd);
+    clrnn_buf_release(&r->state_h);
+    clrnn_buf_release(&r->state_c);
+    r->state_rows = 0;
 }
 
 static clrnn_status alloc(struct clrnn_layer *l, clrnn_ctx *ctx, int B) {
@@ -165,7 +275,89 @@ static clrnn_status alloc(struct clrnn_layer *l, clrnn_ctx *ctx, int B) {
         (s = clrnn_buf_create(ctx, (size_t)B * U * f, &r->dh0)) ||
         (s = clrnn_buf_create(ctx, (size_t)B * (size_t)clrnn_shape_count(&l->out) * f, &l->y)))
         return s;
+    size_t I = (size_t)l->in.d[1];
+    if (r->dropout > 0 && ((s = clrnn_buf_create(ctx, (size_t)B * I * f, &r->dmask)) ||
+                           (s = clrnn_buf_create(ctx, bt * I * f, &r->xd))))
+        return s;
+    if (r->recurrent_dropout > 0 && ((s = clrnn_buf_create(ctx, (size_t)B * U * f, &r->rmask)) ||
+                                     (s = clrnn_buf_create(ctx, bt * U * f, &r->hsd))))
+        return s;
+    if (r->stateful && ((s = clrnn_buf_create(ctx, (size_t)B * U * f, &r->state_h)) ||
+                        (s = clrnn_buf_create(ctx, lstm ? (size_t)B * U * f : f, &r->state_c))))
+        return s;
     return CLRNN_OK;
+}
+
+/* y = x * mask, the mask repeated along the middle axis (or the first, skip_first) of an
+ * (A, M, C) array: see cl/rnn_util.cl. */
+static clrnn_status mul_mask_bcast(clrnn_ctx *ctx, cl_mem x, cl_mem mask, cl_mem y, int A, int M,
+                                   int C, int skip_first) {
+    cl_kernel k;
+    clrnn_status s = clrnn_kernel_get(ctx, UTIL_SOURCES, "", "mul_mask_bcast", &k);
+    if (s) return s;
+    size_t g = (size_t)A * (size_t)M * (size_t)C;
+    return CLRNN_LAUNCH(ctx, k, "mul_mask_bcast", 1, &g, NULL, KARG(x), KARG(mask), KARG(y),
+                        KARG(A), KARG(M), KARG(C), KARG(skip_first));
+}
+
+/* Build options of the cell kernels: the layer's masking, direction and recurrent dropout. */
+static void kernel_options(const struct clrnn_layer *l, int rec_dropout, char *buf, size_t n) {
+    const struct rnn_cfg *r = l->cfg;
+    snprintf(buf, n, "-DRNN_MASK=%d -DRNN_ZERO_OUTPUT=%d -DRNN_BACKWARDS=%d -DRNN_REC_DROPOUT=%d",
+             l->mask_in, r->zero_output_for_mask, r->go_backwards, rec_dropout);
+}
+
+/* The initial state: zeros, or what a stateful layer kept from the last batch. */
+static clrnn_status initial_state(struct clrnn_layer *l, clrnn_ctx *ctx, int B) {
+    struct rnn_cfg *r = l->cfg;
+    size_t bytes = (size_t)B * (size_t)r->units * sizeof(float);
+    int lstm = r->cell->kind == CELL_LSTM;
+    clrnn_status s;
+    if (!r->stateful || r->state_rows == 0) {
+        if ((s = clrnn_buf_fill_zero(ctx, r->hs, 0, bytes))) return s;
+        return lstm ? clrnn_buf_fill_zero(ctx, r->cs, 0, bytes) : CLRNN_OK;
+    }
+    if (r->state_rows != B)
+        return clrnn_fail(CLRNN_E_SHAPE, "stateful layer '%s' keeps the state of batches of %d "
+                          "rows, but got a batch of %d (use one batch size, or reset the states)",
+                          l->name, r->state_rows, B);
+    if ((s = clrnn_buf_copy(ctx, r->state_h, 0, r->hs, 0, bytes))) return s;
+    return lstm ? clrnn_buf_copy(ctx, r->state_c, 0, r->cs, 0, bytes) : CLRNN_OK;
+}
+
+/* A stateful layer keeps the final state (hs[T], cs[T]) for the next batch. */
+static clrnn_status keep_state(struct clrnn_layer *l, clrnn_ctx *ctx, int B) {
+    struct rnn_cfg *r = l->cfg;
+    if (!r->stateful) return CLRNN_OK;
+    size_t bytes = (size_t)B * (size_t)r->units * sizeof(float);
+    size_t last = (size_t)l->in.d[0] * bytes;
+    clrnn_status s = clrnn_buf_copy(ctx, r->hs, last, r->state_h, 0, bytes);
+    if (!s && r->cell->kind == CELL_LSTM) s = clrnn_buf_copy(ctx, r->cs, last, r->state_c, 0, bytes);
+    if (!s) r->state_rows = B;
+    return s;
+}
+
+static void reset_states(struct clrnn_layer *l) { ((struct rnn_cfg *)l->cfg)->state_rows = 0; }
+
+clrnn_status clrnn_rnn_set_zero_output_for_mask(struct clrnn_layer *l) {
+    if (!l->ops->is_recurrent || l->ops->cfg_size != sizeof(struct rnn_cfg))
+        return clrnn_fail(CLRNN_E_INVALID_ARG, "layer '%s' is not a recurrent layer", l->name);
+    struct rnn_cfg *r = l->cfg;
+    r->zero_output_for_mask = r->return_sequences;
+    return CLRNN_OK;
+}
+
+clrnn_status clrnn_rnn_dropout_masks(const struct clrnn_layer *l, clrnn_ctx *ctx, int B,
+                                     float *dmask, float *rmask) {
+    const struct rnn_cfg *r = l->cfg;
+    if (!l->ops->is_recurrent || l->ops->cfg_size != sizeof(struct rnn_cfg))
+        return clrnn_fail(CLRNN_E_INVALID_ARG, "layer '%s' is not a recurrent layer", l->name);
+    clrnn_status s = CLRNN_OK;
+    if (dmask && r->in_dropped)
+        s = clrnn_buf_read(ctx, r->dmask, 0, (size_t)B * (size_t)l->in.d[1] * sizeof(float), dmask);
+    if (!s && rmask && r->rec_dropped)
+        s = clrnn_buf_read(ctx, r->rmask, 0, (size_t)B * (size_t)r->units * sizeof(float), rmask);
+    return s;
 }
 
 /* Work-group layout of the persistent kernels: enough groups to fill the device, each with a
@@ -198,19 +390,46 @@ static clrnn_status launch_shape(clrnn_ctx *ctx, cl_kernel k, const struct clrnn
     return CLRNN_OK;
 }
 
+/* Draws this batch's dropout masks (training only) and makes the input the GEMM reads. */
+static clrnn_status dropout_masks(struct clrnn_layer *l, const struct clrnn_pass *p, cl_mem x,
+                                  cl_mem *x_used) {
+    struct rnn_cfg *r = l->cfg;
+    int B = p->B, T = (int)l->in.d[0], I = (int)l->in.d[1];
+    clrnn_status s = CLRNN_OK;
+    r->in_dropped = p->training && r->dropout > 0;
+    r->rec_dropped = p->training && r->recurrent_dropout > 0;
+    *x_used = x;
+    if (r->in_dropped) {
+        if ((s = clrnn_dropout_mask(p->ctx, r->dmask, (size_t)B * I, r->dropout,
+                                    clrnn_rng_next(p->rng))) ||
+            (s = mul_mask_bcast(p->ctx, x, r->dmask, r->xd, B, T, I, 0)))
+            return s;
+        *x_used = r->xd;
+    }
+    if (r->rec_dropped)
+        s = clrnn_dropout_mask(p->ctx, r->rmask, (size_t)B * (size_t)r->units,
+                               r->recurrent_dropout, clrnn_rng_next(p->rng));
+    return s;
+}
+
 static clrnn_status forward(struct clrnn_layer *l, const struct clrnn_pass *p, cl_mem x) {
     struct rnn_cfg *r = l->cfg;
     clrnn_ctx *ctx = p->ctx;
     int B = p->B, T = (int)l->in.d[0], U = r->units, I = (int)l->in.d[1];
     size_t rows = (size_t)B * (size_t)T, GU = (size_t)r->cell->gates * (size_t)U;
-    clrnn_status s = clrnn_gemm(ctx, 0, 0, rows, GU, (size_t)I, 1.0f, x, 0, (size_t)I, p->params,
-                                l->w[0].offset, GU, 0.0f, r->zx, 0, GU);
+    cl_mem xu;
+    clrnn_status s = dropout_masks(l, p, x, &xu);
+    if (!s)
+        s = clrnn_gemm(ctx, 0, 0, rows, GU, (size_t)I, 1.0f, xu, 0, (size_t)I, p->params,
+                       l->w[0].offset, GU, 0.0f, r->zx, 0, GU);
     /* the input bias (row 0 of a reset_after GRU's (2, 3U) bias) goes into zx */
     if (!s && r->use_bias) s = clrnn_add_bias(ctx, r->zx, rows, GU, p->params, l->w[2].offset);
-    size_t state = (size_t)B * (size_t)U * sizeof(float);
-    if (!s) s = clrnn_buf_fill_zero(ctx, r->hs, 0, state);
-    if (!s && r->cell->kind == CELL_LSTM) s = clrnn_buf_fill_zero(ctx, r->cs, 0, state);
+    if (!s) s = initial_state(l, ctx, B);
     if (s) return s;
+    char opts[128];
+    kernel_options(l, r->rec_dropped, opts, sizeof opts);
+    /* unused mask arguments still need a valid buffer */
+    cl_mem mask = l->in_mask ? l->in_mask : r->hs, rmask = r->rec_dropped ? r->rmask : r->hs;
     int act = (int)r->act, rec = (int)r->rec_act, rs = r->return_sequences;
     cl_ulong r_off = l->w[1].offset, rb_off = r->use_bias ? l->w[2].offset + GU : 0;
     cl_kernel k;
@@ -218,38 +437,42 @@ static clrnn_status forward(struct clrnn_layer *l, const struct clrnn_pass *p, c
     size_t global, local, lb;
     switch (r->cell->kind) {
     case CELL_SIMPLE:
-        if ((s = clrnn_kernel_get(ctx, SIMPLE_SOURCES, "", "simple_rnn_fwd", &k)) ||
+        if ((s = clrnn_kernel_get(ctx, SIMPLE_SOURCES, opts, "simple_rnn_fwd", &k)) ||
             (s = launch_shape(ctx, k, l, B, 2 * (size_t)U, &rpg, &global, &local)))
             return s;
         lb = (size_t)rpg * (size_t)U * sizeof(float);
-        return CLRNN_LAUNCH(ctx, k, "simple_rnn_fwd", 1, &global, &local, KARG(r->zx),
-                            KARG(p->params), KARG(r_off), KARG(r->hs), KARG(l->y), KARG(B),
-                            KARG(T), KARG(U), KARG(act), KARG(rs), KARG(rpg), KARG_LOCAL(lb),
-                            KARG_LOCAL(lb));
+        s = CLRNN_LAUNCH(ctx, k, "simple_rnn_fwd", 1, &global, &local, KARG(r->zx),
+                         KARG(p->params), KARG(r_off), KARG(mask), KARG(rmask), KARG(r->hs),
+                         KARG(l->y), KARG(B), KARG(T), KARG(U), KARG(act), KARG(rs), KARG(rpg),
+                         KARG_LOCAL(lb), KARG_LOCAL(lb));
+        break;
     case CELL_LSTM:
-        if ((s = clrnn_kernel_get(ctx, LSTM_SOURCES, "", "lstm_fwd", &k)) ||
+        if ((s = clrnn_kernel_get(ctx, LSTM_SOURCES, opts, "lstm_fwd", &k)) ||
             (s = launch_shape(ctx, k, l, B, 2 * (size_t)U, &rpg, &global, &local)))
             return s;
         lb = (size_t)rpg * (size_t)U * sizeof(float);
-        return CLRNN_LAUNCH(ctx, k, "lstm_fwd", 1, &global, &local, KARG(r->zx), KARG(p->params),
-                            KARG(r_off), KARG(rb_off), KARG(r->hs), KARG(r->cs), KARG(r->gates),
-                            KARG(l->y), KARG(B), KARG(T), KARG(U), KARG(act), KARG(rec),
-                            KARG(rs), KARG(rpg), KARG_LOCAL(lb), KARG_LOCAL(lb));
+        s = CLRNN_LAUNCH(ctx, k, "lstm_fwd", 1, &global, &local, KARG(r->zx), KARG(p->params),
+                         KARG(r_off), KARG(rb_off), KARG(mask), KARG(rmask), KARG(r->hs),
+                         KARG(r->cs), KARG(r->gates), KARG(l->y), KARG(B), KARG(T), KARG(U),
+                         KARG(act), KARG(rec), KARG(rs), KARG(rpg), KARG_LOCAL(lb),
+                         KARG_LOCAL(lb));
+        break;
     case CELL_GRU: {
         const char *name = r->reset_after ? "gru_fwd" : "gru_v1_fwd";
         int has_rbias = gru_after(r) && r->use_bias;
-        if ((s = clrnn_kernel_get(ctx, GRU_SOURCES, "", name, &k)) ||
+        if ((s = clrnn_kernel_get(ctx, GRU_SOURCES, opts, name, &k)) ||
             (s = launch_shape(ctx, k, l, B, 3 * (size_t)U, &rpg, &global, &local)))
             return s;
         lb = (size_t)rpg * (size_t)U * sizeof(float);
-        return CLRNN_LAUNCH(ctx, k, name, 1, &global, &local, KARG(r->zx), KARG(p->params),
-                            KARG(r_off), KARG(rb_off), KARG(has_rbias), KARG(r->hs),
-                            KARG(r->gates), KARG(l->y), KARG(B), KARG(T), KARG(U), KARG(act),
-                            KARG(rec), KARG(rs), KARG(rpg), KARG_LOCAL(lb), KARG_LOCAL(lb),
-                            KARG_LOCAL(lb));
+        s = CLRNN_LAUNCH(ctx, k, name, 1, &global, &local, KARG(r->zx), KARG(p->params),
+                         KARG(r_off), KARG(rb_off), KARG(has_rbias), KARG(mask), KARG(rmask),
+                         KARG(r->hs), KARG(r->gates), KARG(l->y), KARG(B), KARG(T), KARG(U),
+                         KARG(act), KARG(rec), KARG(rs), KARG(rpg), KARG_LOCAL(lb),
+                         KARG_LOCAL(lb), KARG_LOCAL(lb));
+        break;
     }
     }
-    return clrnn_fail(CLRNN_E_INVALID_ARG, "unknown cell");
+    return s ? s : keep_state(l, ctx, B);
 }
 
 static clrnn_status backward_kernel(struct clrnn_layer *l, const struct clrnn_pass *p, cl_mem dy) {
@@ -258,6 +481,9 @@ static clrnn_status backward_kernel(struct clrnn_layer *l, const struct clrnn_pa
     int B = p->B, T = (int)l->in.d[0], U = r->units, G = r->cell->gates;
     int act = (int)r->act, rec = (int)r->rec_act, rs = r->return_sequences;
     cl_ulong r_off = l->w[1].offset;
+    cl_mem mask = l->in_mask ? l->in_mask : r->hs, rmask = r->rec_dropped ? r->rmask : r->hs;
+    char opts[128];
+    kernel_options(l, r->rec_dropped, opts, sizeof opts);
     cl_kernel k;
     int rpg;
     size_t global, local, lb;
@@ -268,7 +494,7 @@ static clrnn_status backward_kernel(struct clrnn_layer *l, const struct clrnn_pa
                                                     : "gru_v1_bwd";
     /* local floats a row: dh carry (+ dc for LSTM) + the G*U pre-activation gradients */
     size_t per_row = (size_t)U * (size_t)(1 + G + (r->cell->kind == CELL_LSTM));
-    if ((s = clrnn_kernel_get(ctx, r->cell->sources, "", name, &k)) ||
+    if ((s = clrnn_kernel_get(ctx, r->cell->sources, opts, name, &k)) ||
         (s = launch_shape(ctx, k, l, B, per_row, &rpg, &global, &local)))
         return s;
     lb = (size_t)rpg * (size_t)U * sizeof(float);
@@ -276,20 +502,21 @@ static clrnn_status backward_kernel(struct clrnn_layer *l, const struct clrnn_pa
     switch (r->cell->kind) {
     case CELL_SIMPLE:
         return CLRNN_LAUNCH(ctx, k, name, 1, &global, &local, KARG(dy), KARG(r->hs),
-                            KARG(p->params), KARG(r_off), KARG(r->dzx), KARG(r->dzh), KARG(r->dh0),
-                            KARG(B), KARG(T), KARG(U), KARG(act), KARG(rs), KARG(rpg),
-                            KARG_LOCAL(lb), KARG_LOCAL(lb));
+                            KARG(p->params), KARG(r_off), KARG(mask), KARG(rmask), KARG(r->dzx),
+                            KARG(r->dzh), KARG(r->dh0), KARG(B), KARG(T), KARG(U), KARG(act),
+                            KARG(rs), KARG(rpg), KARG_LOCAL(lb), KARG_LOCAL(lb));
     case CELL_LSTM:
         return CLRNN_LAUNCH(ctx, k, name, 1, &global, &local, KARG(dy), KARG(r->hs), KARG(r->cs),
-                            KARG(r->gates), KARG(p->params), KARG(r_off), KARG(r->dzx),
-                            KARG(r->dzh), KARG(r->dh0), KARG(B), KARG(T), KARG(U), KARG(act),
-                            KARG(rec), KARG(rs), KARG(rpg), KARG_LOCAL(lb), KARG_LOCAL(lb),
-                            KARG_LOCAL(lbg));
+                            KARG(r->gates), KARG(p->params), KARG(r_off), KARG(mask),
+                            KARG(rmask), KARG(r->dzx), KARG(r->dzh), KARG(r->dh0), KARG(B),
+                            KARG(T), KARG(U), KARG(act), KARG(rec), KARG(rs), KARG(rpg),
+                            KARG_LOCAL(lb), KARG_LOCAL(lb), KARG_LOCAL(lbg));
     case CELL_GRU:
         return CLRNN_LAUNCH(ctx, k, name, 1, &global, &local, KARG(dy), KARG(r->hs),
-                            KARG(r->gates), KARG(p->params), KARG(r_off), KARG(r->dzx),
-                            KARG(r->dzh), KARG(r->dh0), KARG(B), KARG(T), KARG(U), KARG(act),
-                            KARG(rec), KARG(rs), KARG(rpg), KARG_LOCAL(lb), KARG_LOCAL(lbg));
+                            KARG(r->gates), KARG(p->params), KARG(r_off), KARG(mask),
+                            KARG(rmask), KARG(r->dzx), KARG(r->dzh), KARG(r->dh0), KARG(B),
+                            KARG(T), KARG(U), KARG(act), KARG(rec), KARG(rs), KARG(rpg),
+                            KARG_LOCAL(lb), KARG_LOCAL(lbg));
     }
     return clrnn_fail(CLRNN_E_INVALID_ARG, "unknown cell");
 }
@@ -298,22 +525,29 @@ static clrnn_status backward(struct clrnn_layer *l, const struct clrnn_pass *p, 
                              cl_mem dy, cl_mem dx) {
     struct rnn_cfg *r = l->cfg;
     clrnn_ctx *ctx = p->ctx;
-    size_t T = (size_t)l->in.d[0], U = (size_t)r->units, I = (size_t)l->in.d[1];
-    size_t rows = (size_t)p->B * T, GU = (size_t)r->cell->gates * U;
+    int B = p->B, Ti = (int)l->in.d[0], Ui = r->units, Ii = (int)l->in.d[1];
+    size_t T = (size_t)Ti, U = (size_t)Ui, I = (size_t)Ii;
+    size_t rows = (size_t)B * T, GU = (size_t)r->cell->gates * U;
+    cl_mem xu = r->in_dropped ? r->xd : x, hu = r->hs;
     clrnn_status s = backward_kernel(l, p, dy);
-    /* dK (I, GU) = x^T dzx */
+    /* dK (I, GU) = x^T dzx, with the input as the forward pass dropped it */
     if (!s)
-        s = clrnn_gemm(ctx, 1, 0, I, GU, rows, 1.0f, x, 0, I, r->dzx, 0, GU, 0.0f, p->grads,
+        s = clrnn_gemm(ctx, 1, 0, I, GU, rows, 1.0f, xu, 0, I, r->dzx, 0, GU, 0.0f, p->grads,
                        l->w[0].offset, GU);
-    /* dR (U, GU) = hs[0:T]^T dzh; a reset_after=false GRU's candidate block pairs with r*h */
+    /* dR (U, GU) = (hs[0:T] * rmask)^T dzh; a reset_after=false GRU's candidate block pairs
+     * with r*d, kept in gates */
+    if (!s && r->rec_dropped) {
+        s = mul_mask_bcast(ctx, r->hs, r->rmask, r->hsd, Ti, B, Ui, 1);
+        hu = r->hsd;
+    }
     if (!s && r->cell->kind == CELL_GRU && !r->reset_after) {
-        s = clrnn_gemm(ctx, 1, 0, U, 2 * U, rows, 1.0f, r->hs, 0, U, r->dzh, 0, GU, 0.0f,
+        s = clrnn_gemm(ctx, 1, 0, U, 2 * U, rows, 1.0f, hu, 0, U, r->dzh, 0, GU, 0.0f,
                        p->grads, l->w[1].offset, GU);
         if (!s)
             s = clrnn_gemm(ctx, 1, 0, U, U, rows, 1.0f, r->gates, 3 * U, 4 * U, r->dzh, 2 * U, GU,
                            0.0f, p->grads, l->w[1].offset + 2 * U, GU);
     } else if (!s) {
-        s = clrnn_gemm(ctx, 1, 0, U, GU, rows, 1.0f, r->hs, 0, U, r->dzh, 0, GU, 0.0f, p->grads,
+        s = clrnn_gemm(ctx, 1, 0, U, GU, rows, 1.0f, hu, 0, U, r->dzh, 0, GU, 0.0f, p->grads,
                        l->w[1].offset, GU);
     }
     if (!s && r->use_bias) {
@@ -324,16 +558,11 @@ static clrnn_status backward(struct clrnn_layer *l, const struct clrnn_pass *p, 
     if (!s && dx)
         s = clrnn_gemm(ctx, 0, 1, rows, I, GU, 1.0f, r->dzx, 0, GU, p->params, l->w[0].offset, GU,
                        0.0f, dx, 0, I);
+    if (!s && dx && r->in_dropped) s = mul_mask_bcast(ctx, dx, r->dmask, dx, B, Ti, Ii, 0);
     return s;
 }
 
-static clrnn_status config_json(const struct clrnn_layer *l, cJSON *o) {
-    const struct rnn_cfg *r = l->cfg;
-    cJSON_AddBoolToObject(o, "return_sequences", r->return_sequences);
-    cJSON_AddFalseToObject(o, "return_state");
-    cJSON_AddFalseToObject(o, "go_backwards");
-    cJSON_AddFalseToObject(o, "stateful");
-    cJSON_AddFalseToObject(o, "unroll");
+static void cell_config_json(const struct rnn_cfg *r, cJSON *o) {
     cJSON_AddNumberToObject(o, "units", r->units);
     cJSON_AddStringToObject(o, "activation", clrnn_act_name(r->act));
     if (r->cell->kind != CELL_SIMPLE)
@@ -348,20 +577,44 @@ static clrnn_status config_json(const struct clrnn_layer *l, cJSON *o) {
                                         "kernel_constraint",    "recurrent_constraint",
                                         "bias_constraint"};
     for (size_t i = 0; i < sizeof nulls / sizeof *nulls; i++) cJSON_AddNullToObject(o, nulls[i]);
-    cJSON_AddNumberToObject(o, "dropout", 0.0);
-    cJSON_AddNumberToObject(o, "recurrent_dropout", 0.0);
+    cJSON_AddNumberToObject(o, "dropout", r->dropout);
+    cJSON_AddNumberToObject(o, "recurrent_dropout", r->recurrent_dropout);
     if (r->cell->kind != CELL_SIMPLE) cJSON_AddNumberToObject(o, "implementation", 2);
     if (r->cell->kind == CELL_GRU) cJSON_AddBoolToObject(o, "reset_after", r->reset_after);
+}
+
+static clrnn_status config_json(const struct clrnn_layer *l, cJSON *o) {
+    const struct rnn_cfg *r = l->cfg;
+    cJSON_AddBoolToObject(o, "return_sequences", r->return_sequences);
+    cJSON_AddFalseToObject(o, "return_state");
+    cJSON_AddBoolToObject(o, "go_backwards", r->go_backwards);
+    cJSON_AddBoolToObject(o, "stateful", r->stateful);
+    cJSON_AddFalseToObject(o, "unroll");
+    cJSON_AddFalseToObject(o, "time_major");
+    if (r->zero_output_for_mask) cJSON_AddTrueToObject(o, "zero_output_for_mask");
+    if (!r->wrapped) {
+        cell_config_json(r, o);
+        return CLRNN_OK;
+    }
+    cJSON *cell = cJSON_AddObjectToObject(o, "cell");
+    cJSON *cc = cell ? cJSON_CreateObject() : NULL;
+    if (!cc) return clrnn_fail(CLRNN_E_NOMEM, "out of memory writing layer '%s'", l->name);
+    cJSON_AddStringToObject(cell, "class_name", r->cell->cell_class);
+    cJSON_AddItemToObject(cell, "config", cc);
+    cJSON_AddStringToObject(cc, "name", r->cell_name);
+    cJSON_AddTrueToObject(cc, "trainable");
+    cJSON_AddStringToObject(cc, "dtype", "float32");
+    cell_config_json(r, cc);
     return CLRNN_OK;
 }
 
 static void release(struct clrnn_layer *l) { release_buffers(l->cfg); }
 
-#define RNN_LAYER_OPS(symbol, cls, spec, scope, configure_fn)                                   \
+#define RNN_LAYER_OPS(symbol, cls, spec, positional_names, scope, configure_fn)                 \
     const struct clrnn_layer_ops symbol = {                                                      \
         .keras_class = cls,                                                                      \
         .spec_name = spec,                                                                       \
-        .positional = RNN_POSITIONAL,                                                            \
+        .positional = positional_names,                                                          \
         .weight_scope = scope,                                                                   \
         .cfg_size = sizeof(struct rnn_cfg),                                                      \
         .configure = configure_fn,                                                               \
@@ -371,8 +624,13 @@ static void release(struct clrnn_layer *l) { release_buffers(l->cfg); }
         .backward = backward,                                                                    \
         .config_json = config_json,                                                              \
         .release = release,                                                                      \
+        .reset_states = reset_states,                                                            \
+        .supports_masking = 1,                                                                   \
+        .is_recurrent = 1,                                                                       \
     };
 
-RNN_LAYER_OPS(clrnn_layer_simple_rnn, "SimpleRNN", "simple_rnn", "simple_rnn_cell", configure_simple)
-RNN_LAYER_OPS(clrnn_layer_lstm, "LSTM", "lstm", "lstm_cell", configure_lstm)
-RNN_LAYER_OPS(clrnn_layer_gru, "GRU", "gru", "gru_cell", configure_gru)
+RNN_LAYER_OPS(clrnn_layer_simple_rnn, "SimpleRNN", "simple_rnn", RNN_POSITIONAL, "simple_rnn_cell",
+              configure_simple)
+RNN_LAYER_OPS(clrnn_layer_lstm, "LSTM", "lstm", RNN_POSITIONAL, "lstm_cell", configure_lstm)
+RNN_LAYER_OPS(clrnn_layer_gru, "GRU", "gru", RNN_POSITIONAL, "gru_cell", configure_gru)
+RNN_LAYER_OPS(clrnn_layer_rnn, "RNN", "rnn", WRAPPER_POSITIONAL, NULL, configure_wrapper)

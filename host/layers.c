@@ -93,6 +93,7 @@ void clrnn_layer_free(struct clrnn_layer *l) {
     if (l->ops->release) l->ops->release(l);
     clrnn_buf_release(&l->y);
     clrnn_buf_release(&l->dx);
+    clrnn_buf_release(&l->mask_y);
     clrnn_free(l->cfg);
     clrnn_free(l);
 }
@@ -102,6 +103,7 @@ void clrnn_layer_add_weight(struct clrnn_layer *l, const char *name, int rank, c
     struct clrnn_weight *w = &l->w[l->n_weights++];
     memset(w, 0, sizeof *w);
     snprintf(w->name, sizeof w->name, "%s", name);
+    snprintf(w->scope, sizeof w->scope, "%s", l->ops->weight_scope ? l->ops->weight_scope : "");
     w->rank = rank;
     w->count = 1;
     for (int i = 0; i < rank; i++) {

@@ -51,6 +51,18 @@ static clrnn_status init_params(clrnn_model *m) {
     return CLRNN_OK;
 }
 
+/* Keras refuses a mask given to a layer that cannot take one; so does clrnn, naming both. */
+static clrnn_status check_mask_taken(const clrnn_model *m, int i) {
+    const struct clrnn_layer *l = m->layers[i];
+    if (!l->mask_in || l->ops->supports_masking) return CLRNN_OK;
+    char d[200], shape[96];
+    return clrnn_fail(CLRNN_E_UNSUPPORTED, "%s does not support masking, but its input %s "
+                      "carries a mask (from Embedding mask_zero=true); put a recurrent layer "
+                      "that consumes the mask before it",
+                      clrnn_layer_desc(l, d, sizeof d),
+                      clrnn_batch_shape_str(&l->in, shape, sizeof shape));
+}
+
 clrnn_status clrnn_model_build(clrnn_ctx *ctx, cJSON *const *objs, int n,
                                const struct clrnn_shape *in, clrnn_dtype in_dtype,
                                const char *name, uint64_t seed, clrnn_model **out) {
@@ -79,17 +91,21 @@ clrnn_status clrnn_model_build(clrnn_ctx *ctx, cJSON *const *objs, int n,
     if (!s) name_layers(m);
     struct clrnn_shape shape = *in;
     clrnn_dtype dtype = in_dtype;
+    int mask = 0;
     for (int i = 0; !s && i < m->n_layers; i++) {
         struct clrnn_layer *l = m->layers[i];
         l->in = shape;
         l->in_dtype = dtype;
+        l->mask_in = l->mask_out = mask;
         s = l->ops->build(l);
+        if (!s) s = check_mask_taken(m, i);
         for (int j = 0; !s && j < l->n_weights; j++) {
             l->w[j].offset = m->n_params;
             m->n_params += l->w[j].count;
         }
         shape = l->out;
         dtype = CLRNN_DTYPE_FLOAT32;
+        mask = l->mask_out;
     }
     if (!s) {
         m->host_params = clrnn_calloc(m->n_params ? m->n_params : 1, sizeof(float));
@@ -126,6 +142,11 @@ void clrnn_model_free(clrnn_model *m) {
     clrnn_free(m->x_host);
     clrnn_free(m->host_params);
     clrnn_free(m);
+}
+
+void clrnn_model_reset_states(clrnn_model *m) {
+    for (int i = 0; i < m->n_layers; i++)
+        if (m->layers[i]->ops->reset_states) m->layers[i]->ops->reset_states(m->layers[i]);
 }
 
 static size_t sample_floats(const struct clrnn_shape *s) { return (size_t)clrnn_shape_count(s); }
@@ -219,15 +240,17 @@ clrnn_status clrnn_model_upload_rows(clrnn_model *m, cl_mem dst, const struct cl
 
 clrnn_status clrnn_model_forward_dev(clrnn_model *m, int B, int training, cl_mem *y) {
     struct clrnn_pass p = {m->ctx, m->params, m->grads, B, training, &m->rng, m->x_host};
-    cl_mem x = m->x_dev;
+    cl_mem x = m->x_dev, mask = NULL;
     for (int i = 0; i < m->n_layers; i++) {
         struct clrnn_layer *l = m->layers[i];
+        l->in_mask = l->mask_in ? mask : NULL;
         clrnn_status s = l->ops->forward(l, &p, x);
         if (s) {
             char d[200];
             return clrnn_fail_context(s, "%s forward", clrnn_layer_desc(l, d, sizeof d));
         }
         x = l->y;
+        mask = !l->mask_out ? NULL : l->mask_y ? l->mask_y : mask;
     }
     *y = x;
     return CLRNN_OK;

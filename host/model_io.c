@@ -217,7 +217,9 @@ clrnn_status clrnn_model_load(clrnn_ctx *ctx, const char *path, const char *weig
     }
     if (!s) s = copy_weights(m, &f, weights_file);
     struct clrnn_compile_config cc;
-    if (!s && f.training_config && parse_training_config(f.training_config, &cc))
+    /* a masked output cannot be compiled yet (train.c), but it can still predict */
+    if (!s && f.training_config && !m->layers[m->n_layers - 1]->mask_out &&
+        parse_training_config(f.training_config, &cc))
         s = clrnn_model_compile(m, &cc);
     if (!h5) clrnn_free(json);
     clrnn_fmt_model_clear(&f);
@@ -247,7 +249,7 @@ clrnn_status clrnn_model_save(clrnn_model *m, const char *path) {
     f.n_layers = m->n_layers;
     f.layers = clrnn_calloc((size_t)m->n_layers, sizeof *f.layers);
     struct clrnn_fmt_weight *ws = clrnn_calloc((size_t)clrnn_model_weight_count(m) + 1, sizeof *ws);
-    char (*names)[300] = clrnn_calloc((size_t)clrnn_model_weight_count(m) + 1, sizeof *names);
+    char (*names)[400] = clrnn_calloc((size_t)clrnn_model_weight_count(m) + 1, sizeof *names);
     if (!f.model_config || !f.layers || !ws || !names || (m->compiled && !f.training_config)) {
         s = clrnn_fail(CLRNN_E_NOMEM, "out of memory saving %s", path);
     } else {
@@ -260,9 +262,9 @@ clrnn_status clrnn_model_save(clrnn_model *m, const char *path) {
             for (int j = 0; j < l->n_weights; j++, wi++) {
                 const struct clrnn_weight *w = &l->w[j];
                 /* tf.keras 2.13+ names: <layer>/<cell>/kernel:0 or <layer>/kernel:0 */
-                if (l->ops->weight_scope)
-                    snprintf(names[wi], sizeof names[wi], "%s/%s/%s:0", l->name,
-                             l->ops->weight_scope, w->name);
+                if (w->scope[0])
+                    snprintf(names[wi], sizeof names[wi], "%s/%s/%s:0", l->name, w->scope,
+                             w->name);
                 else
                     snprintf(names[wi], sizeof names[wi], "%s/%s:0", l->name, w->name);
                 ws[wi].name = names[wi];

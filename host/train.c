@@ -36,6 +36,12 @@ clrnn_status clrnn_model_compile(clrnn_model *m, const struct clrnn_compile_conf
     if ((k == CLRNN_LOSS_CCE || k == CLRNN_LOSS_SPARSE_CCE) && clrnn_shape_last(o) < 2)
         return clrnn_fail(CLRNN_E_SHAPE, "loss %s needs an output with at least 2 classes; the "
                           "model's output has 1 (use binary_crossentropy)", cfg->loss);
+    if (m->layers[m->n_layers - 1]->mask_out)
+        return clrnn_fail(CLRNN_E_UNSUPPORTED, "the model's output %s still carries the mask of "
+                          "Embedding(mask_zero=true); Keras would leave the padded timesteps out "
+                          "of the loss, which clrnn does not do yet (end with a recurrent layer "
+                          "without return_sequences, or set mask_zero=false)",
+                          clrnn_batch_shape_str(o, (char[96]){0}, 96));
     struct clrnn_optim *opt;
     if ((s = clrnn_optim_create(m->ctx, &cfg->optimizer, m, &opt))) return s;
     clrnn_optim_free(m->optim);

@@ -162,7 +162,8 @@ static void test_spec(clrnn_ctx *ctx) {
                       "found (None, 4)");
     int64_t flat[1] = {5};
     expect_spec_error(ctx, "simple_rnn(4)", flat, 1, CLRNN_E_SHAPE, "found (None, 5)");
-    expect_spec_error(ctx, "simple_rnn(4,stateful=true)", in, 2, CLRNN_E_UNSUPPORTED, "stateful");
+    expect_spec_error(ctx, "simple_rnn(4,return_state=true)", in, 2, CLRNN_E_UNSUPPORTED,
+                      "return_state");
 }
 
 /* The seed models' parameter counts, as Keras's model.summary() reports them. */

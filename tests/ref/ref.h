@@ -59,6 +59,29 @@ void ref_gru_forward(const double *x, int B, int T, int I, const double *K, cons
                      const double *b, int U, ref_act act, ref_act rec, int reset_after,
                      int return_sequences, const double *h0, double *y);
 
+/* Any recurrent layer with all of Keras's options, step by step as Keras's backend rnn()
+ * runs it (keras/src/backend/jax/rnn.py) with the cells of Keras 3 (keras/src/layers/rnn/):
+ *   step s = 0..T-1 reads timestep t = s, or T-1-s with go_backwards; outputs in step order.
+ *   Input dropout: x_t * dmask (B, I); recurrent dropout: d = h_{t-1} * rmask (B, U) replaces
+ *   h_{t-1} everywhere in the cell (the GRU's mix z d + (1 - z) hh included); c is not dropped.
+ *   mask (B, T) 0 at a timestep: the states stay as they were and the output is the previous
+ *   state h_{t-1}, or zeros with zero_output_for_mask.
+ * Cells: SimpleRNN h = act(x K + b + d R); LSTM and GRU as ref_lstm_forward/ref_gru_forward;
+ * REF_CELL_GRU_V1 is reset_after=false. Weights in Keras layouts; b NULL without bias. */
+typedef enum { REF_CELL_SIMPLE, REF_CELL_LSTM, REF_CELL_GRU, REF_CELL_GRU_V1 } ref_cell;
+struct ref_rnn {
+    ref_cell cell;
+    int B, T, I, U;
+    const double *K, *Rk, *b;
+    ref_act act, rec;
+    int return_sequences, go_backwards, zero_output_for_mask;
+    const double *mask, *dmask, *rmask; /* each NULL when not used */
+    const double *h0, *c0;              /* initial states (B, U), NULL for zeros */
+};
+/* y as for SimpleRNN; h_last, c_last (B, U) get the final states when not NULL. */
+void ref_rnn_forward(const struct ref_rnn *r, const double *x, double *y, double *h_last,
+                     double *c_last);
+
 /* Losses, reduced as Keras's sum_over_batch_size: the per-row loss (the mean over the last
  * axis for binary cross-entropy and MSE) averaged over all R rows (all axes but the last).
  * pred (R, C); y_true (R, C), or (R) class indices stored as doubles for the sparse loss.

@@ -1,0 +1,24 @@
+/*
+ * dropout.cl - dropout masks from a counter-based hash, so a mask depends only on the seed
+ * and the element's index: the same on every device and work-group size, with no random
+ * state kept on the device and nothing uploaded per element.
+ *
+ *   dropout_mask(mask, n, keep_scale, threshold, seed)   global (n):
+ *     u = the top 24 bits of splitmix64(seed + index) as an integer in [0, 2^24);
+ *     mask[i] = u >= threshold ? keep_scale : 0, with threshold = rate * 2^24 and
+ *     keep_scale = 1 / (1 - rate): kept with probability 1 - rate (inverted dropout).
+ */
+inline ulong splitmix64(ulong z) {
+    z += 0x9E3779B97F4A7C15UL;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+    return z ^ (z >> 31);
+}
+
+__kernel void dropout_mask(__global float *mask, ulong n, float keep_scale, uint threshold,
+                           ulong seed) {
+    size_t i = get_global_id(0);
+    if (i >= n) return;
+    uint u = (uint)(splitmix64(seed ^ (i * 0xD1B54A32D192ED03UL)) >> 40);
+    mask[i] = u >= threshold ? keep_scale : 0.0f;
+}

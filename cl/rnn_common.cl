@@ -1,0 +1,64 @@
+/*
+ * rnn_common.cl - what the recurrent kernels (simple_rnn.cl, lstm.cl, gru.cl) share: the
+ * options of a recurrent layer, fixed per program by build options so that a layer without
+ * masking or dropout pays nothing for them, and the helpers that apply them.
+ *
+ *   RNN_MASK         mask (B, T) floats, 0 = masked timestep: the state is carried over
+ *                    unchanged and the output repeats it (Keras's RNN with a mask)
+ *   RNN_ZERO_OUTPUT  masked timesteps output zeros instead (zero_output_for_mask, which
+ *                    Bidirectional sets on its layers when they return sequences)
+ *   RNN_BACKWARDS    go_backwards: step s reads timestep T-1-s; outputs stay in step order
+ *   RNN_REC_DROPOUT  rmask (B, U) multiplies h_{t-1} wherever the cell reads it (Keras 3's
+ *                    recurrent_dropout: one mask per sequence, reused at every step)
+ *
+ * Steps s = 0..T-1 index the time-major buffers (hs, cs, gates, dzh); timesteps t index
+ * the batch-major ones (zx, dzx, mask) like the layer input.
+ */
+#ifndef RNN_MASK
+#define RNN_MASK 0
+#endif
+#ifndef RNN_ZERO_OUTPUT
+#define RNN_ZERO_OUTPUT 0
+#endif
+#ifndef RNN_BACKWARDS
+#define RNN_BACKWARDS 0
+#endif
+#ifndef RNN_REC_DROPOUT
+#define RNN_REC_DROPOUT 0
+#endif
+
+/* the input timestep that step s reads */
+inline int rnn_time(int s, int T) { return RNN_BACKWARDS ? T - 1 - s : s; }
+
+/* whether row b takes its step at timestep t (not masked) */
+inline int rnn_keep(__global const float *mask, int b, int t, int T) {
+    return !RNN_MASK || mask[(size_t)b * T + t] != 0.0f;
+}
+
+/* the recurrent dropout factor of unit j of row b */
+inline float rnn_drop(__global const float *rmask, int b, int U, int j) {
+    return RNN_REC_DROPOUT ? rmask[(size_t)b * U + j] : 1.0f;
+}
+
+/* Writes the output of step s: the new state, or on a masked step the carried state h_old
+ * (zeros with RNN_ZERO_OUTPUT). Without return_sequences only the last step is output. */
+inline void rnn_put_output(__global float *y, int return_sequences, int b, int s, int T, int U,
+                           int u, int keep, float h_new, float h_old) {
+    float v = keep ? h_new : (RNN_ZERO_OUTPUT ? 0.0f : h_old);
+    if (return_sequences)
+        y[((size_t)b * T + s) * U + u] = v;
+    else if (s == T - 1)
+        y[(size_t)b * U + u] = v;
+}
+
+/* The gradient arriving at the output of step s. */
+inline float rnn_output_grad(__global const float *dy, int return_sequences, int b, int s, int T,
+                             int U, int u) {
+    if (return_sequences) return dy[((size_t)b * T + s) * U + u];
+    return s == T - 1 ? dy[(size_t)b * U + u] : 0.0f;
+}
+
+/* On a masked step the output was the carried state, so its gradient joins the carry. */
+inline float rnn_masked_carry(float carry, float dy_s) {
+    return RNN_ZERO_OUTPUT ? carry : carry + dy_s;
+}

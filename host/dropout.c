@@ -1,0 +1,24 @@
+/*
+ * dropout.c - dropout masks on the device (cl/dropout.cl): 0 or 1/(1-rate) per element, from
+ * a hash of (seed, index). Layers draw the seed from the model's one generator per batch.
+ */
+#include <math.h>
+
+#include "clrnn_impl.h"
+
+static const char *const DROPOUT_SOURCES[] = {"dropout.cl", NULL};
+
+clrnn_status clrnn_dropout_mask(clrnn_ctx *ctx, cl_mem mask, size_t n, double rate,
+                                uint64_t seed) {
+    if (!(rate >= 0.0 && rate < 1.0))
+        return clrnn_fail(CLRNN_E_INVALID_ARG, "dropout rate %g is outside [0, 1)", rate);
+    if (n == 0) return CLRNN_OK;
+    cl_kernel k;
+    clrnn_status s = clrnn_kernel_get(ctx, DROPOUT_SOURCES, "", "dropout_mask", &k);
+    if (s) return s;
+    cl_ulong count = n, sd = seed;
+    cl_float scale = (cl_float)(1.0 / (1.0 - rate));
+    cl_uint threshold = (cl_uint)llround(rate * 16777216.0);
+    return CLRNN_LAUNCH(ctx, k, "dropout_mask", 1, &n, NULL, KARG(mask), KARG(count),
+                        KARG(scale), KARG(threshold), KARG(sd));
+}

@@ -1,0 +1,246 @@
+/*
+ * layer_bidirectional.c - Keras's Bidirectional: a recurrent layer run forward and a copy
+ * run with go_backwards, their outputs merged (concat, sum, ave, mul). As in Keras 3: the
+ * inner layers are named forward_<name> and backward_<name>; the backward one's sequence
+ * output is flipped back in time before the merge; with return_sequences both output zeros
+ * on masked steps (zero_output_for_mask); the weights are the forward layer's, then the
+ * backward layer's. The inner layers are ordinary recurrent layers (layer_rnn.c) whose
+ * weights live in this layer's slots of the packed parameters.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "clrnn_impl.h"
+
+static const char *const UTIL_SOURCES[] = {"rnn_util.cl", NULL};
+static const char *const BIDI_POSITIONAL[] = {"layer", "merge_mode", NULL};
+static const char *const MERGE_NAMES[] = {"concat", "sum", "ave", "mul"};
+
+struct bidi_cfg {
+    struct clrnn_layer *fwd, *bwd;
+    int merge;          /* index into MERGE_NAMES, as cl/rnn_util.cl numbers them */
+    cl_mem dyf, dyb;    /* the inner layers' output gradients */
+    cl_mem dxb;         /* the backward layer's input gradient */
+};
+
+cJSON *clrnn_layer_to_json(const struct clrnn_layer *l) {
+    cJSON *o = cJSON_CreateObject(), *c = cJSON_CreateObject();
+    if (!o || !c) {
+        cJSON_Delete(o);
+        cJSON_Delete(c);
+        return NULL;
+    }
+    cJSON_AddStringToObject(o, "class_name", l->ops->keras_class);
+    cJSON_AddStringToObject(c, "name", l->name);
+    cJSON_AddTrueToObject(c, "trainable");
+    cJSON_AddStringToObject(c, "dtype", "float32");
+    cJSON_AddItemToObject(o, "config", c);
+    if (l->ops->config_json(l, c)) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* Creates an inner layer from a copy of obj named prefix + name (without a prefix it already
+ * has, as Keras 3 does), with go_backwards flipped when flip. */
+static clrnn_status make_inner(const struct clrnn_layer *l, const cJSON *obj, const char *prefix,
+                               int flip, struct clrnn_layer **out) {
+    cJSON *copy = cJSON_Duplicate(obj, 1);
+    cJSON *cfg = cJSON_GetObjectItemCaseSensitive(copy, "config");
+    if (!cJSON_IsObject(cfg)) {
+        cJSON_Delete(copy);
+        return clrnn_fail(CLRNN_E_FORMAT, "layer '%s' (Bidirectional): the wrapped layer has no "
+                          "\"config\" object", l->name);
+    }
+    const cJSON *jname = cJSON_GetObjectItemCaseSensitive(cfg, "name");
+    const char *base = cJSON_IsString(jname) ? jname->valuestring : "rnn";
+    if (strncmp(base, prefix, strlen(prefix)) == 0) base += strlen(prefix);
+    char name[160];
+    snprintf(name, sizeof name, "%s%s", prefix, base);
+    cJSON_DeleteItemFromObjectCaseSensitive(cfg, "name");
+    cJSON_AddStringToObject(cfg, "name", name);
+    if (flip) {
+        int back = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cfg, "go_backwards"));
+        cJSON_DeleteItemFromObjectCaseSensitive(cfg, "go_backwards");
+        cJSON_AddBoolToObject(cfg, "go_backwards", !back);
+    }
+    clrnn_status s = clrnn_layer_create(copy, out);
+    cJSON_Delete(copy);
+    if (s) return clrnn_fail_context(s, "layer '%s' (Bidirectional)", l->name);
+    if (!(*out)->ops->is_recurrent) {
+        s = clrnn_fail(CLRNN_E_UNSUPPORTED, "layer '%s' (Bidirectional) wraps '%s' (%s), which "
+                       "is not a recurrent layer", l->name, (*out)->name,
+                       (*out)->ops->keras_class);
+        clrnn_layer_free(*out);
+        *out = NULL;
+    }
+    return s;
+}
+
+static clrnn_status bidi_configure(struct clrnn_layer *l, const cJSON *c) {
+    struct bidi_cfg *b = l->cfg;
+    const cJSON *inner = cJSON_GetObjectItemCaseSensitive(c, "layer");
+    const cJSON *back = cJSON_GetObjectItemCaseSensitive(c, "backward_layer");
+    const cJSON *mode = cJSON_GetObjectItemCaseSensitive(c, "merge_mode");
+    if (!cJSON_IsObject(inner))
+        return clrnn_fail(CLRNN_E_FORMAT, "layer '%s' (Bidirectional) has no \"layer\" object",
+                          l->name);
+    b->merge = -1;
+    if (!mode) b->merge = 0; /* concat, Keras's default */
+    for (int i = 0; i < 4 && cJSON_IsString(mode); i++)
+        if (strcmp(mode->valuestring, MERGE_NAMES[i]) == 0) b->merge = i;
+    if (b->merge < 0)
+        return clrnn_fail(CLRNN_E_UNSUPPORTED, "layer '%s' (Bidirectional): merge_mode %s is not "
+                          "supported (concat, sum, ave, mul; None gives two outputs, which a "
+                          "chain of layers cannot pass on)", l->name,
+                          cJSON_IsString(mode) ? mode->valuestring : "None");
+    clrnn_status s = make_inner(l, inner, "forward_", 0, &b->fwd);
+    if (!s) s = cJSON_IsObject(back) ? make_inner(l, back, "backward_", 0, &b->bwd)
+                                     : make_inner(l, inner, "backward_", 1, &b->bwd);
+    return s;
+}
+
+/* Builds an inner layer for this layer's input. zero_output_for_mask follows
+ * return_sequences, as Keras's Bidirectional forces it. */
+static clrnn_status build_inner(struct clrnn_layer *l, struct clrnn_layer *in) {
+    in->in = l->in;
+    in->in_dtype = l->in_dtype;
+    in->mask_in = in->mask_out = l->mask_in;
+    clrnn_status s = in->ops->build(in);
+    if (s) return clrnn_fail_context(s, "layer '%s' (Bidirectional)", l->name);
+    return CLRNN_OK;
+}
+
+static clrnn_status bidi_build(struct clrnn_layer *l) {
+    struct bidi_cfg *b = l->cfg;
+    clrnn_status s;
+    if ((s = clrnn_rnn_set_zero_output_for_mask(b->fwd)) ||
+        (s = clrnn_rnn_set_zero_output_for_mask(b->bwd)) || (s = build_inner(l, b->fwd)) ||
+        (s = build_inner(l, b->bwd)))
+        return s;
+    int same = b->fwd->out.rank == b->bwd->out.rank;
+    for (int i = 0; same && i < b->fwd->out.rank; i++) same = b->fwd->out.d[i] == b->bwd->out.d[i];
+    if (!same || b->fwd->n_weights + b->bwd->n_weights > CLRNN_MAX_WEIGHTS)
+        return clrnn_fail(CLRNN_E_SHAPE, "layer '%s' (Bidirectional): the forward and backward "
+                          "layers must have the same shape of output and the same options",
+                          l->name);
+    l->out = b->fwd->out;
+    if (b->merge == 0) l->out.d[l->out.rank - 1] *= 2;
+    l->mask_out = b->fwd->mask_out;
+    for (int k = 0; k < 2; k++) {
+        const struct clrnn_layer *in = k ? b->bwd : b->fwd;
+        for (int j = 0; j < in->n_weights; j++) {
+            struct clrnn_weight *w = &l->w[l->n_weights++];
+            *w = in->w[j];
+            snprintf(w->scope, sizeof w->scope, "%.100s/%.50s", in->name, in->w[j].scope);
+        }
+    }
+    return CLRNN_OK;
+}
+
+static void release_buffers(struct bidi_cfg *b) {
+    clrnn_buf_release(&b->dyf);
+    clrnn_buf_release(&b->dyb);
+    clrnn_buf_release(&b->dxb);
+}
+
+static clrnn_status bidi_alloc(struct clrnn_layer *l, clrnn_ctx *ctx, int B) {
+    struct bidi_cfg *b = l->cfg;
+    /* the model placed this layer's weights: the inner layers read them from there */
+    for (int j = 0; j < b->fwd->n_weights; j++) b->fwd->w[j].offset = l->w[j].offset;
+    for (int j = 0; j < b->bwd->n_weights; j++)
+        b->bwd->w[j].offset = l->w[b->fwd->n_weights + j].offset;
+    release_buffers(b);
+    clrnn_buf_release(&l->y);
+    size_t f = sizeof(float), inner_out = (size_t)B * (size_t)clrnn_shape_count(&b->fwd->out);
+    clrnn_status s;
+    if ((s = b->fwd->ops->alloc(b->fwd, ctx, B)) || (s = b->bwd->ops->alloc(b->bwd, ctx, B)) ||
+        (s = clrnn_buf_create(ctx, (size_t)B * (size_t)clrnn_shape_count(&l->out) * f, &l->y)) ||
+        (s = clrnn_buf_create(ctx, inner_out * f, &b->dyf)) ||
+        (s = clrnn_buf_create(ctx, inner_out * f, &b->dyb)) ||
+        (s = clrnn_buf_create(ctx, (size_t)B * (size_t)clrnn_shape_count(&l->in) * f, &b->dxb)))
+        return s;
+    b->fwd->max_batch = b->bwd->max_batch = B;
+    return CLRNN_OK;
+}
+
+static clrnn_status bidi_forward(struct clrnn_layer *l, const struct clrnn_pass *p, cl_mem x) {
+    struct bidi_cfg *b = l->cfg;
+    b->fwd->in_mask = b->bwd->in_mask = l->in_mask;
+    clrnn_status s;
+    cl_kernel k;
+    if ((s = b->fwd->ops->forward(b->fwd, p, x)) || (s = b->bwd->ops->forward(b->bwd, p, x)) ||
+        (s = clrnn_kernel_get(p->ctx, UTIL_SOURCES, "", "bidi_merge", &k)))
+        return s;
+    const struct clrnn_shape *o = &b->fwd->out;
+    int seq = o->rank == 2, T = (int)l->in.d[0], U = (int)clrnn_shape_last(o);
+    size_t g = (size_t)p->B * (size_t)clrnn_shape_count(o);
+    return CLRNN_LAUNCH(p->ctx, k, "bidi_merge", 1, &g, NULL, KARG(b->fwd->y), KARG(b->bwd->y),
+                        KARG(l->y), KARG(p->B), KARG(T), KARG(U), KARG(seq), KARG(b->merge));
+}
+
+static clrnn_status bidi_backward(struct clrnn_layer *l, const struct clrnn_pass *p, cl_mem x,
+                                  cl_mem dy, cl_mem dx) {
+    struct bidi_cfg *b = l->cfg;
+    const struct clrnn_shape *o = &b->fwd->out;
+    int seq = o->rank == 2, T = (int)l->in.d[0], U = (int)clrnn_shape_last(o);
+    size_t g = (size_t)p->B * (size_t)clrnn_shape_count(o);
+    cl_kernel split, add;
+    clrnn_status s;
+    if ((s = clrnn_kernel_get(p->ctx, UTIL_SOURCES, "", "bidi_split", &split)) ||
+        (s = clrnn_kernel_get(p->ctx, UTIL_SOURCES, "", "add_into", &add)) ||
+        (s = CLRNN_LAUNCH(p->ctx, split, "bidi_split", 1, &g, NULL, KARG(dy), KARG(b->fwd->y),
+                          KARG(b->bwd->y), KARG(b->dyf), KARG(b->dyb), KARG(p->B), KARG(T),
+                          KARG(U), KARG(seq), KARG(b->merge))) ||
+        (s = b->fwd->ops->backward(b->fwd, p, x, b->dyf, dx)) ||
+        (s = b->bwd->ops->backward(b->bwd, p, x, b->dyb, dx ? b->dxb : NULL)))
+        return s;
+    if (!dx) return CLRNN_OK;
+    cl_ulong n = (cl_ulong)p->B * (cl_ulong)clrnn_shape_count(&l->in);
+    size_t gn = (size_t)n;
+    return CLRNN_LAUNCH(p->ctx, add, "add_into", 1, &gn, NULL, KARG(dx), KARG(b->dxb), KARG(n));
+}
+
+static clrnn_status bidi_config_json(const struct clrnn_layer *l, cJSON *o) {
+    const struct bidi_cfg *b = l->cfg;
+    cJSON *fwd = clrnn_layer_to_json(b->fwd), *bwd = clrnn_layer_to_json(b->bwd);
+    if (!fwd || !bwd) {
+        cJSON_Delete(fwd);
+        cJSON_Delete(bwd);
+        return clrnn_fail(CLRNN_E_NOMEM, "out of memory writing layer '%s'", l->name);
+    }
+    cJSON_AddStringToObject(o, "merge_mode", MERGE_NAMES[b->merge]);
+    cJSON_AddItemToObject(o, "layer", fwd);
+    cJSON_AddItemToObject(o, "backward_layer", bwd);
+    return CLRNN_OK;
+}
+
+static void bidi_reset_states(struct clrnn_layer *l) {
+    struct bidi_cfg *b = l->cfg;
+    b->fwd->ops->reset_states(b->fwd);
+    b->bwd->ops->reset_states(b->bwd);
+}
+
+static void bidi_release(struct clrnn_layer *l) {
+    struct bidi_cfg *b = l->cfg;
+    release_buffers(b);
+    clrnn_layer_free(b->fwd);
+    clrnn_layer_free(b->bwd);
+}
+
+const struct clrnn_layer_ops clrnn_layer_bidirectional = {
+    .keras_class = "Bidirectional",
+    .spec_name = "bidirectional",
+    .positional = BIDI_POSITIONAL,
+    .cfg_size = sizeof(struct bidi_cfg),
+    .configure = bidi_configure,
+    .build = bidi_build,
+    .alloc = bidi_alloc,
+    .forward = bidi_forward,
+    .backward = bidi_backward,
+    .config_json = bidi_config_json,
+    .release = bidi_release,
+    .reset_states = bidi_reset_states,
+    .supports_masking = 1,
+};
