@@ -121,10 +121,22 @@ typedef enum {
     CLRNN_ACT_SIGMOID,
     CLRNN_ACT_TANH,
     CLRNN_ACT_RELU,
-    CLRNN_ACT_SOFTMAX
+    CLRNN_ACT_SOFTMAX,
+    CLRNN_ACT_HARD_SIGMOID,   /* Keras 1 and 2: clip(0.2 z + 0.5, 0, 1) */
+    CLRNN_ACT_HARD_SIGMOID_K3 /* Keras 3: relu6(z + 3) / 6 = clip(z / 6 + 0.5, 0, 1) */
 } clrnn_act;
-/* Keras activation name -> enum; CLRNN_E_UNSUPPORTED naming the layer otherwise. */
+/* Keras activation name -> enum; CLRNN_E_UNSUPPORTED naming the layer otherwise.
+ * "hard_sigmoid" changed its slope in Keras 3, so its meaning follows the Keras major
+ * version of the configuration being read (clrnn_act_set_keras_major). */
 clrnn_status clrnn_act_parse(const char *name, const char *layer, clrnn_act *out);
+/* Sets the Keras major version (2 or 3) whose activation semantics this thread's following
+ * clrnn_act_parse() calls use, and returns the previous one. The default is 2: clrnn writes
+ * Keras 2 files, and hard_sigmoid comes from older models. */
+int clrnn_act_set_keras_major(int major);
+int clrnn_act_keras_major(void);
+/* The Keras major version a saved file or configuration declares: its keras_version string
+ * ("2.15.0" -> 2), or 0 when there is none. */
+int clrnn_keras_major_of(const char *keras_version);
 const char *clrnn_act_name(clrnn_act a);
 /* y = act(z) over rows of width cols, in place allowed (z == y except softmax backward). */
 clrnn_status clrnn_act_forward(clrnn_ctx *ctx, clrnn_act a, cl_mem z, cl_mem y, size_t rows,
@@ -281,6 +293,7 @@ struct clrnn_optim; /* optim.c */
 struct clrnn_model {
     clrnn_ctx *ctx;
     char name[128];
+    int keras_major;    /* whose semantics its configuration follows (hard_sigmoid): 2 or 3 */
     int n_layers;
     struct clrnn_layer **layers;
     struct clrnn_shape in;

@@ -77,6 +77,7 @@ clrnn_status clrnn_model_build(clrnn_ctx *ctx, cJSON *const *objs, int n,
     clrnn_model *m = clrnn_calloc(1, sizeof *m);
     if (!m) return clrnn_fail(CLRNN_E_NOMEM, "out of memory creating a model");
     m->ctx = ctx;
+    m->keras_major = clrnn_act_keras_major();
     snprintf(m->name, sizeof m->name, "%s", name && *name ? name : "sequential");
     m->in = *in;
     m->in_dtype = in_dtype;

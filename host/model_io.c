@@ -12,6 +12,7 @@
 #include "clrnn_impl.h"
 
 #define KERAS_VERSION "2.15.0"
+#define KERAS3_VERSION "3.6.0"
 
 /* ---- training_config ---- */
 
@@ -212,7 +213,11 @@ clrnn_status clrnn_model_load(clrnn_ctx *ctx, const char *path, const char *weig
     }
     clrnn_model *m = NULL;
     if (!s) {
+        /* the file's keras_version says whose hard_sigmoid its configuration means */
+        int major = clrnn_keras_major_of(f.keras_version);
+        int previous = clrnn_act_set_keras_major(major ? major : clrnn_act_keras_major());
         s = clrnn_model_from_json(ctx, json, NULL, 0, CLRNN_DTYPE_FLOAT32, 0, &m);
+        clrnn_act_set_keras_major(previous);
         if (s) clrnn_fail_context(s, "%s", path);
     }
     if (!s) s = copy_weights(m, &f, weights_file);
@@ -244,7 +249,8 @@ clrnn_status clrnn_model_save(clrnn_model *m, const char *path) {
         f.training_config = tc ? cJSON_PrintUnformatted(tc) : NULL;
         cJSON_Delete(tc);
     }
-    f.keras_version = (char *)KERAS_VERSION;
+    /* a configuration with Keras 3 semantics must say so, or hard_sigmoid changes meaning */
+    f.keras_version = (char *)(m->keras_major >= 3 ? KERAS3_VERSION : KERAS_VERSION);
     f.backend = (char *)"tensorflow";
     f.n_layers = m->n_layers;
     f.layers = clrnn_calloc((size_t)m->n_layers, sizeof *f.layers);

@@ -76,6 +76,17 @@ static clrnn_status merge_shapes(const struct clrnn_shape *declared, int have_de
     return CLRNN_OK;
 }
 
+/* The Keras major version a configuration was written by: Keras 2's to_json() names it at
+ * the top; Keras 3 serializes each layer with its "module". 0 when it does not say. */
+static int keras_major_of_config(const cJSON *root, const cJSON *layers) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "keras_version");
+    if (cJSON_IsString(v) && clrnn_keras_major_of(v->valuestring)) return clrnn_keras_major_of(v->valuestring);
+    if (cJSON_GetObjectItemCaseSensitive(root, "module")) return 3;
+    const cJSON *item;
+    cJSON_ArrayForEach(item, layers) if (cJSON_GetObjectItemCaseSensitive(item, "module")) return 3;
+    return 0;
+}
+
 clrnn_status clrnn_model_from_json(clrnn_ctx *ctx, const char *json, const int64_t *input_shape,
                                    int input_rank, clrnn_dtype input_dtype, uint64_t seed,
                                    clrnn_model **out) {
@@ -137,9 +148,12 @@ clrnn_status clrnn_model_from_json(clrnn_ctx *ctx, const char *json, const int64
     }
     struct clrnn_shape in;
     if (!s) s = merge_shapes(&declared, have_declared, input_shape, input_rank, &in);
+    int major = keras_major_of_config(root, layers);
+    int previous = clrnn_act_set_keras_major(major ? major : clrnn_act_keras_major());
     if (!s)
         s = clrnn_model_build(ctx, objs, n, &in, dtype,
                               cJSON_IsString(jname) ? jname->valuestring : NULL, seed, out);
+    clrnn_act_set_keras_major(previous);
     clrnn_free(objs);
     cJSON_Delete(root);
     return s;

@@ -1,7 +1,7 @@
 /*
  * test_kernels.c - every kernel against the plain-C double reference (tests/ref), on odd
  * sizes, on whatever OpenCL device is there (PoCL in CI): Dense and Activation with each
- * activation, SimpleRNN with each activation and return_sequences both ways (forward, and
+ * activation (hard_sigmoid in its Keras 2 and Keras 3 forms too), SimpleRNN with each activation and return_sequences both ways (forward, and
  * backward: every weight gradient and the input gradient), the losses with their
  * gradients and accuracy, and the optimizer steps.
  *
@@ -44,9 +44,14 @@ static double *to_double(const float *f, size_t n) {
     return d;
 }
 
+/* Builds spec with the activation semantics of Keras `major`: "hard_sigmoid" is Keras 3's
+ * (slope 1/6) when a test asks for REF_ACT_HARD_SIGMOID_K3, Keras 2's (0.2) otherwise. */
+static int keras_major = 2;
 static clrnn_model *build(const char *spec, const int64_t *in, int rank) {
     clrnn_model *m = NULL;
+    int previous = clrnn_act_set_keras_major(keras_major);
     clrnn_status s = clrnn_model_from_spec(ctx, spec, in, rank, CLRNN_DTYPE_FLOAT32, 3, &m);
+    clrnn_act_set_keras_major(previous);
     if (s) {
         fprintf(stderr, "building '%s' failed: %s\n", spec, clrnn_last_error());
         exit(1);
@@ -54,7 +59,10 @@ static clrnn_model *build(const char *spec, const int64_t *in, int rank) {
     return m;
 }
 
-static const char *const ACT_NAMES[] = {"linear", "sigmoid", "tanh", "relu", "softmax"};
+static const char *const ACT_NAMES[] = {"linear",  "sigmoid",      "tanh",        "relu",
+                                        "softmax", "hard_sigmoid", "hard_sigmoid"};
+static const char *const ACT_LABELS[] = {"linear",  "sigmoid",            "tanh",              "relu",
+                                         "softmax", "hard_sigmoid(keras2)", "hard_sigmoid(keras3)"};
 
 /* Random parameters in [-0.5, 0.5] into the model; returns a double copy. */
 static double *random_params(clrnn_model *m) {
@@ -73,7 +81,8 @@ static void test_dense(int act, int use_bias, int three_d) {
     char spec[128], label[128];
     snprintf(spec, sizeof spec, "dense(%d,activation=%s,use_bias=%s)", U, ACT_NAMES[act],
              use_bias ? "true" : "false");
-    snprintf(label, sizeof label, "dense %s bias=%d %dD", ACT_NAMES[act], use_bias, three_d ? 3 : 2);
+    snprintf(label, sizeof label, "dense %s bias=%d %dD", ACT_LABELS[act], use_bias, three_d ? 3 : 2);
+    keras_major = act == REF_ACT_HARD_SIGMOID_K3 ? 3 : 2;
     clrnn_model *m = three_d ? build(spec, in3, 2) : build(spec, in2, 1);
     double *p = random_params(m);
     int R = three_d ? B * T : B;
@@ -208,16 +217,21 @@ static void numeric_grad(struct gated_case *c, double *v, int n, double *out, do
     }
 }
 
-static void test_gated(int lstm, int reset_after, int seq, int bias, int B, ref_act act) {
-    struct gated_case c = {lstm, reset_after, seq, B, 6, 3, 7, act, REF_ACT_SIGMOID, NULL, NULL, NULL, bias};
+static void test_gated(int lstm, int reset_after, int seq, int bias, int B, ref_act act,
+                       ref_act rec) {
+    struct gated_case c = {lstm, reset_after, seq, B, 6, 3, 7, act, rec, NULL, NULL, NULL, bias};
     int G = lstm ? 4 : 3, U = c.U, T = c.T, I = c.I;
-    char spec[200], label[128], l2[180];
-    snprintf(spec, sizeof spec, "%s(%d,activation=%s,return_sequences=%s,use_bias=%s%s)",
-             lstm ? "lstm" : "gru", U, ACT_NAMES[act], seq ? "true" : "false", bias ? "true" : "false",
+    char spec[240], label[160], l2[200];
+    snprintf(spec, sizeof spec,
+             "%s(%d,activation=%s,recurrent_activation=%s,return_sequences=%s,use_bias=%s%s)",
+             lstm ? "lstm" : "gru", U, ACT_NAMES[act], ACT_NAMES[rec], seq ? "true" : "false",
+             bias ? "true" : "false",
              lstm ? "" : reset_after ? ",reset_after=true" : ",reset_after=false");
-    snprintf(label, sizeof label, "%s %s seq=%d bias=%d B=%d", lstm ? "lstm" : reset_after ? "gru" : "gru_v1",
-             ACT_NAMES[act], seq, bias, B);
+    snprintf(label, sizeof label, "%s %s/%s seq=%d bias=%d B=%d",
+             lstm ? "lstm" : reset_after ? "gru" : "gru_v1", ACT_LABELS[act], ACT_LABELS[rec], seq,
+             bias, B);
     int64_t in[2] = {T, I};
+    keras_major = rec == REF_ACT_HARD_SIGMOID_K3 ? 3 : 2;
     clrnn_model *m = build(spec, in, 2);
     c.p = random_params(m);
     size_t np = clrnn_model_param_count(m);
@@ -405,7 +419,7 @@ int main(void) {
         return 1;
     }
     printf("device: %s\n", clrnn_ctx_device(ctx)->name);
-    for (int act = 0; act < 5; act++)
+    for (int act = 0; act <= REF_ACT_HARD_SIGMOID_K3; act++)
         for (int bias = 0; bias < 2; bias++)
             for (int three = 0; three < 2; three++) test_dense(act, bias, three);
     for (int act = 0; act < 4; act++)
@@ -414,13 +428,19 @@ int main(void) {
     test_simple_rnn(REF_ACT_SIGMOID, 0, 1, 37);
     for (int seq = 0; seq < 2; seq++)
         for (int bias = 0; bias < 2; bias++) {
-            test_gated(1, 0, seq, bias, 5, REF_ACT_TANH);
-            test_gated(0, 1, seq, bias, 5, REF_ACT_TANH);
-            test_gated(0, 0, seq, bias, 5, REF_ACT_TANH);
+            test_gated(1, 0, seq, bias, 5, REF_ACT_TANH, REF_ACT_SIGMOID);
+            test_gated(0, 1, seq, bias, 5, REF_ACT_TANH, REF_ACT_SIGMOID);
+            test_gated(0, 0, seq, bias, 5, REF_ACT_TANH, REF_ACT_SIGMOID);
         }
-    test_gated(1, 0, 1, 1, 37, REF_ACT_RELU);
-    test_gated(0, 1, 0, 1, 37, REF_ACT_SIGMOID);
-    test_gated(0, 0, 1, 1, 37, REF_ACT_LINEAR);
+    test_gated(1, 0, 1, 1, 37, REF_ACT_RELU, REF_ACT_SIGMOID);
+    test_gated(0, 1, 0, 1, 37, REF_ACT_SIGMOID, REF_ACT_SIGMOID);
+    test_gated(0, 0, 1, 1, 37, REF_ACT_LINEAR, REF_ACT_SIGMOID);
+    /* hard_sigmoid, the recurrent activation of older (Keras 1 and 2.0) LSTMs and GRUs */
+    for (int rec = REF_ACT_HARD_SIGMOID; rec <= REF_ACT_HARD_SIGMOID_K3; rec++) {
+        test_gated(1, 0, 1, 1, 5, REF_ACT_TANH, (ref_act)rec);
+        test_gated(0, 0, 1, 1, 5, REF_ACT_TANH, (ref_act)rec);
+        test_gated(0, 1, 0, 1, 5, REF_ACT_TANH, (ref_act)rec);
+    }
     test_embedding();
     for (int k = 0; k < 4; k++)
         for (int logits = 0; logits < 2; logits++)

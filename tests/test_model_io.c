@@ -4,7 +4,7 @@
  * file holds what Keras expects (model_config JSON with an InputLayer, training_config,
  * model_weights with tf.keras weight names); an architecture JSON plus a save_weights file
  * loads too; and bad files give clear errors: wrong weight shapes, missing layers, unknown
- * and Lambda layers, not a model file.
+ * and Lambda layers, not a model file; hard_sigmoid keeps its Keras 2 or Keras 3 meaning.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,12 +167,54 @@ static void test_bad_architectures(void) {
     unlink("io_text.h5");
 }
 
+/* hard_sigmoid means clip(0.2 z + 0.5) in Keras 1 and 2 and clip(z / 6 + 0.5) in Keras 3:
+ * a model keeps the meaning it was built with through a file (keras_version says which),
+ * and the same configuration read as Keras 2 or Keras 3 gives the two different values. */
+static void test_hard_sigmoid_versions(void) {
+    int64_t in[1] = {1};
+    struct clrnn_array x, y2, y3, back2, back3;
+    int64_t xd[2] = {1, 1};
+    clrnn_array_alloc(&x, CLRNN_DTYPE_FLOAT32, 2, xd);
+    ((float *)x.data)[0] = 1.5f;
+    clrnn_model *m2, *m3, *r2, *r3;
+    const char *spec = "dense(1,activation=hard_sigmoid)";
+    float w[2] = {1.0f, 0.0f}; /* kernel 1, bias 0: the output is hard_sigmoid(1.5) */
+    CHECK(clrnn_model_from_spec(ctx, spec, in, 1, CLRNN_DTYPE_FLOAT32, 1, &m2) == CLRNN_OK);
+    int previous = clrnn_act_set_keras_major(3);
+    CHECK(clrnn_model_from_spec(ctx, spec, in, 1, CLRNN_DTYPE_FLOAT32, 1, &m3) == CLRNN_OK);
+    clrnn_act_set_keras_major(previous);
+    CHECK(clrnn_model_set_params(m2, w) == CLRNN_OK && clrnn_model_set_params(m3, w) == CLRNN_OK);
+    CHECK(clrnn_model_predict(m2, &x, 1, &y2) == CLRNN_OK);
+    CHECK(clrnn_model_predict(m3, &x, 1, &y3) == CLRNN_OK);
+    CHECK_NEAR(((float *)y2.data)[0], 0.2 * 1.5 + 0.5, 1e-7);
+    CHECK_NEAR(((float *)y3.data)[0], 1.5 / 6 + 0.5, 1e-7);
+    CHECK(clrnn_model_save(m2, "io_hs2.h5") == CLRNN_OK && clrnn_model_save(m3, "io_hs3.h5") == CLRNN_OK);
+    struct clrnn_fmt_model f;
+    CHECK(clrnn_fmt_h5_read("io_hs3.h5", &f) == CLRNN_OK);
+    CHECK(f.keras_version && f.keras_version[0] == '3');
+    clrnn_fmt_model_clear(&f);
+    CHECK(clrnn_fmt_h5_read("io_hs2.h5", &f) == CLRNN_OK);
+    CHECK(f.keras_version && f.keras_version[0] == '2');
+    clrnn_fmt_model_clear(&f);
+    CHECK(clrnn_model_load(ctx, "io_hs2.h5", NULL, &r2) == CLRNN_OK);
+    CHECK(clrnn_model_load(ctx, "io_hs3.h5", NULL, &r3) == CLRNN_OK);
+    CHECK(clrnn_model_predict(r2, &x, 1, &back2) == CLRNN_OK);
+    CHECK(clrnn_model_predict(r3, &x, 1, &back3) == CLRNN_OK);
+    CHECK(((float *)back2.data)[0] == ((float *)y2.data)[0]);
+    CHECK(((float *)back3.data)[0] == ((float *)y3.data)[0]);
+    unlink("io_hs2.h5"), unlink("io_hs3.h5");
+    clrnn_array_clear(&x), clrnn_array_clear(&y2), clrnn_array_clear(&y3);
+    clrnn_array_clear(&back2), clrnn_array_clear(&back3);
+    clrnn_model_free(m2), clrnn_model_free(m3), clrnn_model_free(r2), clrnn_model_free(r3);
+}
+
 int main(void) {
     clrnn_status s = clrnn_ctx_create(NULL, &ctx);
     if (s == CLRNN_E_NO_DEVICE) test_skip_no_device(clrnn_last_error());
     if (s) return fprintf(stderr, "%s\n", clrnn_last_error()), 1;
     test_round_trip();
     test_bad_architectures();
+    test_hard_sigmoid_versions();
     clrnn_ctx_free(ctx);
     TEST_MAIN_END();
 }

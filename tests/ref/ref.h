@@ -16,7 +16,9 @@ typedef enum {
     REF_ACT_SIGMOID,
     REF_ACT_TANH,
     REF_ACT_RELU,
-    REF_ACT_SOFTMAX /* over the last axis (cols) */
+    REF_ACT_SOFTMAX, /* over the last axis (cols) */
+    REF_ACT_HARD_SIGMOID,   /* Keras 2: clip(0.2 z + 0.5, 0, 1) */
+    REF_ACT_HARD_SIGMOID_K3 /* Keras 3: clip(z / 6 + 0.5, 0, 1) */
 } ref_act;
 
 /* y = act(z) for z (R, C). */

@@ -1,5 +1,5 @@
 /* ref_act.c - reference activations and their derivatives (Keras 3: linear, sigmoid, tanh,
- * relu, and softmax over the last axis). */
+ * relu, and softmax over the last axis; hard_sigmoid of Keras 2 and of Keras 3). */
 #include <math.h>
 
 #include "ref.h"
@@ -9,6 +9,8 @@ static double act1(ref_act a, double z) {
     case REF_ACT_SIGMOID: return 1 / (1 + exp(-z));
     case REF_ACT_TANH: return tanh(z);
     case REF_ACT_RELU: return z > 0 ? z : 0;
+    case REF_ACT_HARD_SIGMOID: return fmin(fmax(0.2 * z + 0.5, 0), 1);
+    case REF_ACT_HARD_SIGMOID_K3: return fmin(fmax(z / 6 + 0.5, 0), 1);
     default: return z; /* linear */
     }
 }
@@ -19,6 +21,8 @@ static double dact1(ref_act a, double z, double y) {
     case REF_ACT_SIGMOID: return y * (1 - y);
     case REF_ACT_TANH: return 1 - y * y;
     case REF_ACT_RELU: return z > 0 ? 1 : 0; /* 0 at the kink, as Keras's backends do */
+    case REF_ACT_HARD_SIGMOID: return fabs(0.2 * z) < 0.5 ? 0.2 : 0;
+    case REF_ACT_HARD_SIGMOID_K3: return fabs(z / 6) < 0.5 ? 1.0 / 6 : 0;
     default: return 1;
     }
 }
