@@ -5,21 +5,38 @@
  *
  * Kernels, global (rows), one work-item per row; pred, dpred (rows, cols); y (rows, cols)
  * targets, or (rows) class indices as floats for the sparse loss:
- *   loss_bce(pred, y, dpred, rows, cols, from_logits, row_loss, row_acc)
- *   loss_cce(pred, y, dpred, rows, cols, from_logits, sparse, row_loss, row_acc)
- *   loss_mse(pred, y, dpred, rows, cols, row_loss, row_acc)
- * dpred = d(mean loss over the rows of this batch) / d pred. row_loss/row_acc get each row's
- * loss and accuracy; loss_reduce (global 256, local 256) adds their sums, in a fixed order,
- * into metric[2*slot] and metric[2*slot+1].
+ *   loss_bce(pred, y, dpred, rows, cols, from_logits, row_loss, row_acc, mask, metric, slot)
+ *   loss_cce(pred, y, dpred, rows, cols, from_logits, sparse, row_loss, row_acc, mask, metric,
+ *            slot)
+ *   loss_mse(pred, y, dpred, rows, cols, row_loss, row_acc, mask, metric, slot)
+ * dpred = d(batch loss) / d pred. row_loss/row_acc get each row's loss and accuracy;
+ * loss_reduce (global 256, local 256) adds their sums, in a fixed order, into
+ * metric[3*slot] and metric[3*slot+1], and the rows that count into metric[3*slot+2].
+ *
+ * Masked outputs (a Keras mask that reaches the loss, 1 per real timestep, 0 per padded one;
+ * mask is NULL-equivalent when not masked): the batch loss is sum(mask * loss) / valid with
+ * valid = sum(mask) (Keras's apply_mask, 0 when nothing is valid), accuracy is weighted by
+ * the mask. mask_sum (global 256, local 256) first writes valid into metric[3*slot+2], where
+ * the loss kernels read it.
  */
 #define EPSILON 1e-7f
 
+/* The weight of row r in the batch loss, relative to the unmasked 1 / rows: mask / valid
+ * instead, so that the gradients are those of sum(mask * loss) / valid. */
+inline float row_weight(int masked, __global const float *mask, __global const float *metric,
+                        int slot, int r, int rows) {
+    if (!masked) return 1.0f;
+    float valid = metric[3 * slot + 2];
+    return valid > 0.0f ? mask[r] * (float)rows / valid : 0.0f;
+}
+
 __kernel void loss_bce(__global const float *pred, __global const float *y,
                        __global float *dpred, int rows, int cols, int from_logits,
-                       __global float *row_loss, __global float *row_acc) {
+                       __global float *row_loss, __global float *row_acc, int masked,
+                       __global const float *mask, __global const float *metric, int slot) {
     int r = get_global_id(0);
     if (r >= rows) return;
-    float scale = 1.0f / ((float)rows * (float)cols);
+    float scale = row_weight(masked, mask, metric, slot, r, rows) / ((float)rows * (float)cols);
     float loss = 0.0f, acc = 0.0f;
     for (int c = 0; c < cols; c++) {
         size_t i = (size_t)r * cols + c;
@@ -38,8 +55,9 @@ __kernel void loss_bce(__global const float *pred, __global const float *y,
             acc += ((p > 0.5f ? 1.0f : 0.0f) == t) ? 1.0f : 0.0f;
         }
     }
-    row_loss[r] = loss / (float)cols;
-    row_acc[r] = acc / (float)cols;
+    float m = masked ? mask[r] : 1.0f;
+    row_loss[r] = m * loss / (float)cols;
+    row_acc[r] = m * acc / (float)cols;
 }
 
 inline int row_argmax(__global const float *v, int cols) {
@@ -51,10 +69,11 @@ inline int row_argmax(__global const float *v, int cols) {
 
 __kernel void loss_cce(__global const float *pred, __global const float *y,
                        __global float *dpred, int rows, int cols, int from_logits, int sparse,
-                       __global float *row_loss, __global float *row_acc) {
+                       __global float *row_loss, __global float *row_acc, int masked,
+                       __global const float *mask, __global const float *metric, int slot) {
     int r = get_global_id(0);
     if (r >= rows) return;
-    float scale = 1.0f / (float)rows;
+    float scale = row_weight(masked, mask, metric, slot, r, rows) / (float)rows;
     __global const float *p = pred + (size_t)r * cols;
     __global float *d = dpred + (size_t)r * cols;
     int label = sparse ? (int)y[r] : -1;
@@ -92,16 +111,18 @@ __kernel void loss_cce(__global const float *pred, __global const float *y,
         for (int c = 0; c < cols; c++) d[c] = (d[c] / s - gq_dot_p / (s * s)) * scale;
     }
     int truth = sparse ? label : row_argmax(y + (size_t)r * cols, cols);
-    row_loss[r] = loss;
-    row_acc[r] = row_argmax(p, cols) == truth ? 1.0f : 0.0f;
+    float m = masked ? mask[r] : 1.0f;
+    row_loss[r] = m * loss;
+    row_acc[r] = row_argmax(p, cols) == truth ? m : 0.0f;
 }
 
 __kernel void loss_mse(__global const float *pred, __global const float *y,
                        __global float *dpred, int rows, int cols, __global float *row_loss,
-                       __global float *row_acc) {
+                       __global float *row_acc, int masked, __global const float *mask,
+                       __global const float *metric, int slot) {
     int r = get_global_id(0);
     if (r >= rows) return;
-    float scale = 1.0f / ((float)rows * (float)cols);
+    float scale = row_weight(masked, mask, metric, slot, r, rows) / ((float)rows * (float)cols);
     float loss = 0.0f;
     for (int c = 0; c < cols; c++) {
         size_t i = (size_t)r * cols + c;
@@ -109,33 +130,44 @@ __kernel void loss_mse(__global const float *pred, __global const float *y,
         loss += e * e;
         dpred[i] = 2.0f * e * scale;
     }
-    row_loss[r] = loss / (float)cols;
+    row_loss[r] = (masked ? mask[r] : 1.0f) * loss / (float)cols;
     row_acc[r] = 0.0f;
 }
 
 #define REDUCE_LANES 256
-__kernel __attribute__((reqd_work_group_size(REDUCE_LANES, 1, 1)))
-void loss_reduce(__global const float *row_loss, __global const float *row_acc, int rows,
-                 __global float *metric, int slot) {
-    __local float a[REDUCE_LANES], b[REDUCE_LANES];
+
+/* The sum of v[0..n) in a fixed order (so the same on every run), by one work-group of
+ * REDUCE_LANES; the result is valid in lane 0. */
+inline float group_sum(__global const float *v, int n, __local float *a) {
     int lane = get_local_id(0);
-    float sa = 0.0f, sb = 0.0f;
-    for (int r = lane; r < rows; r += REDUCE_LANES) {
-        sa += row_loss[r];
-        sb += row_acc[r];
-    }
-    a[lane] = sa;
-    b[lane] = sb;
+    float sum = 0.0f;
+    for (int r = lane; r < n; r += REDUCE_LANES) sum += v[r];
+    a[lane] = sum;
     barrier(CLK_LOCAL_MEM_FENCE);
     for (int step = REDUCE_LANES / 2; step > 0; step /= 2) {
-        if (lane < step) {
-            a[lane] += a[lane + step];
-            b[lane] += b[lane + step];
-        }
+        if (lane < step) a[lane] += a[lane + step];
         barrier(CLK_LOCAL_MEM_FENCE);
     }
-    if (lane == 0) {
-        metric[2 * slot] = a[0];
-        metric[2 * slot + 1] = b[0];
+    return a[0];
+}
+
+__kernel __attribute__((reqd_work_group_size(REDUCE_LANES, 1, 1)))
+void loss_reduce(__global const float *row_loss, __global const float *row_acc, int rows,
+                 __global float *metric, int slot, int masked) {
+    __local float a[REDUCE_LANES];
+    float loss = group_sum(row_loss, rows, a);
+    barrier(CLK_LOCAL_MEM_FENCE);
+    float acc = group_sum(row_acc, rows, a);
+    if (get_local_id(0) == 0) {
+        metric[3 * slot] = loss;
+        metric[3 * slot + 1] = acc;
+        if (!masked) metric[3 * slot + 2] = (float)rows; /* mask_sum wrote it otherwise */
     }
+}
+
+__kernel __attribute__((reqd_work_group_size(REDUCE_LANES, 1, 1)))
+void mask_sum(__global const float *mask, int rows, __global float *metric, int slot) {
+    __local float a[REDUCE_LANES];
+    float valid = group_sum(mask, rows, a);
+    if (get_local_id(0) == 0) metric[3 * slot + 2] = valid;
 }

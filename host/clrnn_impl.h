@@ -158,6 +158,10 @@ clrnn_status clrnn_sum_rows(clrnn_ctx *ctx, cl_mem dz, size_t rows, size_t cols,
  * every device. */
 clrnn_status clrnn_dropout_mask(clrnn_ctx *ctx, cl_mem mask, size_t n, double rate,
                                 uint64_t seed);
+/* y = x * mask over an (A, M, C) array, the mask repeated along M (mask (A, C)) or, with
+ * skip_first, along A (mask (M, C)); in place allowed (cl/rnn_util.cl). */
+clrnn_status clrnn_mul_mask_bcast(clrnn_ctx *ctx, cl_mem x, cl_mem mask, cl_mem y, int A, int M,
+                                  int C, int skip_first);
 
 /* ---- layers ---- */
 
@@ -281,6 +285,11 @@ const char *clrnn_layer_desc(const struct clrnn_layer *l, char *buf, size_t size
 clrnn_status clrnn_rnn_dropout_masks(const struct clrnn_layer *l, clrnn_ctx *ctx, int B,
                                      float *dmask, float *rmask);
 
+/* The dropout mask the last training pass of Dropout layer l drew (layer_dropout.c), for
+ * tests: B rows of the input's size, or (B, features) with noise_shape (None, 1, F). */
+clrnn_status clrnn_dropout_layer_mask(const struct clrnn_layer *l, clrnn_ctx *ctx, int B,
+                                      float *mask);
+
 /* Bidirectional's rule for its inner layers: zero_output_for_mask = return_sequences. */
 clrnn_status clrnn_rnn_set_zero_output_for_mask(struct clrnn_layer *l);
 /* The Keras layer object {"class_name", "config": {name, trainable, dtype, ...}} of l. */
@@ -303,6 +312,7 @@ struct clrnn_model {
     cl_mem params, grads;
     int max_batch;      /* activations are allocated for this many rows */
     cl_mem x_dev;       /* input batch */
+    cl_mem out_mask;    /* the Keras mask of the output in the last forward pass, or NULL */
     cl_mem dy_dev;      /* gradient of the loss with respect to the output */
     clrnn_rng rng;
     /* compile state */
@@ -310,7 +320,7 @@ struct clrnn_model {
     struct clrnn_compile_config compile;
     struct clrnn_optim *optim;
     cl_mem y_dev;       /* targets of the batch */
-    cl_mem metric_dev;  /* per-batch loss and accuracy sums, 2 floats a batch */
+    cl_mem metric_dev;  /* per batch: sums of loss and accuracy, rows counted; 3 floats */
     size_t metric_slots;
     cl_mem dx_in;       /* input gradient (float inputs) */
     cl_mem row_loss, row_acc; /* per output row, scratch of the loss kernels */
@@ -346,12 +356,14 @@ const char *clrnn_loss_name(clrnn_loss_kind k);
 /* Checks that targets y fit the model output (without the batch axis). */
 clrnn_status clrnn_loss_check_targets(clrnn_loss_kind k, const int64_t *out_dims, int out_rank,
                                       const struct clrnn_array *y);
-/* From predictions pred (B rows of the output) and targets y_dev: writes d loss / d pred
- * into dpred (scaled for the mean over all rows of this batch, as Keras reduces), and adds
- * the sums over rows of loss and accuracy into metric[slot*2], metric[slot*2+1]. */
+/* From predictions pred (rows of the output) and targets y_dev: writes d(batch loss) / d pred
+ * into dpred, and the batch's sums into metric[3*slot ...]: loss, accuracy, and the rows
+ * that count. Unmasked (mask NULL), the batch loss is the mean over all rows, as Keras
+ * reduces, and every row counts; with a Keras mask (rows floats, 1 = a real timestep) it is
+ * sum(mask * loss) / sum(mask), accuracy is weighted by the mask, and sum(mask) rows count. */
 clrnn_status clrnn_loss_run(clrnn_ctx *ctx, clrnn_loss_kind k, int from_logits, cl_mem pred,
                             cl_mem y_dev, cl_mem dpred, cl_mem row_loss, cl_mem row_acc,
-                            size_t rows, size_t cols, cl_mem metric, size_t slot);
+                            size_t rows, size_t cols, cl_mem mask, cl_mem metric, size_t slot);
 
 /* ---- optimizers (optim.c) ---- */
 

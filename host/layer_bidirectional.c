@@ -54,7 +54,11 @@ static clrnn_status make_inner(const struct clrnn_layer *l, const cJSON *obj, co
                           "\"config\" object", l->name);
     }
     const cJSON *jname = cJSON_GetObjectItemCaseSensitive(cfg, "name");
-    const char *base = cJSON_IsString(jname) ? jname->valuestring : "rnn";
+    /* unnamed (from --layers): Keras's default name of the class, "lstm" */
+    const cJSON *cls = cJSON_GetObjectItemCaseSensitive(copy, "class_name");
+    const struct clrnn_layer_ops *ops =
+        cJSON_IsString(cls) ? clrnn_layer_ops_by_class(cls->valuestring) : NULL;
+    const char *base = cJSON_IsString(jname) ? jname->valuestring : ops ? ops->spec_name : "rnn";
     if (strncmp(base, prefix, strlen(prefix)) == 0) base += strlen(prefix);
     char name[160];
     snprintf(name, sizeof name, "%s%s", prefix, base);

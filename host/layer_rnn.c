@@ -34,7 +34,6 @@ struct cell {
 static const char *const SIMPLE_SOURCES[] = {"common.cl", "rnn_common.cl", "simple_rnn.cl", NULL};
 static const char *const LSTM_SOURCES[] = {"common.cl", "rnn_common.cl", "lstm.cl", NULL};
 static const char *const GRU_SOURCES[] = {"common.cl", "rnn_common.cl", "gru.cl", NULL};
-static const char *const UTIL_SOURCES[] = {"rnn_util.cl", NULL};
 static const struct cell SIMPLE = {CELL_SIMPLE, 1, SIMPLE_SOURCES, "SimpleRNN", "SimpleRNNCell",
                                    "simple_rnn_cell"};
 static const struct cell LSTM = {CELL_LSTM, 4, LSTM_SOURCES, "LSTM", "LSTMCell", "lstm_cell"};
@@ -288,18 +287,6 @@ static clrnn_status alloc(struct clrnn_layer *l, clrnn_ctx *ctx, int B) {
     return CLRNN_OK;
 }
 
-/* y = x * mask, the mask repeated along the middle axis (or the first, skip_first) of an
- * (A, M, C) array: see cl/rnn_util.cl. */
-static clrnn_status mul_mask_bcast(clrnn_ctx *ctx, cl_mem x, cl_mem mask, cl_mem y, int A, int M,
-                                   int C, int skip_first) {
-    cl_kernel k;
-    clrnn_status s = clrnn_kernel_get(ctx, UTIL_SOURCES, "", "mul_mask_bcast", &k);
-    if (s) return s;
-    size_t g = (size_t)A * (size_t)M * (size_t)C;
-    return CLRNN_LAUNCH(ctx, k, "mul_mask_bcast", 1, &g, NULL, KARG(x), KARG(mask), KARG(y),
-                        KARG(A), KARG(M), KARG(C), KARG(skip_first));
-}
-
 /* Build options of the cell kernels: the layer's masking, direction and recurrent dropout. */
 static void kernel_options(const struct clrnn_layer *l, int rec_dropout, char *buf, size_t n) {
     const struct rnn_cfg *r = l->cfg;
@@ -402,7 +389,7 @@ static clrnn_status dropout_masks(struct clrnn_layer *l, const struct clrnn_pass
     if (r->in_dropped) {
         if ((s = clrnn_dropout_mask(p->ctx, r->dmask, (size_t)B * I, r->dropout,
                                     clrnn_rng_next(p->rng))) ||
-            (s = mul_mask_bcast(p->ctx, x, r->dmask, r->xd, B, T, I, 0)))
+            (s = clrnn_mul_mask_bcast(p->ctx, x, r->dmask, r->xd, B, T, I, 0)))
             return s;
         *x_used = r->xd;
     }
@@ -537,7 +524,7 @@ static clrnn_status backward(struct clrnn_layer *l, const struct clrnn_pass *p, 
     /* dR (U, GU) = (hs[0:T] * rmask)^T dzh; a reset_after=false GRU's candidate block pairs
      * with r*d, kept in gates */
     if (!s && r->rec_dropped) {
-        s = mul_mask_bcast(ctx, r->hs, r->rmask, r->hsd, Ti, B, Ui, 1);
+        s = clrnn_mul_mask_bcast(ctx, r->hs, r->rmask, r->hsd, Ti, B, Ui, 1);
         hu = r->hsd;
     }
     if (!s && r->cell->kind == CELL_GRU && !r->reset_after) {
@@ -558,7 +545,7 @@ static clrnn_status backward(struct clrnn_layer *l, const struct clrnn_pass *p, 
     if (!s && dx)
         s = clrnn_gemm(ctx, 0, 1, rows, I, GU, 1.0f, r->dzx, 0, GU, p->params, l->w[0].offset, GU,
                        0.0f, dx, 0, I);
-    if (!s && dx && r->in_dropped) s = mul_mask_bcast(ctx, dx, r->dmask, dx, B, Ti, Ii, 0);
+    if (!s && dx && r->in_dropped) s = clrnn_mul_mask_bcast(ctx, dx, r->dmask, dx, B, Ti, Ii, 0);
     return s;
 }
 

@@ -78,8 +78,12 @@ clrnn_status clrnn_layer_create(const cJSON *obj, struct clrnn_layer **out) {
     }
     l->ops = ops;
     l->cfg = c;
-    snprintf(l->name, sizeof l->name, "%s", cJSON_IsString(jname) ? jname->valuestring : "");
+    /* an unnamed layer (from --layers) is called by its class's default name in messages;
+     * the model gives it its unique name later */
+    snprintf(l->name, sizeof l->name, "%s",
+             cJSON_IsString(jname) ? jname->valuestring : ops->spec_name);
     clrnn_status s = ops->configure(l, cfg);
+    if (!cJSON_IsString(jname)) l->name[0] = '\0';
     if (s) {
         clrnn_layer_free(l);
         return s;
@@ -202,6 +206,31 @@ static void trim(char *s) {
     memmove(s, s + i, n - i + 1);
 }
 
+/* The next argument of an argument list at *cursor, split at commas outside parentheses
+ * (so that a nested layer's arguments stay together); NULL after the last. */
+static char *next_arg(char **cursor) {
+    char *start = *cursor;
+    if (!start) return NULL;
+    int depth = 0;
+    char *p = start;
+    for (; *p; p++) {
+        if (*p == '(') depth++;
+        else if (*p == ')') depth--;
+        else if (*p == ',' && depth == 0) break;
+    }
+    *cursor = *p ? p + 1 : NULL;
+    *p = '\0';
+    return start;
+}
+
+static clrnn_status spec_layer(char *text, int index, cJSON **out);
+
+/* A value that is itself a layer, "lstm(8)", as Bidirectional and TimeDistributed take. */
+static int is_nested_layer(const char *value) {
+    size_t n = strspn(value, "abcdefghijklmnopqrstuvwxyz0123456789_");
+    return n > 0 && value[n] == '(' && value[strlen(value) - 1] == ')';
+}
+
 /* Parses one "name(args)" item (args already split off) into a Keras layer object. */
 static clrnn_status spec_item(const char *name, char *args, int index, cJSON **out) {
     const struct clrnn_layer_ops *ops = clrnn_layer_ops_by_spec(name);
@@ -221,18 +250,17 @@ static clrnn_status spec_item(const char *name, char *args, int index, cJSON **o
     cJSON_AddStringToObject(obj, "class_name", ops->keras_class);
     cJSON_AddItemToObject(obj, "config", cfg);
     int positional = 0, seen_keyword = 0;
-    char *save = NULL;
-    for (char *arg = args ? strtok_r(args, ",", &save) : NULL; arg;
-         arg = strtok_r(NULL, ",", &save)) {
+    char *cursor = args;
+    for (char *arg = next_arg(&cursor); arg; arg = next_arg(&cursor)) {
         trim(arg);
         if (!*arg) {
             cJSON_Delete(obj);
             return clrnn_fail(CLRNN_E_INVALID_ARG, "--layers: %s(...): empty argument", name);
         }
-        char *eq = strchr(arg, '=');
+        char *eq = strchr(arg, '='), *paren = strchr(arg, '(');
         const char *key;
         char *value;
-        if (eq) {
+        if (eq && (!paren || eq < paren)) {
             *eq = '\0';
             key = arg;
             value = eq + 1;
@@ -259,11 +287,35 @@ static clrnn_status spec_item(const char *name, char *args, int index, cJSON **o
             cJSON_Delete(obj);
             return clrnn_fail(CLRNN_E_INVALID_ARG, "--layers: %s(...): bad argument", name);
         }
+        cJSON *v = NULL;
+        if (is_nested_layer(value)) {
+            clrnn_status s = spec_layer(value, index, &v);
+            if (s) {
+                cJSON_Delete(obj);
+                return s;
+            }
+        } else if (strchr(value, '(') || strchr(value, ')')) {
+            cJSON_Delete(obj);
+            return clrnn_fail(CLRNN_E_INVALID_ARG, "--layers: %s(...): unbalanced parentheses "
+                              "at '%s'", name, value);
+        } else {
+            v = spec_value(value);
+        }
         cJSON_DeleteItemFromObjectCaseSensitive(cfg, key);
-        cJSON_AddItemToObject(cfg, key, spec_value(value));
+        cJSON_AddItemToObject(cfg, key, v);
     }
     *out = obj;
     return CLRNN_OK;
+}
+
+/* A whole "name(args)" text, as a nested layer is written, into a Keras layer object. */
+static clrnn_status spec_layer(char *text, int index, cJSON **out) {
+    char *open = strchr(text, '(');
+    size_t len = strlen(text);
+    *open = '\0';
+    text[len - 1] = '\0';
+    trim(text);
+    return spec_item(text, open + 1, index, out);
 }
 
 clrnn_status clrnn_spec_parse(const char *spec, cJSON ***out, int *n_out) {
@@ -286,7 +338,12 @@ clrnn_status clrnn_spec_parse(const char *spec, cJSON ***out, int *n_out) {
         if (*p == '(') {
             *p++ = '\0';
             args = p;
-            while (*p && *p != ')' && *p != '(') p++;
+            int depth = 0; /* nested layers have their own parentheses */
+            while (*p && (*p != ')' || depth > 0)) {
+                if (*p == '(') depth++;
+                else if (*p == ')') depth--;
+                p++;
+            }
             if (*p != ')') {
                 s = clrnn_fail(CLRNN_E_INVALID_ARG, "--layers: item %d (%s): missing ')'", n + 1,
                                name);

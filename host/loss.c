@@ -80,26 +80,34 @@ clrnn_status clrnn_loss_check_targets(clrnn_loss_kind k, const int64_t *out, int
 
 clrnn_status clrnn_loss_run(clrnn_ctx *ctx, clrnn_loss_kind k, int from_logits, cl_mem pred,
                             cl_mem y, cl_mem dpred, cl_mem row_loss, cl_mem row_acc,
-                            size_t rows, size_t cols, cl_mem metric, size_t slot) {
-    cl_kernel kern, reduce;
+                            size_t rows, size_t cols, cl_mem mask, cl_mem metric, size_t slot) {
+    cl_kernel kern, reduce, count;
     const char *name = k == CLRNN_LOSS_BCE ? "loss_bce" : k == CLRNN_LOSS_MSE ? "loss_mse" : "loss_cce";
     clrnn_status s = clrnn_kernel_get(ctx, LOSS_SOURCES, "", name, &kern);
     if (!s) s = clrnn_kernel_get(ctx, LOSS_SOURCES, "", "loss_reduce", &reduce);
+    if (!s) s = clrnn_kernel_get(ctx, LOSS_SOURCES, "", "mask_sum", &count);
     if (s) return s;
     int r = (int)rows, c = (int)cols, logits = from_logits, sparse = k == CLRNN_LOSS_SPARSE_CCE;
-    size_t g = rows;
+    int masked = mask != NULL, sl = (int)slot;
+    cl_mem m = masked ? mask : pred; /* not read when unmasked, but must be a buffer */
+    size_t g = rows, lanes = 256;
+    /* the valid count comes first: the loss kernels scale their gradients by it */
+    if (masked && (s = CLRNN_LAUNCH(ctx, count, "mask_sum", 1, &lanes, &lanes, KARG(mask), KARG(r),
+                                    KARG(metric), KARG(sl))))
+        return s;
     if (k == CLRNN_LOSS_BCE)
         s = CLRNN_LAUNCH(ctx, kern, name, 1, &g, NULL, KARG(pred), KARG(y), KARG(dpred), KARG(r),
-                         KARG(c), KARG(logits), KARG(row_loss), KARG(row_acc));
+                         KARG(c), KARG(logits), KARG(row_loss), KARG(row_acc), KARG(masked),
+                         KARG(m), KARG(metric), KARG(sl));
     else if (k == CLRNN_LOSS_MSE)
         s = CLRNN_LAUNCH(ctx, kern, name, 1, &g, NULL, KARG(pred), KARG(y), KARG(dpred), KARG(r),
-                         KARG(c), KARG(row_loss), KARG(row_acc));
+                         KARG(c), KARG(row_loss), KARG(row_acc), KARG(masked), KARG(m),
+                         KARG(metric), KARG(sl));
     else
         s = CLRNN_LAUNCH(ctx, kern, name, 1, &g, NULL, KARG(pred), KARG(y), KARG(dpred), KARG(r),
-                         KARG(c), KARG(logits), KARG(sparse), KARG(row_loss), KARG(row_acc));
+                         KARG(c), KARG(logits), KARG(sparse), KARG(row_loss), KARG(row_acc),
+                         KARG(masked), KARG(m), KARG(metric), KARG(sl));
     if (s) return s;
-    size_t lanes = 256;
-    int sl = (int)slot;
     return CLRNN_LAUNCH(ctx, reduce, "loss_reduce", 1, &lanes, &lanes, KARG(row_loss),
-                        KARG(row_acc), KARG(r), KARG(metric), KARG(sl));
+                        KARG(row_acc), KARG(r), KARG(metric), KARG(sl), KARG(masked));
 }

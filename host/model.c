@@ -253,6 +253,7 @@ clrnn_status clrnn_model_forward_dev(clrnn_model *m, int B, int training, cl_mem
         x = l->y;
         mask = !l->mask_out ? NULL : l->mask_y ? l->mask_y : mask;
     }
+    m->out_mask = mask;
     *y = x;
     return CLRNN_OK;
 }

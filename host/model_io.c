@@ -222,9 +222,7 @@ clrnn_status clrnn_model_load(clrnn_ctx *ctx, const char *path, const char *weig
     }
     if (!s) s = copy_weights(m, &f, weights_file);
     struct clrnn_compile_config cc;
-    /* a masked output cannot be compiled yet (train.c), but it can still predict */
-    if (!s && f.training_config && !m->layers[m->n_layers - 1]->mask_out &&
-        parse_training_config(f.training_config, &cc))
+    if (!s && f.training_config && parse_training_config(f.training_config, &cc))
         s = clrnn_model_compile(m, &cc);
     if (!h5) clrnn_free(json);
     clrnn_fmt_model_clear(&f);

@@ -36,12 +36,10 @@ clrnn_status clrnn_model_compile(clrnn_model *m, const struct clrnn_compile_conf
     if ((k == CLRNN_LOSS_CCE || k == CLRNN_LOSS_SPARSE_CCE) && clrnn_shape_last(o) < 2)
         return clrnn_fail(CLRNN_E_SHAPE, "loss %s needs an output with at least 2 classes; the "
                           "model's output has 1 (use binary_crossentropy)", cfg->loss);
-    if (m->layers[m->n_layers - 1]->mask_out)
-        return clrnn_fail(CLRNN_E_UNSUPPORTED, "the model's output %s still carries the mask of "
-                          "Embedding(mask_zero=true); Keras would leave the padded timesteps out "
-                          "of the loss, which clrnn does not do yet (end with a recurrent layer "
-                          "without return_sequences, or set mask_zero=false)",
-                          clrnn_batch_shape_str(o, (char[96]){0}, 96));
+    if (m->layers[m->n_layers - 1]->mask_out && o->rank != 2)
+        return clrnn_fail(CLRNN_E_UNSUPPORTED, "the model's output %s carries a mask of "
+                          "timesteps, but a loss weighted by it needs an output (batch, steps, "
+                          "features)", clrnn_batch_shape_str(o, (char[96]){0}, 96));
     struct clrnn_optim *opt;
     if ((s = clrnn_optim_create(m->ctx, &cfg->optimizer, m, &opt))) return s;
     clrnn_optim_free(m->optim);
@@ -79,7 +77,7 @@ static clrnn_status ensure_metric_slots(clrnn_model *m, size_t slots) {
     if (slots <= m->metric_slots) return CLRNN_OK;
     clrnn_buf_release(&m->metric_dev);
     m->metric_slots = 0;
-    clrnn_status s = clrnn_buf_create(m->ctx, slots * 2 * sizeof(float), &m->metric_dev);
+    clrnn_status s = clrnn_buf_create(m->ctx, slots * 3 * sizeof(float), &m->metric_dev);
     if (!s) m->metric_slots = slots;
     return s;
 }
@@ -99,33 +97,38 @@ static clrnn_status run_batch(clrnn_model *m, const struct clrnn_array *x,
     if (!s) s = clrnn_model_forward_dev(m, B, train, &pred);
     if (!s)
         s = clrnn_loss_run(m->ctx, k, m->compile.from_logits, pred, m->y_dev, m->dy_dev,
-                           m->row_loss, m->row_acc, rows, cols, m->metric_dev, slot);
+                           m->row_loss, m->row_acc, rows, cols, m->out_mask, m->metric_dev, slot);
     if (!s && train) s = clrnn_model_backward_dev(m, B, NULL);
     if (!s && train) s = clrnn_optim_step(m->optim, m);
     return s;
 }
 
-/* Sums of loss and accuracy over slots [0, n), read from the device. */
-static clrnn_status read_sums(clrnn_model *m, size_t n, double *loss, double *acc) {
-    float buf[512];
-    *loss = *acc = 0;
+/* Keras's loss and accuracy over the first n batches (slots) of batch_size rows out of
+ * samples, read from the device: the loss of each batch (its sum over the rows that count,
+ * divided by their number) averaged with the batch's samples as weights, as Keras's loss
+ * tracker does; accuracy summed over the rows that count, divided by their number. */
+static clrnn_status read_means(clrnn_model *m, size_t n, int batch_size, int64_t samples,
+                               double *loss, double *acc) {
+    float buf[768];
+    double loss_sum = 0, acc_sum = 0, counted = 0;
     for (size_t done = 0; done < n;) {
         size_t chunk = n - done > 256 ? 256 : n - done;
-        clrnn_status s = clrnn_buf_read(m->ctx, m->metric_dev, done * 2 * sizeof(float),
-                                        chunk * 2 * sizeof(float), buf);
+        clrnn_status s = clrnn_buf_read(m->ctx, m->metric_dev, done * 3 * sizeof(float),
+                                        chunk * 3 * sizeof(float), buf);
         if (s) return s;
         for (size_t i = 0; i < chunk; i++) {
-            *loss += buf[2 * i];
-            *acc += buf[2 * i + 1];
+            int64_t start = (int64_t)(done + i) * batch_size;
+            double B = (double)(samples - start < batch_size ? samples - start : batch_size);
+            double rows = buf[3 * i + 2];
+            if (rows > 0) loss_sum += B * buf[3 * i] / rows; /* nothing counts: loss 0 */
+            acc_sum += buf[3 * i + 1];
+            counted += rows;
         }
         done += chunk;
     }
+    *loss = samples > 0 ? loss_sum / (double)samples : 0;
+    *acc = counted > 0 ? acc_sum / counted : 0;
     return CLRNN_OK;
-}
-
-static size_t rows_per_sample(const clrnn_model *m) {
-    const struct clrnn_shape *o = &m->layers[m->n_layers - 1]->out;
-    return (size_t)(clrnn_shape_count(o) / clrnn_shape_last(o));
 }
 
 static clrnn_status evaluate_range(clrnn_model *m, const struct clrnn_array *x,
@@ -140,13 +143,7 @@ static clrnn_status evaluate_range(clrnn_model *m, const struct clrnn_array *x,
         int B = (int)(end - start < batch_size ? end - start : batch_size);
         s = run_batch(m, x, y, NULL, start, B, b, 0);
     }
-    double ls, as;
-    if (!s) s = read_sums(m, batches, &ls, &as);
-    if (s) return s;
-    double rows = (double)n * (double)rows_per_sample(m);
-    *loss = ls / rows;
-    *acc = as / rows;
-    return CLRNN_OK;
+    return s ? s : read_means(m, batches, batch_size, n, loss, acc);
 }
 
 clrnn_status clrnn_model_evaluate(clrnn_model *m, const struct clrnn_array *x,
@@ -211,9 +208,9 @@ clrnn_status clrnn_model_train_on_batch(clrnn_model *m, const struct clrnn_array
     if (!s) s = clrnn_model_reserve(m, B);
     if (!s) s = ensure_metric_slots(m, 1);
     if (!s) s = run_batch(m, x, y, NULL, 0, B, 0, 1);
-    double ls, as;
-    if (!s) s = read_sums(m, 1, &ls, &as);
-    if (!s && loss) *loss = ls / ((double)B * (double)rows_per_sample(m));
+    double mean_loss, acc;
+    if (!s) s = read_means(m, 1, B, B, &mean_loss, &acc);
+    if (!s && loss) *loss = mean_loss;
     return s;
 }
 
@@ -256,7 +253,6 @@ clrnn_status clrnn_model_fit(clrnn_model *m, const struct clrnn_array *x,
     clrnn_rng_seed(&m->rng, p->seed ^ 0x5deece66dULL);
     clrnn_loss_kind k;
     if (!s) s = clrnn_loss_parse(m->compile.loss, &k);
-    double rows_per = (double)rows_per_sample(m);
     int stop = 0;
     for (int epoch = p->initial_epoch; !s && !stop && epoch < p->epochs; epoch++) {
         for (int64_t i = 0; i < n_train; i++) order[i] = i;
@@ -270,12 +266,11 @@ clrnn_status clrnn_model_fit(clrnn_model *m, const struct clrnn_array *x,
             int last = b + 1 == batches;
             if (!s && p->on_batch && (last || t - last_report >= p->batch_interval)) {
                 double ls, as;
-                if ((s = read_sums(m, b + 1, &ls, &as))) break;
                 int64_t seen = start + B;
-                struct clrnn_progress pr = {epoch, p->epochs, (int64_t)b + 1, (int64_t)batches,
-                                            seen, ls / ((double)seen * rows_per),
-                                            as / ((double)seen * rows_per), has_accuracy(k),
-                                            t - t0};
+                if ((s = read_means(m, b + 1, bs, seen, &ls, &as))) break;
+                struct clrnn_progress pr = {epoch,          p->epochs, (int64_t)b + 1,
+                                            (int64_t)batches, seen,    ls,
+                                            as,             has_accuracy(k), t - t0};
                 last_report = t;
                 if (p->on_batch(&pr, p->user)) {
                     stop = 1;
@@ -289,10 +284,7 @@ clrnn_status clrnn_model_fit(clrnn_model *m, const struct clrnn_array *x,
         memset(&logs, 0, sizeof logs);
         logs.epoch = epoch;
         logs.epochs = p->epochs;
-        double ls, as;
-        if ((s = read_sums(m, batches, &ls, &as))) break;
-        logs.loss = ls / ((double)n_train * rows_per);
-        logs.accuracy = as / ((double)n_train * rows_per);
+        if ((s = read_means(m, batches, bs, n_train, &logs.loss, &logs.accuracy))) break;
         logs.has_accuracy = has_accuracy(k);
         logs.samples = n_train;
         if (!isfinite(logs.loss)) {

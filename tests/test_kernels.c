@@ -311,13 +311,14 @@ static void test_embedding(void) {
     clrnn_model_free(m);
 }
 
-/* A loss kernel on given predictions and targets, against ref_loss_forward_backward. */
-static void test_loss(clrnn_loss_kind kind, int from_logits) {
+/* A loss kernel on given predictions and targets, against ref_loss_forward_backward, and
+ * with a Keras mask over the rows (masked) against ref_loss_masked. */
+static void test_loss(clrnn_loss_kind kind, int from_logits, int masked) {
     static const ref_loss REF[] = {REF_LOSS_BCE, REF_LOSS_CCE, REF_LOSS_SPARSE_CCE, REF_LOSS_MSE};
     int R = 23, C = kind == CLRNN_LOSS_BCE ? 3 : 5;
     size_t n = (size_t)R * C, ny = kind == CLRNN_LOSS_SPARSE_CCE ? (size_t)R : n;
-    float *pred = malloc(n * sizeof *pred), *y = malloc(ny * sizeof *y);
-    double *pd = malloc(n * sizeof *pd), *yd = malloc(ny * sizeof *yd);
+    float *pred = malloc(n * sizeof *pred), *y = malloc(ny * sizeof *y), mask[23];
+    double *pd = malloc(n * sizeof *pd), *yd = malloc(ny * sizeof *yd), maskd[23];
     for (int r = 0; r < R; r++) {
         double sum = 0;
         for (int c = 0; c < C; c++) {
@@ -341,33 +342,40 @@ static void test_loss(clrnn_loss_kind kind, int from_logits) {
                 y[r * C + c] = (float)t;
             }
         }
+        /* padding at both ends and inside, as pre- and post-padded sequences give */
+        maskd[r] = mask[r] = (r % 7 == 3 || r < 2 || r > 19) ? 0.0f : 1.0f;
     }
     for (size_t i = 0; i < ny; i++) yd[i] = y[i];
-    cl_mem bp, by, bd, bl, ba, bm;
+    cl_mem bp, by, bd, bl, ba, bm, bk;
     clrnn_buf_create(ctx, n * 4, &bp), clrnn_buf_create(ctx, ny * 4, &by);
     clrnn_buf_create(ctx, n * 4, &bd), clrnn_buf_create(ctx, (size_t)R * 4, &bl);
-    clrnn_buf_create(ctx, (size_t)R * 4, &ba), clrnn_buf_create(ctx, 8 * 4, &bm);
+    clrnn_buf_create(ctx, (size_t)R * 4, &ba), clrnn_buf_create(ctx, 9 * 4, &bm);
+    clrnn_buf_create(ctx, (size_t)R * 4, &bk);
     clrnn_buf_write(ctx, bp, 0, n * 4, pred), clrnn_buf_write(ctx, by, 0, ny * 4, y);
-    CHECK(clrnn_loss_run(ctx, kind, from_logits, bp, by, bd, bl, ba, (size_t)R, (size_t)C, bm, 1) ==
-          CLRNN_OK);
-    float grad[200], metric[8];
+    clrnn_buf_write(ctx, bk, 0, (size_t)R * 4, mask);
+    CHECK(clrnn_loss_run(ctx, kind, from_logits, bp, by, bd, bl, ba, (size_t)R, (size_t)C,
+                         masked ? bk : NULL, bm, 1) == CLRNN_OK);
+    float grad[200], metric[9];
     clrnn_buf_read(ctx, bd, 0, n * 4, grad), clrnn_buf_read(ctx, bm, 0, sizeof metric, metric);
-    double *gr = malloc(n * sizeof *gr), *gd = to_double(grad, n);
-    double loss = ref_loss_forward_backward(REF[kind], from_logits, pd, yd, R, C, gr);
+    double *gr = malloc(n * sizeof *gr), *gd = to_double(grad, n), acc;
+    double loss = masked ? ref_loss_masked(REF[kind], from_logits, pd, yd, maskd, R, C, gr, &acc)
+                         : ref_loss_forward_backward(REF[kind], from_logits, pd, yd, R, C, gr);
+    if (!masked) acc = ref_accuracy(REF[kind], from_logits, pd, yd, R, C);
+    double counted = masked ? 15 : R; /* rows 2..19 but not 3, 10, 17 */
     char label[96];
-    snprintf(label, sizeof label, "%s logits=%d", clrnn_loss_name(kind), from_logits);
-    printf("  %-40s loss %.7f (reference %.7f)\n", label, metric[2] / R, loss);
-    CHECK_NEAR(metric[2] / R, loss, 1e-5 + 1e-5 * fabs(loss));
-    if (kind != CLRNN_LOSS_MSE) {
-        double acc = ref_accuracy(REF[kind], from_logits, pd, yd, R, C);
-        CHECK_NEAR(metric[3] / R, acc, 1e-6);
-    }
+    snprintf(label, sizeof label, "%s logits=%d%s", clrnn_loss_name(kind), from_logits,
+             masked ? " masked" : "");
+    printf("  %-40s loss %.7f (reference %.7f)\n", label, metric[3] / metric[5], loss);
+    CHECK_NEAR(metric[5], counted, 0);
+    CHECK_NEAR(metric[3] / metric[5], loss, 1e-5 + 1e-5 * fabs(loss));
+    if (kind != CLRNN_LOSS_MSE) CHECK_NEAR(metric[4] / metric[5], acc, 1e-6);
     char l2[128];
     snprintf(l2, sizeof l2, "%s gradient", label);
-    /* gradients are scaled by 1/R, so compare them at that scale */
-    CHECK_ARRAYS_CLOSE(l2, gd, gr, (long)n, ATOL / R, RTOL);
+    /* gradients are scaled by 1/rows counted, so compare them at that scale */
+    CHECK_ARRAYS_CLOSE(l2, gd, gr, (long)n, ATOL / counted, RTOL);
     clrnn_buf_release(&bp), clrnn_buf_release(&by), clrnn_buf_release(&bd);
     clrnn_buf_release(&bl), clrnn_buf_release(&ba), clrnn_buf_release(&bm);
+    clrnn_buf_release(&bk);
     free(pred), free(y), free(pd), free(yd), free(gr), free(gd);
 }
 
@@ -444,7 +452,8 @@ int main(void) {
     test_embedding();
     for (int k = 0; k < 4; k++)
         for (int logits = 0; logits < 2; logits++)
-            if (!(k == CLRNN_LOSS_MSE && logits)) test_loss((clrnn_loss_kind)k, logits);
+            for (int masked = 0; masked < 2; masked++)
+                if (!(k == CLRNN_LOSS_MSE && logits)) test_loss((clrnn_loss_kind)k, logits, masked);
 
     struct clrnn_optimizer_config c = clrnn_optimizer_default(CLRNN_OPT_SGD);
     test_optimizer(c, "sgd");

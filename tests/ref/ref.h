@@ -105,6 +105,12 @@ double ref_loss_forward_backward(ref_loss loss, int from_logits, const double *p
 double ref_accuracy(ref_loss loss, int from_logits, const double *pred, const double *y_true,
                     int R, int C);
 
+/* The same with a Keras mask over the rows (1 = counts, 0 = padding), as Keras reduces a
+ * masked output (losses/loss.py apply_mask): loss sum(mask * row loss) / sum(mask), dpred
+ * its gradient, *acc the accuracy weighted by the mask; all 0 when no row counts. */
+double ref_loss_masked(ref_loss loss, int from_logits, const double *pred, const double *y_true,
+                       const double *mask, int R, int C, double *dpred, double *acc);
+
 /* Optimizers, Keras 3 update rules (keras-format.md 6.1). One step on one weight w (n
  * values) with gradient g; state arrays (n values each, zero at the start) as the optimizer
  * needs them: SGD s1 = momentum; RMSprop s1 = velocity, s2 = momentum, s3 = average

@@ -143,3 +143,22 @@ double ref_accuracy(ref_loss loss, int from_logits, const double *pred, const do
     }
     return hits / R;
 }
+
+double ref_loss_masked(ref_loss loss, int from_logits, const double *pred, const double *y_true,
+                       const double *mask, int R, int C, double *dpred, double *acc) {
+    double valid = 0, total = 0, hits = 0;
+    for (int r = 0; r < R; r++) valid += mask[r];
+    for (int r = 0; r < R; r++) {
+        /* one row at a time: its loss, gradient and accuracy as a batch of one */
+        const double *p = pred + (long)r * C;
+        const double *t = y_true + (loss == REF_LOSS_SPARSE_CCE ? (long)r : (long)r * C);
+        double *d = dpred ? dpred + (long)r * C : NULL;
+        double w = valid > 0 ? mask[r] / valid : 0;
+        total += w * ref_loss_forward_backward(loss, from_logits, p, t, 1, C, d);
+        hits += w * ref_accuracy(loss, from_logits, p, t, 1, C);
+        if (d)
+            for (int c = 0; c < C; c++) d[c] *= w;
+    }
+    if (acc) *acc = hits;
+    return total;
+}
