@@ -55,6 +55,15 @@ void clrnn_fmt_model_clear(struct clrnn_fmt_model *m);
 /* 1 when the file starts with the HDF5 signature, 0 when not, -1 when it cannot be read. */
 int clrnn_fmt_is_hdf5(const char *path);
 
+/* 1 when path is a Keras 3 weights file (a /layers group, no layer_names or model_config),
+ * 0 when it is another HDF5 file, -1 when it cannot be read as one. */
+int clrnn_fmt_is_keras3_weights(const char *path);
+/* Reads the n float datasets at names[i] ("layers/lstm/cell/vars/0") of a Keras 3 weights
+ * file into out[i] (name left NULL; data freed by the caller). A missing or non-numeric one
+ * is CLRNN_E_FORMAT naming the file and the path; on error nothing is left allocated. */
+clrnn_status clrnn_fmt_keras3_weights_read(const char *path, const char *const *names, int n,
+                                           struct clrnn_fmt_weight *out);
+
 /* Reads a legacy full-model .h5 or a Keras 2 save_weights .h5 into *out (zeroed first).
  * On error nothing is left allocated. */
 clrnn_status clrnn_fmt_h5_read(const char *path, struct clrnn_fmt_model *out);
@@ -77,5 +86,17 @@ clrnn_status clrnn_fmt_data_write(const char *path, const struct clrnn_fmt_named
 clrnn_status clrnn_fmt_data_read(const char *path, const char *name, struct clrnn_array *out);
 /* 1 when the file has a dataset of that name, 0 when not, negative on error. */
 int clrnn_fmt_data_has(const char *path, const char *name);
+
+/* The vocabulary of a text dataset (design.md: it lives in the dataset file): dataset
+ * "vocabulary", a 1-D array of variable-length UTF-8 strings, one token per entry in id
+ * order. write_vocabulary writes the arrays as clrnn_fmt_data_write does plus the
+ * vocabulary, all before the rename, so the file appears whole or not at all. */
+clrnn_status clrnn_fmt_data_write_vocabulary(const char *path,
+                                             const struct clrnn_fmt_named_array *arrays, int n,
+                                             const char *const *tokens, int n_tokens);
+/* *tokens gets *n new NUL-terminated strings (free with clrnn_fmt_vocabulary_free);
+ * CLRNN_E_FORMAT naming the file when there is no vocabulary or it is not strings. */
+clrnn_status clrnn_fmt_data_read_vocabulary(const char *path, char ***tokens, int *n);
+void clrnn_fmt_vocabulary_free(char **tokens, int n);
 
 #endif

@@ -184,6 +184,8 @@ struct clrnn_weight {
     /* Keras 2 weight-name scope between the layer's name and the weight's, "" for none:
      * "lstm_cell" in "lstm/lstm_cell/kernel:0", "forward_lstm/lstm_cell" in Bidirectional */
     char scope[160];
+    /* its path below the layer's group in a Keras 3 weights file: "cell/vars/1" */
+    char keras3_path[96];
     int rank;
     int64_t d[4];
     size_t offset, count;     /* into the model's packed parameters, in floats */
@@ -345,6 +347,10 @@ clrnn_status clrnn_model_upload_rows(clrnn_model *m, cl_mem dst, const struct cl
 clrnn_status clrnn_model_forward_dev(clrnn_model *m, int B, int training, cl_mem *y);
 /* Backward from m->dy_dev; dx_out, when not NULL, receives the input gradient buffer. */
 clrnn_status clrnn_model_backward_dev(clrnn_model *m, int B, cl_mem *dx_out);
+/* Checks that a Functional model's config (its "config" object) is a chain of layers with
+ * one input and one output, which clrnn builds as a Sequential model (model_functional.c);
+ * model names the model in messages. */
+clrnn_status clrnn_functional_check_chain(const cJSON *cfg, const char *model);
 /* Model config as a Keras 2 legacy JSON object {"class_name": "Sequential", "config": ...}. */
 cJSON *clrnn_model_config_json(const clrnn_model *m);
 

@@ -138,6 +138,8 @@ static clrnn_status bidi_build(struct clrnn_layer *l) {
             struct clrnn_weight *w = &l->w[l->n_weights++];
             *w = in->w[j];
             snprintf(w->scope, sizeof w->scope, "%.100s/%.50s", in->name, in->w[j].scope);
+            snprintf(w->keras3_path, sizeof w->keras3_path, "%s/%.60s",
+                     k ? "backward_layer" : "forward_layer", in->w[j].keras3_path);
         }
     }
     return CLRNN_OK;

@@ -59,7 +59,11 @@ static clrnn_status td_build(struct clrnn_layer *l) {
     l->out.d[0] = l->in.d[0];
     for (int i = 0; i < in->out.rank; i++) l->out.d[i + 1] = in->out.d[i];
     l->mask_out = l->mask_in;
-    for (int j = 0; j < in->n_weights; j++) l->w[l->n_weights++] = in->w[j];
+    for (int j = 0; j < in->n_weights; j++) {
+        struct clrnn_weight *w = &l->w[l->n_weights++];
+        *w = in->w[j];
+        snprintf(w->keras3_path, sizeof w->keras3_path, "layer/%.80s", in->w[j].keras3_path);
+    }
     return CLRNN_OK;
 }
 

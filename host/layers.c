@@ -104,9 +104,13 @@ void clrnn_layer_free(struct clrnn_layer *l) {
 
 void clrnn_layer_add_weight(struct clrnn_layer *l, const char *name, int rank, const int64_t *d,
                             clrnn_init_kind init) {
-    struct clrnn_weight *w = &l->w[l->n_weights++];
+    int index = l->n_weights++;
+    struct clrnn_weight *w = &l->w[index];
     memset(w, 0, sizeof *w);
     snprintf(w->name, sizeof w->name, "%s", name);
+    /* Keras 3 keeps a recurrent layer's weights in its cell, in the order they are added */
+    snprintf(w->keras3_path, sizeof w->keras3_path, "%svars/%d",
+             l->ops->is_recurrent ? "cell/" : "", index);
     snprintf(w->scope, sizeof w->scope, "%s", l->ops->weight_scope ? l->ops->weight_scope : "");
     w->rank = rank;
     w->count = 1;

@@ -157,6 +157,53 @@ static clrnn_status copy_weights(clrnn_model *m, const struct clrnn_fmt_model *f
     return clrnn_buf_write(m->ctx, m->params, 0, m->n_params * sizeof(float), m->host_params);
 }
 
+/* Weights from a Keras 3 weights file: each layer's group is its snake_case class name,
+ * numbered when the class repeats ("lstm", "lstm_1"), as Keras 3's saving_lib walks a
+ * model's layers; each weight's path below it is known to the layer (keras3_path). */
+static clrnn_status copy_weights_keras3(clrnn_model *m, const char *path) {
+    int total = clrnn_model_weight_count(m);
+    char (*names)[256] = clrnn_calloc((size_t)total + 1, sizeof *names);
+    const char **list = clrnn_calloc((size_t)total + 1, sizeof *list);
+    const struct clrnn_weight **ws = clrnn_calloc((size_t)total + 1, sizeof *ws);
+    struct clrnn_fmt_weight *got = clrnn_calloc((size_t)total + 1, sizeof *got);
+    clrnn_status s = CLRNN_OK;
+    if (!names || !list || !ws || !got) s = clrnn_fail(CLRNN_E_NOMEM, "out of memory loading %s", path);
+    int k = 0;
+    for (int i = 0; !s && i < m->n_layers; i++) {
+        const struct clrnn_layer *l = m->layers[i];
+        int repeats = 0; /* earlier layers of the same class */
+        for (int j = 0; j < i; j++) repeats += m->layers[j]->ops == l->ops;
+        for (int j = 0; j < l->n_weights; j++, k++) {
+            if (repeats)
+                snprintf(names[k], sizeof names[k], "layers/%s_%d/%s", l->ops->spec_name, repeats,
+                         l->w[j].keras3_path);
+            else
+                snprintf(names[k], sizeof names[k], "layers/%s/%s", l->ops->spec_name,
+                         l->w[j].keras3_path);
+            list[k] = names[k];
+            ws[k] = &l->w[j];
+        }
+    }
+    if (!s) s = clrnn_fmt_keras3_weights_read(path, list, total, got);
+    for (int i = 0; !s && i < total; i++) {
+        const struct clrnn_weight *w = ws[i];
+        int same = got[i].rank == w->rank;
+        for (int d = 0; same && d < w->rank; d++) same = got[i].dims[d] == w->d[d];
+        if (!same) {
+            char a[96], b[96];
+            s = clrnn_fail(CLRNN_E_SHAPE, "%s: weight %s (%s): shape %s in the file, expected %s",
+                           path, list[i], w->name, clrnn_shape_str(got[i].rank, got[i].dims, a, sizeof a),
+                           clrnn_shape_str(w->rank, w->d, b, sizeof b));
+        } else {
+            memcpy(m->host_params + w->offset, got[i].data, w->count * sizeof(float));
+        }
+    }
+    for (int i = 0; got && i < total; i++) clrnn_free(got[i].data);
+    clrnn_free(names), clrnn_free(list), clrnn_free(ws), clrnn_free(got);
+    if (s) return s;
+    return clrnn_buf_write(m->ctx, m->params, 0, m->n_params * sizeof(float), m->host_params);
+}
+
 static char *read_text_file(const char *path) {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -190,6 +237,7 @@ clrnn_status clrnn_model_load(clrnn_ctx *ctx, const char *path, const char *weig
     memset(&f, 0, sizeof f);
     char *json = NULL;
     const char *weights_file = path;
+    int keras3_weights = 0;
     clrnn_status s = CLRNN_OK;
     if (h5) {
         if ((s = clrnn_fmt_h5_read(path, &f))) return s;
@@ -209,7 +257,8 @@ clrnn_status clrnn_model_load(clrnn_ctx *ctx, const char *path, const char *weig
                               "file (--weights FILE.h5)", path);
         }
         weights_file = weights_path;
-        s = clrnn_fmt_h5_read(weights_path, &f);
+        keras3_weights = clrnn_fmt_is_keras3_weights(weights_path) == 1;
+        if (!keras3_weights) s = clrnn_fmt_h5_read(weights_path, &f);
     }
     clrnn_model *m = NULL;
     if (!s) {
@@ -220,7 +269,7 @@ clrnn_status clrnn_model_load(clrnn_ctx *ctx, const char *path, const char *weig
         clrnn_act_set_keras_major(previous);
         if (s) clrnn_fail_context(s, "%s", path);
     }
-    if (!s) s = copy_weights(m, &f, weights_file);
+    if (!s) s = keras3_weights ? copy_weights_keras3(m, weights_file) : copy_weights(m, &f, weights_file);
     struct clrnn_compile_config cc;
     if (!s && f.training_config && parse_training_config(f.training_config, &cc))
         s = clrnn_model_compile(m, &cc);

@@ -76,6 +76,12 @@ static clrnn_status merge_shapes(const struct clrnn_shape *declared, int have_de
     return CLRNN_OK;
 }
 
+/* Keras 2 and 3 call a model of layers wired by their calls "Functional" ("Model" before
+ * TF 2.4). */
+static int is_functional(const char *cls) {
+    return strcmp(cls, "Functional") == 0 || strcmp(cls, "Model") == 0;
+}
+
 /* The Keras major version a configuration was written by: Keras 2's to_json() names it at
  * the top; Keras 3 serializes each layer with its "module". 0 when it does not say. */
 static int keras_major_of_config(const cJSON *root, const cJSON *layers) {
@@ -99,11 +105,14 @@ clrnn_status clrnn_model_from_json(clrnn_ctx *ctx, const char *json, const int64
     const cJSON *jname = cJSON_GetObjectItemCaseSensitive(cfg, "name");
     if (!cJSON_IsString(cls)) {
         s = clrnn_fail(CLRNN_E_FORMAT, "model architecture: no \"class_name\" at the top level");
-    } else if (strcmp(cls->valuestring, "Sequential") != 0) {
+    } else if (strcmp(cls->valuestring, "Sequential") != 0 && !is_functional(cls->valuestring)) {
         s = clrnn_fail(CLRNN_E_UNSUPPORTED, "model architecture: class '%s' is not supported "
-                       "yet (Sequential models are)", cls->valuestring);
+                       "(Sequential models are, and Functional ones whose layers form a chain)",
+                       cls->valuestring);
     } else if (!cJSON_IsArray(layers)) {
         s = clrnn_fail(CLRNN_E_FORMAT, "model architecture: no \"layers\" list");
+    } else if (is_functional(cls->valuestring)) {
+        s = clrnn_functional_check_chain(cfg, cJSON_IsString(jname) ? jname->valuestring : "?");
     }
     struct clrnn_shape declared = {0};
     int have_declared = 0;

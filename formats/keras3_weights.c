@@ -1,0 +1,52 @@
+/*
+ * keras3_weights.c - Keras 3 weights files (.weights.h5, and model.weights.h5 inside a
+ * .keras archive): no layer or weight names, but one group per object along the attribute
+ * path Keras walks, e.g. /layers/lstm/cell/vars/0 for the first weight of the first LSTM
+ * (keras-format.md section 3; keys are the snake_case class name, numbered _1, _2... when
+ * a class repeats). The model says which paths it needs; this file reads them.
+ */
+#include <hdf5.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "clrnn_err.h"
+#include "clrnn_formats.h"
+#include "h5_util.h"
+
+int clrnn_fmt_is_keras3_weights(const char *path) {
+    struct clrnn_h5_quiet q;
+    hid_t f = -1;
+    clrnn_h5_quiet_begin(&q);
+    int answer = -1;
+    if (clrnn_h5_open_read(path, &f) == CLRNN_OK) {
+        int names = 0, config = 0;
+        clrnn_h5_attr_exists(f, "layer_names", path, &names);
+        clrnn_h5_attr_exists(f, "model_config", path, &config);
+        answer = !names && !config && clrnn_h5_link_exists(f, "layers");
+        H5Fclose(f);
+    }
+    clrnn_h5_quiet_end(&q);
+    return answer;
+}
+
+clrnn_status clrnn_fmt_keras3_weights_read(const char *path, const char *const *names, int n,
+                                           struct clrnn_fmt_weight *out) {
+    memset(out, 0, (size_t)n * sizeof *out);
+    struct clrnn_h5_quiet q;
+    hid_t f = -1;
+    clrnn_h5_quiet_begin(&q);
+    clrnn_status s = clrnn_h5_open_read(path, &f);
+    for (int i = 0; !s && i < n; i++) {
+        char where[1200];
+        snprintf(where, sizeof where, "%s: %s", path, names[i]);
+        s = clrnn_h5_read_floats(f, names[i], where, &out[i].rank, out[i].dims, &out[i].data);
+    }
+    if (f >= 0) H5Fclose(f);
+    clrnn_h5_quiet_end(&q);
+    if (s)
+        for (int i = 0; i < n; i++) {
+            clrnn_free(out[i].data);
+            out[i].data = NULL;
+        }
+    return s;
+}
