@@ -59,10 +59,28 @@ int clrnn_fmt_is_hdf5(const char *path);
  * 0 when it is another HDF5 file, -1 when it cannot be read as one. */
 int clrnn_fmt_is_keras3_weights(const char *path);
 /* Reads the n float datasets at names[i] ("layers/lstm/cell/vars/0") of a Keras 3 weights
- * file into out[i] (name left NULL; data freed by the caller). A missing or non-numeric one
- * is CLRNN_E_FORMAT naming the file and the path; on error nothing is left allocated. */
-clrnn_status clrnn_fmt_keras3_weights_read(const char *path, const char *const *names, int n,
+ * file into out[i] (name left NULL; data freed by the caller): the file at path, or when
+ * image is not NULL the size bytes there (path then only names it in messages). A missing
+ * or non-numeric one is CLRNN_E_FORMAT naming the file and the path; on error nothing is
+ * left allocated. */
+clrnn_status clrnn_fmt_keras3_weights_read(const char *path, const void *image, size_t size,
+                                           const char *const *names, int n,
                                            struct clrnn_fmt_weight *out);
+
+/* A Keras 3 .keras archive (a zip): config.json, metadata.json and model.weights.h5, read
+ * into memory (nothing is extracted). Members with absolute or '..' paths, members over
+ * the limits below and missing members are CLRNN_E_FORMAT naming the archive. */
+#define CLRNN_FMT_MAX_WEIGHTS_BYTES ((uint64_t)4 << 30)
+struct clrnn_fmt_keras_archive {
+    char *config;        /* config.json text */
+    char *keras_version; /* from metadata.json, NULL when absent */
+    void *weights;       /* model.weights.h5 bytes */
+    size_t weights_size;
+};
+/* 1 when the file starts like a zip archive, 0 when not, -1 when it cannot be read. */
+int clrnn_fmt_is_zip(const char *path);
+clrnn_status clrnn_fmt_keras_archive_read(const char *path, struct clrnn_fmt_keras_archive *out);
+void clrnn_fmt_keras_archive_clear(struct clrnn_fmt_keras_archive *a);
 
 /* Reads a legacy full-model .h5 or a Keras 2 save_weights .h5 into *out (zeroed first).
  * On error nothing is left allocated. */

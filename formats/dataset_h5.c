@@ -4,6 +4,7 @@
  * outside its range are an error, never wrapped), float datasets as float32; files are
  * written as little-endian int32 or float32 datasets, atomically.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -300,6 +301,174 @@ clrnn_status clrnn_fmt_data_write(const char *path, const struct clrnn_fmt_named
     struct clrnn_h5_writer w;
     s = clrnn_h5_create(path, &w);
     if (!s) s = clrnn_h5_finish(&w, write_arrays(w.file, path, arrays, n));
+    clrnn_h5_quiet_end(&q);
+    return s;
+}
+
+/* ---- the vocabulary of a text dataset ---- */
+
+#define VOCABULARY "vocabulary"
+/* Entries read from a file at most: far above any real vocabulary, low enough that a bad
+ * header cannot make the reader allocate gigabytes of pointers. */
+#define MAX_VOCABULARY ((int64_t)1 << 24)
+
+/* Writes tokens as a 1-D vlen UTF-8 string dataset, h5py's layout for a list of str. */
+static clrnn_status write_tokens(hid_t f, const char *path, const char *const *tokens, int n) {
+    char why[256];
+    hsize_t dim = (hsize_t)n;
+    hid_t type = H5Tcopy(H5T_C_S1), space = -1, ds = -1;
+    herr_t err = type < 0 ? -1 : 0;
+    if (!err) err = H5Tset_size(type, H5T_VARIABLE);
+    if (!err) err = H5Tset_cset(type, H5T_CSET_UTF8);
+    if (!err && (space = H5Screate_simple(1, &dim, NULL)) < 0) err = -1;
+    if (!err && (ds = H5Dcreate2(f, VOCABULARY, type, space, H5P_DEFAULT, H5P_DEFAULT,
+                                 H5P_DEFAULT)) < 0)
+        err = -1;
+    /* an empty dataset has nothing to write (and HDF5 would read tokens for nothing) */
+    if (!err && n > 0) err = H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, tokens);
+    if (ds >= 0) H5Dclose(ds);
+    if (space >= 0) H5Sclose(space);
+    if (type >= 0) H5Tclose(type);
+    if (err < 0)
+        return clrnn_fail(CLRNN_E_IO, "%s: dataset '" VOCABULARY "': writing failed (%s)", path,
+                          clrnn_h5_error_text(why, sizeof why));
+    return CLRNN_OK;
+}
+
+clrnn_status clrnn_fmt_data_write_vocabulary(const char *path,
+                                             const struct clrnn_fmt_named_array *arrays, int n,
+                                             const char *const *tokens, int n_tokens) {
+    if (!path)
+        return clrnn_fail(CLRNN_E_INVALID_ARG, "clrnn_fmt_data_write_vocabulary: path is NULL");
+    clrnn_status s = check_arrays(path, arrays, n);
+    if (s) return s;
+    if (n_tokens < 0 || (n_tokens > 0 && !tokens))
+        return clrnn_fail(CLRNN_E_INVALID_ARG, "%s: %d vocabulary tokens given", path, n_tokens);
+    for (int i = 0; i < n_tokens; i++)
+        if (!tokens[i])
+            return clrnn_fail(CLRNN_E_INVALID_ARG, "%s: vocabulary token %d is NULL", path, i);
+    for (int i = 0; i < n; i++)
+        if (strcmp(arrays[i].name, VOCABULARY) == 0)
+            return clrnn_fail(CLRNN_E_INVALID_ARG, "%s: dataset '" VOCABULARY "' given twice",
+                              path);
+    struct clrnn_h5_quiet q;
+    clrnn_h5_quiet_begin(&q);
+    struct clrnn_h5_writer w;
+    s = clrnn_h5_create(path, &w);
+    if (!s) {
+        clrnn_status ws = write_arrays(w.file, path, arrays, n);
+        if (!ws) ws = write_tokens(w.file, path, tokens, n_tokens);
+        s = clrnn_h5_finish(&w, ws); /* renames only when everything was written */
+    }
+    clrnn_h5_quiet_end(&q);
+    return s;
+}
+
+void clrnn_fmt_vocabulary_free(char **tokens, int n) {
+    if (!tokens) return;
+    for (int i = 0; i < n; i++) clrnn_free(tokens[i]);
+    clrnn_free(tokens);
+}
+
+/* Reads the open dataset ds (1-D strings, vlen or fixed-length) into new strings. */
+static clrnn_status read_tokens(hid_t ds, const char *where, char ***out, int *count) {
+    char why[256], tname[64];
+    clrnn_status s = CLRNN_OK;
+    hid_t type = H5Dget_type(ds), space = type >= 0 ? H5Dget_space(ds) : -1, mem = -1;
+    int rank = space >= 0 ? H5Sget_simple_extent_ndims(space) : -1;
+    hssize_t np = space >= 0 ? H5Sget_simple_extent_npoints(space) : -1;
+    char **tokens = NULL, **raw = NULL, *fixed = NULL;
+    size_t n = np > 0 ? (size_t)np : 0, width = 0;
+    if (type < 0 || space < 0 || rank < 0 || np < 0) {
+        s = clrnn_fail(CLRNN_E_FORMAT, "%s: cannot be read (%s)", where,
+                       clrnn_h5_error_text(why, sizeof why));
+        goto done;
+    }
+    if (H5Tget_class(type) != H5T_STRING || rank != 1) {
+        s = clrnn_fail(CLRNN_E_FORMAT, "%s: holds %s of rank %d, expected a 1-D list of strings",
+                       where, clrnn_h5_type_str(type, tname, sizeof tname), rank);
+        goto done;
+    }
+    if ((int64_t)n > MAX_VOCABULARY) {
+        s = clrnn_fail(CLRNN_E_FORMAT, "%s: has %zu entries, more than %lld", where, n,
+                       (long long)MAX_VOCABULARY);
+        goto done;
+    }
+    tokens = clrnn_calloc(n ? n : 1, sizeof *tokens);
+    if (!tokens) {
+        s = clrnn_fail(CLRNN_E_NOMEM, "%s: out of memory for %zu tokens", where, n);
+        goto done;
+    }
+    if (n == 0) goto done;
+    /* the memory type keeps the file's charset: HDF5 will not convert ASCII <-> UTF-8 */
+    htri_t vlen = H5Tis_variable_str(type);
+    if ((mem = H5Tcopy(type)) < 0 || vlen < 0) {
+        s = clrnn_fail(CLRNN_E_FORMAT, "%s: its string type cannot be read (%s)", where,
+                       clrnn_h5_error_text(why, sizeof why));
+        goto done;
+    }
+    if (vlen) {
+        raw = clrnn_calloc(n, sizeof *raw);
+        if (!raw) s = clrnn_fail(CLRNN_E_NOMEM, "%s: out of memory for %zu tokens", where, n);
+        else if (H5Dread(ds, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) < 0)
+            s = clrnn_fail(CLRNN_E_FORMAT, "%s: reading failed (%s)", where,
+                           clrnn_h5_error_text(why, sizeof why));
+        for (size_t i = 0; !s && i < n; i++)
+            if (!(tokens[i] = clrnn_strdup(raw[i] ? raw[i] : "")))
+                s = clrnn_fail(CLRNN_E_NOMEM, "%s: out of memory", where);
+        if (raw) H5Dvlen_reclaim(mem, space, H5P_DEFAULT, raw); /* NULLs are skipped */
+    } else {
+        width = H5Tget_size(type);
+        fixed = width && n <= SIZE_MAX / width ? clrnn_malloc(n * width) : NULL;
+        if (!fixed) s = clrnn_fail(CLRNN_E_NOMEM, "%s: out of memory for %zu tokens", where, n);
+        else if (H5Dread(ds, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, fixed) < 0)
+            s = clrnn_fail(CLRNN_E_FORMAT, "%s: reading failed (%s)", where,
+                           clrnn_h5_error_text(why, sizeof why));
+        for (size_t i = 0; !s && i < n; i++) {
+            const char *e = fixed + i * width;
+            size_t len = 0;
+            while (len < width && e[len]) len++; /* NULLPAD or NULLTERM */
+            if (!(tokens[i] = clrnn_malloc(len + 1))) {
+                s = clrnn_fail(CLRNN_E_NOMEM, "%s: out of memory", where);
+                break;
+            }
+            memcpy(tokens[i], e, len);
+            tokens[i][len] = '\0';
+        }
+    }
+done:
+    clrnn_free(raw);
+    clrnn_free(fixed);
+    if (mem >= 0) H5Tclose(mem);
+    if (space >= 0) H5Sclose(space);
+    if (type >= 0) H5Tclose(type);
+    if (s) {
+        clrnn_fmt_vocabulary_free(tokens, (int)n);
+        return s;
+    }
+    *out = tokens;
+    *count = (int)n;
+    return CLRNN_OK;
+}
+
+clrnn_status clrnn_fmt_data_read_vocabulary(const char *path, char ***tokens, int *n) {
+    if (!path || !tokens || !n)
+        return clrnn_fail(CLRNN_E_INVALID_ARG, "clrnn_fmt_data_read_vocabulary: NULL argument");
+    *tokens = NULL;
+    *n = 0;
+    char where[WHERE_SIZE], have[256];
+    snprintf(where, sizeof where, "%s: dataset '" VOCABULARY "'", path);
+    struct clrnn_h5_quiet q;
+    clrnn_h5_quiet_begin(&q);
+    hid_t f = -1, ds = -1;
+    clrnn_status s = clrnn_h5_open_read(path, &f);
+    if (!s && !has_dataset(f, VOCABULARY))
+        s = clrnn_fail(CLRNN_E_FORMAT, "%s: no vocabulary (the file has: %s)", path,
+                       root_names(f, have, sizeof have));
+    if (!s) s = clrnn_h5_open_dataset(f, VOCABULARY, where, &ds);
+    if (!s) s = read_tokens(ds, where, tokens, n);
+    if (ds >= 0) H5Oclose(ds);
+    if (f >= 0) H5Fclose(f);
     clrnn_h5_quiet_end(&q);
     return s;
 }

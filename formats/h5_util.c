@@ -112,6 +112,31 @@ clrnn_status clrnn_h5_open_read(const char *path, hid_t *out) {
     return CLRNN_OK;
 }
 
+clrnn_status clrnn_h5_open_image(const void *image, size_t size, const char *where,
+                                 hid_t *out) {
+    static const unsigned char SIGNATURE[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+    /* the core driver over a copy of the bytes: nothing touches the disk. It refuses a name
+     * that exists on disk, and "<archive>/<member>" cannot (the archive is a file). */
+    char name[1100];
+    snprintf(name, sizeof name, "%s/model.weights.h5", where);
+    if (size < sizeof SIGNATURE || memcmp(image, SIGNATURE, sizeof SIGNATURE) != 0)
+        return clrnn_fail(CLRNN_E_FORMAT, "%s: not an HDF5 file", name);
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    hid_t f = -1;
+    if (fapl >= 0 && H5Pset_fapl_core(fapl, 1 << 20, 0) >= 0 &&
+        H5Pset_file_image(fapl, (void *)image, size) >= 0)
+        f = H5Fopen(name, H5F_ACC_RDONLY, fapl);
+    close_plist(fapl);
+    if (f < 0) {
+        char why[256];
+        clrnn_h5_error_text(why, sizeof why);
+        return clrnn_fail(CLRNN_E_FORMAT, "%s: HDF5 cannot open it (%s); the file may be "
+                          "truncated or corrupt", name, why);
+    }
+    *out = f;
+    return CLRNN_OK;
+}
+
 clrnn_status clrnn_h5_create(const char *path, struct clrnn_h5_writer *w) {
     w->path = path;
     w->file = -1;

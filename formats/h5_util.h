@@ -42,6 +42,10 @@ const char *clrnn_h5_type_str(hid_t type, char *buf, size_t size);
  * CLRNN_E_FORMAT "<path>: not an HDF5 file", or CLRNN_E_FORMAT with HDF5's reason when HDF5
  * cannot open it (a truncated file). */
 clrnn_status clrnn_h5_open_read(const char *path, hid_t *out);
+/* Opens an HDF5 file held in memory (size bytes at image) read-only: model.weights.h5 of
+ * the .keras archive `where`, as messages name it. */
+clrnn_status clrnn_h5_open_image(const void *image, size_t size, const char *where,
+                                 hid_t *out);
 
 /* Writing a file atomically: create makes "<path>.tmp-<pid>"; finish closes it and, when
  * s is CLRNN_OK and the close worked, renames it onto path; otherwise it removes the

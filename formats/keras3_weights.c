@@ -29,24 +29,34 @@ int clrnn_fmt_is_keras3_weights(const char *path) {
     return answer;
 }
 
-clrnn_status clrnn_fmt_keras3_weights_read(const char *path, const char *const *names, int n,
-                                           struct clrnn_fmt_weight *out) {
-    memset(out, 0, (size_t)n * sizeof *out);
-    struct clrnn_h5_quiet q;
-    hid_t f = -1;
-    clrnn_h5_quiet_begin(&q);
-    clrnn_status s = clrnn_h5_open_read(path, &f);
+/* Reads the datasets from an open file; frees what it read when one fails. */
+static clrnn_status read_all(hid_t f, const char *where, const char *const *names, int n,
+                             struct clrnn_fmt_weight *out) {
+    clrnn_status s = CLRNN_OK;
     for (int i = 0; !s && i < n; i++) {
-        char where[1200];
-        snprintf(where, sizeof where, "%s: %s", path, names[i]);
-        s = clrnn_h5_read_floats(f, names[i], where, &out[i].rank, out[i].dims, &out[i].data);
+        char w[1200];
+        snprintf(w, sizeof w, "%s: %s", where, names[i]);
+        s = clrnn_h5_read_floats(f, names[i], w, &out[i].rank, out[i].dims, &out[i].data);
     }
-    if (f >= 0) H5Fclose(f);
-    clrnn_h5_quiet_end(&q);
     if (s)
         for (int i = 0; i < n; i++) {
             clrnn_free(out[i].data);
             out[i].data = NULL;
         }
+    return s;
+}
+
+clrnn_status clrnn_fmt_keras3_weights_read(const char *path, const void *image, size_t size,
+                                           const char *const *names, int n,
+                                           struct clrnn_fmt_weight *out) {
+    memset(out, 0, (size_t)n * sizeof *out);
+    struct clrnn_h5_quiet q;
+    hid_t f = -1;
+    clrnn_h5_quiet_begin(&q);
+    clrnn_status s = image ? clrnn_h5_open_image(image, size, path, &f)
+                           : clrnn_h5_open_read(path, &f);
+    if (!s) s = read_all(f, path, names, n, out);
+    if (f >= 0) H5Fclose(f);
+    clrnn_h5_quiet_end(&q);
     return s;
 }

@@ -160,7 +160,8 @@ static clrnn_status copy_weights(clrnn_model *m, const struct clrnn_fmt_model *f
 /* Weights from a Keras 3 weights file: each layer's group is its snake_case class name,
  * numbered when the class repeats ("lstm", "lstm_1"), as Keras 3's saving_lib walks a
  * model's layers; each weight's path below it is known to the layer (keras3_path). */
-static clrnn_status copy_weights_keras3(clrnn_model *m, const char *path) {
+static clrnn_status copy_weights_keras3(clrnn_model *m, const char *path, const void *image,
+                                        size_t image_size) {
     int total = clrnn_model_weight_count(m);
     char (*names)[256] = clrnn_calloc((size_t)total + 1, sizeof *names);
     const char **list = clrnn_calloc((size_t)total + 1, sizeof *list);
@@ -184,7 +185,7 @@ static clrnn_status copy_weights_keras3(clrnn_model *m, const char *path) {
             ws[k] = &l->w[j];
         }
     }
-    if (!s) s = clrnn_fmt_keras3_weights_read(path, list, total, got);
+    if (!s) s = clrnn_fmt_keras3_weights_read(path, image, image_size, list, total, got);
     for (int i = 0; !s && i < total; i++) {
         const struct clrnn_weight *w = ws[i];
         int same = got[i].rank == w->rank;
@@ -229,10 +230,40 @@ static char *read_text_file(const char *path) {
     return buf;
 }
 
+/* Builds a model from its configuration text, with hard_sigmoid as the Keras version
+ * that wrote it means it (keras_version, or the configuration's own form). */
+static clrnn_status model_from_config(clrnn_ctx *ctx, const char *json, const char *keras_version,
+                                      clrnn_model **m) {
+    int major = clrnn_keras_major_of(keras_version);
+    int previous = clrnn_act_set_keras_major(major ? major : clrnn_act_keras_major());
+    clrnn_status s = clrnn_model_from_json(ctx, json, NULL, 0, CLRNN_DTYPE_FLOAT32, 0, m);
+    clrnn_act_set_keras_major(previous);
+    return s;
+}
+
+/* A Keras 3 .keras archive: config.json and model.weights.h5, read in memory. */
+static clrnn_status load_keras_archive(clrnn_ctx *ctx, const char *path, clrnn_model **out) {
+    struct clrnn_fmt_keras_archive a;
+    clrnn_status s = clrnn_fmt_keras_archive_read(path, &a);
+    if (s) return s;
+    clrnn_model *m = NULL;
+    s = model_from_config(ctx, a.config, a.keras_version ? a.keras_version : "3", &m);
+    if (s) clrnn_fail_context(s, "%s", path);
+    if (!s) s = copy_weights_keras3(m, path, a.weights, a.weights_size);
+    clrnn_fmt_keras_archive_clear(&a);
+    if (s) {
+        clrnn_model_free(m);
+        return s;
+    }
+    *out = m;
+    return CLRNN_OK;
+}
+
 clrnn_status clrnn_model_load(clrnn_ctx *ctx, const char *path, const char *weights_path,
                               clrnn_model **out) {
     int h5 = clrnn_fmt_is_hdf5(path);
     if (h5 < 0) return clrnn_fail(CLRNN_E_IO, "%s: %s", path, strerror(errno ? errno : ENOENT));
+    if (!h5 && clrnn_fmt_is_zip(path) == 1) return load_keras_archive(ctx, path, out);
     struct clrnn_fmt_model f;
     memset(&f, 0, sizeof f);
     char *json = NULL;
@@ -262,14 +293,10 @@ clrnn_status clrnn_model_load(clrnn_ctx *ctx, const char *path, const char *weig
     }
     clrnn_model *m = NULL;
     if (!s) {
-        /* the file's keras_version says whose hard_sigmoid its configuration means */
-        int major = clrnn_keras_major_of(f.keras_version);
-        int previous = clrnn_act_set_keras_major(major ? major : clrnn_act_keras_major());
-        s = clrnn_model_from_json(ctx, json, NULL, 0, CLRNN_DTYPE_FLOAT32, 0, &m);
-        clrnn_act_set_keras_major(previous);
+        s = model_from_config(ctx, json, f.keras_version, &m);
         if (s) clrnn_fail_context(s, "%s", path);
     }
-    if (!s) s = keras3_weights ? copy_weights_keras3(m, weights_file) : copy_weights(m, &f, weights_file);
+    if (!s) s = keras3_weights ? copy_weights_keras3(m, weights_file, NULL, 0) : copy_weights(m, &f, weights_file);
     struct clrnn_compile_config cc;
     if (!s && f.training_config && parse_training_config(f.training_config, &cc))
         s = clrnn_model_compile(m, &cc);

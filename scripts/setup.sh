@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs what clrnn needs to build and test on Debian (12 or newer), if it is missing:
 # a C compiler, CMake, the OpenCL ICD loader and headers, PoCL (the CPU OpenCL device),
-# CLBlast, HDF5 (with its command-line tools, used by some tests) and cJSON.
+# CLBlast, HDF5 (with its command-line tools, used by some tests), cJSON and libzip (.keras).
 set -euo pipefail
 packages=(gcc make cmake pkg-config ocl-icd-opencl-dev opencl-c-headers pocl-opencl-icd
-          libclblast-dev libhdf5-dev hdf5-tools libcjson-dev)
+          libclblast-dev libhdf5-dev hdf5-tools libcjson-dev libzip-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

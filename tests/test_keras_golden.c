@@ -3,7 +3,9 @@
  * tests/keras/make_golden.sh with Keras 3 on JAX) load in clrnn and predict what Keras
  * predicted for the same fixed inputs (io.h5: x, and y = Keras's model.predict(x)) to 1e-5:
  * every layer and option of the seed models, from each format clrnn reads. No Python runs
- * here; the files are committed.
+ * here; the files are committed. Broken .keras archives (a member outside the archive's
+ * folder, a missing member, a truncated archive, config or weights that are not what they
+ * say) are refused with a clear message and no model.
  *
  * The tolerance: Keras computed y in float32 on the CPU, clrnn in float32 on the OpenCL
  * device, with other summation orders; outputs are O(1) sums of a few dozen products over 7
@@ -15,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <zip.h>
 
 #include "clrnn_formats.h"
 #include "clrnn_impl.h"
@@ -74,6 +78,62 @@ static void check_case(const char *name, const char *file, const char *weights) 
     clrnn_array_clear(&x), clrnn_array_clear(&want);
 }
 
+/* Writes a zip at path holding the given (name, text) members. */
+static void write_zip(const char *path, const char *const *members, int n) {
+    int err;
+    unlink(path);
+    zip_t *z = zip_open(path, ZIP_CREATE | ZIP_TRUNCATE, &err);
+    for (int i = 0; z && i < n; i++) {
+        zip_source_t *src = zip_source_buffer(z, members[2 * i + 1], strlen(members[2 * i + 1]), 0);
+        zip_file_add(z, members[2 * i], src, ZIP_FL_OVERWRITE);
+    }
+    if (z) zip_close(z);
+}
+
+static void expect_refused(const char *path, const char *text) {
+    clrnn_model *m = NULL;
+    clrnn_status s = clrnn_model_load(ctx, path, NULL, &m);
+    CHECK(s != CLRNN_OK && m == NULL);
+    CHECK_STR_CONTAINS(clrnn_last_error(), text);
+    printf("  refused: %s\n", clrnn_last_error());
+}
+
+static void test_bad_archives(void) {
+    char good[700], config[1 << 15];
+    snprintf(good, sizeof good, "%s/lstm/model.keras", golden);
+    /* the real config.json of a golden case, to pair with broken weights */
+    struct clrnn_fmt_keras_archive a;
+    CHECK(clrnn_fmt_keras_archive_read(good, &a) == CLRNN_OK);
+    snprintf(config, sizeof config, "%s", a.config);
+    clrnn_fmt_keras_archive_clear(&a);
+    const char *evil[] = {"config.json", config, "../escape.txt", "x", "model.weights.h5", "x"};
+    write_zip("bad_dotdot.keras", evil, 3);
+    expect_refused("bad_dotdot.keras", "member named '../escape.txt'");
+    const char *absolute[] = {"config.json", config, "/etc/x", "x"};
+    write_zip("bad_absolute.keras", absolute, 2);
+    expect_refused("bad_absolute.keras", "member named '/etc/x'");
+    const char *no_weights[] = {"config.json", config, "metadata.json", "{}"};
+    write_zip("bad_noweights.keras", no_weights, 2);
+    expect_refused("bad_noweights.keras", "has no model.weights.h5");
+    const char *not_h5[] = {"config.json", config, "model.weights.h5", "not hdf5 at all"};
+    write_zip("bad_weights.keras", not_h5, 2);
+    expect_refused("bad_weights.keras", "not an HDF5 file");
+    const char *not_json[] = {"config.json", "{\"class_name\": ", "model.weights.h5", "x"};
+    write_zip("bad_config.keras", not_json, 2);
+    expect_refused("bad_config.keras", "bad_config.keras");
+    /* the first half of a real archive */
+    FILE *in = fopen(good, "rb"), *out = fopen("bad_truncated.keras", "wb");
+    char buf[1 << 16];
+    size_t n = in ? fread(buf, 1, sizeof buf, in) : 0;
+    if (out) fwrite(buf, 1, n / 2, out);
+    if (in) fclose(in);
+    if (out) fclose(out);
+    expect_refused("bad_truncated.keras", "bad_truncated.keras");
+    const char *names[] = {"bad_dotdot.keras", "bad_absolute.keras", "bad_noweights.keras",
+                           "bad_weights.keras", "bad_config.keras", "bad_truncated.keras"};
+    for (int i = 0; i < 6; i++) unlink(names[i]);
+}
+
 int main(void) {
     const char *data = getenv("CLRNN_TEST_DATA");
     snprintf(golden, sizeof golden, "%s/keras/golden", data ? data : "../../tests");
@@ -87,7 +147,9 @@ int main(void) {
     for (int i = 0; i < n; i++) {
         check_case(names[i], "model.h5", NULL);
         check_case(names[i], "model.json", "model.weights.h5");
+        check_case(names[i], "model.keras", NULL);
     }
+    test_bad_archives();
     clrnn_ctx_free(ctx);
     TEST_MAIN_END();
 }

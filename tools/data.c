@@ -28,11 +28,24 @@ static const char USAGE[] =
     "      x float32 (N, B, 2): bit t of a and of b at step t; y float32 (N, B, 1): bit t\n"
     "      of a + b. No pair occurs twice, so the test pairs are held out of training.\n"
     "      Defaults: --samples 5000 --test-samples 1000 --bits 8 --seed 1.\n"
+    "  text --out FILE.h5 (--in CORPUS.txt | --builtin NAME) [--level char|word] [--window T]\n"
+    "       [--step S] [--encoding ids|onehot] [--test-fraction F] [--lower] [--max-tokens N]\n"
+    "      Next-token prediction over a UTF-8 text, as in Keras's character-level text\n"
+    "      generation example: windows of T tokens starting every S tokens, each with the token\n"
+    "      after it as its target. char: tokens are characters, ids 0..V-1 over the sorted\n"
+    "      distinct characters (--lower lower-cases first). word: lower-cased, ASCII punctuation\n"
+    "      stripped, split on whitespace (TextVectorization's default); id 0 is padding, 1 is\n"
+    "      [UNK], then the words by frequency (ties alphabetical), at most --max-tokens ids in\n"
+    "      all. ids: x int32 (N, T) and y int32 (N,), for sparse_categorical_crossentropy;\n"
+    "      onehot: x float32 (N, T, V) and y float32 (N, V). The file also holds 'vocabulary',\n"
+    "      one UTF-8 string per id. --test-fraction F puts the last F of the windows in\n"
+    "      x_test/y_test. Built-in texts: fables (original short fables, about 33 KB).\n"
+    "      Defaults: --level char --window 40 --step 3 --encoding ids --test-fraction 0.\n"
     "\n"
     "Each writes x_train, y_train, x_test, y_test (x_test and y_test only when\n"
-    "--test-samples is not 0) and prints one summary line. The same options and --seed\n"
-    "always write the same data. --print writes the samples as text to stdout instead of\n"
-    "a file (for checking the generators).\n";
+    "--test-samples or --test-fraction is not 0) and prints one summary line. The same\n"
+    "options and --seed always write the same data. --print writes the samples (for text,\n"
+    "the corpus) as text to stdout instead of a file (for checking the generators).\n";
 
 static const struct {
     const char *name;
@@ -40,6 +53,7 @@ static const struct {
 } SUBCOMMANDS[] = {
     {"reber", data_reber_main},
     {"addition", data_addition_main},
+    {"text", data_text_main},
 };
 
 struct data_rng data_rng_seeded(uint64_t seed, uint64_t salt) {

@@ -6,6 +6,7 @@
 #ifndef CLRNN_DATA_TASKS_H
 #define CLRNN_DATA_TASKS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "clrnn.h"
@@ -33,6 +34,16 @@ void data_write_splits(const char *path, struct clrnn_array x[2], struct clrnn_a
  * exit status, or exit through cli.h on errors. */
 int data_reber_main(int argc, char **argv);
 int data_addition_main(int argc, char **argv);
+int data_text_main(int argc, char **argv);
+
+/* The texts built into clrnn-data (tools/texts/NAME.txt, embedded at build time by
+ * cl/embed.cmake), for `text --builtin NAME`; the table ends with a NULL name. */
+struct data_builtin_text {
+    const char *name;
+    const char *text;
+    size_t len;
+};
+extern const struct data_builtin_text data_builtin_texts[];
 
 /* 1 when s is a string of the embedded Reber grammar (B, T|P, Reber string, same T|P, E). */
 int reber_is_valid_embedded(const char *s);

@@ -1,0 +1,134 @@
+/*
+ * keras_archive.c - reading Keras 3 .keras archives (keras-format.md section 3): a zip of
+ * config.json (the model as keras.saving.serialize_keras_object writes it), metadata.json
+ * (keras_version, date_saved) and model.weights.h5, plus assets. The members are read into
+ * memory by name; nothing is ever extracted, and an archive holding members with absolute
+ * or '..' paths is refused all the same, as a file no honest Keras wrote.
+ */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <zip.h>
+
+#include "clrnn_err.h"
+#include "clrnn_formats.h"
+
+#define MAX_JSON_BYTES ((uint64_t)64 << 20)
+
+int clrnn_fmt_is_zip(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return -1;
+    unsigned char head[4] = {0};
+    size_t n = fread(head, 1, sizeof head, f);
+    fclose(f);
+    return n == 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4;
+}
+
+void clrnn_fmt_keras_archive_clear(struct clrnn_fmt_keras_archive *a) {
+    clrnn_free(a->config);
+    clrnn_free(a->keras_version);
+    clrnn_free(a->weights);
+    memset(a, 0, sizeof *a);
+}
+
+/* No member may name a place outside the archive's own tree. */
+static clrnn_status check_member_names(zip_t *z, const char *path) {
+    zip_int64_t n = zip_get_num_entries(z, 0);
+    for (zip_int64_t i = 0; i < n; i++) {
+        const char *name = zip_get_name(z, (zip_uint64_t)i, ZIP_FL_ENC_RAW);
+        if (!name) continue;
+        int dotdot = strcmp(name, "..") == 0 || strncmp(name, "../", 3) == 0 ||
+                     strstr(name, "/../") != NULL ||
+                     (strlen(name) >= 3 && strcmp(name + strlen(name) - 3, "/..") == 0);
+        if (name[0] == '/' || name[0] == '\\' || dotdot || strchr(name, ':'))
+            return clrnn_fail(CLRNN_E_FORMAT, "%s: the archive holds a member named '%.200s', "
+                              "outside the archive's own folder: refused", path, name);
+    }
+    return CLRNN_OK;
+}
+
+/* The member `name` read whole into new memory (plus a NUL), after checking its declared
+ * size against max; the bytes read must be the bytes declared. */
+static clrnn_status read_member(zip_t *z, const char *path, const char *name, uint64_t max,
+                                char **out, size_t *size) {
+    zip_stat_t st;
+    zip_stat_init(&st);
+    if (zip_stat(z, name, 0, &st) != 0)
+        return clrnn_fail(CLRNN_E_FORMAT, "%s: the archive has no %s (not a Keras 3 .keras "
+                          "file?)", path, name);
+    if (!(st.valid & ZIP_STAT_SIZE) || st.size > max)
+        return clrnn_fail(CLRNN_E_FORMAT, "%s: %s declares %llu bytes, more than the %llu "
+                          "clrnn accepts", path, name, (unsigned long long)st.size,
+                          (unsigned long long)max);
+    char *buf = clrnn_malloc((size_t)st.size + 1);
+    if (!buf)
+        return clrnn_fail(CLRNN_E_NOMEM, "%s: out of memory for %s (%llu bytes)", path, name,
+                          (unsigned long long)st.size);
+    zip_file_t *zf = zip_fopen(z, name, 0);
+    zip_int64_t got = zf ? zip_fread(zf, buf, st.size) : -1;
+    char extra;
+    /* one byte more than declared means the size lied */
+    zip_int64_t more = zf && got == (zip_int64_t)st.size ? zip_fread(zf, &extra, 1) : 0;
+    if (zf) zip_fclose(zf);
+    if (got != (zip_int64_t)st.size || more != 0) {
+        clrnn_free(buf);
+        return clrnn_fail(CLRNN_E_FORMAT, "%s: %s cannot be read whole (the archive is "
+                          "truncated or corrupt)", path, name);
+    }
+    buf[st.size] = '\0';
+    *out = buf;
+    if (size) *size = (size_t)st.size;
+    return CLRNN_OK;
+}
+
+/* keras_version from metadata.json, when it has one. */
+static clrnn_status read_version(zip_t *z, const char *path, char **out) {
+    zip_stat_t st;
+    if (zip_stat(z, "metadata.json", 0, &st) != 0) return CLRNN_OK;
+    char *text = NULL;
+    clrnn_status s = read_member(z, path, "metadata.json", MAX_JSON_BYTES, &text, NULL);
+    if (s) return s;
+    cJSON *meta = cJSON_Parse(text);
+    clrnn_free(text);
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(meta, "keras_version");
+    if (cJSON_IsString(v)) {
+        size_t n = strlen(v->valuestring);
+        if ((*out = clrnn_malloc(n + 1))) memcpy(*out, v->valuestring, n + 1);
+    }
+    cJSON_Delete(meta);
+    return CLRNN_OK;
+}
+
+clrnn_status clrnn_fmt_keras_archive_read(const char *path, struct clrnn_fmt_keras_archive *out) {
+    memset(out, 0, sizeof *out);
+    int err = 0;
+    zip_t *z = zip_open(path, ZIP_RDONLY, &err);
+    if (!z) {
+        zip_error_t ze;
+        zip_error_init_with_code(&ze, err);
+        clrnn_status s = clrnn_fail(err == ZIP_ER_NOENT || err == ZIP_ER_OPEN ? CLRNN_E_IO
+                                                                                : CLRNN_E_FORMAT,
+                                    "%s: cannot open it as a .keras archive (%s)", path,
+                                    zip_error_strerror(&ze));
+        zip_error_fini(&ze);
+        return s;
+    }
+    struct clrnn_fmt_keras_archive a;
+    memset(&a, 0, sizeof a);
+    clrnn_status s = check_member_names(z, path);
+    if (!s) s = read_member(z, path, "config.json", MAX_JSON_BYTES, &a.config, NULL);
+    if (!s) s = read_version(z, path, &a.keras_version);
+    char *weights = NULL;
+    if (!s)
+        s = read_member(z, path, "model.weights.h5", CLRNN_FMT_MAX_WEIGHTS_BYTES, &weights,
+                        &a.weights_size);
+    a.weights = weights;
+    zip_discard(z);
+    if (s) {
+        clrnn_fmt_keras_archive_clear(&a);
+        return s;
+    }
+    *out = a;
+    return CLRNN_OK;
+}
