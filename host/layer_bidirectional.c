@@ -30,7 +30,11 @@ cJSON *clrnn_layer_to_json(const struct clrnn_layer *l) {
         cJSON_Delete(c);
         return NULL;
     }
+    /* nested layers need their module for Keras 3 to find the class (it writes them so in
+     * legacy .h5 files too); tf.keras 2 reads the same */
+    cJSON_AddStringToObject(o, "module", "keras.layers");
     cJSON_AddStringToObject(o, "class_name", l->ops->keras_class);
+    cJSON_AddNullToObject(o, "registered_name");
     cJSON_AddStringToObject(c, "name", l->name);
     cJSON_AddTrueToObject(c, "trainable");
     cJSON_AddStringToObject(c, "dtype", "float32");

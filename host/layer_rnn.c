@@ -577,7 +577,6 @@ static clrnn_status config_json(const struct clrnn_layer *l, cJSON *o) {
     cJSON_AddBoolToObject(o, "go_backwards", r->go_backwards);
     cJSON_AddBoolToObject(o, "stateful", r->stateful);
     cJSON_AddFalseToObject(o, "unroll");
-    cJSON_AddFalseToObject(o, "time_major");
     if (r->zero_output_for_mask) cJSON_AddTrueToObject(o, "zero_output_for_mask");
     if (!r->wrapped) {
         cell_config_json(r, o);
@@ -586,7 +585,10 @@ static clrnn_status config_json(const struct clrnn_layer *l, cJSON *o) {
     cJSON *cell = cJSON_AddObjectToObject(o, "cell");
     cJSON *cc = cell ? cJSON_CreateObject() : NULL;
     if (!cc) return clrnn_fail(CLRNN_E_NOMEM, "out of memory writing layer '%s'", l->name);
+    /* a nested object: Keras 3 finds its class through the module */
+    cJSON_AddStringToObject(cell, "module", "keras.layers");
     cJSON_AddStringToObject(cell, "class_name", r->cell->cell_class);
+    cJSON_AddNullToObject(cell, "registered_name");
     cJSON_AddItemToObject(cell, "config", cc);
     cJSON_AddStringToObject(cc, "name", r->cell_name);
     cJSON_AddTrueToObject(cc, "trainable");

@@ -1,0 +1,55 @@
+#!/usr/bin/env python3
+"""Loads models saved by clrnn in Keras 3 and checks Keras predicts what clrnn predicted.
+
+Usage (through keras.sh): interop.py MODEL DATA PREDICTIONS [MODEL DATA PREDICTIONS ...]
+  MODEL        a model file clrnn wrote (.h5)
+  DATA         the dataset file whose x_test clrnn predicted on
+  PREDICTIONS  clrnn-eval --predictions output (dataset "predictions")
+For each model: keras.models.load_model(MODEL), and a fresh model built from the same
+configuration with load_weights(MODEL); both must predict within 1e-5 of clrnn. Prints
+one line per model and exits 1 if any fails.
+"""
+import sys
+
+import h5py
+import keras
+import numpy as np
+
+TOL = 1e-5
+
+
+def check(model_path, data_path, pred_path):
+    with h5py.File(data_path, "r") as f:
+        x = f["x_test"][:]
+    with h5py.File(pred_path, "r") as f:
+        want = f["predictions"][:]
+    loaded = keras.models.load_model(model_path, compile=False)
+    got = loaded.predict(x, verbose=0)
+    fresh = keras.Sequential.from_config(loaded.get_config())
+    fresh.load_weights(model_path)
+    got_fresh = fresh.predict(x, verbose=0)
+    d1 = float(np.abs(got - want).max())
+    d2 = float(np.abs(got_fresh - want).max())
+    ok = got.shape == want.shape and d1 <= TOL and d2 <= TOL
+    print(f"{'ok  ' if ok else 'FAIL'} {model_path}: load_model max diff {d1:.2e}, "
+          f"load_weights max diff {d2:.2e}, output {got.shape}")
+    return ok
+
+
+def main(argv):
+    if len(argv) % 3 != 0 or not argv:
+        print(__doc__, file=sys.stderr)
+        return 2
+    print(f"keras {keras.__version__}, backend {keras.backend.backend()}")
+    failures = 0
+    for i in range(0, len(argv), 3):
+        try:
+            failures += not check(*argv[i:i + 3])
+        except Exception as e:  # one line per model, and go on with the others
+            print(f"FAIL {argv[i]}: {type(e).__name__}: {str(e).splitlines()[0][:300]}")
+            failures += 1
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

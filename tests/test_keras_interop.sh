@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Interop: models trained and saved by clrnn open in real Keras 3 (tests/keras/keras.sh,
+# JAX backend) with the same predictions, to 1e-5: keras.models.load_model on clrnn's
+# legacy .h5, and load_weights of it into the same architecture. One model per layer kind
+# and option: Embedding with mask_zero, LSTM, GRU both ways (reset_after), SimpleRNN,
+# go_backwards, the RNN wrapper, Bidirectional with each merge mode, TimeDistributed,
+# Dropout, stacked layers, hard_sigmoid.
+#
+# Needs Keras from PyPI. It runs when tests/keras/.venv is complete, or when
+# CLRNN_KERAS_INTEROP=1 lets keras.sh make the environment (.ci/run makes it first when PyPI
+# is reachable); otherwise it skips. It runs on the release build only.
+source "$(dirname "$0")/e2e_common.sh"
+require_device
+here=$(cd "$(dirname "$0")" && pwd)
+case "$build" in *asan*) echo "skipped: runs in the release build (the same files)" >&2; exit 77 ;; esac
+if [ ! -f "$here/keras/.venv/.requirements.installed" ] && [ "${CLRNN_KERAS_INTEROP:-0}" != 1 ]; then
+  echo "skipped: no tests/keras/.venv (set CLRNN_KERAS_INTEROP=1 to make it from PyPI)" >&2
+  exit 77
+fi
+"$build/clrnn-data" reber --out "$scratch/reber.h5" --samples 300 --test-samples 40 --seed 2 >/dev/null
+"$build/clrnn-data" text --builtin fables --window 12 --step 40 --test-fraction 0.05 \
+  --out "$scratch/text.h5" >/dev/null
+vocab=$(h5dump -H -d vocabulary "$scratch/text.h5" | sed -n 's/.*DATASPACE  SIMPLE { ( \([0-9]*\) ).*/\1/p')
+args=()
+train() { # train NAME DATA LOSS [--model ARCH.json | LAYERS]
+  local name=$1 data=$2 loss=$3
+  shift 3
+  local arch=(--layers "$1")
+  [ "$1" = --model ] && arch=("$@")
+  if "$build/clrnn-train" "${arch[@]}" --data "$scratch/$data.h5" --out "$scratch/$name.h5" \
+       --epochs 1 --batch-size 32 --optimizer adam --lr 0.01 --loss "$loss" --seed 3 --quiet &&
+     "$build/clrnn-eval" "$scratch/$name.h5" --data "$scratch/$data.h5" \
+       --predictions "$scratch/$name.pred.h5" >/dev/null; then
+    ok
+    args+=("$scratch/$name.h5" "$scratch/$data.h5" "$scratch/$name.pred.h5")
+  else
+    bad "clrnn trains and saves $name (${arch[*]})"
+  fi
+}
+bce=binary_crossentropy
+sce=sparse_categorical_crossentropy
+train lstm reber $bce "lstm(8) dense(1,sigmoid)"
+train gru_after reber $bce "gru(6,return_sequences=true) gru(5) dense(1,sigmoid)"
+train gru_before reber $bce "gru(6,reset_after=false,go_backwards=true) dense(1,sigmoid)"
+train simple reber $bce "simple_rnn(7,activation=relu) dense(1,sigmoid)"
+train rnn_cell reber $bce "rnn(lstm_cell,5) dense(1,sigmoid)"
+# hard_sigmoid: --layers means Keras 2's (slope 0.2, files marked 2.15.0), which Keras 3 no
+# longer has; a Keras 3 architecture (its layers carry a "module") means Keras 3's (slope
+# 1/6), and clrnn marks the file 3.x so that Keras 3 reads it the same way.
+cat > "$scratch/hard_sigmoid.json" <<'JSON'
+{"module": "keras", "class_name": "Sequential", "config": {"name": "sequential", "layers": [
+ {"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [null, null, 7]}},
+ {"module": "keras.layers", "class_name": "LSTM", "config": {"name": "lstm", "units": 6,
+  "recurrent_activation": "hard_sigmoid"}},
+ {"module": "keras.layers", "class_name": "Dense", "config": {"name": "dense", "units": 1,
+  "activation": "sigmoid"}}]}}
+JSON
+train hard_sigmoid_keras3 reber $bce --model "$scratch/hard_sigmoid.json"
+for merge in concat sum ave mul; do
+  train "bidi_$merge" reber $bce "bidirectional(lstm(5,return_sequences=true),merge_mode=$merge) lstm(4) dense(1,sigmoid)"
+done
+train td_dropout reber $bce "lstm(8,return_sequences=true) time_distributed(dense(4,relu)) dropout(0.3) gru(5) dense(1,sigmoid)"
+train embed_mask text $sce "embedding($vocab,8,mask_zero=true) lstm(16) dense($vocab,softmax)"
+train embed_bidi_gru text $sce "embedding($vocab,8,mask_zero=true) bidirectional(gru(6)) dropout(0.2) dense($vocab,softmax)"
+out=$(bash "$here/keras/keras.sh" interop.py "${args[@]}" 2>&1 | grep -v "^WARNING\|^E0000\|cuda")
+status=$?
+echo "$out"
+while read -r line; do
+  case "$line" in
+    ok*) ok ;;
+    FAIL*) bad "$line" ;;
+  esac
+done <<< "$out"
+check "every model was checked in Keras" [ "$(grep -c '^ok\|^FAIL' <<< "$out")" -eq $((${#args[@]} / 3)) ]
+finish
