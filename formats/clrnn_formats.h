@@ -67,6 +67,16 @@ clrnn_status clrnn_fmt_keras3_weights_read(const char *path, const void *image, 
                                            const char *const *names, int n,
                                            struct clrnn_fmt_weight *out);
 
+/* Writes a Keras 3 weights file: each ws[i] a float32 dataset at the path ws[i].name
+ * ("layers/lstm/cell/vars/0"), atomically (a temporary name, then renamed onto path). */
+clrnn_status clrnn_fmt_keras3_weights_write(const char *path, const struct clrnn_fmt_weight *ws,
+                                            int n);
+/* Writes a .keras archive: config.json (the Keras 3 model object), metadata.json with
+ * keras_version, and model.weights.h5 made from ws as above; atomically. */
+clrnn_status clrnn_fmt_keras_archive_write(const char *path, const char *config_json,
+                                           const char *keras_version,
+                                           const struct clrnn_fmt_weight *ws, int n);
+
 /* A Keras 3 .keras archive (a zip): config.json, metadata.json and model.weights.h5, read
  * into memory (nothing is extracted). Members with absolute or '..' paths, members over
  * the limits below and missing members are CLRNN_E_FORMAT naming the archive. */

@@ -60,3 +60,22 @@ clrnn_status clrnn_fmt_keras3_weights_read(const char *path, const void *image, 
     clrnn_h5_quiet_end(&q);
     return s;
 }
+
+clrnn_status clrnn_fmt_keras3_weights_write(const char *path, const struct clrnn_fmt_weight *ws,
+                                            int n) {
+    struct clrnn_h5_writer w;
+    struct clrnn_h5_quiet q;
+    clrnn_h5_quiet_begin(&q);
+    clrnn_status s = clrnn_h5_create(path, &w);
+    /* groups are made along each dataset's path; Keras reads a missing group as a layer
+     * without weights, so weight-less layers need none */
+    for (int i = 0; !s && i < n; i++) {
+        char where[1200];
+        snprintf(where, sizeof where, "%s: %s", path, ws[i].name);
+        s = clrnn_h5_write_dataset(w.file, ws[i].name, CLRNN_DTYPE_FLOAT32, ws[i].rank,
+                                   ws[i].dims, ws[i].data, where);
+    }
+    if (w.tmp) s = clrnn_h5_finish(&w, s);
+    clrnn_h5_quiet_end(&q);
+    return s;
+}

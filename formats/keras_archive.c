@@ -3,12 +3,15 @@
  * config.json (the model as keras.saving.serialize_keras_object writes it), metadata.json
  * (keras_version, date_saved) and model.weights.h5, plus assets. The members are read into
  * memory by name; nothing is ever extracted, and an archive holding members with absolute
- * or '..' paths is refused all the same, as a file no honest Keras wrote.
+ * or '..' paths is refused all the same, as a file no honest Keras wrote. Writing makes the
+ * three members in a temporary archive renamed into place.
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include <zip.h>
 
 #include "clrnn_err.h"
@@ -131,4 +134,72 @@ clrnn_status clrnn_fmt_keras_archive_read(const char *path, struct clrnn_fmt_ker
     }
     *out = a;
     return CLRNN_OK;
+}
+
+/* Adds a member made of src, or frees src when that fails; 0 on success. */
+static int add_source(zip_t *z, const char *name, zip_source_t *src) {
+    if (!src) return -1;
+    if (zip_file_add(z, name, src, ZIP_FL_OVERWRITE | ZIP_FL_ENC_UTF_8) < 0) {
+        zip_source_free(src);
+        return -1;
+    }
+    return 0;
+}
+
+/* A member from text kept alive by the caller until zip_close. */
+static int add_text(zip_t *z, const char *name, const char *text) {
+    return add_source(z, name, zip_source_buffer(z, text, strlen(text), 0));
+}
+
+static int add_file(zip_t *z, const char *name, const char *file) {
+    return add_source(z, name, zip_source_file(z, file, 0, -1));
+}
+
+clrnn_status clrnn_fmt_keras_archive_write(const char *path, const char *config_json,
+                                           const char *keras_version,
+                                           const struct clrnn_fmt_weight *ws, int n) {
+    size_t len = strlen(path) + 48;
+    char *weights = clrnn_malloc(len), *tmp = clrnn_malloc(len), *meta = NULL;
+    clrnn_status s = CLRNN_OK;
+    if (!weights || !tmp) s = clrnn_fail(CLRNN_E_NOMEM, "out of memory writing %s", path);
+    cJSON *m = s ? NULL : cJSON_CreateObject();
+    if (m) {
+        cJSON_AddStringToObject(m, "keras_version", keras_version);
+        char date[32]; /* as Keras writes it: 2024-06-01@12:00:00 */
+        time_t now = time(NULL);
+        struct tm utc;
+        strftime(date, sizeof date, "%Y-%m-%d@%H:%M:%S", gmtime_r(&now, &utc));
+        cJSON_AddStringToObject(m, "date_saved", date);
+        meta = cJSON_PrintUnformatted(m);
+        cJSON_Delete(m);
+    }
+    if (!s && !meta) s = clrnn_fail(CLRNN_E_NOMEM, "out of memory writing %s", path);
+    if (!s) {
+        snprintf(weights, len, "%s.weights-%ld.h5", path, (long)getpid());
+        snprintf(tmp, len, "%s.tmp-%ld", path, (long)getpid());
+        s = clrnn_fmt_keras3_weights_write(weights, ws, n);
+    }
+    if (!s) {
+        int err = 0;
+        remove(tmp);
+        zip_t *z = zip_open(tmp, ZIP_CREATE | ZIP_EXCL, &err);
+        if (!z || add_text(z, "metadata.json", meta) || add_text(z, "config.json", config_json) ||
+            add_file(z, "model.weights.h5", weights)) {
+            s = clrnn_fail(CLRNN_E_IO, "%s: cannot write the archive (%s)", path,
+                           z ? zip_strerror(z) : "cannot create it");
+            if (z) zip_discard(z);
+        } else if (zip_close(z) != 0) {
+            s = clrnn_fail(CLRNN_E_IO, "%s: writing the archive failed (%s); is the disk full?",
+                           path, zip_strerror(z));
+            zip_discard(z);
+        } else if (rename(tmp, path) != 0) {
+            s = clrnn_fail(CLRNN_E_IO, "%s: moving %s into place failed: %s", path, tmp,
+                           strerror(errno));
+        }
+        remove(weights);
+        if (s) remove(tmp);
+    }
+    cJSON_free(meta);
+    clrnn_free(weights), clrnn_free(tmp);
+    return s;
 }

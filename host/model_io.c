@@ -74,8 +74,9 @@ static void read_number(const cJSON *c, const char *key, double *v) {
     if (cJSON_IsNumber(j)) *v = j->valuedouble;
 }
 
-/* Fills *cc from a training_config text; 0 when it names something clrnn cannot use (the
- * model then loads uncompiled, as Keras does with a training_config it cannot restore). */
+/* Fills *cc from a training_config text (or a Keras 3 compile_config, whose optimizer is
+ * under "optimizer"); 0 when it names something clrnn cannot use (the model then loads
+ * uncompiled, as Keras does with a training_config it cannot restore). */
 static int parse_training_config(const char *text, struct clrnn_compile_config *cc) {
     cJSON *root = cJSON_Parse(text);
     if (!root) return 0;
@@ -93,6 +94,7 @@ static int parse_training_config(const char *text, struct clrnn_compile_config *
     }
     clrnn_loss_kind k;
     const cJSON *opt = cJSON_GetObjectItemCaseSensitive(root, "optimizer_config");
+    if (!opt) opt = cJSON_GetObjectItemCaseSensitive(root, "optimizer"); /* Keras 3 */
     const cJSON *oname = cJSON_GetObjectItemCaseSensitive(opt, "class_name");
     const cJSON *oc = cJSON_GetObjectItemCaseSensitive(opt, "config");
     if (loss_name && clrnn_loss_parse(loss_name, &k) == CLRNN_OK && cJSON_IsString(oname) &&
@@ -157,9 +159,28 @@ static clrnn_status copy_weights(clrnn_model *m, const struct clrnn_fmt_model *f
     return clrnn_buf_write(m->ctx, m->params, 0, m->n_params * sizeof(float), m->host_params);
 }
 
-/* Weights from a Keras 3 weights file: each layer's group is its snake_case class name,
- * numbered when the class repeats ("lstm", "lstm_1"), as Keras 3's saving_lib walks a
- * model's layers; each weight's path below it is known to the layer (keras3_path). */
+/* Where each weight of m lives in a Keras 3 weights file: each layer's group is its
+ * snake_case class name, numbered when the class repeats ("lstm", "lstm_1"), as Keras 3's
+ * saving_lib walks a model's layers; each weight's path below it is known to the layer
+ * (keras3_path). names[k] holds the path of the k-th weight, ws[k] the weight. */
+static void keras3_weight_paths(const clrnn_model *m, char (*names)[256],
+                                const struct clrnn_weight **ws) {
+    int k = 0;
+    for (int i = 0; i < m->n_layers; i++) {
+        const struct clrnn_layer *l = m->layers[i];
+        int repeats = 0; /* earlier layers of the same class */
+        for (int j = 0; j < i; j++) repeats += m->layers[j]->ops == l->ops;
+        char key[64];
+        if (repeats) snprintf(key, sizeof key, "%s_%d", l->ops->spec_name, repeats);
+        else snprintf(key, sizeof key, "%s", l->ops->spec_name);
+        for (int j = 0; j < l->n_weights; j++, k++) {
+            snprintf(names[k], sizeof names[k], "layers/%s/%s", key, l->w[j].keras3_path);
+            ws[k] = &l->w[j];
+        }
+    }
+}
+
+/* Weights from a Keras 3 weights file (at path, or its bytes at image). */
 static clrnn_status copy_weights_keras3(clrnn_model *m, const char *path, const void *image,
                                         size_t image_size) {
     int total = clrnn_model_weight_count(m);
@@ -169,22 +190,8 @@ static clrnn_status copy_weights_keras3(clrnn_model *m, const char *path, const 
     struct clrnn_fmt_weight *got = clrnn_calloc((size_t)total + 1, sizeof *got);
     clrnn_status s = CLRNN_OK;
     if (!names || !list || !ws || !got) s = clrnn_fail(CLRNN_E_NOMEM, "out of memory loading %s", path);
-    int k = 0;
-    for (int i = 0; !s && i < m->n_layers; i++) {
-        const struct clrnn_layer *l = m->layers[i];
-        int repeats = 0; /* earlier layers of the same class */
-        for (int j = 0; j < i; j++) repeats += m->layers[j]->ops == l->ops;
-        for (int j = 0; j < l->n_weights; j++, k++) {
-            if (repeats)
-                snprintf(names[k], sizeof names[k], "layers/%s_%d/%s", l->ops->spec_name, repeats,
-                         l->w[j].keras3_path);
-            else
-                snprintf(names[k], sizeof names[k], "layers/%s/%s", l->ops->spec_name,
-                         l->w[j].keras3_path);
-            list[k] = names[k];
-            ws[k] = &l->w[j];
-        }
-    }
+    if (!s) keras3_weight_paths(m, names, ws);
+    for (int k = 0; !s && k < total; k++) list[k] = names[k];
     if (!s) s = clrnn_fmt_keras3_weights_read(path, image, image_size, list, total, got);
     for (int i = 0; !s && i < total; i++) {
         const struct clrnn_weight *w = ws[i];
@@ -241,6 +248,19 @@ static clrnn_status model_from_config(clrnn_ctx *ctx, const char *json, const ch
     return s;
 }
 
+/* Compiles m as config.json's compile_config says, when it has one clrnn can use. */
+static clrnn_status compile_from_keras3_config(clrnn_model *m, const char *config) {
+    cJSON *root = cJSON_Parse(config);
+    const cJSON *cc = cJSON_GetObjectItemCaseSensitive(root, "compile_config");
+    char *text = cJSON_IsObject(cc) ? cJSON_PrintUnformatted(cc) : NULL;
+    struct clrnn_compile_config c;
+    clrnn_status s = CLRNN_OK;
+    if (text && parse_training_config(text, &c)) s = clrnn_model_compile(m, &c);
+    cJSON_free(text);
+    cJSON_Delete(root);
+    return s;
+}
+
 /* A Keras 3 .keras archive: config.json and model.weights.h5, read in memory. */
 static clrnn_status load_keras_archive(clrnn_ctx *ctx, const char *path, clrnn_model **out) {
     struct clrnn_fmt_keras_archive a;
@@ -250,6 +270,7 @@ static clrnn_status load_keras_archive(clrnn_ctx *ctx, const char *path, clrnn_m
     s = model_from_config(ctx, a.config, a.keras_version ? a.keras_version : "3", &m);
     if (s) clrnn_fail_context(s, "%s", path);
     if (!s) s = copy_weights_keras3(m, path, a.weights, a.weights_size);
+    if (!s) s = compile_from_keras3_config(m, a.config);
     clrnn_fmt_keras_archive_clear(&a);
     if (s) {
         clrnn_model_free(m);
@@ -310,9 +331,80 @@ clrnn_status clrnn_model_load(clrnn_ctx *ctx, const char *path, const char *weig
     return CLRNN_OK;
 }
 
+static int ends_with(const char *s, const char *suffix) {
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* Keras 3's compile_config: the training_config with the optimizer (and a loss object)
+ * under the modules Keras 3 finds their classes in. */
+static cJSON *compile_config_json(const clrnn_model *m) {
+    cJSON *c = training_config_json(m);
+    cJSON *opt = cJSON_DetachItemFromObjectCaseSensitive(c, "optimizer_config");
+    cJSON_AddStringToObject(opt, "module", "keras.optimizers");
+    cJSON_AddNullToObject(opt, "registered_name");
+    cJSON_AddItemToObject(c, "optimizer", opt);
+    cJSON *loss = cJSON_GetObjectItemCaseSensitive(c, "loss");
+    if (cJSON_IsObject(loss)) {
+        cJSON_AddStringToObject(loss, "module", "keras.losses");
+        cJSON_AddNullToObject(loss, "registered_name");
+        cJSON *lc = cJSON_GetObjectItemCaseSensitive(loss, "config");
+        cJSON_ReplaceItemInObjectCaseSensitive(lc, "reduction",
+                                               cJSON_CreateString("sum_over_batch_size"));
+    }
+    return c;
+}
+
+/* The Keras 3 model object of config.json: the legacy configuration, which Keras 3's
+ * Sequential reads layer by layer, under the module Keras 3 finds the class in, with the
+ * compile_config of a compiled model. */
+static char *keras3_config_text(const clrnn_model *m) {
+    cJSON *root = clrnn_model_config_json(m);
+    if (!root) return NULL;
+    cJSON_AddStringToObject(root, "module", "keras");
+    cJSON_AddNullToObject(root, "registered_name");
+    if (m->compiled) cJSON_AddItemToObject(root, "compile_config", compile_config_json(m));
+    char *text = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    return text;
+}
+
+/* A Keras 3 .keras archive (archive) or .weights.h5 file from the weights on the host. */
+static clrnn_status save_keras3(clrnn_model *m, const char *path, int archive) {
+    int total = clrnn_model_weight_count(m);
+    char (*names)[256] = clrnn_calloc((size_t)total + 1, sizeof *names);
+    const struct clrnn_weight **ws = clrnn_calloc((size_t)total + 1, sizeof *ws);
+    struct clrnn_fmt_weight *out = clrnn_calloc((size_t)total + 1, sizeof *out);
+    char *config = archive ? keras3_config_text(m) : NULL;
+    clrnn_status s = CLRNN_OK;
+    if (!names || !ws || !out || (archive && !config))
+        s = clrnn_fail(CLRNN_E_NOMEM, "out of memory saving %s", path);
+    /* Keras 3 has no activation with Keras 2's hard_sigmoid slope: refuse, don't change it */
+    if (!s && archive && m->keras_major < 3 && strstr(config, "\"hard_sigmoid\""))
+        s = clrnn_fail(CLRNN_E_UNSUPPORTED, "%s: the model uses Keras 2's hard_sigmoid (slope "
+                       "0.2), which a Keras 3 .keras file would read as Keras 3's (slope 1/6); "
+                       "save it as .h5", path);
+    if (!s) {
+        keras3_weight_paths(m, names, ws);
+        for (int k = 0; k < total; k++) {
+            out[k].name = names[k];
+            out[k].rank = ws[k]->rank;
+            for (int d = 0; d < ws[k]->rank; d++) out[k].dims[d] = ws[k]->d[d];
+            out[k].data = m->host_params + ws[k]->offset;
+        }
+        s = archive ? clrnn_fmt_keras_archive_write(path, config, KERAS3_VERSION, out, total)
+                    : clrnn_fmt_keras3_weights_write(path, out, total);
+    }
+    cJSON_free(config);
+    clrnn_free(names), clrnn_free(ws), clrnn_free(out);
+    return s;
+}
+
 clrnn_status clrnn_model_save(clrnn_model *m, const char *path) {
     clrnn_status s = clrnn_buf_read(m->ctx, m->params, 0, m->n_params * sizeof(float), m->host_params);
     if (s) return s;
+    if (ends_with(path, ".keras")) return save_keras3(m, path, 1);
+    if (ends_with(path, ".weights.h5")) return save_keras3(m, path, 0);
     struct clrnn_fmt_model f;
     memset(&f, 0, sizeof f);
     cJSON *cfg = clrnn_model_config_json(m);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Interop: models trained and saved by clrnn open in real Keras 3 (tests/keras/keras.sh,
-# JAX backend) with the same predictions, to 1e-5: keras.models.load_model on clrnn's
-# legacy .h5, and load_weights of it into the same architecture. One model per layer kind
+# JAX backend) with the same predictions, to 1e-5, from each format clrnn writes: the
+# legacy .h5, the Keras 3 .keras archive and .weights.h5 (keras.models.load_model, and
+# load_weights into the same architecture). One model per layer kind
 # and option: Embedding with mask_zero, LSTM, GRU both ways (reset_after), SimpleRNN,
 # go_backwards, the RNN wrapper, Bidirectional with each merge mode, TimeDistributed,
 # Dropout, stacked layers, hard_sigmoid.
@@ -33,6 +34,16 @@ train() { # train NAME DATA LOSS [--model ARCH.json | LAYERS]
        --predictions "$scratch/$name.pred.h5" >/dev/null; then
     ok
     args+=("$scratch/$name.h5" "$scratch/$data.h5" "$scratch/$name.pred.h5")
+    # the same model as a Keras 3 archive and weights file (no training: a conversion)
+    for out in "$name.keras" "$name.weights.h5"; do
+      if "$build/clrnn-train" --model "$scratch/$name.h5" --data "$scratch/$data.h5" \
+           --epochs 0 --out "$scratch/$out" --quiet; then
+        ok
+        args+=("$scratch/$out" "$scratch/$data.h5" "$scratch/$name.pred.h5")
+      else
+        bad "clrnn converts $name.h5 to $out"
+      fi
+    done
   else
     bad "clrnn trains and saves $name (${arch[*]})"
   fi

@@ -4,7 +4,8 @@
  * file holds what Keras expects (model_config JSON with an InputLayer, training_config,
  * model_weights with tf.keras weight names); an architecture JSON plus a save_weights file
  * loads too; and bad files give clear errors: wrong weight shapes, missing layers, unknown
- * and Lambda layers, not a model file; hard_sigmoid keeps its Keras 2 or Keras 3 meaning.
+ * and Lambda layers, not a model file; hard_sigmoid keeps its Keras 2 or Keras 3 meaning;
+ * the Keras 3 .keras and .weights.h5 files clrnn writes load back the same.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -208,6 +209,57 @@ static void test_hard_sigmoid_versions(void) {
     clrnn_model_free(m2), clrnn_model_free(m3), clrnn_model_free(r2), clrnn_model_free(r3);
 }
 
+/* The Keras 3 formats clrnn writes come back with the same predictions (Keras reads them
+ * too: tests/test_keras_interop.sh); the archive keeps the compile configuration. */
+static void test_keras3_round_trip(void) {
+    int64_t in[2] = {5, 3};
+    clrnn_model *m, *back, *arch;
+    CHECK(clrnn_model_from_spec(ctx, "bidirectional(gru(4,return_sequences=true)) "
+                                "time_distributed(dense(3)) lstm(2) dense(2,softmax)",
+                                in, 2, CLRNN_DTYPE_FLOAT32, 9, &m) == CLRNN_OK);
+    struct clrnn_compile_config cc;
+    memset(&cc, 0, sizeof cc);
+    snprintf(cc.loss, sizeof cc.loss, "categorical_crossentropy");
+    cc.optimizer = clrnn_optimizer_default(CLRNN_OPT_SGD);
+    cc.optimizer.learning_rate = 0.03;
+    cc.optimizer.momentum = 0.5;
+    CHECK(clrnn_model_compile(m, &cc) == CLRNN_OK);
+    struct clrnn_array x, y1, y2, y3;
+    sample_input(&x, 6, 5, 3);
+    CHECK(clrnn_model_predict(m, &x, 6, &y1) == CLRNN_OK);
+    CHECK(clrnn_model_save(m, "io_k3.keras") == CLRNN_OK);
+    CHECK(clrnn_model_load(ctx, "io_k3.keras", NULL, &back) == CLRNN_OK);
+    CHECK(clrnn_model_predict(back, &x, 4, &y2) == CLRNN_OK);
+    CHECK(memcmp(y1.data, y2.data, (size_t)clrnn_array_count(&y1) * 4) == 0);
+    struct clrnn_compile_config c2;
+    CHECK(clrnn_model_compile_config(back, &c2));
+    CHECK(strcmp(c2.loss, "categorical_crossentropy") == 0 && c2.optimizer.kind == CLRNN_OPT_SGD);
+    CHECK_NEAR(c2.optimizer.momentum, 0.5, 1e-12);
+    /* weights only, into the architecture written as JSON */
+    CHECK(clrnn_model_save(m, "io_k3.weights.h5") == CLRNN_OK);
+    cJSON *cfg = clrnn_model_config_json(m);
+    char *json = cJSON_PrintUnformatted(cfg);
+    FILE *f = fopen("io_k3.json", "w");
+    fputs(json, f);
+    fclose(f);
+    free(json);
+    cJSON_Delete(cfg);
+    CHECK(clrnn_model_load(ctx, "io_k3.json", "io_k3.weights.h5", &arch) == CLRNN_OK);
+    CHECK(clrnn_model_predict(arch, &x, 3, &y3) == CLRNN_OK);
+    CHECK(memcmp(y1.data, y3.data, (size_t)clrnn_array_count(&y1) * 4) == 0);
+    clrnn_model_free(m), clrnn_model_free(back), clrnn_model_free(arch);
+    clrnn_array_clear(&y1), clrnn_array_clear(&y2), clrnn_array_clear(&y3);
+    /* Keras 2's hard_sigmoid has no Keras 3 spelling: refused, not silently changed */
+    CHECK(clrnn_model_from_spec(ctx, "lstm(3,recurrent_activation=hard_sigmoid)", in, 2,
+                                CLRNN_DTYPE_FLOAT32, 1, &m) == CLRNN_OK);
+    CHECK(clrnn_model_save(m, "io_k2hs.keras") == CLRNN_E_UNSUPPORTED);
+    CHECK_STR_CONTAINS(clrnn_last_error(), "Keras 2's hard_sigmoid");
+    CHECK(access("io_k2hs.keras", F_OK) != 0);
+    clrnn_model_free(m);
+    clrnn_array_clear(&x);
+    unlink("io_k3.keras"), unlink("io_k3.weights.h5"), unlink("io_k3.json");
+}
+
 int main(void) {
     clrnn_status s = clrnn_ctx_create(NULL, &ctx);
     if (s == CLRNN_E_NO_DEVICE) test_skip_no_device(clrnn_last_error());
@@ -215,6 +267,7 @@ int main(void) {
     test_round_trip();
     test_bad_architectures();
     test_hard_sigmoid_versions();
+    test_keras3_round_trip();
     clrnn_ctx_free(ctx);
     TEST_MAIN_END();
 }

@@ -2,11 +2,13 @@
 """Loads models saved by clrnn in Keras 3 and checks Keras predicts what clrnn predicted.
 
 Usage (through keras.sh): interop.py MODEL DATA PREDICTIONS [MODEL DATA PREDICTIONS ...]
-  MODEL        a model file clrnn wrote (.h5)
+  MODEL        a model file clrnn wrote: legacy .h5, .keras, or .weights.h5 (then the
+               architecture comes from the .h5 of the same name)
   DATA         the dataset file whose x_test clrnn predicted on
   PREDICTIONS  clrnn-eval --predictions output (dataset "predictions")
-For each model: keras.models.load_model(MODEL), and a fresh model built from the same
-configuration with load_weights(MODEL); both must predict within 1e-5 of clrnn. Prints
+For each model: keras.models.load_model(MODEL) (or load_weights of a .weights.h5), and a
+fresh model built from the same configuration with load_weights(MODEL); both must predict
+within 1e-5 of clrnn. Prints
 one line per model and exits 1 if any fails.
 """
 import sys
@@ -23,7 +25,12 @@ def check(model_path, data_path, pred_path):
         x = f["x_test"][:]
     with h5py.File(pred_path, "r") as f:
         want = f["predictions"][:]
-    loaded = keras.models.load_model(model_path, compile=False)
+    if model_path.endswith(".weights.h5"):
+        # Keras 3 weights only: into the architecture of the legacy file beside it
+        loaded = keras.models.load_model(model_path[: -len(".weights.h5")] + ".h5", compile=False)
+        loaded.load_weights(model_path)
+    else:
+        loaded = keras.models.load_model(model_path, compile=False)
     got = loaded.predict(x, verbose=0)
     fresh = keras.Sequential.from_config(loaded.get_config())
     fresh.load_weights(model_path)
