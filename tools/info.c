@@ -1,18 +1,24 @@
 /*
- * info.c - clrnn-info: the OpenCL devices, and Keras-style summaries of models.
+ * info.c - clrnn-info: the OpenCL devices, Keras-style summaries of models, and what a model
+ * file holds (format, Keras version, layers, weight names and shapes; no device needed).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "clrnn_formats.h"
+#include "info_file.h"
 
 static const char USAGE[] =
     "usage: clrnn-info devices\n"
     "       clrnn-info summary MODEL [--weights FILE.h5] [--device SPEC]\n"
+    "       clrnn-info file MODEL [--weights FILE.h5]\n"
     "\n"
     "devices   list every OpenCL device with the index that --device and CLRNN_DEVICE take\n"
-    "summary   print a Keras-style summary of MODEL (.h5, or .json with --weights)\n";
+    "summary   print a Keras-style summary of MODEL (.h5, or .json with --weights)\n"
+    "file      what a model file holds: its format, Keras version, layers, weight names and\n"
+    "          shapes (.h5, .weights.h5, .keras, or .json with optional --weights)\n";
 
 static int devices(void) {
     struct clrnn_device_info *list;
@@ -68,5 +74,6 @@ int main(int argc, char **argv) {
         return devices();
     }
     if (strcmp(argv[1], "summary") == 0) return summary(argc - 2, argv + 2);
+    if (strcmp(argv[1], "file") == 0) return info_file_main(argc - 2, argv + 2);
     cli_usage_error("unknown command '%s'", argv[1]);
 }
