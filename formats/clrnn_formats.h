@@ -10,6 +10,7 @@
  *   /model_weights/       attrs layer_names, backend, keras_version
  *   /model_weights/<layer>/            attr weight_names (empty list: float64 array of shape (0,))
  *   /model_weights/<layer>/<weight name, '/' makes sub-groups>   float32 datasets
+ *   /optimizer_weights/   attr weight_names; the optimizer's variables (section 2)
  * A Keras 2 save_weights file has the model_weights layout at the root instead.
  * Readers accept vlen or fixed-length, ASCII or UTF-8 strings, NULLPAD or NULLTERM, and
  * name lists split into name0, name1, ... (section 1.3).
@@ -32,6 +33,7 @@ struct clrnn_fmt_weight {
     int rank;
     int64_t dims[CLRNN_MAX_RANK];
     float *data;  /* row-major float32 */
+    int as_int32; /* written as int32 (an optimizer's iteration count); read as float */
 };
 
 struct clrnn_fmt_layer {
@@ -47,6 +49,9 @@ struct clrnn_fmt_model {
     char *backend;          /* NULL when absent */
     int n_layers;           /* every entry of layer_names, weight-less layers too */
     struct clrnn_fmt_layer *layers;
+    /* optimizer_weights of a full-model file, in Keras's order (iteration, learning rate,
+     * then the optimizer's slots); n_weights 0 when there are none */
+    struct clrnn_fmt_layer optimizer;
 };
 
 /* Frees everything inside m and zeroes it. */

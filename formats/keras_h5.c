@@ -31,22 +31,24 @@ static const char *where_of(char *buf, const char *path, const char *layer, cons
     return buf;
 }
 
+static void layer_clear(struct clrnn_fmt_layer *l) {
+    for (int j = 0; l->weights && j < l->n_weights; j++) {
+        clrnn_free(l->weights[j].name);
+        clrnn_free(l->weights[j].data);
+    }
+    clrnn_free(l->weights);
+    clrnn_free(l->name);
+}
+
 void clrnn_fmt_model_clear(struct clrnn_fmt_model *m) {
     if (!m) return;
     clrnn_free(m->model_config);
     clrnn_free(m->training_config);
     clrnn_free(m->keras_version);
     clrnn_free(m->backend);
-    for (int i = 0; m->layers && i < m->n_layers; i++) {
-        struct clrnn_fmt_layer *l = &m->layers[i];
-        for (int j = 0; l->weights && j < l->n_weights; j++) {
-            clrnn_free(l->weights[j].name);
-            clrnn_free(l->weights[j].data);
-        }
-        clrnn_free(l->weights);
-        clrnn_free(l->name);
-    }
+    for (int i = 0; m->layers && i < m->n_layers; i++) layer_clear(&m->layers[i]);
     clrnn_free(m->layers);
+    layer_clear(&m->optimizer);
     memset(m, 0, sizeof *m);
 }
 
@@ -163,6 +165,12 @@ static clrnn_status read_model(const char *path, struct clrnn_fmt_model *m) {
         names[i] = NULL;
     }
     clrnn_h5_free_names(names, n);
+    if (!s && has_config && clrnn_h5_link_exists(f, "optimizer_weights")) {
+        char *group = clrnn_malloc(sizeof "optimizer_weights");
+        if (!group) s = clrnn_fail(CLRNN_E_NOMEM, "%s: out of memory", path);
+        else memcpy(group, "optimizer_weights", sizeof "optimizer_weights");
+        if (!s) s = read_layer(f, path, group, &m->optimizer);
+    }
     if (root >= 0) H5Gclose(root);
     H5Fclose(f);
     return s;
@@ -189,8 +197,26 @@ clrnn_status clrnn_fmt_h5_read(const char *path, struct clrnn_fmt_model *out) {
 /* ---- writing ---- */
 
 /* Everything the writer relies on, checked before a file is created. */
-static clrnn_status check_model(const char *path, const struct clrnn_fmt_model *m) {
+/* The weights of one group: a count within limits, names, and arrays that can be written. */
+static clrnn_status check_weights(const char *path, const struct clrnn_fmt_layer *l) {
     char where[WHERE_SIZE];
+    where_of(where, path, l->name, NULL);
+    if (l->n_weights < 0 || l->n_weights > CLRNN_FMT_MAX_NAMES || (l->n_weights && !l->weights))
+        return clrnn_fail(CLRNN_E_INVALID_ARG, "%s: %d weights given (at most %d)", where,
+                          l->n_weights, CLRNN_FMT_MAX_NAMES);
+    for (int j = 0; j < l->n_weights; j++) {
+        const struct clrnn_fmt_weight *w = &l->weights[j];
+        if (!w->name || !w->name[0])
+            return clrnn_fail(CLRNN_E_INVALID_ARG, "%s: weight %d has no name", where, j);
+        char wwhere[WHERE_SIZE];
+        where_of(wwhere, path, l->name, w->name);
+        clrnn_status s = clrnn_h5_check_array(w->rank, w->dims, w->data, wwhere);
+        if (s) return s;
+    }
+    return CLRNN_OK;
+}
+
+static clrnn_status check_model(const char *path, const struct clrnn_fmt_model *m) {
     if (m->n_layers < 0 || m->n_layers > CLRNN_FMT_MAX_NAMES || (m->n_layers && !m->layers))
         return clrnn_fail(CLRNN_E_INVALID_ARG, "%s: %d layers given (at most %d)", path,
                           m->n_layers, CLRNN_FMT_MAX_NAMES);
@@ -199,21 +225,58 @@ static clrnn_status check_model(const char *path, const struct clrnn_fmt_model *
         if (!l->name || !l->name[0] || strchr(l->name, '/') || strcmp(l->name, ".") == 0)
             return clrnn_fail(CLRNN_E_INVALID_ARG, "%s: layer %d: the name '%s' cannot be an HDF5 "
                               "group name", path, i, l->name ? l->name : "(null)");
-        where_of(where, path, l->name, NULL);
-        if (l->n_weights < 0 || l->n_weights > CLRNN_FMT_MAX_NAMES || (l->n_weights && !l->weights))
-            return clrnn_fail(CLRNN_E_INVALID_ARG, "%s: %d weights given (at most %d)", where,
-                              l->n_weights, CLRNN_FMT_MAX_NAMES);
-        for (int j = 0; j < l->n_weights; j++) {
-            const struct clrnn_fmt_weight *w = &l->weights[j];
-            if (!w->name || !w->name[0])
-                return clrnn_fail(CLRNN_E_INVALID_ARG, "%s: weight %d has no name", where, j);
-            char wwhere[WHERE_SIZE];
-            where_of(wwhere, path, l->name, w->name);
-            clrnn_status s = clrnn_h5_check_array(w->rank, w->dims, w->data, wwhere);
-            if (s) return s;
-        }
+        clrnn_status s = check_weights(path, l);
+        if (s) return s;
+    }
+    if (m->optimizer.n_weights) {
+        struct clrnn_fmt_layer opt = m->optimizer;
+        opt.name = (char *)"optimizer_weights";
+        return check_weights(path, &opt);
     }
     return CLRNN_OK;
+}
+
+/* One dataset, as float32 or (as_int32) int32. */
+static clrnn_status write_weight(hid_t g, const struct clrnn_fmt_weight *w, const char *where) {
+    if (!w->as_int32)
+        return clrnn_h5_write_dataset(g, w->name, CLRNN_DTYPE_FLOAT32, w->rank, w->dims, w->data,
+                                      where);
+    size_t count = 1;
+    for (int d = 0; d < w->rank; d++) count *= (size_t)w->dims[d];
+    int32_t *v = clrnn_malloc(count * sizeof *v + 1);
+    if (!v) return clrnn_fail(CLRNN_E_NOMEM, "%s: out of memory", where);
+    for (size_t i = 0; i < count; i++) v[i] = (int32_t)w->data[i];
+    clrnn_status s = clrnn_h5_write_dataset(g, w->name, CLRNN_DTYPE_INT32, w->rank, w->dims, v,
+                                            where);
+    clrnn_free(v);
+    return s;
+}
+
+/* The group of layer l (or optimizer_weights) below g: attr weight_names and its datasets,
+ * a '/' in a weight's name making sub-groups. names: scratch for n_weights pointers. */
+static clrnn_status write_group(hid_t g, const char *path, const struct clrnn_fmt_layer *l,
+                                const char **names) {
+    char lwhere[WHERE_SIZE], wwhere[WHERE_SIZE];
+    where_of(lwhere, path, l->name, NULL);
+    hid_t lg = H5Gcreate2(g, l->name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (lg < 0) {
+        char why[256];
+        clrnn_h5_error_text(why, sizeof why);
+        return clrnn_fail(CLRNN_E_IO, "%s: creating its group failed (%s)", lwhere, why);
+    }
+    for (int j = 0; j < l->n_weights; j++) names[j] = l->weights[j].name;
+    clrnn_status s = clrnn_h5_write_names(lg, "weight_names", names, l->n_weights, lwhere);
+    for (int j = 0; !s && j < l->n_weights; j++) {
+        const struct clrnn_fmt_weight *w = &l->weights[j];
+        where_of(wwhere, path, l->name, w->name);
+        if (clrnn_h5_link_exists(lg, w->name))
+            s = clrnn_fail(CLRNN_E_INVALID_ARG, "%s: the layer has two weights of this name",
+                           wwhere);
+        else
+            s = write_weight(lg, w, wwhere);
+    }
+    H5Gclose(lg);
+    return s;
 }
 
 /* The section 1 layout in g: attrs layer_names, backend, keras_version; one group per layer
@@ -233,7 +296,7 @@ static clrnn_status write_weights(hid_t g, const char *path, const char *where,
     if (!s)
         s = clrnn_h5_write_text(g, "keras_version",
                                 m->keras_version ? m->keras_version : DEFAULT_KERAS_VERSION, where);
-    char lwhere[WHERE_SIZE], wwhere[WHERE_SIZE];
+    char lwhere[WHERE_SIZE];
     for (int i = 0; !s && i < m->n_layers; i++) {
         const struct clrnn_fmt_layer *l = &m->layers[i];
         where_of(lwhere, path, l->name, NULL);
@@ -241,26 +304,7 @@ static clrnn_status write_weights(hid_t g, const char *path, const char *where,
             s = clrnn_fail(CLRNN_E_INVALID_ARG, "%s: two layers have this name", lwhere);
             break;
         }
-        hid_t lg = H5Gcreate2(g, l->name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-        if (lg < 0) {
-            char why[256];
-            clrnn_h5_error_text(why, sizeof why);
-            s = clrnn_fail(CLRNN_E_IO, "%s: creating its group failed (%s)", lwhere, why);
-            break;
-        }
-        for (int j = 0; j < l->n_weights; j++) names[j] = l->weights[j].name;
-        s = clrnn_h5_write_names(lg, "weight_names", names, l->n_weights, lwhere);
-        for (int j = 0; !s && j < l->n_weights; j++) {
-            const struct clrnn_fmt_weight *w = &l->weights[j];
-            where_of(wwhere, path, l->name, w->name);
-            if (clrnn_h5_link_exists(lg, w->name))
-                s = clrnn_fail(CLRNN_E_INVALID_ARG, "%s: the layer has two weights of this name",
-                               wwhere);
-            else
-                s = clrnn_h5_write_dataset(lg, w->name, CLRNN_DTYPE_FLOAT32, w->rank, w->dims,
-                                           w->data, wwhere);
-        }
-        H5Gclose(lg);
+        s = write_group(g, path, l, names);
     }
     clrnn_free(names);
     return s;
@@ -285,6 +329,14 @@ static clrnn_status write_model(hid_t f, const char *path, const struct clrnn_fm
     }
     s = write_weights(g, path, where, m);
     H5Gclose(g);
+    if (!s && m->optimizer.n_weights > 0) {
+        const char **names = clrnn_calloc((size_t)m->optimizer.n_weights, sizeof *names);
+        struct clrnn_fmt_layer opt = m->optimizer;
+        opt.name = (char *)"optimizer_weights";
+        s = names ? write_group(f, path, &opt, names)
+                  : clrnn_fail(CLRNN_E_NOMEM, "%s: out of memory", path);
+        clrnn_free(names);
+    }
     return s;
 }
 

@@ -275,6 +275,11 @@ CLRNN_API clrnn_status clrnn_model_fit(clrnn_model *m, const struct clrnn_array 
                                        const struct clrnn_array *val_y,
                                        const struct clrnn_fit_params *p);
 
+/* Epochs this model has been trained for: counted by fit, kept in the files clrnn saves
+ * (training_config "clrnn_epochs_done", which Keras ignores), so that training resumed from
+ * a checkpoint starts at the next epoch (fit's initial_epoch). */
+CLRNN_API int clrnn_model_epochs_done(const clrnn_model *m);
+
 /* One optimizer step on one batch; *loss gets the batch loss. */
 CLRNN_API clrnn_status clrnn_model_train_on_batch(clrnn_model *m, const struct clrnn_array *x,
                                                   const struct clrnn_array *y, double *loss);

@@ -305,6 +305,7 @@ struct clrnn_model {
     clrnn_ctx *ctx;
     char name[128];
     int keras_major;    /* whose semantics its configuration follows (hard_sigmoid): 2 or 3 */
+    int epochs_done;    /* epochs trained (fit), kept in saved files for --resume */
     int n_layers;
     struct clrnn_layer **layers;
     struct clrnn_shape in;
@@ -378,6 +379,23 @@ clrnn_status clrnn_optim_create(clrnn_ctx *ctx, const struct clrnn_optimizer_con
 /* Clips the gradients as configured and applies one update to params. */
 clrnn_status clrnn_optim_step(struct clrnn_optim *o, clrnn_model *m);
 void clrnn_optim_free(struct clrnn_optim *o);
+/* The optimizer's state as Keras 3 lists its variables after iteration and learning_rate:
+ * each one the slot kind ("momentum", "velocity", "average_gradient"), the model weight it
+ * belongs to, and the state buffer (1-3) holding it in the packed layout. out needs room
+ * for 3 entries per weight; returns how many. */
+struct clrnn_optim_var {
+    const char *kind;
+    int weight, slot;
+};
+int clrnn_optim_variables(const struct clrnn_optim *o, struct clrnn_optim_var *out);
+/* A state buffer to or from the host (n_params floats, the packed layout). */
+clrnn_status clrnn_optim_read_slot(const struct clrnn_optim *o, clrnn_ctx *ctx, int slot,
+                                   size_t n_params, float *host);
+clrnn_status clrnn_optim_write_slot(struct clrnn_optim *o, clrnn_ctx *ctx, int slot,
+                                    size_t n_params, const float *host);
+/* Steps taken (Keras's iterations), and setting it with the learning rate on restore. */
+long clrnn_optim_iterations(const struct clrnn_optim *o);
+void clrnn_optim_restore_counters(struct clrnn_optim *o, long iterations, double learning_rate);
 
 /* ---- small JSON helpers (json.c) ---- */
 cJSON *clrnn_json_parse(const char *text, const char *what);

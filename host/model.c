@@ -278,6 +278,8 @@ clrnn_status clrnn_model_backward_dev(clrnn_model *m, int B, cl_mem *dx_out) {
 
 /* ---- public accessors ---- */
 
+int clrnn_model_epochs_done(const clrnn_model *m) { return m->epochs_done; }
+
 int clrnn_model_input_shape(const clrnn_model *m, int64_t *dims, clrnn_dtype *dtype) {
     for (int i = 0; i < m->in.rank; i++) dims[i] = m->in.d[i];
     if (dtype) *dtype = m->in_dtype;

@@ -66,6 +66,7 @@ static cJSON *training_config_json(const clrnn_model *m) {
     }
     cJSON_AddItemToObject(opt, "config", oc);
     cJSON_AddItemToObject(root, "optimizer_config", opt);
+    if (m->epochs_done > 0) cJSON_AddNumberToObject(root, "clrnn_epochs_done", m->epochs_done);
     return root;
 }
 
@@ -75,9 +76,11 @@ static void read_number(const cJSON *c, const char *key, double *v) {
 }
 
 /* Fills *cc from a training_config text (or a Keras 3 compile_config, whose optimizer is
- * under "optimizer"); 0 when it names something clrnn cannot use (the model then loads
- * uncompiled, as Keras does with a training_config it cannot restore). */
-static int parse_training_config(const char *text, struct clrnn_compile_config *cc) {
+ * under "optimizer"), and *epochs_done from clrnn's own key; 0 when it names something
+ * clrnn cannot use (the model then loads uncompiled, as Keras does with a training_config
+ * it cannot restore). */
+static int parse_training_config(const char *text, struct clrnn_compile_config *cc,
+                                 int *epochs_done) {
     cJSON *root = cJSON_Parse(text);
     if (!root) return 0;
     int ok = 0;
@@ -100,6 +103,9 @@ static int parse_training_config(const char *text, struct clrnn_compile_config *
     if (loss_name && clrnn_loss_parse(loss_name, &k) == CLRNN_OK && cJSON_IsString(oname) &&
         clrnn_optimizer_from_name(oname->valuestring, &cc->optimizer) == CLRNN_OK) {
         snprintf(cc->loss, sizeof cc->loss, "%s", clrnn_loss_name(k));
+        double done = 0;
+        read_number(root, "clrnn_epochs_done", &done);
+        if (epochs_done && done >= 0 && done < 1e9) *epochs_done = (int)done;
         struct clrnn_optimizer_config *o = &cc->optimizer;
         read_number(oc, "lr", &o->learning_rate); /* standalone Keras 2.2 */
         read_number(oc, "learning_rate", &o->learning_rate);
@@ -117,6 +123,139 @@ static int parse_training_config(const char *text, struct clrnn_compile_config *
     clrnn_clear_error();
     cJSON_Delete(root);
     return ok;
+}
+
+/* ---- optimizer state (optimizer_weights) ---- */
+
+/* Keras 3's variable-name prefix: the snake_case class name ("rm_sprop" for RMSprop). */
+static const char *optimizer_prefix(clrnn_optimizer_kind k) {
+    return k == CLRNN_OPT_SGD ? "sgd" : k == CLRNN_OPT_RMSPROP ? "rm_sprop" : "adam";
+}
+
+/* What optimizer_weights holds for a compiled model, as Keras 3 writes it: iteration,
+ * learning_rate, then the slots in Keras's order, named <prefix>/<model>_<weight path>_<kind>.
+ * Everything the arrays point to lives in *st (freed with opt_state_free). */
+struct opt_state {
+    struct clrnn_optim_var *vars;
+    struct clrnn_fmt_weight *ws;
+    char (*names)[256];
+    float *slots[3], scalars[2];
+};
+
+static void opt_state_free(struct opt_state *st) {
+    clrnn_free(st->vars), clrnn_free(st->ws), clrnn_free(st->names);
+    for (int i = 0; i < 3; i++) clrnn_free(st->slots[i]);
+}
+
+/* Room for the variables of m's optimizer and its three slots on the host; n gets the count
+ * of slot variables. */
+static clrnn_status opt_state_alloc(const clrnn_model *m, struct opt_state *st, int *n) {
+    memset(st, 0, sizeof *st);
+    int W = clrnn_model_weight_count(m);
+    st->vars = clrnn_calloc((size_t)(3 * W + 1), sizeof *st->vars);
+    st->ws = clrnn_calloc((size_t)(3 * W + 3), sizeof *st->ws);
+    st->names = clrnn_calloc((size_t)(3 * W + 3), sizeof *st->names);
+    for (int i = 0; i < 3; i++) st->slots[i] = clrnn_calloc(m->n_params + 1, sizeof(float));
+    if (!st->vars || !st->ws || !st->names || !st->slots[0] || !st->slots[1] || !st->slots[2]) {
+        opt_state_free(st);
+        return clrnn_fail(CLRNN_E_NOMEM, "out of memory for the optimizer's state");
+    }
+    *n = clrnn_optim_variables(m->optim, st->vars);
+    return CLRNN_OK;
+}
+
+/* Whether any variable lives in state buffer slot (the others are not allocated). */
+static int slot_used(const struct clrnn_optim_var *vars, int n, int slot) {
+    for (int i = 0; i < n; i++)
+        if (vars[i].slot == slot) return 1;
+    return 0;
+}
+
+/* Fills out (the optimizer_weights group) from the device state of m's optimizer. */
+static clrnn_status optimizer_weights_out(clrnn_model *m, struct opt_state *st,
+                                          struct clrnn_fmt_layer *out) {
+    int n;
+    clrnn_status s = opt_state_alloc(m, st, &n);
+    for (int slot = 1; !s && slot <= 3; slot++)
+        if (slot_used(st->vars, n, slot))
+            s = clrnn_optim_read_slot(m->optim, m->ctx, slot, m->n_params, st->slots[slot - 1]);
+    if (s) return s;
+    const char *prefix = optimizer_prefix(m->compile.optimizer.kind);
+    st->scalars[0] = (float)clrnn_optim_iterations(m->optim);
+    st->scalars[1] = (float)m->compile.optimizer.learning_rate;
+    snprintf(st->names[0], sizeof st->names[0], "%s/iteration", prefix);
+    snprintf(st->names[1], sizeof st->names[1], "%s/learning_rate", prefix);
+    st->ws[0] = (struct clrnn_fmt_weight){st->names[0], 0, {0}, &st->scalars[0], 1};
+    st->ws[1] = (struct clrnn_fmt_weight){st->names[1], 0, {0}, &st->scalars[1], 0};
+    for (int i = 0; i < n; i++) {
+        struct clrnn_weight_info w;
+        clrnn_model_weight(m, st->vars[i].weight, &w);
+        const struct clrnn_weight *cw = NULL;
+        for (int li = 0, k = 0; li < m->n_layers && !cw; li++)
+            for (int j = 0; j < m->layers[li]->n_weights && !cw; j++, k++)
+                if (k == st->vars[i].weight) cw = &m->layers[li]->w[j];
+        char path[200];
+        snprintf(path, sizeof path, "%.40s_%.60s_%.60s%s%.30s", m->name, w.layer, cw->scope,
+                 cw->scope[0] ? "_" : "", w.name);
+        for (char *c = path; *c; c++)
+            if (*c == '/') *c = '_';
+        snprintf(st->names[i + 2], sizeof st->names[i + 2], "%s/%s_%s", prefix, path,
+                 st->vars[i].kind);
+        struct clrnn_fmt_weight *fw = &st->ws[i + 2];
+        fw->name = st->names[i + 2];
+        fw->rank = w.rank;
+        for (int d = 0; d < w.rank; d++) fw->dims[d] = w.dims[d];
+        fw->data = st->slots[st->vars[i].slot - 1] + w.offset;
+    }
+    out->n_weights = n + 2;
+    out->weights = st->ws;
+    return CLRNN_OK;
+}
+
+/* Restores the state of m's (just compiled) optimizer from a file's optimizer_weights in
+ * Keras 3's layout. Like Keras, a state that does not fit (another optimizer, another
+ * layout) is skipped with a warning: the model still loads, its optimizer starts afresh. */
+static clrnn_status optimizer_weights_in(clrnn_model *m, const struct clrnn_fmt_layer *in,
+                                         const char *path) {
+    struct opt_state st;
+    int n;
+    clrnn_status s = opt_state_alloc(m, &st, &n);
+    if (s) return s;
+    const char *why = NULL;
+    /* only iteration and learning_rate: the optimizer had not been built (no step yet) */
+    int counters_only = in->n_weights == 2;
+    if (in->n_weights != n + 2 && !counters_only) why = "it holds another number of variables";
+    if (counters_only) n = 0;
+    for (int i = 0; !why && i < n; i++) {
+        struct clrnn_weight_info w;
+        clrnn_model_weight(m, st.vars[i].weight, &w);
+        const struct clrnn_fmt_weight *fw = &in->weights[i + 2];
+        int same = fw->rank == w.rank;
+        for (int d = 0; same && d < w.rank; d++) same = fw->dims[d] == w.dims[d];
+        if (!same) why = "a variable's shape does not match the model";
+        else memcpy(st.slots[st.vars[i].slot - 1] + w.offset, fw->data, w.count * sizeof(float));
+    }
+    if (!why && (in->weights[0].rank != 0 || in->weights[1].rank != 0))
+        why = "iteration and learning_rate are not scalars";
+    if (why) {
+        clrnn_log(1, "%s: the optimizer's saved state was not restored (%s); training goes on "
+                  "from a fresh optimizer state", path, why);
+    } else {
+        for (int slot = 1; !s && slot <= 3; slot++)
+            if (slot_used(st.vars, n, slot))
+                s = clrnn_optim_write_slot(m->optim, m->ctx, slot, m->n_params,
+                                           st.slots[slot - 1]);
+        if (!s) {
+            /* the file keeps the rate in float32: the configuration's double when they agree */
+            double lr = in->weights[1].data[0];
+            if ((float)m->compile.optimizer.learning_rate == in->weights[1].data[0])
+                lr = m->compile.optimizer.learning_rate;
+            clrnn_optim_restore_counters(m->optim, (long)in->weights[0].data[0], lr);
+            m->compile.optimizer.learning_rate = lr;
+        }
+    }
+    opt_state_free(&st);
+    return s;
 }
 
 /* ---- weights ---- */
@@ -255,7 +394,7 @@ static clrnn_status compile_from_keras3_config(clrnn_model *m, const char *confi
     char *text = cJSON_IsObject(cc) ? cJSON_PrintUnformatted(cc) : NULL;
     struct clrnn_compile_config c;
     clrnn_status s = CLRNN_OK;
-    if (text && parse_training_config(text, &c)) s = clrnn_model_compile(m, &c);
+    if (text && parse_training_config(text, &c, &m->epochs_done)) s = clrnn_model_compile(m, &c);
     cJSON_free(text);
     cJSON_Delete(root);
     return s;
@@ -319,8 +458,10 @@ clrnn_status clrnn_model_load(clrnn_ctx *ctx, const char *path, const char *weig
     }
     if (!s) s = keras3_weights ? copy_weights_keras3(m, weights_file, NULL, 0) : copy_weights(m, &f, weights_file);
     struct clrnn_compile_config cc;
-    if (!s && f.training_config && parse_training_config(f.training_config, &cc))
+    if (!s && f.training_config && parse_training_config(f.training_config, &cc, &m->epochs_done)) {
         s = clrnn_model_compile(m, &cc);
+        if (!s && f.optimizer.n_weights > 0) s = optimizer_weights_in(m, &f.optimizer, path);
+    }
     if (!h5) clrnn_free(json);
     clrnn_fmt_model_clear(&f);
     if (s) {
@@ -407,6 +548,8 @@ clrnn_status clrnn_model_save(clrnn_model *m, const char *path) {
     if (ends_with(path, ".weights.h5")) return save_keras3(m, path, 0);
     struct clrnn_fmt_model f;
     memset(&f, 0, sizeof f);
+    struct opt_state opt;
+    memset(&opt, 0, sizeof opt);
     cJSON *cfg = clrnn_model_config_json(m);
     f.model_config = cfg ? cJSON_PrintUnformatted(cfg) : NULL;
     cJSON_Delete(cfg);
@@ -445,8 +588,11 @@ clrnn_status clrnn_model_save(clrnn_model *m, const char *path) {
                 ws[wi].data = m->host_params + w->offset;
             }
         }
-        s = clrnn_fmt_h5_write(path, &f);
+        /* the optimizer's state, so that training can go on where it stopped */
+        if (m->compiled && m->optim) s = optimizer_weights_out(m, &opt, &f.optimizer);
+        if (!s) s = clrnn_fmt_h5_write(path, &f);
     }
+    opt_state_free(&opt);
     cJSON_free(f.model_config);
     cJSON_free(f.training_config);
     clrnn_free(f.layers);

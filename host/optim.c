@@ -155,3 +155,47 @@ clrnn_status clrnn_optim_step(struct clrnn_optim *o, clrnn_model *m) {
     if (!s) o->iterations++;
     return s;
 }
+
+/* Keras 3 builds its slots in this order (optimizer.variables after iteration and
+ * learning_rate): SGD momentum per weight; RMSprop every velocity, then every momentum,
+ * then every average gradient; Adam momentum and velocity of each weight in turn. */
+int clrnn_optim_variables(const struct clrnn_optim *o, struct clrnn_optim_var *out) {
+    const struct clrnn_optimizer_config *c = &o->cfg;
+    int n = 0, W = o->n_weights;
+    if (c->kind == CLRNN_OPT_SGD && c->momentum != 0) {
+        for (int w = 0; w < W; w++) out[n++] = (struct clrnn_optim_var){"momentum", w, 1};
+    } else if (c->kind == CLRNN_OPT_RMSPROP) {
+        for (int w = 0; w < W; w++) out[n++] = (struct clrnn_optim_var){"velocity", w, 1};
+        for (int w = 0; c->momentum > 0 && w < W; w++)
+            out[n++] = (struct clrnn_optim_var){"momentum", w, 2};
+        for (int w = 0; c->centered && w < W; w++)
+            out[n++] = (struct clrnn_optim_var){"average_gradient", w, 3};
+    } else if (c->kind == CLRNN_OPT_ADAM) {
+        for (int w = 0; w < W; w++) {
+            out[n++] = (struct clrnn_optim_var){"momentum", w, 1};
+            out[n++] = (struct clrnn_optim_var){"velocity", w, 2};
+        }
+    }
+    return n;
+}
+
+static cl_mem slot_buffer(const struct clrnn_optim *o, int slot) {
+    return slot == 1 ? o->s1 : slot == 2 ? o->s2 : o->s3;
+}
+
+clrnn_status clrnn_optim_read_slot(const struct clrnn_optim *o, clrnn_ctx *ctx, int slot,
+                                   size_t n_params, float *host) {
+    return clrnn_buf_read(ctx, slot_buffer(o, slot), 0, n_params * sizeof(float), host);
+}
+
+clrnn_status clrnn_optim_write_slot(struct clrnn_optim *o, clrnn_ctx *ctx, int slot,
+                                    size_t n_params, const float *host) {
+    return clrnn_buf_write(ctx, slot_buffer(o, slot), 0, n_params * sizeof(float), host);
+}
+
+long clrnn_optim_iterations(const struct clrnn_optim *o) { return o->iterations; }
+
+void clrnn_optim_restore_counters(struct clrnn_optim *o, long iterations, double learning_rate) {
+    o->iterations = iterations;
+    o->cfg.learning_rate = learning_rate;
+}

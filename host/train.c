@@ -250,11 +250,13 @@ clrnn_status clrnn_model_fit(clrnn_model *m, const struct clrnn_array *x,
     size_t batches = (size_t)((n_train + bs - 1) / bs);
     s = clrnn_model_reserve(m, (int)(n_train < bs ? n_train : bs));
     if (!s) s = ensure_metric_slots(m, batches);
-    clrnn_rng_seed(&m->rng, p->seed ^ 0x5deece66dULL);
     clrnn_loss_kind k;
     if (!s) s = clrnn_loss_parse(m->compile.loss, &k);
     int stop = 0;
     for (int epoch = p->initial_epoch; !s && !stop && epoch < p->epochs; epoch++) {
+        /* each epoch's shuffle and dropout masks depend on (seed, epoch) alone, so a run
+         * resumed at an epoch draws what the uninterrupted run drew */
+        clrnn_rng_seed(&m->rng, (p->seed ^ 0x5deece66dULL) + (uint64_t)epoch * 0x9e3779b97f4a7c15ULL);
         for (int64_t i = 0; i < n_train; i++) order[i] = i;
         if (p->shuffle) clrnn_rng_shuffle(&m->rng, order, n_train);
         double t0 = now_seconds(), last_report = t0;
@@ -300,6 +302,7 @@ clrnn_status clrnn_model_fit(clrnn_model *m, const struct clrnn_array *x,
         }
         clFinish(m->ctx->queue);
         logs.seconds = now_seconds() - t0;
+        m->epochs_done = epoch + 1;
         if (p->on_epoch && p->on_epoch(&logs, p->user)) stop = 1;
     }
     if (!s) s = clrnn_buf_read(m->ctx, m->params, 0, m->n_params * sizeof(float), m->host_params);

@@ -199,7 +199,8 @@ static void test_time_distributed(void) {
     char *text = cJSON_PrintUnformatted(cfg);
     CHECK_STR_CONTAINS(text, "{\"class_name\":\"TimeDistributed\",\"config\":{\"name\":"
                              "\"time_distributed\"");
-    CHECK_STR_CONTAINS(text, "\"layer\":{\"class_name\":\"Dense\",\"config\":{\"name\":\"dense\"");
+    CHECK_STR_CONTAINS(text, "\"layer\":{\"module\":\"keras.layers\",\"class_name\":\"Dense\","
+                             "\"registered_name\":null,\"config\":{\"name\":\"dense\"");
     free(text);
     cJSON_Delete(cfg);
     clrnn_model *back;

@@ -27,7 +27,7 @@ spec="simple_rnn(4,return_sequences=true) dense(1,sigmoid)"
 # usage errors: exit 2 with the usage text
 expect 2 "unknown option '--bogus'" "$build/clrnn-train" --bogus
 expect 2 "--data is required" "$build/clrnn-train" --layers "$spec" --out "$scratch/m.h5"
-expect 2 "give exactly one of --model and --layers" "$build/clrnn-train" --data "$scratch/add.h5" --out "$scratch/m.h5"
+expect 2 "give exactly one of --model, --layers and --resume" "$build/clrnn-train" --data "$scratch/add.h5" --out "$scratch/m.h5"
 expect 2 "--epochs: 'ten' is not an integer" "$build/clrnn-train" --layers "$spec" --data "$scratch/add.h5" --out "$scratch/m.h5" --epochs ten
 expect 2 "unknown command 'bogus'" "$build/clrnn-info" bogus
 expect 2 "MODEL is required" "$build/clrnn-eval" --data "$scratch/add.h5"

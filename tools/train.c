@@ -3,6 +3,7 @@
  * fit() semantics, shows progress the way Keras does, and saves the model.
  */
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,11 +40,16 @@ static const char USAGE[] =
     "  --no-shuffle          keep the sample order\n"
     "  --seed N              initial weights and shuffling (1)\n"
     "  --history FILE.csv    per-epoch metrics, Keras CSVLogger columns\n"
+    "  --checkpoint FILE     save the model after every epoch (written whole, then renamed\n"
+    "                        into place: the last checkpoint survives a crash)\n"
+    "  --resume FILE         go on training from a checkpoint or saved model: its weights,\n"
+    "                        optimizer state and epoch count; --epochs is the total\n"
     "  --device SPEC         index, cpu, gpu or part of a name (default $CLRNN_DEVICE)\n"
     "  --quiet               no progress output\n";
 
 struct options {
     const char *model, *weights, *layers, *data, *out, *loss, *optimizer, *history, *device;
+    const char *checkpoint, *resume;
     long epochs, batch_size, seed;
     double lr, momentum, rho, beta_1, beta_2, epsilon, clipnorm, global_clipnorm, val_split;
     int nesterov, centered, from_logits, no_shuffle, quiet;
@@ -66,6 +72,8 @@ static void parse(int argc, char **argv, struct options *o) {
         else if ((v = cli_flag_value(argc, argv, &i, "--loss"))) o->loss = v;
         else if ((v = cli_flag_value(argc, argv, &i, "--optimizer"))) o->optimizer = v;
         else if ((v = cli_flag_value(argc, argv, &i, "--history"))) o->history = v;
+        else if ((v = cli_flag_value(argc, argv, &i, "--checkpoint"))) o->checkpoint = v;
+        else if ((v = cli_flag_value(argc, argv, &i, "--resume"))) o->resume = v;
         else if ((v = cli_flag_value(argc, argv, &i, "--device"))) o->device = v;
         else if ((v = cli_flag_value(argc, argv, &i, "--epochs"))) o->epochs = cli_long("--epochs", v, 0, 1000000);
         else if ((v = cli_flag_value(argc, argv, &i, "--batch-size"))) o->batch_size = cli_long("--batch-size", v, 1, 1 << 24);
@@ -88,7 +96,8 @@ static void parse(int argc, char **argv, struct options *o) {
         else if (a[0] == '-') cli_usage_error("unknown option '%s'", a);
         else cli_usage_error("unexpected argument '%s'", a);
     }
-    if (!o->model == !o->layers) cli_usage_error("give exactly one of --model and --layers");
+    if (!!o->model + !!o->layers + !!o->resume != 1)
+        cli_usage_error("give exactly one of --model, --layers and --resume");
     if (!o->data) cli_usage_error("--data is required");
     if (!o->out) cli_usage_error("--out is required");
 }
@@ -98,7 +107,16 @@ static void parse(int argc, char **argv, struct options *o) {
 struct progress {
     int tty, quiet;
     FILE *history;
+    clrnn_model *model;
+    const char *checkpoint;
 };
+
+/* Ctrl-C: training stops after the current batch and the model is saved (main). */
+static volatile sig_atomic_t interrupted;
+static void on_sigint(int sig) {
+    (void)sig;
+    interrupted = 1;
+}
 
 static void format_eta(double s, char *buf, size_t n) {
     if (s >= 3600) snprintf(buf, n, "%d:%02d:%02d", (int)s / 3600, ((int)s % 3600) / 60, (int)s % 60);
@@ -108,6 +126,7 @@ static void format_eta(double s, char *buf, size_t n) {
 
 static int on_batch(const struct clrnn_progress *p, void *user) {
     struct progress *pr = user;
+    if (interrupted) return 1;
     if (pr->quiet || !pr->tty) return 0;
     int width = 30, done = (int)(width * p->batch / p->batches);
     char bar[40];
@@ -151,7 +170,11 @@ static int on_epoch(const struct clrnn_epoch_logs *l, void *user) {
         fprintf(pr->history, "\n");
         fflush(pr->history);
     }
-    return 0;
+    if (pr->checkpoint) {
+        clrnn_status s = clrnn_model_save(pr->model, pr->checkpoint);
+        if (s) cli_fail_status(s); /* the previous checkpoint is still in place */
+    }
+    return interrupted;
 }
 
 /* Keras needs an explicit loss; clrnn-train picks the usual one from the output and targets
@@ -170,6 +193,16 @@ static const char *default_loss(const clrnn_model *m, const struct clrnn_array *
     }
     if (y->dtype == CLRNN_DTYPE_INT32 || y->rank == rank) return "sparse_categorical_crossentropy";
     return "categorical_crossentropy";
+}
+
+static int same_compile(const struct clrnn_compile_config *a, const struct clrnn_compile_config *b) {
+    const struct clrnn_optimizer_config *p = &a->optimizer, *q = &b->optimizer;
+    return strcmp(a->loss, b->loss) == 0 && a->from_logits == b->from_logits &&
+           p->kind == q->kind && p->learning_rate == q->learning_rate &&
+           p->momentum == q->momentum && p->nesterov == q->nesterov && p->rho == q->rho &&
+           p->centered == q->centered && p->beta_1 == q->beta_1 && p->beta_2 == q->beta_2 &&
+           p->epsilon == q->epsilon && p->clipnorm == q->clipnorm &&
+           p->global_clipnorm == q->global_clipnorm;
 }
 
 static void apply_overrides(const struct options *o, struct clrnn_optimizer_config *c) {
@@ -196,7 +229,9 @@ int main(int argc, char **argv) {
     clrnn_ctx *ctx = cli_open_device(o.device);
 
     clrnn_model *m = NULL;
-    if (o.layers) {
+    if (o.resume) {
+        s = clrnn_model_load(ctx, o.resume, NULL, &m);
+    } else if (o.layers) {
         s = clrnn_model_from_spec(ctx, o.layers, data.x.dims + 1, data.x.rank - 1, data.x.dtype,
                                   (uint64_t)o.seed, &m);
     } else {
@@ -213,26 +248,33 @@ int main(int argc, char **argv) {
     }
     if (s) cli_fail_status(s);
 
-    struct clrnn_compile_config cc;
-    int had = clrnn_model_compile_config(m, &cc);
-    if (!had || o.loss || o.optimizer) {
-        if (!had) memset(&cc, 0, sizeof cc);
-        if (o.loss) snprintf(cc.loss, sizeof cc.loss, "%s", o.loss);
-        else if (!had) {
-            snprintf(cc.loss, sizeof cc.loss, "%s", default_loss(m, &data.y));
-            if (!o.quiet) printf("loss: %s (from the output shape and targets; --loss changes it)\n", cc.loss);
-        }
-        if (o.optimizer) {
-            if ((s = clrnn_optimizer_from_name(o.optimizer, &cc.optimizer))) cli_fail_status(s);
-        } else if (!had) {
-            cc.optimizer = clrnn_optimizer_default(CLRNN_OPT_ADAM);
-        }
+    struct clrnn_compile_config cc, loaded;
+    int had = clrnn_model_compile_config(m, &loaded);
+    if (had) cc = loaded;
+    else memset(&cc, 0, sizeof cc);
+    if (o.loss) snprintf(cc.loss, sizeof cc.loss, "%s", o.loss);
+    else if (!had) {
+        snprintf(cc.loss, sizeof cc.loss, "%s", default_loss(m, &data.y));
+        if (!o.quiet) printf("loss: %s (from the output shape and targets; --loss changes it)\n", cc.loss);
+    }
+    if (o.optimizer) {
+        struct clrnn_optimizer_config named;
+        if ((s = clrnn_optimizer_from_name(o.optimizer, &named))) cli_fail_status(s);
+        if (!had || named.kind != cc.optimizer.kind) cc.optimizer = named; /* same kind: keep */
+    } else if (!had) {
+        cc.optimizer = clrnn_optimizer_default(CLRNN_OPT_ADAM);
     }
     if (o.from_logits) cc.from_logits = 1;
     apply_overrides(&o, &cc.optimizer);
-    if ((s = clrnn_model_compile(m, &cc))) cli_fail_status(s);
+    /* a loaded model keeps its optimizer's state unless the training setup changes */
+    if (!(had && same_compile(&loaded, &cc)) && (s = clrnn_model_compile(m, &cc)))
+        cli_fail_status(s);
+    int initial_epoch = o.resume ? clrnn_model_epochs_done(m) : 0;
+    if (o.resume && initial_epoch >= o.epochs)
+        cli_fail("%s has trained %d epochs already; --epochs is the total (give more than %d)",
+                 o.resume, initial_epoch, initial_epoch);
 
-    struct progress pr = {isatty(STDOUT_FILENO), o.quiet, NULL};
+    struct progress pr = {isatty(STDOUT_FILENO), o.quiet, NULL, m, o.checkpoint};
     if (o.history) {
         pr.history = fopen(o.history, "w");
         if (!pr.history) cli_fail("%s: cannot write the history file", o.history);
@@ -250,6 +292,7 @@ int main(int argc, char **argv) {
     }
     struct clrnn_fit_params fp = clrnn_fit_params_default();
     fp.epochs = (int)o.epochs;
+    fp.initial_epoch = initial_epoch;
     fp.batch_size = (int)o.batch_size;
     fp.validation_split = o.val_split;
     fp.shuffle = !o.no_shuffle;
@@ -257,8 +300,18 @@ int main(int argc, char **argv) {
     fp.on_batch = on_batch;
     fp.on_epoch = on_epoch;
     fp.user = &pr;
+    if (o.resume && !o.quiet) printf("resuming %s after epoch %d\n", o.resume, initial_epoch);
+    signal(SIGINT, on_sigint);
     s = clrnn_model_fit(m, &data.x, &data.y, NULL, NULL, &fp);
     if (pr.history) fclose(pr.history);
+    if (s == CLRNN_E_INTERRUPTED || (!s && interrupted)) {
+        /* Ctrl-C: keep what was learned; the checkpoint stays at the last whole epoch */
+        clrnn_status saved = clrnn_model_save(m, o.out);
+        fprintf(stderr, "%s: interrupted after %d whole epochs; %s %s\n", cli_prog(),
+                clrnn_model_epochs_done(m), saved ? "could not save" : "saved the weights so far to",
+                o.out);
+        return 130;
+    }
     if (s) cli_fail_status(s);
     if ((s = clrnn_model_save(m, o.out))) cli_fail_status(s);
     if (!o.quiet) printf("saved %s\n", o.out);

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Checkpoints, --resume and interruptions of clrnn-train:
+#  - a run stopped after 2 epochs and resumed to 4 (--resume: weights, optimizer state,
+#    epoch count) ends at exactly the weights of an uninterrupted 4-epoch run with the same
+#    seed (dropout and shuffling depend on the seed and the epoch only);
+#  - --checkpoint rewrites the model after every epoch, atomically: SIGKILL at random moments
+#    (in training and in checkpoint writes) always leaves the last checkpoint whole, and
+#    --resume goes on from it;
+#  - Ctrl-C (SIGINT) stops after the current batch, saves the weights so far to --out and
+#    exits 130;
+#  - resuming a model that has trained --epochs already, or from a missing file, is one
+#    clear error.
+source "$(dirname "$0")/e2e_common.sh"
+require_device
+"$build/clrnn-data" reber --out "$scratch/reber.h5" --samples 600 --test-samples 50 --seed 4 >/dev/null
+layers="lstm(12,dropout=0.2,recurrent_dropout=0.1) dropout(0.3) dense(1,sigmoid)"
+common=(--data "$scratch/reber.h5" --batch-size 32 --optimizer adam --lr 0.01 --seed 7 --quiet)
+"$build/clrnn-train" --layers "$layers" "${common[@]}" --epochs 4 --out "$scratch/full.h5"
+"$build/clrnn-train" --layers "$layers" "${common[@]}" --epochs 2 --out "$scratch/half.h5"
+"$build/clrnn-train" --resume "$scratch/half.h5" "${common[@]}" --epochs 4 \
+  --history "$scratch/resumed.csv" --out "$scratch/resumed.h5"
+check "the resumed run trained epochs 3 and 4" [ "$(cut -d, -f1 "$scratch/resumed.csv" | tail -n +2 | tr '\n' ' ')" = "2 3 " ]
+check "2 + 2 resumed epochs end at the weights of 4 epochs, bit for bit" \
+  h5diff -q "$scratch/full.h5" "$scratch/resumed.h5" /model_weights /model_weights
+check "and at the same optimizer state" \
+  h5diff -q "$scratch/full.h5" "$scratch/resumed.h5" /optimizer_weights /optimizer_weights
+# without the optimizer state (a fresh Adam) the weights would differ: the check has teeth
+"$build/clrnn-train" --resume "$scratch/half.h5" "${common[@]}" --epochs 4 --lr 0.0100001 \
+  --out "$scratch/fresh.h5"
+check_not "a fresh optimizer state ends elsewhere" \
+  h5diff -q "$scratch/full.h5" "$scratch/fresh.h5" /model_weights /model_weights
+
+out=$("$build/clrnn-train" --resume "$scratch/full.h5" "${common[@]}" --epochs 4 --out "$scratch/x.h5" 2>&1)
+check "resuming a finished run is refused ($out)" [ $? -ne 0 ] && grep -q "trained 4 epochs already" <<< "$out"
+out=$("$build/clrnn-train" --resume "$scratch/missing.h5" "${common[@]}" --epochs 4 --out "$scratch/x.h5" 2>&1)
+check "resuming from a missing file is one clear line ($out)" [ "$(wc -l <<< "$out")" -eq 1 ]
+
+# SIGKILL at random moments: the checkpoint is always a whole model that --resume takes
+kills=0
+for delay in 0.9 1.3 1.7 2.1 2.6 3.2; do
+  "$build/clrnn-train" --layers "$layers" "${common[@]}" --epochs 200 --batch-size 8 \
+    --checkpoint "$scratch/ck.h5" --out "$scratch/never.h5" &
+  pid=$!
+  sleep "$delay"
+  kill -9 "$pid" 2>/dev/null && kills=$((kills + 1))
+  wait "$pid" 2>/dev/null
+  if [ -e "$scratch/ck.h5" ]; then
+    check "after SIGKILL at ${delay}s the checkpoint opens" "$build/clrnn-info" file "$scratch/ck.h5" >/dev/null
+  fi
+done
+check "training was killed ($kills times)" [ "$kills" -ge 4 ]
+check "a checkpoint was written before the kills" [ -e "$scratch/ck.h5" ]
+done_epochs=$("$build/clrnn-info" file "$scratch/ck.h5" >/dev/null && h5dump -a training_config "$scratch/ck.h5" | grep -o 'clrnn_epochs_done[^0-9]*[0-9]*' | grep -o '[0-9]*$')
+echo "last checkpoint after $done_epochs epochs"
+check "the last checkpoint resumes" "$build/clrnn-train" --resume "$scratch/ck.h5" "${common[@]}" \
+  --batch-size 8 --epochs $((done_epochs + 1)) --out "$scratch/after_kill.h5"
+check "no temporary files are left beside it but the killed run's" \
+  [ "$(ls "$scratch" | grep -c '\.tmp-')" -le "$kills" ]
+
+# Ctrl-C: stop after the current batch, save, exit 130
+"$build/clrnn-train" --layers "$layers" "${common[@]}" --epochs 500 --batch-size 8 \
+  --out "$scratch/interrupted.h5" 2> "$scratch/sigint.txt" &
+pid=$!
+sleep 2
+kill -INT "$pid"
+wait "$pid"
+status=$?
+cat "$scratch/sigint.txt"
+check "SIGINT exits 130 (got $status)" [ "$status" -eq 130 ]
+check "SIGINT saves the weights so far" "$build/clrnn-eval" "$scratch/interrupted.h5" --data "$scratch/reber.h5" --json
+finish
