@@ -52,6 +52,10 @@ struct clrnn_fmt_model {
     /* optimizer_weights of a full-model file, in Keras's order (iteration, learning rate,
      * then the optimizer's slots); n_weights 0 when there are none */
     struct clrnn_fmt_layer optimizer;
+    /* writing only: clrnn's test vector, a fixed input and the output computed for it, kept
+     * in the group clrnn_test_vector (x, y), which Keras ignores; NULL for none. Readers
+     * take it with clrnn_fmt_data_read(path, "clrnn_test_vector/x"). */
+    const struct clrnn_array *test_x, *test_y;
 };
 
 /* Frees everything inside m and zeroes it. */

@@ -329,6 +329,13 @@ static clrnn_status write_model(hid_t f, const char *path, const struct clrnn_fm
     }
     s = write_weights(g, path, where, m);
     H5Gclose(g);
+    if (!s && m->test_x && m->test_y) {
+        s = clrnn_h5_write_dataset(f, "clrnn_test_vector/x", m->test_x->dtype, m->test_x->rank,
+                                   m->test_x->dims, m->test_x->data, path);
+        if (!s)
+            s = clrnn_h5_write_dataset(f, "clrnn_test_vector/y", m->test_y->dtype, m->test_y->rank,
+                                       m->test_y->dims, m->test_y->data, path);
+    }
     if (!s && m->optimizer.n_weights > 0) {
         const char **names = clrnn_calloc((size_t)m->optimizer.n_weights, sizeof *names);
         struct clrnn_fmt_layer opt = m->optimizer;

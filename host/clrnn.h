@@ -162,6 +162,12 @@ CLRNN_API clrnn_status clrnn_model_load(clrnn_ctx *ctx, const char *path,
 /* Saves as a legacy Keras full-model .h5 (model_config, training_config, model_weights).
  * The file is written to a temporary name and renamed into place. */
 CLRNN_API clrnn_status clrnn_model_save(clrnn_model *m, const char *path);
+/* A legacy .h5 saved by clrnn carries a test vector (a fixed input and the output computed
+ * when saving, in a group Keras ignores). clrnn_model_load recomputes it and refuses a
+ * device that is off by more than 1e-3; this does the same for a loaded model m and the
+ * file at path: *diff gets the largest difference, or -1 when the file has no vector. */
+CLRNN_API clrnn_status clrnn_model_verify_test_vector(clrnn_model *m, const char *path,
+                                                      double *diff);
 CLRNN_API void clrnn_model_free(clrnn_model *m);
 /* Forgets the state that stateful recurrent layers keep from batch to batch (Keras's
  * model.reset_states()); the next batch starts from zeros. */

@@ -258,6 +258,7 @@ struct clrnn_layer {
     int mask_out;     /* the output carries one (preset to mask_in; build may change it) */
     cl_mem mask_y;    /* the mask this layer makes (Embedding with mask_zero), owned */
     cl_mem in_mask;   /* the input's mask in the current pass, or NULL; not owned */
+    int stateful;     /* keeps its state from batch to batch (set by configure or build) */
 };
 
 /* The registry (layers.c). */

@@ -134,6 +134,7 @@ static clrnn_status bidi_build(struct clrnn_layer *l) {
                           "layers must have the same shape of output and the same options",
                           l->name);
     l->out = b->fwd->out;
+    l->stateful = b->fwd->stateful || b->bwd->stateful;
     if (b->merge == 0) l->out.d[l->out.rank - 1] *= 2;
     l->mask_out = b->fwd->mask_out;
     for (int k = 0; k < 2; k++) {

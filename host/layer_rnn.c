@@ -141,6 +141,7 @@ static clrnn_status configure_layer(struct clrnn_layer *l, const cJSON *c) {
         (s = clrnn_cfg_bool(c, l->name, "zero_output_for_mask", &r->zero_output_for_mask)) ||
         (s = clrnn_cfg_must_be_false(c, l->name, "time_major")))
         return s;
+    l->stateful = r->stateful;
     /* unroll only changes how Keras builds the loop, not the numbers: accepted either way */
     if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "return_state")))
         return clrnn_fail(CLRNN_E_UNSUPPORTED, "layer '%s' (%s): return_state=true gives several "

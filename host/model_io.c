@@ -5,6 +5,7 @@
  * optimizer.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -458,6 +459,8 @@ clrnn_status clrnn_model_load(clrnn_ctx *ctx, const char *path, const char *weig
     }
     if (!s) s = keras3_weights ? copy_weights_keras3(m, weights_file, NULL, 0) : copy_weights(m, &f, weights_file);
     struct clrnn_compile_config cc;
+    double diff;
+    if (!s && h5) s = clrnn_model_verify_test_vector(m, path, &diff);
     if (!s && f.training_config && parse_training_config(f.training_config, &cc, &m->epochs_done)) {
         s = clrnn_model_compile(m, &cc);
         if (!s && f.optimizer.n_weights > 0) s = optimizer_weights_in(m, &f.optimizer, path);
@@ -470,6 +473,72 @@ clrnn_status clrnn_model_load(clrnn_ctx *ctx, const char *path, const char *weig
     }
     *out = m;
     return CLRNN_OK;
+}
+
+/* ---- the test vector: a fixed input and the output clrnn computed for it ---- */
+
+/* A device whose output for the test vector is further than this from the saving device's
+ * is refused: float32 outputs of O(1) computed in other summation orders differ by ~1e-6,
+ * while a miscompiled or broken kernel is off by 1e-2 or more. */
+#define TEST_VECTOR_TOLERANCE 1e-3
+
+/* Two fixed samples for m's input: floats in [-1, 1], or token ids 0 and 1 (every
+ * Embedding has at least two ids in practice; a model that refuses them gets no vector). */
+static clrnn_status test_input(const clrnn_model *m, struct clrnn_array *x) {
+    int64_t dims[5] = {2};
+    for (int i = 0; i < m->in.rank; i++) dims[i + 1] = m->in.d[i];
+    clrnn_status s = clrnn_array_alloc(x, m->in_dtype, m->in.rank + 1, dims);
+    if (s) return s;
+    uint64_t state = 0x7e57;
+    for (int64_t i = 0; i < clrnn_array_count(x); i++) {
+        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+        if (m->in_dtype == CLRNN_DTYPE_INT32) ((int32_t *)x->data)[i] = (int32_t)(state >> 63);
+        else ((float *)x->data)[i] = (float)((double)(state >> 11) * 0x1.0p-53 * 2 - 1);
+    }
+    return CLRNN_OK;
+}
+
+/* The test vector of m, or none (rank 0) for a stateful model, whose predictions would move
+ * its kept state, or an input the model refuses. */
+static void make_test_vector(clrnn_model *m, struct clrnn_array *x, struct clrnn_array *y) {
+    memset(x, 0, sizeof *x);
+    memset(y, 0, sizeof *y);
+    for (int i = 0; i < m->n_layers; i++)
+        if (m->layers[i]->stateful) return;
+    if (test_input(m, x) || clrnn_model_predict(m, x, 2, y)) {
+        clrnn_array_clear(x);
+        clrnn_clear_error();
+    }
+}
+
+clrnn_status clrnn_model_verify_test_vector(clrnn_model *m, const char *path, double *diff) {
+    *diff = -1;
+    if (clrnn_fmt_data_has(path, "clrnn_test_vector/x") != 1) return CLRNN_OK;
+    struct clrnn_array x, want, got;
+    clrnn_status s = clrnn_fmt_data_read(path, "clrnn_test_vector/x", &x);
+    if (!s) s = clrnn_fmt_data_read(path, "clrnn_test_vector/y", &want);
+    if (s) return clrnn_fail_context(s, "%s: the test vector", path);
+    s = clrnn_model_predict(m, &x, 2, &got);
+    if (!s && clrnn_array_count(&got) != clrnn_array_count(&want))
+        s = clrnn_fail(CLRNN_E_FORMAT, "%s: the test vector's output has %lld values, the model "
+                       "gives %lld", path, (long long)clrnn_array_count(&want),
+                       (long long)clrnn_array_count(&got));
+    if (!s) {
+        double worst = 0;
+        for (int64_t i = 0; i < clrnn_array_count(&got); i++) {
+            double d = fabs((double)((float *)got.data)[i] - ((float *)want.data)[i]);
+            if (!(d <= worst)) worst = d; /* NaN is the worst */
+        }
+        *diff = worst;
+        if (!(worst <= TEST_VECTOR_TOLERANCE))
+            s = clrnn_fail(CLRNN_E_NUMERIC, "%s: the device '%s' computes this model's test "
+                           "vector off by %.3g (tolerance %g): its results cannot be trusted; "
+                           "use another device or driver", path, m->ctx->info.name, worst,
+                           TEST_VECTOR_TOLERANCE);
+        clrnn_array_clear(&got);
+    }
+    clrnn_array_clear(&x), clrnn_array_clear(&want);
+    return s;
 }
 
 static int ends_with(const char *s, const char *suffix) {
@@ -550,6 +619,7 @@ clrnn_status clrnn_model_save(clrnn_model *m, const char *path) {
     memset(&f, 0, sizeof f);
     struct opt_state opt;
     memset(&opt, 0, sizeof opt);
+    struct clrnn_array tx = {0}, ty = {0};
     cJSON *cfg = clrnn_model_config_json(m);
     f.model_config = cfg ? cJSON_PrintUnformatted(cfg) : NULL;
     cJSON_Delete(cfg);
@@ -590,9 +660,12 @@ clrnn_status clrnn_model_save(clrnn_model *m, const char *path) {
         }
         /* the optimizer's state, so that training can go on where it stopped */
         if (m->compiled && m->optim) s = optimizer_weights_out(m, &opt, &f.optimizer);
+        make_test_vector(m, &tx, &ty);
+        if (tx.rank) f.test_x = &tx, f.test_y = &ty;
         if (!s) s = clrnn_fmt_h5_write(path, &f);
     }
     opt_state_free(&opt);
+    clrnn_array_clear(&tx), clrnn_array_clear(&ty);
     cJSON_free(f.model_config);
     cJSON_free(f.training_config);
     clrnn_free(f.layers);

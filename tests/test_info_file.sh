@@ -93,6 +93,11 @@ if "$build/clrnn-info" devices >/dev/null 2>&1; then
     '^keras +2\.15\.0 \(backend tensorflow\)' "^model +Sequential 'sequential', 2 layers" \
     '^  lstm +LSTM +lstm/lstm_cell/kernel:0 \(7, 32\)$'
   extra=()
+  # clrnn-info verify: the test vector saved with the model, recomputed on this device
+  out=$("$build/clrnn-info" verify "$scratch/m.h5")
+  check "verify recomputes the test vector ($out)" grep -q 'test vector recomputed on .*: ok$' <<< "$out"
+  out=$("$build/clrnn-info" verify "$golden/lstm/model.h5")
+  check "a Keras file has no test vector ($out)" grep -q 'no test vector' <<< "$out"
 else
   echo "no OpenCL device: skipping the clrnn-trained model" >&2
 fi

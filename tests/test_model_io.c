@@ -5,12 +5,15 @@
  * model_weights with tf.keras weight names); an architecture JSON plus a save_weights file
  * loads too; and bad files give clear errors: wrong weight shapes, missing layers, unknown
  * and Lambda layers, not a model file; hard_sigmoid keeps its Keras 2 or Keras 3 meaning;
- * the Keras 3 .keras and .weights.h5 files clrnn writes load back the same.
+ * the Keras 3 .keras and .weights.h5 files clrnn writes load back the same; the test vector
+ * saved with a model refuses a device that computes it wrong.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <hdf5.h>
 
 #include "clrnn_formats.h"
 #include "clrnn_impl.h"
@@ -260,6 +263,43 @@ static void test_keras3_round_trip(void) {
     unlink("io_k3.keras"), unlink("io_k3.weights.h5"), unlink("io_k3.json");
 }
 
+/* The test vector: saved with every .h5, recomputed on load; a file whose stored output no
+ * longer matches what the device computes (as a wrong kernel or driver would make it) is
+ * refused, saying by how much. */
+static void test_test_vector(void) {
+    int64_t ids[1] = {9};
+    clrnn_model *m, *back;
+    CHECK(clrnn_model_from_spec(ctx, "embedding(30,4,mask_zero=true) gru(5) dense(2,softmax)", ids,
+                                1, CLRNN_DTYPE_INT32, 2, &m) == CLRNN_OK);
+    CHECK(clrnn_model_save(m, "io_tv.h5") == CLRNN_OK);
+    CHECK(clrnn_fmt_data_has("io_tv.h5", "clrnn_test_vector/x") == 1);
+    double diff = -2;
+    CHECK(clrnn_model_load(ctx, "io_tv.h5", NULL, &back) == CLRNN_OK);
+    CHECK(clrnn_model_verify_test_vector(back, "io_tv.h5", &diff) == CLRNN_OK);
+    CHECK(diff >= 0 && diff <= 1e-6);
+    clrnn_model_free(back);
+    /* the stored output moved by 0.01: as if this device computed it wrong */
+    struct clrnn_array y;
+    CHECK(clrnn_fmt_data_read("io_tv.h5", "clrnn_test_vector/y", &y) == CLRNN_OK);
+    ((float *)y.data)[1] += 0.01f;
+    hid_t f = H5Fopen("io_tv.h5", H5F_ACC_RDWR, H5P_DEFAULT);
+    hid_t d = H5Dopen2(f, "clrnn_test_vector/y", H5P_DEFAULT);
+    CHECK(H5Dwrite(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, y.data) >= 0);
+    H5Dclose(d), H5Fclose(f);
+    back = NULL;
+    CHECK(clrnn_model_load(ctx, "io_tv.h5", NULL, &back) == CLRNN_E_NUMERIC && back == NULL);
+    CHECK_STR_CONTAINS(clrnn_last_error(), "computes this model's test vector off by 0.01");
+    /* a stateful model gets no vector: predicting would move the state it keeps */
+    clrnn_model_free(m);
+    CHECK(clrnn_model_from_spec(ctx, "embedding(30,4) lstm(3,stateful=true)", ids, 1,
+                                CLRNN_DTYPE_INT32, 2, &m) == CLRNN_OK);
+    CHECK(clrnn_model_save(m, "io_tv.h5") == CLRNN_OK);
+    CHECK(clrnn_fmt_data_has("io_tv.h5", "clrnn_test_vector/x") == 0);
+    clrnn_model_free(m);
+    clrnn_array_clear(&y);
+    unlink("io_tv.h5");
+}
+
 int main(void) {
     clrnn_status s = clrnn_ctx_create(NULL, &ctx);
     if (s == CLRNN_E_NO_DEVICE) test_skip_no_device(clrnn_last_error());
@@ -268,6 +308,7 @@ int main(void) {
     test_bad_architectures();
     test_hard_sigmoid_versions();
     test_keras3_round_trip();
+    test_test_vector();
     clrnn_ctx_free(ctx);
     TEST_MAIN_END();
 }

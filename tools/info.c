@@ -14,11 +14,14 @@ static const char USAGE[] =
     "usage: clrnn-info devices\n"
     "       clrnn-info summary MODEL [--weights FILE.h5] [--device SPEC]\n"
     "       clrnn-info file MODEL [--weights FILE.h5]\n"
+    "       clrnn-info verify MODEL [--device SPEC]\n"
     "\n"
     "devices   list every OpenCL device with the index that --device and CLRNN_DEVICE take\n"
     "summary   print a Keras-style summary of MODEL (.h5, or .json with --weights)\n"
     "file      what a model file holds: its format, Keras version, layers, weight names and\n"
-    "          shapes (.h5, .weights.h5, .keras, or .json with optional --weights)\n";
+    "          shapes (.h5, .weights.h5, .keras, or .json with optional --weights)\n"
+    "verify    recompute the test vector clrnn saved in MODEL (.h5) on the device, and say\n"
+    "          whether the device computes it right (exit 1 when not)\n";
 
 static int devices(void) {
     struct clrnn_device_info *list;
@@ -41,17 +44,42 @@ static int devices(void) {
     return 0;
 }
 
-static int summary(int argc, char **argv) {
-    const char *model = NULL, *weights = NULL, *device = NULL, *v;
+/* MODEL [--weights W] [--device D], as summary and verify take them. */
+static void model_args(int argc, char **argv, const char **model, const char **weights,
+                       const char **device) {
+    const char *v;
     for (int i = 0; i < argc; i++) {
-        if ((v = cli_flag_value(argc, argv, &i, "--weights"))) weights = v;
-        else if ((v = cli_flag_value(argc, argv, &i, "--device"))) device = v;
+        if (weights && (v = cli_flag_value(argc, argv, &i, "--weights"))) *weights = v;
+        else if ((v = cli_flag_value(argc, argv, &i, "--device"))) *device = v;
         else if (strcmp(argv[i], "--help") == 0) cli_help();
         else if (argv[i][0] == '-') cli_usage_error("unknown option '%s'", argv[i]);
-        else if (!model) model = argv[i];
+        else if (!*model) *model = argv[i];
         else cli_usage_error("unexpected argument '%s'", argv[i]);
     }
-    if (!model) cli_usage_error("summary needs a MODEL");
+    if (!*model) cli_usage_error("a MODEL is needed");
+}
+
+static int verify(int argc, char **argv) {
+    const char *model = NULL, *device = NULL;
+    model_args(argc, argv, &model, NULL, &device);
+    clrnn_ctx *ctx = cli_open_device(device);
+    clrnn_model *m;
+    clrnn_status s = clrnn_model_load(ctx, model, NULL, &m); /* loading checks it too */
+    double diff;
+    if (!s) s = clrnn_model_verify_test_vector(m, model, &diff);
+    if (s) cli_fail_status(s);
+    const char *name = clrnn_ctx_device(ctx)->name;
+    if (diff < 0) printf("%s: no test vector (not saved by clrnn as .h5)\n", model);
+    else printf("%s: test vector recomputed on %s: largest difference %.3g (tolerance 0.001): ok\n",
+                model, name, diff);
+    clrnn_model_free(m);
+    clrnn_ctx_free(ctx);
+    return 0;
+}
+
+static int summary(int argc, char **argv) {
+    const char *model = NULL, *weights = NULL, *device = NULL;
+    model_args(argc, argv, &model, &weights, &device);
     clrnn_ctx *ctx = cli_open_device(device);
     clrnn_model *m;
     clrnn_status s = clrnn_model_load(ctx, model, weights, &m);
@@ -75,5 +103,6 @@ int main(int argc, char **argv) {
     }
     if (strcmp(argv[1], "summary") == 0) return summary(argc - 2, argv + 2);
     if (strcmp(argv[1], "file") == 0) return info_file_main(argc - 2, argv + 2);
+    if (strcmp(argv[1], "verify") == 0) return verify(argc - 2, argv + 2);
     cli_usage_error("unknown command '%s'", argv[1]);
 }
