@@ -56,6 +56,10 @@ struct clrnn_fmt_model {
      * in the group clrnn_test_vector (x, y), which Keras ignores; NULL for none. Readers
      * take it with clrnn_fmt_data_read(path, "clrnn_test_vector/x"). */
     const struct clrnn_array *test_x, *test_y;
+    /* writing only: the vocabulary the model was trained with, kept as the string dataset
+     * clrnn_vocabulary (read it with clrnn_fmt_h5_read_tokens); NULL for none */
+    const char *const *vocabulary;
+    int n_vocabulary;
 };
 
 /* Frees everything inside m and zeroes it. */
@@ -135,5 +139,9 @@ clrnn_status clrnn_fmt_data_write_vocabulary(const char *path,
  * CLRNN_E_FORMAT naming the file when there is no vocabulary or it is not strings. */
 clrnn_status clrnn_fmt_data_read_vocabulary(const char *path, char ***tokens, int *n);
 void clrnn_fmt_vocabulary_free(char **tokens, int n);
+/* The 1-D string dataset `name` of any HDF5 file (a dataset's "vocabulary", a model's
+ * "clrnn_vocabulary"), as read_vocabulary reads it. */
+clrnn_status clrnn_fmt_h5_read_tokens(const char *path, const char *name, char ***tokens,
+                                      int *n);
 
 #endif

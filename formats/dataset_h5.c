@@ -312,8 +312,8 @@ clrnn_status clrnn_fmt_data_write(const char *path, const struct clrnn_fmt_named
  * header cannot make the reader allocate gigabytes of pointers. */
 #define MAX_VOCABULARY ((int64_t)1 << 24)
 
-/* Writes tokens as a 1-D vlen UTF-8 string dataset, h5py's layout for a list of str. */
-static clrnn_status write_tokens(hid_t f, const char *path, const char *const *tokens, int n) {
+clrnn_status clrnn_h5_write_tokens(hid_t f, const char *path, const char *name,
+                                   const char *const *tokens, int n) {
     char why[256];
     hsize_t dim = (hsize_t)n;
     hid_t type = H5Tcopy(H5T_C_S1), space = -1, ds = -1;
@@ -321,7 +321,7 @@ static clrnn_status write_tokens(hid_t f, const char *path, const char *const *t
     if (!err) err = H5Tset_size(type, H5T_VARIABLE);
     if (!err) err = H5Tset_cset(type, H5T_CSET_UTF8);
     if (!err && (space = H5Screate_simple(1, &dim, NULL)) < 0) err = -1;
-    if (!err && (ds = H5Dcreate2(f, VOCABULARY, type, space, H5P_DEFAULT, H5P_DEFAULT,
+    if (!err && (ds = H5Dcreate2(f, name, type, space, H5P_DEFAULT, H5P_DEFAULT,
                                  H5P_DEFAULT)) < 0)
         err = -1;
     /* an empty dataset has nothing to write (and HDF5 would read tokens for nothing) */
@@ -330,7 +330,7 @@ static clrnn_status write_tokens(hid_t f, const char *path, const char *const *t
     if (space >= 0) H5Sclose(space);
     if (type >= 0) H5Tclose(type);
     if (err < 0)
-        return clrnn_fail(CLRNN_E_IO, "%s: dataset '" VOCABULARY "': writing failed (%s)", path,
+        return clrnn_fail(CLRNN_E_IO, "%s: dataset '%s': writing failed (%s)", path, name,
                           clrnn_h5_error_text(why, sizeof why));
     return CLRNN_OK;
 }
@@ -357,7 +357,7 @@ clrnn_status clrnn_fmt_data_write_vocabulary(const char *path,
     s = clrnn_h5_create(path, &w);
     if (!s) {
         clrnn_status ws = write_arrays(w.file, path, arrays, n);
-        if (!ws) ws = write_tokens(w.file, path, tokens, n_tokens);
+        if (!ws) ws = clrnn_h5_write_tokens(w.file, path, VOCABULARY, tokens, n_tokens);
         s = clrnn_h5_finish(&w, ws); /* renames only when everything was written */
     }
     clrnn_h5_quiet_end(&q);
@@ -451,24 +451,29 @@ done:
     return CLRNN_OK;
 }
 
-clrnn_status clrnn_fmt_data_read_vocabulary(const char *path, char ***tokens, int *n) {
-    if (!path || !tokens || !n)
-        return clrnn_fail(CLRNN_E_INVALID_ARG, "clrnn_fmt_data_read_vocabulary: NULL argument");
+clrnn_status clrnn_fmt_h5_read_tokens(const char *path, const char *name, char ***tokens,
+                                      int *n) {
+    if (!path || !name || !tokens || !n)
+        return clrnn_fail(CLRNN_E_INVALID_ARG, "clrnn_fmt_h5_read_tokens: NULL argument");
     *tokens = NULL;
     *n = 0;
     char where[WHERE_SIZE], have[256];
-    snprintf(where, sizeof where, "%s: dataset '" VOCABULARY "'", path);
+    snprintf(where, sizeof where, "%s: dataset '%s'", path, name);
     struct clrnn_h5_quiet q;
     clrnn_h5_quiet_begin(&q);
     hid_t f = -1, ds = -1;
     clrnn_status s = clrnn_h5_open_read(path, &f);
-    if (!s && !has_dataset(f, VOCABULARY))
-        s = clrnn_fail(CLRNN_E_FORMAT, "%s: no vocabulary (the file has: %s)", path,
+    if (!s && !has_dataset(f, name))
+        s = clrnn_fail(CLRNN_E_FORMAT, "%s: no %s (the file has: %s)", path, name,
                        root_names(f, have, sizeof have));
-    if (!s) s = clrnn_h5_open_dataset(f, VOCABULARY, where, &ds);
+    if (!s) s = clrnn_h5_open_dataset(f, name, where, &ds);
     if (!s) s = read_tokens(ds, where, tokens, n);
     if (ds >= 0) H5Oclose(ds);
     if (f >= 0) H5Fclose(f);
     clrnn_h5_quiet_end(&q);
     return s;
+}
+
+clrnn_status clrnn_fmt_data_read_vocabulary(const char *path, char ***tokens, int *n) {
+    return clrnn_fmt_h5_read_tokens(path, VOCABULARY, tokens, n);
 }

@@ -104,6 +104,11 @@ clrnn_status clrnn_h5_read_floats(hid_t loc, const char *path, const char *where
 clrnn_status clrnn_h5_write_dataset(hid_t loc, const char *path, clrnn_dtype dtype, int rank,
                                     const int64_t *dims, const void *data, const char *where);
 
+/* Writes tokens at name below f as a 1-D vlen UTF-8 string dataset, h5py's layout for a
+ * list of str (dataset_h5.c); path names the file in messages. */
+clrnn_status clrnn_h5_write_tokens(hid_t f, const char *path, const char *name,
+                                   const char *const *tokens, int n);
+
 /* Checks an array the caller wants written: rank in [0, CLRNN_MAX_RANK], dimensions >= 0,
  * element count within CLRNN_FMT_MAX_ELEMENTS, data present when there are elements.
  * CLRNN_E_INVALID_ARG naming `where` otherwise. */

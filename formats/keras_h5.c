@@ -329,6 +329,8 @@ static clrnn_status write_model(hid_t f, const char *path, const struct clrnn_fm
     }
     s = write_weights(g, path, where, m);
     H5Gclose(g);
+    if (!s && m->vocabulary)
+        s = clrnn_h5_write_tokens(f, path, "clrnn_vocabulary", m->vocabulary, m->n_vocabulary);
     if (!s && m->test_x && m->test_y) {
         s = clrnn_h5_write_dataset(f, "clrnn_test_vector/x", m->test_x->dtype, m->test_x->rank,
                                    m->test_x->dims, m->test_x->data, path);

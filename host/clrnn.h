@@ -286,6 +286,21 @@ CLRNN_API clrnn_status clrnn_model_fit(clrnn_model *m, const struct clrnn_array 
  * a checkpoint starts at the next epoch (fit's initial_epoch). */
 CLRNN_API int clrnn_model_epochs_done(const clrnn_model *m);
 
+/* The vocabulary a model was trained with (the token of each id, from the dataset file),
+ * which travels in the .h5 files clrnn saves (dataset clrnn_vocabulary, ignored by Keras)
+ * so that evaluation and generation map text to ids and back. set copies the tokens (n 0:
+ * none); get returns them (owned by the model) and their number in *n. */
+CLRNN_API clrnn_status clrnn_model_set_vocabulary(clrnn_model *m, const char *const *tokens,
+                                                  int n);
+CLRNN_API const char *const *clrnn_model_vocabulary(const clrnn_model *m, int *n);
+
+/* A copy of m for generation: its recurrent layers stateful, its input one timestep long,
+ * the same weights and vocabulary. Predicting with it on one sample at a time carries the
+ * state from step to step (clrnn_model_reset_states starts over); after feeding a sequence
+ * token by token its output is m's output for the whole sequence. Bidirectional and masked
+ * models cannot step. */
+CLRNN_API clrnn_status clrnn_model_stepper(const clrnn_model *m, clrnn_model **out);
+
 /* One optimizer step on one batch; *loss gets the batch loss. */
 CLRNN_API clrnn_status clrnn_model_train_on_batch(clrnn_model *m, const struct clrnn_array *x,
                                                   const struct clrnn_array *y, double *loss);

@@ -307,6 +307,8 @@ struct clrnn_model {
     char name[128];
     int keras_major;    /* whose semantics its configuration follows (hard_sigmoid): 2 or 3 */
     int epochs_done;    /* epochs trained (fit), kept in saved files for --resume */
+    char **vocab;       /* the token of each id, from the training data; NULL for none */
+    int n_vocab;
     int n_layers;
     struct clrnn_layer **layers;
     struct clrnn_shape in;

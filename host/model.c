@@ -130,6 +130,7 @@ void clrnn_model_free(clrnn_model *m) {
     for (int i = 0; i < m->n_layers; i++) clrnn_layer_free(m->layers[i]);
     clrnn_free(m->layers);
     clrnn_optim_free(m->optim);
+    clrnn_model_set_vocabulary(m, NULL, 0);
     clrnn_buf_release(&m->params);
     clrnn_buf_release(&m->grads);
     clrnn_buf_release(&m->x_dev);
@@ -279,6 +280,27 @@ clrnn_status clrnn_model_backward_dev(clrnn_model *m, int B, cl_mem *dx_out) {
 /* ---- public accessors ---- */
 
 int clrnn_model_epochs_done(const clrnn_model *m) { return m->epochs_done; }
+
+clrnn_status clrnn_model_set_vocabulary(clrnn_model *m, const char *const *tokens, int n) {
+    char **copy = n > 0 ? clrnn_calloc((size_t)n, sizeof *copy) : NULL;
+    if (n > 0 && !copy) return clrnn_fail(CLRNN_E_NOMEM, "out of memory for the vocabulary");
+    for (int i = 0; i < n; i++)
+        if (!(copy[i] = clrnn_strdup(tokens[i]))) {
+            while (i--) clrnn_free(copy[i]);
+            clrnn_free(copy);
+            return clrnn_fail(CLRNN_E_NOMEM, "out of memory for the vocabulary");
+        }
+    for (int i = 0; i < m->n_vocab; i++) clrnn_free(m->vocab[i]);
+    clrnn_free(m->vocab);
+    m->vocab = copy;
+    m->n_vocab = n;
+    return CLRNN_OK;
+}
+
+const char *const *clrnn_model_vocabulary(const clrnn_model *m, int *n) {
+    *n = m->n_vocab;
+    return (const char *const *)m->vocab;
+}
 
 int clrnn_model_input_shape(const clrnn_model *m, int64_t *dims, clrnn_dtype *dtype) {
     for (int i = 0; i < m->in.rank; i++) dims[i] = m->in.d[i];

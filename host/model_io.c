@@ -461,6 +461,15 @@ clrnn_status clrnn_model_load(clrnn_ctx *ctx, const char *path, const char *weig
     struct clrnn_compile_config cc;
     double diff;
     if (!s && h5) s = clrnn_model_verify_test_vector(m, path, &diff);
+    if (!s && h5 && clrnn_fmt_data_has(path, "clrnn_vocabulary") == 1) {
+        char **tokens;
+        int n;
+        s = clrnn_fmt_h5_read_tokens(path, "clrnn_vocabulary", &tokens, &n);
+        if (!s) {
+            s = clrnn_model_set_vocabulary(m, (const char *const *)tokens, n);
+            clrnn_fmt_vocabulary_free(tokens, n);
+        }
+    }
     if (!s && f.training_config && parse_training_config(f.training_config, &cc, &m->epochs_done)) {
         s = clrnn_model_compile(m, &cc);
         if (!s && f.optimizer.n_weights > 0) s = optimizer_weights_in(m, &f.optimizer, path);
@@ -661,6 +670,8 @@ clrnn_status clrnn_model_save(clrnn_model *m, const char *path) {
         /* the optimizer's state, so that training can go on where it stopped */
         if (m->compiled && m->optim) s = optimizer_weights_out(m, &opt, &f.optimizer);
         make_test_vector(m, &tx, &ty);
+        f.vocabulary = (const char *const *)m->vocab;
+        f.n_vocabulary = m->n_vocab;
         if (tx.rank) f.test_x = &tx, f.test_y = &ty;
         if (!s) s = clrnn_fmt_h5_write(path, &f);
     }

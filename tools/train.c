@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "clrnn_formats.h"
 
 static const char USAGE[] =
     "usage: clrnn-train (--model ARCH | --layers SPEC) --data DATA.h5 --out MODEL [options]\n"
@@ -177,6 +178,25 @@ static int on_epoch(const struct clrnn_epoch_logs *l, void *user) {
     return interrupted;
 }
 
+/* The dataset's vocabulary travels into the model; a model that has one already must have
+ * the same (ids mean tokens: other tokens would make its predictions meaningless). */
+static void carry_vocabulary(clrnn_model *m, const char *data) {
+    if (clrnn_fmt_data_has(data, "vocabulary") != 1) return;
+    char **tokens;
+    int n, have;
+    clrnn_status s = clrnn_fmt_data_read_vocabulary(data, &tokens, &n);
+    if (s) cli_fail_status(s);
+    const char *const *own = clrnn_model_vocabulary(m, &have);
+    int same = have == n;
+    for (int i = 0; same && i < n; i++) same = strcmp(own[i], tokens[i]) == 0;
+    if (have && !same)
+        cli_fail("%s: its vocabulary (%d tokens) is not the one the model was trained with (%d "
+                 "tokens): ids would mean other tokens", data, n, have);
+    if (!have && (s = clrnn_model_set_vocabulary(m, (const char *const *)tokens, n)))
+        cli_fail_status(s);
+    clrnn_fmt_vocabulary_free(tokens, n);
+}
+
 /* Keras needs an explicit loss; clrnn-train picks the usual one from the output and targets
  * and says so. */
 static const char *default_loss(const clrnn_model *m, const struct clrnn_array *y) {
@@ -247,6 +267,8 @@ int main(int argc, char **argv) {
         }
     }
     if (s) cli_fail_status(s);
+
+    carry_vocabulary(m, o.data);
 
     struct clrnn_compile_config cc, loaded;
     int had = clrnn_model_compile_config(m, &loaded);

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# clrnn-generate on a small character-level model trained here (one quick epoch on the
+# built-in text; the quality is not the point, the behaviour is): the output starts with the
+# seed and holds exactly --length more characters, all from the model's vocabulary; the same
+# --rng-seed gives the same text and another one other text; temperature 0 and --top-k 1
+# both take the most likely token every time (and so ignore the seed of the sampler);
+# word-level models generate words; and the error paths: a model without vocabulary, a seed
+# character outside it, a Bidirectional model, a missing --seed (usage, exit 2).
+source "$(dirname "$0")/e2e_common.sh"
+require_device
+gen="$build/clrnn-generate"
+"$build/clrnn-data" text --builtin fables --window 16 --step 24 --out "$scratch/chars.h5" >/dev/null
+vocab=$(h5dump -H -d vocabulary "$scratch/chars.h5" | sed -n 's/.*DATASPACE  SIMPLE { ( \([0-9]*\) ).*/\1/p')
+"$build/clrnn-train" --layers "embedding($vocab,16) lstm(32) dense($vocab,softmax)" \
+  --data "$scratch/chars.h5" --out "$scratch/lm.h5" --epochs 1 --batch-size 64 --lr 0.01 --quiet
+seed="The fox and the river"
+a=$("$gen" "$scratch/lm.h5" --seed "$seed" --length 60 --rng-seed 4)
+b=$("$gen" "$scratch/lm.h5" --seed "$seed" --length 60 --rng-seed 4)
+c=$("$gen" "$scratch/lm.h5" --seed "$seed" --length 60 --rng-seed 5)
+echo "$a"
+check "the output starts with the seed" [ "${a#"$seed"}" != "$a" ]
+check "seed + 60 characters (got ${#a})" [ "${#a}" -eq $((${#seed} + 60)) ]
+check "the same --rng-seed gives the same text" [ "$a" = "$b" ]
+check "another --rng-seed gives other text" [ "$a" != "$c" ]
+"$build/clrnn-data" text --builtin fables --print | LC_ALL=C fold -w1 | sort -u > "$scratch/chars.txt"
+check "every generated character is in the vocabulary" \
+  [ -z "$(printf '%s' "${a#"$seed"}" | LC_ALL=C fold -w1 | sort -u | comm -23 - "$scratch/chars.txt")" ]
+g1=$("$gen" "$scratch/lm.h5" --seed "$seed" --length 40 --temperature 0 --rng-seed 1)
+g2=$("$gen" "$scratch/lm.h5" --seed "$seed" --length 40 --temperature 0 --rng-seed 9)
+k1=$("$gen" "$scratch/lm.h5" --seed "$seed" --length 40 --top-k 1 --rng-seed 3)
+check "temperature 0 is greedy: the sampler's seed does not matter" [ "$g1" = "$g2" ]
+check "--top-k 1 is greedy too" [ "$g1" = "$k1" ]
+
+"$build/clrnn-data" text --builtin fables --level word --window 6 --step 4 --out "$scratch/words.h5" >/dev/null
+wv=$(h5dump -H -d vocabulary "$scratch/words.h5" | sed -n 's/.*DATASPACE  SIMPLE { ( \([0-9]*\) ).*/\1/p')
+"$build/clrnn-train" --layers "embedding($wv,16) gru(32) dense($wv,softmax)" \
+  --data "$scratch/words.h5" --out "$scratch/wlm.h5" --epochs 1 --batch-size 64 --lr 0.01 --quiet
+w=$("$gen" "$scratch/wlm.h5" --seed "the keeper of the" --length 12 --rng-seed 2)
+echo "$w"
+check "a word-level model generates 12 words after the 4 of the seed" [ "$(wc -w <<< "$w")" -eq 16 ]
+
+expect_error() { # expect_error STATUS TEXT COMMAND...
+  local want=$1 text=$2; shift 2
+  local out status
+  out=$("$@" 2>&1 >/dev/null)
+  status=$?
+  check "'$text' with exit $want (got $status: $out)" [ "$status" -eq "$want" ] && grep -q -- "$text" <<< "$out"
+}
+"$build/clrnn-data" reber --out "$scratch/reber.h5" --samples 64 --test-samples 8 >/dev/null
+"$build/clrnn-train" --layers "lstm(4) dense(1,sigmoid)" --data "$scratch/reber.h5" \
+  --out "$scratch/plain.h5" --epochs 1 --quiet
+expect_error 1 "carries no vocabulary" "$gen" "$scratch/plain.h5" --seed "BT"
+expect_error 1 "is not in the model's vocabulary" "$gen" "$scratch/lm.h5" --seed "The fox ~"
+expect_error 2 "--seed TEXT is needed" "$gen" "$scratch/lm.h5"
+"$build/clrnn-train" --layers "embedding($vocab,8) bidirectional(lstm(4)) dense($vocab,softmax)" \
+  --data "$scratch/chars.h5" --out "$scratch/bidi.h5" --epochs 1 --batch-size 64 --quiet
+expect_error 1 "cannot generate one step at a time" "$gen" "$scratch/bidi.h5" --seed "The"
+finish
