@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "clrnn_formats.h"
+#include "train_plot.h"
 
 static const char USAGE[] =
     "usage: clrnn-train (--model ARCH | --layers SPEC) --data DATA.h5 --out MODEL [options]\n"
@@ -45,12 +46,19 @@ static const char USAGE[] =
     "                        into place: the last checkpoint survives a crash)\n"
     "  --resume FILE         go on training from a checkpoint or saved model: its weights,\n"
     "                        optimizer state and epoch count; --epochs is the total\n"
+    "  --plot FILE.svg       loss and accuracy per epoch, training and validation\n"
+    "  --early-stopping N    stop when the monitored metric has not improved for N epochs\n"
+    "  --monitor NAME        loss, accuracy, val_loss or val_accuracy (val_loss with\n"
+    "                        validation data, else loss)\n"
+    "  --restore-best-weights  with --early-stopping: end with the best epoch's weights\n"
     "  --device SPEC         index, cpu, gpu or part of a name (default $CLRNN_DEVICE)\n"
     "  --quiet               no progress output\n";
 
 struct options {
     const char *model, *weights, *layers, *data, *out, *loss, *optimizer, *history, *device;
-    const char *checkpoint, *resume;
+    const char *checkpoint, *resume, *plot, *monitor;
+    long patience;
+    int restore_best;
     long epochs, batch_size, seed;
     double lr, momentum, rho, beta_1, beta_2, epsilon, clipnorm, global_clipnorm, val_split;
     int nesterov, centered, from_logits, no_shuffle, quiet;
@@ -75,6 +83,11 @@ static void parse(int argc, char **argv, struct options *o) {
         else if ((v = cli_flag_value(argc, argv, &i, "--history"))) o->history = v;
         else if ((v = cli_flag_value(argc, argv, &i, "--checkpoint"))) o->checkpoint = v;
         else if ((v = cli_flag_value(argc, argv, &i, "--resume"))) o->resume = v;
+        else if ((v = cli_flag_value(argc, argv, &i, "--plot"))) o->plot = v;
+        else if ((v = cli_flag_value(argc, argv, &i, "--monitor"))) o->monitor = v;
+        else if ((v = cli_flag_value(argc, argv, &i, "--early-stopping")))
+            o->patience = cli_long("--early-stopping", v, 1, 1000000);
+        else if (strcmp(a, "--restore-best-weights") == 0) o->restore_best = 1;
         else if ((v = cli_flag_value(argc, argv, &i, "--device"))) o->device = v;
         else if ((v = cli_flag_value(argc, argv, &i, "--epochs"))) o->epochs = cli_long("--epochs", v, 0, 1000000);
         else if ((v = cli_flag_value(argc, argv, &i, "--batch-size"))) o->batch_size = cli_long("--batch-size", v, 1, 1 << 24);
@@ -100,6 +113,13 @@ static void parse(int argc, char **argv, struct options *o) {
     if (!!o->model + !!o->layers + !!o->resume != 1)
         cli_usage_error("give exactly one of --model, --layers and --resume");
     if (!o->data) cli_usage_error("--data is required");
+    if (o->monitor && strcmp(o->monitor, "loss") != 0 && strcmp(o->monitor, "accuracy") != 0 &&
+        strcmp(o->monitor, "val_loss") != 0 && strcmp(o->monitor, "val_accuracy") != 0)
+        cli_usage_error("--monitor %s: give loss, accuracy, val_loss or val_accuracy", o->monitor);
+    if ((o->monitor || o->restore_best) && !o->patience)
+        cli_usage_error("--monitor and --restore-best-weights go with --early-stopping N");
+    if (o->monitor && strncmp(o->monitor, "val_", 4) == 0 && !(o->val_split > 0))
+        cli_usage_error("--monitor %s needs validation data (--validation-split)", o->monitor);
     if (!o->out) cli_usage_error("--out is required");
 }
 
@@ -110,7 +130,61 @@ struct progress {
     FILE *history;
     clrnn_model *model;
     const char *checkpoint;
+    struct train_history plot; /* every epoch of this run, for --plot */
+    /* Keras's EarlyStopping: the monitored metric, its best value, and the weights then */
+    const char *monitor;
+    long patience, waited;
+    double best;
+    int best_epoch;
+    float *best_weights;
 };
+
+static double monitored(const struct clrnn_epoch_logs *l, const char *name) {
+    if (strcmp(name, "loss") == 0) return l->loss;
+    if (strcmp(name, "accuracy") == 0) return l->accuracy;
+    if (strcmp(name, "val_loss") == 0) return l->val_loss;
+    return l->val_accuracy;
+}
+
+/* Keeps this epoch for the plot. */
+static void record(struct train_history *h, const struct clrnn_epoch_logs *l) {
+    int n = h->epochs + 1;
+    double **cols[4] = {&h->loss, &h->accuracy, &h->val_loss, &h->val_accuracy};
+    double vals[4] = {l->loss, l->accuracy, l->has_val ? l->val_loss : NAN,
+                      l->has_val ? l->val_accuracy : NAN};
+    for (int k = 0; k < 4; k++) {
+        double *grown = realloc(*cols[k], (size_t)n * sizeof **cols[k]);
+        if (!grown) cli_fail("out of memory");
+        grown[n - 1] = vals[k];
+        *cols[k] = grown;
+    }
+    h->epochs = n;
+    h->has_accuracy = l->has_accuracy;
+    h->has_val = l->has_val;
+}
+
+/* 1 when training should stop: no improvement of the monitored metric for patience
+ * epochs (min_delta 0; lower is better for losses, higher for accuracies, as Keras's
+ * mode "auto"). The best epoch's weights are kept for --restore-best-weights. */
+static int early_stop(struct progress *pr, const struct clrnn_epoch_logs *l) {
+    double v = monitored(l, pr->monitor);
+    int higher = strstr(pr->monitor, "accuracy") != NULL;
+    if (pr->best_epoch < 0 || (higher ? v > pr->best : v < pr->best)) {
+        pr->best = v;
+        pr->best_epoch = l->epoch;
+        pr->waited = 0;
+        if (pr->best_weights) {
+            clrnn_status s = clrnn_model_get_params(pr->model, pr->best_weights);
+            if (s) cli_fail_status(s);
+        }
+        return 0;
+    }
+    if (++pr->waited < pr->patience) return 0;
+    if (!pr->quiet)
+        printf("Epoch %d: early stopping (%s has not improved on %.4f, epoch %d, for %ld "
+               "epochs)\n", l->epoch + 1, pr->monitor, pr->best, pr->best_epoch + 1, pr->patience);
+    return 1;
+}
 
 /* Ctrl-C: training stops after the current batch and the model is saved (main). */
 static volatile sig_atomic_t interrupted;
@@ -175,7 +249,8 @@ static int on_epoch(const struct clrnn_epoch_logs *l, void *user) {
         clrnn_status s = clrnn_model_save(pr->model, pr->checkpoint);
         if (s) cli_fail_status(s); /* the previous checkpoint is still in place */
     }
-    return interrupted;
+    record(&pr->plot, l);
+    return interrupted || (pr->patience && early_stop(pr, l));
 }
 
 /* The dataset's vocabulary travels into the model; a model that has one already must have
@@ -296,7 +371,17 @@ int main(int argc, char **argv) {
         cli_fail("%s has trained %d epochs already; --epochs is the total (give more than %d)",
                  o.resume, initial_epoch, initial_epoch);
 
-    struct progress pr = {isatty(STDOUT_FILENO), o.quiet, NULL, m, o.checkpoint};
+    struct progress pr;
+    memset(&pr, 0, sizeof pr);
+    pr.tty = isatty(STDOUT_FILENO);
+    pr.quiet = (int)o.quiet;
+    pr.model = m;
+    pr.checkpoint = o.checkpoint;
+    pr.monitor = o.monitor ? o.monitor : o.val_split > 0 ? "val_loss" : "loss";
+    pr.patience = o.patience;
+    pr.best_epoch = -1;
+    if (o.restore_best && !(pr.best_weights = malloc(clrnn_model_param_count(m) * sizeof(float))))
+        cli_fail("out of memory");
     if (o.history) {
         pr.history = fopen(o.history, "w");
         if (!pr.history) cli_fail("%s: cannot write the history file", o.history);
@@ -335,6 +420,14 @@ int main(int argc, char **argv) {
         return 130;
     }
     if (s) cli_fail_status(s);
+    if (pr.best_weights && pr.best_epoch >= 0) {
+        if ((s = clrnn_model_set_params(m, pr.best_weights))) cli_fail_status(s);
+        if (!o.quiet) printf("restored the weights of epoch %d (%s %.4f)\n", pr.best_epoch + 1,
+                             pr.monitor, pr.best);
+    }
+    if (o.plot && pr.plot.epochs > 0) train_plot_write(o.plot, &pr.plot);
+    free(pr.best_weights);
+    free(pr.plot.loss), free(pr.plot.accuracy), free(pr.plot.val_loss), free(pr.plot.val_accuracy);
     if ((s = clrnn_model_save(m, o.out))) cli_fail_status(s);
     if (!o.quiet) printf("saved %s\n", o.out);
     clrnn_model_free(m);

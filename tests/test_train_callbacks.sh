@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# clrnn-train's Keras callbacks: EarlyStopping (--early-stopping N, --monitor,
+# --restore-best-weights) stops once the monitored metric has not improved for N epochs and
+# can end with the best epoch's weights; --plot writes the loss and accuracy per epoch as an
+# SVG file; wrong combinations are usage errors (exit 2).
+source "$(dirname "$0")/e2e_common.sh"
+require_device
+"$build/clrnn-data" reber --out "$scratch/reber.h5" --samples 200 --test-samples 20 --seed 3 >/dev/null
+# a learning rate this high makes validation loss wander early: stopping comes well before 60
+out=$("$build/clrnn-train" --layers "lstm(8) dense(1,sigmoid)" --data "$scratch/reber.h5" \
+  --out "$scratch/es.h5" --epochs 60 --lr 0.05 --validation-split 0.3 --seed 2 \
+  --early-stopping 2 --restore-best-weights --history "$scratch/h.csv" --plot "$scratch/p.svg")
+echo "$out" | tail -3
+epochs=$(($(wc -l < "$scratch/h.csv") - 1))
+check "early stopping ended training after $epochs of 60 epochs" [ "$epochs" -lt 60 ]
+stop=$(grep -o 'Epoch [0-9]*: early stopping' <<< "$out" | grep -o '[0-9]*')
+best=$(grep -o 'restored the weights of epoch [0-9]*' <<< "$out" | grep -o '[0-9]*$')
+check "it stopped 2 epochs after the best one ($best -> $stop)" [ "$((stop - best))" -eq 2 ]
+# the best epoch is the one with the lowest val_loss in the history (columns: epoch,
+# accuracy, loss, val_accuracy, val_loss)
+lowest=$(tail -n +2 "$scratch/h.csv" | sort -t, -k5,5g | head -1 | cut -d, -f1)
+check "the restored epoch $best has the lowest val_loss (epoch $((lowest + 1)))" [ "$best" -eq $((lowest + 1)) ]
+check "the plot is an SVG file" grep -q "^<svg xmlns='http://www.w3.org/2000/svg'" "$scratch/p.svg"
+check "with loss, val_loss, accuracy and val_accuracy lines" [ "$(grep -c '<polyline' "$scratch/p.svg")" -eq 4 ]
+check "and a label for each" grep -q '>val_accuracy<' "$scratch/p.svg"
+"$build/clrnn-train" --layers "lstm(4) dense(1,sigmoid)" --data "$scratch/reber.h5" \
+  --out "$scratch/m.h5" --epochs 2 --quiet --plot "$scratch/q.svg"
+check "without validation: loss and accuracy lines only" [ "$(grep -c '<polyline' "$scratch/q.svg")" -eq 2 ]
+usage() { # usage TEXT ARGS...: exit 2 and TEXT on stderr
+  local text=$1; shift
+  local err status
+  err=$("$build/clrnn-train" --layers "lstm(4) dense(1,sigmoid)" --data "$scratch/reber.h5" --out "$scratch/x.h5" "$@" 2>&1 >/dev/null)
+  status=$?
+  check "usage error '$text' (exit $status: $err)" [ "$status" -eq 2 ] && grep -q -- "$text" <<< "$err"
+}
+usage "go with --early-stopping" --restore-best-weights
+usage "needs validation data" --early-stopping 2 --monitor val_loss
+usage "give loss, accuracy, val_loss or val_accuracy" --early-stopping 2 --monitor speed
+finish
