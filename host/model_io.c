@@ -101,8 +101,11 @@ static int parse_training_config(const char *text, struct clrnn_compile_config *
     if (!opt) opt = cJSON_GetObjectItemCaseSensitive(root, "optimizer"); /* Keras 3 */
     const cJSON *oname = cJSON_GetObjectItemCaseSensitive(opt, "class_name");
     const cJSON *oc = cJSON_GetObjectItemCaseSensitive(opt, "config");
-    if (loss_name && clrnn_loss_parse(loss_name, &k) == CLRNN_OK && cJSON_IsString(oname) &&
-        clrnn_optimizer_from_name(oname->valuestring, &cc->optimizer) == CLRNN_OK) {
+    /* TF 2.11+ names its new optimizers "Custom>Adam" in training_config */
+    const char *optimizer = cJSON_IsString(oname) ? oname->valuestring : NULL;
+    if (optimizer && strncmp(optimizer, "Custom>", 7) == 0) optimizer += 7;
+    if (loss_name && clrnn_loss_parse(loss_name, &k) == CLRNN_OK && optimizer &&
+        clrnn_optimizer_from_name(optimizer, &cc->optimizer) == CLRNN_OK) {
         snprintf(cc->loss, sizeof cc->loss, "%s", clrnn_loss_name(k));
         double done = 0;
         read_number(root, "clrnn_epochs_done", &done);
@@ -124,6 +127,11 @@ static int parse_training_config(const char *text, struct clrnn_compile_config *
     clrnn_clear_error();
     cJSON_Delete(root);
     return ok;
+}
+
+static int ends_with(const char *s, const char *suffix) {
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
 /* ---- optimizer state (optimizer_weights) ---- */
@@ -213,9 +221,12 @@ static clrnn_status optimizer_weights_out(clrnn_model *m, struct opt_state *st,
     return CLRNN_OK;
 }
 
-/* Restores the state of m's (just compiled) optimizer from a file's optimizer_weights in
- * Keras 3's layout. Like Keras, a state that does not fit (another optimizer, another
- * layout) is skipped with a warning: the model still loads, its optimizer starts afresh. */
+/* Restores the state of m's (just compiled) optimizer from a file's optimizer_weights, as
+ * Keras 3 (iteration, learning_rate, then the slots in Keras's order), TF 2.11+'s tf.keras
+ * (iteration:0, then the same order) or TF's legacy optimizers (iter:0, then every weight's
+ * first slot, then every weight's second) write it. Like Keras, a state that does not fit
+ * (another optimizer, another layout) is skipped with a warning: the model still loads, its
+ * optimizer starts afresh. */
 static clrnn_status optimizer_weights_in(clrnn_model *m, const struct clrnn_fmt_layer *in,
                                          const char *path) {
     struct opt_state st;
@@ -223,20 +234,31 @@ static clrnn_status optimizer_weights_in(clrnn_model *m, const struct clrnn_fmt_
     clrnn_status s = opt_state_alloc(m, &st, &n);
     if (s) return s;
     const char *why = NULL;
-    /* only iteration and learning_rate: the optimizer had not been built (no step yet) */
-    int counters_only = in->n_weights == 2;
-    if (in->n_weights != n + 2 && !counters_only) why = "it holds another number of variables";
+    /* only iteration (and learning_rate): the optimizer had not been built (no step yet) */
+    int counters_only = in->n_weights >= 1 && in->n_weights <= 2 && n > 0;
+    int has_lr = in->n_weights == n + 2 || (counters_only && in->n_weights == 2);
+    int legacy = in->n_weights == n + 1 && ends_with(in->weights[0].name, "/iter:0");
+    if (in->n_weights != n + 2 && in->n_weights != n + 1 && !counters_only)
+        why = "it holds another number of variables";
     if (counters_only) n = 0;
+    int first = has_lr ? 2 : 1;
+    /* the legacy order: slot by slot, each over the weights in order */
+    int *order = clrnn_calloc((size_t)n + 1, sizeof *order);
+    if (!order) why = "out of memory";
+    for (int i = 0, k = 0; order && k < n; i++)
+        for (int j = 0; j < n; j++)
+            if (legacy ? st.vars[j].slot == i + 1 : j == i) order[k++] = j;
     for (int i = 0; !why && i < n; i++) {
+        const struct clrnn_optim_var *var = &st.vars[order[i]];
         struct clrnn_weight_info w;
-        clrnn_model_weight(m, st.vars[i].weight, &w);
-        const struct clrnn_fmt_weight *fw = &in->weights[i + 2];
+        clrnn_model_weight(m, var->weight, &w);
+        const struct clrnn_fmt_weight *fw = &in->weights[first + i];
         int same = fw->rank == w.rank;
         for (int d = 0; same && d < w.rank; d++) same = fw->dims[d] == w.dims[d];
         if (!same) why = "a variable's shape does not match the model";
-        else memcpy(st.slots[st.vars[i].slot - 1] + w.offset, fw->data, w.count * sizeof(float));
+        else memcpy(st.slots[var->slot - 1] + w.offset, fw->data, w.count * sizeof(float));
     }
-    if (!why && (in->weights[0].rank != 0 || in->weights[1].rank != 0))
+    if (!why && (in->weights[0].rank != 0 || (has_lr && in->weights[1].rank != 0)))
         why = "iteration and learning_rate are not scalars";
     if (why) {
         clrnn_log(1, "%s: the optimizer's saved state was not restored (%s); training goes on "
@@ -248,13 +270,13 @@ static clrnn_status optimizer_weights_in(clrnn_model *m, const struct clrnn_fmt_
                                            st.slots[slot - 1]);
         if (!s) {
             /* the file keeps the rate in float32: the configuration's double when they agree */
-            double lr = in->weights[1].data[0];
-            if ((float)m->compile.optimizer.learning_rate == in->weights[1].data[0])
-                lr = m->compile.optimizer.learning_rate;
+            double lr = m->compile.optimizer.learning_rate;
+            if (has_lr && (float)lr != in->weights[1].data[0]) lr = in->weights[1].data[0];
             clrnn_optim_restore_counters(m->optim, (long)in->weights[0].data[0], lr);
             m->compile.optimizer.learning_rate = lr;
         }
     }
+    clrnn_free(order);
     opt_state_free(&st);
     return s;
 }
@@ -550,10 +572,6 @@ clrnn_status clrnn_model_verify_test_vector(clrnn_model *m, const char *path, do
     return s;
 }
 
-static int ends_with(const char *s, const char *suffix) {
-    size_t n = strlen(s), k = strlen(suffix);
-    return n >= k && strcmp(s + n - k, suffix) == 0;
-}
 
 /* Keras 3's compile_config: the training_config with the optimizer (and a loss object)
  * under the modules Keras 3 finds their classes in. */

@@ -2,8 +2,9 @@
  * test_keras_golden.c - models saved by real Keras (tests/keras/golden, made by
  * tests/keras/make_golden.sh with Keras 3 on JAX) load in clrnn and predict what Keras
  * predicted for the same fixed inputs (io.h5: x, and y = Keras's model.predict(x)) to 1e-5:
- * every layer and option of the seed models, from each format clrnn reads. No Python runs
- * here; the files are committed. Broken .keras archives (a member outside the archive's
+ * every layer and option of the seed models, from each format clrnn reads: Keras 3's
+ * (.keras, legacy .h5, JSON + .weights.h5) and tf.keras 2.15's (legacy .h5, to_json +
+ * save_weights .h5; tests/keras/golden-tf2). No Python runs here; the files are committed. Broken .keras archives (a member outside the archive's
  * folder, a missing member, a truncated archive, config or weights that are not what they
  * say) are refused with a clear message and no model.
  *
@@ -27,16 +28,17 @@
 #define TOL 1e-5
 
 static clrnn_ctx *ctx;
-static char golden[512];
+static char golden[512];   /* Keras 3 files (make_golden.sh) */
+static char golden2[512];  /* tf.keras 2.15 files (make_golden_tf2.py) */
 
 /* The cases: every folder of golden/ with an io.h5, sorted (train_* are for optimizers). */
-static int list_cases(char names[][64], int max) {
-    DIR *d = opendir(golden);
+static int list_cases(const char *root, char names[][64], int max) {
+    DIR *d = opendir(root);
     int n = 0;
     struct dirent *e;
     while (d && (e = readdir(d)) && n < max) {
         char io[1024];
-        snprintf(io, sizeof io, "%s/%s/io.h5", golden, e->d_name);
+        snprintf(io, sizeof io, "%s/%s/io.h5", root, e->d_name);
         if (e->d_name[0] != '.' && clrnn_fmt_data_has(io, "x") == 1)
             snprintf(names[n++], 64, "%.63s", e->d_name);
     }
@@ -46,9 +48,10 @@ static int list_cases(char names[][64], int max) {
 }
 
 /* Loads one file (and weights file) of a case and compares its predictions with Keras's. */
-static void check_case(const char *name, const char *file, const char *weights) {
+static void check_case(const char *root, const char *name, const char *file,
+                       const char *weights) {
     char dir[600], path[700], wpath[700], io[700];
-    snprintf(dir, sizeof dir, "%s/%s", golden, name);
+    snprintf(dir, sizeof dir, "%s/%s", root, name);
     snprintf(path, sizeof path, "%s/%s", dir, file);
     snprintf(wpath, sizeof wpath, "%s/%s", dir, weights ? weights : "");
     snprintf(io, sizeof io, "%s/io.h5", dir);
@@ -76,6 +79,35 @@ static void check_case(const char *name, const char *file, const char *weights) 
     }
     clrnn_model_free(m);
     clrnn_array_clear(&x), clrnn_array_clear(&want);
+}
+
+static int warnings;
+static void count_warnings(int level, const char *msg, void *user) {
+    (void)user;
+    if (level >= 1) {
+        warnings++;
+        printf("  warning: %s\n", msg);
+    }
+}
+
+/* tf.keras 2 models saved after 3 training steps: their optimizer comes back compiled with
+ * its state (TF 2.11+ layout: iteration, then each weight's slots; legacy optimizers: iter,
+ * then slot by slot), without a warning. */
+static void check_optimizer_state(const char *name, clrnn_optimizer_kind kind) {
+    char path[700];
+    snprintf(path, sizeof path, "%s/%s/model.h5", golden2, name);
+    clrnn_model *m = NULL;
+    warnings = 0;
+    clrnn_log_set(count_warnings, NULL);
+    CHECK(clrnn_model_load(ctx, path, NULL, &m) == CLRNN_OK);
+    clrnn_log_set(NULL, NULL);
+    struct clrnn_compile_config cc;
+    CHECK(m && clrnn_model_compile_config(m, &cc) && cc.optimizer.kind == kind);
+    CHECK(warnings == 0);
+    CHECK(m && m->optim && clrnn_optim_iterations(m->optim) == 3);
+    printf("  %-30s optimizer state restored: %ld steps taken\n", name,
+           m && m->optim ? clrnn_optim_iterations(m->optim) : -1L);
+    clrnn_model_free(m);
 }
 
 /* Writes a zip at path holding the given (name, text) members. */
@@ -140,15 +172,26 @@ int main(void) {
     clrnn_status s = clrnn_ctx_create(NULL, &ctx);
     if (s == CLRNN_E_NO_DEVICE) test_skip_no_device(clrnn_last_error());
     if (s) return fprintf(stderr, "%s\n", clrnn_last_error()), 1;
+    snprintf(golden2, sizeof golden2, "%s/keras/golden-tf2", data ? data : "../../tests");
     static char names[64][64];
-    int n = list_cases(names, 64);
-    printf("%d Keras cases in %s\n", n, golden);
+    int n = list_cases(golden, names, 64);
+    printf("%d Keras 3 cases in %s\n", n, golden);
     CHECK(n >= 27);
     for (int i = 0; i < n; i++) {
-        check_case(names[i], "model.h5", NULL);
-        check_case(names[i], "model.json", "model.weights.h5");
-        check_case(names[i], "model.keras", NULL);
+        check_case(golden, names[i], "model.h5", NULL);
+        check_case(golden, names[i], "model.json", "model.weights.h5");
+        check_case(golden, names[i], "model.keras", NULL);
     }
+    n = list_cases(golden2, names, 64);
+    printf("%d tf.keras 2 cases in %s\n", n, golden2);
+    CHECK(n >= 20);
+    for (int i = 0; i < n; i++) {
+        check_case(golden2, names[i], "model.h5", NULL);
+        check_case(golden2, names[i], "model.json", "weights.h5");
+    }
+    check_optimizer_state("seed_imdb_lstm", CLRNN_OPT_ADAM);
+    check_optimizer_state("seed_imdb_lstm_legacy_adam", CLRNN_OPT_ADAM);
+    check_optimizer_state("seed_stacked_gru", CLRNN_OPT_RMSPROP);
     test_bad_archives();
     clrnn_ctx_free(ctx);
     TEST_MAIN_END();

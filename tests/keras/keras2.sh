@@ -20,8 +20,10 @@ fi
 export TF_CPP_MIN_LOG_LEVEL=3
 export CUDA_VISIBLE_DEVICES=""
 export PYTHONHASHSEED=0
-# tf.keras must be Keras 2 (it is, for TF 2.15; TF 2.16+ would need tf_keras and this):
-export TF_USE_LEGACY_KERAS=1
+# With TF 2.15, tf.keras IS Keras 2.15 (package keras==2.15.0). Do NOT set
+# TF_USE_LEGACY_KERAS=1 here: TF 2.15 already honours it and then wants the tf_keras
+# package (only needed with TF 2.16+, where tf.keras is Keras 3).
+unset TF_USE_LEGACY_KERAS
 script="$1"
 shift
 [ "$script" = --setup ] && exit 0
