@@ -2,7 +2,8 @@
 # clrnn-train's Keras callbacks: EarlyStopping (--early-stopping N, --monitor,
 # --restore-best-weights) stops once the monitored metric has not improved for N epochs and
 # can end with the best epoch's weights; --plot writes the loss and accuracy per epoch as an
-# SVG file; wrong combinations are usage errors (exit 2).
+# SVG file; wrong combinations are usage errors (exit 2). And clrnn-eval's confusion matrix
+# and throughput on the model trained here.
 source "$(dirname "$0")/e2e_common.sh"
 require_device
 "$build/clrnn-data" reber --out "$scratch/reber.h5" --samples 200 --test-samples 20 --seed 3 >/dev/null
@@ -26,6 +27,15 @@ check "and a label for each" grep -q '>val_accuracy<' "$scratch/p.svg"
 "$build/clrnn-train" --layers "lstm(4) dense(1,sigmoid)" --data "$scratch/reber.h5" \
   --out "$scratch/m.h5" --epochs 2 --quiet --plot "$scratch/q.svg"
 check "without validation: loss and accuracy lines only" [ "$(grep -c '<polyline' "$scratch/q.svg")" -eq 2 ]
+# clrnn-eval's confusion matrix: its cells add up to the test samples, its diagonal is the
+# accuracy
+json=$("$build/clrnn-eval" "$scratch/es.h5" --data "$scratch/reber.h5" --json)
+echo "$json"
+cells=$(sed -n 's/.*"confusion_matrix": \[\[\([0-9]*\), \([0-9]*\)\], \[\([0-9]*\), \([0-9]*\)\]\].*/\1 \2 \3 \4/p' <<< "$json")
+read -r tn fp fn tp <<< "$cells"
+check "the confusion matrix covers the 20 test samples ($cells)" [ "$((tn + fp + fn + tp))" -eq 20 ]
+check "its diagonal is the accuracy" awk -v a="$(json_field accuracy <<< "$json")" -v d="$((tn + tp))" 'BEGIN { exit !(a * 20 == d) }'
+check "throughput is reported" grep -q '"samples_per_second": [0-9]' <<< "$json"
 usage() { # usage TEXT ARGS...: exit 2 and TEXT on stderr
   local text=$1; shift
   local err status

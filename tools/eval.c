@@ -1,6 +1,6 @@
 /*
- * eval.c - clrnn-eval: loss and metrics of a saved model on a dataset file, and its
- * predictions to HDF5 or CSV.
+ * eval.c - clrnn-eval: loss and metrics of a saved model on a dataset file, the confusion
+ * matrix of a classifier, its throughput, and its predictions to HDF5 or CSV.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +37,47 @@ static void write_csv(const char *path, const struct clrnn_array *p) {
         remove(tmp);
         cli_fail("%s: write failed", path);
     }
+}
+
+#define MAX_MATRIX_CLASSES 20
+
+/* The value of y (float32 or int32) at i. */
+static double y_at(const struct clrnn_array *y, int64_t i) {
+    return y->dtype == CLRNN_DTYPE_INT32 ? ((const int32_t *)y->data)[i]
+                                         : ((const float *)y->data)[i];
+}
+
+/* The confusion matrix of a classifier (rows: true class, columns: predicted), counted over
+ * every output row (every timestep for per-timestep outputs): one sigmoid output is two
+ * classes split at 0.5 (0 for logits), several outputs their argmax; targets one-hot or
+ * class indices. counts has room for MAX_MATRIX_CLASSES^2; returns the classes, 0 when
+ * there are too many or the targets are not classes. */
+static int confusion(const struct clrnn_array *p, const struct clrnn_array *y, int logits,
+                     long *counts) {
+    int64_t C = p->dims[p->rank - 1], R = clrnn_array_count(p) / C, ny = clrnn_array_count(y);
+    int classes = C == 1 ? 2 : (int)C;
+    if (classes > MAX_MATRIX_CLASSES || (ny != R && ny != R * C)) return 0;
+    memset(counts, 0, sizeof(long) * MAX_MATRIX_CLASSES * MAX_MATRIX_CLASSES);
+    const float *pv = p->data;
+    for (int64_t r = 0; r < R; r++) {
+        int predicted = 0, truth = 0;
+        if (C == 1) {
+            predicted = pv[r] > (logits ? 0.0f : 0.5f);
+            truth = y_at(y, r) > 0.5;
+        } else {
+            for (int64_t c = 1; c < C; c++)
+                if (pv[r * C + c] > pv[r * C + predicted]) predicted = (int)c;
+            if (ny == R) {
+                truth = (int)y_at(y, r);
+            } else {
+                for (int64_t c = 1; c < C; c++)
+                    if (y_at(y, r * C + c) > y_at(y, r * C + truth)) truth = (int)c;
+            }
+            if (truth < 0 || truth >= classes) return 0;
+        }
+        counts[truth * MAX_MATRIX_CLASSES + predicted]++;
+    }
+    return classes;
 }
 
 int main(int argc, char **argv) {
@@ -89,11 +130,19 @@ int main(int argc, char **argv) {
         fprintf(stderr, "%s: on %s/%s of %s:\n", cli_prog(), data.x_name, data.y_name, data_path);
         cli_fail_status(s);
     }
-    if (preds) {
+    long counts[MAX_MATRIX_CLASSES * MAX_MATRIX_CLASSES];
+    int classes = 0;
+    int64_t out[4];
+    int out_rank = clrnn_model_output_shape(m, out);
+    /* the matrix needs the predictions: worth another pass only when it can be shown */
+    int classifier = r.has_accuracy && out[out_rank - 1] <= MAX_MATRIX_CLASSES;
+    if (preds || classifier) {
         struct clrnn_array p;
         if ((s = clrnn_model_predict(m, &data.x, (int)batch, &p))) cli_fail_status(s);
-        const char *dot = strrchr(preds, '.');
-        if (dot && strcmp(dot, ".csv") == 0) {
+        if (classifier) classes = confusion(&p, &data.y, cc.from_logits, counts);
+        const char *dot = preds ? strrchr(preds, '.') : NULL;
+        if (!preds) {
+        } else if (dot && strcmp(dot, ".csv") == 0) {
             write_csv(preds, &p);
         } else {
             struct clrnn_fmt_named_array a = {"predictions", &p};
@@ -101,15 +150,37 @@ int main(int argc, char **argv) {
         }
         clrnn_array_clear(&p);
     }
+    double rate = r.seconds > 0 ? (double)r.samples / r.seconds : 0;
     if (json) {
         printf("{\"loss\": %.9g", r.loss);
         if (r.has_accuracy) printf(", \"accuracy\": %.9g", r.accuracy);
-        printf(", \"samples\": %lld, \"seconds\": %.6f, \"data\": \"%s\"}\n", (long long)r.samples,
-               r.seconds, data.x_name);
+        printf(", \"samples\": %lld, \"seconds\": %.6f, \"samples_per_second\": %.1f, "
+               "\"data\": \"%s\"", (long long)r.samples, r.seconds, rate, data.x_name);
+        if (classes) {
+            printf(", \"confusion_matrix\": [");
+            for (int t = 0; t < classes; t++) {
+                printf("%s[", t ? ", " : "");
+                for (int k = 0; k < classes; k++)
+                    printf("%s%ld", k ? ", " : "", counts[t * MAX_MATRIX_CLASSES + k]);
+                printf("]");
+            }
+            printf("]");
+        }
+        printf("}\n");
     } else {
         printf("%s: %lld samples (%s) - loss: %.4f", model, (long long)r.samples, data.x_name, r.loss);
         if (r.has_accuracy) printf(" - accuracy: %.4f", r.accuracy);
-        printf(" - %.3fs\n", r.seconds);
+        printf(" - %.3fs, %.0f samples/s\n", r.seconds, rate);
+        if (classes) {
+            printf("confusion matrix (rows: true class, columns: predicted)\n%8s", "");
+            for (int k = 0; k < classes; k++) printf(" %8d", k);
+            printf("\n");
+            for (int t = 0; t < classes; t++) {
+                printf("%8d", t);
+                for (int k = 0; k < classes; k++) printf(" %8ld", counts[t * MAX_MATRIX_CLASSES + k]);
+                printf("\n");
+            }
+        }
     }
     clrnn_model_free(m);
     clrnn_data_clear(&data);
