@@ -2,7 +2,8 @@
 # Interop: models trained and saved by clrnn open in real Keras 3 (tests/keras/keras.sh,
 # JAX backend) with the same predictions, to 1e-5, from each format clrnn writes: the
 # legacy .h5, the Keras 3 .keras archive and .weights.h5 (keras.models.load_model, and
-# load_weights into the same architecture). One model per layer kind
+# load_weights into the same architecture); and the legacy .h5 files in tf.keras 2.15
+# (tests/keras/keras2.sh), Keras 2's hard_sigmoid included. One model per layer kind
 # and option: Embedding with mask_zero, LSTM, GRU both ways (reset_after), SimpleRNN,
 # go_backwards, the RNN wrapper, Bidirectional with each merge mode, TimeDistributed,
 # Dropout, stacked layers, hard_sigmoid.
@@ -22,7 +23,9 @@ fi
 "$build/clrnn-data" text --builtin fables --window 12 --step 40 --test-fraction 0.05 \
   --out "$scratch/text.h5" >/dev/null
 vocab=$(h5dump -H -d vocabulary "$scratch/text.h5" | sed -n 's/.*DATASPACE  SIMPLE { ( \([0-9]*\) ).*/\1/p')
-args=()
+args=()     # files for Keras 3: every format
+args_k2=()  # files for tf.keras 2: the legacy .h5 ones
+only=""     # k3 or k2: the next model goes to that Keras only
 train() { # train NAME DATA LOSS [--model ARCH.json | LAYERS]
   local name=$1 data=$2 loss=$3
   shift 3
@@ -33,6 +36,8 @@ train() { # train NAME DATA LOSS [--model ARCH.json | LAYERS]
      "$build/clrnn-eval" "$scratch/$name.h5" --data "$scratch/$data.h5" \
        --predictions "$scratch/$name.pred.h5" >/dev/null; then
     ok
+    [ "$only" = k3 ] || args_k2+=("$scratch/$name.h5" "$scratch/$data.h5" "$scratch/$name.pred.h5")
+    [ "$only" = k2 ] && return
     args+=("$scratch/$name.h5" "$scratch/$data.h5" "$scratch/$name.pred.h5")
     # the same model as a Keras 3 archive and weights file (no training: a conversion)
     for out in "$name.keras" "$name.weights.h5"; do
@@ -55,9 +60,12 @@ train gru_after reber $bce "gru(6,return_sequences=true) gru(5) dense(1,sigmoid)
 train gru_before reber $bce "gru(6,reset_after=false,go_backwards=true) dense(1,sigmoid)"
 train simple reber $bce "simple_rnn(7,activation=relu) dense(1,sigmoid)"
 train rnn_cell reber $bce "rnn(lstm_cell,5) dense(1,sigmoid)"
-# hard_sigmoid: --layers means Keras 2's (slope 0.2, files marked 2.15.0), which Keras 3 no
-# longer has; a Keras 3 architecture (its layers carry a "module") means Keras 3's (slope
+# hard_sigmoid: --layers means Keras 2's (slope 0.2, files marked 2.15.0), which only
+# tf.keras 2 has; a Keras 3 architecture (its layers carry a "module") means Keras 3's (slope
 # 1/6), and clrnn marks the file 3.x so that Keras 3 reads it the same way.
+only=k2
+train hard_sigmoid_keras2 reber $bce "lstm(6,recurrent_activation=hard_sigmoid) dense(1,sigmoid)"
+only=k3
 cat > "$scratch/hard_sigmoid.json" <<'JSON'
 {"module": "keras", "class_name": "Sequential", "config": {"name": "sequential", "layers": [
  {"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [null, null, 7]}},
@@ -67,20 +75,33 @@ cat > "$scratch/hard_sigmoid.json" <<'JSON'
   "activation": "sigmoid"}}]}}
 JSON
 train hard_sigmoid_keras3 reber $bce --model "$scratch/hard_sigmoid.json"
+only=""
 for merge in concat sum ave mul; do
   train "bidi_$merge" reber $bce "bidirectional(lstm(5,return_sequences=true),merge_mode=$merge) lstm(4) dense(1,sigmoid)"
 done
 train td_dropout reber $bce "lstm(8,return_sequences=true) time_distributed(dense(4,relu)) dropout(0.3) gru(5) dense(1,sigmoid)"
 train embed_mask text $sce "embedding($vocab,8,mask_zero=true) lstm(16) dense($vocab,softmax)"
 train embed_bidi_gru text $sce "embedding($vocab,8,mask_zero=true) bidirectional(gru(6)) dropout(0.2) dense($vocab,softmax)"
-out=$(bash "$here/keras/keras.sh" interop.py "${args[@]}" 2>&1 | grep -v "^WARNING\|^E0000\|cuda")
-status=$?
-echo "$out"
-while read -r line; do
-  case "$line" in
-    ok*) ok ;;
-    FAIL*) bad "$line" ;;
-  esac
-done <<< "$out"
-check "every model was checked in Keras" [ "$(grep -c '^ok\|^FAIL' <<< "$out")" -eq $((${#args[@]} / 3)) ]
+in_keras() { # in_keras RUNNER FLAVOUR MODEL DATA PREDICTIONS...: each file loaded there
+  local runner=$1 flavour=$2; shift 2
+  local out
+  out=$(CLRNN_INTEROP_KERAS=$flavour bash "$here/keras/$runner" interop.py "$@" 2>&1 |
+    grep -v "^WARNING\|^E0000\|cuda")
+  echo "$out"
+  while read -r line; do
+    case "$line" in
+      ok*) ok ;;
+      FAIL*) bad "$line" ;;
+    esac
+  done <<< "$out"
+  check "every model was checked in $flavour" [ "$(grep -c '^ok\|^FAIL' <<< "$out")" -eq $(($# / 3)) ]
+}
+in_keras keras.sh keras3 "${args[@]}"
+# tf.keras 2.15 (tests/keras/keras2.sh) reads the Keras 2 format, when its environment is
+# there or CLRNN_KERAS_INTEROP=1 lets it be made
+if [ -f "$here/keras/.venv-tf2/.requirements.installed" ] || [ "${CLRNN_KERAS_INTEROP:-0}" = 1 ]; then
+  in_keras keras2.sh tf2 "${args_k2[@]}"
+else
+  echo "tf.keras 2: skipped (no tests/keras/.venv-tf2)" >&2
+fi
 finish

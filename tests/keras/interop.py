@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Loads models saved by clrnn in Keras 3 and checks Keras predicts what clrnn predicted.
 
-Usage (through keras.sh): interop.py MODEL DATA PREDICTIONS [MODEL DATA PREDICTIONS ...]
+Usage (through keras.sh, or keras2.sh with CLRNN_INTEROP_KERAS=tf2 for tf.keras 2.15, which
+then checks the legacy .h5 files only):
+  interop.py MODEL DATA PREDICTIONS [MODEL DATA PREDICTIONS ...]
   MODEL        a model file clrnn wrote: legacy .h5, .keras, or .weights.h5 (then the
                architecture comes from the .h5 of the same name)
   DATA         the dataset file whose x_test clrnn predicted on
@@ -11,11 +13,16 @@ fresh model built from the same configuration with load_weights(MODEL); both mus
 within 1e-5 of clrnn. Prints
 one line per model and exits 1 if any fails.
 """
+import os
 import sys
 
 import h5py
-import keras
 import numpy as np
+
+if os.environ.get("CLRNN_INTEROP_KERAS") == "tf2":  # run by keras2.sh: tf.keras 2.15
+    from tensorflow import keras
+else:
+    import keras
 
 TOL = 1e-5
 
@@ -47,7 +54,12 @@ def main(argv):
     if len(argv) % 3 != 0 or not argv:
         print(__doc__, file=sys.stderr)
         return 2
-    print(f"keras {keras.__version__}, backend {keras.backend.backend()}")
+    version = getattr(keras, "__version__", None) or keras.backend.__dict__.get("__version__", "2 (tf.keras)")
+    print(f"keras {version}, backend {keras.backend.backend()}")
+    if os.environ.get("CLRNN_INTEROP_KERAS") == "tf2":
+        # Keras 2 reads the Keras 2 formats only
+        argv = [a for i in range(0, len(argv), 3) for a in argv[i:i + 3]
+                if argv[i].endswith(".h5") and not argv[i].endswith(".weights.h5")]
     failures = 0
     for i in range(0, len(argv), 3):
         try:
