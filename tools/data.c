@@ -41,6 +41,22 @@ static const char USAGE[] =
     "      one UTF-8 string per id. --test-fraction F puts the last F of the windows in\n"
     "      x_test/y_test. Built-in texts: fables (original short fables, about 33 KB).\n"
     "      Defaults: --level char --window 40 --step 3 --encoding ids --test-fraction 0.\n"
+    "  labelled --out FILE.h5 (--dir ACLIMDB_DIR | --tsv FILE | --csv FILE) [options]\n"
+    "      Labelled texts (aclImdb folders, label<TAB>text or label,text lines) to padded\n"
+    "      token ids, as TextVectorization or keras.datasets.imdb: see labelled --help.\n"
+    "  series --in FILE.csv --out FILE.h5 [--columns a,b,c] [--target NAME] [--window T]\n"
+    "         [--horizon H] [--step S] [--test-fraction F] [--normalize none|standard]\n"
+    "         [--no-header]\n"
+    "      Sliding windows over a time series for regression, as Keras's\n"
+    "      timeseries_dataset_from_array: rows in file order (a header line names the\n"
+    "      columns, else they are 1, 2, ...); x float32 (N, T, C) holds rows [i*S, i*S+T) of\n"
+    "      the columns (default: each whose first value is a number), y float32 (N, 1) the\n"
+    "      target column (default: the first of them) at row i*S+T+H-1. The last F of the\n"
+    "      windows go to x_test/y_test; training keeps the windows whose target row comes\n"
+    "      before the first test row (those in between are dropped). standard: each column\n"
+    "      minus its mean, over its standard deviation, both over the training rows, kept as\n"
+    "      series_mean, series_std (per column) and series_target_mean, series_target_std.\n"
+    "      Defaults: --window 24 --horizon 1 --step 1 --test-fraction 0.2 --normalize standard.\n"
     "\n"
     "Each writes x_train, y_train, x_test, y_test (x_test and y_test only when\n"
     "--test-samples or --test-fraction is not 0) and prints one summary line. The same\n"
@@ -54,6 +70,8 @@ static const struct {
     {"reber", data_reber_main},
     {"addition", data_addition_main},
     {"text", data_text_main},
+    {"labelled", data_labelled_main},
+    {"series", data_series_main},
 };
 
 struct data_rng data_rng_seeded(uint64_t seed, uint64_t salt) {

@@ -35,6 +35,8 @@ void data_write_splits(const char *path, struct clrnn_array x[2], struct clrnn_a
 int data_reber_main(int argc, char **argv);
 int data_addition_main(int argc, char **argv);
 int data_text_main(int argc, char **argv);
+int data_labelled_main(int argc, char **argv);
+int data_series_main(int argc, char **argv);
 
 /* The texts built into clrnn-data (tools/texts/NAME.txt, embedded at build time by
  * cl/embed.cmake), for `text --builtin NAME`; the table ends with a NULL name. */
