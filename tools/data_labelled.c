@@ -24,7 +24,6 @@
 
 #define MAX_FILE ((size_t)256 << 20) /* bytes of one input file */
 #define MAX_OUTPUT_BYTES ((double)((int64_t)2 << 30))
-#define MAX_CODEPOINT 0x10ffff
 
 static const char USAGE[] =
     "usage: clrnn-data labelled --out FILE.h5 (--dir ACLIMDB_DIR | --tsv FILE | --csv FILE)\n"
@@ -60,105 +59,7 @@ static const char USAGE[] =
     "Defaults: --maxlen 200 --padding pre --truncating pre --conventions textvectorization\n"
     "--index-from 3 --skip-top 0 --seed 1; no --max-tokens or --num-words limit.\n";
 
-/* ---- reading and UTF-8 ---- */
-
-/* The whole file and its length (NUL bytes included, so that they can be reported). */
-static unsigned char *read_file(const char *path, size_t *len_out) {
-    FILE *f = fopen(path, "rb");
-    if (!f) cli_fail("labelled: %s: %s", path, strerror(errno));
-    size_t cap = 1 << 12, len = 0;
-    unsigned char *buf = malloc(cap);
-    for (;;) {
-        if (!buf) cli_fail("labelled: %s: out of memory reading it", path);
-        len += fread(buf + len, 1, cap - len, f);
-        if (len < cap) break;
-        if (cap >= MAX_FILE) cli_fail("labelled: %s: larger than 256 MiB", path);
-        cap *= 2;
-        unsigned char *grown = realloc(buf, cap);
-        if (!grown) free(buf);
-        buf = grown;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) cli_fail("labelled: %s: read error", path);
-    *len_out = len;
-    return buf;
-}
-
-/* Strict UTF-8 (RFC 3629): no overlong forms, surrogates or values above U+10FFFF, and no
- * NUL bytes. Writes the code points to cp (room for len) when cp is not NULL and returns
- * their number, or exits naming the file and the byte offset of the first bad sequence. */
-static size_t decode_utf8(const unsigned char *s, size_t len, uint32_t *cp, const char *name) {
-    size_t n = 0;
-    for (size_t i = 0; i < len;) {
-        unsigned c = s[i], need;
-        uint32_t v, min;
-        if (c == 0) cli_fail("labelled: %s: a NUL byte at byte offset %zu; expected text", name, i);
-        if (c < 0x80) {
-            if (cp) cp[n] = c;
-            n++;
-            i++;
-            continue;
-        }
-        if ((c & 0xe0) == 0xc0) need = 1, v = c & 0x1f, min = 0x80;
-        else if ((c & 0xf0) == 0xe0) need = 2, v = c & 0x0f, min = 0x800;
-        else if ((c & 0xf8) == 0xf0) need = 3, v = c & 0x07, min = 0x10000;
-        else goto bad;
-        if (len - i <= need) goto bad;
-        for (unsigned k = 1; k <= need; k++) {
-            if ((s[i + k] & 0xc0) != 0x80) goto bad;
-            v = v << 6 | (s[i + k] & 0x3f);
-        }
-        if (v < min || v > MAX_CODEPOINT || (v >= 0xd800 && v <= 0xdfff)) goto bad;
-        if (cp) cp[n] = v;
-        n++;
-        i += need + 1;
-        continue;
-    bad:
-        cli_fail("labelled: %s: not valid UTF-8 at byte offset %zu (byte 0x%02x)", name, i, c);
-    }
-    return n;
-}
-
-static int encode_utf8(uint32_t v, char *out) {
-    int n;
-    if (v < 0x80) out[0] = (char)v, n = 1;
-    else if (v < 0x800) out[0] = (char)(0xc0 | v >> 6), out[1] = (char)(0x80 | (v & 0x3f)), n = 2;
-    else if (v < 0x10000)
-        out[0] = (char)(0xe0 | v >> 12), out[1] = (char)(0x80 | (v >> 6 & 0x3f)),
-        out[2] = (char)(0x80 | (v & 0x3f)), n = 3;
-    else
-        out[0] = (char)(0xf0 | v >> 18), out[1] = (char)(0x80 | (v >> 12 & 0x3f)),
-        out[2] = (char)(0x80 | (v >> 6 & 0x3f)), out[3] = (char)(0x80 | (v & 0x3f)), n = 4;
-    return n;
-}
-
-/* Lower-casing as `clrnn-data text` does it: Latin, Greek and Cyrillic; others pass. */
-static uint32_t lower_cp(uint32_t c) {
-    if (c >= 'A' && c <= 'Z') return c + 32;
-    if (c < 0xc0) return c;
-    if (c <= 0xde && c != 0xd7) return c + 32;
-    if (c >= 0x100 && c <= 0x137 && !(c & 1)) return c + 1;
-    if (c >= 0x139 && c <= 0x148 && (c & 1)) return c + 1;
-    if (c >= 0x14a && c <= 0x177 && !(c & 1)) return c + 1;
-    if (c == 0x178) return 0xff;
-    if (c >= 0x179 && c <= 0x17e && (c & 1)) return c + 1;
-    if (c >= 0x391 && c <= 0x3ab && c != 0x3a2) return c + 32;
-    if (c >= 0x400 && c <= 0x40f) return c + 80;
-    if (c >= 0x410 && c <= 0x42f) return c + 32;
-    return c;
-}
-
-static int is_space(uint32_t c) {
-    return c == ' ' || (c >= '\t' && c <= '\r') || c == 0x85 || c == 0xa0 || c == 0x1680 ||
-           (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 || c == 0x202f ||
-           c == 0x205f || c == 0x3000;
-}
-
-/* string.punctuation, what TextVectorization's "lower_and_strip_punctuation" removes */
-static int is_punct(uint32_t c) {
-    return c > 0 && c < 0x80 && strchr("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~", (int)c);
-}
+/* ---- aclImdb's line breaks ---- */
 
 static uint32_t ascii_lower(uint32_t c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
 
@@ -174,21 +75,7 @@ static size_t br_tag(const uint32_t *cp, size_t i, size_t n) {
     return j < n && cp[j] == '>' ? j + 1 - i : 0;
 }
 
-/* strdup is POSIX, not C11 */
-static char *dup_str(const char *s) {
-    size_t len = strlen(s) + 1;
-    char *d = malloc(len);
-    if (!d) cli_fail("labelled: out of memory for the vocabulary");
-    return memcpy(d, s, len);
-}
-
 /* ---- the corpus: distinct words, and every sample as a run of word indices ---- */
-
-struct word {
-    char *text;
-    long count; /* in the training split */
-    int32_t id;
-};
 
 struct sample {
     int32_t label;
@@ -196,10 +83,7 @@ struct sample {
 };
 
 struct corpus {
-    struct word *words; /* distinct words, in the order first seen */
-    size_t n_words, cap_words;
-    int32_t *slots; /* hash table of indices into words, -1 empty */
-    size_t cap_slots;
+    struct data_words words; /* distinct words; count: in the training split */
     int32_t *seq; /* word indices of all samples, one after the other */
     size_t n_seq, cap_seq;
     struct sample *samples[2]; /* train, test */
@@ -209,19 +93,6 @@ struct corpus {
     uint32_t *cp; /* one text's code points */
     size_t cap_cp;
 };
-
-static uint64_t hash_str(const char *s) { /* FNV-1a */
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-    return h;
-}
-
-static int32_t *slot_of(struct corpus *c, const char *s) {
-    size_t at = (size_t)hash_str(s) & (c->cap_slots - 1);
-    while (c->slots[at] >= 0 && strcmp(c->words[c->slots[at]].text, s) != 0)
-        at = (at + 1) & (c->cap_slots - 1);
-    return &c->slots[at];
-}
 
 static void *grow(void *p, size_t *cap, size_t need, size_t size) {
     if (need <= *cap) return p;
@@ -233,52 +104,18 @@ static void *grow(void *p, size_t *cap, size_t need, size_t size) {
     return q;
 }
 
-/* The index of word s, added when new. */
-static int32_t word_index(struct corpus *c, const char *s) {
-    if (2 * (c->n_words + 1) > c->cap_slots) { /* at most half full keeps probes short */
-        size_t cap = c->cap_slots ? c->cap_slots * 2 : 1024;
-        free(c->slots);
-        c->slots = malloc(cap * sizeof *c->slots);
-        if (!c->slots) cli_fail("labelled: out of memory for the vocabulary");
-        memset(c->slots, 0xff, cap * sizeof *c->slots);
-        c->cap_slots = cap;
-        for (size_t k = 0; k < c->n_words; k++) *slot_of(c, c->words[k].text) = (int32_t)k;
-    }
-    int32_t *slot = slot_of(c, s);
-    if (*slot < 0) {
-        if (c->n_words >= 0x7fffffff) cli_fail("labelled: more than 2^31 distinct words");
-        c->words = grow(c->words, &c->cap_words, c->n_words + 1, sizeof *c->words);
-        c->words[c->n_words] = (struct word){dup_str(s), 0, 0};
-        *slot = (int32_t)c->n_words++;
-    }
-    return *slot;
-}
-
 /* Adds one sample of split k: the text (valid UTF-8, checked by the caller) standardized
  * (line breaks "<br />" as spaces, lower-cased, punctuation stripped) and split on
  * whitespace. */
 static void add_sample(struct corpus *c, int k, int32_t label, const unsigned char *text,
                        size_t len, const char *name) {
     c->cp = grow(c->cp, &c->cap_cp, len + 1, sizeof *c->cp);
-    size_t n = decode_utf8(text, len, c->cp, name);
+    size_t n = data_text_decode_utf8("labelled", text, len, c->cp, name);
     c->buf = grow(c->buf, &c->cap_buf, 4 * len + 1, 1);
     size_t start = c->n_seq;
-    for (size_t i = 0; i < n;) {
-        size_t w = 0;
-        while (i < n) {
-            size_t tag = br_tag(c->cp, i, n);
-            if (tag || is_space(c->cp[i])) {
-                i += tag ? tag : 1;
-                if (w) break;
-                continue;
-            }
-            if (!is_punct(c->cp[i])) w += (size_t)encode_utf8(lower_cp(c->cp[i]), c->buf + w);
-            i++;
-        }
-        if (!w) continue;
-        c->buf[w] = '\0';
-        int32_t idx = word_index(c, c->buf);
-        if (k == 0) c->words[idx].count++;
+    for (size_t i = 0; data_text_next_word(c->cp, n, &i, c->buf, br_tag);) {
+        int32_t idx = data_text_word_index(&c->words, c->buf);
+        if (k == 0) c->words.words[idx].count++;
         c->seq = grow(c->seq, &c->cap_seq, c->n_seq + 1, sizeof *c->seq);
         c->seq[c->n_seq++] = idx;
     }
@@ -312,7 +149,7 @@ static void read_class_dir(struct corpus *c, int k, const char *dir, int32_t lab
         size_t len = strlen(e->d_name);
         if (len < 5 || e->d_name[0] == '.' || strcmp(e->d_name + len - 4, ".txt") != 0) continue;
         names = grow(names, &cap, n + 1, sizeof *names);
-        names[n++] = dup_str(e->d_name);
+        names[n++] = data_text_dup("labelled", e->d_name);
     }
     closedir(d);
     if (n) qsort(names, n, sizeof *names, cmp_str);
@@ -321,7 +158,7 @@ static void read_class_dir(struct corpus *c, int k, const char *dir, int32_t lab
         char *path = malloc(plen);
         if (!path) cli_fail("labelled: out of memory");
         snprintf(path, plen, "%s/%s", dir, names[i]);
-        unsigned char *text = read_file(path, &len);
+        unsigned char *text = data_text_read_file("labelled", path, MAX_FILE, &len);
         add_sample(c, k, label, text, len, path);
         free(text);
         free(path);
@@ -368,8 +205,8 @@ static int32_t parse_label(const char *s, size_t len, const char *name, size_t l
 
 static void read_delimited(struct corpus *c, int k, const char *path, int csv) {
     size_t len;
-    unsigned char *s = read_file(path, &len);
-    decode_utf8(s, len, NULL, path); /* offsets within the file */
+    unsigned char *s = data_text_read_file("labelled", path, MAX_FILE, &len);
+    data_text_decode_utf8("labelled", s, len, NULL, path); /* offsets within the file */
     size_t line = 1, i = 0;
     if (len >= 3 && s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf) i = 3; /* a byte-order mark */
     unsigned char *field = NULL;
@@ -429,14 +266,6 @@ static void read_delimited(struct corpus *c, int k, const char *path, int csv) {
 
 /* ---- ids ---- */
 
-/* Most frequent first, ties in byte order (code point order for UTF-8). */
-static const struct word *sort_words;
-static int by_count(const void *a, const void *b) {
-    const struct word *x = &sort_words[*(const int32_t *)a], *y = &sort_words[*(const int32_t *)b];
-    if (x->count != y->count) return x->count > y->count ? -1 : 1;
-    return strcmp(x->text, y->text);
-}
-
 struct numbering {
     int imdb;
     long max_tokens, num_words, skip_top, index_from;
@@ -446,15 +275,9 @@ struct numbering {
  * vocabulary, one string per id, *v of them. Words of the test split only are out of
  * vocabulary. */
 static char **number_words(struct corpus *c, const struct numbering *o, int *v) {
-    int32_t *order = malloc((c->n_words ? c->n_words : 1) * sizeof *order);
-    if (!order) cli_fail("labelled: out of memory for the vocabulary");
+    struct data_word **order = data_text_vocabulary(&c->words);
     size_t seen = 0; /* words of the training split */
-    for (size_t k = 0; k < c->n_words; k++) {
-        order[k] = (int32_t)k;
-        seen += c->words[k].count > 0;
-    }
-    sort_words = c->words;
-    qsort(order, c->n_words, sizeof *order, by_count);
+    for (size_t k = 0; k < c->words.n; k++) seen += c->words.words[k].count > 0;
     size_t first = o->imdb ? (size_t)o->index_from + 1 : 2, keep = seen;
     long limit = o->imdb ? o->num_words : o->max_tokens;
     if (limit > 0 && first + keep > (size_t)limit)
@@ -462,20 +285,20 @@ static char **number_words(struct corpus *c, const struct numbering *o, int *v) 
     if (first + keep > 0x7fffffff) cli_fail("labelled: more than 2^31 ids");
     char **vocab = malloc((first + keep) * sizeof *vocab);
     if (!vocab) cli_fail("labelled: out of memory for the vocabulary");
-    vocab[0] = dup_str("");
+    vocab[0] = data_text_dup("labelled", "");
     if (o->imdb) {
-        vocab[1] = dup_str("[START]");
-        vocab[2] = dup_str("[UNK]");
-        for (size_t k = 3; k < first; k++) vocab[k] = dup_str("[UNUSED]");
+        vocab[1] = data_text_dup("labelled", "[START]");
+        vocab[2] = data_text_dup("labelled", "[UNK]");
+        for (size_t k = 3; k < first; k++) vocab[k] = data_text_dup("labelled", "[UNUSED]");
     } else {
-        vocab[1] = dup_str("[UNK]");
+        vocab[1] = data_text_dup("labelled", "[UNK]");
     }
     int32_t oov = o->imdb ? 2 : 1;
-    for (size_t r = 0; r < c->n_words; r++) {
-        struct word *w = &c->words[order[r]];
+    for (size_t r = 0; r < c->words.n; r++) {
+        struct data_word *w = order[r];
         if (r < seen) w->id = (int32_t)(first + r); /* imdb: rank r + 1, plus index_from */
         else w->id = oov;
-        if (r < keep) vocab[first + r] = dup_str(w->text);
+        if (r < keep) vocab[first + r] = data_text_dup("labelled", w->text);
     }
     free(order);
     *v = (int)(first + keep);
@@ -488,7 +311,7 @@ static size_t sample_ids(const struct corpus *c, const struct sample *s,
                          const struct numbering *o, int v, int32_t *out) {
     size_t n = 0;
     if (o->imdb) out[n++] = 1;
-    for (size_t t = 0; t < s->len; t++) out[n++] = c->words[c->seq[s->start + t]].id;
+    for (size_t t = 0; t < s->len; t++) out[n++] = c->words.words[c->seq[s->start + t]].id;
     if (o->imdb) { /* w if skip_top <= w < num_words else oov_char, over the whole row */
         for (size_t t = 0; t < n; t++)
             if (out[t] >= v || out[t] < o->skip_top) out[t] = 2;
@@ -561,7 +384,7 @@ int data_labelled_main(int argc, char **argv) {
         cli_usage_error("labelled: --num-words, --skip-top and --index-from apply to "
                         "--conventions imdb");
 
-    struct corpus c = {0};
+    struct corpus c = {.words = {.prefix = "labelled"}};
     const char *name = dir ? dir : train[0] ? train[0] : train[1];
     if (dir) {
         read_aclimdb(&c, dir);
@@ -573,7 +396,7 @@ int data_labelled_main(int argc, char **argv) {
         cli_fail("labelled: %s: empty corpus (no training samples%s)", name,
                  dir ? " in train/neg and train/pos" : "");
     size_t train_words = 0;
-    for (size_t k = 0; k < c.n_words; k++) train_words += c.words[k].count > 0;
+    for (size_t k = 0; k < c.words.n; k++) train_words += c.words.words[k].count > 0;
     if (train_words == 0) cli_fail("labelled: %s: empty corpus (no words)", name);
     if (dir) { /* the loader shuffles: folders are one class after the other */
         struct data_rng rng = data_rng_seeded((uint64_t)seed, 13);
@@ -647,9 +470,7 @@ int data_labelled_main(int argc, char **argv) {
     }
     for (int k = 0; k < V; k++) free(vocab[k]);
     free(vocab);
-    for (size_t k = 0; k < c.n_words; k++) free(c.words[k].text);
-    free(c.words);
-    free(c.slots);
+    data_text_words_free(&c.words);
     free(c.seq);
     free(c.buf);
     free(c.cp);

@@ -38,6 +38,57 @@ int data_text_main(int argc, char **argv);
 int data_labelled_main(int argc, char **argv);
 int data_series_main(int argc, char **argv);
 
+/* ---- text handling shared by `text` and `labelled` (tools/data_textutil.c); prefix is the
+ * subcommand's name ("text", "labelled"), the start of every error message ---- */
+
+#define DATA_TEXT_MAX_CODEPOINT 0x10ffff
+
+/* The whole file and its length (NUL bytes included, unlike cli_read_text(), so that they
+ * can be reported where they are); exits when it is larger than max_bytes (a power of two,
+ * 4 KiB or more). */
+unsigned char *data_text_read_file(const char *prefix, const char *path, size_t max_bytes,
+                                   size_t *len_out);
+/* Strict UTF-8 (RFC 3629): no overlong forms, surrogates or values above U+10FFFF, and no
+ * NUL bytes. Writes the code points to cp (room for len) when cp is not NULL and returns
+ * their number, or exits naming name and the byte offset of the first bad sequence. */
+size_t data_text_decode_utf8(const char *prefix, const unsigned char *s, size_t len,
+                             uint32_t *cp, const char *name);
+/* UTF-8 of one code point into out (room for 5), NUL-terminated; returns the length. */
+int data_text_encode_utf8(uint32_t v, char *out);
+/* Simple (one to one) lower-casing for the scripts that have case and a fixed offset:
+ * Latin (ASCII, Latin-1, Latin Extended-A), Greek and Cyrillic. Other characters pass. */
+uint32_t data_text_lower(uint32_t c);
+/* TextVectorization's default standardize and split: the next word of cp[*at..n),
+ * lower-cased and with ASCII punctuation (string.punctuation) stripped, as UTF-8 in buf
+ * (room for 4 bytes a code point, plus 1); advances *at and returns the word's length in
+ * bytes, 0 when no word is left. Words end at whitespace and, when extra_space is not NULL,
+ * where it returns a length (that many code points also separate words). */
+size_t data_text_next_word(const uint32_t *cp, size_t n, size_t *at, char *buf,
+                           size_t (*extra_space)(const uint32_t *cp, size_t i, size_t n));
+/* A copy of s (strdup is POSIX, not C11); exits when out of memory. */
+char *data_text_dup(const char *prefix, const char *s);
+
+/* The distinct words of a corpus, in the order first seen, with a hash table of them. */
+struct data_word {
+    char *text;
+    long count; /* set by the caller */
+    int32_t id; /* set by the caller */
+};
+struct data_words {
+    const char *prefix; /* set this; the rest starts zeroed */
+    struct data_word *words;
+    size_t n, cap;
+    int32_t *slots; /* indices into words, -1 empty */
+    size_t cap_slots;
+};
+/* The index of word s in t->words, added with count 0 when new. */
+int32_t data_text_word_index(struct data_words *t, const char *s);
+/* The words of t, most frequent first, ties in byte order (code point order); the caller
+ * frees the array. */
+struct data_word **data_text_vocabulary(const struct data_words *t);
+/* Frees the words' texts (a NULL text is skipped), the table, and empties t. */
+void data_text_words_free(struct data_words *t);
+
 /* The texts built into clrnn-data (tools/texts/NAME.txt, embedded at build time by
  * cl/embed.cmake), for `text --builtin NAME`; the table ends with a NULL name. */
 struct data_builtin_text {

@@ -7,7 +7,6 @@
  * as TextVectorization's default standardize does). The vocabulary is stored in the file,
  * one string per id, so that generation can map ids back to text.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,171 +15,8 @@
 #include "clrnn_formats.h"
 #include "data_tasks.h"
 
-#define MAX_CODEPOINT 0x10ffff
 #define MAX_CORPUS ((size_t)64 << 20) /* bytes, the limit cli_read_text() has too */
 #define MAX_OUTPUT_BYTES ((double)((int64_t)2 << 30))
-
-/* ---- reading and decoding ---- */
-
-/* The whole file and its length: unlike cli_read_text() the length does not stop at a NUL,
- * so that a NUL byte is reported where it is instead of silently ending the text. */
-static unsigned char *read_corpus(const char *path, size_t *len_out) {
-    FILE *f = fopen(path, "rb");
-    if (!f) cli_fail("text: %s: %s", path, strerror(errno));
-    size_t cap = 1 << 16, len = 0;
-    unsigned char *buf = malloc(cap);
-    for (;;) {
-        if (!buf) cli_fail("text: %s: out of memory reading it", path);
-        len += fread(buf + len, 1, cap - len, f);
-        if (len < cap) break;
-        if (cap >= MAX_CORPUS) cli_fail("text: %s: larger than 64 MiB", path);
-        cap *= 2;
-        unsigned char *grown = realloc(buf, cap);
-        if (!grown) free(buf);
-        buf = grown;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) cli_fail("text: %s: read error", path);
-    *len_out = len;
-    return buf;
-}
-
-/* Strict UTF-8 (RFC 3629): no overlong forms, surrogates or values above U+10FFFF. Returns
- * the number of code points written to cp (which has room for len), or exits naming the
- * byte offset of the first bad sequence. */
-static size_t decode_utf8(const unsigned char *s, size_t len, uint32_t *cp, const char *name) {
-    size_t n = 0;
-    for (size_t i = 0; i < len;) {
-        unsigned c = s[i], need;
-        uint32_t v, min;
-        if (c == 0) cli_fail("text: %s: a NUL byte at byte offset %zu; expected text", name, i);
-        if (c < 0x80) {
-            cp[n++] = c;
-            i++;
-            continue;
-        }
-        if ((c & 0xe0) == 0xc0) need = 1, v = c & 0x1f, min = 0x80;
-        else if ((c & 0xf0) == 0xe0) need = 2, v = c & 0x0f, min = 0x800;
-        else if ((c & 0xf8) == 0xf0) need = 3, v = c & 0x07, min = 0x10000;
-        else goto bad;
-        if (len - i <= need) goto bad;
-        for (unsigned k = 1; k <= need; k++) {
-            if ((s[i + k] & 0xc0) != 0x80) goto bad;
-            v = v << 6 | (s[i + k] & 0x3f);
-        }
-        if (v < min || v > MAX_CODEPOINT || (v >= 0xd800 && v <= 0xdfff)) goto bad;
-        cp[n++] = v;
-        i += need + 1;
-        continue;
-    bad:
-        cli_fail("text: %s: not valid UTF-8 at byte offset %zu (byte 0x%02x)", name, i, c);
-    }
-    return n;
-}
-
-/* UTF-8 of one code point into out (room for 5), NUL-terminated; returns the length. */
-static int encode_utf8(uint32_t v, char *out) {
-    int n;
-    if (v < 0x80) out[0] = (char)v, n = 1;
-    else if (v < 0x800) out[0] = (char)(0xc0 | v >> 6), out[1] = (char)(0x80 | (v & 0x3f)), n = 2;
-    else if (v < 0x10000)
-        out[0] = (char)(0xe0 | v >> 12), out[1] = (char)(0x80 | (v >> 6 & 0x3f)),
-        out[2] = (char)(0x80 | (v & 0x3f)), n = 3;
-    else
-        out[0] = (char)(0xf0 | v >> 18), out[1] = (char)(0x80 | (v >> 12 & 0x3f)),
-        out[2] = (char)(0x80 | (v >> 6 & 0x3f)), out[3] = (char)(0x80 | (v & 0x3f)), n = 4;
-    out[n] = '\0';
-    return n;
-}
-
-/* Simple (one to one) lower-casing for the scripts that have case and a fixed offset:
- * Latin (ASCII, Latin-1, Latin Extended-A), Greek and Cyrillic. Other characters pass. */
-static uint32_t lower_cp(uint32_t c) {
-    if (c >= 'A' && c <= 'Z') return c + 32;
-    if (c < 0xc0) return c;
-    if (c <= 0xde && c != 0xd7) return c + 32;
-    if (c >= 0x100 && c <= 0x137 && !(c & 1)) return c + 1;
-    if (c >= 0x139 && c <= 0x148 && (c & 1)) return c + 1;
-    if (c >= 0x14a && c <= 0x177 && !(c & 1)) return c + 1;
-    if (c == 0x178) return 0xff;
-    if (c >= 0x179 && c <= 0x17e && (c & 1)) return c + 1;
-    if (c >= 0x391 && c <= 0x3ab && c != 0x3a2) return c + 32;
-    if (c >= 0x400 && c <= 0x40f) return c + 80;
-    if (c >= 0x410 && c <= 0x42f) return c + 32;
-    return c;
-}
-
-static int is_space(uint32_t c) {
-    return c == ' ' || (c >= '\t' && c <= '\r') || c == 0x85 || c == 0xa0 || c == 0x1680 ||
-           (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 || c == 0x202f ||
-           c == 0x205f || c == 0x3000;
-}
-
-/* The characters TextVectorization's "lower_and_strip_punctuation" removes (string.punctuation). */
-static int is_punct(uint32_t c) {
-    return c < 0x80 && strchr("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~", (int)c) && c != 0;
-}
-
-/* strdup is POSIX, not C11 */
-static char *dup_str(const char *s) {
-    size_t len = strlen(s) + 1;
-    char *d = malloc(len);
-    if (!d) cli_fail("text: out of memory for the vocabulary");
-    return memcpy(d, s, len);
-}
-
-/* ---- word vocabulary: an open-addressing hash table of the distinct words ---- */
-
-struct word {
-    char *text;
-    long count;
-    int32_t id;
-};
-
-struct word_table {
-    struct word *slots;
-    size_t cap, used;
-};
-
-static uint64_t hash_str(const char *s) { /* FNV-1a */
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-    return h;
-}
-
-static struct word *table_find(struct word_table *t, const char *s) {
-    size_t at = (size_t)hash_str(s) & (t->cap - 1);
-    while (t->slots[at].text && strcmp(t->slots[at].text, s) != 0) at = (at + 1) & (t->cap - 1);
-    return &t->slots[at];
-}
-
-static void table_grow(struct word_table *t) {
-    struct word_table g = {calloc(t->cap * 2, sizeof(struct word)), t->cap * 2, t->used};
-    if (!g.slots) cli_fail("text: out of memory for the vocabulary");
-    for (size_t i = 0; i < t->cap; i++)
-        if (t->slots[i].text) *table_find(&g, t->slots[i].text) = t->slots[i];
-    free(t->slots);
-    *t = g;
-}
-
-/* The word's slot, added with count 0 when new. */
-static struct word *table_add(struct word_table *t, const char *s) {
-    if (2 * (t->used + 1) > t->cap) table_grow(t); /* at most half full keeps probes short */
-    struct word *w = table_find(t, s);
-    if (!w->text) {
-        w->text = dup_str(s);
-        t->used++;
-    }
-    return w;
-}
-
-/* Most frequent first, ties in byte order (code point order for UTF-8). */
-static int by_count(const void *a, const void *b) {
-    const struct word *x = *(const struct word *const *)a, *y = *(const struct word *const *)b;
-    if (x->count != y->count) return x->count > y->count ? -1 : 1;
-    return strcmp(x->text, y->text);
-}
 
 static int cmp_u32(const void *a, const void *b) {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -198,11 +34,11 @@ struct tokens {
 
 /* Characters: ids 0..V-1 over the sorted distinct code points. */
 static void char_tokens(const uint32_t *cp, size_t n, struct tokens *out) {
-    int32_t *id_of = malloc((MAX_CODEPOINT + 1) * sizeof *id_of);
+    int32_t *id_of = malloc((DATA_TEXT_MAX_CODEPOINT + 1) * sizeof *id_of);
     uint32_t *distinct = malloc((n ? n : 1) * sizeof *distinct);
     out->ids = malloc((n ? n : 1) * sizeof *out->ids);
     if (!id_of || !distinct || !out->ids) cli_fail("text: out of memory for %zu characters", n);
-    memset(id_of, 0xff, (MAX_CODEPOINT + 1) * sizeof *id_of);
+    memset(id_of, 0xff, (DATA_TEXT_MAX_CODEPOINT + 1) * sizeof *id_of);
     int v = 0;
     for (size_t i = 0; i < n; i++)
         if (id_of[cp[i]] < 0) id_of[cp[i]] = 0, distinct[v++] = cp[i];
@@ -211,8 +47,8 @@ static void char_tokens(const uint32_t *cp, size_t n, struct tokens *out) {
     if (!out->vocab) cli_fail("text: out of memory for the vocabulary");
     for (int k = 0; k < v; k++) {
         char utf8[5];
-        encode_utf8(distinct[k], utf8);
-        out->vocab[k] = dup_str(utf8);
+        data_text_encode_utf8(distinct[k], utf8);
+        out->vocab[k] = data_text_dup("text", utf8);
         id_of[distinct[k]] = k;
     }
     for (size_t i = 0; i < n; i++) out->ids[i] = id_of[cp[i]];
@@ -226,49 +62,36 @@ static void char_tokens(const uint32_t *cp, size_t n, struct tokens *out) {
  * "[UNK]" (as TextVectorization), then the words by frequency. max_tokens (0: no limit)
  * counts those two, as Keras's max_tokens does; words left out become [UNK]. */
 static void word_tokens(const uint32_t *cp, size_t n, long max_tokens, struct tokens *out) {
-    struct word_table t = {calloc(1024, sizeof(struct word)), 1024, 0};
+    struct data_words t = {.prefix = "text"};
     size_t cap_words = n / 2 + 1, n_words = 0;
-    const char **seq = malloc(cap_words * sizeof *seq); /* a word needs a char and a space */
+    int32_t *seq = malloc(cap_words * sizeof *seq); /* a word needs a char and a space */
     char *buf = malloc(n * 4 + 1);
-    if (!t.slots || !seq || !buf) cli_fail("text: out of memory for %zu characters", n);
-    for (size_t i = 0; i < n;) {
-        while (i < n && is_space(cp[i])) i++;
-        size_t len = 0;
-        for (; i < n && !is_space(cp[i]); i++)
-            if (!is_punct(cp[i])) len += (size_t)encode_utf8(lower_cp(cp[i]), buf + len);
-        buf[len] = '\0';
-        if (!len) continue; /* only punctuation */
-        struct word *w = table_add(&t, buf);
-        w->count++;
-        /* slots move when the table grows but the strings do not: keep those, look up later */
-        seq[n_words++] = w->text;
+    if (!seq || !buf) cli_fail("text: out of memory for %zu characters", n);
+    for (size_t i = 0; data_text_next_word(cp, n, &i, buf, NULL);) {
+        int32_t w = data_text_word_index(&t, buf);
+        t.words[w].count++;
+        seq[n_words++] = w;
     }
     free(buf);
-    struct word **order = malloc((t.used ? t.used : 1) * sizeof *order);
-    if (!order) cli_fail("text: out of memory for the vocabulary");
-    size_t k = 0;
-    for (size_t i = 0; i < t.cap; i++)
-        if (t.slots[i].text) order[k++] = &t.slots[i];
-    qsort(order, t.used, sizeof *order, by_count);
-    size_t keep = t.used;
+    struct data_word **order = data_text_vocabulary(&t);
+    size_t keep = t.n;
     if (max_tokens > 0 && keep > (size_t)max_tokens - 2) keep = (size_t)max_tokens - 2;
     out->v = (int)keep + 2;
     out->vocab = malloc((size_t)out->v * sizeof *out->vocab);
     if (!out->vocab) cli_fail("text: out of memory for the vocabulary");
-    out->vocab[0] = dup_str("");
-    out->vocab[1] = dup_str("[UNK]");
-    for (size_t j = 0; j < t.used; j++) {
+    out->vocab[0] = data_text_dup("text", "");
+    out->vocab[1] = data_text_dup("text", "[UNK]");
+    for (size_t j = 0; j < t.n; j++) {
         order[j]->id = j < keep ? (int32_t)j + 2 : 1;
-        if (j < keep) out->vocab[j + 2] = order[j]->text;
+        if (j < keep) out->vocab[j + 2] = order[j]->text, order[j]->text = NULL; /* moved */
     }
     out->ids = malloc((n_words ? n_words : 1) * sizeof *out->ids);
     if (!out->ids) cli_fail("text: out of memory");
-    for (size_t j = 0; j < n_words; j++) out->ids[j] = table_find(&t, seq[j])->id;
+    for (size_t j = 0; j < n_words; j++) out->ids[j] = t.words[seq[j]].id;
     out->n = n_words;
-    for (size_t j = keep; j < t.used; j++) free(order[j]->text); /* words not kept */
     free(order);
-    free((void *)seq);
-    free(t.slots);
+    free(seq);
+    data_text_words_free(&t); /* the words not kept */
 }
 
 /* ---- the subcommand ---- */
@@ -321,7 +144,7 @@ int data_text_main(int argc, char **argv) {
     size_t n_bytes = 0;
     char name[256];
     if (in) {
-        bytes = owned = read_corpus(in, &n_bytes);
+        bytes = owned = data_text_read_file("text", in, MAX_CORPUS, &n_bytes);
         snprintf(name, sizeof name, "%s", in);
     } else {
         for (int i = 0; data_builtin_texts[i].name; i++)
@@ -343,10 +166,10 @@ int data_text_main(int argc, char **argv) {
     }
     uint32_t *cp = malloc((n_bytes ? n_bytes : 1) * sizeof *cp);
     if (!cp) cli_fail("text: out of memory for %s", name);
-    size_t n_cp = decode_utf8(bytes, n_bytes, cp, name);
+    size_t n_cp = data_text_decode_utf8("text", bytes, n_bytes, cp, name);
     free(owned);
     if (lower || word)
-        for (size_t i = 0; i < n_cp; i++) cp[i] = lower_cp(cp[i]);
+        for (size_t i = 0; i < n_cp; i++) cp[i] = data_text_lower(cp[i]);
 
     struct tokens tok = {0};
     if (word) word_tokens(cp, n_cp, max_tokens, &tok);
