@@ -99,6 +99,9 @@ struct clrnn_fmt_keras_archive {
     char *keras_version; /* from metadata.json, NULL when absent */
     void *weights;       /* model.weights.h5 bytes */
     size_t weights_size;
+    /* the vocabulary.txt asset of a TextVectorization first layer (one token a line), or
+     * NULL */
+    char *text_vocabulary;
 };
 /* 1 when the file starts like a zip archive, 0 when not, -1 when it cannot be read. */
 int clrnn_fmt_is_zip(const char *path);

@@ -18,6 +18,8 @@
 #include "clrnn_formats.h"
 
 #define MAX_JSON_BYTES ((uint64_t)64 << 20)
+/* where Keras keeps the vocabulary of a TextVectorization layer (the first of its class) */
+#define TEXT_VOCABULARY "assets/layers/text_vectorization/vocabulary.txt"
 
 int clrnn_fmt_is_zip(const char *path) {
     FILE *f = fopen(path, "rb");
@@ -32,6 +34,7 @@ void clrnn_fmt_keras_archive_clear(struct clrnn_fmt_keras_archive *a) {
     clrnn_free(a->config);
     clrnn_free(a->keras_version);
     clrnn_free(a->weights);
+    clrnn_free(a->text_vocabulary);
     memset(a, 0, sizeof *a);
 }
 
@@ -127,6 +130,9 @@ clrnn_status clrnn_fmt_keras_archive_read(const char *path, struct clrnn_fmt_ker
         s = read_member(z, path, "model.weights.h5", CLRNN_FMT_MAX_WEIGHTS_BYTES, &weights,
                         &a.weights_size);
     a.weights = weights;
+    zip_stat_t st;
+    if (!s && zip_stat(z, TEXT_VOCABULARY, 0, &st) == 0)
+        s = read_member(z, path, TEXT_VOCABULARY, MAX_JSON_BYTES, &a.text_vocabulary, NULL);
     zip_discard(z);
     if (s) {
         clrnn_fmt_keras_archive_clear(&a);

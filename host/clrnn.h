@@ -293,6 +293,9 @@ CLRNN_API int clrnn_model_epochs_done(const clrnn_model *m);
 CLRNN_API clrnn_status clrnn_model_set_vocabulary(clrnn_model *m, const char *const *tokens,
                                                   int n);
 CLRNN_API const char *const *clrnn_model_vocabulary(const clrnn_model *m, int *n);
+/* 1 when text for m is padded and cut at the end (it came with a Keras TextVectorization
+ * layer), 0 when at the start (pad_sequences' default, and clrnn-data's). */
+CLRNN_API int clrnn_model_text_pads_at_end(const clrnn_model *m);
 
 /* A copy of m for generation: its recurrent layers stateful, its input one timestep long,
  * the same weights and vocabulary. Predicting with it on one sample at a time carries the

@@ -309,6 +309,7 @@ struct clrnn_model {
     int epochs_done;    /* epochs trained (fit), kept in saved files for --resume */
     char **vocab;       /* the token of each id, from the training data; NULL for none */
     int n_vocab;
+    int text_pad_post;  /* text is padded and cut at the end (a Keras TextVectorization) */
     int n_layers;
     struct clrnn_layer **layers;
     struct clrnn_shape in;
@@ -355,6 +356,13 @@ clrnn_status clrnn_model_backward_dev(clrnn_model *m, int B, cl_mem *dx_out);
  * one input and one output, which clrnn builds as a Sequential model (model_functional.c);
  * model names the model in messages. */
 clrnn_status clrnn_functional_check_chain(const cJSON *cfg, const char *model);
+/* Keras's TextVectorization first layer (text_vectorization.c): whether a layer object is
+ * one, and what clrnn keeps of it: the output length (the model's input length) and the
+ * vocabulary when the config holds it inline (*vocab NULL otherwise; freed by the caller).
+ * Options clrnn cannot reproduce are CLRNN_E_UNSUPPORTED naming the layer. */
+int clrnn_is_text_vectorization(const cJSON *layer);
+clrnn_status clrnn_text_vectorization_read(const cJSON *layer, int *length, char ***vocab,
+                                           int *n_vocab);
 /* Model config as a Keras 2 legacy JSON object {"class_name": "Sequential", "config": ...}. */
 cJSON *clrnn_model_config_json(const clrnn_model *m);
 

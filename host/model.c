@@ -297,6 +297,8 @@ clrnn_status clrnn_model_set_vocabulary(clrnn_model *m, const char *const *token
     return CLRNN_OK;
 }
 
+int clrnn_model_text_pads_at_end(const clrnn_model *m) { return m->text_pad_post; }
+
 const char *const *clrnn_model_vocabulary(const clrnn_model *m, int *n) {
     *n = m->n_vocab;
     return (const char *const *)m->vocab;

@@ -423,6 +423,27 @@ static clrnn_status compile_from_keras3_config(clrnn_model *m, const char *confi
     return s;
 }
 
+/* The model's vocabulary from a vocabulary.txt asset: one token a line (the first, the
+ * padding token, empty), the last line ended by a newline or not. */
+static clrnn_status vocabulary_from_lines(clrnn_model *m, char *text) {
+    int n = 0;
+    size_t len = strlen(text);
+    if (len && text[len - 1] == '\n') text[--len] = '\0';
+    for (size_t i = 0; i <= len; i++) n += text[i] == '\n' || text[i] == '\0';
+    const char **tokens = clrnn_calloc((size_t)n, sizeof *tokens);
+    if (!tokens) return clrnn_fail(CLRNN_E_NOMEM, "out of memory for the vocabulary");
+    char *line = text;
+    for (int k = 0; k < n; k++) {
+        char *end = strchr(line, '\n');
+        if (end) *end = '\0';
+        tokens[k] = line;
+        line = end ? end + 1 : line + strlen(line);
+    }
+    clrnn_status s = clrnn_model_set_vocabulary(m, tokens, n);
+    clrnn_free(tokens);
+    return s;
+}
+
 /* A Keras 3 .keras archive: config.json and model.weights.h5, read in memory. */
 static clrnn_status load_keras_archive(clrnn_ctx *ctx, const char *path, clrnn_model **out) {
     struct clrnn_fmt_keras_archive a;
@@ -433,6 +454,8 @@ static clrnn_status load_keras_archive(clrnn_ctx *ctx, const char *path, clrnn_m
     if (s) clrnn_fail_context(s, "%s", path);
     if (!s) s = copy_weights_keras3(m, path, a.weights, a.weights_size);
     if (!s) s = compile_from_keras3_config(m, a.config);
+    if (!s && m->text_pad_post && !m->n_vocab && a.text_vocabulary)
+        s = vocabulary_from_lines(m, a.text_vocabulary);
     clrnn_fmt_keras_archive_clear(&a);
     if (s) {
         clrnn_model_free(m);

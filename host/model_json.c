@@ -149,6 +149,16 @@ clrnn_status clrnn_model_from_json(clrnn_ctx *ctx, const char *json, const int64
         if (strcmp(lc->valuestring, "InputLayer") == 0) continue;
         objs[n++] = (cJSON *)item;
     }
+    /* a TextVectorization first layer: the model runs on the ids it would make */
+    int text_length = 0, n_text_vocab = 0;
+    char **text_vocab = NULL;
+    if (!s && n > 0 && clrnn_is_text_vectorization(objs[0])) {
+        s = clrnn_text_vectorization_read(objs[0], &text_length, &text_vocab, &n_text_vocab);
+        memmove(objs, objs + 1, (size_t)(--n) * sizeof *objs);
+        declared = (struct clrnn_shape){1, {text_length}};
+        have_declared = 1;
+        dtype = CLRNN_DTYPE_INT32;
+    }
     /* an Embedding's "dtype" is its weights' type, and tf.keras's automatic InputLayer says
      * float32: an Embedding's input is token ids all the same */
     if (!s && n > 0 && !input_shape) {
@@ -159,10 +169,17 @@ clrnn_status clrnn_model_from_json(clrnn_ctx *ctx, const char *json, const int64
     if (!s) s = merge_shapes(&declared, have_declared, input_shape, input_rank, &in);
     int major = keras_major_of_config(root, layers);
     int previous = clrnn_act_set_keras_major(major ? major : clrnn_act_keras_major());
+    clrnn_model *m = NULL;
     if (!s)
         s = clrnn_model_build(ctx, objs, n, &in, dtype,
-                              cJSON_IsString(jname) ? jname->valuestring : NULL, seed, out);
+                              cJSON_IsString(jname) ? jname->valuestring : NULL, seed, &m);
     clrnn_act_set_keras_major(previous);
+    if (!s && text_length) m->text_pad_post = 1;
+    if (!s && text_vocab) s = clrnn_model_set_vocabulary(m, (const char *const *)text_vocab, n_text_vocab);
+    if (s) clrnn_model_free(m);
+    else *out = m;
+    for (int i = 0; i < n_text_vocab; i++) clrnn_free(text_vocab[i]);
+    clrnn_free(text_vocab);
     clrnn_free(objs);
     cJSON_Delete(root);
     return s;

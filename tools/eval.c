@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "clrnn_formats.h"
+#include "eval_text.h"
 
 static const char USAGE[] =
     "usage: clrnn-eval MODEL --data DATA.h5 [options]\n"
@@ -21,7 +22,10 @@ static const char USAGE[] =
     "  --from-logits           with --loss: the model outputs logits\n"
     "  --json                  print one JSON object\n"
     "  --predictions OUT       write the predictions: .h5 (dataset 'predictions') or .csv\n"
-    "  --device SPEC           index, cpu, gpu or part of a name (default $CLRNN_DEVICE)\n";
+    "  --device SPEC           index, cpu, gpu or part of a name (default $CLRNN_DEVICE)\n"
+    "  --text TEXT             score raw text instead (repeatable), with the vocabulary the\n"
+    "                          model carries; prints the score or class of each text\n"
+    "  --text-file FILE        the same for every line of FILE\n";
 
 static void write_csv(const char *path, const struct clrnn_array *p) {
     char tmp[4096];
@@ -80,14 +84,41 @@ static int confusion(const struct clrnn_array *p, const struct clrnn_array *y, i
     return classes;
 }
 
+/* --text and --text-file: the texts (and the file's non-empty lines) scored by the model. */
+static int score_text(const char *model, const char *weights, const char *device, char **texts,
+                      int n_text, char *file) {
+    for (char *save = NULL, *line = file ? strtok_r(file, "\r\n", &save) : NULL; line;
+         line = strtok_r(NULL, "\r\n", &save)) {
+        char **grown = realloc(texts, (size_t)(n_text + 1) * sizeof *texts);
+        if (!grown) cli_fail("out of memory");
+        texts = grown;
+        texts[n_text++] = line;
+    }
+    if (n_text == 0) cli_fail("no text to score (the file is empty)");
+    clrnn_ctx *ctx = cli_open_device(device);
+    clrnn_model *m;
+    clrnn_status s = clrnn_model_load(ctx, model, weights, &m);
+    if (s) cli_fail_status(s);
+    eval_text_lines(m, model, texts, n_text);
+    clrnn_model_free(m);
+    clrnn_ctx_free(ctx);
+    free(texts);
+    free(file);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     cli_init("clrnn-eval", USAGE);
     const char *model = NULL, *weights = NULL, *data_path = NULL, *preds = NULL, *device = NULL;
     const char *split = "test", *loss = NULL, *v;
     long batch = 32;
-    int json = 0, from_logits = 0;
+    int json = 0, from_logits = 0, n_text = 0;
+    char **texts = calloc((size_t)argc, sizeof *texts), *text_file = NULL;
+    if (!texts) cli_fail("out of memory");
     for (int i = 1; i < argc; i++) {
-        if ((v = cli_flag_value(argc, argv, &i, "--weights"))) weights = v;
+        if ((v = cli_flag_value(argc, argv, &i, "--text"))) texts[n_text++] = (char *)v;
+        else if ((v = cli_flag_value(argc, argv, &i, "--text-file"))) text_file = cli_read_text(v);
+        else if ((v = cli_flag_value(argc, argv, &i, "--weights"))) weights = v;
         else if ((v = cli_flag_value(argc, argv, &i, "--data"))) data_path = v;
         else if ((v = cli_flag_value(argc, argv, &i, "--predictions"))) preds = v;
         else if ((v = cli_flag_value(argc, argv, &i, "--device"))) device = v;
@@ -102,6 +133,11 @@ int main(int argc, char **argv) {
         else cli_usage_error("unexpected argument '%s'", argv[i]);
     }
     if (!model) cli_usage_error("MODEL is required");
+    if (n_text || text_file) {
+        if (data_path) cli_usage_error("give --data or --text/--text-file, not both");
+        return score_text(model, weights, device, texts, n_text, text_file);
+    }
+    free(texts);
     if (!data_path) cli_usage_error("--data is required");
     clrnn_split sp;
     if (strcmp(split, "test") == 0) sp = CLRNN_SPLIT_TEST;

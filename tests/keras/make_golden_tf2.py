@@ -458,6 +458,47 @@ def write_layouts(outdir):
 
 
 # ---------------------------------------------------------------- main
+TEXTS = ["The movie was great, wonderful acting!", "Awful. Boring plot and bad acting",
+         "great great fun", "boring and awful", "a wonderful, great film"]
+
+
+def make_text_vectorization(outdir):
+    """A model on raw strings: TextVectorization (adapted on TEXTS) + Embedding + LSTM +
+    Dense, saved as model.keras (its vocabulary is an asset of the archive). io.h5 holds
+    x = the ids TextVectorization makes (what clrnn's model takes), y = predict(texts), and
+    the texts (text.txt, one a line) for clrnn-eval --text."""
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(case_seed("text_vectorization"))
+    tv = keras.layers.TextVectorization(max_tokens=20, output_sequence_length=6)
+    tv.adapt(TEXTS)
+    m = keras.Sequential([keras.Input(shape=(1,), dtype="string"), tv,
+                          keras.layers.Embedding(20, 4), keras.layers.LSTM(3),
+                          keras.layers.Dense(1, activation="sigmoid")])
+    rng = np.random.default_rng(case_seed("text_vectorization"))
+    for layer in m.layers[1:]:  # the layers with weights, not the lookup table
+        if hasattr(layer, "bias") and layer.bias is not None:
+            layer.bias.assign(rng.uniform(0.05, 0.5, layer.bias.shape) * rng.choice([-1, 1], layer.bias.shape))
+        if hasattr(layer, "cell"):
+            b = layer.cell.bias
+            b.assign(rng.uniform(0.05, 0.5, b.shape) * rng.choice([-1, 1], b.shape))
+    d = os.path.join(outdir, "text_vectorization")
+    os.makedirs(d, exist_ok=True)
+    m.save(os.path.join(d, "model.keras"))
+    strings = np.array([[t] for t in TEXTS])
+    x = tv(np.array(TEXTS)).numpy().astype(np.int32)
+    y = m.predict(strings, verbose=0).astype(np.float32)
+    write_io(os.path.join(d, "io.h5"), x, y)
+    with open(os.path.join(d, "text.txt"), "w") as f:
+        f.write("\n".join(TEXTS) + "\n")
+    back = keras.models.load_model(os.path.join(d, "model.keras"))
+    diff = maxdiff(back.predict(strings, verbose=0), y)
+    return ("text_vectorization | x int32%s (TextVectorization ids of str[%d]) | y %s | "
+            "TextVectorization(max_tokens=20, output_sequence_length=6) -> Embedding(20,4) -> "
+            "LSTM(3) -> Dense(1,sigmoid) | files: io.h5 model.keras text.txt" %
+            (list(x.shape), len(TEXTS), list(y.shape)),
+            ["vocabulary %s" % tv.get_vocabulary(), "reload model.keras maxdiff=%g" % diff])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=os.path.join(HERE, "golden-tf2"))
@@ -495,6 +536,10 @@ def main():
         lines.extend("    " + n for n in notes)
         if any("FAILED" in n or "MISMATCH" in n for n in notes):
             failed = True
+    if not only or "text_vectorization" in only:
+        line, notes = make_text_vectorization(a.out)
+        lines.append(line)
+        lines.extend("    " + n for n in notes)
     if not only:
         with open(os.path.join(a.out, "MANIFEST.txt"), "w") as f:
             f.write("\n".join(lines) + "\n")

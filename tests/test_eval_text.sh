@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# clrnn-eval --text / --text-file: raw text scored with the vocabulary a model carries.
+#  - a Keras model on raw strings (TextVectorization first, tests/keras/golden-tf2): the
+#    scores clrnn gives each text are the ones Keras predicted for it (io.h5 y), to 1e-4;
+#  - a sentiment model trained by clrnn on clrnn-data labelled reviews scores new positive
+#    text above 0.5 and negative text below;
+#  - errors: a model without vocabulary, --text with --data.
+source "$(dirname "$0")/e2e_common.sh"
+require_device
+tv="$(dirname "$0")/keras/golden-tf2/text_vectorization"
+"$build/clrnn-eval" "$tv/model.keras" --text-file "$tv/text.txt" > "$scratch/scores.txt"
+cat "$scratch/scores.txt"
+h5dump -d y "$tv/io.h5" | sed -n 's/.*(\([0-9]*\),0): \([0-9.e-]*\).*/\2/p' > "$scratch/keras.txt"
+check "one score per text" [ "$(wc -l < "$scratch/scores.txt")" -eq "$(wc -l < "$tv/text.txt")" ]
+check "the scores are Keras's for the raw texts" awk -F'\t' 'NR == FNR { k[FNR] = $1; next }
+  { d = $1 - k[FNR]; if (d < 0) d = -d; if (d > 1e-4) bad = 1 } END { exit bad }' \
+  "$scratch/keras.txt" "$scratch/scores.txt"
+
+# reviews: positive ones say great/wonderful/superb, negative ones awful/boring/dreadful,
+# among filler words, anywhere in the text
+awk 'BEGIN { srand(7); split("the a film movie plot actor scene story was is and of it this", f);
+  split("great wonderful superb", p); split("awful boring dreadful", n);
+  for (i = 0; i < 400; i++) { lab = i % 2; line = "";
+    for (k = 0; k < 10; k++) line = line " " f[int(rand() * 14) + 1];
+    w = lab ? p[int(rand() * 3) + 1] : n[int(rand() * 3) + 1];
+    pos = int(rand() * 10); split(line, ws, " "); out = "";
+    for (k = 1; k <= 10; k++) { out = out (k > 1 ? " " : "") ws[k]; if (k == pos) out = out " " w }
+    if (pos == 0) out = w " " out;
+    print lab "\t" out } }' > "$scratch/reviews.tsv"
+"$build/clrnn-data" labelled --tsv "$scratch/reviews.tsv" --maxlen 16 --out "$scratch/reviews.h5" >/dev/null
+vocab=$(h5dump -H -d vocabulary "$scratch/reviews.h5" | sed -n 's/.*DATASPACE  SIMPLE { ( \([0-9]*\) ).*/\1/p')
+"$build/clrnn-train" --layers "embedding($vocab,8) lstm(8) dense(1,sigmoid)" --data "$scratch/reviews.h5" \
+  --out "$scratch/sentiment.h5" --epochs 8 --lr 0.01 --seed 3 --quiet
+out=$("$build/clrnn-eval" "$scratch/sentiment.h5" --text "What a superb film, the story is great!" \
+  --text "A dreadful, boring movie." --text "unknownword")
+echo "$out"
+pos=$(sed -n 1p <<< "$out" | cut -f1)
+neg=$(sed -n 2p <<< "$out" | cut -f1)
+check "positive text scores above 0.5 ($pos)" at_least "$pos" 0.5
+check "negative text scores below 0.5 ($neg)" at_least 0.5 "$neg"
+check "three texts, three lines" [ "$(wc -l <<< "$out")" -eq 3 ]
+
+"$build/clrnn-data" reber --out "$scratch/reber.h5" --samples 64 --test-samples 8 >/dev/null
+"$build/clrnn-train" --layers "lstm(4) dense(1,sigmoid)" --data "$scratch/reber.h5" --out "$scratch/plain.h5" --epochs 1 --quiet
+err=$("$build/clrnn-eval" "$scratch/plain.h5" --text "hello" 2>&1)
+check "a model without vocabulary: exit 1 and why ($err)" [ $? -eq 1 ] && grep -q "carries no vocabulary" <<< "$err"
+err=$("$build/clrnn-eval" "$scratch/sentiment.h5" --text "hello" --data "$scratch/reviews.h5" 2>&1)
+check "--text with --data: usage error ($err)" [ $? -eq 2 ]
+finish
