@@ -140,36 +140,73 @@ clrnn_status clrnn_h5_open_image(const void *image, size_t size, const char *whe
 clrnn_status clrnn_h5_create(const char *path, struct clrnn_h5_writer *w) {
     w->path = path;
     w->file = -1;
+    w->out = NULL;
     size_t size = strlen(path) + 32;
     if (!(w->tmp = clrnn_malloc(size)))
         return clrnn_fail(CLRNN_E_NOMEM, "out of memory writing %s", path);
     snprintf(w->tmp, size, "%s.tmp-%ld", path, (long)getpid());
-    hid_t fapl = file_access();
+    /* the temporary file now, so that an unwritable folder is said at once */
     errno = 0;
-    w->file = H5Fcreate(w->tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
-    if (w->file < 0) {
-        int e = errno;
-        char why[256];
-        clrnn_h5_error_text(why, sizeof why);
-        close_plist(fapl);
-        remove(w->tmp);
+    w->out = fopen(w->tmp, "wb");
+    if (!w->out) {
         clrnn_status s = clrnn_fail(CLRNN_E_IO, "%s: cannot create the temporary file %s: %s",
-                                    path, w->tmp, e ? strerror(e) : why);
+                                    path, w->tmp, strerror(errno));
         clrnn_free(w->tmp);
         w->tmp = NULL;
         return s;
     }
+    /* HDF5 writes into memory (the core driver, no backing store): a full disk then fails
+     * our own plain write in clrnn_h5_finish, never inside HDF5, whose files can be left in
+     * a state that crashes its exit handler (HDF5 1.10) */
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl >= 0 && H5Pset_fapl_core(fapl, 1 << 20, 0) >= 0)
+        w->file = H5Fcreate(w->tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
     close_plist(fapl);
+    if (w->file < 0) {
+        char why[256];
+        clrnn_h5_error_text(why, sizeof why);
+        fclose(w->out);
+        remove(w->tmp);
+        clrnn_status s = clrnn_fail(CLRNN_E_IO, "%s: cannot create the file in memory: %s",
+                                    path, why);
+        clrnn_free(w->tmp);
+        w->tmp = NULL;
+        return s;
+    }
     return CLRNN_OK;
 }
 
+/* The finished file's bytes from HDF5 into the temporary file, flushed to the disk. */
+static clrnn_status write_image(struct clrnn_h5_writer *w) {
+    char why[256];
+    if (H5Fflush(w->file, H5F_SCOPE_GLOBAL) < 0)
+        return clrnn_fail(CLRNN_E_IO, "%s: finishing the file failed (%s)", w->path,
+                          clrnn_h5_error_text(why, sizeof why));
+    ssize_t size = H5Fget_file_image(w->file, NULL, 0);
+    void *image = size > 0 ? clrnn_malloc((size_t)size) : NULL;
+    if (!image) return clrnn_fail(CLRNN_E_NOMEM, "%s: out of memory for %zd bytes", w->path, size);
+    clrnn_status s = CLRNN_OK;
+    if (H5Fget_file_image(w->file, image, (size_t)size) != size)
+        s = clrnn_fail(CLRNN_E_IO, "%s: reading the file's image failed (%s)", w->path,
+                       clrnn_h5_error_text(why, sizeof why));
+    errno = 0;
+    if (!s && (fwrite(image, 1, (size_t)size, w->out) != (size_t)size || fflush(w->out) != 0 ||
+               fsync(fileno(w->out)) != 0))
+        s = clrnn_fail(CLRNN_E_IO, "%s: writing %zd bytes failed: %s (is the disk full?); the "
+                       "file there before is unchanged", w->path, size,
+                       strerror(errno ? errno : EIO));
+    clrnn_free(image);
+    return s;
+}
+
 clrnn_status clrnn_h5_finish(struct clrnn_h5_writer *w, clrnn_status s) {
-    if (w->file >= 0 && H5Fclose(w->file) < 0 && !s) {
-        char why[256];
-        clrnn_h5_error_text(why, sizeof why);
-        s = clrnn_fail(CLRNN_E_IO, "%s: writing failed (%s); is the disk full?", w->path, why);
-    }
+    if (!s) s = write_image(w);
+    if (w->file >= 0) H5Fclose(w->file); /* in memory: nothing to fail on */
     w->file = -1;
+    if (w->out && fclose(w->out) != 0 && !s)
+        s = clrnn_fail(CLRNN_E_IO, "%s: writing failed: %s (is the disk full?)", w->path,
+                       strerror(errno));
+    w->out = NULL;
     if (!s && rename(w->tmp, w->path) != 0) {
         int e = errno;
         s = clrnn_fail(CLRNN_E_IO, "%s: moving %s into place failed: %s", w->path, w->tmp,

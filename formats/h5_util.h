@@ -16,6 +16,7 @@
 #define CLRNN_H5_UTIL_H
 
 #include <hdf5.h>
+#include <stdio.h>
 
 #include "clrnn_err.h"
 #include "clrnn_formats.h"
@@ -47,14 +48,16 @@ clrnn_status clrnn_h5_open_read(const char *path, hid_t *out);
 clrnn_status clrnn_h5_open_image(const void *image, size_t size, const char *where,
                                  hid_t *out);
 
-/* Writing a file atomically: create makes "<path>.tmp-<pid>"; finish closes it and, when
- * s is CLRNN_OK and the close worked, renames it onto path; otherwise it removes the
- * temporary file so that an existing file at path is untouched. finish returns the final
+/* Writing a file atomically: create makes "<path>.tmp-<pid>" and an HDF5 file in memory;
+ * finish writes the finished bytes to the temporary file (fsync'd) and, when s is CLRNN_OK
+ * and that worked, renames it onto path; otherwise it removes the temporary file so that an
+ * existing file at path is untouched (a full disk included). finish returns the final
  * status and releases w. */
 struct clrnn_h5_writer {
     const char *path;
     char *tmp;
-    hid_t file;
+    hid_t file; /* built in memory */
+    FILE *out;  /* the temporary file the finished bytes go to */
 };
 clrnn_status clrnn_h5_create(const char *path, struct clrnn_h5_writer *w);
 clrnn_status clrnn_h5_finish(struct clrnn_h5_writer *w, clrnn_status s);

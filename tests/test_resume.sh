@@ -8,6 +8,8 @@
 #    --resume goes on from it;
 #  - Ctrl-C (SIGINT) stops after the current batch, saves the weights so far to --out and
 #    exits 130;
+#  - a full disk while a checkpoint is written fails with one line and leaves the previous
+#    checkpoint as it was;
 #  - resuming a model that has trained --epochs already, or from a missing file, is one
 #    clear error.
 source "$(dirname "$0")/e2e_common.sh"
@@ -56,6 +58,22 @@ check "the last checkpoint resumes" "$build/clrnn-train" --resume "$scratch/ck.h
   --batch-size 8 --epochs $((done_epochs + 1)) --out "$scratch/after_kill.h5"
 check "no temporary files are left beside it but the killed run's" \
   [ "$(ls "$scratch" | grep -c '\.tmp-')" -le "$kills" ]
+
+# a full disk while saving (simulated with a file size limit, SIGXFSZ ignored so writes
+# fail with EFBIG as they would with ENOSPC): one clear line, exit 1, the previous
+# checkpoint unchanged and no temporary file left
+"$build/clrnn-train" --layers "lstm(200) dense(1,sigmoid)" "${common[@]}" --epochs 1 \
+  --checkpoint "$scratch/big.h5" --out "$scratch/big_out.h5"
+cp "$scratch/big.h5" "$scratch/big_before.h5"
+err=$(trap '' XFSZ; ulimit -f 1024
+      "$build/clrnn-train" --resume "$scratch/big.h5" "${common[@]}" --epochs 3 \
+        --checkpoint "$scratch/big.h5" --out "$scratch/big_out2.h5" 2>&1)
+status=$?
+echo "$err"
+check "a full disk while checkpointing: exit 1 (got $status)" [ "$status" -eq 1 ]
+check "one line saying so" grep -q "writing .* bytes failed: File too large (is the disk full?)" <<< "$err"
+check "the previous checkpoint is unchanged" cmp -s "$scratch/big.h5" "$scratch/big_before.h5"
+check "no temporary file is left" [ -z "$(ls "$scratch" | grep 'big.*\.tmp-')" ]
 
 # Ctrl-C: stop after the current batch, save, exit 130
 "$build/clrnn-train" --layers "$layers" "${common[@]}" --epochs 500 --batch-size 8 \
