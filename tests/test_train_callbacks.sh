@@ -36,6 +36,15 @@ read -r tn fp fn tp <<< "$cells"
 check "the confusion matrix covers the 20 test samples ($cells)" [ "$((tn + fp + fn + tp))" -eq 20 ]
 check "its diagonal is the accuracy" awk -v a="$(json_field accuracy <<< "$json")" -v d="$((tn + tp))" 'BEGIN { exit !(a * 20 == d) }'
 check "throughput is reported" grep -q '"samples_per_second": [0-9]' <<< "$json"
+# --validation-data: the validation set is another file's test split; after the last epoch
+# its val_loss is what clrnn-eval computes on that split with the saved model
+"$build/clrnn-train" --layers "lstm(4) dense(1,sigmoid)" --data "$scratch/reber.h5" \
+  --validation-data "$scratch/reber.h5" --out "$scratch/vd.h5" --epochs 2 --quiet \
+  --history "$scratch/vd.csv"
+val_loss=$(tail -n 1 "$scratch/vd.csv" | cut -d, -f5)
+eval_loss=$("$build/clrnn-eval" "$scratch/vd.h5" --data "$scratch/reber.h5" --json | json_field loss)
+check "--validation-data: val_loss $val_loss is clrnn-eval's test loss $eval_loss" \
+  awk -v a="$val_loss" -v b="$eval_loss" 'BEGIN { d = a - b; exit !(d < 1e-6 && d > -1e-6) }'
 usage() { # usage TEXT ARGS...: exit 2 and TEXT on stderr
   local text=$1; shift
   local err status
@@ -46,4 +55,5 @@ usage() { # usage TEXT ARGS...: exit 2 and TEXT on stderr
 usage "go with --early-stopping" --restore-best-weights
 usage "needs validation data" --early-stopping 2 --monitor val_loss
 usage "give loss, accuracy, val_loss or val_accuracy" --early-stopping 2 --monitor speed
+usage "not both" --validation-split 0.2 --validation-data "$scratch/reber.h5"
 finish

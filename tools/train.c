@@ -39,6 +39,7 @@ static const char USAGE[] =
     "                        (default: the loaded model's, else chosen from the output and y)\n"
     "  --from-logits         the model outputs logits (cross-entropy losses)\n"
     "  --validation-split F  validate on the last fraction F of the data (0)\n"
+    "  --validation-data F   validate on F's x_test/y_test (or x/y) instead\n"
     "  --no-shuffle          keep the sample order\n"
     "  --seed N              initial weights and shuffling (1)\n"
     "  --history FILE.csv    per-epoch metrics, Keras CSVLogger columns\n"
@@ -56,7 +57,7 @@ static const char USAGE[] =
 
 struct options {
     const char *model, *weights, *layers, *data, *out, *loss, *optimizer, *history, *device;
-    const char *checkpoint, *resume, *plot, *monitor;
+    const char *checkpoint, *resume, *plot, *monitor, *val_data;
     long patience;
     int restore_best;
     long epochs, batch_size, seed;
@@ -84,6 +85,7 @@ static void parse(int argc, char **argv, struct options *o) {
         else if ((v = cli_flag_value(argc, argv, &i, "--checkpoint"))) o->checkpoint = v;
         else if ((v = cli_flag_value(argc, argv, &i, "--resume"))) o->resume = v;
         else if ((v = cli_flag_value(argc, argv, &i, "--plot"))) o->plot = v;
+        else if ((v = cli_flag_value(argc, argv, &i, "--validation-data"))) o->val_data = v;
         else if ((v = cli_flag_value(argc, argv, &i, "--monitor"))) o->monitor = v;
         else if ((v = cli_flag_value(argc, argv, &i, "--early-stopping")))
             o->patience = cli_long("--early-stopping", v, 1, 1000000);
@@ -118,7 +120,9 @@ static void parse(int argc, char **argv, struct options *o) {
         cli_usage_error("--monitor %s: give loss, accuracy, val_loss or val_accuracy", o->monitor);
     if ((o->monitor || o->restore_best) && !o->patience)
         cli_usage_error("--monitor and --restore-best-weights go with --early-stopping N");
-    if (o->monitor && strncmp(o->monitor, "val_", 4) == 0 && !(o->val_split > 0))
+    if (o->val_data && o->val_split > 0)
+        cli_usage_error("give --validation-split or --validation-data, not both");
+    if (o->monitor && strncmp(o->monitor, "val_", 4) == 0 && !(o->val_split > 0) && !o->val_data)
         cli_usage_error("--monitor %s needs validation data (--validation-split)", o->monitor);
     if (!o->out) cli_usage_error("--out is required");
 }
@@ -377,7 +381,8 @@ int main(int argc, char **argv) {
     pr.quiet = (int)o.quiet;
     pr.model = m;
     pr.checkpoint = o.checkpoint;
-    pr.monitor = o.monitor ? o.monitor : o.val_split > 0 ? "val_loss" : "loss";
+    int validating = o.val_split > 0 || o.val_data;
+    pr.monitor = o.monitor ? o.monitor : validating ? "val_loss" : "loss";
     pr.patience = o.patience;
     pr.best_epoch = -1;
     if (o.restore_best && !(pr.best_weights = malloc(clrnn_model_param_count(m) * sizeof(float))))
@@ -387,7 +392,7 @@ int main(int argc, char **argv) {
         if (!pr.history) cli_fail("%s: cannot write the history file", o.history);
         int acc = strcmp(cc.loss, "mean_squared_error") != 0;
         fprintf(pr.history, "epoch%s,loss%s%s\n", acc ? ",accuracy" : "",
-                o.val_split > 0 && acc ? ",val_accuracy" : "", o.val_split > 0 ? ",val_loss" : "");
+                validating && acc ? ",val_accuracy" : "", validating ? ",val_loss" : "");
     }
     if (!o.quiet) {
         char *text;
@@ -409,7 +414,12 @@ int main(int argc, char **argv) {
     fp.user = &pr;
     if (o.resume && !o.quiet) printf("resuming %s after epoch %d\n", o.resume, initial_epoch);
     signal(SIGINT, on_sigint);
-    s = clrnn_model_fit(m, &data.x, &data.y, NULL, NULL, &fp);
+    struct clrnn_data val;
+    memset(&val, 0, sizeof val);
+    if (o.val_data && (s = clrnn_data_load(o.val_data, CLRNN_SPLIT_TEST, &val))) cli_fail_status(s);
+    s = clrnn_model_fit(m, &data.x, &data.y, o.val_data ? &val.x : NULL,
+                        o.val_data ? &val.y : NULL, &fp);
+    clrnn_data_clear(&val);
     if (pr.history) fclose(pr.history);
     if (s == CLRNN_E_INTERRUPTED || (!s && interrupted)) {
         /* Ctrl-C: keep what was learned; the checkpoint stays at the last whole epoch */
