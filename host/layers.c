@@ -4,6 +4,7 @@
  */
 #include <ctype.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,7 +117,10 @@ void clrnn_layer_add_weight(struct clrnn_layer *l, const char *name, int rank, c
     w->count = 1;
     for (int i = 0; i < rank; i++) {
         w->d[i] = d[i];
-        w->count *= (size_t)d[i];
+        /* a count past SIZE_MAX (dimensions from a hostile file) stays SIZE_MAX, which the
+         * model's size check refuses */
+        if (d[i] < 0 || (d[i] > 0 && w->count > SIZE_MAX / (size_t)d[i])) w->count = SIZE_MAX;
+        else w->count *= (size_t)d[i];
     }
     w->init = init;
 }

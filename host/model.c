@@ -102,6 +102,17 @@ clrnn_status clrnn_model_build(clrnn_ctx *ctx, cJSON *const *objs, int n,
         if (!s) s = check_mask_taken(m, i);
         for (int j = 0; !s && j < l->n_weights; j++) {
             l->w[j].offset = m->n_params;
+            /* checked before anything is allocated: a file may declare any size */
+            size_t room = ctx->info.max_alloc_bytes / sizeof(float) - m->n_params;
+            if (m->n_params > ctx->info.max_alloc_bytes / sizeof(float) || l->w[j].count > room) {
+                char d[200];
+                s = clrnn_fail(CLRNN_E_SHAPE, "%s: its weight '%s' takes the model past %.3g "
+                               "parameters, more than the device '%s' holds in one buffer "
+                               "(%.3g GiB)", clrnn_layer_desc(l, d, sizeof d), l->w[j].name,
+                               (double)m->n_params + (double)l->w[j].count, ctx->info.name,
+                               (double)ctx->info.max_alloc_bytes / (1 << 30));
+                break;
+            }
             m->n_params += l->w[j].count;
         }
         shape = l->out;

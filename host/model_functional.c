@@ -93,12 +93,14 @@ clrnn_status clrnn_functional_check_chain(const cJSON *cfg, const char *model) {
                 return clrnn_fail(CLRNN_E_UNSUPPORTED, "Functional model '%s': the first layer "
                                   "'%s' is not its input layer '%s'", model, layer_name(layer),
                                   in ? in : "?");
-        } else if (n != 1 || strcmp(source, layer_name(prev)) != 0) {
+        } else if (n != 1 || !source || strcmp(source, layer_name(prev)) != 0) {
+            /* source is NULL for a tensor whose keras_history does not start with a name */
             return clrnn_fail(CLRNN_E_UNSUPPORTED, "Functional model '%s' is not a chain of "
                               "layers: layer '%s' takes %s%s%s instead of the output of '%s' "
                               "(clrnn runs chains only)", model, layer_name(layer),
                               n < 0 ? "the outputs of several calls" : n == 1 ? "the output of '" :
-                              "several inputs", n == 1 ? source : "", n == 1 ? "'" : "",
+                              "several inputs", n == 1 ? (source ? source : "?") : "",
+                              n == 1 ? "'" : "",
                               layer_name(prev));
         }
         prev = layer;

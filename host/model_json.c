@@ -2,6 +2,7 @@
  * model_json.c - models from and to Keras architecture JSON (Sequential; keras-format.md 3),
  * and from the --layers one-line syntax (which becomes the same layer objects).
  */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,7 +27,10 @@ static int read_batch_shape(const cJSON *arr, struct clrnn_shape *shape) {
     shape->rank = n - 1;
     for (int i = 1; i < n; i++) {
         const cJSON *d = cJSON_GetArrayItem(arr, i);
-        shape->d[i - 1] = cJSON_IsNumber(d) ? (int64_t)d->valuedouble : -1; /* -1: unknown */
+        /* -1: unknown; 0 (refused later) for a number that is no dimension: 2.5, or 1e300,
+         * which would not even convert */
+        double v = cJSON_IsNumber(d) ? d->valuedouble : -1;
+        shape->d[i - 1] = v < 0 ? -1 : v <= 1e9 && v == floor(v) ? (int64_t)v : 0;
     }
     return 1;
 }

@@ -129,6 +129,19 @@ static void expect_json_error(const char *json, clrnn_status want, const char *t
     CHECK_STR_CONTAINS(clrnn_last_error(), text);
 }
 
+/* A size a file declares is checked against the device before anything is allocated: a
+ * unit count of 9551615 (found by fuzz_keras_json) asks for 3.7e14 parameters. */
+static void test_huge_model(void) {
+    int64_t in[2] = {5, 3};
+    clrnn_model *m = NULL;
+    CHECK(clrnn_model_from_spec(ctx, "lstm(9551615) dense(1)", in, 2, CLRNN_DTYPE_FLOAT32, 1, &m) ==
+          CLRNN_E_SHAPE && m == NULL);
+    CHECK_STR_CONTAINS(clrnn_last_error(), "layer 'lstm' (LSTM): its weight");
+    CHECK_STR_CONTAINS(clrnn_last_error(), "holds in one buffer");
+    CHECK(clrnn_model_from_spec(ctx, "embedding(1000000000,1000000000)", in, 1, CLRNN_DTYPE_INT32,
+                                1, &m) == CLRNN_E_SHAPE && m == NULL);
+}
+
 static void test_bad_architectures(void) {
     expect_json_error("{\"class_name\": \"Sequential\", \"config\": {\"layers\": [{\"class_name\": "
                       "\"Lambda\", \"config\": {\"name\": \"lambda\", \"function\": \"x\"}}]}}",
@@ -306,6 +319,7 @@ int main(void) {
     if (s) return fprintf(stderr, "%s\n", clrnn_last_error()), 1;
     test_round_trip();
     test_bad_architectures();
+    test_huge_model();
     test_hard_sigmoid_versions();
     test_keras3_round_trip();
     test_test_vector();
