@@ -5,7 +5,8 @@
 # --rng-seed gives the same text and another one other text; temperature 0 and --top-k 1
 # both take the most likely token every time (and so ignore the seed of the sampler);
 # word-level models generate words; and the error paths: a model without vocabulary, a seed
-# character outside it, a Bidirectional model, a missing --seed (usage, exit 2).
+# character outside it, training on data whose vocabulary is not the model's, a
+# Bidirectional model, a missing --seed (usage, exit 2).
 source "$(dirname "$0")/e2e_common.sh"
 require_device
 gen="$build/clrnn-generate"
@@ -50,6 +51,8 @@ expect_error() { # expect_error STATUS TEXT COMMAND...
 "$build/clrnn-train" --layers "lstm(4) dense(1,sigmoid)" --data "$scratch/reber.h5" \
   --out "$scratch/plain.h5" --epochs 1 --quiet
 expect_error 1 "carries no vocabulary" "$gen" "$scratch/plain.h5" --seed "BT"
+expect_error 1 "is not the one the model was trained with" "$build/clrnn-train" \
+  --resume "$scratch/lm.h5" --data "$scratch/words.h5" --epochs 2 --out "$scratch/x.h5" --quiet
 expect_error 1 "is not in the model's vocabulary" "$gen" "$scratch/lm.h5" --seed "The fox ~"
 expect_error 2 "--seed TEXT is needed" "$gen" "$scratch/lm.h5"
 "$build/clrnn-train" --layers "embedding($vocab,8) bidirectional(lstm(4)) dense($vocab,softmax)" \

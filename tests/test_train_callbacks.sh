@@ -45,6 +45,14 @@ val_loss=$(tail -n 1 "$scratch/vd.csv" | cut -d, -f5)
 eval_loss=$("$build/clrnn-eval" "$scratch/vd.h5" --data "$scratch/reber.h5" --json | json_field loss)
 check "--validation-data: val_loss $val_loss is clrnn-eval's test loss $eval_loss" \
   awk -v a="$val_loss" -v b="$eval_loss" 'BEGIN { d = a - b; exit !(d < 1e-6 && d > -1e-6) }'
+# a loss that becomes NaN stops training with the epoch, and no checkpoint of it is written
+err=$("$build/clrnn-train" --layers "simple_rnn(4,activation=relu) dense(1)" --loss mean_squared_error \
+  --data "$scratch/reber.h5" --out "$scratch/nan.h5" --checkpoint "$scratch/nan_ck.h5" --epochs 3 \
+  --lr 1e6 --optimizer sgd --quiet 2>&1)
+status=$?
+check "a NaN loss: exit 1 naming the epoch (exit $status: $err)" [ "$status" -eq 1 ] && \
+  grep -q "the training loss became .*nan in epoch 1" <<< "$err"
+check "no checkpoint or model of the NaN epoch" [ ! -e "$scratch/nan_ck.h5" ] && [ ! -e "$scratch/nan.h5" ]
 usage() { # usage TEXT ARGS...: exit 2 and TEXT on stderr
   local text=$1; shift
   local err status
