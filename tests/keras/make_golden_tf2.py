@@ -30,103 +30,38 @@ import tensorflow as tf  # noqa: E402
 keras = tf.keras
 tf.get_logger().setLevel("ERROR")  # quiet "No training configuration found" etc.
 L = keras.layers
+import golden_common  # noqa: E402
+from golden_common import (  # noqa: E402,F401
+    N_SAMPLES, T, F, float_x, ids_x, seq, c_simple_rnn, c_lstm, c_lstm_seq,
+    c_lstm_go_backwards, c_lstm_hard_sigmoid, c_gru_reset_after, c_gru_reset_before,
+    c_embedding_mask_lstm, c_stacked_lstm, _bidi, c_bidi_gru_seq_masked, c_rnn_lstm_cell,
+    c_time_distributed_dense, c_dropout_lstm, c_functional_lstm, maxdiff, write_io)
+golden_common.use(keras)
 import keras as keras_pkg  # noqa: E402  (the keras 2.15 package behind tf.keras; for __version__)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-N_SAMPLES = 3
-T = 6  # timesteps
-F = 3  # features for float inputs
 TRAIN_STEPS = 3
 
 
 # ---------------------------------------------------------------- inputs
-def float_x(rng, n=N_SAMPLES, t=T, f=F):
-    return rng.uniform(-1.0, 1.0, size=(n, t, f)).astype(np.float32)
-
-
-def ids_x(rng, vocab, n=N_SAMPLES, t=T, pad=False):
-    x = rng.integers(1, vocab, size=(n, t)).astype(np.int32)
-    if pad:
-        # sample 0: no padding; sample 1: pre-padding (2 zeros);
-        # sample 2: post-padding (2 zeros); sample 3: pre and post zeros.
-        x[1, :2] = 0
-        x[2, -2:] = 0
-        if n > 3:
-            x[3, 0] = 0
-            x[3, -1] = 0
-    return x
 
 
 # ---------------------------------------------------------------- cases
 # Each builder gets a numpy Generator and returns (model, x) or (model, x, train)
 # where train = (optimizer, loss, x_batches, y_batches) for compiled cases.
-def seq(inp_shape, *lays, dtype=None):
-    kw = {} if dtype is None else {"dtype": dtype}
-    return keras.Sequential([keras.Input(shape=inp_shape, **kw), *lays])
 
 
-def c_simple_rnn(rng):
-    return seq((T, F), L.SimpleRNN(4)), float_x(rng)
 
 
-def c_lstm(rng):
-    return seq((T, F), L.LSTM(4)), float_x(rng)
 
 
-def c_lstm_seq(rng):
-    return seq((T, F), L.LSTM(4, return_sequences=True)), float_x(rng)
 
 
-def c_lstm_go_backwards(rng):
-    return seq((T, F), L.LSTM(4, go_backwards=True)), float_x(rng)
 
 
-def c_lstm_hard_sigmoid(rng):
-    return seq((T, F), L.LSTM(4, recurrent_activation="hard_sigmoid")), float_x(rng)
 
 
-def c_gru_reset_after(rng):
-    return seq((T, F), L.GRU(4)), float_x(rng)
 
-
-def c_gru_reset_before(rng):
-    return seq((T, F), L.GRU(4, reset_after=False)), float_x(rng)
-
-
-def c_embedding_mask_lstm(rng):
-    m = seq((T,), L.Embedding(20, 4, mask_zero=True), L.LSTM(5), dtype="int32")
-    return m, ids_x(rng, 20, n=4, pad=True)
-
-
-def c_stacked_lstm(rng):
-    return seq((T, F), L.LSTM(5, return_sequences=True), L.LSTM(3)), float_x(rng)
-
-
-def _bidi(mode):
-    def f(rng):
-        return seq((T, F), L.Bidirectional(L.LSTM(4), merge_mode=mode)), float_x(rng)
-    return f
-
-
-def c_bidi_gru_seq_masked(rng):
-    m = seq((T,), L.Embedding(20, 4, mask_zero=True),
-            L.Bidirectional(L.GRU(3, return_sequences=True)), L.Dense(2),
-            dtype="int32")
-    return m, ids_x(rng, 20, n=4, pad=True)
-
-
-def c_rnn_lstm_cell(rng):
-    return seq((T, F), L.RNN(L.LSTMCell(4))), float_x(rng)
-
-
-def c_time_distributed_dense(rng):
-    return seq((T, F), L.LSTM(4, return_sequences=True),
-               L.TimeDistributed(L.Dense(2))), float_x(rng)
-
-
-def c_dropout_lstm(rng):
-    return seq((T, F), L.Dropout(0.3),
-               L.LSTM(4, dropout=0.2, recurrent_dropout=0.1)), float_x(rng)
 
 
 def _seed_data(rng, vocab=50, t=7):
@@ -170,13 +105,6 @@ def c_legacy_input_shape(rng):
                           L.LSTM(4), L.Dense(2, activation="softmax")])
     return m, float_x(rng)
 
-
-def c_functional_lstm(rng):
-    inp = keras.Input(shape=(T, F))
-    h = L.LSTM(4, return_sequences=True)(inp)
-    h = L.LSTM(3)(h)
-    out = L.Dense(2, activation="tanh")(h)
-    return keras.Model(inp, out), float_x(rng)
 
 
 CASES = [
@@ -259,14 +187,6 @@ def layer_desc(layer):
     return "%s[%s](%s)" % (cls, layer.name, ",".join(keys))
 
 
-def maxdiff(a, b):
-    return float(np.max(np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64))))
-
-
-def write_io(path, x, y):
-    with h5py.File(path, "w") as f:
-        f.create_dataset("x", data=x)
-        f.create_dataset("y", data=y.astype(np.float32))
 
 
 def np_lstm_hard_sigmoid(model, x, slope):
