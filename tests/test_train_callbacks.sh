@@ -53,6 +53,13 @@ status=$?
 check "a NaN loss: exit 1 naming the epoch (exit $status: $err)" [ "$status" -eq 1 ] && \
   grep -q "the training loss became .*nan in epoch 1" <<< "$err"
 check "no checkpoint or model of the NaN epoch" [ ! -e "$scratch/nan_ck.h5" ] && [ ! -e "$scratch/nan.h5" ]
+# a plot that cannot be written: one line, exit 1, and the trained model is saved all the same
+err=$("$build/clrnn-train" --layers "lstm(4) dense(1,sigmoid)" --data "$scratch/reber.h5" \
+  --out "$scratch/kept.h5" --epochs 1 --quiet --plot "$scratch/no/such/dir/p.svg" 2>&1)
+status=$?
+check "an unwritable --plot: exit 1 naming it (exit $status: $err)" [ "$status" -eq 1 ] && \
+  grep -q "no/such/dir/p.svg" <<< "$err"
+check "and the model was saved first" [ -s "$scratch/kept.h5" ]
 usage() { # usage TEXT ARGS...: exit 2 and TEXT on stderr
   local text=$1; shift
   local err status

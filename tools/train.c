@@ -435,10 +435,11 @@ int main(int argc, char **argv) {
         if (!o.quiet) printf("restored the weights of epoch %d (%s %.4f)\n", pr.best_epoch + 1,
                              pr.monitor, pr.best);
     }
+    if ((s = clrnn_model_save(m, o.out))) cli_fail_status(s);
+    /* after the model is safe: a plot that cannot be written must not lose the training */
     if (o.plot && pr.plot.epochs > 0) train_plot_write(o.plot, &pr.plot);
     free(pr.best_weights);
     free(pr.plot.loss), free(pr.plot.accuracy), free(pr.plot.val_loss), free(pr.plot.val_accuracy);
-    if ((s = clrnn_model_save(m, o.out))) cli_fail_status(s);
     if (!o.quiet) printf("saved %s\n", o.out);
     clrnn_model_free(m);
     clrnn_data_clear(&data);
