@@ -2,6 +2,7 @@
  * activation.c - activation functions and the element-wise helpers around matrix products
  * (bias, column sums), run with the kernels of cl/dense.cl.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -105,6 +106,8 @@ clrnn_status clrnn_add_bias(clrnn_ctx *ctx, cl_mem z, size_t rows, size_t cols, 
 
 clrnn_status clrnn_sum_rows(clrnn_ctx *ctx, cl_mem dz, size_t rows, size_t cols, cl_mem db,
                             size_t db_off) {
+    if (ctx->own_gemm && rows <= INT_MAX && cols <= INT_MAX)
+        return clrnn_colsum_own(ctx, dz, rows, cols, db, db_off); /* CPUs: along rows */
     cl_kernel k;
     clrnn_status s = clrnn_kernel_get(ctx, DENSE_SOURCES, "", "dense_sum_rows", &k);
     if (s) return s;

@@ -1,6 +1,8 @@
 /*
  * blas.c - matrix products through CLBlast, with its status codes turned into messages.
  */
+#include <stdio.h>
+
 #include <clblast_c.h>
 
 #include "clrnn_impl.h"
@@ -13,10 +15,20 @@ clrnn_status clrnn_gemm(clrnn_ctx *ctx, int trans_a, int trans_b, size_t m, size
         /* C = beta C; CLBlast rejects k = 0, and beta is always 0 here */
         return clrnn_buf_fill_zero(ctx, c, c_off * sizeof(float), m * ldc * sizeof(float));
     }
+    if (ctx->own_gemm && alpha == 1.0f && beta == 0.0f &&
+        clrnn_gemm_own_fits(trans_a, trans_b, m, n, k, lda, ldb, ldc))
+        return clrnn_gemm_own(ctx, trans_a, trans_b, m, n, k, a, a_off, lda, b, b_off, ldb, c,
+                              c_off, ldc);
     CLBlastStatusCode st = CLBlastSgemm(
         CLBlastLayoutRowMajor, trans_a ? CLBlastTransposeYes : CLBlastTransposeNo,
         trans_b ? CLBlastTransposeYes : CLBlastTransposeNo, m, n, k, alpha, a, a_off, lda, b,
-        b_off, ldb, beta, c, c_off, ldc, &ctx->queue, NULL);
+        b_off, ldb, beta, c, c_off, ldc, &ctx->queue, clrnn_profile_event(ctx));
+    if (st == CLBlastSuccess && ctx->profile) {
+        char name[96];
+        snprintf(name, sizeof name, "sgemm %s%s m=%zu n=%zu k=%zu", trans_a ? "T" : "N",
+                 trans_b ? "T" : "N", m, n, k);
+        clrnn_profile_record(ctx, name);
+    }
     if (st != CLBlastSuccess)
         return clrnn_fail(st == CLBlastOpenCLOutOfResources || st == CLBlastTempBufferAllocFailure
                               ? CLRNN_E_NOMEM

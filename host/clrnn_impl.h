@@ -36,7 +36,23 @@ struct clrnn_ctx {
     struct clrnn_device_info info;
     struct clrnn_program *programs; /* built programs, a list */
     cl_mem scratch;                 /* small shared scratch (norms of gradients) */
+    struct clrnn_profile *profile;  /* CLRNN_PROFILE: device time per kernel, else NULL */
+    int own_gemm;                   /* matrix products by gemm.c rather than CLBlast */
+    cl_mem gemm_scratch;            /* gemm.c: partial sums, transposed operands */
+    size_t gemm_scratch_bytes;
 };
+
+/* ---- profiling (profile.c) ---- */
+
+/* Whether CLRNN_PROFILE asks for kernel times (the queue is then made with profiling on). */
+int clrnn_profile_wanted(void);
+clrnn_status clrnn_profile_start(clrnn_ctx *ctx);
+/* The event slot for the next enqueue (NULL when not profiling); after the enqueue,
+ * clrnn_profile_record files its time under `name`. */
+cl_event *clrnn_profile_event(clrnn_ctx *ctx);
+void clrnn_profile_record(clrnn_ctx *ctx, const char *name);
+/* Prints the table (stderr, or the file CLRNN_PROFILE names) and stops profiling. */
+void clrnn_profile_report(clrnn_ctx *ctx);
 
 /* Device buffers. */
 clrnn_status clrnn_buf_create(clrnn_ctx *ctx, size_t bytes, cl_mem *out);
@@ -75,10 +91,25 @@ clrnn_status clrnn_launch_args(clrnn_ctx *ctx, cl_kernel k, const char *name, cl
 /* Rounds n up to a multiple of m. */
 static inline size_t clrnn_round_up(size_t n, size_t m) { return (n + m - 1) / m * m; }
 
-/* ---- matrix products through CLBlast (blas.c) ---- */
+/* ---- matrix products (blas.c: CLBlast, or gemm.c on CPUs) ---- */
+
+/* clrnn's own GEMM kernels (gemm.c; alpha 1, beta 0): whether they take these sizes, and
+ * the product. */
+int clrnn_gemm_own_fits(int trans_a, int trans_b, size_t m, size_t n, size_t k, size_t lda,
+                        size_t ldb, size_t ldc);
+clrnn_status clrnn_gemm_own(clrnn_ctx *ctx, int trans_a, int trans_b, size_t m, size_t n,
+                            size_t k, cl_mem a, size_t a_off, size_t lda, cl_mem b, size_t b_off,
+                            size_t ldb, cl_mem c, size_t c_off, size_t ldc);
+/* dst (cols, rows) = the (rows, cols) matrix at src + off (leading dimension ld), transposed */
+clrnn_status clrnn_transpose(clrnn_ctx *ctx, cl_mem src, size_t off, size_t ld, size_t rows,
+                             size_t cols, cl_mem dst);
+/* out[out_off + c] = sum_r b[r, c] over a (rows, cols) matrix, in a fixed order */
+clrnn_status clrnn_colsum_own(clrnn_ctx *ctx, cl_mem b, size_t rows, size_t cols, cl_mem out,
+                              size_t out_off);
 
 /* C (m, n) = alpha * op(A) op(B) + beta * C, row-major, offsets and leading dimensions in
- * floats. trans_a/trans_b: 0 or 1. */
+ * floats. trans_a/trans_b: 0 or 1. gemm.c's kernels when ctx->own_gemm and they fit, else
+ * CLBlast. */
 clrnn_status clrnn_gemm(clrnn_ctx *ctx, int trans_a, int trans_b, size_t m, size_t n, size_t k,
                         float alpha, cl_mem a, size_t a_off, size_t lda, cl_mem b, size_t b_off,
                         size_t ldb, float beta, cl_mem c, size_t c_off, size_t ldc);

@@ -225,12 +225,27 @@ clrnn_status clrnn_ctx_create(const char *spec, clrnn_ctx **out) {
         clrnn_free(ctx);
         return clrnn_fail_cl(err, "clCreateContext", __FILE__, __LINE__);
     }
-    ctx->queue = clCreateCommandQueue(ctx->context, ctx->device, 0, &err);
+    int profiling = clrnn_profile_wanted();
+    ctx->queue = clCreateCommandQueue(ctx->context, ctx->device,
+                                      profiling ? CL_QUEUE_PROFILING_ENABLE : 0, &err);
+    if (ctx->queue && profiling && (s = clrnn_profile_start(ctx))) {
+        clReleaseCommandQueue(ctx->queue);
+        ctx->queue = NULL;
+    }
     if (!ctx->queue) {
+        if (s) {
+            clReleaseContext(ctx->context);
+            clrnn_free(ctx);
+            return s;
+        }
         clReleaseContext(ctx->context);
         clrnn_free(ctx);
         return clrnn_fail_cl(err, "clCreateCommandQueue", __FILE__, __LINE__);
     }
+    /* CLBlast's kernels are tuned for GPUs; on CPUs gemm.c's are several times faster.
+     * CLRNN_GEMM=clblast|own chooses. */
+    const char *g = getenv("CLRNN_GEMM");
+    ctx->own_gemm = g && *g ? strcmp(g, "own") == 0 : ctx->info.is_cpu;
     *out = ctx;
     return CLRNN_OK;
 }
@@ -238,7 +253,9 @@ clrnn_status clrnn_ctx_create(const char *spec, clrnn_ctx **out) {
 void clrnn_ctx_free(clrnn_ctx *ctx) {
     if (!ctx) return;
     clFinish(ctx->queue);
+    clrnn_profile_report(ctx);
     clrnn_buf_release(&ctx->scratch);
+    clrnn_buf_release(&ctx->gemm_scratch);
     clrnn_programs_release(ctx);
     clReleaseCommandQueue(ctx->queue);
     clReleaseContext(ctx->context);

@@ -16,6 +16,7 @@
  * recurrent mask (B, U) multiplies h_{t-1} inside the kernels (cl/rnn_common.cl).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "clrnn_impl.h"
@@ -25,7 +26,8 @@ typedef enum { CELL_SIMPLE, CELL_LSTM, CELL_GRU } cell_kind;
 struct cell {
     cell_kind kind;
     int gates;                      /* G: 1, 4, 3 */
-    const char *const *sources;
+    const char *const *sources;      /* the group variant of its kernels (GPUs) */
+    const char *const *rows_sources; /* the row variant (CPUs), cl/rnn_rows.cl */
     const char *keras_class; /* the layer: "LSTM" */
     const char *cell_class;  /* its cell, as Keras's RNN wrapper names it: "LSTMCell" */
     const char *cell_scope;  /* the cell's default name, the Keras 2 weight scope */
@@ -34,10 +36,18 @@ struct cell {
 static const char *const SIMPLE_SOURCES[] = {"common.cl", "rnn_common.cl", "simple_rnn.cl", NULL};
 static const char *const LSTM_SOURCES[] = {"common.cl", "rnn_common.cl", "lstm.cl", NULL};
 static const char *const GRU_SOURCES[] = {"common.cl", "rnn_common.cl", "gru.cl", NULL};
-static const struct cell SIMPLE = {CELL_SIMPLE, 1, SIMPLE_SOURCES, "SimpleRNN", "SimpleRNNCell",
-                                   "simple_rnn_cell"};
-static const struct cell LSTM = {CELL_LSTM, 4, LSTM_SOURCES, "LSTM", "LSTMCell", "lstm_cell"};
-static const struct cell GRU = {CELL_GRU, 3, GRU_SOURCES, "GRU", "GRUCell", "gru_cell"};
+static const char *const SIMPLE_ROWS[] = {"common.cl", "rnn_common.cl", "rnn_rows.cl",
+                                          "simple_rnn_rows.cl", NULL};
+static const char *const LSTM_ROWS[] = {"common.cl", "rnn_common.cl", "rnn_rows.cl",
+                                        "lstm_rows.cl", NULL};
+static const char *const GRU_ROWS[] = {"common.cl", "rnn_common.cl", "rnn_rows.cl",
+                                       "gru_rows.cl", NULL};
+static const struct cell SIMPLE = {CELL_SIMPLE, 1, SIMPLE_SOURCES, SIMPLE_ROWS, "SimpleRNN",
+                                   "SimpleRNNCell", "simple_rnn_cell"};
+static const struct cell LSTM = {CELL_LSTM, 4, LSTM_SOURCES, LSTM_ROWS, "LSTM", "LSTMCell",
+                                 "lstm_cell"};
+static const struct cell GRU = {CELL_GRU, 3, GRU_SOURCES, GRU_ROWS, "GRU", "GRUCell",
+                                 "gru_cell"};
 static const struct cell *const CELLS[] = {&SIMPLE, &LSTM, &GRU};
 
 static const char *const RNN_POSITIONAL[] = {"units", "activation", NULL};
@@ -58,6 +68,7 @@ struct rnn_cfg {
     /* what the last forward pass did, for backward */
     int in_dropped, rec_dropped;
     int state_rows;                 /* stateful: batch rows of the kept state, 0 = none */
+    int rows_variant;               /* the kernels run one batch row a work-item (CPUs) */
     /* device buffers for max_batch rows */
     cl_mem zx;    /* (B, T, GU) */
     cl_mem hs;    /* (T+1, B, U) */
@@ -69,6 +80,7 @@ struct rnn_cfg {
     cl_mem dmask, xd;   /* dropout: mask (B, I), dropped input (B, T, I) */
     cl_mem rmask, hsd;  /* recurrent_dropout: mask (B, U), dropped states (T, B, U) */
     cl_mem state_h, state_c; /* stateful: (B, U) */
+    cl_mem rt;               /* row variant: R^T (GU, U) for the backward kernel */
 };
 
 static const struct cell *cell_by_class(const char *cls) {
@@ -255,7 +267,26 @@ static void release_buffers(struct rnn_cfg *r) {
     clrnn_buf_release(&r->hsd);
     clrnn_buf_release(&r->state_h);
     clrnn_buf_release(&r->state_c);
+    clrnn_buf_release(&r->rt);
     r->state_rows = 0;
+}
+
+/* Units up to which the row variant keeps a row's state in private memory: (G + 2) U floats
+ * of stack a work-item, 24 KiB at 1024 units. */
+#define ROWS_MAX_UNITS 1024
+
+/* Which kernel variant runs the recurrence: the row variant on CPUs, the group variant on
+ * GPUs; CLRNN_RNN_KERNELS=rows|groups chooses (the tests run both on PoCL). */
+static int use_rows_variant(const clrnn_ctx *ctx, const struct rnn_cfg *r) {
+    const char *v = getenv("CLRNN_RNN_KERNELS");
+    if (r->units > ROWS_MAX_UNITS) return 0;
+    if (v && strcmp(v, "rows") == 0) return 1;
+    if (v && strcmp(v, "groups") == 0) return 0;
+    return clrnn_ctx_device(ctx)->is_cpu;
+}
+
+static const char *const *cell_sources(const struct rnn_cfg *r) {
+    return r->rows_variant ? r->cell->rows_sources : r->cell->sources;
 }
 
 static clrnn_status alloc(struct clrnn_layer *l, clrnn_ctx *ctx, int B) {
@@ -285,14 +316,19 @@ static clrnn_status alloc(struct clrnn_layer *l, clrnn_ctx *ctx, int B) {
     if (r->stateful && ((s = clrnn_buf_create(ctx, (size_t)B * U * f, &r->state_h)) ||
                         (s = clrnn_buf_create(ctx, lstm ? (size_t)B * U * f : f, &r->state_c))))
         return s;
+    r->rows_variant = use_rows_variant(ctx, r);
+    if (r->rows_variant && (s = clrnn_buf_create(ctx, U * GU * f, &r->rt))) return s;
     return CLRNN_OK;
 }
 
 /* Build options of the cell kernels: the layer's masking, direction and recurrent dropout. */
 static void kernel_options(const struct clrnn_layer *l, int rec_dropout, char *buf, size_t n) {
     const struct rnn_cfg *r = l->cfg;
-    snprintf(buf, n, "-DRNN_MASK=%d -DRNN_ZERO_OUTPUT=%d -DRNN_BACKWARDS=%d -DRNN_REC_DROPOUT=%d",
-             l->mask_in, r->zero_output_for_mask, r->go_backwards, rec_dropout);
+    int k = snprintf(buf, n, "-DRNN_MASK=%d -DRNN_ZERO_OUTPUT=%d -DRNN_BACKWARDS=%d "
+                     "-DRNN_REC_DROPOUT=%d", l->mask_in, r->zero_output_for_mask, r->go_backwards,
+                     rec_dropout);
+    if (r->rows_variant && k > 0 && (size_t)k < n)
+        snprintf(buf + k, n - (size_t)k, " -DRNN_UNITS=%d", r->units);
 }
 
 /* The initial state: zeros, or what a stateful layer kept from the last batch. */
@@ -354,6 +390,12 @@ static clrnn_status launch_shape(clrnn_ctx *ctx, cl_kernel k, const struct clrnn
                                  size_t local_per_row, int *rows_per_group, size_t *global,
                                  size_t *local) {
     const struct rnn_cfg *r = l->cfg;
+    if (r->rows_variant) { /* a work-item a row, a row a work-group */
+        *rows_per_group = 1;
+        *local = 1;
+        *global = (size_t)B;
+        return CLRNN_OK;
+    }
     int cu = ctx->info.compute_units > 0 ? ctx->info.compute_units : 1;
     int groups = B < 2 * cu ? B : 2 * cu;
     int rpg = (B + groups - 1) / groups;
@@ -425,7 +467,7 @@ static clrnn_status forward(struct clrnn_layer *l, const struct clrnn_pass *p, c
     size_t global, local, lb;
     switch (r->cell->kind) {
     case CELL_SIMPLE:
-        if ((s = clrnn_kernel_get(ctx, SIMPLE_SOURCES, opts, "simple_rnn_fwd", &k)) ||
+        if ((s = clrnn_kernel_get(ctx, cell_sources(r), opts, "simple_rnn_fwd", &k)) ||
             (s = launch_shape(ctx, k, l, B, 2 * (size_t)U, &rpg, &global, &local)))
             return s;
         lb = (size_t)rpg * (size_t)U * sizeof(float);
@@ -435,7 +477,7 @@ static clrnn_status forward(struct clrnn_layer *l, const struct clrnn_pass *p, c
                          KARG_LOCAL(lb), KARG_LOCAL(lb));
         break;
     case CELL_LSTM:
-        if ((s = clrnn_kernel_get(ctx, LSTM_SOURCES, opts, "lstm_fwd", &k)) ||
+        if ((s = clrnn_kernel_get(ctx, cell_sources(r), opts, "lstm_fwd", &k)) ||
             (s = launch_shape(ctx, k, l, B, 2 * (size_t)U, &rpg, &global, &local)))
             return s;
         lb = (size_t)rpg * (size_t)U * sizeof(float);
@@ -448,7 +490,7 @@ static clrnn_status forward(struct clrnn_layer *l, const struct clrnn_pass *p, c
     case CELL_GRU: {
         const char *name = r->reset_after ? "gru_fwd" : "gru_v1_fwd";
         int has_rbias = gru_after(r) && r->use_bias;
-        if ((s = clrnn_kernel_get(ctx, GRU_SOURCES, opts, name, &k)) ||
+        if ((s = clrnn_kernel_get(ctx, cell_sources(r), opts, name, &k)) ||
             (s = launch_shape(ctx, k, l, B, 3 * (size_t)U, &rpg, &global, &local)))
             return s;
         lb = (size_t)rpg * (size_t)U * sizeof(float);
@@ -482,26 +524,33 @@ static clrnn_status backward_kernel(struct clrnn_layer *l, const struct clrnn_pa
                                                     : "gru_v1_bwd";
     /* local floats a row: dh carry (+ dc for LSTM) + the G*U pre-activation gradients */
     size_t per_row = (size_t)U * (size_t)(1 + G + (r->cell->kind == CELL_LSTM));
-    if ((s = clrnn_kernel_get(ctx, r->cell->sources, opts, name, &k)) ||
+    if ((s = clrnn_kernel_get(ctx, cell_sources(r), opts, name, &k)) ||
         (s = launch_shape(ctx, k, l, B, per_row, &rpg, &global, &local)))
         return s;
+    /* the row variant reads R^T, so that its inner loops run along contiguous units */
+    cl_mem rk = p->params;
+    if (r->rows_variant) {
+        if ((s = clrnn_transpose(ctx, p->params, r_off, G * U, U, G * U, r->rt))) return s;
+        rk = r->rt;
+        r_off = 0;
+    }
     lb = (size_t)rpg * (size_t)U * sizeof(float);
     size_t lbg = lb * (size_t)G;
     switch (r->cell->kind) {
     case CELL_SIMPLE:
         return CLRNN_LAUNCH(ctx, k, name, 1, &global, &local, KARG(dy), KARG(r->hs),
-                            KARG(p->params), KARG(r_off), KARG(mask), KARG(rmask), KARG(r->dzx),
+                            KARG(rk), KARG(r_off), KARG(mask), KARG(rmask), KARG(r->dzx),
                             KARG(r->dzh), KARG(r->dh0), KARG(B), KARG(T), KARG(U), KARG(act),
                             KARG(rs), KARG(rpg), KARG_LOCAL(lb), KARG_LOCAL(lb));
     case CELL_LSTM:
         return CLRNN_LAUNCH(ctx, k, name, 1, &global, &local, KARG(dy), KARG(r->hs), KARG(r->cs),
-                            KARG(r->gates), KARG(p->params), KARG(r_off), KARG(mask),
+                            KARG(r->gates), KARG(rk), KARG(r_off), KARG(mask),
                             KARG(rmask), KARG(r->dzx), KARG(r->dzh), KARG(r->dh0), KARG(B),
                             KARG(T), KARG(U), KARG(act), KARG(rec), KARG(rs), KARG(rpg),
                             KARG_LOCAL(lb), KARG_LOCAL(lb), KARG_LOCAL(lbg));
     case CELL_GRU:
         return CLRNN_LAUNCH(ctx, k, name, 1, &global, &local, KARG(dy), KARG(r->hs),
-                            KARG(r->gates), KARG(p->params), KARG(r_off), KARG(mask),
+                            KARG(r->gates), KARG(rk), KARG(r_off), KARG(mask),
                             KARG(rmask), KARG(r->dzx), KARG(r->dzh), KARG(r->dh0), KARG(B),
                             KARG(T), KARG(U), KARG(act), KARG(rec), KARG(rs), KARG(rpg),
                             KARG_LOCAL(lb), KARG_LOCAL(lbg));

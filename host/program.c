@@ -293,7 +293,9 @@ clrnn_status clrnn_launch_args(clrnn_ctx *ctx, cl_kernel k, const char *name, cl
     }
     for (cl_uint d = 0; d < dims; d++)
         if (global[d] == 0) return CLRNN_OK; /* nothing to do */
-    cl_int err = clEnqueueNDRangeKernel(ctx->queue, k, dims, NULL, global, local, 0, NULL, NULL);
+    cl_int err = clEnqueueNDRangeKernel(ctx->queue, k, dims, NULL, global, local, 0, NULL,
+                                        clrnn_profile_event(ctx));
+    if (!err) clrnn_profile_record(ctx, name);
     if (err)
         return clrnn_fail(CLRNN_E_OPENCL, "launching kernel %s failed: %s (%d)", name,
                           clrnn_cl_error_name(err), (int)err);

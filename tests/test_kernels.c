@@ -1,7 +1,8 @@
 /*
  * test_kernels.c - every kernel against the plain-C double reference (tests/ref), on odd
  * sizes, on whatever OpenCL device is there (PoCL in CI): Dense and Activation with each
- * activation (hard_sigmoid in its Keras 2 and Keras 3 forms too), SimpleRNN with each activation and return_sequences both ways (forward, and
+ * activation (hard_sigmoid in its Keras 2 and Keras 3 forms too), SimpleRNN, LSTM and GRU
+ * with each activation and return_sequences both ways (forward, and
  * backward: every weight gradient and the input gradient), the losses with their
  * gradients and accuracy, and the optimizer steps.
  *
@@ -217,9 +218,13 @@ static void numeric_grad(struct gated_case *c, double *v, int n, double *out, do
     }
 }
 
+/* 6 units; 17 reaches the 8-lane paths of the row kernels (cl/rnn_rows.cl) with a rest */
+static int gated_units = 6;
+
 static void test_gated(int lstm, int reset_after, int seq, int bias, int B, ref_act act,
                        ref_act rec) {
-    struct gated_case c = {lstm, reset_after, seq, B, 6, 3, 7, act, rec, NULL, NULL, NULL, bias};
+    struct gated_case c = {lstm, reset_after, seq, B, gated_units, 3, 7, act, rec,
+                           NULL,  NULL,        NULL, bias};
     int G = lstm ? 4 : 3, U = c.U, T = c.T, I = c.I;
     char spec[240], label[160], l2[200];
     snprintf(spec, sizeof spec,
@@ -443,6 +448,10 @@ int main(void) {
     test_gated(1, 0, 1, 1, 37, REF_ACT_RELU, REF_ACT_SIGMOID);
     test_gated(0, 1, 0, 1, 37, REF_ACT_SIGMOID, REF_ACT_SIGMOID);
     test_gated(0, 0, 1, 1, 37, REF_ACT_LINEAR, REF_ACT_SIGMOID);
+    gated_units = 17;
+    for (int cell = 0; cell < 3; cell++)
+        test_gated(cell == 0, cell == 1, cell != 1, 1, 5, REF_ACT_TANH, REF_ACT_SIGMOID);
+    gated_units = 6;
     /* hard_sigmoid, the recurrent activation of older (Keras 1 and 2.0) LSTMs and GRUs */
     for (int rec = REF_ACT_HARD_SIGMOID; rec <= REF_ACT_HARD_SIGMOID_K3; rec++) {
         test_gated(1, 0, 1, 1, 5, REF_ACT_TANH, (ref_act)rec);

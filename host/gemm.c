@@ -1,0 +1,140 @@
+/*
+ * gemm.c - clrnn's own matrix products (cl/gemm.cl), used on CPUs, where CLBlast's kernels
+ * (tuned for GPUs) reach about 1 GFLOP/s through PoCL. A transposed A splits the long shared
+ * dimension (the B*T rows of a weight gradient) into parts summed in a fixed order, so the
+ * result does not depend on how work is scheduled; a transposed B is copied transposed first
+ * (it is a weight matrix, small next to the activations).
+ */
+#include <limits.h>
+
+#include "clrnn_impl.h"
+
+static const char *const GEMM_SOURCES[] = {"gemm.cl", NULL};
+
+/* Rows of the shared dimension per part of a transposed-A product, and the most floats the
+ * parts may take: enough parts to keep every core busy when C is small. */
+#define TN_ROWS_PER_PART 256
+#define TN_MAX_PARTS 64
+#define SCRATCH_MAX_FLOATS ((size_t)16 << 20)
+
+static size_t div_up(size_t a, size_t b) { return (a + b - 1) / b; }
+
+/* ctx->gemm_scratch with room for `floats` floats */
+static clrnn_status scratch(clrnn_ctx *ctx, size_t floats) {
+    size_t bytes = floats * sizeof(float);
+    if (ctx->gemm_scratch && ctx->gemm_scratch_bytes >= bytes) return CLRNN_OK;
+    clrnn_buf_release(&ctx->gemm_scratch);
+    ctx->gemm_scratch_bytes = 0;
+    clrnn_status s = clrnn_buf_create(ctx, bytes, &ctx->gemm_scratch);
+    if (!s) ctx->gemm_scratch_bytes = bytes;
+    return s;
+}
+
+static clrnn_status launch_nn(clrnn_ctx *ctx, int M, int N, int K, cl_mem a, cl_ulong a_off,
+                              int lda, cl_mem b, cl_ulong b_off, int ldb, cl_mem c,
+                              cl_ulong c_off, int ldc) {
+    cl_kernel k;
+    clrnn_status s = clrnn_kernel_get(ctx, GEMM_SOURCES, "", "gemm_nn", &k);
+    size_t global[2] = {div_up((size_t)N, 16), div_up((size_t)M, 4)};
+    return s ? s : CLRNN_LAUNCH(ctx, k, "gemm_nn", 2, global, NULL, KARG(M), KARG(N), KARG(K),
+                                KARG(a), KARG(a_off), KARG(lda), KARG(b), KARG(b_off), KARG(ldb),
+                                KARG(c), KARG(c_off), KARG(ldc));
+}
+
+/* How a sum over K rows is split into parts for an (M, N) result: *kc rows a part, *np
+ * parts, and the scratch buffer made big enough for them. */
+static clrnn_status split_k(clrnn_ctx *ctx, int M, int N, int K, int *kc, int *np) {
+    size_t mn = (size_t)M * (size_t)N;
+    size_t parts = div_up((size_t)K, TN_ROWS_PER_PART);
+    if (parts > TN_MAX_PARTS) parts = TN_MAX_PARTS;
+    if (parts * mn > SCRATCH_MAX_FLOATS) parts = SCRATCH_MAX_FLOATS / mn ? SCRATCH_MAX_FLOATS / mn : 1;
+    *kc = (int)div_up((size_t)K, parts);
+    *np = (int)div_up((size_t)K, (size_t)*kc);
+    return scratch(ctx, (size_t)*np * mn);
+}
+
+/* C (M, N) = the sum of the np parts in the scratch buffer */
+static clrnn_status sum_parts(clrnn_ctx *ctx, int np, int M, int N, cl_mem c, cl_ulong c_off,
+                              int ldc) {
+    cl_kernel k;
+    size_t mn = (size_t)M * (size_t)N;
+    clrnn_status s = clrnn_kernel_get(ctx, GEMM_SOURCES, "", "gemm_sum_parts", &k);
+    return s ? s : CLRNN_LAUNCH(ctx, k, "gemm_sum_parts", 1, &mn, NULL, KARG(ctx->gemm_scratch),
+                                KARG(np), KARG(M), KARG(N), KARG(c), KARG(c_off), KARG(ldc));
+}
+
+static clrnn_status launch_tn(clrnn_ctx *ctx, int M, int N, int K, cl_mem a, cl_ulong a_off,
+                              int lda, cl_mem b, cl_ulong b_off, int ldb, cl_mem c,
+                              cl_ulong c_off, int ldc) {
+    int kc, np;
+    cl_kernel k;
+    clrnn_status s;
+    if ((s = split_k(ctx, M, N, K, &kc, &np)) ||
+        (s = clrnn_kernel_get(ctx, GEMM_SOURCES, "", "gemm_tn_part", &k)))
+        return s;
+    size_t global[3] = {div_up((size_t)N, 16), div_up((size_t)M, 4), (size_t)np};
+    s = CLRNN_LAUNCH(ctx, k, "gemm_tn_part", 3, global, NULL, KARG(M), KARG(N), KARG(K),
+                     KARG(kc), KARG(a), KARG(a_off), KARG(lda), KARG(b), KARG(b_off), KARG(ldb),
+                     KARG(ctx->gemm_scratch));
+    return s ? s : sum_parts(ctx, np, M, N, c, c_off, ldc);
+}
+
+clrnn_status clrnn_colsum_own(clrnn_ctx *ctx, cl_mem b, size_t rows, size_t cols, cl_mem out,
+                              size_t out_off) {
+    int K = (int)rows, N = (int)cols, kc, np;
+    cl_ulong zero = 0, oo = out_off;
+    cl_kernel k;
+    clrnn_status s;
+    if ((s = split_k(ctx, 1, N, K, &kc, &np)) ||
+        (s = clrnn_kernel_get(ctx, GEMM_SOURCES, "", "colsum_part", &k)))
+        return s;
+    size_t global[2] = {div_up((size_t)N, 16), (size_t)np};
+    s = CLRNN_LAUNCH(ctx, k, "colsum_part", 2, global, NULL, KARG(N), KARG(K), KARG(kc), KARG(b),
+                     KARG(zero), KARG(N), KARG(ctx->gemm_scratch));
+    return s ? s : sum_parts(ctx, np, 1, N, out, oo, N);
+}
+
+clrnn_status clrnn_transpose(clrnn_ctx *ctx, cl_mem src, size_t off, size_t ld, size_t rows,
+                             size_t cols, cl_mem dst) {
+    cl_kernel k;
+    size_t n = rows * cols;
+    cl_ulong o = off;
+    int l = (int)ld, r = (int)rows, c = (int)cols;
+    clrnn_status s = clrnn_kernel_get(ctx, GEMM_SOURCES, "", "gemm_transpose", &k);
+    return s ? s : CLRNN_LAUNCH(ctx, k, "gemm_transpose", 1, &n, NULL, KARG(src), KARG(o), KARG(l),
+                                KARG(r), KARG(c), KARG(dst));
+}
+
+/* C = A B^T: B (N, K) is copied to its transpose (K, N) in the scratch buffer first */
+static clrnn_status launch_nt(clrnn_ctx *ctx, int M, int N, int K, cl_mem a, cl_ulong a_off,
+                              int lda, cl_mem b, cl_ulong b_off, int ldb, cl_mem c,
+                              cl_ulong c_off, int ldc) {
+    clrnn_status s;
+    if ((s = scratch(ctx, (size_t)N * (size_t)K)) ||
+        (s = clrnn_transpose(ctx, b, b_off, (size_t)ldb, (size_t)N, (size_t)K, ctx->gemm_scratch)))
+        return s;
+    return launch_nn(ctx, M, N, K, a, a_off, lda, ctx->gemm_scratch, 0, N, c, c_off, ldc);
+}
+
+int clrnn_gemm_own_fits(int trans_a, int trans_b, size_t m, size_t n, size_t k, size_t lda,
+                        size_t ldb, size_t ldc) {
+    if (trans_a && trans_b) return 0;
+    size_t most = m > n ? m : n;
+    if (k > most) most = k;
+    if (lda > most) most = lda;
+    if (ldb > most) most = ldb;
+    if (ldc > most) most = ldc;
+    return most <= INT_MAX && m * n <= (size_t)INT_MAX;
+}
+
+clrnn_status clrnn_gemm_own(clrnn_ctx *ctx, int trans_a, int trans_b, size_t m, size_t n,
+                            size_t k, cl_mem a, size_t a_off, size_t lda, cl_mem b, size_t b_off,
+                            size_t ldb, cl_mem c, size_t c_off, size_t ldc) {
+    int M = (int)m, N = (int)n, K = (int)k;
+    cl_ulong ao = a_off, bo = b_off, co = c_off;
+    if (trans_a)
+        return launch_tn(ctx, M, N, K, a, ao, (int)lda, b, bo, (int)ldb, c, co, (int)ldc);
+    if (trans_b)
+        return launch_nt(ctx, M, N, K, a, ao, (int)lda, b, bo, (int)ldb, c, co, (int)ldc);
+    return launch_nn(ctx, M, N, K, a, ao, (int)lda, b, bo, (int)ldb, c, co, (int)ldc);
+}

@@ -1,0 +1,123 @@
+/*
+ * test_gemm.c - the matrix products against a double reference: clrnn's own kernels
+ * (gemm.c, used on CPUs) and CLBlast (GPUs), each of the forms the layers use (A B, A^T B,
+ * A B^T), on sizes that leave partial tiles (not multiples of 4 rows or 16 columns), with
+ * offsets and leading dimensions larger than the width, and a shared dimension long enough
+ * to be split into several parts; and the column sums of the bias gradients both ways.
+ *
+ * Exact: the inputs are multiples of 1/8 in [-1, 1], so every product is a multiple of 1/64
+ * and every partial sum (|sum| <= K <= 2500 < 2^24 / 64) is exact in float32, whatever the
+ * order of the additions. So the results must equal the reference exactly, and any wrong,
+ * missing or repeated term shows.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "clrnn_impl.h"
+#include "test.h"
+
+static clrnn_ctx *ctx;
+static uint64_t lcg = 99;
+
+/* a multiple of 1/8 in [-1, 1] */
+static float eighths(void) {
+    lcg = lcg * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (float)((int)(lcg >> 33) % 17 - 8) / 8.0f;
+}
+
+static cl_mem upload(const float *v, size_t n) {
+    cl_mem m = NULL;
+    CHECK(clrnn_buf_create(ctx, n * sizeof(float), &m) == CLRNN_OK);
+    CHECK(clrnn_buf_write(ctx, m, 0, n * sizeof(float), v) == CLRNN_OK);
+    return m;
+}
+
+static float *random_floats(size_t n) {
+    float *v = malloc(n * sizeof *v);
+    for (size_t i = 0; i < n; i++) v[i] = eighths();
+    return v;
+}
+
+/* C = op(A) op(B) with A at offset ao (ld lda), B at bo (ldb), C at co (ldc), by clrnn_gemm
+ * with own = 1 (gemm.c) or 0 (CLBlast), against the double reference */
+static void check_gemm(int own, int ta, int tb, int M, int N, int K, int pad) {
+    size_t ar = ta ? K : M, ac = ta ? M : K, br = tb ? N : K, bc = tb ? K : N;
+    size_t lda = ac + pad, ldb = bc + pad, ldc = N + pad, ao = 3, bo = 5, co = 7;
+    float *a = random_floats(ao + ar * lda), *b = random_floats(bo + br * ldb);
+    float *c = random_floats(co + (size_t)M * ldc); /* outside C must stay as it was */
+    cl_mem da = upload(a, ao + ar * lda), db = upload(b, bo + br * ldb);
+    cl_mem dc = upload(c, co + (size_t)M * ldc);
+    ctx->own_gemm = own;
+    CHECK(clrnn_gemm(ctx, ta, tb, M, N, K, 1.0f, da, ao, lda, db, bo, ldb, 0.0f, dc, co, ldc) ==
+          CLRNN_OK);
+    float *got = malloc((co + (size_t)M * ldc) * sizeof *got);
+    CHECK(clrnn_buf_read(ctx, dc, 0, (co + (size_t)M * ldc) * sizeof(float), got) == CLRNN_OK);
+    double worst = 0, untouched = 0;
+    for (int m = 0; m < M; m++)
+        for (int n = 0; n < N; n++) {
+            double want = 0;
+            for (int k = 0; k < K; k++) {
+                double x = ta ? a[ao + (size_t)k * lda + m] : a[ao + (size_t)m * lda + k];
+                double y = tb ? b[bo + (size_t)n * ldb + k] : b[bo + (size_t)k * ldb + n];
+                want += x * y;
+            }
+            double d = fabs(got[co + (size_t)m * ldc + n] - want);
+            if (d > worst) worst = d;
+        }
+    for (size_t i = 0; i < co + (size_t)M * ldc; i++) {
+        int inside = i >= co && (i - co) % ldc < (size_t)N;
+        if (!inside) untouched += fabs(got[i] - c[i]);
+    }
+    printf("%-7s %s%s M=%4d N=%4d K=%5d pad=%d: max diff %.2g\n", own ? "own" : "clblast",
+           ta ? "T" : "N", tb ? "T" : "N", M, N, K, pad, worst);
+    CHECK(worst == 0);
+    CHECK(untouched == 0);
+    clrnn_buf_release(&da), clrnn_buf_release(&db), clrnn_buf_release(&dc);
+    free(a), free(b), free(c), free(got);
+}
+
+static void check_colsum(int own, int rows, int cols) {
+    float *v = random_floats((size_t)rows * cols);
+    cl_mem dv = upload(v, (size_t)rows * cols), out = NULL;
+    CHECK(clrnn_buf_create(ctx, (size_t)(cols + 2) * sizeof(float), &out) == CLRNN_OK);
+    ctx->own_gemm = own;
+    CHECK(clrnn_sum_rows(ctx, dv, rows, cols, out, 2) == CLRNN_OK);
+    float *got = malloc((size_t)(cols + 2) * sizeof *got);
+    CHECK(clrnn_buf_read(ctx, out, 0, (size_t)(cols + 2) * sizeof(float), got) == CLRNN_OK);
+    double worst = 0;
+    for (int c = 0; c < cols; c++) {
+        double want = 0;
+        for (int r = 0; r < rows; r++) want += v[(size_t)r * cols + c];
+        if (fabs(got[2 + c] - want) > worst) worst = fabs(got[2 + c] - want);
+    }
+    printf("%-7s column sums rows=%d cols=%d: max diff %.2g\n", own ? "own" : "clblast", rows,
+           cols, worst);
+    CHECK(worst == 0);
+    clrnn_buf_release(&dv), clrnn_buf_release(&out);
+    free(v), free(got);
+}
+
+int main(void) {
+    clrnn_status s = clrnn_ctx_create(NULL, &ctx);
+    if (s == CLRNN_E_NO_DEVICE) test_skip_no_device(clrnn_last_error());
+    if (s) {
+        fprintf(stderr, "%s\n", clrnn_last_error());
+        return 1;
+    }
+    printf("device: %s\n", clrnn_ctx_device(ctx)->name);
+    /* {M, N, K}: whole tiles, partial tiles, one row or column, a long K split in parts */
+    static const int sizes[][3] = {{8, 32, 5},  {13, 37, 11}, {1, 1, 7},     {3, 50, 128},
+                                   {37, 1, 40}, {21, 16, 2500}, {50, 128, 777}};
+    for (int own = 1; own >= 0; own--)
+        for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
+            for (int form = 0; form < 3; form++)
+                check_gemm(own, form == 1, form == 2, sizes[i][0], sizes[i][1], sizes[i][2],
+                           (int)(i % 2) * 3);
+    for (int own = 1; own >= 0; own--) {
+        check_colsum(own, 1, 5);
+        check_colsum(own, 2500, 37);
+        check_colsum(own, 777, 128);
+    }
+    clrnn_ctx_free(ctx);
+    TEST_MAIN_END();
+}
