@@ -4,6 +4,7 @@
  *
  * Kernels (buffers are float, row-major (rows, cols); *_off are offsets in floats):
  *   dense_add_bias(z, rows, cols, b, b_off)      global (cols, rows): z[r,c] += b[b_off+c]
+ *   dense_add_bias_rows(...)                     the same, global (rows): the CPU form
  *   dense_act_fwd(z, y, n, act)                  global (n): y = act(z)
  *   dense_act_bwd(y, dy, dz, n, act)             global (n): dz = dy * act'(y)
  *   dense_softmax_fwd(z, y, rows, cols)          global (rows): y = softmax(z) per row
@@ -16,6 +17,14 @@ __kernel void dense_add_bias(__global float *z, int rows, int cols, __global con
                              ulong b_off) {
     int c = get_global_id(0), r = get_global_id(1);
     if (c < cols && r < rows) z[(size_t)r * cols + c] += b[b_off + c];
+}
+
+__kernel void dense_add_bias_rows(__global float *z, int rows, int cols,
+                                  __global const float *b, ulong b_off) {
+    int r = get_global_id(0);
+    if (r >= rows) return;
+    __global float *zr = z + (size_t)r * cols;
+    for (int c = 0; c < cols; c++) zr[c] += b[b_off + c];
 }
 
 __kernel void dense_act_fwd(__global const float *z, __global float *y, ulong n, int act) {

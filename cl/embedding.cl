@@ -10,11 +10,21 @@
  *        The host groups the positions of each distinct id (order, starts) in position
  *        order, so repeated ids add up in the same order on every run and device; rows not
  *        in the batch were zeroed before.
+ *   embedding_fwd_rows(...)    embedding_fwd's CPU form, global (n): a work-item a position
  */
 __kernel void embedding_fwd(__global const int *ids, __global const float *params, ulong e_off,
                             __global float *y, int n, int D) {
     int d = get_global_id(0), p = get_global_id(1);
     if (d < D && p < n) y[(size_t)p * D + d] = params[e_off + (size_t)ids[p] * D + d];
+}
+
+__kernel void embedding_fwd_rows(__global const int *ids, __global const float *params,
+                                 ulong e_off, __global float *y, int n, int D) {
+    int p = get_global_id(0);
+    if (p >= n) return;
+    __global const float *src = params + e_off + (size_t)ids[p] * D;
+    __global float *dst = y + (size_t)p * D;
+    for (int d = 0; d < D; d++) dst[d] = src[d];
 }
 
 __kernel void embedding_bwd(__global const float *dy, __global const int *order,

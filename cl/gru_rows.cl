@@ -18,8 +18,9 @@ __kernel void gru_fwd(__global const float *zx, __global const float *params, ul
         int t = rnn_time(s, T);
         int keep = rnn_keep(mask, b, t, T);
         for (int k = 0; k < 3 * RU; k++) k3[k] = has_rbias ? b1[k] : 0.0f;
-        for (int j = 0; j < RU; j++)
-            rows_axpy(k3, h[j] * rnn_drop(rmask, b, RU, j), R + (size_t)j * 3 * RU, 3 * RU);
+        float hd[RU];
+        rows_dropped(hd, h, rmask, b);
+        rows_matvec(k3, hd, RU, R, 3 * RU, 3 * RU);
         __global const float *z = zx + ((size_t)b * T + t) * 3 * RU;
         __global float *gs = gates + ((size_t)s * B + b) * 4 * RU;
         size_t so = ((size_t)(s + 1) * B + b) * RU;
@@ -107,8 +108,9 @@ __kernel void gru_v1_fwd(__global const float *zx, __global const float *params,
         __global float *gs = gates + ((size_t)s * B + b) * 4 * RU;
         /* z and r, and r * d for the candidate */
         for (int k = 0; k < 2 * RU; k++) k2[k] = 0.0f;
-        for (int j = 0; j < RU; j++)
-            rows_axpy(k2, h[j] * rnn_drop(rmask, b, RU, j), R + (size_t)j * 3 * RU, 2 * RU);
+        float hd[RU];
+        rows_dropped(hd, h, rmask, b);
+        rows_matvec(k2, hd, RU, R, 3 * RU, 2 * RU);
         for (int u = 0; u < RU; u++) {
             float zg = act_apply(rec_act, z[u] + k2[u]);
             float rg = act_apply(rec_act, z[RU + u] + k2[RU + u]);
@@ -118,7 +120,7 @@ __kernel void gru_v1_fwd(__global const float *zx, __global const float *params,
             gs[3 * RU + u] = rh[u];
         }
         for (int u = 0; u < RU; u++) kh[u] = z[2 * RU + u];
-        for (int j = 0; j < RU; j++) rows_axpy(kh, rh[j], R + (size_t)j * 3 * RU + 2 * RU, RU);
+        rows_matvec(kh, rh, RU, R + 2 * RU, 3 * RU, RU);
         size_t so = ((size_t)(s + 1) * B + b) * RU;
         for (int u = 0; u < RU; u++) {
             float hh = act_apply(act, kh[u]);

@@ -21,8 +21,9 @@ __kernel void lstm_fwd(__global const float *zx, __global const float *params, u
         int keep = rnn_keep(mask, b, t, T);
         __global const float *zr = zx + ((size_t)b * T + t) * 4 * RU;
         for (int k = 0; k < 4 * RU; k++) z[k] = zr[k];
-        for (int j = 0; j < RU; j++)
-            rows_axpy(z, h[j] * rnn_drop(rmask, b, RU, j), R + (size_t)j * 4 * RU, 4 * RU);
+        float hd[RU];
+        rows_dropped(hd, h, rmask, b);
+        rows_matvec(z, hd, RU, R, 4 * RU, 4 * RU);
         rows_act(rec_act, z, 2 * RU); /* i, f */
         rows_act(act, z + 2 * RU, RU); /* g */
         rows_act(rec_act, z + 3 * RU, RU); /* o */

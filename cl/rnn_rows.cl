@@ -40,13 +40,53 @@ inline void rows_act(int act, float *z, int n) {
     for (; k < n; k++) z[k] = act_apply(act, z[k]);
 }
 
-/* acc[0..n) += v * w[0..n) */
-inline void rows_axpy(float *acc, float v, __global const float *w, int n) {
-    for (int k = 0; k < n; k++) acc[k] += v * w[k];
+/* hd = h_{t-1} * rmask of row b, the state as the recurrent kernel sees it */
+inline void rows_dropped(float *hd, const float *h, __global const float *rmask, int b) {
+    for (int j = 0; j < RU; j++) hd[j] = h[j] * rnn_drop(rmask, b, RU, j);
+}
+
+/* z[k] += sum over j in [0, nv) of v[j] W[j, k] for k in [0, n), W with rows of ldw floats:
+ * 64 outputs at a time in eight float8 registers (each row of W read once for all of them),
+ * then 8, then one; each output adds j = 0, 1, ... in order. */
+inline void rows_matvec(float *z, const float *v, int nv, __global const float *W, int ldw,
+                        int n) {
+    int k = 0;
+    for (; k + 64 <= n; k += 64) {
+        float8 a0 = vload8(0, z + k), a1 = vload8(1, z + k), a2 = vload8(2, z + k);
+        float8 a3 = vload8(3, z + k), a4 = vload8(4, z + k), a5 = vload8(5, z + k);
+        float8 a6 = vload8(6, z + k), a7 = vload8(7, z + k);
+        for (int j = 0; j < nv; j++) {
+            __global const float *w = W + (size_t)j * ldw + k;
+            float x = v[j];
+            a0 += x * vload8(0, w);
+            a1 += x * vload8(1, w);
+            a2 += x * vload8(2, w);
+            a3 += x * vload8(3, w);
+            a4 += x * vload8(4, w);
+            a5 += x * vload8(5, w);
+            a6 += x * vload8(6, w);
+            a7 += x * vload8(7, w);
+        }
+        vstore8(a0, 0, z + k);
+        vstore8(a1, 1, z + k);
+        vstore8(a2, 2, z + k);
+        vstore8(a3, 3, z + k);
+        vstore8(a4, 4, z + k);
+        vstore8(a5, 5, z + k);
+        vstore8(a6, 6, z + k);
+        vstore8(a7, 7, z + k);
+    }
+    for (; k + 8 <= n; k += 8) {
+        float8 a = vload8(0, z + k);
+        for (int j = 0; j < nv; j++) a += v[j] * vload8(0, W + (size_t)j * ldw + k);
+        vstore8(a, 0, z + k);
+    }
+    for (; k < n; k++)
+        for (int j = 0; j < nv; j++) z[k] += v[j] * W[(size_t)j * ldw + k];
 }
 
 /* acc[j] += sum over k in [k0, k1) of dz[k] * RT[k, j] for the RU units j, k in order */
 inline void rows_back_project(float *acc, const float *dz, __global const float *RT, int k0,
                               int k1) {
-    for (int k = k0; k < k1; k++) rows_axpy(acc, dz[k], RT + (size_t)k * RU, RU);
+    rows_matvec(acc, dz + k0, k1 - k0, RT + (size_t)k0 * RU, RU, RU);
 }

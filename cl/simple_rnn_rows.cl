@@ -18,8 +18,9 @@ __kernel void simple_rnn_fwd(__global const float *zx, __global const float *par
         int keep = rnn_keep(mask, b, t, T);
         __global const float *zr = zx + ((size_t)b * T + t) * RU;
         for (int u = 0; u < RU; u++) z[u] = zr[u];
-        for (int j = 0; j < RU; j++)
-            rows_axpy(z, h[j] * rnn_drop(rmask, b, RU, j), R + (size_t)j * RU, RU);
+        float hd[RU];
+        rows_dropped(hd, h, rmask, b);
+        rows_matvec(z, hd, RU, R, RU, RU);
         size_t so = ((size_t)(s + 1) * B + b) * RU;
         for (int u = 0; u < RU; u++) {
             float h_new = act_apply(act, z[u]), h_old = h[u];

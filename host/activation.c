@@ -94,19 +94,20 @@ clrnn_status clrnn_act_backward(clrnn_ctx *ctx, clrnn_act a, cl_mem y, cl_mem dy
 
 clrnn_status clrnn_add_bias(clrnn_ctx *ctx, cl_mem z, size_t rows, size_t cols, cl_mem b,
                             size_t b_off) {
+    const char *name = ctx->cpu_forms ? "dense_add_bias_rows" : "dense_add_bias";
     cl_kernel k;
-    clrnn_status s = clrnn_kernel_get(ctx, DENSE_SOURCES, "", "dense_add_bias", &k);
+    clrnn_status s = clrnn_kernel_get(ctx, DENSE_SOURCES, "", name, &k);
     if (s) return s;
     int r = (int)rows, c = (int)cols;
     cl_ulong off = b_off;
     size_t g[2] = {cols, rows};
-    return CLRNN_LAUNCH(ctx, k, "dense_add_bias", 2, g, NULL, KARG(z), KARG(r), KARG(c), KARG(b),
-                        KARG(off));
+    return CLRNN_LAUNCH(ctx, k, name, ctx->cpu_forms ? 1 : 2, ctx->cpu_forms ? g + 1 : g, NULL,
+                        KARG(z), KARG(r), KARG(c), KARG(b), KARG(off));
 }
 
 clrnn_status clrnn_sum_rows(clrnn_ctx *ctx, cl_mem dz, size_t rows, size_t cols, cl_mem db,
                             size_t db_off) {
-    if (ctx->own_gemm && rows <= INT_MAX && cols <= INT_MAX)
+    if (ctx->cpu_forms && rows <= INT_MAX && cols <= INT_MAX)
         return clrnn_colsum_own(ctx, dz, rows, cols, db, db_off); /* CPUs: along rows */
     cl_kernel k;
     clrnn_status s = clrnn_kernel_get(ctx, DENSE_SOURCES, "", "dense_sum_rows", &k);

@@ -15,7 +15,7 @@ clrnn_status clrnn_gemm(clrnn_ctx *ctx, int trans_a, int trans_b, size_t m, size
         /* C = beta C; CLBlast rejects k = 0, and beta is always 0 here */
         return clrnn_buf_fill_zero(ctx, c, c_off * sizeof(float), m * ldc * sizeof(float));
     }
-    if (ctx->own_gemm && alpha == 1.0f && beta == 0.0f &&
+    if (ctx->cpu_forms && alpha == 1.0f && beta == 0.0f &&
         clrnn_gemm_own_fits(trans_a, trans_b, m, n, k, lda, ldb, ldc))
         return clrnn_gemm_own(ctx, trans_a, trans_b, m, n, k, a, a_off, lda, b, b_off, ldb, c,
                               c_off, ldc);

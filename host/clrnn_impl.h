@@ -37,7 +37,7 @@ struct clrnn_ctx {
     struct clrnn_program *programs; /* built programs, a list */
     cl_mem scratch;                 /* small shared scratch (norms of gradients) */
     struct clrnn_profile *profile;  /* CLRNN_PROFILE: device time per kernel, else NULL */
-    int own_gemm;                   /* matrix products by gemm.c rather than CLBlast */
+    int cpu_forms;                  /* kernels in their CPU forms (docs/performance.md) */
     cl_mem gemm_scratch;            /* gemm.c: partial sums, transposed operands */
     size_t gemm_scratch_bytes;
 };
@@ -108,7 +108,7 @@ clrnn_status clrnn_colsum_own(clrnn_ctx *ctx, cl_mem b, size_t rows, size_t cols
                               size_t out_off);
 
 /* C (m, n) = alpha * op(A) op(B) + beta * C, row-major, offsets and leading dimensions in
- * floats. trans_a/trans_b: 0 or 1. gemm.c's kernels when ctx->own_gemm and they fit, else
+ * floats. trans_a/trans_b: 0 or 1. gemm.c's kernels when ctx->cpu_forms and they fit, else
  * CLBlast. */
 clrnn_status clrnn_gemm(clrnn_ctx *ctx, int trans_a, int trans_b, size_t m, size_t n, size_t k,
                         float alpha, cl_mem a, size_t a_off, size_t lda, cl_mem b, size_t b_off,

@@ -242,10 +242,11 @@ clrnn_status clrnn_ctx_create(const char *spec, clrnn_ctx **out) {
         clrnn_free(ctx);
         return clrnn_fail_cl(err, "clCreateCommandQueue", __FILE__, __LINE__);
     }
-    /* CLBlast's kernels are tuned for GPUs; on CPUs gemm.c's are several times faster.
-     * CLRNN_GEMM=clblast|own chooses. */
-    const char *g = getenv("CLRNN_GEMM");
-    ctx->own_gemm = g && *g ? strcmp(g, "own") == 0 : ctx->info.is_cpu;
+    /* The kernels' CPU forms (clrnn's GEMM instead of CLBlast's GPU-tuned one, a batch row a
+     * work-item in the recurrences and element-wise kernels) are several times faster on
+     * CPUs and slower on GPUs. CLRNN_KERNELS=cpu|gpu chooses (the tests run both on PoCL). */
+    const char *forms = getenv("CLRNN_KERNELS");
+    ctx->cpu_forms = forms && *forms ? strcmp(forms, "cpu") == 0 : ctx->info.is_cpu;
     *out = ctx;
     return CLRNN_OK;
 }

@@ -107,14 +107,16 @@ static clrnn_status embedding_alloc(struct clrnn_layer *l, clrnn_ctx *ctx, int B
 
 static clrnn_status embedding_forward(struct clrnn_layer *l, const struct clrnn_pass *p, cl_mem x) {
     struct embedding_cfg *e = l->cfg;
+    int rows_form = p->ctx->cpu_forms; /* a work-item a position on CPUs */
+    const char *name = rows_form ? "embedding_fwd_rows" : "embedding_fwd";
     cl_kernel k;
-    clrnn_status s = clrnn_kernel_get(p->ctx, EMB_SOURCES, "", "embedding_fwd", &k);
+    clrnn_status s = clrnn_kernel_get(p->ctx, EMB_SOURCES, "", name, &k);
     if (s) return s;
     int n = p->B * (int)l->in.d[0], D = e->output_dim;
     cl_ulong off = l->w[0].offset;
     size_t g[2] = {(size_t)D, (size_t)n};
-    s = CLRNN_LAUNCH(p->ctx, k, "embedding_fwd", 2, g, NULL, KARG(x), KARG(p->params), KARG(off),
-                     KARG(l->y), KARG(n), KARG(D));
+    s = CLRNN_LAUNCH(p->ctx, k, name, rows_form ? 1 : 2, rows_form ? g + 1 : g, NULL, KARG(x),
+                     KARG(p->params), KARG(off), KARG(l->y), KARG(n), KARG(D));
     if (s || !e->mask_zero) return s;
     size_t gm = (size_t)n;
     if ((s = clrnn_kernel_get(p->ctx, EMB_SOURCES, "", "embedding_mask", &k))) return s;

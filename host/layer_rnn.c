@@ -16,7 +16,6 @@
  * recurrent mask (B, U) multiplies h_{t-1} inside the kernels (cl/rnn_common.cl).
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "clrnn_impl.h"
@@ -275,14 +274,9 @@ static void release_buffers(struct rnn_cfg *r) {
  * of stack a work-item, 24 KiB at 1024 units. */
 #define ROWS_MAX_UNITS 1024
 
-/* Which kernel variant runs the recurrence: the row variant on CPUs, the group variant on
- * GPUs; CLRNN_RNN_KERNELS=rows|groups chooses (the tests run both on PoCL). */
+/* Which kernel variant runs the recurrence: the row variant in the CPU forms (ctx.c). */
 static int use_rows_variant(const clrnn_ctx *ctx, const struct rnn_cfg *r) {
-    const char *v = getenv("CLRNN_RNN_KERNELS");
-    if (r->units > ROWS_MAX_UNITS) return 0;
-    if (v && strcmp(v, "rows") == 0) return 1;
-    if (v && strcmp(v, "groups") == 0) return 0;
-    return clrnn_ctx_device(ctx)->is_cpu;
+    return ctx->cpu_forms && r->units <= ROWS_MAX_UNITS;
 }
 
 static const char *const *cell_sources(const struct rnn_cfg *r) {

@@ -47,7 +47,7 @@ static void check_gemm(int own, int ta, int tb, int M, int N, int K, int pad) {
     float *c = random_floats(co + (size_t)M * ldc); /* outside C must stay as it was */
     cl_mem da = upload(a, ao + ar * lda), db = upload(b, bo + br * ldb);
     cl_mem dc = upload(c, co + (size_t)M * ldc);
-    ctx->own_gemm = own;
+    ctx->cpu_forms = own;
     CHECK(clrnn_gemm(ctx, ta, tb, M, N, K, 1.0f, da, ao, lda, db, bo, ldb, 0.0f, dc, co, ldc) ==
           CLRNN_OK);
     float *got = malloc((co + (size_t)M * ldc) * sizeof *got);
@@ -80,7 +80,7 @@ static void check_colsum(int own, int rows, int cols) {
     float *v = random_floats((size_t)rows * cols);
     cl_mem dv = upload(v, (size_t)rows * cols), out = NULL;
     CHECK(clrnn_buf_create(ctx, (size_t)(cols + 2) * sizeof(float), &out) == CLRNN_OK);
-    ctx->own_gemm = own;
+    ctx->cpu_forms = own;
     CHECK(clrnn_sum_rows(ctx, dv, rows, cols, out, 2) == CLRNN_OK);
     float *got = malloc((size_t)(cols + 2) * sizeof *got);
     CHECK(clrnn_buf_read(ctx, out, 0, (size_t)(cols + 2) * sizeof(float), got) == CLRNN_OK);
