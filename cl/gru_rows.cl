@@ -10,6 +10,7 @@ __kernel void gru_fwd(__global const float *zx, __global const float *params, ul
                       __local float *unused_hn, __local float *unused) {
     int b = get_global_id(0);
     if (b >= B) return;
+    ROWS_FIX_ACTS();
     __global const float *R = params + r_off;
     __global const float *b1 = params + rb_off;
     float h[RU], k3[3 * RU];
@@ -24,11 +25,13 @@ __kernel void gru_fwd(__global const float *zx, __global const float *params, ul
         __global const float *z = zx + ((size_t)b * T + t) * 3 * RU;
         __global float *gs = gates + ((size_t)s * B + b) * 4 * RU;
         size_t so = ((size_t)(s + 1) * B + b) * RU;
+        float zr[2 * RU], hh3[RU]; /* z and r, then the candidate */
+        for (int k = 0; k < 2 * RU; k++) zr[k] = z[k] + k3[k];
+        rows_act(rec_act, zr, 2 * RU);
+        for (int u = 0; u < RU; u++) hh3[u] = z[2 * RU + u] + zr[RU + u] * k3[2 * RU + u];
+        rows_act(act, hh3, RU);
         for (int u = 0; u < RU; u++) {
-            float kh = k3[2 * RU + u];
-            float zg = act_apply(rec_act, z[u] + k3[u]);
-            float rg = act_apply(rec_act, z[RU + u] + k3[RU + u]);
-            float hh = act_apply(act, z[2 * RU + u] + rg * kh);
+            float kh = k3[2 * RU + u], zg = zr[u], rg = zr[RU + u], hh = hh3[u];
             gs[u] = zg;
             gs[RU + u] = rg;
             gs[2 * RU + u] = hh;
@@ -51,6 +54,7 @@ __kernel void gru_bwd(__global const float *dy, __global const float *hs,
                       int rows_per_group, __local float *unused_dh, __local float *unused_dz) {
     int b = get_global_id(0);
     if (b >= B) return;
+    ROWS_FIX_ACTS();
     __global const float *RT = params + r_off;
     float dh[RU], dz[3 * RU];
     for (int u = 0; u < RU; u++) dh[u] = 0.0f;
@@ -98,6 +102,7 @@ __kernel void gru_v1_fwd(__global const float *zx, __global const float *params,
                          __local float *unused_hn, __local float *unused_rh) {
     int b = get_global_id(0);
     if (b >= B) return;
+    ROWS_FIX_ACTS();
     __global const float *R = params + r_off;
     float h[RU], k2[2 * RU], rh[RU], kh[RU];
     for (int u = 0; u < RU; u++) h[u] = hs[(size_t)b * RU + u];
@@ -111,9 +116,10 @@ __kernel void gru_v1_fwd(__global const float *zx, __global const float *params,
         float hd[RU];
         rows_dropped(hd, h, rmask, b);
         rows_matvec(k2, hd, RU, R, 3 * RU, 2 * RU);
+        for (int k = 0; k < 2 * RU; k++) k2[k] += z[k];
+        rows_act(rec_act, k2, 2 * RU);
         for (int u = 0; u < RU; u++) {
-            float zg = act_apply(rec_act, z[u] + k2[u]);
-            float rg = act_apply(rec_act, z[RU + u] + k2[RU + u]);
+            float zg = k2[u], rg = k2[RU + u];
             gs[u] = zg;
             gs[RU + u] = rg;
             rh[u] = rg * h[u] * rnn_drop(rmask, b, RU, u);
@@ -121,9 +127,10 @@ __kernel void gru_v1_fwd(__global const float *zx, __global const float *params,
         }
         for (int u = 0; u < RU; u++) kh[u] = z[2 * RU + u];
         rows_matvec(kh, rh, RU, R + 2 * RU, 3 * RU, RU);
+        rows_act(act, kh, RU);
         size_t so = ((size_t)(s + 1) * B + b) * RU;
         for (int u = 0; u < RU; u++) {
-            float hh = act_apply(act, kh[u]);
+            float hh = kh[u];
             gs[2 * RU + u] = hh;
             float zg = gs[u], h_old = h[u];
             float h_new = zg * h_old * rnn_drop(rmask, b, RU, u) + (1.0f - zg) * hh;
@@ -144,6 +151,7 @@ __kernel void gru_v1_bwd(__global const float *dy, __global const float *hs,
                          __local float *unused_dz) {
     int b = get_global_id(0);
     if (b >= B) return;
+    ROWS_FIX_ACTS();
     __global const float *RT = params + r_off;
     float dh[RU], dz[3 * RU], drh[RU];
     for (int u = 0; u < RU; u++) dh[u] = 0.0f;

@@ -10,6 +10,7 @@ __kernel void lstm_fwd(__global const float *zx, __global const float *params, u
                        __local float *unused_hn) {
     int b = get_global_id(0);
     if (b >= B) return;
+    ROWS_FIX_ACTS();
     __global const float *R = params + r_off;
     float h[RU], c[RU], z[4 * RU];
     for (int u = 0; u < RU; u++) {
@@ -58,6 +59,7 @@ __kernel void lstm_bwd(__global const float *dy, __global const float *hs,
                        __local float *unused_dc, __local float *unused_dz) {
     int b = get_global_id(0);
     if (b >= B) return;
+    ROWS_FIX_ACTS();
     __global const float *RT = params + r_off;
     float dh[RU], dc[RU], dz[4 * RU];
     for (int u = 0; u < RU; u++) dh[u] = dc[u] = 0.0f;

@@ -14,6 +14,18 @@
  */
 #define RU RNN_UNITS
 
+/* The activations are fixed at build time too (RNN_ACT, RNN_REC_ACT): the row kernels set
+ * their act arguments to them, so every switch on an activation folds away and the loops
+ * around them vectorize. */
+#ifndef RNN_ACT
+#define RNN_ACT ACT_TANH
+#endif
+#ifndef RNN_REC_ACT
+#define RNN_REC_ACT ACT_SIGMOID
+#endif
+#define ROWS_FIX_ACT() (act = RNN_ACT)
+#define ROWS_FIX_ACTS() (act = RNN_ACT, rec_act = RNN_REC_ACT)
+
 /* act over 8 lanes at once: the vector forms of the device's exp and tanh are several times
  * faster on CPUs than 8 calls of the scalar ones */
 inline float8 act_apply8(int act, float8 z) {
@@ -45,42 +57,31 @@ inline void rows_dropped(float *hd, const float *h, __global const float *rmask,
     for (int j = 0; j < RU; j++) hd[j] = h[j] * rnn_drop(rmask, b, RU, j);
 }
 
+/* One block of rows_matvec: outputs [k, k + 8 NB) in NB float8 registers, as long as whole
+ * blocks fit. NB independent sums keep the multiply-add units busy (one sum alone waits for
+ * each of its additions). */
+#define ROWS_MATVEC_BLOCK(NB)                                                                    \
+    for (; k + 8 * (NB) <= n; k += 8 * (NB)) {                                                   \
+        float8 a[NB];                                                                            \
+        _Pragma("unroll") for (int i = 0; i < (NB); i++) a[i] = vload8(i, z + k);               \
+        for (int j = 0; j < nv; j++) {                                                           \
+            __global const float *w = W + (size_t)j * ldw + k;                                   \
+            float x = v[j];                                                                      \
+            _Pragma("unroll") for (int i = 0; i < (NB); i++) a[i] += x * vload8(i, w);          \
+        }                                                                                        \
+        _Pragma("unroll") for (int i = 0; i < (NB); i++) vstore8(a[i], i, z + k);               \
+    }
+
 /* z[k] += sum over j in [0, nv) of v[j] W[j, k] for k in [0, n), W with rows of ldw floats:
- * 64 outputs at a time in eight float8 registers (each row of W read once for all of them),
- * then 8, then one; each output adds j = 0, 1, ... in order. */
+ * blocks of 64, 32, 16 and 8 outputs in registers (each row of W read once for a block),
+ * then one at a time; each output adds j = 0, 1, ... in order. */
 inline void rows_matvec(float *z, const float *v, int nv, __global const float *W, int ldw,
                         int n) {
     int k = 0;
-    for (; k + 64 <= n; k += 64) {
-        float8 a0 = vload8(0, z + k), a1 = vload8(1, z + k), a2 = vload8(2, z + k);
-        float8 a3 = vload8(3, z + k), a4 = vload8(4, z + k), a5 = vload8(5, z + k);
-        float8 a6 = vload8(6, z + k), a7 = vload8(7, z + k);
-        for (int j = 0; j < nv; j++) {
-            __global const float *w = W + (size_t)j * ldw + k;
-            float x = v[j];
-            a0 += x * vload8(0, w);
-            a1 += x * vload8(1, w);
-            a2 += x * vload8(2, w);
-            a3 += x * vload8(3, w);
-            a4 += x * vload8(4, w);
-            a5 += x * vload8(5, w);
-            a6 += x * vload8(6, w);
-            a7 += x * vload8(7, w);
-        }
-        vstore8(a0, 0, z + k);
-        vstore8(a1, 1, z + k);
-        vstore8(a2, 2, z + k);
-        vstore8(a3, 3, z + k);
-        vstore8(a4, 4, z + k);
-        vstore8(a5, 5, z + k);
-        vstore8(a6, 6, z + k);
-        vstore8(a7, 7, z + k);
-    }
-    for (; k + 8 <= n; k += 8) {
-        float8 a = vload8(0, z + k);
-        for (int j = 0; j < nv; j++) a += v[j] * vload8(0, W + (size_t)j * ldw + k);
-        vstore8(a, 0, z + k);
-    }
+    ROWS_MATVEC_BLOCK(8)
+    ROWS_MATVEC_BLOCK(4)
+    ROWS_MATVEC_BLOCK(2)
+    ROWS_MATVEC_BLOCK(1)
     for (; k < n; k++)
         for (int j = 0; j < nv; j++) z[k] += v[j] * W[(size_t)j * ldw + k];
 }

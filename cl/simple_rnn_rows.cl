@@ -10,6 +10,7 @@ __kernel void simple_rnn_fwd(__global const float *zx, __global const float *par
                              __local float *unused_hn) {
     int b = get_global_id(0);
     if (b >= B) return;
+    ROWS_FIX_ACT();
     __global const float *R = params + r_off;
     float h[RU], z[RU];
     for (int u = 0; u < RU; u++) h[u] = hs[(size_t)b * RU + u];
@@ -21,9 +22,10 @@ __kernel void simple_rnn_fwd(__global const float *zx, __global const float *par
         float hd[RU];
         rows_dropped(hd, h, rmask, b);
         rows_matvec(z, hd, RU, R, RU, RU);
+        rows_act(act, z, RU);
         size_t so = ((size_t)(s + 1) * B + b) * RU;
         for (int u = 0; u < RU; u++) {
-            float h_new = act_apply(act, z[u]), h_old = h[u];
+            float h_new = z[u], h_old = h[u];
             if (keep) h[u] = h_new;
             hs[so + u] = h[u];
             rnn_put_output(y, return_sequences, b, s, T, RU, u, keep, h_new, h_old);
@@ -41,6 +43,7 @@ __kernel void simple_rnn_bwd(__global const float *dy, __global const float *hs,
                              __local float *unused_dz) {
     int b = get_global_id(0);
     if (b >= B) return;
+    ROWS_FIX_ACT();
     __global const float *RT = params + r_off;
     float carry[RU], dz[RU];
     for (int u = 0; u < RU; u++) carry[u] = 0.0f;

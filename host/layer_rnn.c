@@ -322,7 +322,8 @@ static void kernel_options(const struct clrnn_layer *l, int rec_dropout, char *b
                      "-DRNN_REC_DROPOUT=%d", l->mask_in, r->zero_output_for_mask, r->go_backwards,
                      rec_dropout);
     if (r->rows_variant && k > 0 && (size_t)k < n)
-        snprintf(buf + k, n - (size_t)k, " -DRNN_UNITS=%d", r->units);
+        snprintf(buf + k, n - (size_t)k, " -DRNN_UNITS=%d -DRNN_ACT=%d -DRNN_REC_ACT=%d",
+                 r->units, (int)r->act, (int)r->rec_act);
 }
 
 /* The initial state: zeros, or what a stateful layer kept from the last batch. */
@@ -450,7 +451,7 @@ static clrnn_status forward(struct clrnn_layer *l, const struct clrnn_pass *p, c
     if (!s && r->use_bias) s = clrnn_add_bias(ctx, r->zx, rows, GU, p->params, l->w[2].offset);
     if (!s) s = initial_state(l, ctx, B);
     if (s) return s;
-    char opts[128];
+    char opts[192];
     kernel_options(l, r->rec_dropped, opts, sizeof opts);
     /* unused mask arguments still need a valid buffer */
     cl_mem mask = l->in_mask ? l->in_mask : r->hs, rmask = r->rec_dropped ? r->rmask : r->hs;
@@ -506,7 +507,7 @@ static clrnn_status backward_kernel(struct clrnn_layer *l, const struct clrnn_pa
     int act = (int)r->act, rec = (int)r->rec_act, rs = r->return_sequences;
     cl_ulong r_off = l->w[1].offset;
     cl_mem mask = l->in_mask ? l->in_mask : r->hs, rmask = r->rec_dropped ? r->rmask : r->hs;
-    char opts[128];
+    char opts[192];
     kernel_options(l, r->rec_dropped, opts, sizeof opts);
     cl_kernel k;
     int rpg;

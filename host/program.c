@@ -293,6 +293,17 @@ clrnn_status clrnn_launch_args(clrnn_ctx *ctx, cl_kernel k, const char *name, cl
     }
     for (cl_uint d = 0; d < dims; d++)
         if (global[d] == 0) return CLRNN_OK; /* nothing to do */
+    /* PoCL, left to choose, ran some launches as one work-group per work-item, paying its
+     * per-group cost (~1 us) each time: on CPUs groups of up to 64 along dimension 0. */
+    size_t cpu_local[3] = {1, 1, 1};
+    if (!local && ctx->cpu_forms && dims <= 3) {
+        for (size_t l = 64; l >= 1; l--)
+            if (global[0] % l == 0) {
+                cpu_local[0] = l;
+                break;
+            }
+        local = cpu_local;
+    }
     cl_int err = clEnqueueNDRangeKernel(ctx->queue, k, dims, NULL, global, local, 0, NULL,
                                         clrnn_profile_event(ctx));
     if (!err) clrnn_profile_record(ctx, name);
