@@ -184,14 +184,17 @@ def report(r, as_json, who):
     sys.stdout.flush()
 
 
-def main(prog, description, make_runner, who, add_args=None):
-    """The command line both scripts share. make_runner(cfg, n, args) -> runner."""
+def main(prog, description, make_runner, who, add_args=None, setup=None):
+    """The command line both scripts share. make_runner(cfg, n, args) -> runner; setup(args),
+    once before the first, sets the threads (args.threads: 0 for the framework's default)."""
     ap = argparse.ArgumentParser(prog=prog, description=description)
     ap.add_argument("--config", default="", help="NAME[,NAME...] (default: all)")
     ap.add_argument("--samples", type=int, default=0, help="N (default: the configuration's)")
     ap.add_argument("--epochs-warmup", type=int, default=1)
     ap.add_argument("--json", action="store_true", help="one JSON object per configuration")
     ap.add_argument("--list", action="store_true", help="list the configurations")
+    ap.add_argument("--threads", type=int, default=0,
+                    help="CPU threads (default: the framework's, every core it may use)")
     if add_args:
         add_args(ap)
     a = ap.parse_args()
@@ -205,6 +208,8 @@ def main(prog, description, make_runner, who, add_args=None):
             print("%s: error: unknown configuration '%s' (known: %s)"
                   % (prog, s, ", ".join(CONFIGS)), file=sys.stderr)
             return 1
+    if setup:
+        setup(a)
     for s in names:
         cfg = Config(s)
         n = a.samples or cfg.default_n

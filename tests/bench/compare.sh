@@ -3,7 +3,7 @@
 # batch sizes and T, and prints one table: clrnn's samples/s for training and inference, each
 # reference's, and the ratios clrnn / reference (above 1: clrnn faster).
 #   tests/bench/compare.sh BUILD_DIR [--config NAME[,NAME...]] [--samples N] [--device SPEC]
-#                          [--ref REF[,REF...]]...
+#                          [--ref REF[,REF...]]... [--threads N]
 # References (--ref, repeatable or a comma list; default: all three, so that one run shows
 # clrnn against each):
 #   keras2  tf.keras 2.15 on TensorFlow 2.15, CPU   (tests/keras/.venv-tf2)
@@ -14,22 +14,27 @@
 # proc_watch.py, which records the threads and cores each process used. Everyone uses every
 # core it may run on (PoCL: one thread per compute unit; TensorFlow and PyTorch: their
 # default pools, as large as the cores); the "cores" columns show what each got: a busy
-# machine, or load from elsewhere, shows there as less than the core count.
+# machine, or load from elsewhere, shows there as less than the core count. --threads N
+# gives every side N threads instead (PoCL: POCL_MAX_PTHREAD_COUNT and POCL_CPU_MAX_CU_NUM;
+# TensorFlow: intra- and inter-op pools; PyTorch: set_num_threads, set_num_interop_threads):
+# on a machine that other work keeps busy, PyTorch's OpenMP threads (and others') can wait on
+# each other far longer than they compute, and --threads 1 is the fairer comparison.
 # The raw JSON lines are kept in $BENCH_OUT (default: a temporary folder, printed).
 # On a CUDA machine, run tests/bench/torch_bench.py --device cuda with its python3 instead
 # (PyTorch with cuDNN); clrnn-bench --device gpu is its counterpart.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-usage="usage: compare.sh BUILD_DIR [--config NAME[,NAME...]] [--samples N] [--device SPEC] [--ref keras2|keras3|torch[,...]]..."
+usage="usage: compare.sh BUILD_DIR [--config NAME[,NAME...]] [--samples N] [--device SPEC] [--ref keras2|keras3|torch[,...]]... [--threads N]"
 build=${1:?$usage}
 shift
-configs="" samples="" device="" refs=""
+configs="" samples="" device="" refs="" threads=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --config) configs=$2; shift 2 ;;
     --samples) samples=$2; shift 2 ;;
     --device) device=$2; shift 2 ;;
     --ref) refs="$refs${refs:+,}$2"; shift 2 ;;
+    --threads) threads=$2; shift 2 ;;
     *) echo "compare.sh: unknown option '$1'" >&2; echo "$usage" >&2; exit 2 ;;
   esac
 done
@@ -65,18 +70,22 @@ for c in ${configs//,/ }; do
   [ -n "$samples" ] && args+=(--samples "$samples")
   [ -n "$device" ] && args+=(--device "$device")
   echo "running $c: clrnn (load average $(cut -d' ' -f1-3 /proc/loadavg))" >&2
-  watch clrnn "$bench" "${args[@]}"
+  if [ -n "$threads" ]; then
+    watch clrnn env POCL_MAX_PTHREAD_COUNT="$threads" POCL_CPU_MAX_CU_NUM="$threads" "$bench" "${args[@]}"
+  else
+    watch clrnn "$bench" "${args[@]}"
+  fi
   n=$(tail -n 1 "$out/clrnn.jsonl" | sed -n 's/.*"samples": \([0-9]*\).*/\1/p')
   for r in "${reflist[@]}"; do
     echo "running $c: $r (N=$n, load average $(cut -d' ' -f1-3 /proc/loadavg))" >&2
-    watch "$r" bash "$here/run_ref.sh" "$r" --config "$c" --samples "$n" --json
+    watch "$r" bash "$here/run_ref.sh" "$r" --config "$c" --samples "$n" --json ${threads:+--threads "$threads"}
   done
 done
 rm -f "$out/line.json" "$out/proc.json"
 echo "raw results: $out" >&2
-python3 - "$out" clrnn "${reflist[@]}" <<'PY'
+python3 - "$out" "${threads:-0}" clrnn "${reflist[@]}" <<'PY'
 import json, os, sys
-out, sides = sys.argv[1], sys.argv[2:]
+out, threads, sides = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
 def lines(p):
     return [json.loads(l) for l in open(p) if l.strip()]
 res, proc = {}, {}
@@ -86,6 +95,8 @@ for s in sides:
     proc[s] = {r["config"]: p for r, p in zip(rows, procs)}
 cl = lines(os.path.join(out, "clrnn.jsonl"))
 refs = sides[1:]
+print("threads: " + ("%d on every side (--threads)" % threads if threads else
+                     "each side's default: as many as the cores it may use"))
 for s in sides:
     some = next(iter(res[s].values()), None)
     print("%-6s %s" % (s + ":", some["device"] if some else "-"))

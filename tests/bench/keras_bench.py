@@ -5,7 +5,7 @@ Runs under tf.keras 2 (TensorFlow 2.15) and under Keras 3 on the TensorFlow back
 counts and procedure as clrnn-bench (bench_common.py): model.fit(..., shuffle=True,
 verbose=0) with adam for the warm-up and the one timed epoch, model.predict in batches of
 infer_batch. TensorFlow keeps its default threading (intra- and inter-op pools as large as
-the cores it may use), which "threads" reports.
+the cores it may use) unless --threads N sets both to N; "threads" reports them.
 
 Run it through tests/bench/run_ref.sh keras2|keras3 (the pinned environments).
 """
@@ -55,7 +55,7 @@ class KerasRunner:
         self.peak_device_memory = "n/a"
         intra = tf.config.threading.get_intra_op_parallelism_threads()
         inter = tf.config.threading.get_inter_op_parallelism_threads()
-        self.threads = "intra-op %s, inter-op %s (0: TensorFlow's default, the %d cores)" % (
+        self.threads = "intra-op %s, inter-op %s (0 is TensorFlow's default: the %d cores)" % (
             intra, inter, bc.cores())
 
     def fit(self, x, y, epochs):
@@ -67,5 +67,12 @@ class KerasRunner:
         self.model.predict(x, batch_size=self.cfg.infer_batch, verbose=0)
 
 
+def set_threads(args):
+    if args.threads:
+        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
+
+
 if __name__ == "__main__":
-    sys.exit(bc.main("keras_bench.py", __doc__.splitlines()[0], KerasRunner, "keras"))
+    sys.exit(bc.main("keras_bench.py", __doc__.splitlines()[0], KerasRunner, "keras",
+                     setup=set_threads))

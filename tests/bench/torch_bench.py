@@ -18,8 +18,8 @@ of infer_batch, the outputs copied to the host at the end.
 Needs python3 with torch and numpy only:
   python3 tests/bench/torch_bench.py --device cuda --config seed_lstm --samples 20000 --json
 On this machine, tests/bench/run_ref.sh torch ... runs it in its pinned environment.
-On the CPU, PyTorch uses --threads threads (default: every core the process may run on,
-as TensorFlow and PoCL do), which "threads" reports.
+PyTorch uses --threads N intra- and inter-op threads (default: every core the process may
+run on, as TensorFlow and PoCL do), which "threads" reports.
 """
 import sys
 
@@ -112,8 +112,6 @@ class TorchRunner:
         if self.dev.type == "cuda" and not torch.cuda.is_available():
             raise SystemExit("torch_bench.py: --device %s: this PyTorch sees no CUDA device"
                              % args.device)
-        if self.dev.type == "cpu":
-            torch.set_num_threads(args.threads or bc.cores())
         torch.manual_seed(1)
         self.gen = torch.Generator(device=self.dev)
         self.gen.manual_seed(7)
@@ -187,10 +185,14 @@ class TorchRunner:
 
 def add_args(ap):
     ap.add_argument("--device", default="cpu", help="cpu (default), cuda or cuda:N")
-    ap.add_argument("--threads", type=int, default=0,
-                    help="CPU threads (default: every core this process may use)")
+
+
+def set_threads(args):
+    n = args.threads or bc.cores()
+    torch.set_num_threads(n)
+    torch.set_num_interop_threads(n)
 
 
 if __name__ == "__main__":
     sys.exit(bc.main("torch_bench.py", __doc__.splitlines()[0], TorchRunner, "torch",
-                     add_args))
+                     add_args, set_threads))
