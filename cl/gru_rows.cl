@@ -1,46 +1,69 @@
 /*
- * gru_rows.cl - the row variants of gru.cl for CPUs (see rnn_rows.cl): one work-item per
- * batch row; the equations, arguments and layouts are gru.cl's.
+ * gru_rows.cl - the row variants of gru.cl for CPUs (see rnn_rows.cl): a work-item runs RB
+ * batch rows; the equations, arguments and layouts are gru.cl's.
  */
+
+/* h_t = z d + (1 - z) hh for row b (d = h_{t-1} * rmask), where the step is taken */
+inline void gru_row_mix(float *h, const float *zg, const float *hh, __global const float *rmask,
+                        int keep, int b, int s, int B, int T, int return_sequences,
+                        __global float *hs, __global float *y) {
+    size_t so = ((size_t)(s + 1) * B + b) * RU;
+    for (int u = 0; u < RU; u++) {
+        float h_old = h[u];
+        float h_new = zg[u] * h_old * rnn_drop(rmask, b, RU, u) + (1.0f - zg[u]) * hh[u];
+        if (keep) h[u] = h_new;
+        hs[so + u] = h[u];
+        rnn_put_output(y, return_sequences, b, s, T, RU, u, keep, h_new, h_old);
+    }
+}
+
+/* Loads zx_t of the RB rows from b0 into z (rows of 3U; zeros past the batch) and their
+ * dropped states into hd. */
+inline void gru_rows_inputs(float *z, float *hd, const float *h, __global const float *zx,
+                            __global const float *rmask, int b0, int t, int B, int T) {
+    for (int r = 0; r < RB; r++) {
+        int b = b0 + r;
+        __global const float *zr = zx + ((size_t)b * T + t) * 3 * RU;
+        for (int k = 0; k < 3 * RU; k++) z[r * 3 * RU + k] = b < B ? zr[k] : 0.0f;
+        rows_dropped(hd + r * RU, h + r * RU, rmask, b, B);
+    }
+}
+
 __kernel void gru_fwd(__global const float *zx, __global const float *params, ulong r_off,
                       ulong rb_off, int has_rbias, __global const float *mask,
                       __global const float *rmask, __global float *hs, __global float *gates,
                       __global float *y, int B, int T, int U, int act, int rec_act,
                       int return_sequences, int rows_per_group, __local float *unused_h,
                       __local float *unused_hn, __local float *unused) {
-    int b = get_global_id(0);
-    if (b >= B) return;
+    int b0 = get_global_id(0) * RB;
+    if (b0 >= B) return;
     ROWS_FIX_ACTS();
     __global const float *R = params + r_off;
     __global const float *b1 = params + rb_off;
-    float h[RU], k3[3 * RU];
-    for (int u = 0; u < RU; u++) h[u] = hs[(size_t)b * RU + u];
+    float h[RB * RU], hd[RB * RU], z[RB * 3 * RU], k3[RB * 3 * RU];
+    rows_load_state(h, hs, b0, B);
     for (int s = 0; s < T; s++) {
         int t = rnn_time(s, T);
-        int keep = rnn_keep(mask, b, t, T);
-        for (int k = 0; k < 3 * RU; k++) k3[k] = has_rbias ? b1[k] : 0.0f;
-        float hd[RU];
-        rows_dropped(hd, h, rmask, b);
-        rows_matvec(k3, hd, RU, R, 3 * RU, 3 * RU);
-        __global const float *z = zx + ((size_t)b * T + t) * 3 * RU;
-        __global float *gs = gates + ((size_t)s * B + b) * 4 * RU;
-        size_t so = ((size_t)(s + 1) * B + b) * RU;
-        float zr[2 * RU], hh3[RU]; /* z and r, then the candidate */
-        for (int k = 0; k < 2 * RU; k++) zr[k] = z[k] + k3[k];
-        rows_act(rec_act, zr, 2 * RU);
-        for (int u = 0; u < RU; u++) hh3[u] = z[2 * RU + u] + zr[RU + u] * k3[2 * RU + u];
-        rows_act(act, hh3, RU);
-        for (int u = 0; u < RU; u++) {
-            float kh = k3[2 * RU + u], zg = zr[u], rg = zr[RU + u], hh = hh3[u];
-            gs[u] = zg;
-            gs[RU + u] = rg;
-            gs[2 * RU + u] = hh;
-            gs[3 * RU + u] = kh;
-            float h_old = h[u];
-            float h_new = zg * h_old * rnn_drop(rmask, b, RU, u) + (1.0f - zg) * hh;
-            if (keep) h[u] = h_new;
-            hs[so + u] = h[u];
-            rnn_put_output(y, return_sequences, b, s, T, RU, u, keep, h_new, h_old);
+        gru_rows_inputs(z, hd, h, zx, rmask, b0, t, B, T);
+        for (int i = 0; i < RB * 3 * RU; i++) k3[i] = has_rbias ? b1[i % (3 * RU)] : 0.0f;
+        rows_matvec(k3, 3 * RU, 3 * RU, hd, RU, RU, R, 3 * RU);
+        for (int r = 0; r < RB && b0 + r < B; r++) {
+            int b = b0 + r;
+            const float *zb = z + r * 3 * RU, *kb = k3 + r * 3 * RU;
+            float zr[2 * RU], hh[RU]; /* z and r, then the candidate */
+            for (int k = 0; k < 2 * RU; k++) zr[k] = zb[k] + kb[k];
+            rows_act(rec_act, zr, 2 * RU);
+            for (int u = 0; u < RU; u++) hh[u] = zb[2 * RU + u] + zr[RU + u] * kb[2 * RU + u];
+            rows_act(act, hh, RU);
+            __global float *gs = gates + ((size_t)s * B + b) * 4 * RU;
+            for (int u = 0; u < RU; u++) {
+                gs[u] = zr[u];
+                gs[RU + u] = zr[RU + u];
+                gs[2 * RU + u] = hh[u];
+                gs[3 * RU + u] = kb[2 * RU + u];
+            }
+            gru_row_mix(h + r * RU, zr, hh, rmask, rnn_keep(mask, b, t, T), b, s, B, T,
+                        return_sequences, hs, y);
         }
     }
 }
@@ -52,46 +75,60 @@ __kernel void gru_bwd(__global const float *dy, __global const float *hs,
                       __global float *dzx, __global float *dzh, __global float *dh0, int B,
                       int T, int U, int act, int rec_act, int return_sequences,
                       int rows_per_group, __local float *unused_dh, __local float *unused_dz) {
-    int b = get_global_id(0);
-    if (b >= B) return;
+    int b0 = get_global_id(0) * RB;
+    if (b0 >= B) return;
     ROWS_FIX_ACTS();
     __global const float *RT = params + r_off;
-    float dh[RU], dz[3 * RU];
-    for (int u = 0; u < RU; u++) dh[u] = 0.0f;
+    float dh[RB * RU], dz[RB * 3 * RU];
+    int keep[RB];
+    for (int i = 0; i < RB * RU; i++) dh[i] = 0.0f;
     for (int s = T - 1; s >= 0; s--) {
         int t = rnn_time(s, T);
-        int keep = rnn_keep(mask, b, t, T);
-        __global const float *gs = gates + ((size_t)s * B + b) * 4 * RU;
-        __global const float *hprev = hs + ((size_t)s * B + b) * RU;
-        __global float *xo = dzx + ((size_t)b * T + t) * 3 * RU;
-        __global float *ho = dzh + ((size_t)s * B + b) * 3 * RU;
-        for (int u = 0; u < RU; u++) {
-            float gy = rnn_output_grad(dy, return_sequences, b, s, T, RU, u);
-            float dzz = 0.0f, dzr = 0.0f, dhpre = 0.0f, rg = 0.0f;
-            if (keep) {
-                float g = dh[u] + gy;
-                float zg = gs[u], hh = gs[2 * RU + u], kh = gs[3 * RU + u];
-                rg = gs[RU + u];
-                float d = hprev[u] * rnn_drop(rmask, b, RU, u);
-                dhpre = g * (1.0f - zg) * act_grad_y(act, hh);
-                dzz = g * (d - hh) * act_grad_y(rec_act, zg);
-                dzr = dhpre * kh * act_grad_y(rec_act, rg);
-                dh[u] = g * zg; /* the direct path d -> h_t; times rmask below */
-            } else {
-                dh[u] = rnn_masked_carry(dh[u], gy);
+        for (int r = 0; r < RB; r++) {
+            int b = b0 + r;
+            float *dzb = dz + r * 3 * RU, *dhb = dh + r * RU;
+            keep[r] = b < B && rnn_keep(mask, b, t, T);
+            if (b >= B) {
+                for (int k = 0; k < 3 * RU; k++) dzb[k] = 0.0f;
+                continue;
             }
-            xo[u] = dzz;
-            xo[RU + u] = dzr;
-            xo[2 * RU + u] = dhpre;
-            dz[u] = ho[u] = dzz;
-            dz[RU + u] = ho[RU + u] = dzr;
-            dz[2 * RU + u] = ho[2 * RU + u] = dhpre * rg;
+            __global const float *gs = gates + ((size_t)s * B + b) * 4 * RU;
+            __global const float *hprev = hs + ((size_t)s * B + b) * RU;
+            __global float *xo = dzx + ((size_t)b * T + t) * 3 * RU;
+            __global float *ho = dzh + ((size_t)s * B + b) * 3 * RU;
+            for (int u = 0; u < RU; u++) {
+                float gy = rnn_output_grad(dy, return_sequences, b, s, T, RU, u);
+                float dzz = 0.0f, dzr = 0.0f, dhpre = 0.0f, rg = 0.0f;
+                if (keep[r]) {
+                    float g = dhb[u] + gy;
+                    float zg = gs[u], hh = gs[2 * RU + u], kh = gs[3 * RU + u];
+                    rg = gs[RU + u];
+                    float d = hprev[u] * rnn_drop(rmask, b, RU, u);
+                    dhpre = g * (1.0f - zg) * act_grad_y(act, hh);
+                    dzz = g * (d - hh) * act_grad_y(rec_act, zg);
+                    dzr = dhpre * kh * act_grad_y(rec_act, rg);
+                    dhb[u] = g * zg; /* the direct path d -> h_t; times rmask below */
+                } else {
+                    dhb[u] = rnn_masked_carry(dhb[u], gy);
+                }
+                xo[u] = dzz;
+                xo[RU + u] = dzr;
+                xo[2 * RU + u] = dhpre;
+                dzb[u] = ho[u] = dzz;
+                dzb[RU + u] = ho[RU + u] = dzr;
+                dzb[2 * RU + u] = ho[2 * RU + u] = dhpre * rg;
+            }
         }
-        if (!keep) continue;
-        rows_back_project(dh, dz, RT, 0, 3 * RU);
-        for (int j = 0; j < RU; j++) dh[j] *= rnn_drop(rmask, b, RU, j);
+        /* dh_{t-1}[j] = rmask[j] (g z[j] + sum_k dz[k] R[j, k]) on the rows that took the step */
+        float acc[RB * RU];
+        for (int i = 0; i < RB * RU; i++) acc[i] = dh[i];
+        rows_back_project(acc, dz, 3 * RU, RT, 0, 3 * RU);
+        for (int r = 0; r < RB; r++)
+            if (keep[r])
+                for (int j = 0; j < RU; j++)
+                    dh[r * RU + j] = acc[r * RU + j] * rnn_drop(rmask, b0 + r, RU, j);
     }
-    for (int u = 0; u < RU; u++) dh0[(size_t)b * RU + u] = dh[u];
+    rows_store_state(dh0, dh, b0, B);
 }
 
 __kernel void gru_v1_fwd(__global const float *zx, __global const float *params, ulong r_off,
@@ -100,43 +137,43 @@ __kernel void gru_v1_fwd(__global const float *zx, __global const float *params,
                          __global float *y, int B, int T, int U, int act, int rec_act,
                          int return_sequences, int rows_per_group, __local float *unused_h,
                          __local float *unused_hn, __local float *unused_rh) {
-    int b = get_global_id(0);
-    if (b >= B) return;
+    int b0 = get_global_id(0) * RB;
+    if (b0 >= B) return;
     ROWS_FIX_ACTS();
     __global const float *R = params + r_off;
-    float h[RU], k2[2 * RU], rh[RU], kh[RU];
-    for (int u = 0; u < RU; u++) h[u] = hs[(size_t)b * RU + u];
+    float h[RB * RU], hd[RB * RU], z[RB * 3 * RU], k2[RB * 2 * RU], rh[RB * RU], kh[RB * RU];
+    rows_load_state(h, hs, b0, B);
     for (int s = 0; s < T; s++) {
         int t = rnn_time(s, T);
-        int keep = rnn_keep(mask, b, t, T);
-        __global const float *z = zx + ((size_t)b * T + t) * 3 * RU;
-        __global float *gs = gates + ((size_t)s * B + b) * 4 * RU;
+        gru_rows_inputs(z, hd, h, zx, rmask, b0, t, B, T);
         /* z and r, and r * d for the candidate */
-        for (int k = 0; k < 2 * RU; k++) k2[k] = 0.0f;
-        float hd[RU];
-        rows_dropped(hd, h, rmask, b);
-        rows_matvec(k2, hd, RU, R, 3 * RU, 2 * RU);
-        for (int k = 0; k < 2 * RU; k++) k2[k] += z[k];
-        rows_act(rec_act, k2, 2 * RU);
-        for (int u = 0; u < RU; u++) {
-            float zg = k2[u], rg = k2[RU + u];
-            gs[u] = zg;
-            gs[RU + u] = rg;
-            rh[u] = rg * h[u] * rnn_drop(rmask, b, RU, u);
-            gs[3 * RU + u] = rh[u];
+        for (int i = 0; i < RB * 2 * RU; i++) k2[i] = 0.0f;
+        rows_matvec(k2, 2 * RU, 2 * RU, hd, RU, RU, R, 3 * RU);
+        for (int r = 0; r < RB; r++) {
+            float *kb = k2 + r * 2 * RU;
+            for (int k = 0; k < 2 * RU; k++) kb[k] += z[r * 3 * RU + k];
+            rows_act(rec_act, kb, 2 * RU);
+            for (int u = 0; u < RU; u++) {
+                rh[r * RU + u] = b0 + r < B ? kb[RU + u] * h[r * RU + u] *
+                                                  rnn_drop(rmask, b0 + r, RU, u)
+                                            : 0.0f;
+                kh[r * RU + u] = z[r * 3 * RU + 2 * RU + u];
+            }
         }
-        for (int u = 0; u < RU; u++) kh[u] = z[2 * RU + u];
-        rows_matvec(kh, rh, RU, R + 2 * RU, 3 * RU, RU);
-        rows_act(act, kh, RU);
-        size_t so = ((size_t)(s + 1) * B + b) * RU;
-        for (int u = 0; u < RU; u++) {
-            float hh = kh[u];
-            gs[2 * RU + u] = hh;
-            float zg = gs[u], h_old = h[u];
-            float h_new = zg * h_old * rnn_drop(rmask, b, RU, u) + (1.0f - zg) * hh;
-            if (keep) h[u] = h_new;
-            hs[so + u] = h[u];
-            rnn_put_output(y, return_sequences, b, s, T, RU, u, keep, h_new, h_old);
+        rows_matvec(kh, RU, RU, rh, RU, RU, R + 2 * RU, 3 * RU);
+        for (int r = 0; r < RB && b0 + r < B; r++) {
+            int b = b0 + r;
+            float *kb = k2 + r * 2 * RU, *hh = kh + r * RU;
+            rows_act(act, hh, RU);
+            __global float *gs = gates + ((size_t)s * B + b) * 4 * RU;
+            for (int u = 0; u < RU; u++) {
+                gs[u] = kb[u];
+                gs[RU + u] = kb[RU + u];
+                gs[2 * RU + u] = hh[u];
+                gs[3 * RU + u] = rh[r * RU + u];
+            }
+            gru_row_mix(h + r * RU, kb, hh, rmask, rnn_keep(mask, b, t, T), b, s, B, T,
+                        return_sequences, hs, y);
         }
     }
 }
@@ -149,49 +186,69 @@ __kernel void gru_v1_bwd(__global const float *dy, __global const float *hs,
                          int T, int U, int act, int rec_act, int return_sequences,
                          int rows_per_group, __local float *unused_dh,
                          __local float *unused_dz) {
-    int b = get_global_id(0);
-    if (b >= B) return;
+    int b0 = get_global_id(0) * RB;
+    if (b0 >= B) return;
     ROWS_FIX_ACTS();
     __global const float *RT = params + r_off;
-    float dh[RU], dz[3 * RU], drh[RU];
-    for (int u = 0; u < RU; u++) dh[u] = 0.0f;
+    float dh[RB * RU], dz[RB * 3 * RU], drh[RB * RU], acc[RB * RU];
+    int keep[RB];
+    for (int i = 0; i < RB * RU; i++) dh[i] = 0.0f;
     for (int s = T - 1; s >= 0; s--) {
         int t = rnn_time(s, T);
-        int keep = rnn_keep(mask, b, t, T);
-        __global const float *gs = gates + ((size_t)s * B + b) * 4 * RU;
-        __global const float *hprev = hs + ((size_t)s * B + b) * RU;
-        __global float *xo = dzx + ((size_t)b * T + t) * 3 * RU;
-        __global float *ho = dzh + ((size_t)s * B + b) * 3 * RU;
-        for (int u = 0; u < RU; u++) {
-            float gy = rnn_output_grad(dy, return_sequences, b, s, T, RU, u);
-            float dzz = 0.0f, dhpre = 0.0f;
-            if (keep) {
-                float g = dh[u] + gy;
-                float zg = gs[u], hh = gs[2 * RU + u];
-                float d = hprev[u] * rnn_drop(rmask, b, RU, u);
-                dhpre = g * (1.0f - zg) * act_grad_y(act, hh);
-                dzz = g * (d - hh) * act_grad_y(rec_act, zg);
-                dh[u] = g * zg; /* with respect to d; times rmask below */
-            } else {
-                dh[u] = rnn_masked_carry(dh[u], gy);
+        for (int r = 0; r < RB; r++) {
+            int b = b0 + r;
+            float *dzb = dz + r * 3 * RU, *dhb = dh + r * RU;
+            keep[r] = b < B && rnn_keep(mask, b, t, T);
+            if (b >= B) {
+                for (int k = 0; k < 3 * RU; k++) dzb[k] = 0.0f;
+                continue;
             }
-            xo[u] = ho[u] = dz[u] = dzz;
-            xo[RU + u] = ho[RU + u] = dz[RU + u] = 0.0f; /* the r block: set below */
-            xo[2 * RU + u] = ho[2 * RU + u] = dz[2 * RU + u] = dhpre;
+            __global const float *gs = gates + ((size_t)s * B + b) * 4 * RU;
+            __global const float *hprev = hs + ((size_t)s * B + b) * RU;
+            __global float *xo = dzx + ((size_t)b * T + t) * 3 * RU;
+            __global float *ho = dzh + ((size_t)s * B + b) * 3 * RU;
+            for (int u = 0; u < RU; u++) {
+                float gy = rnn_output_grad(dy, return_sequences, b, s, T, RU, u);
+                float dzz = 0.0f, dhpre = 0.0f;
+                if (keep[r]) {
+                    float g = dhb[u] + gy;
+                    float zg = gs[u], hh = gs[2 * RU + u];
+                    float d = hprev[u] * rnn_drop(rmask, b, RU, u);
+                    dhpre = g * (1.0f - zg) * act_grad_y(act, hh);
+                    dzz = g * (d - hh) * act_grad_y(rec_act, zg);
+                    dhb[u] = g * zg; /* with respect to d; times rmask below */
+                } else {
+                    dhb[u] = rnn_masked_carry(dhb[u], gy);
+                }
+                xo[u] = ho[u] = dzb[u] = dzz;
+                xo[RU + u] = ho[RU + u] = dzb[RU + u] = 0.0f; /* the r block: set below */
+                xo[2 * RU + u] = ho[2 * RU + u] = dzb[2 * RU + u] = dhpre;
+            }
         }
-        if (!keep) continue;
         /* through r * d: d(rd)[j] = sum_k dhpre[k] R_h[j, k] */
-        for (int j = 0; j < RU; j++) drh[j] = 0.0f;
-        rows_back_project(drh, dz, RT, 2 * RU, 3 * RU);
-        for (int j = 0; j < RU; j++) {
-            float rg = gs[RU + j];
-            float d = hprev[j] * rnn_drop(rmask, b, RU, j);
-            float dzr = drh[j] * d * act_grad_y(rec_act, rg);
-            xo[RU + j] = ho[RU + j] = dz[RU + j] = dzr;
-            dh[j] += drh[j] * rg;
+        for (int i = 0; i < RB * RU; i++) drh[i] = 0.0f;
+        rows_back_project(drh, dz, 3 * RU, RT, 2 * RU, 3 * RU);
+        for (int r = 0; r < RB; r++) {
+            int b = b0 + r;
+            if (!keep[r]) continue;
+            __global const float *gs = gates + ((size_t)s * B + b) * 4 * RU;
+            __global const float *hprev = hs + ((size_t)s * B + b) * RU;
+            __global float *xo = dzx + ((size_t)b * T + t) * 3 * RU;
+            __global float *ho = dzh + ((size_t)s * B + b) * 3 * RU;
+            for (int j = 0; j < RU; j++) {
+                float rg = gs[RU + j], dr = drh[r * RU + j];
+                float d = hprev[j] * rnn_drop(rmask, b, RU, j);
+                float dzr = dr * d * act_grad_y(rec_act, rg);
+                xo[RU + j] = ho[RU + j] = dz[r * 3 * RU + RU + j] = dzr;
+                dh[r * RU + j] += dr * rg;
+            }
         }
-        rows_back_project(dh, dz, RT, 0, 2 * RU);
-        for (int j = 0; j < RU; j++) dh[j] *= rnn_drop(rmask, b, RU, j);
+        for (int i = 0; i < RB * RU; i++) acc[i] = dh[i];
+        rows_back_project(acc, dz, 3 * RU, RT, 0, 2 * RU);
+        for (int r = 0; r < RB; r++)
+            if (keep[r])
+                for (int j = 0; j < RU; j++)
+                    dh[r * RU + j] = acc[r * RU + j] * rnn_drop(rmask, b0 + r, RU, j);
     }
-    for (int u = 0; u < RU; u++) dh0[(size_t)b * RU + u] = dh[u];
+    rows_store_state(dh0, dh, b0, B);
 }

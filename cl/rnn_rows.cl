@@ -1,18 +1,24 @@
 /*
  * rnn_rows.cl - what the row variants of the recurrent kernels share (lstm_rows.cl,
  * gru_rows.cl, simple_rnn_rows.cl). The row variants are for CPUs: one work-item runs the
- * whole sequence of one batch row with its state in private memory, so there is no barrier
- * and no local memory, and the inner loops run along contiguous units with a trip count fixed
- * at build time (RNN_UNITS), which the compiler vectorizes. The group variants (lstm.cl,
- * ...) spread one row's units over a work-group instead, for GPUs.
+ * whole sequence of RB = ROWS_PER_ITEM batch rows (b0 = RB * global id, ...) in lockstep with
+ * their state in private memory, so there is no barrier and no local memory; the inner loops
+ * run along contiguous units with trip counts fixed at build time (RNN_UNITS), which the
+ * compiler vectorizes, and each block of the recurrent kernel read from memory serves all RB
+ * rows. The group variants (lstm.cl, ...) spread one row's units over a work-group instead,
+ * for GPUs.
  *
  * A row kernel has the arguments, layouts and arithmetic order of its group variant, with
  * two differences: rows_per_group and the local buffers are unused, and the backward
  * kernels read the recurrent kernel transposed: params + r_off is R^T (G, U) (made by
- * gemm_transpose, host/gemm.c), so that dh_{t-1} = dz R^T also runs along contiguous units, adding up
- * over k in the same order as the group variant.
+ * gemm_transpose, host/gemm.c), so that dh_{t-1} = dz R^T also runs along contiguous units,
+ * adding up over k in the same order as the group variant.
  */
 #define RU RNN_UNITS
+#ifndef ROWS_PER_ITEM
+#define ROWS_PER_ITEM 1
+#endif
+#define RB ROWS_PER_ITEM
 
 /* The activations are fixed at build time too (RNN_ACT, RNN_REC_ACT): the row kernels set
  * their act arguments to them, so every switch on an activation folds away and the loops
@@ -52,42 +58,67 @@ inline void rows_act(int act, float *z, int n) {
     for (; k < n; k++) z[k] = act_apply(act, z[k]);
 }
 
-/* hd = h_{t-1} * rmask of row b, the state as the recurrent kernel sees it */
-inline void rows_dropped(float *hd, const float *h, __global const float *rmask, int b) {
-    for (int j = 0; j < RU; j++) hd[j] = h[j] * rnn_drop(rmask, b, RU, j);
+/* hd = h_{t-1} * rmask of row b, the state as the recurrent kernel sees it (zeros for a
+ * row past the batch) */
+inline void rows_dropped(float *hd, const float *h, __global const float *rmask, int b, int B) {
+    for (int j = 0; j < RU; j++) hd[j] = b < B ? h[j] * rnn_drop(rmask, b, RU, j) : 0.0f;
 }
 
-/* One block of rows_matvec: outputs [k, k + 8 NB) in NB float8 registers, as long as whole
- * blocks fit. NB independent sums keep the multiply-add units busy (one sum alone waits for
- * each of its additions). */
+/* dst[r RU + u] = src[b RU + u] for the RB rows from b0 (zeros past the batch) */
+inline void rows_load_state(float *dst, __global const float *src, int b0, int B) {
+    for (int r = 0; r < RB; r++)
+        for (int u = 0; u < RU; u++)
+            dst[r * RU + u] = b0 + r < B ? src[(size_t)(b0 + r) * RU + u] : 0.0f;
+}
+
+/* dst[b RU + u] = src[r RU + u] for the rows from b0 inside the batch */
+inline void rows_store_state(__global float *dst, const float *src, int b0, int B) {
+    for (int r = 0; r < RB && b0 + r < B; r++)
+        for (int u = 0; u < RU; u++) dst[(size_t)(b0 + r) * RU + u] = src[r * RU + u];
+}
+
+/* One block of rows_matvec: outputs [k, k + 8 NB) of all RB rows in RB * NB float8
+ * registers, as long as whole blocks fit. The NB * RB independent sums keep the
+ * multiply-add units busy (one sum alone waits for each of its additions), and each block of
+ * W is loaded once for the RB rows. */
 #define ROWS_MATVEC_BLOCK(NB)                                                                    \
     for (; k + 8 * (NB) <= n; k += 8 * (NB)) {                                                   \
-        float8 a[NB];                                                                            \
-        _Pragma("unroll") for (int i = 0; i < (NB); i++) a[i] = vload8(i, z + k);               \
+        float8 a[RB][NB];                                                                        \
+        _Pragma("unroll") for (int r = 0; r < RB; r++)                                           \
+            _Pragma("unroll") for (int i = 0; i < (NB); i++) a[r][i] = vload8(i, z + r * zs + k); \
         for (int j = 0; j < nv; j++) {                                                           \
             __global const float *w = W + (size_t)j * ldw + k;                                   \
-            float x = v[j];                                                                      \
-            _Pragma("unroll") for (int i = 0; i < (NB); i++) a[i] += x * vload8(i, w);          \
+            float8 wv[NB];                                                                       \
+            _Pragma("unroll") for (int i = 0; i < (NB); i++) wv[i] = vload8(i, w);               \
+            _Pragma("unroll") for (int r = 0; r < RB; r++) {                                     \
+                float x = v[r * vs + j];                                                         \
+                _Pragma("unroll") for (int i = 0; i < (NB); i++) a[r][i] += x * wv[i];           \
+            }                                                                                    \
         }                                                                                        \
-        _Pragma("unroll") for (int i = 0; i < (NB); i++) vstore8(a[i], i, z + k);               \
+        _Pragma("unroll") for (int r = 0; r < RB; r++)                                           \
+            _Pragma("unroll") for (int i = 0; i < (NB); i++) vstore8(a[r][i], i, z + r * zs + k); \
     }
 
-/* z[k] += sum over j in [0, nv) of v[j] W[j, k] for k in [0, n), W with rows of ldw floats:
- * blocks of 64, 32, 16 and 8 outputs in registers (each row of W read once for a block),
- * then one at a time; each output adds j = 0, 1, ... in order. */
-inline void rows_matvec(float *z, const float *v, int nv, __global const float *W, int ldw,
-                        int n) {
+/* For each of the RB rows r: z[r zs + k] += sum over j in [0, nv) of v[r vs + j] W[j, k],
+ * k in [0, n), W with rows of ldw floats: blocks of up to 64 outputs in registers, then one
+ * at a time; each output adds j = 0, 1, ... in order. */
+inline void rows_matvec(float *z, int zs, int n, const float *v, int vs, int nv,
+                        __global const float *W, int ldw) {
     int k = 0;
+#if RB == 1
     ROWS_MATVEC_BLOCK(8)
+#endif
     ROWS_MATVEC_BLOCK(4)
     ROWS_MATVEC_BLOCK(2)
     ROWS_MATVEC_BLOCK(1)
     for (; k < n; k++)
-        for (int j = 0; j < nv; j++) z[k] += v[j] * W[(size_t)j * ldw + k];
+        for (int r = 0; r < RB; r++)
+            for (int j = 0; j < nv; j++) z[r * zs + k] += v[r * vs + j] * W[(size_t)j * ldw + k];
 }
 
-/* acc[j] += sum over k in [k0, k1) of dz[k] * RT[k, j] for the RU units j, k in order */
-inline void rows_back_project(float *acc, const float *dz, __global const float *RT, int k0,
-                              int k1) {
-    rows_matvec(acc, dz + k0, k1 - k0, RT + (size_t)k0 * RU, RU, RU);
+/* For each row r: acc[r RU + j] += sum over k in [k0, k1) of dz[r G + k] RT[k, j], k in
+ * order (the back-projection dz R^T of the backward kernels) */
+inline void rows_back_project(float *acc, const float *dz, int G, __global const float *RT,
+                              int k0, int k1) {
+    rows_matvec(acc, RU, RU, dz + k0, G, k1 - k0, RT + (size_t)k0 * RU, RU);
 }

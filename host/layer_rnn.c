@@ -16,6 +16,7 @@
  * recurrent mask (B, U) multiplies h_{t-1} inside the kernels (cl/rnn_common.cl).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "clrnn_impl.h"
@@ -67,7 +68,8 @@ struct rnn_cfg {
     /* what the last forward pass did, for backward */
     int in_dropped, rec_dropped;
     int state_rows;                 /* stateful: batch rows of the kept state, 0 = none */
-    int rows_variant;               /* the kernels run one batch row a work-item (CPUs) */
+    int rows_variant;               /* the kernels run batch rows a work-item (CPUs) */
+    int rows_per_item;              /* how many, in the row variant */
     /* device buffers for max_batch rows */
     cl_mem zx;    /* (B, T, GU) */
     cl_mem hs;    /* (T+1, B, U) */
@@ -279,6 +281,15 @@ static int use_rows_variant(const clrnn_ctx *ctx, const struct rnn_cfg *r) {
     return ctx->cpu_forms && r->units <= ROWS_MAX_UNITS;
 }
 
+/* Rows a work-item of the row variant runs in lockstep: from 64 units R no longer fits in a
+ * CPU's L1 cache, and 4 rows read each block of it once instead of 4 times (4 rows also
+ * keep 16 sums in registers). CLRNN_ROWS_PER_ITEM=1|2|4 overrides, for tuning. */
+static int rows_per_item(const struct rnn_cfg *r, int B) {
+    const char *v = getenv("CLRNN_ROWS_PER_ITEM");
+    if (v && (strcmp(v, "1") == 0 || strcmp(v, "2") == 0 || strcmp(v, "4") == 0)) return atoi(v);
+    return r->units >= 64 && B >= 8 ? 4 : 1;
+}
+
 static const char *const *cell_sources(const struct rnn_cfg *r) {
     return r->rows_variant ? r->cell->rows_sources : r->cell->sources;
 }
@@ -311,6 +322,7 @@ static clrnn_status alloc(struct clrnn_layer *l, clrnn_ctx *ctx, int B) {
                         (s = clrnn_buf_create(ctx, lstm ? (size_t)B * U * f : f, &r->state_c))))
         return s;
     r->rows_variant = use_rows_variant(ctx, r);
+    r->rows_per_item = rows_per_item(r, B);
     if (r->rows_variant && (s = clrnn_buf_create(ctx, U * GU * f, &r->rt))) return s;
     return CLRNN_OK;
 }
@@ -322,8 +334,9 @@ static void kernel_options(const struct clrnn_layer *l, int rec_dropout, char *b
                      "-DRNN_REC_DROPOUT=%d", l->mask_in, r->zero_output_for_mask, r->go_backwards,
                      rec_dropout);
     if (r->rows_variant && k > 0 && (size_t)k < n)
-        snprintf(buf + k, n - (size_t)k, " -DRNN_UNITS=%d -DRNN_ACT=%d -DRNN_REC_ACT=%d",
-                 r->units, (int)r->act, (int)r->rec_act);
+        snprintf(buf + k, n - (size_t)k,
+                 " -DRNN_UNITS=%d -DRNN_ACT=%d -DRNN_REC_ACT=%d -DROWS_PER_ITEM=%d", r->units,
+                 (int)r->act, (int)r->rec_act, r->rows_per_item);
 }
 
 /* The initial state: zeros, or what a stateful layer kept from the last batch. */
@@ -385,10 +398,10 @@ static clrnn_status launch_shape(clrnn_ctx *ctx, cl_kernel k, const struct clrnn
                                  size_t local_per_row, int *rows_per_group, size_t *global,
                                  size_t *local) {
     const struct rnn_cfg *r = l->cfg;
-    if (r->rows_variant) { /* a work-item a row, a row a work-group */
+    if (r->rows_variant) { /* rows_per_item rows a work-item, a work-item a work-group */
         *rows_per_group = 1;
         *local = 1;
-        *global = (size_t)B;
+        *global = ((size_t)B + (size_t)r->rows_per_item - 1) / (size_t)r->rows_per_item;
         return CLRNN_OK;
     }
     int cu = ctx->info.compute_units > 0 ? ctx->info.compute_units : 1;
