@@ -4,8 +4,9 @@
  * columns of C in eight float8 registers, so each loaded row of B serves 4 rows of A: the
  * compiler turns the tile loop into vector multiply-adds. Sums run over k in ascending order.
  *
- *   gemm_nn(M, N, K, A, lda, B, ldb, C, ldc)    C (M, N) = A (M, K) B (K, N)
- *       global (ceil(N/16), ceil(M/4))
+ *   gemm_nn(M, N, K, A, lda, B, ldb, C, ldc, bias, has_bias)
+ *       C (M, N) = A (M, K) B (K, N) (+ bias (N) on every row, added to the finished sums
+ *       as a separate bias pass would); global (ceil(N/16), ceil(M/4))
  *   gemm_tn_part(M, N, K, kc, A, lda, B, ldb, P) P[p] (M, N) = A[k0:k1]^T B[k0:k1] for the
  *       chunk p of kc rows of A (K, M) and B (K, N); global (ceil(N/16), ceil(M/4), parts)
  *   gemm_sum_parts(P, parts, M, N, C, ldc)      C = sum of the parts in order; global (M*N)
@@ -17,11 +18,12 @@
 #define TILE_M 4
 #define TILE_N 16
 
-/* One tile: acc = sum over k of a[m, k] b[k, n], where a[m, k] = A[m * ams + k * aks] and
- * b[k, n] = B[k * ldb + n]. Full tiles run in registers; edge tiles one element at a time. */
+/* One tile: acc = sum over k of a[m, k] b[k, n] (+ bias[n]), where a[m, k] = A[m * ams +
+ * k * aks] and b[k, n] = B[k * ldb + n]. Full tiles run in registers; edge tiles one element
+ * at a time. */
 inline void gemm_tile(__global const float *A, size_t ams, size_t aks, __global const float *B,
                       size_t ldb, int k0, int k1, int m0, int n0, int M, int N,
-                      __global float *C, size_t ldc) {
+                      __global float *C, size_t ldc, __global const float *bias, int has_bias) {
     if (m0 + TILE_M <= M && n0 + TILE_N <= N) {
         float8 c00 = 0.0f, c01 = 0.0f, c10 = 0.0f, c11 = 0.0f;
         float8 c20 = 0.0f, c21 = 0.0f, c30 = 0.0f, c31 = 0.0f;
@@ -41,6 +43,11 @@ inline void gemm_tile(__global const float *A, size_t ams, size_t aks, __global 
             c30 += x3 * b0;
             c31 += x3 * b1;
         }
+        if (has_bias) {
+            float8 b0 = vload8(0, bias + n0), b1 = vload8(1, bias + n0);
+            c00 += b0, c10 += b0, c20 += b0, c30 += b0;
+            c01 += b1, c11 += b1, c21 += b1, c31 += b1;
+        }
         __global float *c = C + (size_t)m0 * ldc + n0;
         vstore8(c00, 0, c);
         vstore8(c01, 1, c);
@@ -57,17 +64,18 @@ inline void gemm_tile(__global const float *A, size_t ams, size_t aks, __global 
             float acc = 0.0f;
             for (int k = k0; k < k1; k++)
                 acc += A[(size_t)m * ams + (size_t)k * aks] * B[(size_t)k * ldb + n];
-            C[(size_t)m * ldc + n] = acc;
+            C[(size_t)m * ldc + n] = has_bias ? acc + bias[n] : acc;
         }
 }
 
 __kernel void gemm_nn(int M, int N, int K, __global const float *A, ulong a_off, int lda,
                       __global const float *B, ulong b_off, int ldb, __global float *C,
-                      ulong c_off, int ldc) {
+                      ulong c_off, int ldc, __global const float *bias, ulong bias_off,
+                      int has_bias) {
     int n0 = get_global_id(0) * TILE_N, m0 = get_global_id(1) * TILE_M;
     if (n0 >= N || m0 >= M) return;
     gemm_tile(A + a_off, (size_t)lda, 1, B + b_off, (size_t)ldb, 0, K, m0, n0, M, N, C + c_off,
-              (size_t)ldc);
+              (size_t)ldc, bias + bias_off, has_bias);
 }
 
 __kernel void gemm_tn_part(int M, int N, int K, int kc, __global const float *A, ulong a_off,
@@ -77,7 +85,7 @@ __kernel void gemm_tn_part(int M, int N, int K, int kc, __global const float *A,
     if (n0 >= N || m0 >= M) return;
     int k0 = p * kc, k1 = min(K, k0 + kc);
     gemm_tile(A + a_off, 1, (size_t)lda, B + b_off, (size_t)ldb, k0, k1, m0, n0, M, N,
-              P + (size_t)p * M * N, (size_t)N);
+              P + (size_t)p * M * N, (size_t)N, P, 0);
 }
 
 __kernel void gemm_sum_parts(__global const float *P, int parts, int M, int N,

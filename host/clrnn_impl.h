@@ -103,6 +103,12 @@ clrnn_status clrnn_gemm_own(clrnn_ctx *ctx, int trans_a, int trans_b, size_t m, 
 /* dst (cols, rows) = the (rows, cols) matrix at src + off (leading dimension ld), transposed */
 clrnn_status clrnn_transpose(clrnn_ctx *ctx, cl_mem src, size_t off, size_t ld, size_t rows,
                              size_t cols, cl_mem dst);
+/* C (m, n) = A (m, k) B (k, n) + the bias row (n floats at bias + bias_off) on every row;
+ * bias NULL: no bias. On CPUs the bias joins the product's tiles (no second pass). C must be
+ * whole rows (c_off 0, ldc n), as clrnn_add_bias expects. */
+clrnn_status clrnn_gemm_bias(clrnn_ctx *ctx, size_t m, size_t n, size_t k, cl_mem a,
+                             size_t a_off, size_t lda, cl_mem b, size_t b_off, size_t ldb,
+                             cl_mem c, size_t c_off, size_t ldc, cl_mem bias, size_t bias_off);
 /* out[out_off + c] = sum_r b[r, c] over a (rows, cols) matrix, in a fixed order */
 clrnn_status clrnn_colsum_own(clrnn_ctx *ctx, cl_mem b, size_t rows, size_t cols, cl_mem out,
                               size_t out_off);

@@ -30,15 +30,41 @@ static clrnn_status scratch(clrnn_ctx *ctx, size_t floats) {
     return s;
 }
 
-static clrnn_status launch_nn(clrnn_ctx *ctx, int M, int N, int K, cl_mem a, cl_ulong a_off,
-                              int lda, cl_mem b, cl_ulong b_off, int ldb, cl_mem c,
-                              cl_ulong c_off, int ldc) {
+/* C = A B (+ the bias row at bias + bias_off, when bias is not NULL) */
+static clrnn_status launch_nn_bias(clrnn_ctx *ctx, int M, int N, int K, cl_mem a,
+                                   cl_ulong a_off, int lda, cl_mem b, cl_ulong b_off, int ldb,
+                                   cl_mem c, cl_ulong c_off, int ldc, cl_mem bias,
+                                   cl_ulong bias_off) {
     cl_kernel k;
     clrnn_status s = clrnn_kernel_get(ctx, GEMM_SOURCES, "", "gemm_nn", &k);
     size_t global[2] = {div_up((size_t)N, 16), div_up((size_t)M, 4)};
+    int has_bias = bias != NULL;
+    cl_mem bias_arg = bias ? bias : c; /* a valid buffer, not read without has_bias */
     return s ? s : CLRNN_LAUNCH(ctx, k, "gemm_nn", 2, global, NULL, KARG(M), KARG(N), KARG(K),
                                 KARG(a), KARG(a_off), KARG(lda), KARG(b), KARG(b_off), KARG(ldb),
-                                KARG(c), KARG(c_off), KARG(ldc));
+                                KARG(c), KARG(c_off), KARG(ldc), KARG(bias_arg), KARG(bias_off),
+                                KARG(has_bias));
+}
+
+static clrnn_status launch_nn(clrnn_ctx *ctx, int M, int N, int K, cl_mem a, cl_ulong a_off,
+                              int lda, cl_mem b, cl_ulong b_off, int ldb, cl_mem c,
+                              cl_ulong c_off, int ldc) {
+    return launch_nn_bias(ctx, M, N, K, a, a_off, lda, b, b_off, ldb, c, c_off, ldc, NULL, 0);
+}
+
+clrnn_status clrnn_gemm_bias(clrnn_ctx *ctx, size_t m, size_t n, size_t k, cl_mem a,
+                             size_t a_off, size_t lda, cl_mem b, size_t b_off, size_t ldb,
+                             cl_mem c, size_t c_off, size_t ldc, cl_mem bias, size_t bias_off) {
+    if (!bias)
+        return clrnn_gemm(ctx, 0, 0, m, n, k, 1.0f, a, a_off, lda, b, b_off, ldb, 0.0f, c, c_off,
+                          ldc);
+    if (ctx->cpu_forms && k > 0 && c_off == 0 && ldc == n &&
+        clrnn_gemm_own_fits(0, 0, m, n, k, lda, ldb, ldc))
+        return launch_nn_bias(ctx, (int)m, (int)n, (int)k, a, a_off, (int)lda, b, b_off,
+                              (int)ldb, c, c_off, (int)ldc, bias, bias_off);
+    clrnn_status s = clrnn_gemm(ctx, 0, 0, m, n, k, 1.0f, a, a_off, lda, b, b_off, ldb, 0.0f, c,
+                                c_off, ldc);
+    return s ? s : clrnn_add_bias(ctx, c, m, n, bias, bias_off);
 }
 
 /* How a sum over K rows is split into parts for an (M, N) result: *kc rows a part, *np

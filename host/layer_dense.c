@@ -74,9 +74,9 @@ static clrnn_status dense_alloc(struct clrnn_layer *l, clrnn_ctx *ctx, int max_b
 static clrnn_status dense_forward(struct clrnn_layer *l, const struct clrnn_pass *p, cl_mem x) {
     struct dense_cfg *d = l->cfg;
     size_t R = rows_of(l, p->B), I = (size_t)clrnn_shape_last(&l->in), U = (size_t)d->units;
-    clrnn_status s = clrnn_gemm(p->ctx, 0, 0, R, U, I, 1.0f, x, 0, I, p->params, l->w[0].offset,
-                                U, 0.0f, l->y, 0, U);
-    if (!s && d->use_bias) s = clrnn_add_bias(p->ctx, l->y, R, U, p->params, l->w[1].offset);
+    clrnn_status s = clrnn_gemm_bias(p->ctx, R, U, I, x, 0, I, p->params, l->w[0].offset, U, l->y,
+                                     0, U, d->use_bias ? p->params : NULL,
+                                     d->use_bias ? l->w[1].offset : 0);
     if (!s) s = clrnn_act_forward(p->ctx, d->act, l->y, l->y, R, U);
     return s;
 }

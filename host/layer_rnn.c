@@ -458,10 +458,10 @@ static clrnn_status forward(struct clrnn_layer *l, const struct clrnn_pass *p, c
     cl_mem xu;
     clrnn_status s = dropout_masks(l, p, x, &xu);
     if (!s)
-        s = clrnn_gemm(ctx, 0, 0, rows, GU, (size_t)I, 1.0f, xu, 0, (size_t)I, p->params,
-                       l->w[0].offset, GU, 0.0f, r->zx, 0, GU);
-    /* the input bias (row 0 of a reset_after GRU's (2, 3U) bias) goes into zx */
-    if (!s && r->use_bias) s = clrnn_add_bias(ctx, r->zx, rows, GU, p->params, l->w[2].offset);
+        /* the input bias (row 0 of a reset_after GRU's (2, 3U) bias) goes into zx */
+        s = clrnn_gemm_bias(ctx, rows, GU, (size_t)I, xu, 0, (size_t)I, p->params,
+                            l->w[0].offset, GU, r->zx, 0, GU, r->use_bias ? p->params : NULL,
+                            r->use_bias ? l->w[2].offset : 0);
     if (!s) s = initial_state(l, ctx, B);
     if (s) return s;
     char opts[192];

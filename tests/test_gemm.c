@@ -1,7 +1,7 @@
 /*
  * test_gemm.c - the matrix products against a double reference: clrnn's own kernels
  * (gemm.c, used on CPUs) and CLBlast (GPUs), each of the forms the layers use (A B, A^T B,
- * A B^T), on sizes that leave partial tiles (not multiples of 4 rows or 16 columns), with
+ * A B^T, and A B + bias), on sizes that leave partial tiles (not multiples of 4 rows or 16 columns), with
  * offsets and leading dimensions larger than the width, and a shared dimension long enough
  * to be split into several parts; and the column sums of the bias gradients both ways.
  *
@@ -76,6 +76,33 @@ static void check_gemm(int own, int ta, int tb, int M, int N, int K, int pad) {
     free(a), free(b), free(c), free(got);
 }
 
+/* C = A B + bias on every row (clrnn_gemm_bias), against the reference */
+static void check_gemm_bias(int own, int M, int N, int K) {
+    float *a = random_floats((size_t)M * K), *b = random_floats((size_t)K * N);
+    float *bias = random_floats((size_t)N + 3);
+    cl_mem da = upload(a, (size_t)M * K), db = upload(b, (size_t)K * N);
+    cl_mem dbias = upload(bias, (size_t)N + 3), dc = NULL;
+    CHECK(clrnn_buf_create(ctx, (size_t)M * N * sizeof(float), &dc) == CLRNN_OK);
+    ctx->cpu_forms = own;
+    CHECK(clrnn_gemm_bias(ctx, M, N, K, da, 0, K, db, 0, N, dc, 0, N, dbias, 3) == CLRNN_OK);
+    float *got = malloc((size_t)M * N * sizeof *got);
+    CHECK(clrnn_buf_read(ctx, dc, 0, (size_t)M * N * sizeof(float), got) == CLRNN_OK);
+    double worst = 0;
+    for (int m = 0; m < M; m++)
+        for (int n = 0; n < N; n++) {
+            double want = 0;
+            for (int k = 0; k < K; k++) want += (double)a[(size_t)m * K + k] * b[(size_t)k * N + n];
+            want += bias[3 + n];
+            if (fabs(got[(size_t)m * N + n] - want) > worst) worst = fabs(got[(size_t)m * N + n] - want);
+        }
+    printf("%-7s NN+bias M=%4d N=%4d K=%5d: max diff %.2g\n", own ? "own" : "clblast", M, N, K,
+           worst);
+    CHECK(worst == 0);
+    clrnn_buf_release(&da), clrnn_buf_release(&db), clrnn_buf_release(&dbias);
+    clrnn_buf_release(&dc);
+    free(a), free(b), free(bias), free(got);
+}
+
 static void check_colsum(int own, int rows, int cols) {
     float *v = random_floats((size_t)rows * cols);
     cl_mem dv = upload(v, (size_t)rows * cols), out = NULL;
@@ -114,6 +141,8 @@ int main(void) {
                 check_gemm(own, form == 1, form == 2, sizes[i][0], sizes[i][1], sizes[i][2],
                            (int)(i % 2) * 3);
     for (int own = 1; own >= 0; own--) {
+        check_gemm_bias(own, 13, 37, 11);
+        check_gemm_bias(own, 64, 128, 50);
         check_colsum(own, 1, 5);
         check_colsum(own, 2500, 37);
         check_colsum(own, 777, 128);
