@@ -1,21 +1,24 @@
 /*
  * gemm.cl - clrnn's own matrix products, for CPUs (host/gemm.c; GPUs use CLBlast). Row-major,
- * C = op(A) op(B) with alpha 1 and beta 0. A work-item computes a tile of 4 rows by 16
- * columns of C in eight float8 registers, so each loaded row of B serves 4 rows of A: the
- * compiler turns the tile loop into vector multiply-adds. Sums run over k in ascending order.
+ * C = op(A) op(B) with alpha 1 and beta 0. A work-item computes a tile of TILE_M rows (4 by
+ * default; 8 measured no faster on a 2-core EPYC) by 16 columns of C in float8 registers,
+ * so each loaded row of B serves TILE_M rows of A: the compiler turns the tile loop into
+ * vector multiply-adds. Sums run over k in ascending order.
  *
  *   gemm_nn(M, N, K, A, lda, B, ldb, C, ldc, bias, has_bias)
  *       C (M, N) = A (M, K) B (K, N) (+ bias (N) on every row, added to the finished sums
  *       as a separate bias pass would); global (ceil(N/16), ceil(M/4))
  *   gemm_tn_part(M, N, K, kc, A, lda, B, ldb, P) P[p] (M, N) = A[k0:k1]^T B[k0:k1] for the
- *       chunk p of kc rows of A (K, M) and B (K, N); global (ceil(N/16), ceil(M/4), parts)
+ *       chunk p of kc rows of A (K, M) and B (K, N); global (ceil(N/16), ceil(M/TILE_M), parts)
  *   gemm_sum_parts(P, parts, M, N, C, ldc)      C = sum of the parts in order; global (M*N)
  *   gemm_transpose(A, lda, rows, cols, T)       T (cols, rows) = A (rows, cols)^T
  *   colsum_part(N, K, kc, B, ldb, P)            P[p] (1, N) = the column sums of rows
  *       [p kc, (p+1) kc) of B (K, N); global (ceil(N/16), parts); then gemm_sum_parts
  * Offsets are in floats.
  */
-#define TILE_M 4
+#ifndef TILE_M
+#define TILE_M 4 /* rows of a tile: host/gemm.c builds with its GEMM_TILE_ROWS */
+#endif
 #define TILE_N 16
 
 /* One tile: acc = sum over k of a[m, k] b[k, n] (+ bias[n]), where a[m, k] = A[m * ams +
@@ -25,38 +28,26 @@ inline void gemm_tile(__global const float *A, size_t ams, size_t aks, __global 
                       size_t ldb, int k0, int k1, int m0, int n0, int M, int N,
                       __global float *C, size_t ldc, __global const float *bias, int has_bias) {
     if (m0 + TILE_M <= M && n0 + TILE_N <= N) {
-        float8 c00 = 0.0f, c01 = 0.0f, c10 = 0.0f, c11 = 0.0f;
-        float8 c20 = 0.0f, c21 = 0.0f, c30 = 0.0f, c31 = 0.0f;
-        __global const float *a0 = A + (size_t)m0 * ams, *a1 = a0 + ams, *a2 = a1 + ams,
-                             *a3 = a2 + ams;
+        float8 c[TILE_M][2];
+        _Pragma("unroll") for (int i = 0; i < TILE_M; i++) c[i][0] = c[i][1] = 0.0f;
+        __global const float *a = A + (size_t)m0 * ams;
         for (int k = k0; k < k1; k++) {
             __global const float *bk = B + (size_t)k * ldb + n0;
             float8 b0 = vload8(0, bk), b1 = vload8(1, bk);
-            size_t ak = (size_t)k * aks;
-            float x0 = a0[ak], x1 = a1[ak], x2 = a2[ak], x3 = a3[ak];
-            c00 += x0 * b0;
-            c01 += x0 * b1;
-            c10 += x1 * b0;
-            c11 += x1 * b1;
-            c20 += x2 * b0;
-            c21 += x2 * b1;
-            c30 += x3 * b0;
-            c31 += x3 * b1;
+            __global const float *ak = a + (size_t)k * aks;
+            _Pragma("unroll") for (int i = 0; i < TILE_M; i++) {
+                float x = ak[i * ams];
+                c[i][0] += x * b0;
+                c[i][1] += x * b1;
+            }
         }
-        if (has_bias) {
-            float8 b0 = vload8(0, bias + n0), b1 = vload8(1, bias + n0);
-            c00 += b0, c10 += b0, c20 += b0, c30 += b0;
-            c01 += b1, c11 += b1, c21 += b1, c31 += b1;
+        float8 b0 = has_bias ? vload8(0, bias + n0) : 0.0f;
+        float8 b1 = has_bias ? vload8(1, bias + n0) : 0.0f;
+        __global float *cm = C + (size_t)m0 * ldc + n0;
+        _Pragma("unroll") for (int i = 0; i < TILE_M; i++) {
+            vstore8(has_bias ? c[i][0] + b0 : c[i][0], 0, cm + i * ldc);
+            vstore8(has_bias ? c[i][1] + b1 : c[i][1], 1, cm + i * ldc);
         }
-        __global float *c = C + (size_t)m0 * ldc + n0;
-        vstore8(c00, 0, c);
-        vstore8(c01, 1, c);
-        vstore8(c10, 0, c + ldc);
-        vstore8(c11, 1, c + ldc);
-        vstore8(c20, 0, c + 2 * ldc);
-        vstore8(c21, 1, c + 2 * ldc);
-        vstore8(c30, 0, c + 3 * ldc);
-        vstore8(c31, 1, c + 3 * ldc);
         return;
     }
     for (int m = m0; m < min(m0 + TILE_M, M); m++)

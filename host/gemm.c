@@ -11,6 +11,14 @@
 
 static const char *const GEMM_SOURCES[] = {"gemm.cl", NULL};
 
+/* Rows of C a work-item computes (cl/gemm.cl TILE_M), by 16 columns */
+#ifndef GEMM_TILE_ROWS
+#define GEMM_TILE_ROWS 4
+#endif
+#define STR_(x) #x
+#define STR(x) STR_(x)
+static const char GEMM_OPTIONS[] = "-DTILE_M=" STR(GEMM_TILE_ROWS);
+
 /* Rows of the shared dimension per part of a transposed-A product, and the most floats the
  * parts may take: enough parts to keep every core busy when C is small. */
 #define TN_ROWS_PER_PART 256
@@ -36,8 +44,8 @@ static clrnn_status launch_nn_bias(clrnn_ctx *ctx, int M, int N, int K, cl_mem a
                                    cl_mem c, cl_ulong c_off, int ldc, cl_mem bias,
                                    cl_ulong bias_off) {
     cl_kernel k;
-    clrnn_status s = clrnn_kernel_get(ctx, GEMM_SOURCES, "", "gemm_nn", &k);
-    size_t global[2] = {div_up((size_t)N, 16), div_up((size_t)M, 4)};
+    clrnn_status s = clrnn_kernel_get(ctx, GEMM_SOURCES, GEMM_OPTIONS, "gemm_nn", &k);
+    size_t global[2] = {div_up((size_t)N, 16), div_up((size_t)M, GEMM_TILE_ROWS)};
     int has_bias = bias != NULL;
     cl_mem bias_arg = bias ? bias : c; /* a valid buffer, not read without has_bias */
     return s ? s : CLRNN_LAUNCH(ctx, k, "gemm_nn", 2, global, NULL, KARG(M), KARG(N), KARG(K),
@@ -84,7 +92,7 @@ static clrnn_status sum_parts(clrnn_ctx *ctx, int np, int M, int N, cl_mem c, cl
                               int ldc) {
     cl_kernel k;
     size_t mn = (size_t)M * (size_t)N;
-    clrnn_status s = clrnn_kernel_get(ctx, GEMM_SOURCES, "", "gemm_sum_parts", &k);
+    clrnn_status s = clrnn_kernel_get(ctx, GEMM_SOURCES, GEMM_OPTIONS, "gemm_sum_parts", &k);
     return s ? s : CLRNN_LAUNCH(ctx, k, "gemm_sum_parts", 1, &mn, NULL, KARG(ctx->gemm_scratch),
                                 KARG(np), KARG(M), KARG(N), KARG(c), KARG(c_off), KARG(ldc));
 }
@@ -96,9 +104,9 @@ static clrnn_status launch_tn(clrnn_ctx *ctx, int M, int N, int K, cl_mem a, cl_
     cl_kernel k;
     clrnn_status s;
     if ((s = split_k(ctx, M, N, K, &kc, &np)) ||
-        (s = clrnn_kernel_get(ctx, GEMM_SOURCES, "", "gemm_tn_part", &k)))
+        (s = clrnn_kernel_get(ctx, GEMM_SOURCES, GEMM_OPTIONS, "gemm_tn_part", &k)))
         return s;
-    size_t global[3] = {div_up((size_t)N, 16), div_up((size_t)M, 4), (size_t)np};
+    size_t global[3] = {div_up((size_t)N, 16), div_up((size_t)M, GEMM_TILE_ROWS), (size_t)np};
     s = CLRNN_LAUNCH(ctx, k, "gemm_tn_part", 3, global, NULL, KARG(M), KARG(N), KARG(K),
                      KARG(kc), KARG(a), KARG(a_off), KARG(lda), KARG(b), KARG(b_off), KARG(ldb),
                      KARG(ctx->gemm_scratch));
@@ -112,7 +120,7 @@ clrnn_status clrnn_colsum_own(clrnn_ctx *ctx, cl_mem b, size_t rows, size_t cols
     cl_kernel k;
     clrnn_status s;
     if ((s = split_k(ctx, 1, N, K, &kc, &np)) ||
-        (s = clrnn_kernel_get(ctx, GEMM_SOURCES, "", "colsum_part", &k)))
+        (s = clrnn_kernel_get(ctx, GEMM_SOURCES, GEMM_OPTIONS, "colsum_part", &k)))
         return s;
     size_t global[2] = {div_up((size_t)N, 16), (size_t)np};
     s = CLRNN_LAUNCH(ctx, k, "colsum_part", 2, global, NULL, KARG(N), KARG(K), KARG(kc), KARG(b),
@@ -126,7 +134,7 @@ clrnn_status clrnn_transpose(clrnn_ctx *ctx, cl_mem src, size_t off, size_t ld, 
     size_t n = rows * cols;
     cl_ulong o = off;
     int l = (int)ld, r = (int)rows, c = (int)cols;
-    clrnn_status s = clrnn_kernel_get(ctx, GEMM_SOURCES, "", "gemm_transpose", &k);
+    clrnn_status s = clrnn_kernel_get(ctx, GEMM_SOURCES, GEMM_OPTIONS, "gemm_transpose", &k);
     return s ? s : CLRNN_LAUNCH(ctx, k, "gemm_transpose", 1, &n, NULL, KARG(src), KARG(o), KARG(l),
                                 KARG(r), KARG(c), KARG(dst));
 }
