@@ -7,7 +7,7 @@
  *
  *   gemm_nn(M, N, K, A, lda, B, ldb, C, ldc, bias, has_bias)
  *       C (M, N) = A (M, K) B (K, N) (+ bias (N) on every row, added to the finished sums
- *       as a separate bias pass would); global (ceil(N/16), ceil(M/4))
+ *       as a separate bias pass would); global (ceil(N/16), ceil(M/TILE_M))
  *   gemm_tn_part(M, N, K, kc, A, lda, B, ldb, P) P[p] (M, N) = A[k0:k1]^T B[k0:k1] for the
  *       chunk p of kc rows of A (K, M) and B (K, N); global (ceil(N/16), ceil(M/TILE_M), parts)
  *   gemm_sum_parts(P, parts, M, N, C, ldc)      C = sum of the parts in order; global (M*N)
