@@ -54,6 +54,9 @@ void clrnn_profile_record(clrnn_ctx *ctx, const char *name);
 /* Prints the table (stderr, or the file CLRNN_PROFILE names) and stops profiling. */
 void clrnn_profile_report(clrnn_ctx *ctx);
 
+/* Waits for everything queued on the context's queue. */
+clrnn_status clrnn_ctx_finish(clrnn_ctx *ctx);
+
 /* Device buffers. */
 clrnn_status clrnn_buf_create(clrnn_ctx *ctx, size_t bytes, cl_mem *out);
 void clrnn_buf_release(cl_mem *m); /* releases and sets NULL; NULL is fine */
@@ -72,6 +75,20 @@ clrnn_status clrnn_buf_copy(clrnn_ctx *ctx, cl_mem src, size_t src_off, cl_mem d
 clrnn_status clrnn_kernel_get(clrnn_ctx *ctx, const char *const *sources, const char *options,
                               const char *name, cl_kernel *out);
 void clrnn_programs_release(clrnn_ctx *ctx);
+/* The file in the kernel cache that keeps a tuning choice made under `key` on this device and
+ * driver; -1 when there is no cache (CLRNN_CACHE=0, no folder). */
+int clrnn_cache_tuning_path(clrnn_ctx *ctx, const char *key, char *path, size_t size);
+
+/* ---- per-device tuning (tuning.c) ---- */
+
+/* Launches variant `variant` of a computation, leaving its results on the device. */
+typedef clrnn_status (*clrnn_tune_run)(void *arg, int variant);
+/* The fastest of the n variants, into *chosen: the choice cached under key (tuning.c), or else
+ * each variant run once to build and warm up and once timed; a variant that fails or whose
+ * results (out_bytes of `out`) differ in any bit from variants[0]'s is dropped with a
+ * warning. The choice is stored in the cache. */
+clrnn_status clrnn_tune(clrnn_ctx *ctx, const char *key, const int *variants, int n,
+                        clrnn_tune_run run, void *arg, cl_mem out, size_t out_bytes, int *chosen);
 
 /* Kernel arguments for clrnn_launch: a value (pointer + size) or local memory (ptr NULL). */
 struct clrnn_karg {

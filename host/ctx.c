@@ -265,6 +265,11 @@ void clrnn_ctx_free(clrnn_ctx *ctx) {
 
 const struct clrnn_device_info *clrnn_ctx_device(const clrnn_ctx *ctx) { return &ctx->info; }
 
+clrnn_status clrnn_ctx_finish(clrnn_ctx *ctx) {
+    cl_int err = clFinish(ctx->queue);
+    return err ? clrnn_fail_cl(err, "clFinish", __FILE__, __LINE__) : CLRNN_OK;
+}
+
 /* ---- buffers ---- */
 
 clrnn_status clrnn_buf_create(clrnn_ctx *ctx, size_t bytes, cl_mem *out) {

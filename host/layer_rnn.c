@@ -70,6 +70,7 @@ struct rnn_cfg {
     int state_rows;                 /* stateful: batch rows of the kept state, 0 = none */
     int rows_variant;               /* the kernels run batch rows a work-item (CPUs) */
     int rows_per_item;              /* how many, in the row variant */
+    int rows_tuned;                 /* rows_per_item is settled (tuned or fixed) */
     /* device buffers for max_batch rows */
     cl_mem zx;    /* (B, T, GU) */
     cl_mem hs;    /* (T+1, B, U) */
@@ -281,12 +282,16 @@ static int use_rows_variant(const clrnn_ctx *ctx, const struct rnn_cfg *r) {
     return ctx->cpu_forms && r->units <= ROWS_MAX_UNITS;
 }
 
-/* Rows a work-item of the row variant runs in lockstep: from 64 units R no longer fits in a
- * CPU's L1 cache, and 4 rows read each block of it once instead of 4 times (4 rows also
- * keep 16 sums in registers). CLRNN_ROWS_PER_ITEM=1|2|4 overrides, for tuning. */
-static int rows_per_item(const struct rnn_cfg *r, int B) {
-    const char *v = getenv("CLRNN_ROWS_PER_ITEM");
+/* Rows a work-item of the row variant runs in lockstep. More rows read each block of R once
+ * for all of them (it stops fitting in L1 from about 64 units) and keep more sums in
+ * registers; fewer leave more work-items to spread over the cores. The first forward pass
+ * times 1, 2 and 4 (tune_rows_per_item) unless CLRNN_ROWS_PER_ITEM=1|2|4 fixes the number
+ * (*fixed = 1) or CLRNN_TUNE=0 asks for this guess: 4 from 64 units, else 1. */
+static int rows_per_item(const struct rnn_cfg *r, int B, int *fixed) {
+    const char *v = getenv("CLRNN_ROWS_PER_ITEM"), *tune = getenv("CLRNN_TUNE");
+    *fixed = 1;
     if (v && (strcmp(v, "1") == 0 || strcmp(v, "2") == 0 || strcmp(v, "4") == 0)) return atoi(v);
+    *fixed = tune && strcmp(tune, "0") == 0;
     return r->units >= 64 && B >= 8 ? 4 : 1;
 }
 
@@ -322,7 +327,7 @@ static clrnn_status alloc(struct clrnn_layer *l, clrnn_ctx *ctx, int B) {
                         (s = clrnn_buf_create(ctx, lstm ? (size_t)B * U * f : f, &r->state_c))))
         return s;
     r->rows_variant = use_rows_variant(ctx, r);
-    r->rows_per_item = rows_per_item(r, B);
+    r->rows_per_item = rows_per_item(r, B, &r->rows_tuned);
     if (r->rows_variant && (s = clrnn_buf_create(ctx, U * GU * f, &r->rt))) return s;
     return CLRNN_OK;
 }
@@ -450,6 +455,9 @@ static clrnn_status dropout_masks(struct clrnn_layer *l, const struct clrnn_pass
     return s;
 }
 
+static clrnn_status launch_forward(struct clrnn_layer *l, const struct clrnn_pass *p);
+static clrnn_status tune_rows_per_item(struct clrnn_layer *l, const struct clrnn_pass *p);
+
 static clrnn_status forward(struct clrnn_layer *l, const struct clrnn_pass *p, cl_mem x) {
     struct rnn_cfg *r = l->cfg;
     clrnn_ctx *ctx = p->ctx;
@@ -463,7 +471,18 @@ static clrnn_status forward(struct clrnn_layer *l, const struct clrnn_pass *p, c
                             l->w[0].offset, GU, r->zx, 0, GU, r->use_bias ? p->params : NULL,
                             r->use_bias ? l->w[2].offset : 0);
     if (!s) s = initial_state(l, ctx, B);
-    if (s) return s;
+    if (!s) s = r->rows_variant && !r->rows_tuned ? tune_rows_per_item(l, p) : launch_forward(l, p);
+    return s ? s : keep_state(l, ctx, B);
+}
+
+/* Launches the cell's forward kernel over the layer's buffers (zx and the initial state in
+ * place). */
+static clrnn_status launch_forward(struct clrnn_layer *l, const struct clrnn_pass *p) {
+    struct rnn_cfg *r = l->cfg;
+    clrnn_ctx *ctx = p->ctx;
+    int B = p->B, T = (int)l->in.d[0], U = r->units;
+    size_t GU = (size_t)r->cell->gates * (size_t)U;
+    clrnn_status s = CLRNN_OK;
     char opts[192];
     kernel_options(l, r->rec_dropped, opts, sizeof opts);
     /* unused mask arguments still need a valid buffer */
@@ -510,7 +529,39 @@ static clrnn_status forward(struct clrnn_layer *l, const struct clrnn_pass *p, c
         break;
     }
     }
-    return s ? s : keep_state(l, ctx, B);
+    return s;
+}
+
+static clrnn_status run_rows_variant(void *arg, int rows_per_item) {
+    const struct clrnn_pass *p = ((void **)arg)[1];
+    struct clrnn_layer *l = ((void **)arg)[0];
+    ((struct rnn_cfg *)l->cfg)->rows_per_item = rows_per_item;
+    return launch_forward(l, p);
+}
+
+/* The first forward pass of a row-variant layer picks its rows per work-item by timing 1, 2
+ * and 4 on this batch (tuning.c: each must reproduce the 1-row outputs bit for bit; the
+ * choice is cached per device, cell, units, batch and options), and runs with it. The
+ * backward kernel takes the same number. */
+static clrnn_status tune_rows_per_item(struct clrnn_layer *l, const struct clrnn_pass *p) {
+    struct rnn_cfg *r = l->cfg;
+    static const int candidates[] = {1, 2, 4};
+    int n = p->B >= 4 ? 3 : p->B >= 2 ? 2 : 1;
+    char key[320], opts[192];
+    kernel_options(l, r->rec_dropped, opts, sizeof opts);
+    /* the rows per item in the options is the one being chosen */
+    char *rpi = strstr(opts, " -DROWS_PER_ITEM");
+    if (rpi) *rpi = '\0';
+    snprintf(key, sizeof key, "rows_per_item %s%s units=%d batch=%d steps=%d %s",
+             r->cell->keras_class, r->cell->kind == CELL_GRU && !r->reset_after ? "(v1)" : "",
+             r->units, p->B, (int)l->in.d[0], opts);
+    void *arg[2] = {l, (void *)p};
+    size_t out_bytes = (size_t)p->B * (size_t)clrnn_shape_count(&l->out) * sizeof(float);
+    clrnn_status s =
+        clrnn_tune(p->ctx, key, candidates, n, run_rows_variant, arg, l->y, out_bytes,
+                   &r->rows_per_item);
+    if (!s) r->rows_tuned = 1;
+    return s;
 }
 
 static clrnn_status backward_kernel(struct clrnn_layer *l, const struct clrnn_pass *p, cl_mem dy) {

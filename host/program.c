@@ -124,7 +124,7 @@ static void cache_path(clrnn_ctx *ctx, const char *const *texts, const size_t *l
                        const char *options, char *path, size_t size) {
     char dir[900], platform_version[256] = "";
     path[0] = '\0';
-    if (cache_dir(dir, sizeof dir)) return;
+    if (!cache_enabled() || cache_dir(dir, sizeof dir)) return;
     clGetPlatformInfo(ctx->platform, CL_PLATFORM_VERSION, sizeof platform_version,
                       platform_version, NULL);
     platform_version[sizeof platform_version - 1] = '\0';
@@ -137,8 +137,13 @@ static void cache_path(clrnn_ctx *ctx, const char *const *texts, const size_t *l
             h[k] = fnv1a(h[k], parts[i], strlen(parts[i]) + 1);
         for (int i = 0; i < n; i++) h[k] = fnv1a(h[k], texts[i], lens[i]);
     }
-    snprintf(path, size, "%s/%016llx%016llx.bin", dir, (unsigned long long)h[0],
-             (unsigned long long)h[1]);
+    snprintf(path, size, "%s/%016llx%016llx.%s", dir, (unsigned long long)h[0],
+             (unsigned long long)h[1], n ? "bin" : "tune");
+}
+
+int clrnn_cache_tuning_path(clrnn_ctx *ctx, const char *key, char *path, size_t size) {
+    cache_path(ctx, NULL, NULL, 0, key, path, size);
+    return path[0] ? 0 : -1;
 }
 
 static cl_program load_cached(clrnn_ctx *ctx, const char *path, const char *options) {
