@@ -36,7 +36,32 @@ struct clrnn_ctx {
     struct clrnn_device_info info;
     struct clrnn_program *programs; /* built programs, a list */
     cl_mem scratch;                 /* small shared scratch (norms of gradients) */
+    struct clrnn_tally *tally;      /* device bytes held in buffers (ctx.c) */
+    /* while measuring, clrnn_buf_create only adds up the sizes asked for (see
+     * clrnn_ctx_measure_begin) and hands out references to one tiny placeholder buffer */
+    int measuring;
+    size_t measured, measured_largest;
+    cl_mem placeholder;
+    int lost;                       /* a wait or read failed: never wait on the device again */
+    long fault_at, waits;           /* the test hook of clrnn_ctx_finish (ctx.c) */
+    cl_int fault_code;
 };
+
+/* Waits for the queue (clFinish). A failure, like that of a blocking read, marks the device
+ * lost: later waits, reads and writes fail at once instead of waiting on it, and freeing
+ * skips the wait. The message says the device was lost or ran out of resources. */
+clrnn_status clrnn_ctx_finish(clrnn_ctx *ctx);
+/* Device memory clrnn's buffers hold now, in bytes. */
+size_t clrnn_ctx_bytes_held(const clrnn_ctx *ctx);
+/* Between begin and end, clrnn_buf_create allocates nothing: it adds up the bytes asked for
+ * (the total and the largest buffer) and returns references to a placeholder. This is how
+ * clrnn_model_reserve learns what a batch needs before allocating any of it. */
+clrnn_status clrnn_ctx_measure_begin(clrnn_ctx *ctx);
+void clrnn_ctx_measure_end(clrnn_ctx *ctx, size_t *total, size_t *largest);
+/* CLRNN_E_NOMEM, saying the sizes and the largest batch that would fit, when a batch of B
+ * rows that needs `total` device bytes (`largest` in one buffer) does not fit beside what is
+ * held already. */
+clrnn_status clrnn_ctx_check_batch(const clrnn_ctx *ctx, int B, size_t total, size_t largest);
 
 /* Device buffers. */
 clrnn_status clrnn_buf_create(clrnn_ctx *ctx, size_t bytes, cl_mem *out);
