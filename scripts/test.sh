@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up, builds and runs the whole test suite: once on the Release build, once on the
-# ASan+UBSan build. Device tests run on whatever OpenCL device is there (PoCL in CI) and
-# must not be skipped: CLRNN_REQUIRE_DEVICE=1 turns a missing device into a failure.
+# ASan+UBSan build (with LeakSanitizer), then a short run of every fuzz target. Device tests
+# run on whatever OpenCL device is there (PoCL in CI) and must not be skipped:
+# CLRNN_REQUIRE_DEVICE=1 turns a missing device into a failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -22,3 +23,6 @@ for kind in release asan; do
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir "build/$kind" --output-on-failure -j 2 "${skip[@]}"
 done
+# every fuzz target replays its regressions, then fuzzes 10 s (tests/fuzz/README.md)
+echo "== fuzz (clang, libFuzzer, ASan+UBSan): a short run of each target"
+bash tests/fuzz/run.sh 10
