@@ -1,7 +1,8 @@
 #!/bin/bash
-# run.sh [SECONDS] - a short fuzzing run for CI: builds build/fuzz (clang, libFuzzer, ASan and
-# UBSan) when clang is present, replays tests/fuzz/regressions, then runs each target for
-# SECONDS (default 10) over a scratch copy of its seed corpus (tests/fuzz/corpus/<target>).
+# run.sh [SECONDS [TARGET...]] - a short fuzzing run for CI: builds build/fuzz (clang,
+# libFuzzer, ASan and UBSan) when clang is present, replays tests/fuzz/regressions, then runs
+# each target (or those named) for SECONDS (default 10) over a scratch copy of its seed corpus
+# (tests/fuzz/corpus/<target>).
 # A crash or leak whose first non-runtime frame is inside libhdf5 or libzip (or PoCL) is a
 # warning (an upstream bug on a hostile file; see findings/README.md), and so are out-of-memory
 # and timeout inputs, also those that time out when replayed alone, and inputs that do not fail
@@ -10,6 +11,8 @@
 # Exit 0 ok, 1 findings, 77 skipped (no clang).
 set -u
 secs=${1:-10}
+shift $(($# > 0 ? 1 : 0))
+targets=("$@")
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$root/build/fuzz
 command -v clang > /dev/null || { echo "run.sh: clang not found; skipped"; exit 77; }
@@ -27,6 +30,7 @@ status=0
 bash "$root/tests/fuzz/replay.sh" "$build" || status=1
 for seeds in "$root"/tests/fuzz/corpus/*/; do
     t=$(basename "$seeds")
+    [ ${#targets[@]} -eq 0 ] || [[ " ${targets[*]} " == *" $t "* ]] || continue
     work=$(mktemp -d)
     mkdir -p "$work/corpus" "$work/artifacts"
     # per-input timeout below the run's length; `timeout` catches a hang libFuzzer misses
