@@ -40,6 +40,15 @@ struct clrnn_ctx {
     int cpu_forms;                  /* kernels in their CPU forms (docs/performance.md) */
     cl_mem gemm_scratch;            /* gemm.c: partial sums, transposed operands */
     size_t gemm_scratch_bytes;
+    struct clrnn_tally *tally;      /* device bytes held in buffers (ctx.c) */
+    /* while measuring, clrnn_buf_create only adds up the sizes asked for (see
+     * clrnn_ctx_measure_begin) and hands out references to one tiny placeholder buffer */
+    int measuring;
+    size_t measured, measured_largest;
+    cl_mem placeholder;
+    int lost;                       /* a wait or read failed: never wait on the device again */
+    long fault_at, waits;           /* the test hook of clrnn_ctx_finish (ctx.c) */
+    cl_int fault_code;
 };
 
 /* ---- profiling (profile.c) ---- */
@@ -54,8 +63,21 @@ void clrnn_profile_record(clrnn_ctx *ctx, const char *name);
 /* Prints the table (stderr, or the file CLRNN_PROFILE names) and stops profiling. */
 void clrnn_profile_report(clrnn_ctx *ctx);
 
-/* Waits for everything queued on the context's queue. */
+/* Waits for the queue (clFinish). A failure, like that of a blocking read, marks the device
+ * lost: later waits, reads and writes fail at once instead of waiting on it, and freeing
+ * skips the wait. The message says the device was lost or ran out of resources. */
 clrnn_status clrnn_ctx_finish(clrnn_ctx *ctx);
+/* Device memory clrnn's buffers hold now, in bytes. */
+size_t clrnn_ctx_bytes_held(const clrnn_ctx *ctx);
+/* Between begin and end, clrnn_buf_create allocates nothing: it adds up the bytes asked for
+ * (the total and the largest buffer) and returns references to a placeholder. This is how
+ * clrnn_model_reserve learns what a batch needs before allocating any of it. */
+clrnn_status clrnn_ctx_measure_begin(clrnn_ctx *ctx);
+void clrnn_ctx_measure_end(clrnn_ctx *ctx, size_t *total, size_t *largest);
+/* CLRNN_E_NOMEM, saying the sizes and the largest batch that would fit, when a batch of B
+ * rows that needs `total` device bytes (`largest` in one buffer) does not fit beside what is
+ * held already. */
+clrnn_status clrnn_ctx_check_batch(const clrnn_ctx *ctx, int B, size_t total, size_t largest);
 
 /* Device buffers. */
 clrnn_status clrnn_buf_create(clrnn_ctx *ctx, size_t bytes, cl_mem *out);

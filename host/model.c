@@ -137,7 +137,7 @@ clrnn_status clrnn_model_build(clrnn_ctx *ctx, cJSON *const *objs, int n,
 
 void clrnn_model_free(clrnn_model *m) {
     if (!m) return;
-    if (m->ctx) clFinish(m->ctx->queue);
+    if (m->ctx) clrnn_ctx_finish(m->ctx); /* returns at once on a lost device */
     for (int i = 0; i < m->n_layers; i++) clrnn_layer_free(m->layers[i]);
     clrnn_free(m->layers);
     clrnn_optim_free(m->optim);
@@ -169,10 +169,8 @@ static size_t output_rows_per_sample(const clrnn_model *m) {
     return (size_t)(clrnn_shape_count(o) / clrnn_shape_last(o));
 }
 
-clrnn_status clrnn_model_reserve(clrnn_model *m, int B) {
-    if (B <= m->max_batch) return CLRNN_OK;
+static clrnn_status allocate(clrnn_model *m, int B) {
     clrnn_ctx *ctx = m->ctx;
-    clFinish(ctx->queue);
     const struct clrnn_shape *o = &m->layers[m->n_layers - 1]->out;
     size_t in_bytes = (size_t)B * sample_floats(&m->in) * 4;
     size_t out_bytes = (size_t)B * sample_floats(o) * 4;
@@ -210,6 +208,23 @@ clrnn_status clrnn_model_reserve(clrnn_model *m, int B) {
     }
     m->max_batch = B;
     return CLRNN_OK;
+}
+
+clrnn_status clrnn_model_reserve(clrnn_model *m, int B) {
+    if (B <= m->max_batch) return CLRNN_OK;
+    clrnn_status s = clrnn_ctx_finish(m->ctx);
+    /* what the batch needs is measured first (nothing allocated), so that too big a batch is
+     * one clear error rather than a failure halfway or, on a CPU device, the system's
+     * out-of-memory killer */
+    size_t total, largest;
+    if (!s) s = clrnn_ctx_measure_begin(m->ctx);
+    if (!s) {
+        s = allocate(m, B);
+        clrnn_ctx_measure_end(m->ctx, &total, &largest);
+        m->max_batch = 0;
+    }
+    if (!s) s = clrnn_ctx_check_batch(m->ctx, B, total, largest);
+    return s ? s : allocate(m, B);
 }
 
 clrnn_status clrnn_model_check_x(const clrnn_model *m, const struct clrnn_array *x,

@@ -131,6 +131,22 @@ static clrnn_status read_means(clrnn_model *m, size_t n, int batch_size, int64_t
     return CLRNN_OK;
 }
 
+/* The first of the n batches (slots) whose loss is not finite, counting from 1; 0 when none
+ * is or the device cannot say. */
+static size_t first_bad_batch(clrnn_model *m, size_t n) {
+    float buf[768];
+    for (size_t done = 0; done < n;) {
+        size_t chunk = n - done > 256 ? 256 : n - done;
+        if (clrnn_buf_read(m->ctx, m->metric_dev, done * 3 * sizeof(float),
+                           chunk * 3 * sizeof(float), buf))
+            return 0;
+        for (size_t i = 0; i < chunk; i++)
+            if (!isfinite(buf[3 * i])) return done + i + 1;
+        done += chunk;
+    }
+    return 0;
+}
+
 static clrnn_status evaluate_range(clrnn_model *m, const struct clrnn_array *x,
                                    const struct clrnn_array *y, int64_t begin, int64_t end,
                                    int batch_size, double *loss, double *acc) {
@@ -264,6 +280,7 @@ clrnn_status clrnn_model_fit(clrnn_model *m, const struct clrnn_array *x,
             int64_t start = (int64_t)b * bs;
             int B = (int)(n_train - start < bs ? n_train - start : bs);
             s = run_batch(m, x, y, order, start, B, b, 1);
+            if (s) s = clrnn_fail_context(s, "epoch %d, batch %zu", epoch + 1, b + 1);
             double t = now_seconds();
             int last = b + 1 == batches;
             if (!s && p->on_batch && (last || t - last_report >= p->batch_interval)) {
@@ -290,8 +307,10 @@ clrnn_status clrnn_model_fit(clrnn_model *m, const struct clrnn_array *x,
         logs.has_accuracy = has_accuracy(k);
         logs.samples = n_train;
         if (!isfinite(logs.loss)) {
-            s = clrnn_fail(CLRNN_E_NUMERIC, "the training loss became %g in epoch %d; try a "
-                           "lower learning rate or --clipnorm", logs.loss, epoch + 1);
+            size_t bad = first_bad_batch(m, batches);
+            s = clrnn_fail(CLRNN_E_NUMERIC, "the training loss became %g in epoch %d (first in "
+                           "batch %zu of %zu); try a lower learning rate or --clipnorm",
+                           logs.loss, epoch + 1, bad, batches);
             break;
         }
         if (vx && v_end > v_begin) {
@@ -300,7 +319,10 @@ clrnn_status clrnn_model_fit(clrnn_model *m, const struct clrnn_array *x,
             logs.has_val = 1;
             /* validation reused the slots; keep them sized for training */
         }
-        clFinish(m->ctx->queue);
+        if ((s = clrnn_ctx_finish(m->ctx))) {
+            s = clrnn_fail_context(s, "end of epoch %d", epoch + 1);
+            break;
+        }
         logs.seconds = now_seconds() - t0;
         m->epochs_done = epoch + 1;
         if (p->on_epoch && p->on_epoch(&logs, p->user)) stop = 1;

@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # Installs what clrnn needs to build and test on Debian (12 or newer), if it is missing:
 # a C compiler, CMake, the OpenCL ICD loader and headers, PoCL (the CPU OpenCL device),
-# CLBlast, HDF5 (with its command-line tools, used by some tests), cJSON and libzip (.keras).
+# CLBlast, HDF5 (with its command-line tools, used by some tests), cJSON and libzip (.keras);
+# clang with its libFuzzer runtime for the short fuzzing run (tests/fuzz/run.sh).
 set -euo pipefail
 packages=(gcc make cmake pkg-config ocl-icd-opencl-dev opencl-c-headers pocl-opencl-icd
-          libclblast-dev libhdf5-dev hdf5-tools libcjson-dev libzip-dev)
+          libclblast-dev libhdf5-dev hdf5-tools libcjson-dev libzip-dev clang)
+# libFuzzer comes with clang's runtime package, one per clang version (Debian 12: clang 14)
+if command -v clang >/dev/null; then
+  major=$(clang -dumpversion | cut -d. -f1)
+  packages+=("libclang-rt-$major-dev")
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -21,3 +27,8 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# clang was missing: its runtime (libFuzzer) now, for the version that came
+major=$(clang -dumpversion | cut -d. -f1)
+if ! dpkg-query -W -f='${Status}' "libclang-rt-$major-dev" 2>/dev/null | grep -q 'install ok installed'; then
+  $sudo apt-get install -y -qq --no-install-recommends "libclang-rt-$major-dev" >/dev/null
+fi

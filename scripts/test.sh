@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up, builds and runs the whole test suite: once on the Release build, once on the
-# ASan+UBSan build. Device tests run on whatever OpenCL device is there (PoCL in CI) and
-# must not be skipped: CLRNN_REQUIRE_DEVICE=1 turns a missing device into a failure.
+# ASan+UBSan build (with LeakSanitizer), then a short run of every fuzz target. Device tests
+# run on whatever OpenCL device is there (PoCL in CI) and must not be skipped:
+# CLRNN_REQUIRE_DEVICE=1 turns a missing device into a failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -12,12 +13,16 @@ for kind in release asan; do
   echo "== $kind build"
   bash scripts/build.sh "$kind"
   echo "== $kind tests"
-  # PoCL and the OpenCL ICD loader keep allocations until exit; leak checking of our own code
-  # is left to valgrind-free runs for now (see docs).
   # The end-to-end learning tests (minutes of training each) assert accuracies in the
   # release run; under the sanitizers the same host code is covered by the shorter tests.
+  # LeakSanitizer checks every test program and tool at exit; tests/lsan.supp suppresses
+  # what PoCL's kernel compiler keeps, and nothing of clrnn's.
   skip=()
   [ "$kind" = asan ] && skip=(-E '^test_e2e_(sentiment|charlm|reber)$')
-  ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp" \
+    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir "build/$kind" --output-on-failure -j 2 "${skip[@]}"
 done
+# every fuzz target replays its regressions, then fuzzes 10 s (tests/fuzz/README.md)
+echo "== fuzz (clang, libFuzzer, ASan+UBSan): a short run of each target"
+bash tests/fuzz/run.sh 10

@@ -93,9 +93,11 @@ static void reference_metrics(clrnn_model *m, const struct clrnn_array *x,
 
 static void test_against_reference(void) {
     clrnn_model *m = tagger("adam", 0.01);
-    struct clrnn_array x, y, y_other;
+    struct clrnn_array x, y, x_same, y_other;
     make_tagging(11, 3, 0, &x, &y);
-    make_tagging(11, 3, 2, &x, &y_other); /* the same x; other targets at padded steps */
+    make_tagging(11, 3, 2, &x_same, &y_other); /* the same x; other targets at padded steps */
+    CHECK(memcmp(x.data, x_same.data, (size_t)clrnn_array_count(&x) * 4) == 0);
+    clrnn_array_clear(&x_same);
     struct clrnn_eval_result r, r_other;
     double loss, acc;
     CHECK(clrnn_model_evaluate(m, &x, &y, 4, &r) == CLRNN_OK); /* batches of 4, 4, 3 */

@@ -75,4 +75,5 @@ expect 1 "building kernels \{common.cl, dense.cl\}.*failed" env CLRNN_CL_DIR="$s
   "$build/clrnn-eval" "$scratch/add_model.h5" --data "$scratch/add.h5"
 err=$(env CLRNN_CL_DIR="$scratch/cl" CLRNN_CACHE=0 "$build/clrnn-eval" "$scratch/add_model.h5" --data "$scratch/add.h5" 2>&1)
 check "the build log is shown" grep -q "build log" <<<"$err"
+check "with the compiler's error in it" grep -qE "error.*(this|not)" <<<"${err#*build log}"
 finish

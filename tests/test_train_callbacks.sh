@@ -50,9 +50,20 @@ err=$("$build/clrnn-train" --layers "simple_rnn(4,activation=relu) dense(1)" --l
   --data "$scratch/reber.h5" --out "$scratch/nan.h5" --checkpoint "$scratch/nan_ck.h5" --epochs 3 \
   --lr 1e6 --optimizer sgd --quiet 2>&1)
 status=$?
-check "a NaN loss: exit 1 naming the epoch (exit $status: $err)" [ "$status" -eq 1 ] && \
-  grep -q "the training loss became .*nan in epoch 1" <<< "$err"
+check "a NaN loss: exit 1 naming the epoch and batch (exit $status: $err)" [ "$status" -eq 1 ] && \
+  grep -qE "the training loss became .*nan in epoch 1 \(first in batch [1-9][0-9]* of [0-9]+\)" <<< "$err"
 check "no checkpoint or model of the NaN epoch" [ ! -e "$scratch/nan_ck.h5" ] && [ ! -e "$scratch/nan.h5" ]
+# NaN after a good epoch: the last good checkpoint stays as it was
+"$build/clrnn-train" --layers "simple_rnn(4,activation=relu) dense(1)" --loss mean_squared_error \
+  --data "$scratch/reber.h5" --out "$scratch/good.h5" --checkpoint "$scratch/good_ck.h5" --epochs 1 \
+  --optimizer sgd --quiet
+cp "$scratch/good_ck.h5" "$scratch/good_ck.before"
+err=$("$build/clrnn-train" --resume "$scratch/good_ck.h5" --data "$scratch/reber.h5" \
+  --out "$scratch/nan2.h5" --checkpoint "$scratch/good_ck.h5" --epochs 3 --lr 1e6 --quiet 2>&1)
+status=$?
+check "NaN in epoch 2: exit 1 naming it (exit $status: $err)" [ "$status" -eq 1 ] && \
+  grep -qE "became .*nan in epoch 2 \(first in batch" <<< "$err"
+check "the checkpoint of epoch 1 is unchanged" cmp -s "$scratch/good_ck.h5" "$scratch/good_ck.before"
 # a plot that cannot be written: one line, exit 1, and the trained model is saved all the same
 err=$("$build/clrnn-train" --layers "lstm(4) dense(1,sigmoid)" --data "$scratch/reber.h5" \
   --out "$scratch/kept.h5" --epochs 1 --quiet --plot "$scratch/no/such/dir/p.svg" 2>&1)

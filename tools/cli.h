@@ -46,4 +46,16 @@ char *cli_read_text(const char *path);
 /* The device spec: --device, else $CLRNN_DEVICE (the library reads it), else NULL. */
 clrnn_ctx *cli_open_device(const char *spec);
 
+/* Untrusted files read in a child process (cli_guard.c): call cli_guard() first thing in main;
+ * the tool then runs in a child, and the parent turns a crash while reading a file into one
+ * line naming the file (exit 1). cli_reading(path, limit) marks the start of reading path
+ * (limit: seconds after which it counts as a hang, 0 for none), cli_reading(NULL, 0) its end;
+ * cli_read_limit(path) is a limit for reading alone that grows with the file's size. */
+void cli_guard(void);
+void cli_reading(const char *path, double limit);
+double cli_read_limit(const char *path);
+/* clrnn_model_load, marked as reading MODEL (and WEIGHTS). */
+clrnn_status cli_load_model(clrnn_ctx *ctx, const char *model, const char *weights,
+                            clrnn_model **out);
+
 #endif

@@ -97,7 +97,7 @@ static int score_text(const char *model, const char *weights, const char *device
     if (n_text == 0) cli_fail("no text to score (the file is empty)");
     clrnn_ctx *ctx = cli_open_device(device);
     clrnn_model *m;
-    clrnn_status s = clrnn_model_load(ctx, model, weights, &m);
+    clrnn_status s = cli_load_model(ctx, model, weights, &m);
     if (s) cli_fail_status(s);
     eval_text_lines(m, model, texts, n_text);
     clrnn_model_free(m);
@@ -109,6 +109,7 @@ static int score_text(const char *model, const char *weights, const char *device
 
 int main(int argc, char **argv) {
     cli_init("clrnn-eval", USAGE);
+    cli_guard(); /* the files it reads may be hostile */
     const char *model = NULL, *weights = NULL, *data_path = NULL, *preds = NULL, *device = NULL;
     const char *split = "test", *loss = NULL, *v;
     long batch = 32;
@@ -146,11 +147,13 @@ int main(int argc, char **argv) {
     else cli_usage_error("--split must be test, train or all");
 
     struct clrnn_data data;
+    cli_reading(data_path, cli_read_limit(data_path));
     clrnn_status s = clrnn_data_load(data_path, sp, &data);
+    cli_reading(NULL, 0);
     if (s) cli_fail_status(s);
     clrnn_ctx *ctx = cli_open_device(device);
     clrnn_model *m;
-    if ((s = clrnn_model_load(ctx, model, weights, &m))) cli_fail_status(s);
+    if ((s = cli_load_model(ctx, model, weights, &m))) cli_fail_status(s);
     struct clrnn_compile_config cc;
     if (loss || !clrnn_model_compile_config(m, &cc)) {
         if (!loss)

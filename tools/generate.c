@@ -132,6 +132,7 @@ static void step(clrnn_model *m, int id, int one_hot, int n_vocab, float *probs)
 
 int main(int argc, char **argv) {
     cli_init("clrnn-generate", USAGE);
+    cli_guard(); /* the model it reads may be hostile */
     const char *model = NULL, *seed = NULL, *device = NULL, *v;
     long length = 200, top_k = 0, rng_seed = 1;
     double temperature = 1;
@@ -152,7 +153,7 @@ int main(int argc, char **argv) {
 
     clrnn_ctx *ctx = cli_open_device(device);
     clrnn_model *m, *stepper;
-    clrnn_status s = clrnn_model_load(ctx, model, NULL, &m);
+    clrnn_status s = cli_load_model(ctx, model, NULL, &m);
     if (s) cli_fail_status(s);
     int n_vocab;
     const char *const *vocab = clrnn_model_vocabulary(m, &n_vocab);

@@ -64,7 +64,7 @@ static int verify(int argc, char **argv) {
     model_args(argc, argv, &model, NULL, &device);
     clrnn_ctx *ctx = cli_open_device(device);
     clrnn_model *m;
-    clrnn_status s = clrnn_model_load(ctx, model, NULL, &m); /* loading checks it too */
+    clrnn_status s = cli_load_model(ctx, model, NULL, &m); /* loading checks it too */
     double diff;
     if (!s) s = clrnn_model_verify_test_vector(m, model, &diff);
     if (s) cli_fail_status(s);
@@ -82,7 +82,7 @@ static int summary(int argc, char **argv) {
     model_args(argc, argv, &model, &weights, &device);
     clrnn_ctx *ctx = cli_open_device(device);
     clrnn_model *m;
-    clrnn_status s = clrnn_model_load(ctx, model, weights, &m);
+    clrnn_status s = cli_load_model(ctx, model, weights, &m);
     if (s) cli_fail_status(s);
     char *text;
     if ((s = clrnn_model_summary(m, &text))) cli_fail_status(s);
@@ -95,6 +95,7 @@ static int summary(int argc, char **argv) {
 
 int main(int argc, char **argv) {
     cli_init("clrnn-info", USAGE);
+    cli_guard(); /* the files it reads may be hostile */
     if (argc < 2) cli_usage_error("missing command");
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) cli_help();
     if (strcmp(argv[1], "devices") == 0) {

@@ -324,6 +324,7 @@ int info_file_main(int argc, char **argv) {
     }
     if (!path) cli_usage_error("file needs a MODEL");
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* failures are reported here, in one line */
+    cli_reading(path, cli_read_limit(path));
     int hdf5 = clrnn_fmt_is_hdf5(path), zip = clrnn_fmt_is_zip(path) == 1, json = !hdf5 && !zip;
     if (hdf5 < 0) cli_fail("%s: %s", path, strerror(errno));
     if (weights && !json) cli_usage_error("--weights goes with a JSON architecture only");
@@ -373,6 +374,7 @@ int info_file_main(int argc, char **argv) {
         if (weights) {
             struct clrnn_fmt_model wm;
             int wk3;
+            cli_reading(weights, cli_read_limit(weights));
             read_h5(weights, &wm, &wk3, &src);
             snprintf(from = from_text, sizeof from_text, "%s (%s)", weights,
                      wk3 ? "Keras 3 weights HDF5" : wm.model_config ? "a full-model HDF5"
@@ -380,6 +382,7 @@ int info_file_main(int argc, char **argv) {
             clrnn_fmt_model_clear(&wm);
         }
     }
+    cli_reading(NULL, 0);
     if (arch && !training) training = cJSON_Duplicate(
         cJSON_GetObjectItemCaseSensitive(arch, "compile_config"), 1);
 

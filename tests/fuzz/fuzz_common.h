@@ -16,6 +16,13 @@ const char *__asan_default_options(void);
  * allocation over -malloc_limit_mb (default: -rss_limit_mb) as an OOM. */
 const char *__asan_default_options(void) { return "allocator_may_return_null=1"; }
 
+/* The device the targets build models on allows buffers of at most this many bytes (and
+ * four times that in all), whatever it really has: a file may declare any model that fits a
+ * real device, and one that fits a GPU's 4 GiB buffers but not the fuzzer's 2 GB memory limit
+ * would count as out of memory instead of being refused as too big, which is what is tested.
+ * Use: ctx->info.max_alloc_bytes = FUZZ_DEVICE_BUFFER_BYTES, global_mem_bytes 4 times it. */
+#define FUZZ_DEVICE_BUFFER_BYTES ((uint64_t)128 << 20)
+
 /* The readers take paths: every input goes through one per-process temporary file (in
  * /dev/shm when there is one, so the disk is not touched). */
 static inline const char *fuzz_write_temp(const uint8_t *data, size_t size, const char *ext) {

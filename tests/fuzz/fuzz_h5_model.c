@@ -13,6 +13,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argv;
     fuzz_init_env();
     if (!getenv("CLRNN_FUZZ_NO_DEVICE") && clrnn_ctx_create(NULL, &ctx) != CLRNN_OK) ctx = NULL;
+    if (ctx) {
+        ctx->info.max_alloc_bytes = FUZZ_DEVICE_BUFFER_BYTES;
+        ctx->info.global_mem_bytes = 4 * FUZZ_DEVICE_BUFFER_BYTES;
+    }
     return 0;
 }
 

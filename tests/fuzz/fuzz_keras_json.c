@@ -14,6 +14,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
                 clrnn_last_error());
         ctx = NULL;
     }
+    if (ctx) {
+        ctx->info.max_alloc_bytes = FUZZ_DEVICE_BUFFER_BYTES;
+        ctx->info.global_mem_bytes = 4 * FUZZ_DEVICE_BUFFER_BYTES;
+    }
     return 0;
 }
 
