@@ -194,6 +194,20 @@ struct clrnn_weight {
 
 struct clrnn_layer;
 
+/* A tensor a layer takes or gives besides its main input and output, in Functional graphs:
+ * the initial states of a recurrent layer (initial_state) and its final states
+ * (return_state). Each is (B, shape...), float, without a mask. */
+#define CLRNN_MAX_AUX 4
+struct clrnn_aux {
+    struct clrnn_shape shape; /* per sample, set by build */
+    /* inputs: the value in this pass, set by the model (not owned); outputs: the layer's
+     * own buffer, made by alloc and released by release */
+    cl_mem val;
+    /* inputs: where backward writes (overwrites) the gradient, NULL when not wanted;
+     * outputs: the gradient arriving in backward, NULL for zero; never owned */
+    cl_mem grad;
+};
+
 /* What a forward or backward pass over one batch needs. */
 struct clrnn_pass {
     clrnn_ctx *ctx;
@@ -259,6 +273,10 @@ struct clrnn_layer {
     cl_mem mask_y;    /* the mask this layer makes (Embedding with mask_zero), owned */
     cl_mem in_mask;   /* the input's mask in the current pass, or NULL; not owned */
     int stateful;     /* keeps its state from batch to batch (set by configure or build) */
+    /* tensors besides the main input and output (struct clrnn_aux): n_aux_in is set before
+     * build (the model gives them to recurrent layers only), n_aux_out by build */
+    int n_aux_in, n_aux_out;
+    struct clrnn_aux aux_in[CLRNN_MAX_AUX], aux_out[CLRNN_MAX_AUX];
 };
 
 /* The registry (layers.c). */

@@ -63,6 +63,20 @@ static clrnn_status check_mask_taken(const clrnn_model *m, int i) {
                       clrnn_batch_shape_str(&l->in, shape, sizeof shape));
 }
 
+/* In a chain each layer passes one tensor on: return_state's several outputs need a
+ * Functional model that says where each goes. */
+static clrnn_status check_single_output(const clrnn_model *m, int i) {
+    const struct clrnn_layer *l = m->layers[i];
+    if (!l->n_aux_out) return CLRNN_OK;
+    char d[200], shape[96];
+    return clrnn_fail(CLRNN_E_UNSUPPORTED, "%s: return_state=true gives %d tensors (the output "
+                      "%s and %d states), but in a Sequential model (a chain of layers) %s one "
+                      "tensor; use a Functional model that says where each goes",
+                      clrnn_layer_desc(l, d, sizeof d), 1 + l->n_aux_out,
+                      clrnn_batch_shape_str(&l->out, shape, sizeof shape), l->n_aux_out,
+                      i + 1 < m->n_layers ? "the next layer takes" : "the model gives");
+}
+
 clrnn_status clrnn_model_build(clrnn_ctx *ctx, cJSON *const *objs, int n,
                                const struct clrnn_shape *in, clrnn_dtype in_dtype,
                                const char *name, uint64_t seed, clrnn_model **out) {
@@ -100,6 +114,7 @@ clrnn_status clrnn_model_build(clrnn_ctx *ctx, cJSON *const *objs, int n,
         l->mask_in = l->mask_out = mask;
         s = l->ops->build(l);
         if (!s) s = check_mask_taken(m, i);
+        if (!s) s = check_single_output(m, i);
         for (int j = 0; !s && j < l->n_weights; j++) {
             l->w[j].offset = m->n_params;
             /* checked before anything is allocated: a file may declare any size */
