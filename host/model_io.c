@@ -661,6 +661,9 @@ static clrnn_status save_keras3(clrnn_model *m, const char *path, int archive) {
 }
 
 clrnn_status clrnn_model_save(clrnn_model *m, const char *path) {
+    if (m->graph && !ends_with(path, ".weights.h5"))
+        return clrnn_fail(CLRNN_E_UNSUPPORTED, "%s: model '%s' is a Functional graph; clrnn "
+                          "saves only its weights (.weights.h5) yet", path, m->name);
     clrnn_status s = clrnn_buf_read(m->ctx, m->params, 0, m->n_params * sizeof(float), m->host_params);
     if (s) return s;
     if (ends_with(path, ".keras")) return save_keras3(m, path, 1);

@@ -171,10 +171,15 @@ clrnn_status clrnn_model_evaluate(clrnn_model *m, const struct clrnn_array *x,
 
 clrnn_status clrnn_model_predict(clrnn_model *m, const struct clrnn_array *x, int batch_size,
                                  struct clrnn_array *out) {
+    return clrnn_model_predict_inputs(m, x, 1, batch_size, out);
+}
+
+clrnn_status clrnn_model_predict_inputs(clrnn_model *m, const struct clrnn_array *xs, int n_x,
+                                        int batch_size, struct clrnn_array *out) {
     if (batch_size < 1) return clrnn_fail(CLRNN_E_INVALID_ARG, "batch size must be at least 1");
-    clrnn_status s = clrnn_model_check_x(m, x, "x");
+    clrnn_status s = clrnn_model_check_inputs(m, xs, n_x, "x");
     if (s) return s;
-    int64_t n = x->dims[0];
+    int64_t n = xs[0].dims[0];
     const struct clrnn_shape *o = &m->layers[m->n_layers - 1]->out;
     int64_t dims[5] = {n};
     for (int i = 0; i < o->rank; i++) dims[i + 1] = o->d[i];
@@ -185,7 +190,7 @@ clrnn_status clrnn_model_predict(clrnn_model *m, const struct clrnn_array *x, in
     for (int64_t start = 0; !s && start < n; start += batch_size) {
         int B = (int)(n - start < batch_size ? n - start : batch_size);
         cl_mem y;
-        s = clrnn_model_upload_rows(m, m->x_dev, x, NULL, start, B, 0);
+        for (int k = 0; !s && k < n_x; k++) s = clrnn_model_upload_input(m, k, &xs[k], NULL, start, B);
         if (!s) s = clrnn_model_forward_dev(m, B, 0, &y);
         if (!s)
             s = clrnn_buf_read(m->ctx, y, 0, (size_t)B * per * 4,

@@ -112,11 +112,55 @@ def c_functional_lstm(rng):
     return keras.Model(inp, out), float_x(rng)
 
 
+# The encoder-decoder (seq2seq) pattern of the Keras tutorial: the encoder's final states
+# (return_state) start the decoder (initial_state). Fixed lengths (clrnn needs them).
+S2S_V, S2S_E, S2S_U, S2S_TE, S2S_TD = 11, 5, 6, 7, 5
+
+
+def _seq2seq(cell, mask_zero=False, dtype=None):
+    kw = {} if dtype is None else {"dtype": dtype}
+    enc_in = keras.Input(shape=(S2S_TE,), name="encoder_inputs", **kw)
+    e = L.Embedding(S2S_V, S2S_E, mask_zero=mask_zero)(enc_in)
+    if cell == "lstm":
+        _, h, c = L.LSTM(S2S_U, return_state=True)(e)
+        states = [h, c]
+    else:
+        _, h = L.GRU(S2S_U, return_state=True)(e)
+        states = [h]
+    dec_in = keras.Input(shape=(S2S_TD,), name="decoder_inputs", **kw)
+    d = L.Embedding(S2S_V, S2S_E)(dec_in)
+    rnn = L.LSTM if cell == "lstm" else L.GRU
+    d = rnn(S2S_U, return_sequences=True)(d, initial_state=states)
+    out = L.Dense(S2S_V, activation="softmax")(d)
+    return keras.Model([enc_in, dec_in], out)
+
+
+def s2s_x(rng, pad=False):
+    xe = ids_x(rng, S2S_V, n=4, t=S2S_TE)
+    if pad:  # post-padded encoder inputs: the final state is the one after the last real id
+        xe[1, -3:] = 0
+        xe[2, -1:] = 0
+    return [xe, ids_x(rng, S2S_V, n=4, t=S2S_TD)]
+
+
+def c_seq2seq_lstm(rng):
+    return _seq2seq("lstm"), s2s_x(rng)
+
+
+def c_seq2seq_gru_masked(rng):
+    return _seq2seq("gru", mask_zero=True, dtype="int32"), s2s_x(rng, pad=True)
+
+
 def maxdiff(a, b):
     return float(np.max(np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64))))
 
 
 def write_io(path, x, y):
+    """x, y; a model of several inputs gets x0, x1, ... in the model's order instead."""
     with h5py.File(path, "w") as f:
-        f.create_dataset("x", data=x)
+        if isinstance(x, list):
+            for i, xi in enumerate(x):
+                f.create_dataset("x%d" % i, data=xi)
+        else:
+            f.create_dataset("x", data=x)
         f.create_dataset("y", data=y.astype(np.float32))

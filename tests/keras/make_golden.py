@@ -30,7 +30,8 @@ from golden_common import (  # noqa: E402,F401
     N_SAMPLES, T, F, float_x, ids_x, seq, c_simple_rnn, c_lstm, c_lstm_seq,
     c_lstm_go_backwards, c_lstm_hard_sigmoid, c_gru_reset_after, c_gru_reset_before,
     c_embedding_mask_lstm, c_stacked_lstm, _bidi, c_bidi_gru_seq_masked, c_rnn_lstm_cell,
-    c_time_distributed_dense, c_dropout_lstm, c_functional_lstm, maxdiff, write_io)
+    c_time_distributed_dense, c_dropout_lstm, c_functional_lstm, c_seq2seq_lstm,
+    c_seq2seq_gru_masked, maxdiff, write_io)
 golden_common.use(keras)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -134,6 +135,8 @@ CASES = [
     ("seed_imdb_lstm", c_seed_imdb_lstm),
     ("seed_stacked_gru", c_seed_stacked_gru),
     ("functional_lstm", c_functional_lstm),
+    ("seq2seq_lstm", c_seq2seq_lstm),
+    ("seq2seq_gru_masked", c_seq2seq_gru_masked),
 ]
 
 
@@ -295,8 +298,9 @@ def make_case(name, builder, outdir, keep_ts):
         check("model.json+model.weights.h5", from_json)
 
     files = sorted(os.listdir(d))
-    line = "%s | x %s%s | y %s | %s | files: %s" % (
-        name, x.dtype, list(x.shape), list(y.shape),
+    xs = x if isinstance(x, list) else [x]
+    line = "%s | x %s | y %s | %s | files: %s" % (
+        name, " ".join("%s%s" % (xi.dtype, list(xi.shape)) for xi in xs), list(y.shape),
         " -> ".join(layer_desc(l) for l in model.layers), " ".join(files))
     return line, notes
 
