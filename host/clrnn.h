@@ -120,11 +120,18 @@ CLRNN_API const struct clrnn_device_info *clrnn_ctx_device(const clrnn_ctx *ctx)
 
 /* ---- datasets ---------------------------------------------------------------------- */
 
-/* x and y of one split of a dataset file (design.md "Dataset files"). */
+/* x and y of one split of a dataset file (design.md "Dataset files"). A dataset for a model
+ * of several inputs holds x0_train, x1_train, ... (x0_test, ...; or x0, x1, ...) instead of
+ * x_train: they land in xs[0 .. n_x) with x left empty. */
+#define CLRNN_DATA_MAX_INPUTS 8
 struct clrnn_data {
     struct clrnn_array x, y;
-    char x_name[16], y_name[16]; /* the datasets they came from, e.g. "x_test" */
+    char x_name[16], y_name[16]; /* the datasets they came from, e.g. "x_test" ("x0_test") */
+    int n_x;                     /* 0 for one input in x, else the inputs in xs */
+    struct clrnn_array xs[CLRNN_DATA_MAX_INPUTS];
 };
+/* The model inputs of d: d->xs or &d->x, and their number. */
+CLRNN_API const struct clrnn_array *clrnn_data_inputs(const struct clrnn_data *d, int *n);
 
 typedef enum {
     CLRNN_SPLIT_TRAIN, /* x_train/y_train, else x/y */
@@ -314,6 +321,11 @@ CLRNN_API clrnn_status clrnn_model_stepper(const clrnn_model *m, clrnn_model **o
 /* One optimizer step on one batch; *loss gets the batch loss. */
 CLRNN_API clrnn_status clrnn_model_train_on_batch(clrnn_model *m, const struct clrnn_array *x,
                                                   const struct clrnn_array *y, double *loss);
+/* The same for a model of several inputs (x: n_x arrays, one per input). */
+CLRNN_API clrnn_status clrnn_model_train_on_batch_inputs(clrnn_model *m,
+                                                         const struct clrnn_array *x, int n_x,
+                                                         const struct clrnn_array *y,
+                                                         double *loss);
 
 struct clrnn_eval_result {
     double loss, accuracy;
@@ -324,6 +336,17 @@ struct clrnn_eval_result {
 CLRNN_API clrnn_status clrnn_model_evaluate(clrnn_model *m, const struct clrnn_array *x,
                                             const struct clrnn_array *y, int batch_size,
                                             struct clrnn_eval_result *out);
+/* clrnn_model_fit and clrnn_model_evaluate for a model of several inputs: x (and val_x)
+ * hold n_x arrays each, one per input in the model's order (clrnn_model_input_name), with
+ * as many samples as y; the same rows of each are shuffled and batched together. */
+CLRNN_API clrnn_status clrnn_model_fit_inputs(clrnn_model *m, const struct clrnn_array *x,
+                                              int n_x, const struct clrnn_array *y,
+                                              const struct clrnn_array *val_x,
+                                              const struct clrnn_array *val_y,
+                                              const struct clrnn_fit_params *p);
+CLRNN_API clrnn_status clrnn_model_evaluate_inputs(clrnn_model *m, const struct clrnn_array *x,
+                                                   int n_x, const struct clrnn_array *y,
+                                                   int batch_size, struct clrnn_eval_result *out);
 
 /* Model outputs for x, float32 (N, output shape...), into *out (owned by the caller). */
 CLRNN_API clrnn_status clrnn_model_predict(clrnn_model *m, const struct clrnn_array *x,

@@ -439,8 +439,11 @@ clrnn_status clrnn_functional_check_chain(const cJSON *cfg, const char *model);
 int clrnn_is_text_vectorization(const cJSON *layer);
 clrnn_status clrnn_text_vectorization_read(const cJSON *layer, int *length, char ***vocab,
                                            int *n_vocab);
-/* Model config as a Keras 2 legacy JSON object {"class_name": "Sequential", "config": ...}. */
+/* Model config as a Keras 2 legacy JSON object {"class_name": "Sequential", "config": ...};
+ * a graph as Keras 3 writes a Functional model (model_graph.c: its nodes in Keras 3's
+ * {"args", "kwargs"} form, which tf.keras 2 does not read). */
 cJSON *clrnn_model_config_json(const clrnn_model *m);
+cJSON *clrnn_graph_config_json(const clrnn_model *m);
 
 /* ---- losses (loss.c) ---- */
 

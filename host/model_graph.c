@@ -541,3 +541,108 @@ clrnn_status clrnn_graph_backward(clrnn_model *m, int B) {
     }
     return s;
 }
+
+/* ---- writing it: Keras 3's Functional layout ---- */
+
+/* {"class_name": "__keras_tensor__", "config": {"shape", "dtype", "keras_history"}} */
+static cJSON *tensor_json(const clrnn_model *m, int id) {
+    const struct clrnn_tensor *t = &m->graph->t[id];
+    cJSON *o = cJSON_CreateObject(), *c = cJSON_CreateObject(), *shape = cJSON_CreateArray();
+    cJSON *h = cJSON_CreateArray();
+    cJSON_AddItemToArray(shape, cJSON_CreateNull());
+    for (int i = 0; i < t->shape.rank; i++)
+        cJSON_AddItemToArray(shape, cJSON_CreateNumber((double)t->shape.d[i]));
+    cJSON_AddItemToArray(h, cJSON_CreateString(t->node < 0 ? m->graph->input_names[t->index]
+                                                           : m->layers[t->node]->name));
+    cJSON_AddItemToArray(h, cJSON_CreateNumber(0));
+    cJSON_AddItemToArray(h, cJSON_CreateNumber(t->node < 0 ? 0 : t->index));
+    cJSON_AddStringToObject(o, "class_name", "__keras_tensor__");
+    cJSON_AddItemToObject(c, "shape", shape);
+    cJSON_AddStringToObject(c, "dtype", t->dtype == CLRNN_DTYPE_INT32 ? "int32" : "float32");
+    cJSON_AddItemToObject(c, "keras_history", h);
+    cJSON_AddItemToObject(o, "config", c);
+    return o;
+}
+
+static cJSON *input_json(const clrnn_model *m, int k) {
+    const struct clrnn_tensor *t = &m->graph->t[m->graph->inputs[k]];
+    cJSON *o = cJSON_CreateObject(), *c = cJSON_CreateObject(), *shape = cJSON_CreateArray();
+    cJSON_AddItemToArray(shape, cJSON_CreateNull());
+    for (int i = 0; i < t->shape.rank; i++)
+        cJSON_AddItemToArray(shape, cJSON_CreateNumber((double)t->shape.d[i]));
+    cJSON_AddStringToObject(o, "module", "keras.layers");
+    cJSON_AddStringToObject(o, "class_name", "InputLayer");
+    cJSON_AddItemToObject(c, "batch_shape", shape);
+    cJSON_AddStringToObject(c, "dtype", t->dtype == CLRNN_DTYPE_INT32 ? "int32" : "float32");
+    cJSON_AddFalseToObject(c, "sparse");
+    cJSON_AddStringToObject(c, "name", m->graph->input_names[k]);
+    cJSON_AddItemToObject(o, "config", c);
+    cJSON_AddNullToObject(o, "registered_name");
+    cJSON_AddStringToObject(o, "name", m->graph->input_names[k]);
+    cJSON_AddItemToObject(o, "inbound_nodes", cJSON_CreateArray());
+    return o;
+}
+
+/* A layer with its one call {"args": [input], "kwargs": {"initial_state": [...]}}. */
+static cJSON *node_json(const clrnn_model *m, int i) {
+    const struct clrnn_node *nd = &m->graph->nodes[i];
+    cJSON *o = clrnn_layer_to_json(m->layers[i]);
+    cJSON *nodes = cJSON_CreateArray(), *node = cJSON_CreateObject(), *args = cJSON_CreateArray();
+    cJSON *kwargs = cJSON_CreateObject();
+    if (!o) return NULL;
+    cJSON_AddItemToArray(args, tensor_json(m, nd->in[0]));
+    if (nd->n_in > 1) {
+        cJSON *states = cJSON_AddArrayToObject(kwargs, "initial_state");
+        for (int k = 1; k < nd->n_in; k++) cJSON_AddItemToArray(states, tensor_json(m, nd->in[k]));
+    }
+    cJSON_AddItemToObject(node, "args", args);
+    cJSON_AddItemToObject(node, "kwargs", kwargs);
+    cJSON_AddItemToArray(nodes, node);
+    cJSON_AddStringToObject(o, "name", m->layers[i]->name);
+    cJSON_AddItemToObject(o, "inbound_nodes", nodes);
+    return o;
+}
+
+static cJSON *endpoint_json(const char *name) {
+    cJSON *e = cJSON_CreateArray();
+    cJSON_AddItemToArray(e, cJSON_CreateString(name));
+    cJSON_AddItemToArray(e, cJSON_CreateNumber(0));
+    cJSON_AddItemToArray(e, cJSON_CreateNumber(0));
+    return e;
+}
+
+cJSON *clrnn_graph_config_json(const clrnn_model *m) {
+    const struct clrnn_graph *g = m->graph;
+    cJSON *root = cJSON_CreateObject(), *cfg = cJSON_CreateObject(), *layers = cJSON_CreateArray();
+    cJSON *ins = cJSON_CreateArray(), *outs = cJSON_CreateArray();
+    if (!root || !cfg || !layers || !ins || !outs) {
+        cJSON_Delete(root), cJSON_Delete(cfg), cJSON_Delete(layers), cJSON_Delete(ins);
+        cJSON_Delete(outs);
+        return NULL;
+    }
+    cJSON_AddStringToObject(root, "module", "keras.src.models.functional");
+    cJSON_AddStringToObject(root, "class_name", "Functional");
+    cJSON_AddStringToObject(cfg, "name", m->name);
+    cJSON_AddTrueToObject(cfg, "trainable");
+    for (int k = 0; k < g->n_inputs; k++) {
+        cJSON_AddItemToArray(layers, input_json(m, k));
+        cJSON_AddItemToArray(ins, endpoint_json(g->input_names[k]));
+    }
+    int ok = 1;
+    for (int i = 0; i < m->n_layers; i++) {
+        cJSON *o = node_json(m, i);
+        ok = ok && o;
+        cJSON_AddItemToArray(layers, o);
+    }
+    cJSON_AddItemToArray(outs, endpoint_json(m->layers[m->n_layers - 1]->name));
+    cJSON_AddItemToObject(cfg, "layers", layers);
+    cJSON_AddItemToObject(cfg, "input_layers", ins);
+    cJSON_AddItemToObject(cfg, "output_layers", outs);
+    cJSON_AddItemToObject(root, "config", cfg);
+    cJSON_AddNullToObject(root, "registered_name");
+    if (!ok) {
+        cJSON_Delete(root);
+        return NULL;
+    }
+    return root;
+}

@@ -621,8 +621,10 @@ static cJSON *compile_config_json(const clrnn_model *m) {
 static char *keras3_config_text(const clrnn_model *m) {
     cJSON *root = clrnn_model_config_json(m);
     if (!root) return NULL;
-    cJSON_AddStringToObject(root, "module", "keras");
-    cJSON_AddNullToObject(root, "registered_name");
+    if (!m->graph) { /* a graph's configuration says its module itself */
+        cJSON_AddStringToObject(root, "module", "keras");
+        cJSON_AddNullToObject(root, "registered_name");
+    }
     if (m->compiled) cJSON_AddItemToObject(root, "compile_config", compile_config_json(m));
     char *text = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);
@@ -661,9 +663,6 @@ static clrnn_status save_keras3(clrnn_model *m, const char *path, int archive) {
 }
 
 clrnn_status clrnn_model_save(clrnn_model *m, const char *path) {
-    if (m->graph && !ends_with(path, ".weights.h5"))
-        return clrnn_fail(CLRNN_E_UNSUPPORTED, "%s: model '%s' is a Functional graph; clrnn "
-                          "saves only its weights (.weights.h5) yet", path, m->name);
     clrnn_status s = clrnn_buf_read(m->ctx, m->params, 0, m->n_params * sizeof(float), m->host_params);
     if (s) return s;
     if (ends_with(path, ".keras")) return save_keras3(m, path, 1);

@@ -10,12 +10,15 @@
  * bad inputs, each refused when the model is read with one line naming the layer and the
  * shapes: initial_state of the wrong count or width, a shared layer, an output index a layer
  * does not give, initial_state given to a layer that is not recurrent, an unknown length,
- * several outputs; and the wrong number of input arrays. Last, the summary's Connected to.
+ * several outputs; and the wrong number of input arrays; the summary's Connected to. Last,
+ * training with two inputs on a copy task, and the saved .keras and .h5 files loading back.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "clrnn_formats.h"
 #include "clrnn_impl.h"
 #include "numeric.h"
 #include "ref.h"
@@ -299,6 +302,121 @@ static void check_errors(void) {
     clrnn_model_free(m);
 }
 
+/* The copy task: the decoder, fed the target shifted (teacher forcing), writes the first
+ * TD encoder ids reversed. */
+static void copy_task(struct clrnn_array xs[2], struct clrnn_array *y, int n) {
+    int64_t de[2] = {n, 6}, dd[2] = {n, 4};
+    clrnn_array_alloc(&xs[0], CLRNN_DTYPE_INT32, 2, de);
+    clrnn_array_alloc(&xs[1], CLRNN_DTYPE_INT32, 2, dd);
+    clrnn_array_alloc(y, CLRNN_DTYPE_INT32, 2, dd);
+    int32_t *e = xs[0].data, *d = xs[1].data, *t = y->data;
+    for (int r = 0; r < n; r++) {
+        for (int k = 0; k < 6; k++) e[r * 6 + k] = 2 + (int)test_uniform(&lcg, 0, 5);
+        for (int k = 0; k < 4; k++) t[r * 4 + k] = e[r * 6 + 3 - k];
+        d[r * 4] = 1;
+        for (int k = 1; k < 4; k++) d[r * 4 + k] = t[r * 4 + k - 1];
+    }
+}
+
+static double max_diff(const struct clrnn_array *a, const struct clrnn_array *b) {
+    double worst = clrnn_array_count(a) == clrnn_array_count(b) ? 0 : INFINITY;
+    for (int64_t i = 0; i < clrnn_array_count(a) && worst < INFINITY; i++) {
+        double d = fabs((double)((const float *)a->data)[i] - ((const float *)b->data)[i]);
+        if (!(d <= worst)) worst = d;
+    }
+    return worst;
+}
+
+/* Training with several inputs (fit with validation data, evaluate), then saving: the
+ * .keras archive and the legacy .h5 load back with the same predictions. */
+static void check_train_save(void) {
+    struct s2s_spec sp = {"LSTM", 1, 0, 0, 16, 16, LSTM_STATES, NULL, NULL};
+    char *json = s2s_json(&sp);
+    clrnn_model *m = NULL;
+    CHECK(clrnn_model_from_json(ctx, json, NULL, 0, CLRNN_DTYPE_INT32, 3, &m) == CLRNN_OK);
+    free(json);
+    if (!m) return;
+    struct clrnn_compile_config cc = {"sparse_categorical_crossentropy", 0,
+                                      clrnn_optimizer_default(CLRNN_OPT_ADAM)};
+    cc.optimizer.learning_rate = 0.02;
+    CHECK(clrnn_model_compile(m, &cc) == CLRNN_OK);
+    struct clrnn_array xs[2], y, vxs[2], vy, p1, p2;
+    copy_task(xs, &y, 512);
+    copy_task(vxs, &vy, 64);
+    struct clrnn_eval_result before, after;
+    CHECK(clrnn_model_evaluate_inputs(m, vxs, 2, &vy, 32, &before) == CLRNN_OK);
+    struct clrnn_fit_params fp = clrnn_fit_params_default();
+    fp.epochs = 25;
+    fp.seed = 4;
+    clrnn_status st = clrnn_model_fit_inputs(m, xs, 2, &y, vxs, &vy, &fp);
+    if (st) fprintf(stderr, "fit: %s\n", clrnn_last_error());
+    CHECK(st == CLRNN_OK);
+    CHECK(clrnn_model_evaluate_inputs(m, vxs, 2, &vy, 32, &after) == CLRNN_OK);
+    printf("  copy task: validation loss %.3f -> %.3f, accuracy %.3f -> %.3f\n", before.loss,
+           after.loss, before.accuracy, after.accuracy);
+    CHECK(after.loss < 0.3 * before.loss && after.accuracy > 0.9);
+    CHECK(clrnn_model_fit_inputs(m, xs, 1, &y, NULL, NULL, &fp) == CLRNN_E_INVALID_ARG);
+    CHECK_STR_CONTAINS(clrnn_last_error(), "takes 2 inputs (enc, dec), but 1 array is given");
+    CHECK(clrnn_model_predict_inputs(m, vxs, 2, 16, &p1) == CLRNN_OK);
+    const char *files[] = {"graph_s2s.keras", "graph_s2s.h5"};
+    for (int f = 0; f < 2; f++) {
+        clrnn_model *back = NULL;
+        CHECK(clrnn_model_save(m, files[f]) == CLRNN_OK);
+        st = clrnn_model_load(ctx, files[f], NULL, &back);
+        if (st) fprintf(stderr, "%s: %s\n", files[f], clrnn_last_error());
+        CHECK(st == CLRNN_OK);
+        if (!back) continue;
+        CHECK(clrnn_model_input_count(back) == 2);
+        CHECK(clrnn_model_predict_inputs(back, vxs, 2, 16, &p2) == CLRNN_OK);
+        double d = max_diff(&p1, &p2);
+        printf("  %s: reloaded, max |diff| of predictions %.3g\n", files[f], d);
+        CHECK(d == 0);
+        struct clrnn_compile_config c2;
+        CHECK(clrnn_model_compile_config(back, &c2) && strcmp(c2.loss, cc.loss) == 0);
+        clrnn_array_clear(&p2);
+        clrnn_model_free(back);
+        remove(files[f]);
+    }
+    for (int k = 0; k < 2; k++) clrnn_array_clear(&xs[k]), clrnn_array_clear(&vxs[k]);
+    clrnn_array_clear(&y), clrnn_array_clear(&vy), clrnn_array_clear(&p1);
+    clrnn_model_free(m);
+}
+
+/* Dataset files for several inputs: x0_train, x1_train, ... with y_train, and what is
+ * refused. */
+static void check_datasets(void) {
+    struct clrnn_array xs[2], y, vxs[2], vy;
+    copy_task(xs, &y, 10);
+    copy_task(vxs, &vy, 3);
+    struct clrnn_fmt_named_array a[] = {{"x0_train", &xs[0]}, {"x1_train", &xs[1]},
+                                        {"y_train", &y},      {"x0_test", &vxs[0]},
+                                        {"x1_test", &vxs[1]}, {"y_test", &vy}};
+    CHECK(clrnn_fmt_data_write("graph_data.h5", a, 6) == CLRNN_OK);
+    struct clrnn_data d;
+    CHECK(clrnn_data_load("graph_data.h5", CLRNN_SPLIT_TRAIN, &d) == CLRNN_OK);
+    int n;
+    const struct clrnn_array *in = clrnn_data_inputs(&d, &n);
+    CHECK(n == 2 && in[0].dims[0] == 10 && in[1].dims[1] == 4 && strcmp(d.x_name, "x0_train") == 0);
+    clrnn_data_clear(&d);
+    CHECK(clrnn_data_load("graph_data.h5", CLRNN_SPLIT_TEST, &d) == CLRNN_OK);
+    in = clrnn_data_inputs(&d, &n);
+    CHECK(n == 2 && in[1].dims[0] == 3 && strcmp(d.y_name, "y_test") == 0);
+    clrnn_data_clear(&d);
+    /* no y, and rows that differ */
+    struct clrnn_fmt_named_array no_y[] = {{"x0_train", &xs[0]}, {"x1_train", &xs[1]}};
+    CHECK(clrnn_fmt_data_write("graph_data.h5", no_y, 2) == CLRNN_OK);
+    CHECK(clrnn_data_load("graph_data.h5", CLRNN_SPLIT_TRAIN, &d) == CLRNN_E_FORMAT);
+    CHECK_STR_CONTAINS(clrnn_last_error(), "graph_data.h5: has x0_train but no y_train");
+    struct clrnn_fmt_named_array rows[] = {{"x0", &xs[0]}, {"x1", &vxs[1]}, {"y", &y}};
+    CHECK(clrnn_fmt_data_write("graph_data.h5", rows, 3) == CLRNN_OK);
+    CHECK(clrnn_data_load("graph_data.h5", CLRNN_SPLIT_TRAIN, &d) == CLRNN_E_SHAPE);
+    CHECK_STR_CONTAINS(clrnn_last_error(), "x1 has shape (3, 4) and y has shape (10, 4)");
+    printf("  %s\n", clrnn_last_error());
+    remove("graph_data.h5");
+    for (int k = 0; k < 2; k++) clrnn_array_clear(&xs[k]), clrnn_array_clear(&vxs[k]);
+    clrnn_array_clear(&y), clrnn_array_clear(&vy);
+}
+
 int main(void) {
     TEST_OPEN_DEVICE(ctx);
     struct s2s_spec lstm = {"LSTM", 1, 0, 0, 5, 5, LSTM_STATES, NULL, NULL};
@@ -314,6 +432,8 @@ int main(void) {
     struct s2s_spec shared_lstm = {"LSTM", 0, 0, 1, 5, 5, LSTM_STATES, NULL, NULL};
     check_model("lstm fan-out go_backwards", &shared_lstm);
     check_errors();
+    check_train_save();
+    check_datasets();
     clrnn_ctx_free(ctx);
     TEST_MAIN_END();
 }

@@ -1,6 +1,9 @@
 """Shared by make_golden.py (Keras 3) and make_golden_tf2.py (tf.keras 2): the fixed
 inputs, the model builders both write (with whichever keras module the script hands to
 use()), and the io.h5 writer."""
+import os
+import shutil
+
 import h5py
 import numpy as np
 
@@ -117,21 +120,23 @@ def c_functional_lstm(rng):
 S2S_V, S2S_E, S2S_U, S2S_TE, S2S_TD = 11, 5, 6, 7, 5
 
 
-def _seq2seq(cell, mask_zero=False, dtype=None):
+def seq2seq_model(cell, mask_zero=False, dtype=None, V=S2S_V, E=S2S_E, U=S2S_U, TE=S2S_TE,
+                  TD=S2S_TD):
+    """The tutorial's model: cell "lstm" or "gru"; mask_zero on the encoder's Embedding."""
     kw = {} if dtype is None else {"dtype": dtype}
-    enc_in = keras.Input(shape=(S2S_TE,), name="encoder_inputs", **kw)
-    e = L.Embedding(S2S_V, S2S_E, mask_zero=mask_zero)(enc_in)
+    enc_in = keras.Input(shape=(TE,), name="encoder_inputs", **kw)
+    e = L.Embedding(V, E, mask_zero=mask_zero)(enc_in)
     if cell == "lstm":
-        _, h, c = L.LSTM(S2S_U, return_state=True)(e)
+        _, h, c = L.LSTM(U, return_state=True)(e)
         states = [h, c]
     else:
-        _, h = L.GRU(S2S_U, return_state=True)(e)
+        _, h = L.GRU(U, return_state=True)(e)
         states = [h]
-    dec_in = keras.Input(shape=(S2S_TD,), name="decoder_inputs", **kw)
-    d = L.Embedding(S2S_V, S2S_E)(dec_in)
+    dec_in = keras.Input(shape=(TD,), name="decoder_inputs", **kw)
+    d = L.Embedding(V, E)(dec_in)
     rnn = L.LSTM if cell == "lstm" else L.GRU
-    d = rnn(S2S_U, return_sequences=True)(d, initial_state=states)
-    out = L.Dense(S2S_V, activation="softmax")(d)
+    d = rnn(U, return_sequences=True)(d, initial_state=states)
+    out = L.Dense(V, activation="softmax")(d)
     return keras.Model([enc_in, dec_in], out)
 
 
@@ -144,11 +149,29 @@ def s2s_x(rng, pad=False):
 
 
 def c_seq2seq_lstm(rng):
-    return _seq2seq("lstm"), s2s_x(rng)
+    return seq2seq_model("lstm"), s2s_x(rng)
 
 
 def c_seq2seq_gru_masked(rng):
-    return _seq2seq("gru", mask_zero=True, dtype="int32"), s2s_x(rng, pad=True)
+    return seq2seq_model("gru", mask_zero=True, dtype="int32"), s2s_x(rng, pad=True)
+
+
+def case_seed(name):
+    # stable across runs/python versions (no hash())
+    return sum((i + 1) * ord(c) for i, c in enumerate(name)) % 100000
+
+
+def fresh_case(name, outdir):
+    """A case starts from a clean session (auto-naming counters: lstm, lstm_1, ...) and its
+    own seed, in an empty folder outdir/name; returns (rng, folder)."""
+    keras.backend.clear_session()
+    seed = case_seed(name)
+    keras.utils.set_random_seed(seed)
+    d = os.path.join(outdir, name)
+    if os.path.isdir(d):
+        shutil.rmtree(d)
+    os.makedirs(d)
+    return np.random.default_rng(seed), d
 
 
 def maxdiff(a, b):

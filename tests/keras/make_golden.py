@@ -141,11 +141,6 @@ CASES = [
 
 
 # ---------------------------------------------------------------- helpers
-def case_seed(name):
-    # stable across runs/python versions (no hash())
-    return sum((i + 1) * ord(c) for i, c in enumerate(name)) % 100000
-
-
 def randomize_biases(model, rng):
     """Give every bias a small random non-zero value (uniform +-[0.05, 0.5])."""
     for layer in model.layers:
@@ -235,14 +230,7 @@ def layer_desc(layer):
 
 # ---------------------------------------------------------------- one case
 def make_case(name, builder, outdir, keep_ts):
-    keras.backend.clear_session()  # reset auto-naming counters (lstm, lstm_1, ...)
-    seed = case_seed(name)
-    keras.utils.set_random_seed(seed)
-    rng = np.random.default_rng(seed)
-    d = os.path.join(outdir, name)
-    if os.path.isdir(d):
-        shutil.rmtree(d)
-    os.makedirs(d)
+    rng, d = golden_common.fresh_case(name, outdir)
     notes = []
     model, x = builder(rng)
     randomize_biases(model, rng)
@@ -306,6 +294,39 @@ def make_case(name, builder, outdir, keep_ts):
 
 
 # ---------------------------------------------------------------- training
+def make_train_seq2seq(outdir):
+    """train_seq2seq/: the seq2seq LSTM (golden_common.seq2seq_model), Adam(0.01),
+    sparse_categorical_crossentropy: initial.h5, batches.h5 (x0, x1, y: one batch of 4 per
+    step; losses: what train_on_batch returned), final.h5 after the steps."""
+    name = "train_seq2seq"
+    rng, d = golden_common.fresh_case(name, outdir)
+    model = golden_common.seq2seq_model("lstm")
+    randomize_biases(model, rng)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01),
+                  loss="sparse_categorical_crossentropy")
+    model.save(os.path.join(d, "initial.h5"))
+    steps, batch = 12, 4
+    V, TE, TD = golden_common.S2S_V, golden_common.S2S_TE, golden_common.S2S_TD
+    x0 = rng.integers(1, V, size=(steps, batch, TE)).astype(np.int32)
+    x1 = rng.integers(1, V, size=(steps, batch, TD)).astype(np.int32)
+    y = rng.integers(0, V, size=(steps, batch, TD)).astype(np.int32)
+    losses = []
+    for i in range(steps):
+        r = model.train_on_batch([x0[i], x1[i]], y[i])
+        losses.append(float(r if np.ndim(r) == 0 else r[0]))
+    losses = np.asarray(losses, np.float32)
+    with h5py.File(os.path.join(d, "batches.h5"), "w") as f:
+        f.create_dataset("x0", data=x0)
+        f.create_dataset("x1", data=x1)
+        f.create_dataset("y", data=y)
+        f.create_dataset("losses", data=losses)
+    model.save(os.path.join(d, "final.h5"), include_optimizer=True)
+    line = "%s | x0 int32%s x1 int32%s y int32%s | losses[0]=%.6f losses[-1]=%.6f | files: %s" % (
+        name, list(x0.shape), list(x1.shape), list(y.shape), losses[0], losses[-1],
+        " ".join(sorted(os.listdir(d))))
+    return line, []
+
+
 OPTS = {
     "sgd_momentum": lambda: keras.optimizers.SGD(learning_rate=0.05, momentum=0.9),
     "rmsprop": lambda: keras.optimizers.RMSprop(learning_rate=0.01),
@@ -535,6 +556,16 @@ def main():
         except Exception as e:
             traceback.print_exc()
             line, notes = "train_%s | FAILED: %s: %s" % (opt, type(e).__name__, e), []
+            failed = True
+        lines.append(line)
+        lines.extend("    " + n for n in notes)
+    if not only or "train_seq2seq" in only:
+        print("train seq2seq", flush=True)
+        try:
+            line, notes = make_train_seq2seq(a.out)
+        except Exception as e:
+            traceback.print_exc()
+            line, notes = "train_seq2seq | FAILED: %s: %s" % (type(e).__name__, e), []
             failed = True
         lines.append(line)
         lines.extend("    " + n for n in notes)

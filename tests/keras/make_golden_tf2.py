@@ -137,11 +137,6 @@ CASES = [
 
 
 # ---------------------------------------------------------------- helpers
-def case_seed(name):
-    # stable across runs/python versions (no hash()); same formula as make_golden.py
-    return sum((i + 1) * ord(c) for i, c in enumerate(name)) % 100000
-
-
 def randomize_biases(model, rng):
     """Give every bias a small random non-zero value (uniform +-[0.05, 0.5])."""
     for layer in model.layers:
@@ -209,14 +204,7 @@ def np_lstm_hard_sigmoid(model, x, slope):
 
 # ---------------------------------------------------------------- one case
 def make_case(name, builder, outdir):
-    keras.backend.clear_session()  # reset auto-naming counters (lstm, lstm_1, ...)
-    seed = case_seed(name)
-    keras.utils.set_random_seed(seed)
-    rng = np.random.default_rng(seed)
-    d = os.path.join(outdir, name)
-    if os.path.isdir(d):
-        shutil.rmtree(d)
-    os.makedirs(d)
+    rng, d = golden_common.fresh_case(name, outdir)
     notes = []
     r = builder(rng)
     model, x = r[0], r[1]
@@ -392,13 +380,13 @@ def make_text_vectorization(outdir):
     x = the ids TextVectorization makes (what clrnn's model takes), y = predict(texts), and
     the texts (text.txt, one a line) for clrnn-eval --text."""
     keras.backend.clear_session()
-    keras.utils.set_random_seed(case_seed("text_vectorization"))
+    keras.utils.set_random_seed(golden_common.case_seed("text_vectorization"))
     tv = keras.layers.TextVectorization(max_tokens=20, output_sequence_length=6)
     tv.adapt(TEXTS)
     m = keras.Sequential([keras.Input(shape=(1,), dtype="string"), tv,
                           keras.layers.Embedding(20, 4), keras.layers.LSTM(3),
                           keras.layers.Dense(1, activation="sigmoid")])
-    rng = np.random.default_rng(case_seed("text_vectorization"))
+    rng = np.random.default_rng(golden_common.case_seed("text_vectorization"))
     for layer in m.layers[1:]:  # the layers with weights, not the lookup table
         if hasattr(layer, "bias") and layer.bias is not None:
             layer.bias.assign(rng.uniform(0.05, 0.5, layer.bias.shape) * rng.choice([-1, 1], layer.bias.shape))
