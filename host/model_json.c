@@ -97,6 +97,17 @@ static int keras_major_of_config(const cJSON *root, const cJSON *layers) {
     return 0;
 }
 
+/* A layer with return_state gives tensors of its own: a Functional model with one is a
+ * graph even when its layers form a chain (the next layer may take a state). */
+static int has_return_state(const cJSON *layers) {
+    const cJSON *item;
+    cJSON_ArrayForEach(item, layers) {
+        const cJSON *c = cJSON_GetObjectItemCaseSensitive(item, "config");
+        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "return_state"))) return 1;
+    }
+    return 0;
+}
+
 clrnn_status clrnn_model_from_json(clrnn_ctx *ctx, const char *json, const int64_t *input_shape,
                                    int input_rank, clrnn_dtype input_dtype, uint64_t seed,
                                    clrnn_model **out) {
@@ -116,7 +127,8 @@ clrnn_status clrnn_model_from_json(clrnn_ctx *ctx, const char *json, const int64
     } else if (!cJSON_IsArray(layers)) {
         s = clrnn_fail(CLRNN_E_FORMAT, "model architecture: no \"layers\" list");
     } else if (is_functional(cls->valuestring) &&
-               clrnn_functional_check_chain(cfg, cJSON_IsString(jname) ? jname->valuestring : "?")) {
+               (has_return_state(layers) ||
+                clrnn_functional_check_chain(cfg, cJSON_IsString(jname) ? jname->valuestring : "?"))) {
         /* not a chain: a graph of layers, with the shapes its inputs declare */
         clrnn_clear_error();
         int major = keras_major_of_config(root, layers);

@@ -327,6 +327,55 @@ static double max_diff(const struct clrnn_array *a, const struct clrnn_array *b)
     return worst;
 }
 
+/* A Functional chain whose recurrent layer returns its state: the Dense after it takes the
+ * output (gru[0][0]) or the final state (gru[0][1]), which for a GRU without
+ * return_sequences are the same numbers: both predict what gru(4) dense(2) predicts. */
+static void check_state_chain(void) {
+    int64_t in[2] = {5, 3};
+    clrnn_model *plain = NULL;
+    CHECK(clrnn_model_from_spec(ctx, "gru(4,go_backwards=true) dense(2)", in, 2,
+                                CLRNN_DTYPE_FLOAT32, 1, &plain) == CLRNN_OK);
+    if (!plain) return;
+    size_t np = clrnn_model_param_count(plain);
+    float *pf = malloc(sizeof *pf * np);
+    for (size_t i = 0; i < np; i++) pf[i] = (float)test_uniform(&lcg, -0.6, 0.6);
+    CHECK(clrnn_model_set_params(plain, pf) == CLRNN_OK);
+    struct clrnn_array x, want, got;
+    int64_t xd[3] = {3, 5, 3};
+    clrnn_array_alloc(&x, CLRNN_DTYPE_FLOAT32, 3, xd);
+    for (int i = 0; i < 45; i++) ((float *)x.data)[i] = (float)test_uniform(&lcg, -1, 1);
+    CHECK(clrnn_model_predict(plain, &x, 4, &want) == CLRNN_OK);
+    const char *const takes[] = {KT("gru", 0), KT("gru", 1)};
+    for (int k = 0; k < 2; k++) {
+        char json[2000];
+        snprintf(json, sizeof json,
+                 "{\"class_name\": \"Functional\", \"config\": {\"name\": \"f\", \"layers\": ["
+                 "{\"class_name\": \"InputLayer\", \"name\": \"in\", \"config\": {\"name\": "
+                 "\"in\", \"batch_shape\": [null, 5, 3]}, \"inbound_nodes\": []},"
+                 "{\"class_name\": \"GRU\", \"name\": \"gru\", \"config\": {\"name\": \"gru\", "
+                 "\"units\": 4, \"return_state\": true, \"go_backwards\": true}, "
+                 "\"inbound_nodes\": [{\"args\": [" KT("in", 0) "], \"kwargs\": {}}]},"
+                 "{\"class_name\": \"Dense\", \"name\": \"dense\", \"config\": {\"name\": "
+                 "\"dense\", \"units\": 2}, \"inbound_nodes\": [{\"args\": [%s], \"kwargs\": "
+                 "{}}]}], \"input_layers\": [[\"in\", 0, 0]], \"output_layers\": [[\"dense\", 0, "
+                 "0]]}}", takes[k]);
+        clrnn_model *m = NULL;
+        clrnn_status st = clrnn_model_from_json(ctx, json, NULL, 0, CLRNN_DTYPE_FLOAT32, 1, &m);
+        if (st) fprintf(stderr, "%s\n", clrnn_last_error());
+        CHECK(st == CLRNN_OK);
+        if (!m) continue;
+        CHECK(clrnn_model_param_count(m) == np && clrnn_model_set_params(m, pf) == CLRNN_OK);
+        CHECK(clrnn_model_predict(m, &x, 4, &got) == CLRNN_OK);
+        printf("  Dense on gru[0][%d]: max |diff| from the chain %.3g\n", k, max_diff(&got, &want));
+        CHECK(max_diff(&got, &want) == 0);
+        clrnn_array_clear(&got);
+        clrnn_model_free(m);
+    }
+    free(pf);
+    clrnn_array_clear(&x), clrnn_array_clear(&want);
+    clrnn_model_free(plain);
+}
+
 /* Training with several inputs (fit with validation data, evaluate), then saving: the
  * .keras archive and the legacy .h5 load back with the same predictions. */
 static void check_train_save(void) {
@@ -434,6 +483,7 @@ int main(void) {
     check_errors();
     check_train_save();
     check_datasets();
+    check_state_chain();
     clrnn_ctx_free(ctx);
     TEST_MAIN_END();
 }
