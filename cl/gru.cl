@@ -19,7 +19,8 @@
  *   r*d (v1, also the rows of the dR_h GEMM);
  *   y, dy (B, T, U) or (B, U); dzx (B, T, G) gradient of zx; dzh (T, B, G) gradient of the
  *   recurrent pre-activation (d R + b1 for reset_after; for v1 the h-gate third is with
- *   respect to (r*d) R_h); both zero on masked steps; dh0 (B, U).
+ *   respect to (r*d) R_h); both zero on masked steps; dh0 (B, U) (in: the final state's gradient with
+ *   RNN_STATE_GRAD).
  * Local memory: forward 3 * rpg * U floats, backward (1 + 3) * rpg * U floats.
  */
 __kernel void gru_fwd(__global const float *zx, __global const float *params, ulong r_off,
@@ -85,7 +86,7 @@ __kernel void gru_bwd(__global const float *dy, __global const float *hs,
     int rows = min(rows_per_group, B - b0);
     int n = rows > 0 ? rows * U : 0;
     int lid = get_local_id(0), lsz = get_local_size(0);
-    for (int i = lid; i < n; i += lsz) dh[i] = 0.0f;
+    for (int i = lid; i < n; i += lsz) dh[i] = rnn_state_grad(dh0, (size_t)b0 * U + i);
     barrier(CLK_LOCAL_MEM_FENCE);
     for (int s = T - 1; s >= 0; s--) {
         int t = rnn_time(s, T);
@@ -203,7 +204,7 @@ __kernel void gru_v1_bwd(__global const float *dy, __global const float *hs,
     int rows = min(rows_per_group, B - b0);
     int n = rows > 0 ? rows * U : 0;
     int lid = get_local_id(0), lsz = get_local_size(0);
-    for (int i = lid; i < n; i += lsz) dh[i] = 0.0f;
+    for (int i = lid; i < n; i += lsz) dh[i] = rnn_state_grad(dh0, (size_t)b0 * U + i);
     barrier(CLK_LOCAL_MEM_FENCE);
     for (int s = T - 1; s >= 0; s--) {
         int t = rnn_time(s, T);

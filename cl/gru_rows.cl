@@ -81,7 +81,7 @@ __kernel void gru_bwd(__global const float *dy, __global const float *hs,
     __global const float *RT = params + r_off;
     float dh[RB * RU], dz[RB * 3 * RU];
     int keep[RB];
-    for (int i = 0; i < RB * RU; i++) dh[i] = 0.0f;
+    rows_start_carry(dh, dh0, b0, B);
     for (int s = T - 1; s >= 0; s--) {
         int t = rnn_time(s, T);
         for (int r = 0; r < RB; r++) {
@@ -192,7 +192,7 @@ __kernel void gru_v1_bwd(__global const float *dy, __global const float *hs,
     __global const float *RT = params + r_off;
     float dh[RB * RU], dz[RB * 3 * RU], drh[RB * RU], acc[RB * RU];
     int keep[RB];
-    for (int i = 0; i < RB * RU; i++) dh[i] = 0.0f;
+    rows_start_carry(dh, dh0, b0, B);
     for (int s = T - 1; s >= 0; s--) {
         int t = rnn_time(s, T);
         for (int r = 0; r < RB; r++) {

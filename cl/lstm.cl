@@ -14,7 +14,8 @@
  *   y (B, T, U) with return_sequences, else (B, U); dy like y;
  *   dzx (B, T, GU) and dzh (T, B, GU): the pre-activation gradient (zero on masked steps),
  *   batch-major by timestep for dK = x^T dzx and dx = dzx K^T, time-major by step for
- *   dR = (hs[0:T] * rmask)^T dzh; dh0 (B, U).
+ *   dR = (hs[0:T] * rmask)^T dzh; dh0, dc0 (B, U) the gradients of the initial states
+ *   (in: the final states' with RNN_STATE_GRAD).
  * Local memory: forward 2 * rpg * U floats; backward (2 + G) * rpg * U floats.
  * rb_off is unused (no recurrent bias); act and rec_act are activation codes (common.cl).
  */
@@ -74,7 +75,8 @@ __kernel void lstm_bwd(__global const float *dy, __global const float *hs,
                        __global const float *cs, __global const float *gates,
                        __global const float *params, ulong r_off, __global const float *mask,
                        __global const float *rmask, __global float *dzx, __global float *dzh,
-                       __global float *dh0, int B, int T, int U, int act, int rec_act,
+                       __global float *dh0, __global float *dc0, int B, int T, int U,
+                       int act, int rec_act,
                        int return_sequences, int rows_per_group, __local float *dh,
                        __local float *dc, __local float *dz) {
     __global const float *R = params + r_off;
@@ -83,7 +85,10 @@ __kernel void lstm_bwd(__global const float *dy, __global const float *hs,
     int rows = min(rows_per_group, B - b0);
     int n = rows > 0 ? rows * U : 0;
     int lid = get_local_id(0), lsz = get_local_size(0);
-    for (int i = lid; i < n; i += lsz) dh[i] = dc[i] = 0.0f;
+    for (int i = lid; i < n; i += lsz) {
+        dh[i] = rnn_state_grad(dh0, (size_t)b0 * U + i);
+        dc[i] = rnn_state_grad(dc0, (size_t)b0 * U + i);
+    }
     barrier(CLK_LOCAL_MEM_FENCE);
     for (int s = T - 1; s >= 0; s--) {
         int t = rnn_time(s, T);
@@ -126,5 +131,8 @@ __kernel void lstm_bwd(__global const float *dy, __global const float *hs,
         }
         barrier(CLK_LOCAL_MEM_FENCE);
     }
-    for (int i = lid; i < n; i += lsz) dh0[(size_t)b0 * U + i] = dh[i];
+    for (int i = lid; i < n; i += lsz) {
+        dh0[(size_t)b0 * U + i] = dh[i];
+        dc0[(size_t)b0 * U + i] = dc[i];
+    }
 }

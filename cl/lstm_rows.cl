@@ -100,16 +100,18 @@ __kernel void lstm_bwd(__global const float *dy, __global const float *hs,
                        __global const float *cs, __global const float *gates,
                        __global const float *params, ulong r_off, __global const float *mask,
                        __global const float *rmask, __global float *dzx, __global float *dzh,
-                       __global float *dh0, int B, int T, int U, int act, int rec_act,
-                       int return_sequences, int rows_per_group, __local float *unused_dh,
-                       __local float *unused_dc, __local float *unused_dz) {
+                       __global float *dh0, __global float *dc0, int B, int T, int U,
+                       int act, int rec_act, int return_sequences, int rows_per_group,
+                       __local float *unused_dh, __local float *unused_dc,
+                       __local float *unused_dz) {
     int b0 = get_global_id(0) * RB;
     if (b0 >= B) return;
     ROWS_FIX_ACTS();
     __global const float *RT = params + r_off;
     float dh[RB * RU], dc[RB * RU], dz[RB * 4 * RU], acc[RB * RU];
     int keep[RB];
-    for (int i = 0; i < RB * RU; i++) dh[i] = dc[i] = 0.0f;
+    rows_start_carry(dh, dh0, b0, B);
+    rows_start_carry(dc, dc0, b0, B);
     for (int s = T - 1; s >= 0; s--) {
         int t = rnn_time(s, T);
         for (int r = 0; r < RB; r++) {
@@ -130,4 +132,5 @@ __kernel void lstm_bwd(__global const float *dy, __global const float *hs,
                     dh[r * RU + j] = acc[r * RU + j] * rnn_drop(rmask, b0 + r, RU, j);
     }
     rows_store_state(dh0, dh, b0, B);
+    rows_store_state(dc0, dc, b0, B);
 }

@@ -10,6 +10,10 @@
  *   RNN_BACKWARDS    go_backwards: step s reads timestep T-1-s; outputs stay in step order
  *   RNN_REC_DROPOUT  rmask (B, U) multiplies h_{t-1} wherever the cell reads it (Keras 3's
  *                    recurrent_dropout: one mask per sequence, reused at every step)
+ *   RNN_STATE_GRAD   backward only (return_state): the gradient of the final states arrives
+ *                    in dh0 (and dc0 for the LSTM) before the launch and starts the carry
+ *                    of the reverse loop; without it the carry starts at zero. Either way
+ *                    the kernel leaves the gradient of the initial states there.
  *
  * Steps s = 0..T-1 index the time-major buffers (hs, cs, gates, dzh); timesteps t index
  * the batch-major ones (zx, dzx, mask) like the layer input.
@@ -26,6 +30,9 @@
 #ifndef RNN_REC_DROPOUT
 #define RNN_REC_DROPOUT 0
 #endif
+#ifndef RNN_STATE_GRAD
+#define RNN_STATE_GRAD 0
+#endif
 
 /* the input timestep that step s reads */
 inline int rnn_time(int s, int T) { return RNN_BACKWARDS ? T - 1 - s : s; }
@@ -33,6 +40,12 @@ inline int rnn_time(int s, int T) { return RNN_BACKWARDS ? T - 1 - s : s; }
 /* whether row b takes its step at timestep t (not masked) */
 inline int rnn_keep(__global const float *mask, int b, int t, int T) {
     return !RNN_MASK || mask[(size_t)b * T + t] != 0.0f;
+}
+
+/* The carry the reverse loop starts with at element k: the gradient of the final state, or
+ * zero (a masked final step passes it on, as the state was carried over). */
+inline float rnn_state_grad(__global const float *d, size_t k) {
+    return RNN_STATE_GRAD ? d[k] : 0.0f;
 }
 
 /* the recurrent dropout factor of unit j of row b */

@@ -71,6 +71,15 @@ inline void rows_load_state(float *dst, __global const float *src, int b0, int B
             dst[r * RU + u] = b0 + r < B ? src[(size_t)(b0 + r) * RU + u] : 0.0f;
 }
 
+/* The carry the reverse loop starts with: the final states' gradient from src with
+ * RNN_STATE_GRAD (return_state, rnn_common.cl), else zeros. */
+inline void rows_start_carry(float *dst, __global const float *src, int b0, int B) {
+    if (RNN_STATE_GRAD)
+        rows_load_state(dst, src, b0, B);
+    else
+        for (int i = 0; i < RB * RU; i++) dst[i] = 0.0f;
+}
+
 /* dst[b RU + u] = src[r RU + u] for the rows from b0 inside the batch */
 inline void rows_store_state(__global float *dst, const float *src, int b0, int B) {
     for (int r = 0; r < RB && b0 + r < B; r++)

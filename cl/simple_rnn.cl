@@ -17,7 +17,8 @@
  *   dz_bm (B, T, U), dz_tm (T, B, U): gradient of the pre-activation, in both layouts
  *                        (batch-major by timestep for dK = x^T dz and dx = dz K^T,
  *                        time-major by step for dR); zero on masked steps
- *   dh0  (B, U)          gradient with respect to the initial state
+ *   dh0  (B, U)          gradient with respect to the initial state (in: the final state's
+ *                        with RNN_STATE_GRAD)
  * Work sizes: global = n_groups * local, local any size; local memory 2 * rows_per_group * U
  * floats. Barriers are reached by every work-item the same number of times.
  */
@@ -64,7 +65,7 @@ __kernel void simple_rnn_bwd(__global const float *dy, __global const float *hs,
     int rows = min(rows_per_group, B - b0);
     int n = rows > 0 ? rows * U : 0;
     int lid = get_local_id(0), lsz = get_local_size(0);
-    for (int i = lid; i < n; i += lsz) carry[i] = 0.0f;
+    for (int i = lid; i < n; i += lsz) carry[i] = rnn_state_grad(dh0, (size_t)b0 * U + i);
     barrier(CLK_LOCAL_MEM_FENCE);
     for (int s = T - 1; s >= 0; s--) {
         int t = rnn_time(s, T);

@@ -51,7 +51,7 @@ __kernel void simple_rnn_bwd(__global const float *dy, __global const float *hs,
     __global const float *RT = params + r_off;
     float carry[RB * RU], dz[RB * RU], acc[RB * RU];
     int keep[RB];
-    for (int i = 0; i < RB * RU; i++) carry[i] = 0.0f;
+    rows_start_carry(carry, dh0, b0, B);
     for (int s = T - 1; s >= 0; s--) {
         int t = rnn_time(s, T);
         for (int r = 0; r < RB; r++) {

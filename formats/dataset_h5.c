@@ -203,10 +203,55 @@ static clrnn_status pick_pair(hid_t f, const char *path, clrnn_split split, cons
                       root_names(f, have, sizeof have));
 }
 
+/* Several inputs: x0<suffix>, x1<suffix>, ... (suffix "_train", "_test" or "") with
+ * y<suffix>; *suffix NULL when the split has none. */
+static const char *multi_suffix(hid_t f, clrnn_split split) {
+    const char *own = split == CLRNN_SPLIT_TRAIN ? "_train" : split == CLRNN_SPLIT_TEST ? "_test" : NULL;
+    char name[24];
+    if (own) {
+        snprintf(name, sizeof name, "x0%s", own);
+        if (has_dataset(f, name)) return own;
+        snprintf(name, sizeof name, "x%s", own);
+        if (has_dataset(f, name)) return NULL; /* the split's own single input comes first */
+    }
+    return !has_dataset(f, "x") && has_dataset(f, "x0") ? "" : NULL;
+}
+
+static clrnn_status load_inputs(hid_t f, const char *path, const char *suffix,
+                                struct clrnn_data *d) {
+    char xn[24], yn[24], a[160], b[160];
+    snprintf(yn, sizeof yn, "y%s", suffix);
+    clrnn_status s = CLRNN_OK;
+    for (int k = 0; !s && k < CLRNN_DATA_MAX_INPUTS; k++) {
+        snprintf(xn, sizeof xn, "x%d%s", k, suffix);
+        if (!has_dataset(f, xn)) break;
+        s = read_array(f, path, xn, &d->xs[k]);
+        if (!s) d->n_x++;
+    }
+    if (!s && !has_dataset(f, yn))
+        s = clrnn_fail(CLRNN_E_FORMAT, "%s: has x0%s but no %s", path, suffix, yn);
+    if (!s) s = read_array(f, path, yn, &d->y);
+    for (int k = 0; !s && k < d->n_x; k++)
+        if (d->xs[k].rank < 1 || d->y.rank < 1 || d->xs[k].dims[0] != d->y.dims[0])
+            s = clrnn_fail(CLRNN_E_SHAPE, "%s: x%d%s has shape %s and %s has shape %s: the "
+                           "numbers of samples (first axis) differ", path, k, suffix,
+                           clrnn_shape_str(d->xs[k].rank, d->xs[k].dims, a, sizeof a), yn,
+                           clrnn_shape_str(d->y.rank, d->y.dims, b, sizeof b));
+    snprintf(d->x_name, sizeof d->x_name, "x0%.8s", suffix);
+    snprintf(d->y_name, sizeof d->y_name, "y%.8s", suffix);
+    return s;
+}
+
 static clrnn_status load_split(const char *path, clrnn_split split, struct clrnn_data *d) {
     hid_t f = -1;
     clrnn_status s = clrnn_h5_open_read(path, &f);
     if (s) return s;
+    const char *suffix = multi_suffix(f, split);
+    if (suffix) {
+        s = load_inputs(f, path, suffix, d);
+        H5Fclose(f);
+        return s;
+    }
     const char *xn = NULL, *yn = NULL;
     s = pick_pair(f, path, split, &xn, &yn);
     if (!s) s = read_array(f, path, xn, &d->x);
@@ -247,8 +292,14 @@ clrnn_status clrnn_data_load(const char *path, clrnn_split split, struct clrnn_d
     return CLRNN_OK;
 }
 
+const struct clrnn_array *clrnn_data_inputs(const struct clrnn_data *d, int *n) {
+    *n = d->n_x ? d->n_x : 1;
+    return d->n_x ? d->xs : &d->x;
+}
+
 void clrnn_data_clear(struct clrnn_data *d) {
     if (!d) return;
+    for (int k = 0; k < d->n_x; k++) clrnn_array_clear(&d->xs[k]);
     clrnn_array_clear(&d->x);
     clrnn_array_clear(&d->y);
     memset(d, 0, sizeof *d);

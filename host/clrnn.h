@@ -120,11 +120,18 @@ CLRNN_API const struct clrnn_device_info *clrnn_ctx_device(const clrnn_ctx *ctx)
 
 /* ---- datasets ---------------------------------------------------------------------- */
 
-/* x and y of one split of a dataset file (design.md "Dataset files"). */
+/* x and y of one split of a dataset file (design.md "Dataset files"). A dataset for a model
+ * of several inputs holds x0_train, x1_train, ... (x0_test, ...; or x0, x1, ...) instead of
+ * x_train: they land in xs[0 .. n_x) with x left empty. */
+#define CLRNN_DATA_MAX_INPUTS 8
 struct clrnn_data {
     struct clrnn_array x, y;
-    char x_name[16], y_name[16]; /* the datasets they came from, e.g. "x_test" */
+    char x_name[16], y_name[16]; /* the datasets they came from, e.g. "x_test" ("x0_test") */
+    int n_x;                     /* 0 for one input in x, else the inputs in xs */
+    struct clrnn_array xs[CLRNN_DATA_MAX_INPUTS];
 };
+/* The model inputs of d: d->xs or &d->x, and their number. */
+CLRNN_API const struct clrnn_array *clrnn_data_inputs(const struct clrnn_data *d, int *n);
 
 typedef enum {
     CLRNN_SPLIT_TRAIN, /* x_train/y_train, else x/y */
@@ -176,8 +183,15 @@ CLRNN_API void clrnn_model_reset_states(clrnn_model *m);
 /* Keras-style summary text ending in "Total params: N". The caller frees it with free(). */
 CLRNN_API clrnn_status clrnn_model_summary(const clrnn_model *m, char **text);
 
-/* Shapes without the batch axis. */
+/* Shapes without the batch axis. For a model of several inputs, the first input's. */
 CLRNN_API int clrnn_model_input_shape(const clrnn_model *m, int64_t *dims, clrnn_dtype *dtype);
+/* Models of several inputs (Functional models such as Keras's encoder-decoder): how many
+ * inputs; input k's name (borrowed; NULL when k is out of range) and shape without the batch
+ * axis (returns its rank, -1 when k is out of range). A Sequential model has one. */
+CLRNN_API int clrnn_model_input_count(const clrnn_model *m);
+CLRNN_API const char *clrnn_model_input_name(const clrnn_model *m, int k);
+CLRNN_API int clrnn_model_input_shape_at(const clrnn_model *m, int k, int64_t *dims,
+                                         clrnn_dtype *dtype);
 CLRNN_API int clrnn_model_output_shape(const clrnn_model *m, int64_t *dims);
 
 /* Parameters: every weight of every layer, packed in layer order then weight order (Keras's
@@ -307,6 +321,11 @@ CLRNN_API clrnn_status clrnn_model_stepper(const clrnn_model *m, clrnn_model **o
 /* One optimizer step on one batch; *loss gets the batch loss. */
 CLRNN_API clrnn_status clrnn_model_train_on_batch(clrnn_model *m, const struct clrnn_array *x,
                                                   const struct clrnn_array *y, double *loss);
+/* The same for a model of several inputs (x: n_x arrays, one per input). */
+CLRNN_API clrnn_status clrnn_model_train_on_batch_inputs(clrnn_model *m,
+                                                         const struct clrnn_array *x, int n_x,
+                                                         const struct clrnn_array *y,
+                                                         double *loss);
 
 struct clrnn_eval_result {
     double loss, accuracy;
@@ -317,10 +336,28 @@ struct clrnn_eval_result {
 CLRNN_API clrnn_status clrnn_model_evaluate(clrnn_model *m, const struct clrnn_array *x,
                                             const struct clrnn_array *y, int batch_size,
                                             struct clrnn_eval_result *out);
+/* clrnn_model_fit and clrnn_model_evaluate for a model of several inputs: x (and val_x)
+ * hold n_x arrays each, one per input in the model's order (clrnn_model_input_name), with
+ * as many samples as y; the same rows of each are shuffled and batched together. */
+CLRNN_API clrnn_status clrnn_model_fit_inputs(clrnn_model *m, const struct clrnn_array *x,
+                                              int n_x, const struct clrnn_array *y,
+                                              const struct clrnn_array *val_x,
+                                              const struct clrnn_array *val_y,
+                                              const struct clrnn_fit_params *p);
+CLRNN_API clrnn_status clrnn_model_evaluate_inputs(clrnn_model *m, const struct clrnn_array *x,
+                                                   int n_x, const struct clrnn_array *y,
+                                                   int batch_size, struct clrnn_eval_result *out);
 
 /* Model outputs for x, float32 (N, output shape...), into *out (owned by the caller). */
 CLRNN_API clrnn_status clrnn_model_predict(clrnn_model *m, const struct clrnn_array *x,
                                            int batch_size, struct clrnn_array *out);
+/* The same for a model of several inputs: xs holds n_x arrays, one per input in the model's
+ * order (clrnn_model_input_name), with the same number of samples. n_x must be the model's
+ * input count: CLRNN_E_INVALID_ARG otherwise; a shape that does not fit, CLRNN_E_SHAPE
+ * naming the input. With n_x = 1 it is clrnn_model_predict. */
+CLRNN_API clrnn_status clrnn_model_predict_inputs(clrnn_model *m, const struct clrnn_array *xs,
+                                                  int n_x, int batch_size,
+                                                  struct clrnn_array *out);
 
 /* Low level, for tests and custom loops: a forward pass over one batch (training selects
  * training behaviour), then a backward pass from the gradient of some scalar with respect to
@@ -328,6 +365,10 @@ CLRNN_API clrnn_status clrnn_model_predict(clrnn_model *m, const struct clrnn_ar
  * gradient (float inputs only) lands in *dx when dx is not NULL. */
 CLRNN_API clrnn_status clrnn_model_forward(clrnn_model *m, const struct clrnn_array *x,
                                            int training, struct clrnn_array *y);
+/* clrnn_model_forward for a model of several inputs (xs as for clrnn_model_predict_inputs).
+ * A Functional graph gives no input gradient (dx must be NULL in clrnn_model_backward). */
+CLRNN_API clrnn_status clrnn_model_forward_inputs(clrnn_model *m, const struct clrnn_array *xs,
+                                                  int n_x, int training, struct clrnn_array *y);
 CLRNN_API clrnn_status clrnn_model_backward(clrnn_model *m, const struct clrnn_array *dy,
                                             struct clrnn_array *dx);
 

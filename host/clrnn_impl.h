@@ -270,6 +270,20 @@ struct clrnn_weight {
 
 struct clrnn_layer;
 
+/* A tensor a layer takes or gives besides its main input and output, in Functional graphs:
+ * the initial states of a recurrent layer (initial_state) and its final states
+ * (return_state). Each is (B, shape...), float, without a mask. */
+#define CLRNN_MAX_AUX 4
+struct clrnn_aux {
+    struct clrnn_shape shape; /* per sample, set by build */
+    /* inputs: the value in this pass, set by the model (not owned); outputs: the layer's
+     * own buffer, made by alloc and released by release */
+    cl_mem val;
+    /* inputs: where backward writes (overwrites) the gradient, NULL when not wanted;
+     * outputs: the gradient arriving in backward, NULL for zero; never owned */
+    cl_mem grad;
+};
+
 /* What a forward or backward pass over one batch needs. */
 struct clrnn_pass {
     clrnn_ctx *ctx;
@@ -335,6 +349,10 @@ struct clrnn_layer {
     cl_mem mask_y;    /* the mask this layer makes (Embedding with mask_zero), owned */
     cl_mem in_mask;   /* the input's mask in the current pass, or NULL; not owned */
     int stateful;     /* keeps its state from batch to batch (set by configure or build) */
+    /* tensors besides the main input and output (struct clrnn_aux): n_aux_in is set before
+     * build (the model gives them to recurrent layers only), n_aux_out by build */
+    int n_aux_in, n_aux_out;
+    struct clrnn_aux aux_in[CLRNN_MAX_AUX], aux_out[CLRNN_MAX_AUX];
 };
 
 /* The registry (layers.c). */
@@ -378,6 +396,39 @@ cJSON *clrnn_layer_to_json(const struct clrnn_layer *l);
 
 struct clrnn_optim; /* optim.c */
 
+/* A Functional model that is not a chain (model_graph.c): its layers (m->layers, in the
+ * order the config lists them, which is a topological order) are its nodes, each called
+ * once, joined by tensors. */
+#define CLRNN_MAX_INPUTS 8
+struct clrnn_tensor {
+    struct clrnn_shape shape;
+    clrnn_dtype dtype;
+    int node;           /* the layer that makes it, or -1 for a model input */
+    int index;          /* its output index there (0 the output, k aux_out[k-1]); the input's */
+    int mask;           /* carries a Keras mask */
+    int uses;           /* layer inputs that take it */
+    cl_mem val, mask_val; /* in the current pass; not owned */
+    cl_mem grad;        /* its gradient in backward (owned); NULL for model inputs */
+    int grad_set;       /* backward: grad holds a contribution */
+};
+struct clrnn_node {
+    int n_in, in[1 + CLRNN_MAX_AUX];   /* in[0] the layer's input, then its initial states */
+    int n_out, out[1 + CLRNN_MAX_AUX]; /* out[0] its output, then its aux outputs */
+    cl_mem dx_aux[CLRNN_MAX_AUX];      /* backward: the aux inputs' gradients (owned) */
+};
+struct clrnn_graph {
+    int n_inputs;
+    int inputs[CLRNN_MAX_INPUTS];          /* the tensor of each model input, in order */
+    char input_names[CLRNN_MAX_INPUTS][128];
+    cl_mem x_dev[CLRNN_MAX_INPUTS];        /* [0] is m->x_dev; the others owned */
+    void *x_host[CLRNN_MAX_INPUTS];        /* [0] is m->x_host; the others owned */
+    int n_tensors;
+    struct clrnn_tensor *t;
+    struct clrnn_node *nodes;              /* one per layer */
+    int n_nodes;                           /* room in nodes */
+    int output;                            /* the model's output: the last layer's out[0] */
+};
+
 struct clrnn_model {
     clrnn_ctx *ctx;
     char name[128];
@@ -409,12 +460,37 @@ struct clrnn_model {
     cl_mem row_loss, row_acc; /* per output row, scratch of the loss kernels */
     void *stage;        /* host staging for uploads and downloads of one batch */
     void *x_host;       /* the input batch last uploaded, for layers that need it on the host */
+    struct clrnn_graph *graph; /* a Functional graph, NULL for a chain (model_graph.c) */
 };
 
 /* Builds the layers of a model from a list of Keras layer objects (Sequential order). */
 clrnn_status clrnn_model_build(clrnn_ctx *ctx, cJSON *const *layer_objs, int n,
                                const struct clrnn_shape *in, clrnn_dtype in_dtype,
                                const char *name, uint64_t seed, clrnn_model **out);
+/* The pieces of clrnn_model_build, which the graph builder shares: an empty model; layer i
+ * built for the input its l->in, in_dtype and mask_in describe, its weights placed in the
+ * packed parameters; the parameters made once every layer is placed (Keras's initial
+ * values, drawn layer by layer). */
+clrnn_status clrnn_model_new(clrnn_ctx *ctx, const char *name, uint64_t seed, clrnn_model **out);
+clrnn_status clrnn_model_place_layer(clrnn_model *m, int i);
+clrnn_status clrnn_model_finish(clrnn_model *m);
+/* A model from a Functional config ("config" object) that is not a chain (model_graph.c);
+ * name names it in messages. */
+clrnn_status clrnn_graph_build(clrnn_ctx *ctx, const cJSON *cfg, const char *name, uint64_t seed,
+                               clrnn_model **out);
+void clrnn_graph_free(struct clrnn_graph *g);
+/* Graph buffers for batches of B rows; whether layer i needs an input gradient buffer. */
+clrnn_status clrnn_graph_reserve(clrnn_model *m, int B);
+int clrnn_graph_needs_dx(const clrnn_model *m, int i);
+clrnn_status clrnn_graph_forward(clrnn_model *m, int B, int training, cl_mem *y);
+clrnn_status clrnn_graph_backward(clrnn_model *m, int B);
+/* Uploads rows of the model's input k (graph models; k 0 is m->x_dev) as
+ * clrnn_model_upload_rows does. */
+clrnn_status clrnn_model_upload_input(clrnn_model *m, int k, const struct clrnn_array *a,
+                                      const int64_t *rows, int64_t begin, int B);
+/* Checks xs (n arrays, one per model input) against the model's inputs and each other. */
+clrnn_status clrnn_model_check_inputs(const clrnn_model *m, const struct clrnn_array *xs, int n,
+                                      const char *what);
 /* Makes sure activations are allocated for batches of up to B rows. */
 clrnn_status clrnn_model_reserve(clrnn_model *m, int B);
 /* Checks that x fits the model's input (shape without the batch axis, dtype). */
@@ -439,8 +515,11 @@ clrnn_status clrnn_functional_check_chain(const cJSON *cfg, const char *model);
 int clrnn_is_text_vectorization(const cJSON *layer);
 clrnn_status clrnn_text_vectorization_read(const cJSON *layer, int *length, char ***vocab,
                                            int *n_vocab);
-/* Model config as a Keras 2 legacy JSON object {"class_name": "Sequential", "config": ...}. */
+/* Model config as a Keras 2 legacy JSON object {"class_name": "Sequential", "config": ...};
+ * a graph as Keras 3 writes a Functional model (model_graph.c: its nodes in Keras 3's
+ * {"args", "kwargs"} form, which tf.keras 2 does not read). */
 cJSON *clrnn_model_config_json(const clrnn_model *m);
+cJSON *clrnn_graph_config_json(const clrnn_model *m);
 
 /* ---- losses (loss.c) ---- */
 
@@ -485,6 +564,10 @@ long clrnn_optim_iterations(const struct clrnn_optim *o);
 void clrnn_optim_restore_counters(struct clrnn_optim *o, long iterations, double learning_rate);
 
 /* ---- small JSON helpers (json.c) ---- */
+/* An InputLayer config's batch_input_shape or batch_shape [null, d1, ...] into shape
+ * (without the batch axis; -1 for unknown); 0 when it has neither. Its dtype, or fallback. */
+int clrnn_json_batch_shape(const cJSON *cfg, struct clrnn_shape *shape);
+clrnn_dtype clrnn_json_dtype(const cJSON *cfg, clrnn_dtype fallback);
 cJSON *clrnn_json_parse(const char *text, const char *what);
 clrnn_status clrnn_json_check_alloc(const void *p);
 

@@ -127,6 +127,9 @@ static clrnn_status bidi_build(struct clrnn_layer *l) {
         (s = clrnn_rnn_set_zero_output_for_mask(b->bwd)) || (s = build_inner(l, b->fwd)) ||
         (s = build_inner(l, b->bwd)))
         return s;
+    if (b->fwd->n_aux_out)
+        return clrnn_fail(CLRNN_E_UNSUPPORTED, "layer '%s' (Bidirectional): return_state=true on "
+                          "the wrapped layer '%s' is not supported yet", l->name, b->fwd->name);
     int same = b->fwd->out.rank == b->bwd->out.rank;
     for (int i = 0; same && i < b->fwd->out.rank; i++) same = b->fwd->out.d[i] == b->bwd->out.d[i];
     if (!same || b->fwd->n_weights + b->bwd->n_weights > CLRNN_MAX_WEIGHTS)

@@ -2,7 +2,11 @@
  * layer_rnn.c - the recurrent layers SimpleRNN, LSTM and GRU (reset_after true and false),
  * and Keras's RNN wrapper around SimpleRNNCell, LSTMCell and GRUCell: one implementation of
  * the time loop around a small table per cell, with Keras's options: return_sequences,
- * go_backwards, stateful, masking (zero_output_for_mask), dropout and recurrent_dropout.
+ * go_backwards, stateful, masking (zero_output_for_mask), dropout and recurrent_dropout, and
+ * in Functional graphs initial_state (the states to start from, aux inputs) and return_state
+ * (the final states as aux outputs after the output: [h] or [h, c]). The final state is
+ * hs[T] (and cs[T]): a masked step carries the state over, so it is the state after the last
+ * real step, as in Keras, in either direction.
  *
  * Forward: one GEMM projects every timestep (zx = x K + b over B*T rows), then one launch of
  * the cell's persistent kernel runs the recurrence (cl/simple_rnn.cl, lstm.cl, gru.cl).
@@ -64,7 +68,7 @@ struct rnn_cfg {
     clrnn_init_kind kernel_init, recurrent_init, bias_init;
     double dropout, recurrent_dropout;
     /* the layer's options */
-    int return_sequences, go_backwards, stateful, zero_output_for_mask;
+    int return_sequences, go_backwards, stateful, zero_output_for_mask, return_state;
     /* what the last forward pass did, for backward */
     int in_dropped, rec_dropped;
     int state_rows;                 /* stateful: batch rows of the kept state, 0 = none */
@@ -78,7 +82,8 @@ struct rnn_cfg {
     cl_mem gates; /* (T, B, 4U), LSTM and GRU */
     cl_mem dzx;   /* (B, T, GU) */
     cl_mem dzh;   /* (T, B, GU) */
-    cl_mem dh0;   /* (B, U) */
+    cl_mem dh0;   /* (B, U); with return_state it first holds the final h's gradient */
+    cl_mem dc0;   /* (B, U), LSTM: the same for c */
     cl_mem dmask, xd;   /* dropout: mask (B, I), dropped input (B, T, I) */
     cl_mem rmask, hsd;  /* recurrent_dropout: mask (B, U), dropped states (T, B, U) */
     cl_mem state_h, state_c; /* stateful: (B, U) */
@@ -153,14 +158,11 @@ static clrnn_status configure_layer(struct clrnn_layer *l, const cJSON *c) {
         (s = clrnn_cfg_bool(c, l->name, "go_backwards", &r->go_backwards)) ||
         (s = clrnn_cfg_bool(c, l->name, "stateful", &r->stateful)) ||
         (s = clrnn_cfg_bool(c, l->name, "zero_output_for_mask", &r->zero_output_for_mask)) ||
+        (s = clrnn_cfg_bool(c, l->name, "return_state", &r->return_state)) ||
         (s = clrnn_cfg_must_be_false(c, l->name, "time_major")))
         return s;
     l->stateful = r->stateful;
     /* unroll only changes how Keras builds the loop, not the numbers: accepted either way */
-    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "return_state")))
-        return clrnn_fail(CLRNN_E_UNSUPPORTED, "layer '%s' (%s): return_state=true gives several "
-                          "outputs, which a chain of layers cannot pass on (read the final "
-                          "state with stateful=true instead)", l->name, l->ops->keras_class);
     return CLRNN_OK;
 }
 
@@ -219,6 +221,26 @@ static clrnn_status configure_wrapper(struct clrnn_layer *l, const cJSON *c) {
 
 static int gru_after(const struct rnn_cfg *r) { return r->cell->kind == CELL_GRU && r->reset_after; }
 
+/* The states: [h], or [h, c] for the LSTM, each (U): what initial_state must give, and
+ * what return_state gives. */
+static clrnn_status build_states(struct clrnn_layer *l) {
+    struct rnn_cfg *r = l->cfg;
+    int n = r->cell->kind == CELL_LSTM ? 2 : 1;
+    if (l->n_aux_in && l->n_aux_in != n)
+        return clrnn_fail(CLRNN_E_SHAPE, "layer '%s' (%s) takes %s as initial_state, but is "
+                          "given %d", l->name, l->ops->keras_class,
+                          n == 2 ? "2 tensors [h, c]" : "1 tensor [h]", l->n_aux_in);
+    if (l->n_aux_in && r->stateful)
+        return clrnn_fail(CLRNN_E_UNSUPPORTED, "layer '%s' (%s): initial_state on a stateful "
+                          "layer is not supported", l->name, l->ops->keras_class);
+    l->n_aux_out = r->return_state ? n : 0;
+    for (int k = 0; k < n; k++) {
+        struct clrnn_shape st = {1, {r->units}};
+        l->aux_in[k].shape = l->aux_out[k].shape = st;
+    }
+    return CLRNN_OK;
+}
+
 static clrnn_status build(struct clrnn_layer *l) {
     struct rnn_cfg *r = l->cfg;
     char buf[96];
@@ -252,7 +274,7 @@ static clrnn_status build(struct clrnn_layer *l) {
     for (int j = 0; j < l->n_weights; j++)
         snprintf(l->w[j].scope, sizeof l->w[j].scope, "%s",
                  r->wrapped ? r->cell_name : r->cell->cell_scope);
-    return CLRNN_OK;
+    return build_states(l);
 }
 
 static void release_buffers(struct rnn_cfg *r) {
@@ -263,6 +285,7 @@ static void release_buffers(struct rnn_cfg *r) {
     clrnn_buf_release(&r->dzx);
     clrnn_buf_release(&r->dzh);
     clrnn_buf_release(&r->dh0);
+    clrnn_buf_release(&r->dc0);
     clrnn_buf_release(&r->dmask);
     clrnn_buf_release(&r->xd);
     clrnn_buf_release(&r->rmask);
@@ -314,6 +337,7 @@ static clrnn_status alloc(struct clrnn_layer *l, clrnn_ctx *ctx, int B) {
         (s = clrnn_buf_create(ctx, bt * GU * f, &r->dzx)) ||
         (s = clrnn_buf_create(ctx, bt * GU * f, &r->dzh)) ||
         (s = clrnn_buf_create(ctx, (size_t)B * U * f, &r->dh0)) ||
+        (s = clrnn_buf_create(ctx, lstm ? (size_t)B * U * f : f, &r->dc0)) ||
         (s = clrnn_buf_create(ctx, (size_t)B * (size_t)clrnn_shape_count(&l->out) * f, &l->y)))
         return s;
     size_t I = (size_t)l->in.d[1];
@@ -329,6 +353,10 @@ static clrnn_status alloc(struct clrnn_layer *l, clrnn_ctx *ctx, int B) {
     r->rows_variant = use_rows_variant(ctx, r);
     r->rows_per_item = rows_per_item(r, B, &r->rows_tuned);
     if (r->rows_variant && (s = clrnn_buf_create(ctx, U * GU * f, &r->rt))) return s;
+    for (int k = 0; k < l->n_aux_out; k++) {
+        clrnn_buf_release(&l->aux_out[k].val);
+        if ((s = clrnn_buf_create(ctx, (size_t)B * U * f, &l->aux_out[k].val))) return s;
+    }
     return CLRNN_OK;
 }
 
@@ -344,12 +372,17 @@ static void kernel_options(const struct clrnn_layer *l, int rec_dropout, char *b
                  (int)r->act, (int)r->rec_act, r->rows_per_item);
 }
 
-/* The initial state: zeros, or what a stateful layer kept from the last batch. */
+/* The initial state: the initial_state tensors, zeros, or what a stateful layer kept from
+ * the last batch. */
 static clrnn_status initial_state(struct clrnn_layer *l, clrnn_ctx *ctx, int B) {
     struct rnn_cfg *r = l->cfg;
     size_t bytes = (size_t)B * (size_t)r->units * sizeof(float);
     int lstm = r->cell->kind == CELL_LSTM;
     clrnn_status s;
+    if (l->n_aux_in) {
+        if ((s = clrnn_buf_copy(ctx, l->aux_in[0].val, 0, r->hs, 0, bytes))) return s;
+        return lstm ? clrnn_buf_copy(ctx, l->aux_in[1].val, 0, r->cs, 0, bytes) : CLRNN_OK;
+    }
     if (!r->stateful || r->state_rows == 0) {
         if ((s = clrnn_buf_fill_zero(ctx, r->hs, 0, bytes))) return s;
         return lstm ? clrnn_buf_fill_zero(ctx, r->cs, 0, bytes) : CLRNN_OK;
@@ -362,13 +395,17 @@ static clrnn_status initial_state(struct clrnn_layer *l, clrnn_ctx *ctx, int B) 
     return lstm ? clrnn_buf_copy(ctx, r->state_c, 0, r->cs, 0, bytes) : CLRNN_OK;
 }
 
-/* A stateful layer keeps the final state (hs[T], cs[T]) for the next batch. */
+/* The final state (hs[T], cs[T]): the return_state outputs, and what a stateful layer keeps
+ * for the next batch. */
 static clrnn_status keep_state(struct clrnn_layer *l, clrnn_ctx *ctx, int B) {
     struct rnn_cfg *r = l->cfg;
-    if (!r->stateful) return CLRNN_OK;
     size_t bytes = (size_t)B * (size_t)r->units * sizeof(float);
     size_t last = (size_t)l->in.d[0] * bytes;
-    clrnn_status s = clrnn_buf_copy(ctx, r->hs, last, r->state_h, 0, bytes);
+    clrnn_status s = CLRNN_OK;
+    for (int k = 0; !s && k < l->n_aux_out; k++)
+        s = clrnn_buf_copy(ctx, k ? r->cs : r->hs, last, l->aux_out[k].val, 0, bytes);
+    if (s || !r->stateful) return s;
+    s = clrnn_buf_copy(ctx, r->hs, last, r->state_h, 0, bytes);
     if (!s && r->cell->kind == CELL_LSTM) s = clrnn_buf_copy(ctx, r->cs, last, r->state_c, 0, bytes);
     if (!s) r->state_rows = B;
     return s;
@@ -564,6 +601,29 @@ static clrnn_status tune_rows_per_item(struct clrnn_layer *l, const struct clrnn
     return s;
 }
 
+/* return_state: the gradients arriving at the final states go where the backward kernel
+ * starts its carry (dh0, dc0), zeros for a state nothing used. */
+static clrnn_status final_state_grads(struct clrnn_layer *l, clrnn_ctx *ctx, int B) {
+    struct rnn_cfg *r = l->cfg;
+    size_t bytes = (size_t)B * (size_t)r->units * sizeof(float);
+    clrnn_status s = CLRNN_OK;
+    for (int k = 0; !s && k < l->n_aux_out; k++) {
+        cl_mem d = k ? r->dc0 : r->dh0, g = l->aux_out[k].grad;
+        s = g ? clrnn_buf_copy(ctx, g, 0, d, 0, bytes) : clrnn_buf_fill_zero(ctx, d, 0, bytes);
+    }
+    return s;
+}
+
+/* initial_state: the gradients the backward kernel left in dh0 (dc0) go to the inputs. */
+static clrnn_status initial_state_grads(struct clrnn_layer *l, clrnn_ctx *ctx, int B) {
+    struct rnn_cfg *r = l->cfg;
+    size_t bytes = (size_t)B * (size_t)r->units * sizeof(float);
+    clrnn_status s = CLRNN_OK;
+    for (int k = 0; !s && k < l->n_aux_in; k++)
+        if (l->aux_in[k].grad) s = clrnn_buf_copy(ctx, k ? r->dc0 : r->dh0, 0, l->aux_in[k].grad, 0, bytes);
+    return s;
+}
+
 static clrnn_status backward_kernel(struct clrnn_layer *l, const struct clrnn_pass *p, cl_mem dy) {
     struct rnn_cfg *r = l->cfg;
     clrnn_ctx *ctx = p->ctx;
@@ -573,10 +633,12 @@ static clrnn_status backward_kernel(struct clrnn_layer *l, const struct clrnn_pa
     cl_mem mask = l->in_mask ? l->in_mask : r->hs, rmask = r->rec_dropped ? r->rmask : r->hs;
     char opts[192];
     kernel_options(l, r->rec_dropped, opts, sizeof opts);
+    clrnn_status s = final_state_grads(l, ctx, B);
+    if (s) return s;
+    if (r->return_state) strncat(opts, " -DRNN_STATE_GRAD=1", sizeof opts - strlen(opts) - 1);
     cl_kernel k;
     int rpg;
     size_t global, local, lb;
-    clrnn_status s;
     const char *name = r->cell->kind == CELL_SIMPLE ? "simple_rnn_bwd"
                      : r->cell->kind == CELL_LSTM   ? "lstm_bwd"
                      : r->reset_after               ? "gru_bwd"
@@ -604,8 +666,8 @@ static clrnn_status backward_kernel(struct clrnn_layer *l, const struct clrnn_pa
     case CELL_LSTM:
         return CLRNN_LAUNCH(ctx, k, name, 1, &global, &local, KARG(dy), KARG(r->hs), KARG(r->cs),
                             KARG(r->gates), KARG(rk), KARG(r_off), KARG(mask),
-                            KARG(rmask), KARG(r->dzx), KARG(r->dzh), KARG(r->dh0), KARG(B),
-                            KARG(T), KARG(U), KARG(act), KARG(rec), KARG(rs), KARG(rpg),
+                            KARG(rmask), KARG(r->dzx), KARG(r->dzh), KARG(r->dh0), KARG(r->dc0),
+                            KARG(B), KARG(T), KARG(U), KARG(act), KARG(rec), KARG(rs), KARG(rpg),
                             KARG_LOCAL(lb), KARG_LOCAL(lb), KARG_LOCAL(lbg));
     case CELL_GRU:
         return CLRNN_LAUNCH(ctx, k, name, 1, &global, &local, KARG(dy), KARG(r->hs),
@@ -655,7 +717,7 @@ static clrnn_status backward(struct clrnn_layer *l, const struct clrnn_pass *p, 
         s = clrnn_gemm(ctx, 0, 1, rows, I, GU, 1.0f, r->dzx, 0, GU, p->params, l->w[0].offset, GU,
                        0.0f, dx, 0, I);
     if (!s && dx && r->in_dropped) s = clrnn_mul_mask_bcast(ctx, dx, r->dmask, dx, B, Ti, Ii, 0);
-    return s;
+    return s ? s : initial_state_grads(l, ctx, B);
 }
 
 static void cell_config_json(const struct rnn_cfg *r, cJSON *o) {
@@ -682,7 +744,7 @@ static void cell_config_json(const struct rnn_cfg *r, cJSON *o) {
 static clrnn_status config_json(const struct clrnn_layer *l, cJSON *o) {
     const struct rnn_cfg *r = l->cfg;
     cJSON_AddBoolToObject(o, "return_sequences", r->return_sequences);
-    cJSON_AddFalseToObject(o, "return_state");
+    cJSON_AddBoolToObject(o, "return_state", r->return_state);
     cJSON_AddBoolToObject(o, "go_backwards", r->go_backwards);
     cJSON_AddBoolToObject(o, "stateful", r->stateful);
     cJSON_AddFalseToObject(o, "unroll");
@@ -706,7 +768,10 @@ static clrnn_status config_json(const struct clrnn_layer *l, cJSON *o) {
     return CLRNN_OK;
 }
 
-static void release(struct clrnn_layer *l) { release_buffers(l->cfg); }
+static void release(struct clrnn_layer *l) {
+    release_buffers(l->cfg);
+    for (int k = 0; k < CLRNN_MAX_AUX; k++) clrnn_buf_release(&l->aux_out[k].val);
+}
 
 #define RNN_LAYER_OPS(symbol, cls, spec, positional_names, scope, configure_fn)                 \
     const struct clrnn_layer_ops symbol = {                                                      \

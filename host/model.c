@@ -63,6 +63,65 @@ static clrnn_status check_mask_taken(const clrnn_model *m, int i) {
                       clrnn_batch_shape_str(&l->in, shape, sizeof shape));
 }
 
+/* In a chain each layer passes one tensor on: return_state's several outputs need a
+ * Functional model that says where each goes. */
+static clrnn_status check_single_output(const clrnn_model *m, int i) {
+    const struct clrnn_layer *l = m->layers[i];
+    if (!l->n_aux_out) return CLRNN_OK;
+    char d[200], shape[96];
+    return clrnn_fail(CLRNN_E_UNSUPPORTED, "%s: return_state=true gives %d tensors (the output "
+                      "%s and %d states), but in a Sequential model (a chain of layers) %s one "
+                      "tensor; use a Functional model that says where each goes",
+                      clrnn_layer_desc(l, d, sizeof d), 1 + l->n_aux_out,
+                      clrnn_batch_shape_str(&l->out, shape, sizeof shape), l->n_aux_out,
+                      i + 1 < m->n_layers ? "the next layer takes" : "the model gives");
+}
+
+clrnn_status clrnn_model_new(clrnn_ctx *ctx, const char *name, uint64_t seed, clrnn_model **out) {
+    clrnn_model *m = clrnn_calloc(1, sizeof *m);
+    if (!m) return clrnn_fail(CLRNN_E_NOMEM, "out of memory creating a model");
+    m->ctx = ctx;
+    m->keras_major = clrnn_act_keras_major();
+    snprintf(m->name, sizeof m->name, "%s", name && *name ? name : "sequential");
+    clrnn_rng_seed(&m->rng, seed);
+    *out = m;
+    return CLRNN_OK;
+}
+
+clrnn_status clrnn_model_place_layer(clrnn_model *m, int i) {
+    struct clrnn_layer *l = m->layers[i];
+    clrnn_ctx *ctx = m->ctx;
+    clrnn_status s = l->ops->build(l);
+    if (!s) s = check_mask_taken(m, i);
+    for (int j = 0; !s && j < l->n_weights; j++) {
+        l->w[j].offset = m->n_params;
+        /* checked before anything is allocated: a file may declare any size */
+        size_t room = ctx->info.max_alloc_bytes / sizeof(float) - m->n_params;
+        if (m->n_params > ctx->info.max_alloc_bytes / sizeof(float) || l->w[j].count > room) {
+            char d[200];
+            return clrnn_fail(CLRNN_E_SHAPE, "%s: its weight '%s' takes the model past %.3g "
+                              "parameters, more than the device '%s' holds in one buffer "
+                              "(%.3g GiB)", clrnn_layer_desc(l, d, sizeof d), l->w[j].name,
+                              (double)m->n_params + (double)l->w[j].count, ctx->info.name,
+                              (double)ctx->info.max_alloc_bytes / (1 << 30));
+        }
+        m->n_params += l->w[j].count;
+    }
+    return s;
+}
+
+clrnn_status clrnn_model_finish(clrnn_model *m) {
+    clrnn_ctx *ctx = m->ctx;
+    m->host_params = clrnn_calloc(m->n_params ? m->n_params : 1, sizeof(float));
+    if (!m->host_params)
+        return clrnn_fail(CLRNN_E_NOMEM, "out of memory for %zu parameters", m->n_params);
+    clrnn_status s = init_params(m);
+    if (!s) s = clrnn_buf_create(ctx, m->n_params * sizeof(float), &m->params);
+    if (!s) s = clrnn_buf_create(ctx, m->n_params * sizeof(float), &m->grads);
+    if (!s) s = clrnn_buf_write(ctx, m->params, 0, m->n_params * sizeof(float), m->host_params);
+    return s;
+}
+
 clrnn_status clrnn_model_build(clrnn_ctx *ctx, cJSON *const *objs, int n,
                                const struct clrnn_shape *in, clrnn_dtype in_dtype,
                                const char *name, uint64_t seed, clrnn_model **out) {
@@ -74,15 +133,11 @@ clrnn_status clrnn_model_build(clrnn_ctx *ctx, cJSON *const *objs, int n,
         if (in->d[i] < 1)
             return clrnn_fail(CLRNN_E_SHAPE, "model input shape has an unknown or empty "
                               "dimension; give the data or an input shape");
-    clrnn_model *m = clrnn_calloc(1, sizeof *m);
-    if (!m) return clrnn_fail(CLRNN_E_NOMEM, "out of memory creating a model");
-    m->ctx = ctx;
-    m->keras_major = clrnn_act_keras_major();
-    snprintf(m->name, sizeof m->name, "%s", name && *name ? name : "sequential");
+    clrnn_model *m = NULL;
+    clrnn_status s = clrnn_model_new(ctx, name, seed, &m);
+    if (s) return s;
     m->in = *in;
     m->in_dtype = in_dtype;
-    clrnn_rng_seed(&m->rng, seed);
-    clrnn_status s = CLRNN_OK;
     m->layers = clrnn_calloc((size_t)n, sizeof *m->layers);
     if (!m->layers) s = clrnn_fail(CLRNN_E_NOMEM, "out of memory creating a model");
     for (int i = 0; !s && i < n; i++) {
@@ -98,35 +153,13 @@ clrnn_status clrnn_model_build(clrnn_ctx *ctx, cJSON *const *objs, int n,
         l->in = shape;
         l->in_dtype = dtype;
         l->mask_in = l->mask_out = mask;
-        s = l->ops->build(l);
-        if (!s) s = check_mask_taken(m, i);
-        for (int j = 0; !s && j < l->n_weights; j++) {
-            l->w[j].offset = m->n_params;
-            /* checked before anything is allocated: a file may declare any size */
-            size_t room = ctx->info.max_alloc_bytes / sizeof(float) - m->n_params;
-            if (m->n_params > ctx->info.max_alloc_bytes / sizeof(float) || l->w[j].count > room) {
-                char d[200];
-                s = clrnn_fail(CLRNN_E_SHAPE, "%s: its weight '%s' takes the model past %.3g "
-                               "parameters, more than the device '%s' holds in one buffer "
-                               "(%.3g GiB)", clrnn_layer_desc(l, d, sizeof d), l->w[j].name,
-                               (double)m->n_params + (double)l->w[j].count, ctx->info.name,
-                               (double)ctx->info.max_alloc_bytes / (1 << 30));
-                break;
-            }
-            m->n_params += l->w[j].count;
-        }
+        s = clrnn_model_place_layer(m, i);
+        if (!s) s = check_single_output(m, i);
         shape = l->out;
         dtype = CLRNN_DTYPE_FLOAT32;
         mask = l->mask_out;
     }
-    if (!s) {
-        m->host_params = clrnn_calloc(m->n_params ? m->n_params : 1, sizeof(float));
-        if (!m->host_params) s = clrnn_fail(CLRNN_E_NOMEM, "out of memory for %zu parameters", m->n_params);
-    }
-    if (!s) s = init_params(m);
-    if (!s) s = clrnn_buf_create(ctx, m->n_params * sizeof(float), &m->params);
-    if (!s) s = clrnn_buf_create(ctx, m->n_params * sizeof(float), &m->grads);
-    if (!s) s = clrnn_buf_write(ctx, m->params, 0, m->n_params * sizeof(float), m->host_params);
+    if (!s) s = clrnn_model_finish(m);
     if (s) {
         clrnn_model_free(m);
         return s;
@@ -154,6 +187,7 @@ void clrnn_model_free(clrnn_model *m) {
     clrnn_free(m->stage);
     clrnn_free(m->x_host);
     clrnn_free(m->host_params);
+    clrnn_graph_free(m->graph);
     clrnn_free(m);
 }
 
@@ -176,6 +210,10 @@ static clrnn_status allocate(clrnn_model *m, int B) {
     size_t out_bytes = (size_t)B * sample_floats(o) * 4;
     size_t out_rows = (size_t)B * output_rows_per_sample(m);
     size_t stage_bytes = in_bytes > out_bytes ? in_bytes : out_bytes;
+    for (int k = 1; m->graph && k < m->graph->n_inputs; k++) {
+        size_t b = (size_t)B * sample_floats(&m->graph->t[m->graph->inputs[k]].shape) * 4;
+        if (b > stage_bytes) stage_bytes = b;
+    }
     clrnn_buf_release(&m->x_dev);
     clrnn_buf_release(&m->dy_dev);
     clrnn_buf_release(&m->y_dev);
@@ -202,10 +240,12 @@ static clrnn_status allocate(clrnn_model *m, int B) {
         struct clrnn_layer *l = m->layers[i];
         if ((s = l->ops->alloc(l, ctx, B))) return s;
         clrnn_buf_release(&l->dx);
-        if (i > 0 && (s = clrnn_buf_create(ctx, (size_t)B * sample_floats(&l->in) * 4, &l->dx)))
+        int needs_dx = m->graph ? clrnn_graph_needs_dx(m, i) : i > 0;
+        if (needs_dx && (s = clrnn_buf_create(ctx, (size_t)B * sample_floats(&l->in) * 4, &l->dx)))
             return s;
         l->max_batch = B;
     }
+    if (m->graph && (s = clrnn_graph_reserve(m, B))) return s;
     m->max_batch = B;
     return CLRNN_OK;
 }
@@ -227,25 +267,94 @@ clrnn_status clrnn_model_reserve(clrnn_model *m, int B) {
     return s ? s : allocate(m, B);
 }
 
-clrnn_status clrnn_model_check_x(const clrnn_model *m, const struct clrnn_array *x,
-                                 const char *what) {
+/* x against one input of the model: its shape and dtype, and its values where the layers
+ * that take it check them (token ids in range). */
+static clrnn_status check_array(const clrnn_model *m, int input, const struct clrnn_array *x,
+                                const struct clrnn_shape *in, clrnn_dtype in_dtype,
+                                const char *what) {
     char want[96], got[96];
     struct clrnn_shape xs = {0};
-    int ok = x->rank == m->in.rank + 1;
+    int ok = x->rank == in->rank + 1;
     xs.rank = x->rank > 1 ? x->rank - 1 : 0;
     for (int i = 0; i < xs.rank && i < 4; i++) xs.d[i] = x->dims[i + 1];
-    for (int i = 0; ok && i < m->in.rank; i++) ok = x->dims[i + 1] == m->in.d[i];
+    for (int i = 0; ok && i < in->rank; i++) ok = x->dims[i + 1] == in->d[i];
     if (!ok)
         return clrnn_fail(CLRNN_E_SHAPE, "%s has shape %s per batch, but the model expects input %s",
                           what, clrnn_batch_shape_str(&xs, got, sizeof got),
-                          clrnn_batch_shape_str(&m->in, want, sizeof want));
-    if (x->dtype != m->in_dtype)
+                          clrnn_batch_shape_str(in, want, sizeof want));
+    if (x->dtype != in_dtype)
         return clrnn_fail(CLRNN_E_SHAPE, "%s is %s, but the model expects %s input", what,
                           x->dtype == CLRNN_DTYPE_INT32 ? "int32" : "float32",
-                          m->in_dtype == CLRNN_DTYPE_INT32 ? "int32 token ids" : "float32");
-    const struct clrnn_layer *first = m->layers[0];
-    if (first->ops->check_input) return first->ops->check_input(first, x, what);
+                          in_dtype == CLRNN_DTYPE_INT32 ? "int32 token ids" : "float32");
+    for (int i = 0; i < m->n_layers; i++) {
+        const struct clrnn_layer *l = m->layers[i];
+        int takes = m->graph ? m->graph->nodes[i].in[0] == m->graph->inputs[input] : i == 0;
+        clrnn_status s = takes && l->ops->check_input ? l->ops->check_input(l, x, what) : CLRNN_OK;
+        if (s) return s;
+    }
     return CLRNN_OK;
+}
+
+/* "model 'm' takes 2 inputs (enc, dec), but 1 array is given; give one array for each" */
+static clrnn_status wrong_count(const clrnn_model *m, int n) {
+    char names[400] = "";
+    int want = clrnn_model_input_count(m);
+    for (int k = 0; m->graph && k < want; k++)
+        snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", k ? ", " : " (",
+                 m->graph->input_names[k]);
+    return clrnn_fail(CLRNN_E_INVALID_ARG, "model '%s' takes %d input%s%s%s, but %d array%s "
+                      "given; give one array for each", m->name, want, want == 1 ? "" : "s",
+                      names, m->graph ? ")" : "", n, n == 1 ? " is" : "s are");
+}
+
+clrnn_status clrnn_model_check_x(const clrnn_model *m, const struct clrnn_array *x,
+                                 const char *what) {
+    if (clrnn_model_input_count(m) != 1) return wrong_count(m, 1);
+    return check_array(m, 0, x, &m->in, m->in_dtype, what);
+}
+
+int clrnn_model_input_count(const clrnn_model *m) { return m->graph ? m->graph->n_inputs : 1; }
+
+const char *clrnn_model_input_name(const clrnn_model *m, int k) {
+    if (k < 0 || k >= clrnn_model_input_count(m)) return NULL;
+    return m->graph ? m->graph->input_names[k] : "input";
+}
+
+int clrnn_model_input_shape_at(const clrnn_model *m, int k, int64_t *dims, clrnn_dtype *dtype) {
+    if (k < 0 || k >= clrnn_model_input_count(m)) return -1;
+    if (!m->graph) return clrnn_model_input_shape(m, dims, dtype);
+    const struct clrnn_tensor *t = &m->graph->t[m->graph->inputs[k]];
+    for (int i = 0; i < t->shape.rank; i++) dims[i] = t->shape.d[i];
+    if (dtype) *dtype = t->dtype;
+    return t->shape.rank;
+}
+
+clrnn_status clrnn_model_check_inputs(const clrnn_model *m, const struct clrnn_array *xs, int n,
+                                      const char *what) {
+    if (n != clrnn_model_input_count(m)) return wrong_count(m, n);
+    if (!m->graph) return clrnn_model_check_x(m, xs, what);
+    for (int k = 0; k < n; k++) {
+        const struct clrnn_tensor *t = &m->graph->t[m->graph->inputs[k]];
+        char name[200];
+        snprintf(name, sizeof name, "%s (input '%s')", what, m->graph->input_names[k]);
+        if (xs[k].rank < 1 || xs[k].dims[0] != xs[0].dims[0])
+            return clrnn_fail(CLRNN_E_SHAPE, "%s has %lld samples, input '%s' has %lld", name,
+                              (long long)(xs[k].rank ? xs[k].dims[0] : 0),
+                              m->graph->input_names[0], (long long)xs[0].dims[0]);
+        clrnn_status s = check_array(m, k, &xs[k], &t->shape, t->dtype, name);
+        if (s) return s;
+    }
+    return CLRNN_OK;
+}
+
+clrnn_status clrnn_model_upload_input(clrnn_model *m, int k, const struct clrnn_array *a,
+                                      const int64_t *rows, int64_t begin, int B) {
+    if (k == 0) return clrnn_model_upload_rows(m, m->x_dev, a, rows, begin, B, 0);
+    struct clrnn_graph *g = m->graph;
+    clrnn_status s = clrnn_model_upload_rows(m, g->x_dev[k], a, rows, begin, B, 0);
+    size_t per = (size_t)(a->dims[0] ? clrnn_array_count(a) / a->dims[0] : 0);
+    if (!s) memcpy(g->x_host[k], m->stage, (size_t)B * per * 4);
+    return s;
 }
 
 clrnn_status clrnn_model_upload_rows(clrnn_model *m, cl_mem dst, const struct clrnn_array *a,
@@ -267,6 +376,7 @@ clrnn_status clrnn_model_upload_rows(clrnn_model *m, cl_mem dst, const struct cl
 }
 
 clrnn_status clrnn_model_forward_dev(clrnn_model *m, int B, int training, cl_mem *y) {
+    if (m->graph) return clrnn_graph_forward(m, B, training, y);
     struct clrnn_pass p = {m->ctx, m->params, m->grads, B, training, &m->rng, m->x_host};
     cl_mem x = m->x_dev, mask = NULL;
     for (int i = 0; i < m->n_layers; i++) {
@@ -286,6 +396,10 @@ clrnn_status clrnn_model_forward_dev(clrnn_model *m, int B, int training, cl_mem
 }
 
 clrnn_status clrnn_model_backward_dev(clrnn_model *m, int B, cl_mem *dx_out) {
+    if (m->graph && dx_out)
+        return clrnn_fail(CLRNN_E_INVALID_ARG, "model '%s': no input gradient for a "
+                          "Functional graph", m->name);
+    if (m->graph) return clrnn_graph_backward(m, B);
     struct clrnn_pass p = {m->ctx, m->params, m->grads, B, 1, &m->rng, m->x_host};
     cl_mem dy = m->dy_dev;
     for (int i = m->n_layers - 1; i >= 0; i--) {
@@ -383,11 +497,16 @@ clrnn_status clrnn_model_get_grads(clrnn_model *m, float *out) {
 
 clrnn_status clrnn_model_forward(clrnn_model *m, const struct clrnn_array *x, int training,
                                  struct clrnn_array *y) {
-    clrnn_status s = clrnn_model_check_x(m, x, "x");
-    int B = (int)x->dims[0];
+    return clrnn_model_forward_inputs(m, x, 1, training, y);
+}
+
+clrnn_status clrnn_model_forward_inputs(clrnn_model *m, const struct clrnn_array *xs, int n_x,
+                                        int training, struct clrnn_array *y) {
+    clrnn_status s = clrnn_model_check_inputs(m, xs, n_x, "x");
+    int B = (int)xs[0].dims[0];
     if (!s && B < 1) s = clrnn_fail(CLRNN_E_SHAPE, "x has no rows");
     if (!s) s = clrnn_model_reserve(m, B);
-    if (!s) s = clrnn_model_upload_rows(m, m->x_dev, x, NULL, 0, B, 0);
+    for (int k = 0; !s && k < n_x; k++) s = clrnn_model_upload_input(m, k, &xs[k], NULL, 0, B);
     cl_mem out;
     if (!s) s = clrnn_model_forward_dev(m, B, training, &out);
     if (s) return s;

@@ -621,8 +621,10 @@ static cJSON *compile_config_json(const clrnn_model *m) {
 static char *keras3_config_text(const clrnn_model *m) {
     cJSON *root = clrnn_model_config_json(m);
     if (!root) return NULL;
-    cJSON_AddStringToObject(root, "module", "keras");
-    cJSON_AddNullToObject(root, "registered_name");
+    if (!m->graph) { /* a graph's configuration says its module itself */
+        cJSON_AddStringToObject(root, "module", "keras");
+        cJSON_AddNullToObject(root, "registered_name");
+    }
     if (m->compiled) cJSON_AddItemToObject(root, "compile_config", compile_config_json(m));
     char *text = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);

@@ -35,12 +35,12 @@ static int read_batch_shape(const cJSON *arr, struct clrnn_shape *shape) {
     return 1;
 }
 
-static int find_shape(const cJSON *cfg, struct clrnn_shape *shape) {
+int clrnn_json_batch_shape(const cJSON *cfg, struct clrnn_shape *shape) {
     return read_batch_shape(cJSON_GetObjectItemCaseSensitive(cfg, "batch_input_shape"), shape) ||
            read_batch_shape(cJSON_GetObjectItemCaseSensitive(cfg, "batch_shape"), shape);
 }
 
-static clrnn_dtype dtype_of(const cJSON *cfg, clrnn_dtype fallback) {
+clrnn_dtype clrnn_json_dtype(const cJSON *cfg, clrnn_dtype fallback) {
     const cJSON *d = cJSON_GetObjectItemCaseSensitive(cfg, "dtype");
     if (cJSON_IsObject(d)) d = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(d, "config"), "name");
     if (cJSON_IsString(d) && strstr(d->valuestring, "int")) return CLRNN_DTYPE_INT32;
@@ -97,6 +97,17 @@ static int keras_major_of_config(const cJSON *root, const cJSON *layers) {
     return 0;
 }
 
+/* A layer with return_state gives tensors of its own: a Functional model with one is a
+ * graph even when its layers form a chain (the next layer may take a state). */
+static int has_return_state(const cJSON *layers) {
+    const cJSON *item;
+    cJSON_ArrayForEach(item, layers) {
+        const cJSON *c = cJSON_GetObjectItemCaseSensitive(item, "config");
+        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "return_state"))) return 1;
+    }
+    return 0;
+}
+
 clrnn_status clrnn_model_from_json(clrnn_ctx *ctx, const char *json, const int64_t *input_shape,
                                    int input_rank, clrnn_dtype input_dtype, uint64_t seed,
                                    clrnn_model **out) {
@@ -115,8 +126,17 @@ clrnn_status clrnn_model_from_json(clrnn_ctx *ctx, const char *json, const int64
                        cls->valuestring);
     } else if (!cJSON_IsArray(layers)) {
         s = clrnn_fail(CLRNN_E_FORMAT, "model architecture: no \"layers\" list");
-    } else if (is_functional(cls->valuestring)) {
-        s = clrnn_functional_check_chain(cfg, cJSON_IsString(jname) ? jname->valuestring : "?");
+    } else if (is_functional(cls->valuestring) &&
+               (has_return_state(layers) ||
+                clrnn_functional_check_chain(cfg, cJSON_IsString(jname) ? jname->valuestring : "?"))) {
+        /* not a chain: a graph of layers, with the shapes its inputs declare */
+        clrnn_clear_error();
+        int major = keras_major_of_config(root, layers);
+        int previous = clrnn_act_set_keras_major(major ? major : clrnn_act_keras_major());
+        s = clrnn_graph_build(ctx, cfg, cJSON_IsString(jname) ? jname->valuestring : NULL, seed, out);
+        clrnn_act_set_keras_major(previous);
+        cJSON_Delete(root);
+        return s;
     }
     struct clrnn_shape declared = {0};
     int have_declared = 0;
@@ -141,12 +161,12 @@ clrnn_status clrnn_model_from_json(clrnn_ctx *ctx, const char *json, const int64
         }
         if (first) {
             struct clrnn_shape sh;
-            if (find_shape(lcfg, &sh)) {
+            if (clrnn_json_batch_shape(lcfg, &sh)) {
                 declared = sh;
                 have_declared = 1;
             }
             if (strcmp(lc->valuestring, "InputLayer") == 0 || have_declared)
-                dtype = input_shape ? input_dtype : dtype_of(lcfg, input_dtype);
+                dtype = input_shape ? input_dtype : clrnn_json_dtype(lcfg, input_dtype);
 
         }
         first = 0;
@@ -222,6 +242,7 @@ static cJSON *input_layer_json(const clrnn_model *m) {
 }
 
 cJSON *clrnn_model_config_json(const clrnn_model *m) {
+    if (m->graph) return clrnn_graph_config_json(m);
     cJSON *root = cJSON_CreateObject(), *cfg = cJSON_CreateObject(), *layers = cJSON_CreateArray();
     cJSON_AddStringToObject(root, "class_name", "Sequential");
     cJSON_AddStringToObject(cfg, "name", m->name);

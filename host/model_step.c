@@ -31,6 +31,9 @@ static clrnn_status make_stepping(cJSON *layer) {
 clrnn_status clrnn_model_stepper(const clrnn_model *m, clrnn_model **out) {
     if (m->in.rank < 1)
         return clrnn_fail(CLRNN_E_SHAPE, "the model's input has no time axis to step along");
+    if (m->graph)
+        return clrnn_fail(CLRNN_E_UNSUPPORTED, "model '%s' is a Functional graph: stepping one "
+                          "is not supported (a Sequential model or a chain of layers is)", m->name);
     for (int i = 0; i < m->n_layers; i++)
         if (m->layers[i]->mask_in || m->layers[i]->mask_out) {
             /* a masked (padding) step would not advance the state as the model expects */

@@ -57,11 +57,12 @@ int clrnn_model_compile_config(const clrnn_model *m, struct clrnn_compile_config
 
 static int has_accuracy(clrnn_loss_kind k) { return k != CLRNN_LOSS_MSE; }
 
-static clrnn_status check_pair(clrnn_model *m, const struct clrnn_array *x,
+/* x is n_x arrays, one per model input (x[0] for a model of one input). */
+static clrnn_status check_pair(clrnn_model *m, const struct clrnn_array *x, int n_x,
                                const struct clrnn_array *y, const char *what) {
     char name[32];
     snprintf(name, sizeof name, "%s x", what);
-    clrnn_status s = clrnn_model_check_x(m, x, name);
+    clrnn_status s = clrnn_model_check_inputs(m, x, n_x, name);
     if (s) return s;
     if (y->rank < 1 || y->dims[0] != x->dims[0])
         return clrnn_fail(CLRNN_E_SHAPE, "%s: x has %lld samples but y has %lld", what,
@@ -83,7 +84,7 @@ static clrnn_status ensure_metric_slots(clrnn_model *m, size_t slots) {
 }
 
 /* One batch: upload, forward, loss into slot; with train also backward and an update. */
-static clrnn_status run_batch(clrnn_model *m, const struct clrnn_array *x,
+static clrnn_status run_batch(clrnn_model *m, const struct clrnn_array *x, int n_x,
                               const struct clrnn_array *y, const int64_t *order, int64_t begin,
                               int B, size_t slot, int train) {
     clrnn_loss_kind k;
@@ -92,7 +93,7 @@ static clrnn_status run_batch(clrnn_model *m, const struct clrnn_array *x,
     size_t cols = (size_t)clrnn_shape_last(o);
     size_t rows = (size_t)B * (size_t)(clrnn_shape_count(o) / (int64_t)cols);
     cl_mem pred;
-    if (!s) s = clrnn_model_upload_rows(m, m->x_dev, x, order, begin, B, 0);
+    for (int i = 0; !s && i < n_x; i++) s = clrnn_model_upload_input(m, i, &x[i], order, begin, B);
     if (!s) s = clrnn_model_upload_rows(m, m->y_dev, y, order, begin, B, 1);
     if (!s) s = clrnn_model_forward_dev(m, B, train, &pred);
     if (!s)
@@ -147,7 +148,7 @@ static size_t first_bad_batch(clrnn_model *m, size_t n) {
     return 0;
 }
 
-static clrnn_status evaluate_range(clrnn_model *m, const struct clrnn_array *x,
+static clrnn_status evaluate_range(clrnn_model *m, const struct clrnn_array *x, int n_x,
                                    const struct clrnn_array *y, int64_t begin, int64_t end,
                                    int batch_size, double *loss, double *acc) {
     int64_t n = end - begin;
@@ -157,7 +158,7 @@ static clrnn_status evaluate_range(clrnn_model *m, const struct clrnn_array *x,
     for (size_t b = 0; !s && b < batches; b++) {
         int64_t start = begin + (int64_t)b * batch_size;
         int B = (int)(end - start < batch_size ? end - start : batch_size);
-        s = run_batch(m, x, y, NULL, start, B, b, 0);
+        s = run_batch(m, x, n_x, y, NULL, start, B, b, 0);
     }
     return s ? s : read_means(m, batches, batch_size, n, loss, acc);
 }
@@ -165,15 +166,21 @@ static clrnn_status evaluate_range(clrnn_model *m, const struct clrnn_array *x,
 clrnn_status clrnn_model_evaluate(clrnn_model *m, const struct clrnn_array *x,
                                   const struct clrnn_array *y, int batch_size,
                                   struct clrnn_eval_result *out) {
+    return clrnn_model_evaluate_inputs(m, x, 1, y, batch_size, out);
+}
+
+clrnn_status clrnn_model_evaluate_inputs(clrnn_model *m, const struct clrnn_array *x, int n_x,
+                                         const struct clrnn_array *y, int batch_size,
+                                         struct clrnn_eval_result *out) {
     if (!m->compiled)
         return clrnn_fail(CLRNN_E_INVALID_ARG, "the model is not compiled: it has no loss (give "
                           "--loss)");
     if (batch_size < 1) return clrnn_fail(CLRNN_E_INVALID_ARG, "batch size must be at least 1");
-    clrnn_status s = check_pair(m, x, y, "evaluation data");
+    clrnn_status s = check_pair(m, x, n_x, y, "evaluation data");
     if (s) return s;
     if (x->dims[0] < 1) return clrnn_fail(CLRNN_E_SHAPE, "evaluation data has no samples");
     double t0 = now_seconds(), loss, acc;
-    if ((s = evaluate_range(m, x, y, 0, x->dims[0], batch_size, &loss, &acc))) return s;
+    if ((s = evaluate_range(m, x, n_x, y, 0, x->dims[0], batch_size, &loss, &acc))) return s;
     clrnn_loss_kind k;
     clrnn_loss_parse(m->compile.loss, &k);
     memset(out, 0, sizeof *out);
@@ -187,10 +194,15 @@ clrnn_status clrnn_model_evaluate(clrnn_model *m, const struct clrnn_array *x,
 
 clrnn_status clrnn_model_predict(clrnn_model *m, const struct clrnn_array *x, int batch_size,
                                  struct clrnn_array *out) {
+    return clrnn_model_predict_inputs(m, x, 1, batch_size, out);
+}
+
+clrnn_status clrnn_model_predict_inputs(clrnn_model *m, const struct clrnn_array *xs, int n_x,
+                                        int batch_size, struct clrnn_array *out) {
     if (batch_size < 1) return clrnn_fail(CLRNN_E_INVALID_ARG, "batch size must be at least 1");
-    clrnn_status s = clrnn_model_check_x(m, x, "x");
+    clrnn_status s = clrnn_model_check_inputs(m, xs, n_x, "x");
     if (s) return s;
-    int64_t n = x->dims[0];
+    int64_t n = xs[0].dims[0];
     const struct clrnn_shape *o = &m->layers[m->n_layers - 1]->out;
     int64_t dims[5] = {n};
     for (int i = 0; i < o->rank; i++) dims[i + 1] = o->d[i];
@@ -201,7 +213,7 @@ clrnn_status clrnn_model_predict(clrnn_model *m, const struct clrnn_array *x, in
     for (int64_t start = 0; !s && start < n; start += batch_size) {
         int B = (int)(n - start < batch_size ? n - start : batch_size);
         cl_mem y;
-        s = clrnn_model_upload_rows(m, m->x_dev, x, NULL, start, B, 0);
+        for (int k = 0; !s && k < n_x; k++) s = clrnn_model_upload_input(m, k, &xs[k], NULL, start, B);
         if (!s) s = clrnn_model_forward_dev(m, B, 0, &y);
         if (!s)
             s = clrnn_buf_read(m->ctx, y, 0, (size_t)B * per * 4,
@@ -217,13 +229,19 @@ clrnn_status clrnn_model_predict(clrnn_model *m, const struct clrnn_array *x, in
 
 clrnn_status clrnn_model_train_on_batch(clrnn_model *m, const struct clrnn_array *x,
                                         const struct clrnn_array *y, double *loss) {
+    return clrnn_model_train_on_batch_inputs(m, x, 1, y, loss);
+}
+
+clrnn_status clrnn_model_train_on_batch_inputs(clrnn_model *m, const struct clrnn_array *x,
+                                               int n_x, const struct clrnn_array *y,
+                                               double *loss) {
     if (!m->compiled) return clrnn_fail(CLRNN_E_INVALID_ARG, "the model is not compiled");
-    clrnn_status s = check_pair(m, x, y, "training data");
+    clrnn_status s = check_pair(m, x, n_x, y, "training data");
     int B = (int)x->dims[0];
     if (!s && B < 1) s = clrnn_fail(CLRNN_E_SHAPE, "training batch has no samples");
     if (!s) s = clrnn_model_reserve(m, B);
     if (!s) s = ensure_metric_slots(m, 1);
-    if (!s) s = run_batch(m, x, y, NULL, 0, B, 0, 1);
+    if (!s) s = run_batch(m, x, n_x, y, NULL, 0, B, 0, 1);
     double mean_loss, acc;
     if (!s) s = read_means(m, 1, B, B, &mean_loss, &acc);
     if (!s && loss) *loss = mean_loss;
@@ -233,6 +251,13 @@ clrnn_status clrnn_model_train_on_batch(clrnn_model *m, const struct clrnn_array
 clrnn_status clrnn_model_fit(clrnn_model *m, const struct clrnn_array *x,
                              const struct clrnn_array *y, const struct clrnn_array *val_x,
                              const struct clrnn_array *val_y, const struct clrnn_fit_params *p) {
+    return clrnn_model_fit_inputs(m, x, 1, y, val_x, val_y, p);
+}
+
+clrnn_status clrnn_model_fit_inputs(clrnn_model *m, const struct clrnn_array *x, int n_x,
+                                    const struct clrnn_array *y, const struct clrnn_array *val_x,
+                                    const struct clrnn_array *val_y,
+                                    const struct clrnn_fit_params *p) {
     if (!m->compiled)
         return clrnn_fail(CLRNN_E_INVALID_ARG, "the model is not compiled: call "
                           "clrnn_model_compile first");
@@ -241,8 +266,8 @@ clrnn_status clrnn_model_fit(clrnn_model *m, const struct clrnn_array *x,
         return clrnn_fail(CLRNN_E_INVALID_ARG, "validation_split must be in [0, 1)");
     if ((val_x == NULL) != (val_y == NULL))
         return clrnn_fail(CLRNN_E_INVALID_ARG, "give both validation x and y, or neither");
-    clrnn_status s = check_pair(m, x, y, "training data");
-    if (!s && val_x) s = check_pair(m, val_x, val_y, "validation data");
+    clrnn_status s = check_pair(m, x, n_x, y, "training data");
+    if (!s && val_x) s = check_pair(m, val_x, n_x, val_y, "validation data");
     if (s) return s;
     int64_t n = x->dims[0], n_train = n;
     const struct clrnn_array *vx = val_x, *vy = val_y;
@@ -279,7 +304,7 @@ clrnn_status clrnn_model_fit(clrnn_model *m, const struct clrnn_array *x,
         for (size_t b = 0; !s && b < batches; b++) {
             int64_t start = (int64_t)b * bs;
             int B = (int)(n_train - start < bs ? n_train - start : bs);
-            s = run_batch(m, x, y, order, start, B, b, 1);
+            s = run_batch(m, x, n_x, y, order, start, B, b, 1);
             if (s) s = clrnn_fail_context(s, "epoch %d, batch %zu", epoch + 1, b + 1);
             double t = now_seconds();
             int last = b + 1 == batches;
@@ -314,7 +339,8 @@ clrnn_status clrnn_model_fit(clrnn_model *m, const struct clrnn_array *x,
             break;
         }
         if (vx && v_end > v_begin) {
-            s = evaluate_range(m, vx, vy, v_begin, v_end, bs, &logs.val_loss, &logs.val_accuracy);
+            s = evaluate_range(m, vx, n_x, vy, v_begin, v_end, bs, &logs.val_loss,
+                               &logs.val_accuracy);
             if (s) break;
             logs.has_val = 1;
             /* validation reused the slots; keep them sized for training */

@@ -16,6 +16,20 @@ check_not() { # check_not DESCRIPTION COMMAND...: the command must fail
   local what=$1; shift
   if "$@"; then bad "$what"; else ok; fi
 }
+# expect STATUS PATTERN COMMAND...: exit status and a stderr line matching PATTERN
+expect() { # expect STATUS PATTERN COMMAND...
+  local want=$1 pattern=$2; shift 2
+  local err status
+  err=$("$@" 2>&1 >/dev/null)
+  status=$?
+  if [ "$status" -ne "$want" ]; then
+    bad "'$*' exited $status, expected $want; stderr: $err"
+  elif ! grep -qE -- "$pattern" <<<"$err"; then
+    bad "'$*': stderr does not match '$pattern': $err"
+  else
+    ok
+  fi
+}
 # Device tests need an OpenCL device; without one they skip (77) unless CI requires it.
 require_device() {
   if ! "$build/clrnn-info" devices >/dev/null 2>&1; then

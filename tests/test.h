@@ -104,6 +104,19 @@ static inline void test_skip_no_device(const char *why) {
     exit(77);
 }
 
+/* The OpenCL device tests run on (CLRNN_DEVICE picks it), its name printed; skips the test
+ * without one (test_skip_no_device), fails it on another error. Needs clrnn.h. */
+#define TEST_OPEN_DEVICE(ctx)                                                              \
+    do {                                                                                   \
+        clrnn_status open_ = clrnn_ctx_create(NULL, &(ctx));                               \
+        if (open_ == CLRNN_E_NO_DEVICE) test_skip_no_device(clrnn_last_error());           \
+        if (open_) {                                                                       \
+            fprintf(stderr, "%s\n", clrnn_last_error());                                   \
+            return 1;                                                                      \
+        }                                                                                  \
+        printf("device: %s\n", clrnn_ctx_device(ctx)->name);                               \
+    } while (0)
+
 #define TEST_MAIN_END()                                                                    \
     do {                                                                                   \
         printf("%d passed, %d failed\n", test_passed_, test_failed_);                      \

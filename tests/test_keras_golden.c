@@ -39,7 +39,8 @@ static int list_cases(const char *root, char names[][64], int max) {
     while (d && (e = readdir(d)) && n < max) {
         char io[1024];
         snprintf(io, sizeof io, "%s/%s/io.h5", root, e->d_name);
-        if (e->d_name[0] != '.' && clrnn_fmt_data_has(io, "x") == 1)
+        if (e->d_name[0] != '.' &&
+            (clrnn_fmt_data_has(io, "x") == 1 || clrnn_fmt_data_has(io, "x0") == 1))
             snprintf(names[n++], 64, "%.63s", e->d_name);
     }
     if (d) closedir(d);
@@ -55,15 +56,26 @@ static void check_case(const char *root, const char *name, const char *file,
     snprintf(path, sizeof path, "%s/%s", dir, file);
     snprintf(wpath, sizeof wpath, "%s/%s", dir, weights ? weights : "");
     snprintf(io, sizeof io, "%s/io.h5", dir);
-    struct clrnn_array x, want, got;
-    CHECK(clrnn_fmt_data_read(io, "x", &x) == CLRNN_OK);
+    /* x, or x0, x1, ... for a model of several inputs (the encoder-decoder cases) */
+    struct clrnn_array xs[4], want, got;
+    int n_x = 0;
+    if (clrnn_fmt_data_has(io, "x") == 1) {
+        CHECK(clrnn_fmt_data_read(io, "x", &xs[n_x++]) == CLRNN_OK);
+    } else {
+        char key[8];
+        for (; n_x < 4; n_x++) {
+            snprintf(key, sizeof key, "x%d", n_x);
+            if (clrnn_fmt_data_has(io, key) != 1) break;
+            CHECK(clrnn_fmt_data_read(io, key, &xs[n_x]) == CLRNN_OK);
+        }
+    }
     CHECK(clrnn_fmt_data_read(io, "y", &want) == CLRNN_OK);
     clrnn_model *m = NULL;
     clrnn_status s = clrnn_model_load(ctx, path, weights ? wpath : NULL, &m);
     if (s) {
         printf("  %-30s %-28s LOAD FAILED: %s\n", name, file, clrnn_last_error());
         CHECK(s == CLRNN_OK);
-    } else if ((s = clrnn_model_predict(m, &x, 2, &got))) {
+    } else if ((s = clrnn_model_predict_inputs(m, xs, n_x, 2, &got))) {
         printf("  %-30s %-28s PREDICT FAILED: %s\n", name, file, clrnn_last_error());
         CHECK(s == CLRNN_OK);
     } else {
@@ -78,7 +90,8 @@ static void check_case(const char *root, const char *name, const char *file,
         clrnn_array_clear(&got);
     }
     clrnn_model_free(m);
-    clrnn_array_clear(&x), clrnn_array_clear(&want);
+    for (int k = 0; k < n_x; k++) clrnn_array_clear(&xs[k]);
+    clrnn_array_clear(&want);
 }
 
 /* A model on raw strings (TextVectorization first): clrnn keeps the vocabulary asset and

@@ -6,7 +6,7 @@
 # (tests/keras/keras2.sh), Keras 2's hard_sigmoid included. One model per layer kind
 # and option: Embedding with mask_zero, LSTM, GRU both ways (reset_after), SimpleRNN,
 # go_backwards, the RNN wrapper, Bidirectional with each merge mode, TimeDistributed,
-# Dropout, stacked layers, hard_sigmoid.
+# Dropout, stacked layers, hard_sigmoid; and Keras 3 Functional graphs (seq2seq, two inputs).
 #
 # Needs Keras from PyPI. It runs when tests/keras/.venv is complete, or when
 # CLRNN_KERAS_INTEROP=1 lets keras.sh make the environment (.ci/run makes it first when PyPI
@@ -82,6 +82,17 @@ done
 train td_dropout reber $bce "lstm(8,return_sequences=true) time_distributed(dense(4,relu)) dropout(0.3) gru(5) dense(1,sigmoid)"
 train embed_mask text $sce "embedding($vocab,8,mask_zero=true) lstm(16) dense($vocab,softmax)"
 train embed_bidi_gru text $sce "embedding($vocab,8,mask_zero=true) bidirectional(gru(6)) dropout(0.2) dense($vocab,softmax)"
+# the encoder-decoder of Keras's seq2seq tutorial (return_state into initial_state, two
+# inputs, a masked GRU encoder), its architecture made by Keras: a graph is written in Keras
+# 3's Functional layout, which tf.keras 2 does not read
+only=k3
+if bash "$here/keras/keras.sh" seq2seq_data.py "$scratch" >/dev/null 2>&1; then
+  train seq2seq_lstm seq2seq $sce --model "$scratch/seq2seq_lstm.json"
+  train seq2seq_gru seq2seq $sce --model "$scratch/seq2seq_gru.json"
+else
+  bad "Keras writes the seq2seq data and architectures"
+fi
+only=""
 in_keras() { # in_keras RUNNER FLAVOUR MODEL DATA PREDICTIONS...: each file loaded there
   local runner=$1 flavour=$2; shift 2
   local out

@@ -13,7 +13,9 @@
  * differences grow from ~1e-7 to a few 1e-6. A wrong update rule, bias correction or
  * epsilon placement shows at 1e-3 or more. After the 5 steps taken from a restored state,
  * Adam, which divides by sqrt(v) + 1e-7 with v near 0 for some weights, magnifies the
- * differences to ~6e-4 (1e-3 allowed); a fresh state is off by 2 to 15.
+ * differences to ~6e-4 (1e-3 allowed); a fresh state is off by 2 to 15. Then the seq2seq
+ * encoder-decoder (two inputs, return_state into initial_state) with Adam, to the same
+ * tolerances.
  */
 #include <math.h>
 #include <stdio.h>
@@ -26,6 +28,29 @@
 
 static clrnn_ctx *ctx;
 static char golden[512];
+
+/* The largest difference between the weights of m and want, relative to the largest weight
+ * of each tensor. */
+static double max_weight_difference(clrnn_model *m, clrnn_model *want) {
+    size_t np = clrnn_model_param_count(m);
+    float *got = malloc(np * 4), *ref = malloc(np * 4);
+    CHECK(clrnn_model_get_params(m, got) == CLRNN_OK);
+    CHECK(clrnn_model_get_params(want, ref) == CLRNN_OK);
+    double worst_rel = 0;
+    for (int w = 0; w < clrnn_model_weight_count(m); w++) {
+        struct clrnn_weight_info wi;
+        clrnn_model_weight(m, w, &wi);
+        double scale = 0, diff = 0;
+        for (size_t k = wi.offset; k < wi.offset + wi.count; k++) {
+            scale = fmax(scale, fabs(ref[k]));
+            diff = fmax(diff, fabs((double)got[k] - ref[k]));
+        }
+        double rel = diff / scale;
+        if (!(rel <= worst_rel)) worst_rel = rel;
+    }
+    free(got), free(ref);
+    return worst_rel;
+}
 
 static void run(const char *dir, struct clrnn_optimizer_config opt) {
     char path[700], batches[700], final_path[700];
@@ -65,20 +90,7 @@ static void run(const char *dir, struct clrnn_optimizer_config opt) {
     }
     size_t np = clrnn_model_param_count(m);
     float *got = malloc(np * 4), *ref = malloc(np * 4);
-    CHECK(clrnn_model_get_params(m, got) == CLRNN_OK);
-    CHECK(clrnn_model_get_params(want, ref) == CLRNN_OK);
-    double worst_rel = 0;
-    for (int w = 0; w < clrnn_model_weight_count(m); w++) {
-        struct clrnn_weight_info wi;
-        clrnn_model_weight(m, w, &wi);
-        double scale = 0, diff = 0;
-        for (size_t k = wi.offset; k < wi.offset + wi.count; k++) {
-            scale = fmax(scale, fabs(ref[k]));
-            diff = fmax(diff, fabs((double)got[k] - ref[k]));
-        }
-        double rel = diff / scale;
-        if (!(rel <= worst_rel)) worst_rel = rel;
-    }
+    double worst_rel = max_weight_difference(m, want);
     printf("%-20s %d steps: max |loss - keras| %.2e, max weight difference %.2e of the "
            "tensor's largest weight\n", dir, steps, worst_loss, worst_rel);
     CHECK(worst_loss <= 1e-5);
@@ -120,6 +132,53 @@ static void run(const char *dir, struct clrnn_optimizer_config opt) {
     clrnn_model_free(m), clrnn_model_free(want);
 }
 
+/* The seq2seq LSTM (two inputs, the encoder's states starting the decoder) trained by
+ * Keras with Adam(0.01) on sparse_categorical_crossentropy (train_seq2seq/): the same
+ * batches from Keras's initial weights give Keras's losses and final weights. */
+static void run_seq2seq(void) {
+    char path[700], batches[700], final_path[700];
+    snprintf(path, sizeof path, "%s/train_seq2seq/initial.h5", golden);
+    snprintf(batches, sizeof batches, "%s/train_seq2seq/batches.h5", golden);
+    snprintf(final_path, sizeof final_path, "%s/train_seq2seq/final.h5", golden);
+    clrnn_model *m = NULL, *want = NULL;
+    CHECK(clrnn_model_load(ctx, path, NULL, &m) == CLRNN_OK);
+    CHECK(clrnn_model_load(ctx, final_path, NULL, &want) == CLRNN_OK);
+    struct clrnn_compile_config cc;
+    CHECK(m && clrnn_model_compile_config(m, &cc) && cc.optimizer.kind == CLRNN_OPT_ADAM &&
+          strcmp(cc.loss, "sparse_categorical_crossentropy") == 0);
+    if (!m || !want) {
+        printf("train_seq2seq: %s\n", clrnn_last_error());
+        clrnn_model_free(m), clrnn_model_free(want);
+        return;
+    }
+    struct clrnn_array x0, x1, y, losses;
+    CHECK(clrnn_fmt_data_read(batches, "x0", &x0) == CLRNN_OK);
+    CHECK(clrnn_fmt_data_read(batches, "x1", &x1) == CLRNN_OK);
+    CHECK(clrnn_fmt_data_read(batches, "y", &y) == CLRNN_OK);
+    CHECK(clrnn_fmt_data_read(batches, "losses", &losses) == CLRNN_OK);
+    int steps = (int)x0.dims[0], B = (int)x0.dims[1];
+    int64_t TE = x0.dims[2], TD = x1.dims[2];
+    double worst_loss = 0;
+    for (int i = 0; i < steps; i++) {
+        struct clrnn_array xs[2] = {
+            {CLRNN_DTYPE_INT32, 2, {B, TE}, (int32_t *)x0.data + (size_t)i * B * TE},
+            {CLRNN_DTYPE_INT32, 2, {B, TD}, (int32_t *)x1.data + (size_t)i * B * TD}};
+        struct clrnn_array yb = {CLRNN_DTYPE_INT32, 2, {B, TD}, (int32_t *)y.data + (size_t)i * B * TD};
+        double loss = NAN;
+        CHECK(clrnn_model_train_on_batch_inputs(m, xs, 2, &yb, &loss) == CLRNN_OK);
+        double d = fabs(loss - ((float *)losses.data)[i]);
+        if (!(d <= worst_loss)) worst_loss = d;
+    }
+    double worst_rel = max_weight_difference(m, want);
+    printf("%-20s %d steps: max |loss - keras| %.2e, max weight difference %.2e of the "
+           "tensor's largest weight\n", "train_seq2seq", steps, worst_loss, worst_rel);
+    CHECK(worst_loss <= 1e-5);
+    CHECK(worst_rel <= 1e-4);
+    clrnn_array_clear(&x0), clrnn_array_clear(&x1), clrnn_array_clear(&y);
+    clrnn_array_clear(&losses);
+    clrnn_model_free(m), clrnn_model_free(want);
+}
+
 int main(void) {
     const char *data = getenv("CLRNN_TEST_DATA");
     snprintf(golden, sizeof golden, "%s/keras/golden", data ? data : "../../tests");
@@ -137,6 +196,7 @@ int main(void) {
     struct clrnn_optimizer_config adam = clrnn_optimizer_default(CLRNN_OPT_ADAM);
     adam.learning_rate = 0.01;
     run("train_adam", adam);
+    run_seq2seq();
     clrnn_ctx_free(ctx);
     TEST_MAIN_END();
 }

@@ -5,21 +5,6 @@
 source "$(dirname "$0")/e2e_common.sh"
 require_device
 
-# expect STATUS PATTERN COMMAND...: exit status and a stderr line matching PATTERN
-expect() {
-  local want=$1 pattern=$2; shift 2
-  local err status
-  err=$("$@" 2>&1 >/dev/null)
-  status=$?
-  if [ "$status" -ne "$want" ]; then
-    bad "'$*' exited $status, expected $want; stderr: $err"
-  elif ! grep -qE -- "$pattern" <<<"$err"; then
-    bad "'$*': stderr does not match '$pattern': $err"
-  else
-    ok
-  fi
-}
-
 "$build/clrnn-data" addition --out "$scratch/add.h5" --samples 200 --test-samples 50 >/dev/null
 "$build/clrnn-data" reber --out "$scratch/reber.h5" --samples 200 --test-samples 50 >/dev/null
 spec="simple_rnn(4,return_sequences=true) dense(1,sigmoid)"

@@ -14,7 +14,8 @@
 static const char USAGE[] =
     "usage: clrnn-eval MODEL --data DATA.h5 [options]\n"
     "\n"
-    "Evaluates on x_test/y_test when the file has them, otherwise on x/y.\n"
+    "Evaluates on x_test/y_test when the file has them, otherwise on x/y (x0_test,\n"
+    "x1_test, ... or x0, x1, ... for a model of several inputs).\n"
     "  --weights FILE.h5       weights for a JSON MODEL\n"
     "  --split test|train|all  which split to use (test)\n"
     "  --batch-size N          32\n"
@@ -165,7 +166,9 @@ int main(int argc, char **argv) {
         if ((s = clrnn_model_compile(m, &cc))) cli_fail_status(s);
     }
     struct clrnn_eval_result r;
-    if ((s = clrnn_model_evaluate(m, &data.x, &data.y, (int)batch, &r))) {
+    int n_x;
+    const struct clrnn_array *xs = clrnn_data_inputs(&data, &n_x);
+    if ((s = clrnn_model_evaluate_inputs(m, xs, n_x, &data.y, (int)batch, &r))) {
         fprintf(stderr, "%s: on %s/%s of %s:\n", cli_prog(), data.x_name, data.y_name, data_path);
         cli_fail_status(s);
     }
@@ -177,7 +180,7 @@ int main(int argc, char **argv) {
     int classifier = r.has_accuracy && out[out_rank - 1] <= MAX_MATRIX_CLASSES;
     if (preds || classifier) {
         struct clrnn_array p;
-        if ((s = clrnn_model_predict(m, &data.x, (int)batch, &p))) cli_fail_status(s);
+        if ((s = clrnn_model_predict_inputs(m, xs, n_x, (int)batch, &p))) cli_fail_status(s);
         if (classifier) classes = confusion(&p, &data.y, cc.from_logits, counts);
         const char *dot = preds ? strrchr(preds, '.') : NULL;
         if (!preds) {

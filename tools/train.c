@@ -20,7 +20,8 @@ static const char USAGE[] =
     "                        train on (--epochs 0 converts it to the format of --out)\n"
     "  --weights FILE.h5     weights for a JSON --model\n"
     "  --layers SPEC         one-line layer list, e.g. \"simple_rnn(16) dense(1,sigmoid)\"\n"
-    "  --data DATA.h5        x_train/y_train (or x/y)\n"
+    "  --data DATA.h5        x_train/y_train (or x/y); x0_train, x1_train, ... for a model\n"
+    "                        of several inputs\n"
     "  --out MODEL           where to save: .keras (Keras 3 archive), .weights.h5 (Keras 3\n"
     "                        weights only), else legacy Keras .h5 (full model)\n"
     "  --epochs N            10\n"
@@ -335,20 +336,25 @@ int main(int argc, char **argv) {
     struct clrnn_data data;
     clrnn_status s = clrnn_data_load(o.data, CLRNN_SPLIT_TRAIN, &data);
     if (s) cli_fail_status(s);
+    int n_x;
+    const struct clrnn_array *xs = clrnn_data_inputs(&data, &n_x);
+    if (o.layers && data.n_x)
+        cli_fail("%s holds %d inputs (%s...): --layers makes a model of one input; give a "
+                 "Functional model with --model", o.data, n_x, data.x_name);
     clrnn_ctx *ctx = cli_open_device(o.device);
 
     clrnn_model *m = NULL;
     if (o.resume) {
         s = clrnn_model_load(ctx, o.resume, NULL, &m);
     } else if (o.layers) {
-        s = clrnn_model_from_spec(ctx, o.layers, data.x.dims + 1, data.x.rank - 1, data.x.dtype,
+        s = clrnn_model_from_spec(ctx, o.layers, xs[0].dims + 1, xs[0].rank - 1, xs[0].dtype,
                                   (uint64_t)o.seed, &m);
     } else {
         const char *dot = strrchr(o.model, '.');
         if (dot && strcmp(dot, ".json") == 0 && !o.weights) {
             /* a bare architecture: new weights */
             char *text = cli_read_text(o.model);
-            s = clrnn_model_from_json(ctx, text, data.x.dims + 1, data.x.rank - 1, data.x.dtype,
+            s = clrnn_model_from_json(ctx, text, xs[0].dims + 1, xs[0].rank - 1, xs[0].dtype,
                                       (uint64_t)o.seed, &m);
             free(text);
         } else {
@@ -427,8 +433,13 @@ int main(int argc, char **argv) {
     struct clrnn_data val;
     memset(&val, 0, sizeof val);
     if (o.val_data && (s = clrnn_data_load(o.val_data, CLRNN_SPLIT_TEST, &val))) cli_fail_status(s);
-    s = clrnn_model_fit(m, &data.x, &data.y, o.val_data ? &val.x : NULL,
-                        o.val_data ? &val.y : NULL, &fp);
+    int n_vx;
+    const struct clrnn_array *vxs = clrnn_data_inputs(&val, &n_vx);
+    if (o.val_data && n_vx != n_x)
+        cli_fail("%s holds %d input%s, but %s holds %d", o.val_data, n_vx, n_vx == 1 ? "" : "s",
+                 o.data, n_x);
+    s = clrnn_model_fit_inputs(m, xs, n_x, &data.y, o.val_data ? vxs : NULL,
+                               o.val_data ? &val.y : NULL, &fp);
     clrnn_data_clear(&val);
     if (pr.history) fclose(pr.history);
     if (s == CLRNN_E_INTERRUPTED || (!s && interrupted)) {

@@ -1,6 +1,9 @@
 """Shared by make_golden.py (Keras 3) and make_golden_tf2.py (tf.keras 2): the fixed
 inputs, the model builders both write (with whichever keras module the script hands to
 use()), and the io.h5 writer."""
+import os
+import shutil
+
 import h5py
 import numpy as np
 
@@ -112,11 +115,75 @@ def c_functional_lstm(rng):
     return keras.Model(inp, out), float_x(rng)
 
 
+# The encoder-decoder (seq2seq) pattern of the Keras tutorial: the encoder's final states
+# (return_state) start the decoder (initial_state). Fixed lengths (clrnn needs them).
+S2S_V, S2S_E, S2S_U, S2S_TE, S2S_TD = 11, 5, 6, 7, 5
+
+
+def seq2seq_model(cell, mask_zero=False, dtype=None, V=S2S_V, E=S2S_E, U=S2S_U, TE=S2S_TE,
+                  TD=S2S_TD):
+    """The tutorial's model: cell "lstm" or "gru"; mask_zero on the encoder's Embedding."""
+    kw = {} if dtype is None else {"dtype": dtype}
+    enc_in = keras.Input(shape=(TE,), name="encoder_inputs", **kw)
+    e = L.Embedding(V, E, mask_zero=mask_zero)(enc_in)
+    if cell == "lstm":
+        _, h, c = L.LSTM(U, return_state=True)(e)
+        states = [h, c]
+    else:
+        _, h = L.GRU(U, return_state=True)(e)
+        states = [h]
+    dec_in = keras.Input(shape=(TD,), name="decoder_inputs", **kw)
+    d = L.Embedding(V, E)(dec_in)
+    rnn = L.LSTM if cell == "lstm" else L.GRU
+    d = rnn(U, return_sequences=True)(d, initial_state=states)
+    out = L.Dense(V, activation="softmax")(d)
+    return keras.Model([enc_in, dec_in], out)
+
+
+def s2s_x(rng, pad=False):
+    xe = ids_x(rng, S2S_V, n=4, t=S2S_TE)
+    if pad:  # post-padded encoder inputs: the final state is the one after the last real id
+        xe[1, -3:] = 0
+        xe[2, -1:] = 0
+    return [xe, ids_x(rng, S2S_V, n=4, t=S2S_TD)]
+
+
+def c_seq2seq_lstm(rng):
+    return seq2seq_model("lstm"), s2s_x(rng)
+
+
+def c_seq2seq_gru_masked(rng):
+    return seq2seq_model("gru", mask_zero=True, dtype="int32"), s2s_x(rng, pad=True)
+
+
+def case_seed(name):
+    # stable across runs/python versions (no hash())
+    return sum((i + 1) * ord(c) for i, c in enumerate(name)) % 100000
+
+
+def fresh_case(name, outdir):
+    """A case starts from a clean session (auto-naming counters: lstm, lstm_1, ...) and its
+    own seed, in an empty folder outdir/name; returns (rng, folder)."""
+    keras.backend.clear_session()
+    seed = case_seed(name)
+    keras.utils.set_random_seed(seed)
+    d = os.path.join(outdir, name)
+    if os.path.isdir(d):
+        shutil.rmtree(d)
+    os.makedirs(d)
+    return np.random.default_rng(seed), d
+
+
 def maxdiff(a, b):
     return float(np.max(np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64))))
 
 
 def write_io(path, x, y):
+    """x, y; a model of several inputs gets x0, x1, ... in the model's order instead."""
     with h5py.File(path, "w") as f:
-        f.create_dataset("x", data=x)
+        if isinstance(x, list):
+            for i, xi in enumerate(x):
+                f.create_dataset("x%d" % i, data=xi)
+        else:
+            f.create_dataset("x", data=x)
         f.create_dataset("y", data=y.astype(np.float32))

@@ -6,7 +6,8 @@ then checks the legacy .h5 files only):
   interop.py MODEL DATA PREDICTIONS [MODEL DATA PREDICTIONS ...]
   MODEL        a model file clrnn wrote: legacy .h5, .keras, or .weights.h5 (then the
                architecture comes from the .h5 of the same name)
-  DATA         the dataset file whose x_test clrnn predicted on
+  DATA         the dataset file whose x_test clrnn predicted on (x0_test, x1_test, ... for
+               a model of several inputs)
   PREDICTIONS  clrnn-eval --predictions output (dataset "predictions")
 For each model: keras.models.load_model(MODEL) (or load_weights of a .weights.h5), and a
 fresh model built from the same configuration with load_weights(MODEL); both must predict
@@ -27,9 +28,18 @@ else:
 TOL = 1e-5
 
 
-def check(model_path, data_path, pred_path):
+def read_x(data_path):
     with h5py.File(data_path, "r") as f:
-        x = f["x_test"][:]
+        if "x_test" in f:
+            return f["x_test"][:]
+        xs = []
+        while "x%d_test" % len(xs) in f:
+            xs.append(f["x%d_test" % len(xs)][:])
+        return xs
+
+
+def check(model_path, data_path, pred_path):
+    x = read_x(data_path)
     with h5py.File(pred_path, "r") as f:
         want = f["predictions"][:]
     if model_path.endswith(".weights.h5"):
@@ -39,7 +49,7 @@ def check(model_path, data_path, pred_path):
     else:
         loaded = keras.models.load_model(model_path, compile=False)
     got = loaded.predict(x, verbose=0)
-    fresh = keras.Sequential.from_config(loaded.get_config())
+    fresh = type(loaded).from_config(loaded.get_config())  # Sequential or Functional
     fresh.load_weights(model_path)
     got_fresh = fresh.predict(x, verbose=0)
     d1 = float(np.abs(got - want).max())

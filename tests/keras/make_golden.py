@@ -30,7 +30,8 @@ from golden_common import (  # noqa: E402,F401
     N_SAMPLES, T, F, float_x, ids_x, seq, c_simple_rnn, c_lstm, c_lstm_seq,
     c_lstm_go_backwards, c_lstm_hard_sigmoid, c_gru_reset_after, c_gru_reset_before,
     c_embedding_mask_lstm, c_stacked_lstm, _bidi, c_bidi_gru_seq_masked, c_rnn_lstm_cell,
-    c_time_distributed_dense, c_dropout_lstm, c_functional_lstm, maxdiff, write_io)
+    c_time_distributed_dense, c_dropout_lstm, c_functional_lstm, c_seq2seq_lstm,
+    c_seq2seq_gru_masked, maxdiff, write_io)
 golden_common.use(keras)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -134,15 +135,12 @@ CASES = [
     ("seed_imdb_lstm", c_seed_imdb_lstm),
     ("seed_stacked_gru", c_seed_stacked_gru),
     ("functional_lstm", c_functional_lstm),
+    ("seq2seq_lstm", c_seq2seq_lstm),
+    ("seq2seq_gru_masked", c_seq2seq_gru_masked),
 ]
 
 
 # ---------------------------------------------------------------- helpers
-def case_seed(name):
-    # stable across runs/python versions (no hash())
-    return sum((i + 1) * ord(c) for i, c in enumerate(name)) % 100000
-
-
 def randomize_biases(model, rng):
     """Give every bias a small random non-zero value (uniform +-[0.05, 0.5])."""
     for layer in model.layers:
@@ -232,14 +230,7 @@ def layer_desc(layer):
 
 # ---------------------------------------------------------------- one case
 def make_case(name, builder, outdir, keep_ts):
-    keras.backend.clear_session()  # reset auto-naming counters (lstm, lstm_1, ...)
-    seed = case_seed(name)
-    keras.utils.set_random_seed(seed)
-    rng = np.random.default_rng(seed)
-    d = os.path.join(outdir, name)
-    if os.path.isdir(d):
-        shutil.rmtree(d)
-    os.makedirs(d)
+    rng, d = golden_common.fresh_case(name, outdir)
     notes = []
     model, x = builder(rng)
     randomize_biases(model, rng)
@@ -295,13 +286,47 @@ def make_case(name, builder, outdir, keep_ts):
         check("model.json+model.weights.h5", from_json)
 
     files = sorted(os.listdir(d))
-    line = "%s | x %s%s | y %s | %s | files: %s" % (
-        name, x.dtype, list(x.shape), list(y.shape),
+    xs = x if isinstance(x, list) else [x]
+    line = "%s | x %s | y %s | %s | files: %s" % (
+        name, " ".join("%s%s" % (xi.dtype, list(xi.shape)) for xi in xs), list(y.shape),
         " -> ".join(layer_desc(l) for l in model.layers), " ".join(files))
     return line, notes
 
 
 # ---------------------------------------------------------------- training
+def make_train_seq2seq(outdir):
+    """train_seq2seq/: the seq2seq LSTM (golden_common.seq2seq_model), Adam(0.01),
+    sparse_categorical_crossentropy: initial.h5, batches.h5 (x0, x1, y: one batch of 4 per
+    step; losses: what train_on_batch returned), final.h5 after the steps."""
+    name = "train_seq2seq"
+    rng, d = golden_common.fresh_case(name, outdir)
+    model = golden_common.seq2seq_model("lstm")
+    randomize_biases(model, rng)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01),
+                  loss="sparse_categorical_crossentropy")
+    model.save(os.path.join(d, "initial.h5"))
+    steps, batch = 12, 4
+    V, TE, TD = golden_common.S2S_V, golden_common.S2S_TE, golden_common.S2S_TD
+    x0 = rng.integers(1, V, size=(steps, batch, TE)).astype(np.int32)
+    x1 = rng.integers(1, V, size=(steps, batch, TD)).astype(np.int32)
+    y = rng.integers(0, V, size=(steps, batch, TD)).astype(np.int32)
+    losses = []
+    for i in range(steps):
+        r = model.train_on_batch([x0[i], x1[i]], y[i])
+        losses.append(float(r if np.ndim(r) == 0 else r[0]))
+    losses = np.asarray(losses, np.float32)
+    with h5py.File(os.path.join(d, "batches.h5"), "w") as f:
+        f.create_dataset("x0", data=x0)
+        f.create_dataset("x1", data=x1)
+        f.create_dataset("y", data=y)
+        f.create_dataset("losses", data=losses)
+    model.save(os.path.join(d, "final.h5"), include_optimizer=True)
+    line = "%s | x0 int32%s x1 int32%s y int32%s | losses[0]=%.6f losses[-1]=%.6f | files: %s" % (
+        name, list(x0.shape), list(x1.shape), list(y.shape), losses[0], losses[-1],
+        " ".join(sorted(os.listdir(d))))
+    return line, []
+
+
 OPTS = {
     "sgd_momentum": lambda: keras.optimizers.SGD(learning_rate=0.05, momentum=0.9),
     "rmsprop": lambda: keras.optimizers.RMSprop(learning_rate=0.01),
@@ -531,6 +556,16 @@ def main():
         except Exception as e:
             traceback.print_exc()
             line, notes = "train_%s | FAILED: %s: %s" % (opt, type(e).__name__, e), []
+            failed = True
+        lines.append(line)
+        lines.extend("    " + n for n in notes)
+    if not only or "train_seq2seq" in only:
+        print("train seq2seq", flush=True)
+        try:
+            line, notes = make_train_seq2seq(a.out)
+        except Exception as e:
+            traceback.print_exc()
+            line, notes = "train_seq2seq | FAILED: %s: %s" % (type(e).__name__, e), []
             failed = True
         lines.append(line)
         lines.extend("    " + n for n in notes)

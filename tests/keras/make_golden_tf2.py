@@ -35,7 +35,8 @@ from golden_common import (  # noqa: E402,F401
     N_SAMPLES, T, F, float_x, ids_x, seq, c_simple_rnn, c_lstm, c_lstm_seq,
     c_lstm_go_backwards, c_lstm_hard_sigmoid, c_gru_reset_after, c_gru_reset_before,
     c_embedding_mask_lstm, c_stacked_lstm, _bidi, c_bidi_gru_seq_masked, c_rnn_lstm_cell,
-    c_time_distributed_dense, c_dropout_lstm, c_functional_lstm, maxdiff, write_io)
+    c_time_distributed_dense, c_dropout_lstm, c_functional_lstm, c_seq2seq_lstm,
+    c_seq2seq_gru_masked, maxdiff, write_io)
 golden_common.use(keras)
 import keras as keras_pkg  # noqa: E402  (the keras 2.15 package behind tf.keras; for __version__)
 
@@ -130,15 +131,12 @@ CASES = [
     ("seed_stacked_gru", c_seed_stacked_gru),
     ("legacy_input_shape", c_legacy_input_shape),
     ("functional_lstm", c_functional_lstm),
+    ("seq2seq_lstm", c_seq2seq_lstm),
+    ("seq2seq_gru_masked", c_seq2seq_gru_masked),
 ]
 
 
 # ---------------------------------------------------------------- helpers
-def case_seed(name):
-    # stable across runs/python versions (no hash()); same formula as make_golden.py
-    return sum((i + 1) * ord(c) for i, c in enumerate(name)) % 100000
-
-
 def randomize_biases(model, rng):
     """Give every bias a small random non-zero value (uniform +-[0.05, 0.5])."""
     for layer in model.layers:
@@ -206,14 +204,7 @@ def np_lstm_hard_sigmoid(model, x, slope):
 
 # ---------------------------------------------------------------- one case
 def make_case(name, builder, outdir):
-    keras.backend.clear_session()  # reset auto-naming counters (lstm, lstm_1, ...)
-    seed = case_seed(name)
-    keras.utils.set_random_seed(seed)
-    rng = np.random.default_rng(seed)
-    d = os.path.join(outdir, name)
-    if os.path.isdir(d):
-        shutil.rmtree(d)
-    os.makedirs(d)
+    rng, d = golden_common.fresh_case(name, outdir)
     notes = []
     r = builder(rng)
     model, x = r[0], r[1]
@@ -299,8 +290,9 @@ def make_case(name, builder, outdir):
         check("model_from_json(model.json)+load_weights(weights.h5)", from_json)
 
     files = sorted(os.listdir(d))
-    line = "%s | x %s%s | y %s | %s | files: %s" % (
-        name, x.dtype, list(x.shape), list(y.shape),
+    xs = x if isinstance(x, list) else [x]
+    line = "%s | x %s | y %s | %s | files: %s" % (
+        name, " ".join("%s%s" % (xi.dtype, list(xi.shape)) for xi in xs), list(y.shape),
         " -> ".join(layer_desc(l) for l in model.layers), " ".join(files))
     return line, notes
 
@@ -388,13 +380,13 @@ def make_text_vectorization(outdir):
     x = the ids TextVectorization makes (what clrnn's model takes), y = predict(texts), and
     the texts (text.txt, one a line) for clrnn-eval --text."""
     keras.backend.clear_session()
-    keras.utils.set_random_seed(case_seed("text_vectorization"))
+    keras.utils.set_random_seed(golden_common.case_seed("text_vectorization"))
     tv = keras.layers.TextVectorization(max_tokens=20, output_sequence_length=6)
     tv.adapt(TEXTS)
     m = keras.Sequential([keras.Input(shape=(1,), dtype="string"), tv,
                           keras.layers.Embedding(20, 4), keras.layers.LSTM(3),
                           keras.layers.Dense(1, activation="sigmoid")])
-    rng = np.random.default_rng(case_seed("text_vectorization"))
+    rng = np.random.default_rng(golden_common.case_seed("text_vectorization"))
     for layer in m.layers[1:]:  # the layers with weights, not the lookup table
         if hasattr(layer, "bias") and layer.bias is not None:
             layer.bias.assign(rng.uniform(0.05, 0.5, layer.bias.shape) * rng.choice([-1, 1], layer.bias.shape))
