@@ -117,6 +117,9 @@ typedef struct clrnn_ctx clrnn_ctx;
 CLRNN_API clrnn_status clrnn_ctx_create(const char *spec, clrnn_ctx **out);
 CLRNN_API void clrnn_ctx_free(clrnn_ctx *ctx);
 CLRNN_API const struct clrnn_device_info *clrnn_ctx_device(const clrnn_ctx *ctx);
+/* The most device memory clrnn's buffers have held at once in this context, in bytes (0 where
+ * the driver cannot report releases). */
+CLRNN_API size_t clrnn_ctx_device_bytes_peak(const clrnn_ctx *ctx);
 
 /* ---- datasets ---------------------------------------------------------------------- */
 

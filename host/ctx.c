@@ -332,6 +332,7 @@ clrnn_status clrnn_ctx_finish(clrnn_ctx *ctx) {
  * context, and freed by the last. */
 struct clrnn_tally {
     _Atomic size_t bytes;
+    _Atomic size_t peak; /* the most bytes held at once */
     _Atomic long refs;
 };
 
@@ -353,7 +354,10 @@ static void tally_add(clrnn_ctx *ctx, cl_mem m, size_t bytes) {
         atomic_store(&ctx->tally->refs, 1);
     if (!ctx->tally) return;
     atomic_fetch_add(&ctx->tally->refs, 1);
-    atomic_fetch_add(&ctx->tally->bytes, bytes);
+    size_t now = atomic_fetch_add(&ctx->tally->bytes, bytes) + bytes;
+    size_t peak = atomic_load(&ctx->tally->peak);
+    while (now > peak && !atomic_compare_exchange_weak(&ctx->tally->peak, &peak, now)) {
+    }
     if (clSetMemObjectDestructorCallback(m, tally_on_release, ctx->tally) != CL_SUCCESS) {
         atomic_fetch_sub(&ctx->tally->bytes, bytes);
         tally_drop(ctx->tally);
@@ -362,6 +366,10 @@ static void tally_add(clrnn_ctx *ctx, cl_mem m, size_t bytes) {
 
 size_t clrnn_ctx_bytes_held(const clrnn_ctx *ctx) {
     return ctx->tally ? atomic_load(&ctx->tally->bytes) : 0;
+}
+
+size_t clrnn_ctx_device_bytes_peak(const clrnn_ctx *ctx) {
+    return ctx->tally ? atomic_load(&ctx->tally->peak) : 0;
 }
 
 clrnn_status clrnn_ctx_measure_begin(clrnn_ctx *ctx) {

@@ -29,6 +29,9 @@ infer=$(json_field infer_samples_per_s <<<"$json")
 check "train_samples_per_s > 0 ($train)" awk -v a="$train" 'BEGIN { exit !(a + 0 > 0) }'
 check "infer_samples_per_s > 0 ($infer)" awk -v a="$infer" 'BEGIN { exit !(a + 0 > 0) }'
 check "device named" grep -q '"device": "[^"]' <<<"$json"
+# the LSTM's input projection alone is 64 x 40 x 512 floats = 5 MiB of device memory
+mem=$(json_field peak_device_memory <<<"$json")
+check "peak_device_memory counts the buffers: $mem MiB > 5" awk -v a="$mem" 'BEGIN { exit !(a + 0 > 5) }'
 if command -v python3 >/dev/null; then
   check "valid JSON" python3 -c 'import json,sys; json.loads(sys.stdin.read())' <<<"$json"
 fi

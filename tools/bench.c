@@ -203,6 +203,8 @@ static void run_config(clrnn_ctx *ctx, const struct bench_config *c, long sample
     double infer_rate = infer_s > 0 ? (double)n / infer_s : 0;
     const char *device = clrnn_ctx_device(ctx)->name;
     double rss = peak_rss_mib();
+    /* what clrnn's buffers held at most: the model, its batch buffers and the scratch */
+    double device_mib = (double)clrnn_ctx_device_bytes_peak(ctx) / (1024.0 * 1024.0);
     if (json) {
         printf("{\"config\": ");
         json_string(c->name);
@@ -215,7 +217,7 @@ static void run_config(clrnn_ctx *ctx, const struct bench_config *c, long sample
                c->T, c->batch, n, warmup, t1 - t0, train_s, train_rate, last_loss, c->infer_batch,
                infer_s, infer_rate);
         json_string(device);
-        printf(", \"peak_device_memory\": \"n/a\", \"peak_rss_mib\": %.1f}\n", rss);
+        printf(", \"peak_device_memory\": %.1f, \"peak_rss_mib\": %.1f}\n", device_mib, rss);
     } else {
         printf("%s: %s\n", c->name, c->what);
         printf("  samples %ld, warm-up %d epoch(s) %.2fs\n", n, warmup, t1 - t0);
@@ -223,8 +225,8 @@ static void run_config(clrnn_ctx *ctx, const struct bench_config *c, long sample
                last_loss);
         printf("  inference: %8.3fs  %10.1f samples/s  (batch %d)\n", infer_s, infer_rate,
                c->infer_batch);
-        printf("  device: %s; peak device memory: n/a; peak process RSS so far: %.0f MiB\n", device,
-               rss);
+        printf("  device: %s; peak device memory so far: %.0f MiB; peak process RSS so far: "
+               "%.0f MiB\n", device, device_mib, rss);
     }
     fflush(stdout);
     clrnn_array_clear(&p);
