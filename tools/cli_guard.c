@@ -11,6 +11,7 @@
  * child is passed on as it is, its signal included.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,7 +97,7 @@ void cli_guard(void) {
     for (;;) {
         pid_t r = waitpid(pid, &status, WNOHANG);
         if (r == pid) break;
-        if (r < 0) exit(3);
+        if (r < 0 && errno != EINTR) exit(3);
         if (!hung && state->reading && state->limit > 0 && now() - state->since > state->limit) {
             hung = 1;
             kill(pid, SIGKILL);
