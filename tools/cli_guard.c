@@ -92,7 +92,8 @@ void cli_guard(void) {
     }
     child = pid;
     int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
-    for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++) signal(forwarded[i], forward);
+    for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++)
+        if (signal(forwarded[i], forward) == SIG_IGN) signal(forwarded[i], SIG_IGN); /* kept */
     int status = 0, hung = 0;
     for (;;) {
         pid_t r = waitpid(pid, &status, WNOHANG);
