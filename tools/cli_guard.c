@@ -11,6 +11,7 @@
  * child is passed on as it is, its signal included.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,12 +92,13 @@ void cli_guard(void) {
     }
     child = pid;
     int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
-    for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++) signal(forwarded[i], forward);
+    for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++)
+        if (signal(forwarded[i], forward) == SIG_IGN) signal(forwarded[i], SIG_IGN); /* kept */
     int status = 0, hung = 0;
     for (;;) {
         pid_t r = waitpid(pid, &status, WNOHANG);
         if (r == pid) break;
-        if (r < 0) exit(3);
+        if (r < 0 && errno != EINTR) exit(3);
         if (!hung && state->reading && state->limit > 0 && now() - state->since > state->limit) {
             hung = 1;
             kill(pid, SIGKILL);
