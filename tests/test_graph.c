@@ -376,6 +376,57 @@ static void check_state_chain(void) {
     clrnn_model_free(plain);
 }
 
+/* Initial states given as model inputs (as the tutorial's inference decoder takes them):
+ * LSTM(x, initial_state=[h0, c0]) with three float inputs, against the reference. */
+static void check_state_inputs(void) {
+    const char *json =
+        "{\"class_name\": \"Functional\", \"config\": {\"name\": \"dec\", \"layers\": ["
+        "{\"class_name\": \"InputLayer\", \"name\": \"x\", \"config\": {\"name\": \"x\", "
+        "\"batch_shape\": [null, 5, 3]}, \"inbound_nodes\": []},"
+        "{\"class_name\": \"InputLayer\", \"name\": \"h0\", \"config\": {\"name\": \"h0\", "
+        "\"batch_shape\": [null, 4]}, \"inbound_nodes\": []},"
+        "{\"class_name\": \"InputLayer\", \"name\": \"c0\", \"config\": {\"name\": \"c0\", "
+        "\"batch_shape\": [null, 4]}, \"inbound_nodes\": []},"
+        "{\"class_name\": \"LSTM\", \"name\": \"lstm\", \"config\": {\"name\": \"lstm\", "
+        "\"units\": 4, \"return_sequences\": true}, \"inbound_nodes\": [{\"args\": ["
+        KT("x", 0) "], \"kwargs\": {\"initial_state\": [" KT("h0", 0) ", " KT("c0", 0) "]}}]}],"
+        "\"input_layers\": [[\"x\", 0, 0], [\"h0\", 0, 0], [\"c0\", 0, 0]], "
+        "\"output_layers\": [[\"lstm\", 0, 0]]}}";
+    clrnn_model *m = NULL;
+    clrnn_status st = clrnn_model_from_json(ctx, json, NULL, 0, CLRNN_DTYPE_FLOAT32, 1, &m);
+    if (st) fprintf(stderr, "%s\n", clrnn_last_error());
+    CHECK(st == CLRNN_OK);
+    if (!m) return;
+    int B = 3, T = 5, I = 3, U = 4;
+    size_t np = clrnn_model_param_count(m);
+    float *pf = malloc(sizeof *pf * np);
+    double *p = malloc(sizeof *p * np);
+    for (size_t i = 0; i < np; i++) p[i] = pf[i] = (float)test_uniform(&lcg, -0.6, 0.6);
+    CHECK(clrnn_model_set_params(m, pf) == CLRNN_OK);
+    struct clrnn_array xs[3], y;
+    int64_t dx[3] = {B, T, I}, ds[2] = {B, U};
+    clrnn_array_alloc(&xs[0], CLRNN_DTYPE_FLOAT32, 3, dx);
+    clrnn_array_alloc(&xs[1], CLRNN_DTYPE_FLOAT32, 2, ds);
+    clrnn_array_alloc(&xs[2], CLRNN_DTYPE_FLOAT32, 2, ds);
+    double *xd[3];
+    for (int k = 0; k < 3; k++) {
+        size_t n = (size_t)clrnn_array_count(&xs[k]);
+        xd[k] = malloc(sizeof *xd[k] * n);
+        for (size_t i = 0; i < n; i++) xd[k][i] = ((float *)xs[k].data)[i] = (float)test_uniform(&lcg, -1, 1);
+    }
+    CHECK(clrnn_model_predict_inputs(m, xs, 3, 2, &y) == CLRNN_OK);
+    double *yr = malloc(sizeof *yr * (size_t)B * T * U);
+    struct ref_rnn r = {REF_CELL_LSTM, B, T, I, U, p, p + I * 4 * U, p + (I + U) * 4 * U,
+                        REF_ACT_TANH, REF_ACT_SIGMOID, 1, 0, 0, NULL, NULL, NULL, xd[1], xd[2]};
+    ref_rnn_forward(&r, xd[0], yr, NULL, NULL);
+    double *yd = test_to_double(y.data, (size_t)B * T * U);
+    CHECK_ARRAYS_CLOSE("initial states as inputs forward", yd, yr, (long)B * T * U, ATOL, RTOL);
+    free(pf), free(p), free(yr), free(yd);
+    for (int k = 0; k < 3; k++) free(xd[k]), clrnn_array_clear(&xs[k]);
+    clrnn_array_clear(&y);
+    clrnn_model_free(m);
+}
+
 /* Training with several inputs (fit with validation data, evaluate), then saving: the
  * .keras archive and the legacy .h5 load back with the same predictions. */
 static void check_train_save(void) {
@@ -484,6 +535,7 @@ int main(void) {
     check_train_save();
     check_datasets();
     check_state_chain();
+    check_state_inputs();
     clrnn_ctx_free(ctx);
     TEST_MAIN_END();
 }
