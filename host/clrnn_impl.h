@@ -277,7 +277,7 @@ struct clrnn_layer;
 struct clrnn_aux {
     struct clrnn_shape shape; /* per sample, set by build */
     /* inputs: the value in this pass, set by the model (not owned); outputs: the layer's
-     * own buffer, made by alloc and released by release */
+     * buffer, made by alloc and released by release (Bidirectional: its inner layers') */
     cl_mem val;
     /* inputs: where backward writes (overwrites) the gradient, NULL when not wanted;
      * outputs: the gradient arriving in backward, NULL for zero; never owned */

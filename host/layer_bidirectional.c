@@ -5,7 +5,9 @@
  * output is flipped back in time before the merge; with return_sequences both output zeros
  * on masked steps (zero_output_for_mask); the weights are the forward layer's, then the
  * backward layer's. The inner layers are ordinary recurrent layers (layer_rnn.c) whose
- * weights live in this layer's slots of the packed parameters.
+ * weights live in this layer's slots of the packed parameters. With return_state on the
+ * wrapped layer it gives [output, forward states..., backward states...] as Keras does (its
+ * aux outputs are the inner layers' buffers).
  */
 #include <stdio.h>
 #include <string.h>
@@ -127,9 +129,16 @@ static clrnn_status bidi_build(struct clrnn_layer *l) {
         (s = clrnn_rnn_set_zero_output_for_mask(b->bwd)) || (s = build_inner(l, b->fwd)) ||
         (s = build_inner(l, b->bwd)))
         return s;
-    if (b->fwd->n_aux_out)
-        return clrnn_fail(CLRNN_E_UNSUPPORTED, "layer '%s' (Bidirectional): return_state=true on "
-                          "the wrapped layer '%s' is not supported yet", l->name, b->fwd->name);
+    /* return_state: the forward layer's final states, then the backward layer's, as Keras */
+    int n = b->fwd->n_aux_out;
+    if (n != b->bwd->n_aux_out || 2 * n > CLRNN_MAX_AUX)
+        return clrnn_fail(CLRNN_E_SHAPE, "layer '%s' (Bidirectional): the forward and backward "
+                          "layers must both return their states, or neither", l->name);
+    l->n_aux_out = 2 * n;
+    for (int k = 0; k < n; k++) {
+        l->aux_out[k].shape = b->fwd->aux_out[k].shape;
+        l->aux_out[n + k].shape = b->bwd->aux_out[k].shape;
+    }
     int same = b->fwd->out.rank == b->bwd->out.rank;
     for (int i = 0; same && i < b->fwd->out.rank; i++) same = b->fwd->out.d[i] == b->bwd->out.d[i];
     if (!same || b->fwd->n_weights + b->bwd->n_weights > CLRNN_MAX_WEIGHTS)
@@ -176,6 +185,12 @@ static clrnn_status bidi_alloc(struct clrnn_layer *l, clrnn_ctx *ctx, int B) {
         (s = clrnn_buf_create(ctx, (size_t)B * (size_t)clrnn_shape_count(&l->in) * f, &b->dxb)))
         return s;
     b->fwd->max_batch = b->bwd->max_batch = B;
+    /* the states are the inner layers' buffers, which they own */
+    int n = b->fwd->n_aux_out;
+    for (int k = 0; k < n; k++) {
+        l->aux_out[k].val = b->fwd->aux_out[k].val;
+        l->aux_out[n + k].val = b->bwd->aux_out[k].val;
+    }
     return CLRNN_OK;
 }
 
@@ -202,6 +217,11 @@ static clrnn_status bidi_backward(struct clrnn_layer *l, const struct clrnn_pass
     size_t g = (size_t)p->B * (size_t)clrnn_shape_count(o);
     cl_kernel split, add;
     clrnn_status s;
+    int ns = b->fwd->n_aux_out;
+    for (int k = 0; k < ns; k++) {
+        b->fwd->aux_out[k].grad = l->aux_out[k].grad;
+        b->bwd->aux_out[k].grad = l->aux_out[ns + k].grad;
+    }
     if ((s = clrnn_kernel_get(p->ctx, UTIL_SOURCES, "", "bidi_split", &split)) ||
         (s = clrnn_kernel_get(p->ctx, UTIL_SOURCES, "", "add_into", &add)) ||
         (s = CLRNN_LAUNCH(p->ctx, split, "bidi_split", 1, &g, NULL, KARG(dy), KARG(b->fwd->y),

@@ -103,7 +103,12 @@ static int has_return_state(const cJSON *layers) {
     const cJSON *item;
     cJSON_ArrayForEach(item, layers) {
         const cJSON *c = cJSON_GetObjectItemCaseSensitive(item, "config");
-        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "return_state"))) return 1;
+        /* Bidirectional says it in its wrapped layer's config */
+        const cJSON *inner = cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(c, "layer"), "config");
+        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "return_state")) ||
+            cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(inner, "return_state")))
+            return 1;
     }
     return 0;
 }

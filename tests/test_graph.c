@@ -43,12 +43,27 @@ struct s2s_spec {
     const char *cell;
     int two, mask_zero, back, enc_units, dec_units;
     const char *states, *dense_node, *enc_shape;
+    int bidi; /* the encoder is Bidirectional "bi": [output, fh, (fc,) bh, (bc)] */
 };
 
 static char *s2s_json(const struct s2s_spec *sp) {
     const char *enc = strcmp(sp->cell, "LSTM") == 0 ? "lstm" : "gru";
     char *buf = malloc(8192);
-    char dec_in[600];
+    char dec_in[600], enc_layer[600];
+    if (sp->bidi)
+        snprintf(enc_layer, sizeof enc_layer,
+                 "{\"class_name\": \"Bidirectional\", \"name\": \"bi\", \"config\": {\"name\": "
+                 "\"bi\", \"layer\": {\"class_name\": \"%s\", \"config\": {\"name\": \"%s\", "
+                 "\"units\": %d, \"return_state\": true, \"go_backwards\": %s}}}, "
+                 "\"inbound_nodes\": [{\"args\": [" KT("emb_e", 0) "], \"kwargs\": {}}]},",
+                 sp->cell, enc, sp->enc_units, sp->back ? "true" : "false");
+    else
+        snprintf(enc_layer, sizeof enc_layer,
+                 "{\"class_name\": \"%s\", \"name\": \"%s\", \"config\": {\"name\": \"%s\", "
+                 "\"units\": %d, \"return_state\": true, \"go_backwards\": %s}, "
+                 "\"inbound_nodes\": [{\"args\": [" KT("emb_e", 0) "], \"kwargs\": "
+                 "{\"training\": false}}]},",
+                 sp->cell, enc, enc, sp->enc_units, sp->back ? "true" : "false");
     if (sp->two)
         snprintf(dec_in, sizeof dec_in,
                  "{\"class_name\": \"InputLayer\", \"name\": \"dec\", \"config\": {\"name\": "
@@ -66,10 +81,7 @@ static char *s2s_json(const struct s2s_spec *sp) {
              "{\"class_name\": \"Embedding\", \"name\": \"emb_e\", \"config\": {\"name\": "
              "\"emb_e\", \"input_dim\": 7, \"output_dim\": 3, \"mask_zero\": %s}, "
              "\"inbound_nodes\": [{\"args\": [" KT("enc", 0) "], \"kwargs\": {}}]},"
-             "%s"
-             "{\"class_name\": \"%s\", \"name\": \"%s\", \"config\": {\"name\": \"%s\", "
-             "\"units\": %d, \"return_state\": true, \"go_backwards\": %s}, \"inbound_nodes\": "
-             "[{\"args\": [" KT("emb_e", 0) "], \"kwargs\": {\"training\": false}}]},"
+             "%s%s"
              "{\"class_name\": \"%s\", \"name\": \"dec_rnn\", \"config\": {\"name\": "
              "\"dec_rnn\", \"units\": %d, \"return_sequences\": true}, \"inbound_nodes\": "
              "[{\"args\": [{\"class_name\": \"__keras_tensor__\", \"config\": {\"keras_history\": "
@@ -78,7 +90,7 @@ static char *s2s_json(const struct s2s_spec *sp) {
              "\"units\": 7, \"activation\": \"softmax\"}, \"inbound_nodes\": [%s]}],"
              "\"input_layers\": [[\"enc\", 0, 0]%s], \"output_layers\": [[\"dense\", 0, 0]]}}",
              sp->enc_shape ? sp->enc_shape : "[null, 6]", sp->mask_zero ? "true" : "false",
-             dec_in, sp->cell, enc, enc, sp->enc_units, sp->back ? "true" : "false", sp->cell,
+             dec_in, enc_layer, sp->cell,
              sp->dec_units, sp->two ? "emb_d" : "emb_e", sp->states,
              sp->dense_node ? sp->dense_node
                             : "{\"args\": [" KT("dec_rnn", 0) "], \"kwargs\": {}}",
@@ -91,10 +103,10 @@ static const char *const GRU_STATES = KT("gru", 1);
 
 /* The objective's variables: the parameters in the model's packed order. */
 struct problem {
-    int lstm, two, mask, back;
+    int lstm, two, mask, back, bidi;
     int B, TE, TD, V, E, U;
     int *ids_e, *ids_d;
-    size_t off[11];   /* offset of each weight, in the model's order */
+    size_t off[13];   /* offset of each weight, in the model's order */
     double *p, *dy;
 };
 
@@ -124,6 +136,13 @@ static double objective(const void *vp, double *out) {
                           p + pb->off[w + 2], REF_ACT_TANH, REF_ACT_SIGMOID, 0, pb->back, 0,
                           mask, NULL, NULL, NULL, NULL};
     ref_rnn_forward(&enc, xe, ye, h, c);
+    if (pb->bidi) { /* the decoder starts from [bh, fc]: the backward layer's h */
+        struct ref_rnn bwd = enc;
+        bwd.K = p + pb->off[w + 3], bwd.Rk = p + pb->off[w + 4], bwd.b = p + pb->off[w + 5];
+        bwd.go_backwards = !pb->back;
+        ref_rnn_forward(&bwd, xe, ye, h, NULL);
+        w += 3;
+    }
     struct ref_rnn dec = {cell, B, TD, E, U, p + pb->off[w + 3], p + pb->off[w + 4],
                           p + pb->off[w + 5], REF_ACT_TANH, REF_ACT_SIGMOID, 1, 0, 0,
                           NULL, NULL, NULL, h, pb->lstm ? c : NULL};
@@ -153,10 +172,10 @@ static void check_model(const char *label, const struct s2s_spec *sp) {
     CHECK(st == CLRNN_OK);
     if (!m) return;
     struct problem pb = {strcmp(sp->cell, "LSTM") == 0, sp->two, sp->mask_zero, sp->back,
-                         5, 6, 4, 7, 3, sp->enc_units, NULL, NULL, {0}, NULL, NULL};
+                         sp->bidi, 5, 6, 4, 7, 3, sp->enc_units, NULL, NULL, {0}, NULL, NULL};
     int TD = pb.two ? pb.TD : pb.TE, n_in = clrnn_model_input_count(m);
     CHECK_INT_EQ(n_in, pb.two ? 2 : 1);
-    CHECK_INT_EQ(clrnn_model_weight_count(m), pb.two ? 10 : 9);
+    CHECK_INT_EQ(clrnn_model_weight_count(m), (pb.two ? 10 : 9) + (pb.bidi ? 3 : 0));
     for (int k = 0; k < clrnn_model_weight_count(m); k++) {
         struct clrnn_weight_info wi;
         CHECK(clrnn_model_weight(m, k, &wi) == CLRNN_OK);
@@ -221,7 +240,7 @@ static void expect_refused(const char *what, const struct s2s_spec *sp, clrnn_st
 }
 
 static void check_errors(void) {
-    struct s2s_spec sp = {"LSTM", 1, 0, 0, 6, 6, KT("lstm", 1), NULL, NULL};
+    struct s2s_spec sp = {"LSTM", 1, 0, 0, 6, 6, KT("lstm", 1), NULL, NULL, 0};
     expect_refused("one state for an LSTM", &sp, CLRNN_E_SHAPE,
                    "layer 'dec_rnn' (LSTM) takes 2 tensors [h, c] as initial_state, but is "
                    "given 1");
@@ -249,7 +268,8 @@ static void check_errors(void) {
                    "input 'enc' has an unknown dimension (None, None)");
     sp.enc_shape = NULL;
     /* the GRU gives one state */
-    struct s2s_spec gru = {"GRU", 1, 0, 0, 6, 6, KT("gru", 1) ", " KT("gru", 2), NULL, NULL};
+    struct s2s_spec gru = {"GRU", 1, 0, 0, 6, 6, KT("gru", 1) ", " KT("gru", 2), NULL, NULL,
+                           0};
     expect_refused("a GRU's second state", &gru, CLRNN_E_FORMAT,
                    "layer 'dec_rnn' takes output 2 of 'gru', which gives 2");
     /* several outputs */
@@ -376,10 +396,61 @@ static void check_state_chain(void) {
     clrnn_model_free(plain);
 }
 
+/* Initial states given as model inputs (as the tutorial's inference decoder takes them):
+ * LSTM(x, initial_state=[h0, c0]) with three float inputs, against the reference. */
+static void check_state_inputs(void) {
+    const char *json =
+        "{\"class_name\": \"Functional\", \"config\": {\"name\": \"dec\", \"layers\": ["
+        "{\"class_name\": \"InputLayer\", \"name\": \"x\", \"config\": {\"name\": \"x\", "
+        "\"batch_shape\": [null, 5, 3]}, \"inbound_nodes\": []},"
+        "{\"class_name\": \"InputLayer\", \"name\": \"h0\", \"config\": {\"name\": \"h0\", "
+        "\"batch_shape\": [null, 4]}, \"inbound_nodes\": []},"
+        "{\"class_name\": \"InputLayer\", \"name\": \"c0\", \"config\": {\"name\": \"c0\", "
+        "\"batch_shape\": [null, 4]}, \"inbound_nodes\": []},"
+        "{\"class_name\": \"LSTM\", \"name\": \"lstm\", \"config\": {\"name\": \"lstm\", "
+        "\"units\": 4, \"return_sequences\": true}, \"inbound_nodes\": [{\"args\": ["
+        KT("x", 0) "], \"kwargs\": {\"initial_state\": [" KT("h0", 0) ", " KT("c0", 0) "]}}]}],"
+        "\"input_layers\": [[\"x\", 0, 0], [\"h0\", 0, 0], [\"c0\", 0, 0]], "
+        "\"output_layers\": [[\"lstm\", 0, 0]]}}";
+    clrnn_model *m = NULL;
+    clrnn_status st = clrnn_model_from_json(ctx, json, NULL, 0, CLRNN_DTYPE_FLOAT32, 1, &m);
+    if (st) fprintf(stderr, "%s\n", clrnn_last_error());
+    CHECK(st == CLRNN_OK);
+    if (!m) return;
+    int B = 3, T = 5, I = 3, U = 4;
+    size_t np = clrnn_model_param_count(m);
+    float *pf = malloc(sizeof *pf * np);
+    double *p = malloc(sizeof *p * np);
+    for (size_t i = 0; i < np; i++) p[i] = pf[i] = (float)test_uniform(&lcg, -0.6, 0.6);
+    CHECK(clrnn_model_set_params(m, pf) == CLRNN_OK);
+    struct clrnn_array xs[3], y;
+    int64_t dx[3] = {B, T, I}, ds[2] = {B, U};
+    clrnn_array_alloc(&xs[0], CLRNN_DTYPE_FLOAT32, 3, dx);
+    clrnn_array_alloc(&xs[1], CLRNN_DTYPE_FLOAT32, 2, ds);
+    clrnn_array_alloc(&xs[2], CLRNN_DTYPE_FLOAT32, 2, ds);
+    double *xd[3];
+    for (int k = 0; k < 3; k++) {
+        size_t n = (size_t)clrnn_array_count(&xs[k]);
+        xd[k] = malloc(sizeof *xd[k] * n);
+        for (size_t i = 0; i < n; i++) xd[k][i] = ((float *)xs[k].data)[i] = (float)test_uniform(&lcg, -1, 1);
+    }
+    CHECK(clrnn_model_predict_inputs(m, xs, 3, 2, &y) == CLRNN_OK);
+    double *yr = malloc(sizeof *yr * (size_t)B * T * U);
+    struct ref_rnn r = {REF_CELL_LSTM, B, T, I, U, p, p + I * 4 * U, p + (I + U) * 4 * U,
+                        REF_ACT_TANH, REF_ACT_SIGMOID, 1, 0, 0, NULL, NULL, NULL, xd[1], xd[2]};
+    ref_rnn_forward(&r, xd[0], yr, NULL, NULL);
+    double *yd = test_to_double(y.data, (size_t)B * T * U);
+    CHECK_ARRAYS_CLOSE("initial states as inputs forward", yd, yr, (long)B * T * U, ATOL, RTOL);
+    free(pf), free(p), free(yr), free(yd);
+    for (int k = 0; k < 3; k++) free(xd[k]), clrnn_array_clear(&xs[k]);
+    clrnn_array_clear(&y);
+    clrnn_model_free(m);
+}
+
 /* Training with several inputs (fit with validation data, evaluate), then saving: the
  * .keras archive and the legacy .h5 load back with the same predictions. */
 static void check_train_save(void) {
-    struct s2s_spec sp = {"LSTM", 1, 0, 0, 16, 16, LSTM_STATES, NULL, NULL};
+    struct s2s_spec sp = {"LSTM", 1, 0, 0, 16, 16, LSTM_STATES, NULL, NULL, 0};
     char *json = s2s_json(&sp);
     clrnn_model *m = NULL;
     CHECK(clrnn_model_from_json(ctx, json, NULL, 0, CLRNN_DTYPE_INT32, 3, &m) == CLRNN_OK);
@@ -468,22 +539,29 @@ static void check_datasets(void) {
 
 int main(void) {
     TEST_OPEN_DEVICE(ctx);
-    struct s2s_spec lstm = {"LSTM", 1, 0, 0, 5, 5, LSTM_STATES, NULL, NULL};
+    struct s2s_spec lstm = {"LSTM", 1, 0, 0, 5, 5, LSTM_STATES, NULL, NULL, 0};
     check_model("seq2seq lstm", &lstm);
     /* the final state after the last real step of a masked, reversed encoder */
-    struct s2s_spec lstm_masked = {"LSTM", 1, 1, 1, 5, 5, LSTM_STATES, NULL, NULL};
+    struct s2s_spec lstm_masked = {"LSTM", 1, 1, 1, 5, 5, LSTM_STATES, NULL, NULL, 0};
     check_model("seq2seq lstm masked go_backwards", &lstm_masked);
-    struct s2s_spec gru = {"GRU", 1, 1, 0, 5, 5, GRU_STATES, NULL, NULL};
+    struct s2s_spec gru = {"GRU", 1, 1, 0, 5, 5, GRU_STATES, NULL, NULL, 0};
     check_model("seq2seq gru masked", &gru);
     /* one embedded input feeds both recurrent layers: its gradient is the sum */
-    struct s2s_spec shared = {"GRU", 0, 0, 0, 5, 5, GRU_STATES, NULL, NULL};
+    struct s2s_spec shared = {"GRU", 0, 0, 0, 5, 5, GRU_STATES, NULL, NULL, 0};
     check_model("gru fan-out", &shared);
-    struct s2s_spec shared_lstm = {"LSTM", 0, 0, 1, 5, 5, LSTM_STATES, NULL, NULL};
+    struct s2s_spec shared_lstm = {"LSTM", 0, 0, 1, 5, 5, LSTM_STATES, NULL, NULL, 0};
     check_model("lstm fan-out go_backwards", &shared_lstm);
+    /* a Bidirectional encoder's states: [output, fh, fc, bh, bc]; the decoder takes bh, fc */
+    struct s2s_spec bidi = {"LSTM", 1, 1, 0, 5, 5, KT("bi", 3) ", " KT("bi", 2), NULL, NULL,
+                            1};
+    check_model("seq2seq bidirectional lstm masked", &bidi);
+    struct s2s_spec bidi_gru = {"GRU", 1, 0, 1, 5, 5, KT("bi", 2), NULL, NULL, 1};
+    check_model("seq2seq bidirectional gru go_backwards", &bidi_gru);
     check_errors();
     check_train_save();
     check_datasets();
     check_state_chain();
+    check_state_inputs();
     clrnn_ctx_free(ctx);
     TEST_MAIN_END();
 }

@@ -174,6 +174,19 @@ def fresh_case(name, outdir):
     return np.random.default_rng(seed), d
 
 
+def c_seq2seq_bidi_lstm(rng):
+    """A Bidirectional encoder gives [output, fh, fc, bh, bc]: its backward states start the
+    decoder."""
+    enc_in = keras.Input(shape=(S2S_TE,), dtype="int32", name="encoder_inputs")
+    e = L.Embedding(S2S_V, S2S_E)(enc_in)
+    _, fh, fc, bh, bc = L.Bidirectional(L.LSTM(S2S_U, return_state=True))(e)
+    dec_in = keras.Input(shape=(S2S_TD,), dtype="int32", name="decoder_inputs")
+    d = L.Embedding(S2S_V, S2S_E)(dec_in)
+    d = L.LSTM(S2S_U, return_sequences=True)(d, initial_state=[bh, bc])
+    out = L.Dense(S2S_V, activation="softmax")(d)
+    return keras.Model([enc_in, dec_in], out), s2s_x(rng)
+
+
 def maxdiff(a, b):
     return float(np.max(np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64))))
 

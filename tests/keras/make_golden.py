@@ -31,7 +31,7 @@ from golden_common import (  # noqa: E402,F401
     c_lstm_go_backwards, c_lstm_hard_sigmoid, c_gru_reset_after, c_gru_reset_before,
     c_embedding_mask_lstm, c_stacked_lstm, _bidi, c_bidi_gru_seq_masked, c_rnn_lstm_cell,
     c_time_distributed_dense, c_dropout_lstm, c_functional_lstm, c_seq2seq_lstm,
-    c_seq2seq_gru_masked, maxdiff, write_io)
+    c_seq2seq_gru_masked, c_seq2seq_bidi_lstm, maxdiff, write_io)
 golden_common.use(keras)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -137,6 +137,7 @@ CASES = [
     ("functional_lstm", c_functional_lstm),
     ("seq2seq_lstm", c_seq2seq_lstm),
     ("seq2seq_gru_masked", c_seq2seq_gru_masked),
+    ("seq2seq_bidi_lstm", c_seq2seq_bidi_lstm),
 ]
 
 
