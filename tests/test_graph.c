@@ -216,6 +216,7 @@ static void check_model(const char *label, const struct s2s_spec *sp) {
     snprintf(l2, sizeof l2, "%s dparams", label);
     CHECK_ARRAYS_CLOSE(l2, gd, num, (long)np, ATOL, RTOL);
     /* a second pass gives the same gradients: nothing is left over from the first */
+    clrnn_array_clear(&y);
     CHECK(clrnn_model_forward_inputs(m, xs, n_in, 1, &y) == CLRNN_OK);
     CHECK(clrnn_model_backward(m, &dy, NULL) == CLRNN_OK);
     float *g2 = malloc(sizeof *g2 * np);
