@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Files on which libhdf5 1.10 itself crashes or hangs (tests/fuzz/findings/): clrnn-info and
-# clrnn-eval read them in a child process (tools/cli_guard.c), so each ends in one line naming
+# Files on which libhdf5 1.10 itself crashes or hangs (tests/fuzz/findings/): clrnn-info,
+# clrnn-eval and clrnn-train read them in a child process (tools/cli_guard.c), so each ends in one line naming
 # the file and exit 1, not a core dump or a hang. Under the sanitizers the child's report
 # comes first; the last line is clrnn's.
 source "$(dirname "$0")/e2e_common.sh"
@@ -42,6 +42,15 @@ expect_line "a hang: killed after the time limit" \
   --data "$scratch/add.h5" --out "$scratch/m.h5" --epochs 1 --quiet
 expect_line "clrnn-eval on a hostile model" "^clrnn-eval: error: .*/H5HG_read-segv.h5: $crash" \
   "$build/clrnn-eval" "$findings/fuzz_h5_model/H5HG_read-segv.h5" --data "$scratch/add.h5"
+# clrnn-train too: a hostile model, a hostile checkpoint to resume, nothing written
+expect_line "clrnn-train on a hostile model" "^clrnn-train: error: .*/H5HG_read-segv.h5: $crash" \
+  "$build/clrnn-train" --model "$findings/fuzz_h5_model/H5HG_read-segv.h5" \
+  --data "$scratch/add.h5" --out "$scratch/t.h5" --epochs 1
+expect_line "clrnn-train --resume of a hostile checkpoint" \
+  "^clrnn-train: error: .*/H5HG_read-memcpy-param-overlap.h5: $crash" \
+  "$build/clrnn-train" --resume "$findings/fuzz_h5_model/H5HG_read-memcpy-param-overlap.h5" \
+  --data "$scratch/add.h5" --out "$scratch/t.h5" --epochs 1
+check_not "nothing saved by the refused runs" test -e "$scratch/t.h5"
 
 # the guard passes everything else through: output, exit status, Ctrl-C
 out=$("$build/clrnn-eval" "$scratch/m.h5" --data "$scratch/add.h5" --json)

@@ -1,5 +1,6 @@
 /*
- * cli_guard.c - reading untrusted files in a child process (clrnn-info, clrnn-eval).
+ * cli_guard.c - reading untrusted files in a child process (clrnn-info, clrnn-eval,
+ * clrnn-generate, clrnn-train).
  *
  * libhdf5 1.10 crashes, hangs or runs out of memory inside itself on some hostile files
  * (tests/fuzz/findings/README.md); clrnn's calls into it are correct, so clrnn cannot prevent
@@ -92,8 +93,11 @@ void cli_guard(void) {
     }
     child = pid;
     int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+    /* always forwarded: the child has the dispositions the tool started with (a background
+     * job's ignored SIGINT stays ignored there) unless it sets its own, as clrnn-train's
+     * Ctrl-C handler does */
     for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++)
-        if (signal(forwarded[i], forward) == SIG_IGN) signal(forwarded[i], SIG_IGN); /* kept */
+        signal(forwarded[i], forward);
     int status = 0, hung = 0;
     for (;;) {
         pid_t r = waitpid(pid, &status, WNOHANG);

@@ -261,10 +261,15 @@ static int on_epoch(const struct clrnn_epoch_logs *l, void *user) {
 /* The dataset's vocabulary travels into the model; a model that has one already must have
  * the same (ids mean tokens: other tokens would make its predictions meaningless). */
 static void carry_vocabulary(clrnn_model *m, const char *data) {
-    if (clrnn_fmt_data_has(data, "vocabulary") != 1) return;
+    cli_reading(data, cli_read_limit(data));
+    int has = clrnn_fmt_data_has(data, "vocabulary");
+    cli_reading(NULL, 0);
+    if (has != 1) return;
     char **tokens;
     int n, have;
+    cli_reading(data, cli_read_limit(data));
     clrnn_status s = clrnn_fmt_data_read_vocabulary(data, &tokens, &n);
+    cli_reading(NULL, 0);
     if (s) cli_fail_status(s);
     const char *const *own = clrnn_model_vocabulary(m, &have);
     int same = have == n;
@@ -332,9 +337,12 @@ int main(int argc, char **argv) {
     cli_init("clrnn-train", USAGE);
     struct options o;
     parse(argc, argv, &o);
+    cli_guard(); /* the files it reads may be hostile (the model, data and checkpoints) */
 
     struct clrnn_data data;
+    cli_reading(o.data, cli_read_limit(o.data));
     clrnn_status s = clrnn_data_load(o.data, CLRNN_SPLIT_TRAIN, &data);
+    cli_reading(NULL, 0);
     if (s) cli_fail_status(s);
     int n_x;
     const struct clrnn_array *xs = clrnn_data_inputs(&data, &n_x);
@@ -345,7 +353,7 @@ int main(int argc, char **argv) {
 
     clrnn_model *m = NULL;
     if (o.resume) {
-        s = clrnn_model_load(ctx, o.resume, NULL, &m);
+        s = cli_load_model(ctx, o.resume, NULL, &m);
     } else if (o.layers) {
         s = clrnn_model_from_spec(ctx, o.layers, xs[0].dims + 1, xs[0].rank - 1, xs[0].dtype,
                                   (uint64_t)o.seed, &m);
@@ -358,7 +366,7 @@ int main(int argc, char **argv) {
                                       (uint64_t)o.seed, &m);
             free(text);
         } else {
-            s = clrnn_model_load(ctx, o.model, o.weights, &m);
+            s = cli_load_model(ctx, o.model, o.weights, &m);
         }
     }
     if (s) cli_fail_status(s);
@@ -432,7 +440,12 @@ int main(int argc, char **argv) {
     signal(SIGINT, on_sigint);
     struct clrnn_data val;
     memset(&val, 0, sizeof val);
-    if (o.val_data && (s = clrnn_data_load(o.val_data, CLRNN_SPLIT_TEST, &val))) cli_fail_status(s);
+    if (o.val_data) {
+        cli_reading(o.val_data, cli_read_limit(o.val_data));
+        s = clrnn_data_load(o.val_data, CLRNN_SPLIT_TEST, &val);
+        cli_reading(NULL, 0);
+        if (s) cli_fail_status(s);
+    }
     int n_vx;
     const struct clrnn_array *vxs = clrnn_data_inputs(&val, &n_vx);
     if (o.val_data && n_vx != n_x)
