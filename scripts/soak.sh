@@ -33,7 +33,16 @@ lstm(64) dense(64,softmax)" --loss sparse_categorical_crossentropy --data "$work
   --epochs 1000000 --batch-size 32 --history "$work/history.csv" > "$work/out.txt" 2>&1 &
 pid=$!
 
-rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo 0; }
+# clrnn-train reads its files and trains in a child process (tools/cli_guard.c): the memory
+# is that of the process and its children
+rss() {
+  local total=0 p v
+  for p in "$pid" $(pgrep -P "$pid"); do
+    v=$(awk '/^VmRSS:/ { print $2 }' "/proc/$p/status" 2>/dev/null)
+    total=$((total + ${v:-0}))
+  done
+  echo "$total"
+}
 epochs() { grep -c '^Epoch ' "$work/out.txt" || true; }
 start_s=$(date +%s)
 end_s=$((start_s + minutes * 60))
