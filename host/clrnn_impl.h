@@ -325,6 +325,9 @@ struct clrnn_layer_ops {
     void (*release)(struct clrnn_layer *l);
     /* Optional: forgets the state a stateful layer keeps between batches. */
     void (*reset_states)(struct clrnn_layer *l);
+    /* Optional: the layer, right after an Embedding, will take the token ids instead of the
+     * embedded vectors (token_projection.c); says whether it does. Called after build. */
+    int (*take_tokens)(struct clrnn_layer *l, struct clrnn_layer *embedding);
     /* Takes an input that carries a Keras mask (Keras's supports_masking). build() decides
      * whether the output carries one (l->mask_out, preset to l->mask_in). */
     int supports_masking;
@@ -386,6 +389,36 @@ clrnn_status clrnn_rnn_dropout_masks(const struct clrnn_layer *l, clrnn_ctx *ctx
  * tests: B rows of the input's size, or (B, features) with noise_shape (None, 1, F). */
 clrnn_status clrnn_dropout_layer_mask(const struct clrnn_layer *l, clrnn_ctx *ctx, int B,
                                       float *mask);
+
+/* Embedding -> recurrent layer, projecting the vocabulary instead of the positions
+ * (token_projection.c, layer_embedding.c). On a batch with fewer vocabulary entries than
+ * positions (clrnn_embedding_fused), the recurrent layer's input projection x K + b is
+ * looked up from the table E K + b, and its backward pass sums the projection's gradient per
+ * id first: dK = E^T S, db = the column sums of S, dE = S K^T, where S (input_dim, GU) holds
+ * each id's summed gradient; its input gradient is then dE itself (input_dim, output_dim). */
+void clrnn_embedding_link(struct clrnn_layer *emb);
+int clrnn_embedding_fused(const struct clrnn_layer *emb, int B);
+cl_mem clrnn_embedding_ids(const struct clrnn_layer *emb);
+/* out[p] = table[off + ids[p] D ...] for n positions: D floats each */
+clrnn_status clrnn_embedding_gather(clrnn_ctx *ctx, cl_mem ids, int n, cl_mem table,
+                                    cl_ulong off, int D, cl_mem out);
+/* out[off + v D ...] = the sum of dy's rows (D floats) at the positions of id v, in position
+ * order, zeros for ids not in the batch */
+clrnn_status clrnn_embedding_sum_by_id(struct clrnn_layer *emb, const struct clrnn_pass *p,
+                                       cl_mem dy, int D, cl_mem out, cl_ulong off);
+/* zx (B*T, GU) = (E K + b)[ids], through table (input_dim, GU); k_off, b_off: K (I, GU) and
+ * b (GU) in p->params, has_bias 0 for none */
+clrnn_status clrnn_tokens_project(const struct clrnn_pass *p, struct clrnn_layer *emb,
+                                  cl_ulong k_off, int has_bias, cl_ulong b_off, size_t GU,
+                                  cl_mem table, cl_mem zx);
+/* From dzx (B*T, GU): dK into p->grads at dk_off, db at db_off (has_bias), and dE (input_dim,
+ * I) into de when not NULL; s is scratch (input_dim, GU). */
+clrnn_status clrnn_tokens_backward(const struct clrnn_pass *p, struct clrnn_layer *emb,
+                                   cl_mem dzx, size_t GU, cl_ulong k_off, cl_ulong dk_off,
+                                   int has_bias, cl_ulong db_off, cl_mem s, cl_mem de);
+/* The floats a recurrent layer's last backward pass wrote as its input gradient: B*T*I, or
+ * input_dim*I when it took tokens */
+size_t clrnn_rnn_dx_count(const struct clrnn_layer *l, int B);
 
 /* Bidirectional's rule for its inner layers: zero_output_for_mask = return_sequences. */
 clrnn_status clrnn_rnn_set_zero_output_for_mask(struct clrnn_layer *l);

@@ -231,9 +231,17 @@ static clrnn_status bidi_backward(struct clrnn_layer *l, const struct clrnn_pass
         (s = b->bwd->ops->backward(b->bwd, p, x, b->dyb, dx ? b->dxb : NULL)))
         return s;
     if (!dx) return CLRNN_OK;
-    cl_ulong n = (cl_ulong)p->B * (cl_ulong)clrnn_shape_count(&l->in);
+    /* B*T*I, or the Embedding's gradient when the inner layers took its tokens */
+    cl_ulong n = (cl_ulong)clrnn_rnn_dx_count(b->fwd, p->B);
     size_t gn = (size_t)n;
     return CLRNN_LAUNCH(p->ctx, add, "add_into", 1, &gn, NULL, KARG(dx), KARG(b->dxb), KARG(n));
+}
+
+/* Both directions take the Embedding's tokens, or neither (they share one configuration). */
+static int bidi_take_tokens(struct clrnn_layer *l, struct clrnn_layer *emb) {
+    struct bidi_cfg *b = l->cfg;
+    if (!b->fwd->ops->take_tokens || !b->fwd->ops->take_tokens(b->fwd, emb)) return 0;
+    return b->bwd->ops->take_tokens(b->bwd, emb);
 }
 
 static clrnn_status bidi_config_json(const struct clrnn_layer *l, cJSON *o) {
@@ -272,6 +280,7 @@ const struct clrnn_layer_ops clrnn_layer_bidirectional = {
     .build = bidi_build,
     .alloc = bidi_alloc,
     .forward = bidi_forward,
+    .take_tokens = bidi_take_tokens,
     .backward = bidi_backward,
     .config_json = bidi_config_json,
     .release = bidi_release,

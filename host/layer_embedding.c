@@ -4,6 +4,12 @@
  * bad id is an error naming it, its sample and position, never a read out of bounds. The
  * backward pass groups the positions of each distinct id on the host, so repeated ids add
  * up in one fixed order: the same gradient on every run and device.
+ *
+ * Followed by a recurrent layer that takes its tokens (token_projection.c), the Embedding
+ * leaves the lookup to that layer on the batches where the vocabulary is smaller than the
+ * batch's positions: the layer projects the vocabulary and looks up the projected rows, and
+ * its input gradient arrives here per vocabulary entry (input_dim, output_dim), the
+ * embeddings' gradient itself.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +27,11 @@ struct embedding_cfg {
     int *order, *starts, *rows, *count;
     cl_mem d_order, d_starts, d_rows;
     int capacity; /* positions the scratch holds */
+    int grouped;  /* the grouping is this batch's */
+    int n_rows;   /* distinct ids in it */
+    /* token projection: the next layer takes the tokens; this batch it does (fused) */
+    int linked, fused;
+    cl_mem ids;   /* the ids of the last forward pass, not owned */
 };
 
 static clrnn_status embedding_configure(struct clrnn_layer *l, const cJSON *c) {
@@ -105,32 +116,55 @@ static clrnn_status embedding_alloc(struct clrnn_layer *l, clrnn_ctx *ctx, int B
     return CLRNN_OK;
 }
 
-static clrnn_status embedding_forward(struct clrnn_layer *l, const struct clrnn_pass *p, cl_mem x) {
-    struct embedding_cfg *e = l->cfg;
-    int rows_form = p->ctx->cpu_forms; /* a work-item a position on CPUs */
+clrnn_status clrnn_embedding_gather(clrnn_ctx *ctx, cl_mem ids, int n, cl_mem table,
+                                    cl_ulong off, int D, cl_mem out) {
+    int rows_form = ctx->cpu_forms; /* a work-item a position on CPUs */
     const char *name = rows_form ? "embedding_fwd_rows" : "embedding_fwd";
     cl_kernel k;
-    clrnn_status s = clrnn_kernel_get(p->ctx, EMB_SOURCES, "", name, &k);
+    clrnn_status s = clrnn_kernel_get(ctx, EMB_SOURCES, "", name, &k);
     if (s) return s;
-    int n = p->B * (int)l->in.d[0], D = e->output_dim;
-    cl_ulong off = l->w[0].offset;
     size_t g[2] = {(size_t)D, (size_t)n};
-    s = CLRNN_LAUNCH(p->ctx, k, name, rows_form ? 1 : 2, rows_form ? g + 1 : g, NULL, KARG(x),
-                     KARG(p->params), KARG(off), KARG(l->y), KARG(n), KARG(D));
+    return CLRNN_LAUNCH(ctx, k, name, rows_form ? 1 : 2, rows_form ? g + 1 : g, NULL, KARG(ids),
+                        KARG(table), KARG(off), KARG(out), KARG(n), KARG(D));
+}
+
+int clrnn_embedding_fused(const struct clrnn_layer *emb, int B) {
+    const struct embedding_cfg *e = emb->cfg;
+    const char *v = getenv("CLRNN_FUSE_EMBEDDING");
+    return e->linked && !(v && strcmp(v, "0") == 0) &&
+           (int64_t)e->input_dim < (int64_t)B * emb->in.d[0];
+}
+
+void clrnn_embedding_link(struct clrnn_layer *emb) { ((struct embedding_cfg *)emb->cfg)->linked = 1; }
+
+cl_mem clrnn_embedding_ids(const struct clrnn_layer *emb) {
+    return ((const struct embedding_cfg *)emb->cfg)->ids;
+}
+
+static clrnn_status embedding_forward(struct clrnn_layer *l, const struct clrnn_pass *p, cl_mem x) {
+    struct embedding_cfg *e = l->cfg;
+    int n = p->B * (int)l->in.d[0];
+    e->ids = x;
+    e->grouped = 0;
+    e->fused = clrnn_embedding_fused(l, p->B);
+    clrnn_status s = CLRNN_OK;
+    if (!e->fused) /* else the next layer looks up its projected tokens itself */
+        s = clrnn_embedding_gather(p->ctx, x, n, p->params, l->w[0].offset, e->output_dim, l->y);
     if (s || !e->mask_zero) return s;
     size_t gm = (size_t)n;
+    cl_kernel k;
     if ((s = clrnn_kernel_get(p->ctx, EMB_SOURCES, "", "embedding_mask", &k))) return s;
     return CLRNN_LAUNCH(p->ctx, k, "embedding_mask", 1, &gm, NULL, KARG(x), KARG(l->mask_y),
                         KARG(n));
 }
 
-static clrnn_status embedding_backward(struct clrnn_layer *l, const struct clrnn_pass *p,
-                                       cl_mem x, cl_mem dy, cl_mem dx) {
+/* Groups this batch's positions by id (once a batch): e->order, starts, rows on the host
+ * and the device, e->n_rows distinct ids. */
+static clrnn_status group_positions(struct clrnn_layer *l, const struct clrnn_pass *p) {
     struct embedding_cfg *e = l->cfg;
-    (void)x;
-    (void)dx; /* token ids have no gradient */
+    if (e->grouped) return CLRNN_OK;
     const int32_t *ids = p->x_host;
-    int n = p->B * (int)l->in.d[0], D = e->output_dim;
+    int n = p->B * (int)l->in.d[0];
     /* counting sort of the positions by id, stable, so each id's positions stay in order */
     int n_rows = 0;
     for (int i = 0; i < n; i++)
@@ -147,19 +181,40 @@ static clrnn_status embedding_backward(struct clrnn_layer *l, const struct clrnn
     for (int i = 0; i < n; i++) e->order[c[ids[i]]++] = i;
     for (int r = 0; r < n_rows; r++) c[e->rows[r]] = 0;
     clrnn_status s;
-    cl_kernel k;
     if ((s = clrnn_buf_write(p->ctx, e->d_order, 0, (size_t)n * sizeof(int), e->order)) ||
         (s = clrnn_buf_write(p->ctx, e->d_starts, 0, (size_t)(n_rows + 1) * sizeof(int), e->starts)) ||
-        (s = clrnn_buf_write(p->ctx, e->d_rows, 0, (size_t)n_rows * sizeof(int), e->rows)) ||
-        (s = clrnn_buf_fill_zero(p->ctx, p->grads, l->w[0].offset * sizeof(float),
-                                 l->w[0].count * sizeof(float))) ||
+        (s = clrnn_buf_write(p->ctx, e->d_rows, 0, (size_t)n_rows * sizeof(int), e->rows)))
+        return s;
+    e->n_rows = n_rows;
+    e->grouped = 1;
+    return CLRNN_OK;
+}
+
+clrnn_status clrnn_embedding_sum_by_id(struct clrnn_layer *emb, const struct clrnn_pass *p,
+                                       cl_mem dy, int D, cl_mem out, cl_ulong off) {
+    struct embedding_cfg *e = emb->cfg;
+    clrnn_status s;
+    cl_kernel k;
+    if ((s = group_positions(emb, p)) ||
+        (s = clrnn_buf_fill_zero(p->ctx, out, off * sizeof(float),
+                                 (size_t)e->input_dim * (size_t)D * sizeof(float))) ||
         (s = clrnn_kernel_get(p->ctx, EMB_SOURCES, "", "embedding_bwd", &k)))
         return s;
-    cl_ulong off = l->w[0].offset;
-    size_t g[2] = {(size_t)D, (size_t)n_rows};
+    size_t g[2] = {(size_t)D, (size_t)e->n_rows};
     return CLRNN_LAUNCH(p->ctx, k, "embedding_bwd", 2, g, NULL, KARG(dy), KARG(e->d_order),
-                        KARG(e->d_starts), KARG(e->d_rows), KARG(n_rows), KARG(p->grads),
+                        KARG(e->d_starts), KARG(e->d_rows), KARG(e->n_rows), KARG(out),
                         KARG(off), KARG(D));
+}
+
+static clrnn_status embedding_backward(struct clrnn_layer *l, const struct clrnn_pass *p,
+                                       cl_mem x, cl_mem dy, cl_mem dx) {
+    struct embedding_cfg *e = l->cfg;
+    (void)x;
+    (void)dx; /* token ids have no gradient */
+    if (e->fused) /* dy is the embeddings' gradient already (input_dim, output_dim) */
+        return clrnn_buf_copy(p->ctx, dy, 0, p->grads, l->w[0].offset * sizeof(float),
+                              l->w[0].count * sizeof(float));
+    return clrnn_embedding_sum_by_id(l, p, dy, e->output_dim, p->grads, l->w[0].offset);
 }
 
 static clrnn_status embedding_config_json(const struct clrnn_layer *l, cJSON *o) {

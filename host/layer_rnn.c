@@ -14,6 +14,8 @@
  * gradients of the input projection (dzx, batch-major) and of the recurrent projection
  * (dzh, time-major); the weight and input gradients are then GEMMs and column sums over all
  * timesteps at once. Nothing is read back to the host and nothing syncs per timestep.
+ * Right after an Embedding, on batches with more positions than vocabulary entries, the
+ * projection and its gradients go through the vocabulary instead (token_projection.c).
  *
  * Dropout (training only, Keras 3's semantics): one mask per sequence, drawn per batch and
  * reused at every step: the input mask (B, I) multiplies x before the projection, the
@@ -75,6 +77,8 @@ struct rnn_cfg {
     int rows_variant;               /* the kernels run batch rows a work-item (CPUs) */
     int rows_per_item;              /* how many, in the row variant */
     int rows_tuned;                 /* rows_per_item is settled (tuned or fixed) */
+    struct clrnn_layer *emb;        /* the Embedding whose tokens it takes, or NULL */
+    int tokens_pass;                /* the last forward pass projected the vocabulary */
     /* device buffers for max_batch rows */
     cl_mem zx;    /* (B, T, GU) */
     cl_mem hs;    /* (T+1, B, U) */
@@ -88,6 +92,7 @@ struct rnn_cfg {
     cl_mem rmask, hsd;  /* recurrent_dropout: mask (B, U), dropped states (T, B, U) */
     cl_mem state_h, state_c; /* stateful: (B, U) */
     cl_mem rt;               /* row variant: R^T (GU, U) for the backward kernel */
+    cl_mem tok;              /* token projection: the table, then the sums by id (V, GU) */
 };
 
 static const struct cell *cell_by_class(const char *cls) {
@@ -293,6 +298,7 @@ static void release_buffers(struct rnn_cfg *r) {
     clrnn_buf_release(&r->state_h);
     clrnn_buf_release(&r->state_c);
     clrnn_buf_release(&r->rt);
+    clrnn_buf_release(&r->tok);
     r->state_rows = 0;
 }
 
@@ -353,6 +359,8 @@ static clrnn_status alloc(struct clrnn_layer *l, clrnn_ctx *ctx, int B) {
     r->rows_variant = use_rows_variant(ctx, r);
     r->rows_per_item = rows_per_item(r, B, &r->rows_tuned);
     if (r->rows_variant && (s = clrnn_buf_create(ctx, U * GU * f, &r->rt))) return s;
+    if (r->emb && (s = clrnn_buf_create(ctx, (size_t)r->emb->w[0].d[0] * GU * f, &r->tok)))
+        return s;
     for (int k = 0; k < l->n_aux_out; k++) {
         clrnn_buf_release(&l->aux_out[k].val);
         if ((s = clrnn_buf_create(ctx, (size_t)B * U * f, &l->aux_out[k].val))) return s;
@@ -495,18 +503,28 @@ static clrnn_status dropout_masks(struct clrnn_layer *l, const struct clrnn_pass
 static clrnn_status launch_forward(struct clrnn_layer *l, const struct clrnn_pass *p);
 static clrnn_status tune_rows_per_item(struct clrnn_layer *l, const struct clrnn_pass *p);
 
+/* zx = xu K (+ the input bias: row 0 of a reset_after GRU's (2, 3U) bias), through the
+ * vocabulary when it takes an Embedding's tokens and that is cheaper this batch */
+static clrnn_status project_input(struct clrnn_layer *l, const struct clrnn_pass *p, cl_mem xu) {
+    struct rnn_cfg *r = l->cfg;
+    size_t rows = (size_t)p->B * (size_t)l->in.d[0], I = (size_t)l->in.d[1];
+    size_t GU = (size_t)r->cell->gates * (size_t)r->units;
+    r->tokens_pass = r->emb && !r->in_dropped && clrnn_embedding_fused(r->emb, p->B);
+    if (r->tokens_pass)
+        return clrnn_tokens_project(p, r->emb, l->w[0].offset, r->use_bias, l->w[2].offset, GU,
+                                    r->tok, r->zx);
+    return clrnn_gemm_bias(p->ctx, rows, GU, I, xu, 0, I, p->params, l->w[0].offset, GU, r->zx,
+                           0, GU, r->use_bias ? p->params : NULL,
+                           r->use_bias ? l->w[2].offset : 0);
+}
+
 static clrnn_status forward(struct clrnn_layer *l, const struct clrnn_pass *p, cl_mem x) {
     struct rnn_cfg *r = l->cfg;
     clrnn_ctx *ctx = p->ctx;
-    int B = p->B, T = (int)l->in.d[0], U = r->units, I = (int)l->in.d[1];
-    size_t rows = (size_t)B * (size_t)T, GU = (size_t)r->cell->gates * (size_t)U;
+    int B = p->B;
     cl_mem xu;
     clrnn_status s = dropout_masks(l, p, x, &xu);
-    if (!s)
-        /* the input bias (row 0 of a reset_after GRU's (2, 3U) bias) goes into zx */
-        s = clrnn_gemm_bias(ctx, rows, GU, (size_t)I, xu, 0, (size_t)I, p->params,
-                            l->w[0].offset, GU, r->zx, 0, GU, r->use_bias ? p->params : NULL,
-                            r->use_bias ? l->w[2].offset : 0);
+    if (!s) s = project_input(l, p, xu);
     if (!s) s = initial_state(l, ctx, B);
     if (!s) s = r->rows_variant && !r->rows_tuned ? tune_rows_per_item(l, p) : launch_forward(l, p);
     return s ? s : keep_state(l, ctx, B);
@@ -688,8 +706,12 @@ static clrnn_status backward(struct clrnn_layer *l, const struct clrnn_pass *p, 
     size_t rows = (size_t)B * T, GU = (size_t)r->cell->gates * U;
     cl_mem xu = r->in_dropped ? r->xd : x, hu = r->hs;
     clrnn_status s = backward_kernel(l, p, dy);
-    /* dK (I, GU) = x^T dzx, with the input as the forward pass dropped it */
-    if (!s)
+    /* dK (I, GU) = x^T dzx, with the input as the forward pass dropped it; with tokens also
+     * the input bias and dx = the Embedding's gradient */
+    if (!s && r->tokens_pass)
+        s = clrnn_tokens_backward(p, r->emb, r->dzx, GU, l->w[0].offset, l->w[0].offset,
+                                  r->use_bias, r->use_bias ? l->w[2].offset : 0, r->tok, dx);
+    else if (!s)
         s = clrnn_gemm(ctx, 1, 0, I, GU, rows, 1.0f, xu, 0, I, r->dzx, 0, GU, 0.0f, p->grads,
                        l->w[0].offset, GU);
     /* dR (U, GU) = (hs[0:T] * rmask)^T dzh; a reset_after=false GRU's candidate block pairs
@@ -709,11 +731,11 @@ static clrnn_status backward(struct clrnn_layer *l, const struct clrnn_pass *p, 
                        l->w[1].offset, GU);
     }
     if (!s && r->use_bias) {
-        s = clrnn_sum_rows(ctx, r->dzx, rows, GU, p->grads, l->w[2].offset);
+        if (!r->tokens_pass) s = clrnn_sum_rows(ctx, r->dzx, rows, GU, p->grads, l->w[2].offset);
         if (!s && gru_after(r))
             s = clrnn_sum_rows(ctx, r->dzh, rows, GU, p->grads, l->w[2].offset + GU);
     }
-    if (!s && dx)
+    if (!s && dx && !r->tokens_pass)
         s = clrnn_gemm(ctx, 0, 1, rows, I, GU, 1.0f, r->dzx, 0, GU, p->params, l->w[0].offset, GU,
                        0.0f, dx, 0, I);
     if (!s && dx && r->in_dropped) s = clrnn_mul_mask_bcast(ctx, dx, r->dmask, dx, B, Ti, Ii, 0);
@@ -768,6 +790,21 @@ static clrnn_status config_json(const struct clrnn_layer *l, cJSON *o) {
     return CLRNN_OK;
 }
 
+/* Takes an Embedding's tokens (token_projection.c) unless input dropout needs the embedded
+ * vectors themselves. */
+static int take_tokens(struct clrnn_layer *l, struct clrnn_layer *emb) {
+    struct rnn_cfg *r = l->cfg;
+    if (r->dropout > 0 || l->n_aux_in) return 0;
+    r->emb = emb;
+    return 1;
+}
+
+size_t clrnn_rnn_dx_count(const struct clrnn_layer *l, int B) {
+    const struct rnn_cfg *r = l->cfg;
+    if (r->tokens_pass) return (size_t)r->emb->w[0].count;
+    return (size_t)B * (size_t)clrnn_shape_count(&l->in);
+}
+
 static void release(struct clrnn_layer *l) {
     release_buffers(l->cfg);
     for (int k = 0; k < CLRNN_MAX_AUX; k++) clrnn_buf_release(&l->aux_out[k].val);
@@ -785,6 +822,7 @@ static void release(struct clrnn_layer *l) {
         .alloc = alloc,                                                                          \
         .forward = forward,                                                                      \
         .backward = backward,                                                                    \
+        .take_tokens = take_tokens,                                                              \
         .config_json = config_json,                                                              \
         .release = release,                                                                      \
         .reset_states = reset_states,                                                            \

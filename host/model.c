@@ -159,6 +159,10 @@ clrnn_status clrnn_model_build(clrnn_ctx *ctx, cJSON *const *objs, int n,
         dtype = CLRNN_DTYPE_FLOAT32;
         mask = l->mask_out;
     }
+    /* Embedding -> a recurrent layer: that layer may take the tokens (token_projection.c) */
+    if (!s && m->n_layers > 1 && strcmp(m->layers[0]->ops->keras_class, "Embedding") == 0 &&
+        m->layers[1]->ops->take_tokens && m->layers[1]->ops->take_tokens(m->layers[1], m->layers[0]))
+        clrnn_embedding_link(m->layers[0]);
     if (!s) s = clrnn_model_finish(m);
     if (s) {
         clrnn_model_free(m);

@@ -1,0 +1,169 @@
+/*
+ * test_token_projection.c - a recurrent layer right after an Embedding projects the
+ * vocabulary instead of the batch's positions when the vocabulary is the smaller
+ * (host/token_projection.c). For every cell, with and without bias, mask_zero,
+ * return_sequences and inside Bidirectional, the same model is run with the projection on
+ * (CLRNN_FUSE_EMBEDDING unset) and off (=0, the path test_kernels, test_bidirectional and
+ * the Keras tests check against the reference and finite differences):
+ *   - the forward outputs must be identical: the table's rows are the same sums, in the same
+ *     order, as the GEMM's rows;
+ *   - every parameter gradient must agree within atol 1e-6 + rtol 1e-5: the same products,
+ *     summed per id first (S = dz summed by id, dK = E^T S, dE = S K^T), so only the order
+ *     of at most B*T = 48 float additions differs (48 * 2^-24 ~ 3e-6 relative at worst);
+ *   - and the path must have been taken (the Embedding's clrnn_embedding_fused) or not (a
+ *     vocabulary larger than the positions, RNN dropout, which needs the embedded vectors).
+ * Then 30 Adam steps on a small task both ways end at losses within 1e-4 of each other.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clrnn_impl.h"
+#include "test.h"
+
+#define B 6
+#define T 8
+
+static clrnn_ctx *ctx;
+
+struct run {
+    float *y, *grads;
+    long ny, np;
+    int fused;
+};
+
+/* Token ids that repeat (so sums by id have several terms), zeros as padding at the ends of
+ * some rows when masked. */
+static void make_ids(int vocab, int masked, struct clrnn_array *x) {
+    int64_t d[2] = {B, T};
+    clrnn_array_alloc(x, CLRNN_DTYPE_INT32, 2, d);
+    int32_t *ids = x->data;
+    uint64_t s = 12345;
+    for (int i = 0; i < B * T; i++) {
+        s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+        ids[i] = 1 + (int)((s >> 33) % (uint64_t)(vocab - 1));
+        if (masked && i % T >= T - i / T % 3) ids[i] = 0;
+    }
+}
+
+/* Forward (training) and backward from a fixed output gradient, with the projection on or
+ * off; the outputs and gradients into *r. */
+static void run_model(const char *spec, int vocab, int masked, int fuse, struct run *r) {
+    const int64_t in[1] = {T};
+    clrnn_model *m = NULL;
+    setenv("CLRNN_FUSE_EMBEDDING", fuse ? "1" : "0", 1);
+    CHECK(clrnn_model_from_spec(ctx, spec, in, 1, CLRNN_DTYPE_INT32, 7, &m) == CLRNN_OK);
+    if (!m) {
+        fprintf(stderr, "%s: %s\n", spec, clrnn_last_error());
+        exit(1);
+    }
+    struct clrnn_array x, y = {0}, dy;
+    make_ids(vocab, masked, &x);
+    CHECK(clrnn_model_forward(m, &x, 1, &y) == CLRNN_OK);
+    r->ny = (long)clrnn_array_count(&y);
+    clrnn_array_alloc(&dy, CLRNN_DTYPE_FLOAT32, y.rank, y.dims);
+    for (long i = 0; i < r->ny; i++) ((float *)dy.data)[i] = (float)sin(0.7 * (double)i + 0.3);
+    CHECK(clrnn_model_backward(m, &dy, NULL) == CLRNN_OK);
+    r->np = (long)clrnn_model_param_count(m);
+    r->y = malloc(sizeof *r->y * (size_t)r->ny);
+    r->grads = malloc(sizeof *r->grads * (size_t)r->np);
+    memcpy(r->y, y.data, sizeof *r->y * (size_t)r->ny);
+    CHECK(clrnn_model_get_grads(m, r->grads) == CLRNN_OK);
+    r->fused = clrnn_embedding_fused(m->layers[0], B);
+    clrnn_array_clear(&x), clrnn_array_clear(&y), clrnn_array_clear(&dy);
+    clrnn_model_free(m);
+    unsetenv("CLRNN_FUSE_EMBEDDING");
+}
+
+static void check_case(const char *spec, int vocab, int masked, int expect_fused) {
+    struct run on, off;
+    run_model(spec, vocab, masked, 1, &on);
+    run_model(spec, vocab, masked, 0, &off);
+    if (on.fused != expect_fused || off.fused)
+        fprintf(stderr, "%s (vocab %d): took the tokens %d, expected %d\n", spec, vocab, on.fused,
+                expect_fused);
+    CHECK_INT_EQ(on.fused, expect_fused);
+    CHECK_INT_EQ(off.fused, 0);
+    CHECK_INT_EQ(on.ny, off.ny);
+    CHECK_INT_EQ(on.np, off.np);
+    long ydiff = 0;
+    for (long i = 0; i < on.ny && i < off.ny; i++) ydiff += memcmp(&on.y[i], &off.y[i], 4) != 0;
+    if (ydiff) fprintf(stderr, "%s: %ld outputs differ\n", spec, ydiff);
+    CHECK_INT_EQ(ydiff, 0);
+    double *a = malloc(sizeof *a * (size_t)on.np), *b = malloc(sizeof *b * (size_t)on.np);
+    for (long i = 0; i < on.np; i++) a[i] = on.grads[i], b[i] = off.grads[i];
+    char label[256];
+    snprintf(label, sizeof label, "%s (vocab %d%s) gradients", spec, vocab, masked ? ", masked" : "");
+    check_arrays_close(__FILE__, __LINE__, label, a, b, on.np, 1e-6, 1e-5);
+    free(a), free(b), free(on.y), free(on.grads), free(off.y), free(off.grads);
+}
+
+/* Adam on "is token 3 in the sequence", 30 steps both ways: the loss curves stay together */
+static double train_loss(int fuse) {
+    const int64_t in[1] = {T};
+    clrnn_model *m = NULL;
+    setenv("CLRNN_FUSE_EMBEDDING", fuse ? "1" : "0", 1);
+    CHECK(clrnn_model_from_spec(ctx, "embedding(9,4) lstm(5) dense(1,sigmoid)", in, 1,
+                                CLRNN_DTYPE_INT32, 11, &m) == CLRNN_OK);
+    struct clrnn_compile_config cc;
+    memset(&cc, 0, sizeof cc);
+    snprintf(cc.loss, sizeof cc.loss, "binary_crossentropy");
+    CHECK(clrnn_optimizer_from_name("adam", &cc.optimizer) == CLRNN_OK);
+    cc.optimizer.learning_rate = 0.01;
+    CHECK(clrnn_model_compile(m, &cc) == CLRNN_OK);
+    struct clrnn_array x, y;
+    make_ids(9, 0, &x);
+    int64_t yd[2] = {B, 1};
+    clrnn_array_alloc(&y, CLRNN_DTYPE_FLOAT32, 2, yd);
+    for (int b = 0; b < B; b++) {
+        int has = 0;
+        for (int t = 0; t < T; t++) has |= ((int32_t *)x.data)[b * T + t] == 3;
+        ((float *)y.data)[b] = (float)has;
+    }
+    double loss = 0;
+    for (int step = 0; step < 30; step++) {
+        CHECK(clrnn_model_train_on_batch(m, &x, &y, &loss) == CLRNN_OK);
+    }
+    clrnn_array_clear(&x), clrnn_array_clear(&y);
+    clrnn_model_free(m);
+    unsetenv("CLRNN_FUSE_EMBEDDING");
+    return loss;
+}
+
+int main(void) {
+    clrnn_status s = clrnn_ctx_create(NULL, &ctx);
+    if (s == CLRNN_E_NO_DEVICE) test_skip_no_device(clrnn_last_error());
+    CHECK(s == CLRNN_OK);
+    if (s) return 1;
+    static const char *const cells[] = {
+        "simple_rnn(5)",
+        "lstm(5)",
+        "lstm(5,use_bias=false)",
+        "gru(5)",
+        "gru(5,reset_after=false)",
+        "lstm(5,return_sequences=true)",
+        "lstm(5,recurrent_dropout=0.3)",
+        "bidirectional(lstm(5))",
+        "bidirectional(gru(5,return_sequences=true),merge_mode=sum)",
+    };
+    char spec[256];
+    for (size_t c = 0; c < sizeof cells / sizeof *cells; c++)
+        for (int masked = 0; masked < 2; masked++) {
+            snprintf(spec, sizeof spec, "embedding(11,4%s) %s dense(2)",
+                     masked ? ",mask_zero=true" : "", cells[c]);
+            check_case(spec, 11, masked, 1);
+        }
+    /* more vocabulary than positions (B*T = 48): the GEMM path */
+    check_case("embedding(60,4) lstm(5) dense(2)", 60, 0, 0);
+    /* input dropout needs the embedded vectors; recurrent dropout does not */
+    check_case("embedding(11,4) lstm(5,dropout=0.3) dense(2)", 11, 0, 0);
+    /* stacked: only the first recurrent layer reads the Embedding */
+    check_case("embedding(11,4) gru(5,return_sequences=true) lstm(3) dense(1)", 11, 0, 1);
+    double on = train_loss(1), off = train_loss(0);
+    printf("30 Adam steps: loss %.7f with the token projection, %.7f without\n", on, off);
+    CHECK_NEAR(on, off, 1e-4);
+    CHECK(on < 0.6); /* it learned something: ln 2 = 0.693 at the start */
+    clrnn_ctx_free(ctx);
+    TEST_MAIN_END();
+}
