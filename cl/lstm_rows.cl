@@ -12,20 +12,17 @@ inline void lstm_row_step(float *z, float *h, float *c, int keep, int b, int s, 
     rows_act(rec_act, z + 3 * RU, RU); /* o */
     __global float *gs = gates + ((size_t)s * B + b) * 4 * RU;
     for (int k = 0; k < 4 * RU; k++) gs[k] = z[k];
-    float c_new[RU], ac[RU];
-    for (int u = 0; u < RU; u++) ac[u] = c_new[u] = z[RU + u] * c[u] + z[u] * z[2 * RU + u];
-    rows_act(act, ac, RU);
-    size_t so = ((size_t)(s + 1) * B + b) * RU;
-    for (int u = 0; u < RU; u++) {
-        float h_new = z[3 * RU + u] * ac[u], h_old = h[u];
-        if (keep) {
-            c[u] = c_new[u];
-            h[u] = h_new;
-        }
-        cs[so + u] = c[u];
-        hs[so + u] = h[u];
-        rnn_put_output(y, return_sequences, b, s, T, RU, u, keep, h_new, h_old);
+    /* branches outside the loops over units, so that they vectorize */
+    if (keep) {
+        float ac[RU];
+        for (int u = 0; u < RU; u++) ac[u] = c[u] = z[RU + u] * c[u] + z[u] * z[2 * RU + u];
+        rows_act(act, ac, RU);
+        for (int u = 0; u < RU; u++) h[u] = z[3 * RU + u] * ac[u];
     }
+    size_t so = ((size_t)(s + 1) * B + b) * RU;
+    for (int u = 0; u < RU; u++) cs[so + u] = c[u];
+    for (int u = 0; u < RU; u++) hs[so + u] = h[u];
+    rows_put_outputs(y, return_sequences, b, s, T, RU, keep, h);
 }
 
 __kernel void lstm_fwd(__global const float *zx, __global const float *params, ulong r_off,
@@ -66,29 +63,28 @@ inline void lstm_row_grads(float *dz, float *dh, float *dc, int keep, int b, int
     __global const float *gs = gates + ((size_t)s * B + b) * 4 * RU;
     __global const float *cnow = cs + ((size_t)(s + 1) * B + b) * RU;
     __global const float *cprev = cs + ((size_t)s * B + b) * RU;
-    float acs[RU];
-    for (int u = 0; u < RU; u++) acs[u] = cnow[u];
-    rows_act(act, acs, RU);
-    for (int u = 0; u < RU; u++) {
-        float gy = rnn_output_grad(dy, return_sequences, b, s, T, RU, u);
-        float d0 = 0.0f, d1 = 0.0f, d2 = 0.0f, d3 = 0.0f;
-        if (keep) {
-            float g = dh[u] + gy;
+    float gy[RU];
+    rows_output_grads(gy, dy, return_sequences, b, s, T);
+    /* branches outside the loops over units, so that they vectorize */
+    if (keep) {
+        float acs[RU];
+        for (int u = 0; u < RU; u++) acs[u] = cnow[u];
+        rows_act(act, acs, RU);
+        for (int u = 0; u < RU; u++) {
+            float g = dh[u] + gy[u];
             float ig = gs[u], fg = gs[RU + u], gg = gs[2 * RU + u], og = gs[3 * RU + u];
             float ac = acs[u];
             float dcv = dc[u] + g * og * act_grad_y(act, ac);
             dc[u] = dcv * fg;
-            d0 = dcv * gg * act_grad_y(rec_act, ig);
-            d1 = dcv * cprev[u] * act_grad_y(rec_act, fg);
-            d2 = dcv * ig * act_grad_y(act, gg);
-            d3 = g * ac * act_grad_y(rec_act, og);
-        } else {
-            dh[u] = rnn_masked_carry(dh[u], gy); /* dc is carried over unchanged */
+            dz[u] = dcv * gg * act_grad_y(rec_act, ig);
+            dz[RU + u] = dcv * cprev[u] * act_grad_y(rec_act, fg);
+            dz[2 * RU + u] = dcv * ig * act_grad_y(act, gg);
+            dz[3 * RU + u] = g * ac * act_grad_y(rec_act, og);
         }
-        dz[u] = d0;
-        dz[RU + u] = d1;
-        dz[2 * RU + u] = d2;
-        dz[3 * RU + u] = d3;
+    } else {
+        /* dc is carried over unchanged */
+        for (int u = 0; u < RU; u++) dh[u] = rnn_masked_carry(dh[u], gy[u]);
+        for (int k = 0; k < 4 * RU; k++) dz[k] = 0.0f;
     }
     __global float *xo = dzx + ((size_t)b * T + t) * 4 * RU;
     __global float *ho = dzh + ((size_t)s * B + b) * 4 * RU;

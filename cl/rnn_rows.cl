@@ -64,6 +64,29 @@ inline void rows_dropped(float *hd, const float *h, __global const float *rmask,
     for (int j = 0; j < RU; j++) hd[j] = b < B ? h[j] * rnn_drop(rmask, b, RU, j) : 0.0f;
 }
 
+/* rnn_put_output for all units of row b at once: h is the state after step s (carried over
+ * on a masked step) */
+inline void rows_put_outputs(__global float *y, int return_sequences, int b, int s, int T,
+                            int U, int keep, const float *h) {
+    if (!return_sequences && s != T - 1) return;
+    __global float *o = y + (return_sequences ? ((size_t)b * T + s) * U : (size_t)b * U);
+    if (keep || !RNN_ZERO_OUTPUT)
+        for (int u = 0; u < U; u++) o[u] = h[u];
+    else
+        for (int u = 0; u < U; u++) o[u] = 0.0f;
+}
+
+/* gy[u] = rnn_output_grad of row b at step s, all units */
+inline void rows_output_grads(float *gy, __global const float *dy, int return_sequences, int b,
+                              int s, int T) {
+    if (return_sequences || s == T - 1) {
+        __global const float *g = dy + (return_sequences ? ((size_t)b * T + s) * RU : (size_t)b * RU);
+        for (int u = 0; u < RU; u++) gy[u] = g[u];
+    } else {
+        for (int u = 0; u < RU; u++) gy[u] = 0.0f;
+    }
+}
+
 /* dst[r RU + u] = src[b RU + u] for the RB rows from b0 (zeros past the batch) */
 inline void rows_load_state(float *dst, __global const float *src, int b0, int B) {
     for (int r = 0; r < RB; r++)
