@@ -11,6 +11,8 @@
  *        order, so repeated ids add up in the same order on every run and device; rows not
  *        in the batch were zeroed before.
  *   embedding_fwd_rows(...)    embedding_fwd's CPU form, global (n): a work-item a position
+ *   embedding_bwd_rows(...)    embedding_bwd's CPU form, global (n_rows): a work-item an id,
+ *        adding whole rows of dy (the same sums in the same order)
  */
 __kernel void embedding_fwd(__global const int *ids, __global const float *params, ulong e_off,
                             __global float *y, int n, int D) {
@@ -40,4 +42,17 @@ __kernel void embedding_bwd(__global const float *dy, __global const int *order,
 __kernel void embedding_mask(__global const int *ids, __global float *mask, int n) {
     int p = get_global_id(0);
     if (p < n) mask[p] = ids[p] != 0 ? 1.0f : 0.0f;
+}
+
+__kernel void embedding_bwd_rows(__global const float *dy, __global const int *order,
+                                 __global const int *starts, __global const int *rows,
+                                 int n_rows, __global float *grads, ulong e_off, int D) {
+    int u = get_global_id(0);
+    if (u >= n_rows) return;
+    __global float *out = grads + e_off + (size_t)rows[u] * D;
+    for (int d = 0; d < D; d++) out[d] = 0.0f;
+    for (int k = starts[u]; k < starts[u + 1]; k++) {
+        __global const float *src = dy + (size_t)order[k] * D;
+        for (int d = 0; d < D; d++) out[d] += src[d];
+    }
 }

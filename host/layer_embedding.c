@@ -193,15 +193,18 @@ static clrnn_status group_positions(struct clrnn_layer *l, const struct clrnn_pa
 clrnn_status clrnn_embedding_sum_by_id(struct clrnn_layer *emb, const struct clrnn_pass *p,
                                        cl_mem dy, int D, cl_mem out, cl_ulong off) {
     struct embedding_cfg *e = emb->cfg;
+    int rows_form = p->ctx->cpu_forms; /* a work-item an id on CPUs */
+    const char *name = rows_form ? "embedding_bwd_rows" : "embedding_bwd";
     clrnn_status s;
     cl_kernel k;
     if ((s = group_positions(emb, p)) ||
         (s = clrnn_buf_fill_zero(p->ctx, out, off * sizeof(float),
                                  (size_t)e->input_dim * (size_t)D * sizeof(float))) ||
-        (s = clrnn_kernel_get(p->ctx, EMB_SOURCES, "", "embedding_bwd", &k)))
+        (s = clrnn_kernel_get(p->ctx, EMB_SOURCES, "", name, &k)))
         return s;
     size_t g[2] = {(size_t)D, (size_t)e->n_rows};
-    return CLRNN_LAUNCH(p->ctx, k, "embedding_bwd", 2, g, NULL, KARG(dy), KARG(e->d_order),
+    return CLRNN_LAUNCH(p->ctx, k, name, rows_form ? 1 : 2, rows_form ? g + 1 : g, NULL,
+                        KARG(dy), KARG(e->d_order),
                         KARG(e->d_starts), KARG(e->d_rows), KARG(e->n_rows), KARG(out),
                         KARG(off), KARG(D));
 }
