@@ -7,14 +7,13 @@
 inline void gru_row_mix(float *h, const float *zg, const float *hh, __global const float *rmask,
                         int keep, int b, int s, int B, int T, int return_sequences,
                         __global float *hs, __global float *y) {
+    /* branches outside the loops over units, so that they vectorize */
+    if (keep)
+        for (int u = 0; u < RU; u++)
+            h[u] = zg[u] * h[u] * rnn_drop(rmask, b, RU, u) + (1.0f - zg[u]) * hh[u];
     size_t so = ((size_t)(s + 1) * B + b) * RU;
-    for (int u = 0; u < RU; u++) {
-        float h_old = h[u];
-        float h_new = zg[u] * h_old * rnn_drop(rmask, b, RU, u) + (1.0f - zg[u]) * hh[u];
-        if (keep) h[u] = h_new;
-        hs[so + u] = h[u];
-        rnn_put_output(y, return_sequences, b, s, T, RU, u, keep, h_new, h_old);
-    }
+    for (int u = 0; u < RU; u++) hs[so + u] = h[u];
+    rows_put_outputs(y, return_sequences, b, s, T, RU, keep, h);
 }
 
 /* Loads zx_t of the RB rows from b0 into z (rows of 3U; zeros past the batch) and their
@@ -96,28 +95,30 @@ __kernel void gru_bwd(__global const float *dy, __global const float *hs,
             __global const float *hprev = hs + ((size_t)s * B + b) * RU;
             __global float *xo = dzx + ((size_t)b * T + t) * 3 * RU;
             __global float *ho = dzh + ((size_t)s * B + b) * 3 * RU;
-            for (int u = 0; u < RU; u++) {
-                float gy = rnn_output_grad(dy, return_sequences, b, s, T, RU, u);
-                float dzz = 0.0f, dzr = 0.0f, dhpre = 0.0f, rg = 0.0f;
-                if (keep[r]) {
-                    float g = dhb[u] + gy;
-                    float zg = gs[u], hh = gs[2 * RU + u], kh = gs[3 * RU + u];
-                    rg = gs[RU + u];
+            float gy[RU], dhp[RU];
+            rows_output_grads(gy, dy, return_sequences, b, s, T);
+            /* branches outside the loops over units and the global stores after them, so
+             * that the loops vectorize */
+            if (keep[r]) {
+                for (int u = 0; u < RU; u++) {
+                    float g = dhb[u] + gy[u];
+                    float zg = gs[u], hh = gs[2 * RU + u], kh = gs[3 * RU + u], rg = gs[RU + u];
                     float d = hprev[u] * rnn_drop(rmask, b, RU, u);
-                    dhpre = g * (1.0f - zg) * act_grad_y(act, hh);
-                    dzz = g * (d - hh) * act_grad_y(rec_act, zg);
-                    dzr = dhpre * kh * act_grad_y(rec_act, rg);
+                    float dhpre = g * (1.0f - zg) * act_grad_y(act, hh);
+                    dzb[u] = g * (d - hh) * act_grad_y(rec_act, zg);
+                    dzb[RU + u] = dhpre * kh * act_grad_y(rec_act, rg);
+                    dzb[2 * RU + u] = dhpre * rg;
+                    dhp[u] = dhpre;
                     dhb[u] = g * zg; /* the direct path d -> h_t; times rmask below */
-                } else {
-                    dhb[u] = rnn_masked_carry(dhb[u], gy);
                 }
-                xo[u] = dzz;
-                xo[RU + u] = dzr;
-                xo[2 * RU + u] = dhpre;
-                dzb[u] = ho[u] = dzz;
-                dzb[RU + u] = ho[RU + u] = dzr;
-                dzb[2 * RU + u] = ho[2 * RU + u] = dhpre * rg;
+            } else {
+                for (int u = 0; u < RU; u++) dhb[u] = rnn_masked_carry(dhb[u], gy[u]);
+                for (int k = 0; k < 3 * RU; k++) dzb[k] = 0.0f;
+                for (int u = 0; u < RU; u++) dhp[u] = 0.0f;
             }
+            for (int k = 0; k < 2 * RU; k++) xo[k] = dzb[k];
+            for (int u = 0; u < RU; u++) xo[2 * RU + u] = dhp[u];
+            for (int k = 0; k < 3 * RU; k++) ho[k] = dzb[k];
         }
         /* dh_{t-1}[j] = rmask[j] (g z[j] + sum_k dz[k] R[j, k]) on the rows that took the step */
         float acc[RB * RU];
