@@ -39,12 +39,14 @@ __kernel void gru_fwd(__global const float *zx, __global const float *params, ul
     ROWS_FIX_ACTS();
     __global const float *R = params + r_off;
     __global const float *b1 = params + rb_off;
-    float h[RB * RU], hd[RB * RU], z[RB * 3 * RU], k3[RB * 3 * RU];
+    float h[RB * RU], hd[RB * RU], z[RB * 3 * RU], k3[RB * 3 * RU], rbias[3 * RU];
+    for (int k = 0; k < 3 * RU; k++) rbias[k] = has_rbias ? b1[k] : 0.0f;
     rows_load_state(h, hs, b0, B);
     for (int s = 0; s < T; s++) {
         int t = rnn_time(s, T);
         gru_rows_inputs(z, hd, h, zx, rmask, b0, t, B, T);
-        for (int i = 0; i < RB * 3 * RU; i++) k3[i] = has_rbias ? b1[i % (3 * RU)] : 0.0f;
+        for (int r = 0; r < RB; r++)
+            for (int k = 0; k < 3 * RU; k++) k3[r * 3 * RU + k] = rbias[k];
         rows_matvec(k3, 3 * RU, 3 * RU, hd, RU, RU, R, 3 * RU);
         for (int r = 0; r < RB && b0 + r < B; r++) {
             int b = b0 + r;
