@@ -23,7 +23,8 @@
  *   RNN_STATE_GRAD).
  * Local memory: forward 3 * rpg * U floats, backward (1 + 3) * rpg * U floats.
  */
-__kernel void gru_fwd(__global const float *zx, __global const float *params, ulong r_off,
+__kernel void gru_fwd(__global const float *zx, __global const int *ids,
+                      __global const float *params, ulong r_off,
                       ulong rb_off, int has_rbias, __global const float *mask,
                       __global const float *rmask, __global float *hs, __global float *gates,
                       __global float *y, int B, int T, int U, int act, int rec_act,
@@ -44,7 +45,7 @@ __kernel void gru_fwd(__global const float *zx, __global const float *params, ul
         for (int i = lid; i < n; i += lsz) {
             int r = i / U, u = i - r * U, b = b0 + r;
             int keep = rnn_keep(mask, b, t, T);
-            __global const float *z = zx + ((size_t)b * T + t) * G;
+            __global const float *z = zx + rnn_zx_row(ids, b, t, T) * G;
             float kz = has_rbias ? b1[u] : 0.0f, kr = has_rbias ? b1[U + u] : 0.0f;
             float kh = has_rbias ? b1[2 * U + u] : 0.0f;
             __local const float *hr = h + r * U;
@@ -133,7 +134,8 @@ __kernel void gru_bwd(__global const float *dy, __global const float *hs,
     for (int i = lid; i < n; i += lsz) dh0[(size_t)b0 * U + i] = dh[i];
 }
 
-__kernel void gru_v1_fwd(__global const float *zx, __global const float *params, ulong r_off,
+__kernel void gru_v1_fwd(__global const float *zx, __global const int *ids,
+                         __global const float *params, ulong r_off,
                          ulong rb_off, int has_rbias, __global const float *mask,
                          __global const float *rmask, __global float *hs, __global float *gates,
                          __global float *y, int B, int T, int U, int act, int rec_act,
@@ -154,7 +156,7 @@ __kernel void gru_v1_fwd(__global const float *zx, __global const float *params,
         /* z and r, and r * d for the candidate */
         for (int i = lid; i < n; i += lsz) {
             int r = i / U, u = i - r * U, b = b0 + r;
-            __global const float *z = zx + ((size_t)b * T + t) * G;
+            __global const float *z = zx + rnn_zx_row(ids, b, t, T) * G;
             float kz = 0.0f, kr = 0.0f;
             __local const float *hr = h + r * U;
             for (int j = 0; j < U; j++) {
@@ -174,7 +176,7 @@ __kernel void gru_v1_fwd(__global const float *zx, __global const float *params,
         for (int i = lid; i < n; i += lsz) {
             int r = i / U, u = i - r * U, b = b0 + r;
             int keep = rnn_keep(mask, b, t, T);
-            float kh = zx[((size_t)b * T + t) * G + 2 * U + u];
+            float kh = zx[rnn_zx_row(ids, b, t, T) * G + 2 * U + u];
             __local const float *rhr = rh + r * U;
             for (int j = 0; j < U; j++) kh += rhr[j] * R[(size_t)j * G + 2 * U + u];
             float hh = act_apply(act, kh);

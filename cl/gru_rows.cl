@@ -19,16 +19,17 @@ inline void gru_row_mix(float *h, const float *zg, const float *hh, __global con
 /* Loads zx_t of the RB rows from b0 into z (rows of 3U; zeros past the batch) and their
  * dropped states into hd. */
 inline void gru_rows_inputs(float *z, float *hd, const float *h, __global const float *zx,
-                            __global const float *rmask, int b0, int t, int B, int T) {
+                            __global const int *ids, __global const float *rmask, int b0, int t,
+                            int B, int T) {
     for (int r = 0; r < RB; r++) {
         int b = b0 + r;
-        __global const float *zr = zx + ((size_t)b * T + t) * 3 * RU;
-        for (int k = 0; k < 3 * RU; k++) z[r * 3 * RU + k] = b < B ? zr[k] : 0.0f;
+        rows_load_input(z + r * 3 * RU, 3 * RU, zx, ids, b, t, B, T);
         rows_dropped(hd + r * RU, h + r * RU, rmask, b, B);
     }
 }
 
-__kernel void gru_fwd(__global const float *zx, __global const float *params, ulong r_off,
+__kernel void gru_fwd(__global const float *zx, __global const int *ids,
+                      __global const float *params, ulong r_off,
                       ulong rb_off, int has_rbias, __global const float *mask,
                       __global const float *rmask, __global float *hs, __global float *gates,
                       __global float *y, int B, int T, int U, int act, int rec_act,
@@ -44,7 +45,7 @@ __kernel void gru_fwd(__global const float *zx, __global const float *params, ul
     rows_load_state(h, hs, b0, B);
     for (int s = 0; s < T; s++) {
         int t = rnn_time(s, T);
-        gru_rows_inputs(z, hd, h, zx, rmask, b0, t, B, T);
+        gru_rows_inputs(z, hd, h, zx, ids, rmask, b0, t, B, T);
         for (int r = 0; r < RB; r++)
             for (int k = 0; k < 3 * RU; k++) k3[r * 3 * RU + k] = rbias[k];
         rows_matvec(k3, 3 * RU, 3 * RU, hd, RU, RU, R, 3 * RU);
@@ -134,7 +135,8 @@ __kernel void gru_bwd(__global const float *dy, __global const float *hs,
     rows_store_state(dh0, dh, b0, B);
 }
 
-__kernel void gru_v1_fwd(__global const float *zx, __global const float *params, ulong r_off,
+__kernel void gru_v1_fwd(__global const float *zx, __global const int *ids,
+                         __global const float *params, ulong r_off,
                          ulong rb_off, int has_rbias, __global const float *mask,
                          __global const float *rmask, __global float *hs, __global float *gates,
                          __global float *y, int B, int T, int U, int act, int rec_act,
@@ -148,7 +150,7 @@ __kernel void gru_v1_fwd(__global const float *zx, __global const float *params,
     rows_load_state(h, hs, b0, B);
     for (int s = 0; s < T; s++) {
         int t = rnn_time(s, T);
-        gru_rows_inputs(z, hd, h, zx, rmask, b0, t, B, T);
+        gru_rows_inputs(z, hd, h, zx, ids, rmask, b0, t, B, T);
         /* z and r, and r * d for the candidate */
         for (int i = 0; i < RB * 2 * RU; i++) k2[i] = 0.0f;
         rows_matvec(k2, 2 * RU, 2 * RU, hd, RU, RU, R, 3 * RU);

@@ -19,7 +19,8 @@
  * Local memory: forward 2 * rpg * U floats; backward (2 + G) * rpg * U floats.
  * rb_off is unused (no recurrent bias); act and rec_act are activation codes (common.cl).
  */
-__kernel void lstm_fwd(__global const float *zx, __global const float *params, ulong r_off,
+__kernel void lstm_fwd(__global const float *zx, __global const int *ids,
+                       __global const float *params, ulong r_off,
                        ulong rb_off, __global const float *mask, __global const float *rmask,
                        __global float *hs, __global float *cs, __global float *gates,
                        __global float *y, int B, int T, int U, int act, int rec_act,
@@ -39,7 +40,7 @@ __kernel void lstm_fwd(__global const float *zx, __global const float *params, u
         for (int i = lid; i < n; i += lsz) {
             int r = i / U, u = i - r * U, b = b0 + r;
             int keep = rnn_keep(mask, b, t, T);
-            __global const float *z = zx + ((size_t)b * T + t) * G;
+            __global const float *z = zx + rnn_zx_row(ids, b, t, T) * G;
             float zi = z[u], zf = z[U + u], zg = z[2 * U + u], zo = z[3 * U + u];
             __local const float *hr = h + r * U;
             for (int j = 0; j < U; j++) {

@@ -25,7 +25,8 @@ inline void lstm_row_step(float *z, float *h, float *c, int keep, int b, int s, 
     rows_put_outputs(y, return_sequences, b, s, T, RU, keep, h);
 }
 
-__kernel void lstm_fwd(__global const float *zx, __global const float *params, ulong r_off,
+__kernel void lstm_fwd(__global const float *zx, __global const int *ids,
+                       __global const float *params, ulong r_off,
                        ulong rb_off, __global const float *mask, __global const float *rmask,
                        __global float *hs, __global float *cs, __global float *gates,
                        __global float *y, int B, int T, int U, int act, int rec_act,
@@ -42,8 +43,7 @@ __kernel void lstm_fwd(__global const float *zx, __global const float *params, u
         int t = rnn_time(s, T);
         for (int r = 0; r < RB; r++) {
             int b = b0 + r;
-            __global const float *zr = zx + ((size_t)b * T + t) * 4 * RU;
-            for (int k = 0; k < 4 * RU; k++) z[r * 4 * RU + k] = b < B ? zr[k] : 0.0f;
+            rows_load_input(z + r * 4 * RU, 4 * RU, zx, ids, b, t, B, T);
             rows_dropped(hd + r * RU, h + r * RU, rmask, b, B);
         }
         rows_matvec(z, 4 * RU, 4 * RU, hd, RU, RU, R, 4 * RU);

@@ -10,6 +10,9 @@
  *   RNN_BACKWARDS    go_backwards: step s reads timestep T-1-s; outputs stay in step order
  *   RNN_REC_DROPOUT  rmask (B, U) multiplies h_{t-1} wherever the cell reads it (Keras 3's
  *                    recurrent_dropout: one mask per sequence, reused at every step)
+ *   RNN_TOKENS       forward only: zx is the projected vocabulary (V, GU) and ids (B, T) the
+ *                    token of each position, whose row of zx it reads (token_projection.c);
+ *                    without it zx has a row per position and ids is unused
  *   RNN_STATE_GRAD   backward only (return_state): the gradient of the final states arrives
  *                    in dh0 (and dc0 for the LSTM) before the launch and starts the carry
  *                    of the reverse loop; without it the carry starts at zero. Either way
@@ -33,6 +36,15 @@
 #ifndef RNN_STATE_GRAD
 #define RNN_STATE_GRAD 0
 #endif
+#ifndef RNN_TOKENS
+#define RNN_TOKENS 0
+#endif
+
+/* The row of zx that position (b, t) reads: its token's with RNN_TOKENS (b inside the batch) */
+inline size_t rnn_zx_row(__global const int *ids, int b, int t, int T) {
+    size_t p = (size_t)b * T + t;
+    return RNN_TOKENS ? (size_t)ids[p] : p;
+}
 
 /* the input timestep that step s reads */
 inline int rnn_time(int s, int T) { return RNN_BACKWARDS ? T - 1 - s : s; }

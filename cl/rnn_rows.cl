@@ -87,6 +87,17 @@ inline void rows_output_grads(float *gy, __global const float *dy, int return_se
     }
 }
 
+/* z[0..n) = the input projection of row b at timestep t (zeros past the batch) */
+inline void rows_load_input(float *z, int n, __global const float *zx, __global const int *ids,
+                            int b, int t, int B, int T) {
+    if (b < B) {
+        __global const float *zr = zx + rnn_zx_row(ids, b, t, T) * n;
+        for (int k = 0; k < n; k++) z[k] = zr[k];
+    } else {
+        for (int k = 0; k < n; k++) z[k] = 0.0f;
+    }
+}
+
 /* dst[r RU + u] = src[b RU + u] for the RB rows from b0 (zeros past the batch) */
 inline void rows_load_state(float *dst, __global const float *src, int b0, int B) {
     for (int r = 0; r < RB; r++)

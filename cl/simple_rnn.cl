@@ -22,7 +22,8 @@
  * Work sizes: global = n_groups * local, local any size; local memory 2 * rows_per_group * U
  * floats. Barriers are reached by every work-item the same number of times.
  */
-__kernel void simple_rnn_fwd(__global const float *zx, __global const float *params,
+__kernel void simple_rnn_fwd(__global const float *zx, __global const int *ids,
+                             __global const float *params,
                              ulong r_off, __global const float *mask,
                              __global const float *rmask, __global float *hs, __global float *y,
                              int B, int T, int U, int act, int return_sequences,
@@ -39,7 +40,7 @@ __kernel void simple_rnn_fwd(__global const float *zx, __global const float *par
         for (int i = lid; i < n; i += lsz) {
             int r = i / U, u = i - r * U, b = b0 + r;
             int keep = rnn_keep(mask, b, t, T);
-            float acc = zx[((size_t)b * T + t) * U + u];
+            float acc = zx[rnn_zx_row(ids, b, t, T) * U + u];
             __local const float *hr = h + r * U;
             for (int j = 0; j < U; j++)
                 acc += hr[j] * rnn_drop(rmask, b, U, j) * R[(size_t)j * U + u];

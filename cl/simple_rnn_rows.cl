@@ -2,7 +2,8 @@
  * simple_rnn_rows.cl - the row variant of simple_rnn.cl for CPUs (see rnn_rows.cl): a
  * work-item runs RB batch rows; the equations, arguments and layouts are simple_rnn.cl's.
  */
-__kernel void simple_rnn_fwd(__global const float *zx, __global const float *params,
+__kernel void simple_rnn_fwd(__global const float *zx, __global const int *ids,
+                             __global const float *params,
                              ulong r_off, __global const float *mask,
                              __global const float *rmask, __global float *hs, __global float *y,
                              int B, int T, int U, int act, int return_sequences,
@@ -18,8 +19,7 @@ __kernel void simple_rnn_fwd(__global const float *zx, __global const float *par
         int t = rnn_time(s, T);
         for (int r = 0; r < RB; r++) {
             int b = b0 + r;
-            __global const float *zr = zx + ((size_t)b * T + t) * RU;
-            for (int u = 0; u < RU; u++) z[r * RU + u] = b < B ? zr[u] : 0.0f;
+            rows_load_input(z + r * RU, RU, zx, ids, b, t, B, T);
             rows_dropped(hd + r * RU, h + r * RU, rmask, b, B);
         }
         rows_matvec(z, RU, RU, hd, RU, RU, R, RU);

@@ -393,7 +393,7 @@ clrnn_status clrnn_dropout_layer_mask(const struct clrnn_layer *l, clrnn_ctx *ct
 /* Embedding -> recurrent layer, projecting the vocabulary instead of the positions
  * (token_projection.c, layer_embedding.c). On a batch with fewer vocabulary entries than
  * positions (clrnn_embedding_fused), the recurrent layer's input projection x K + b is
- * looked up from the table E K + b, and its backward pass sums the projection's gradient per
+ * read from the table E K + b by token, and its backward pass sums the projection's gradient per
  * id first: dK = E^T S, db = the column sums of S, dE = S K^T, where S (input_dim, GU) holds
  * each id's summed gradient; its input gradient is then dE itself (input_dim, output_dim). */
 void clrnn_embedding_link(struct clrnn_layer *emb);
@@ -406,11 +406,12 @@ clrnn_status clrnn_embedding_gather(clrnn_ctx *ctx, cl_mem ids, int n, cl_mem ta
  * order, zeros for ids not in the batch */
 clrnn_status clrnn_embedding_sum_by_id(struct clrnn_layer *emb, const struct clrnn_pass *p,
                                        cl_mem dy, int D, cl_mem out, cl_ulong off);
-/* zx (B*T, GU) = (E K + b)[ids], through table (input_dim, GU); k_off, b_off: K (I, GU) and
- * b (GU) in p->params, has_bias 0 for none */
+/* table (input_dim, GU) = E K + b, the projection of every token, which the recurrent
+ * kernels read through the ids; k_off, b_off: K (I, GU) and b (GU) in p->params, has_bias 0
+ * for none */
 clrnn_status clrnn_tokens_project(const struct clrnn_pass *p, struct clrnn_layer *emb,
                                   cl_ulong k_off, int has_bias, cl_ulong b_off, size_t GU,
-                                  cl_mem table, cl_mem zx);
+                                  cl_mem table);
 /* From dzx (B*T, GU): dK into p->grads at dk_off, db at db_off (has_bias), and dE (input_dim,
  * I) into de when not NULL; s is scratch (input_dim, GU). */
 clrnn_status clrnn_tokens_backward(const struct clrnn_pass *p, struct clrnn_layer *emb,

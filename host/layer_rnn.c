@@ -79,6 +79,8 @@ struct rnn_cfg {
     int rows_tuned;                 /* rows_per_item is settled (tuned or fixed) */
     struct clrnn_layer *emb;        /* the Embedding whose tokens it takes, or NULL */
     int tokens_pass;                /* the last forward pass projected the vocabulary */
+    int tokens_direct;              /* and the kernel read the table (else a gathered zx) */
+    int tokens_tuned;               /* tokens_direct is settled (tuned or fixed) */
     /* device buffers for max_batch rows */
     cl_mem zx;    /* (B, T, GU) */
     cl_mem hs;    /* (T+1, B, U) */
@@ -324,6 +326,21 @@ static int rows_per_item(const struct rnn_cfg *r, int B, int *fixed) {
     return r->units >= 64 && B >= 8 ? 4 : 1;
 }
 
+/* How the forward kernel reads a projected vocabulary (token_projection.c): straight from
+ * the table by token (1), or from zx after a gather kernel copied each position's row (0).
+ * The table's rows are read in token order, which the gather does in parallel and the
+ * recurrence one step at a time: on the 2-core EPYC reading a 5 MB table directly made the
+ * LSTM forward kernel 35% slower, a 1 MB one 12% faster. The first forward pass with tokens
+ * times both (tune_token_reads) unless CLRNN_TOKEN_DIRECT=0|1 fixes it (*fixed = 1) or
+ * CLRNN_TUNE=0 asks for this guess: direct on GPUs, gathered on CPUs. */
+static int token_reads(const clrnn_ctx *ctx, int *fixed) {
+    const char *v = getenv("CLRNN_TOKEN_DIRECT"), *tune = getenv("CLRNN_TUNE");
+    *fixed = 1;
+    if (v && (strcmp(v, "0") == 0 || strcmp(v, "1") == 0)) return atoi(v);
+    *fixed = tune && strcmp(tune, "0") == 0;
+    return !ctx->cpu_forms;
+}
+
 static const char *const *cell_sources(const struct rnn_cfg *r) {
     return r->rows_variant ? r->cell->rows_sources : r->cell->sources;
 }
@@ -358,6 +375,7 @@ static clrnn_status alloc(struct clrnn_layer *l, clrnn_ctx *ctx, int B) {
         return s;
     r->rows_variant = use_rows_variant(ctx, r);
     r->rows_per_item = rows_per_item(r, B, &r->rows_tuned);
+    r->tokens_direct = token_reads(ctx, &r->tokens_tuned);
     if (r->rows_variant && (s = clrnn_buf_create(ctx, U * GU * f, &r->rt))) return s;
     if (r->emb && (s = clrnn_buf_create(ctx, (size_t)r->emb->w[0].d[0] * GU * f, &r->tok)))
         return s;
@@ -502,6 +520,7 @@ static clrnn_status dropout_masks(struct clrnn_layer *l, const struct clrnn_pass
 
 static clrnn_status launch_forward(struct clrnn_layer *l, const struct clrnn_pass *p);
 static clrnn_status tune_rows_per_item(struct clrnn_layer *l, const struct clrnn_pass *p);
+static clrnn_status tune_token_reads(struct clrnn_layer *l, const struct clrnn_pass *p);
 
 /* zx = xu K (+ the input bias: row 0 of a reset_after GRU's (2, 3U) bias), through the
  * vocabulary when it takes an Embedding's tokens and that is cheaper this batch */
@@ -510,9 +529,9 @@ static clrnn_status project_input(struct clrnn_layer *l, const struct clrnn_pass
     size_t rows = (size_t)p->B * (size_t)l->in.d[0], I = (size_t)l->in.d[1];
     size_t GU = (size_t)r->cell->gates * (size_t)r->units;
     r->tokens_pass = r->emb && !r->in_dropped && clrnn_embedding_fused(r->emb, p->B);
-    if (r->tokens_pass)
+    if (r->tokens_pass) /* the forward kernel reads the table by token (launch_forward) */
         return clrnn_tokens_project(p, r->emb, l->w[0].offset, r->use_bias, l->w[2].offset, GU,
-                                    r->tok, r->zx);
+                                    r->tok);
     return clrnn_gemm_bias(p->ctx, rows, GU, I, xu, 0, I, p->params, l->w[0].offset, GU, r->zx,
                            0, GU, r->use_bias ? p->params : NULL,
                            r->use_bias ? l->w[2].offset : 0);
@@ -526,22 +545,34 @@ static clrnn_status forward(struct clrnn_layer *l, const struct clrnn_pass *p, c
     clrnn_status s = dropout_masks(l, p, x, &xu);
     if (!s) s = project_input(l, p, xu);
     if (!s) s = initial_state(l, ctx, B);
-    if (!s) s = r->rows_variant && !r->rows_tuned ? tune_rows_per_item(l, p) : launch_forward(l, p);
+    int tune_tokens = r->tokens_pass && !r->tokens_tuned;
+    if (!s && r->rows_variant && !r->rows_tuned)
+        s = tune_rows_per_item(l, p);
+    else if (!s && !tune_tokens)
+        s = launch_forward(l, p);
+    if (!s && tune_tokens) s = tune_token_reads(l, p);
     return s ? s : keep_state(l, ctx, B);
 }
 
-/* Launches the cell's forward kernel over the layer's buffers (zx and the initial state in
- * place). */
+/* Launches the cell's forward kernel over the layer's buffers (zx, or the token table, and
+ * the initial state in place). */
 static clrnn_status launch_forward(struct clrnn_layer *l, const struct clrnn_pass *p) {
     struct rnn_cfg *r = l->cfg;
     clrnn_ctx *ctx = p->ctx;
     int B = p->B, T = (int)l->in.d[0], U = r->units;
     size_t GU = (size_t)r->cell->gates * (size_t)U;
+    int direct = r->tokens_pass && r->tokens_direct;
+    cl_mem ids = r->tokens_pass ? clrnn_embedding_ids(r->emb) : r->hs;
     clrnn_status s = CLRNN_OK;
-    char opts[192];
+    if (r->tokens_pass && !direct &&
+        (s = clrnn_embedding_gather(ctx, ids, B * T, r->tok, 0, (int)GU, r->zx)))
+        return s;
+    char opts[208];
     kernel_options(l, r->rec_dropped, opts, sizeof opts);
+    if (direct) strncat(opts, " -DRNN_TOKENS=1", sizeof opts - strlen(opts) - 1);
     /* unused mask arguments still need a valid buffer */
     cl_mem mask = l->in_mask ? l->in_mask : r->hs, rmask = r->rec_dropped ? r->rmask : r->hs;
+    cl_mem zx = direct ? r->tok : r->zx;
     int act = (int)r->act, rec = (int)r->rec_act, rs = r->return_sequences;
     cl_ulong r_off = l->w[1].offset, rb_off = r->use_bias ? l->w[2].offset + GU : 0;
     cl_kernel k;
@@ -553,7 +584,7 @@ static clrnn_status launch_forward(struct clrnn_layer *l, const struct clrnn_pas
             (s = launch_shape(ctx, k, l, B, 2 * (size_t)U, &rpg, &global, &local)))
             return s;
         lb = (size_t)rpg * (size_t)U * sizeof(float);
-        s = CLRNN_LAUNCH(ctx, k, "simple_rnn_fwd", 1, &global, &local, KARG(r->zx),
+        s = CLRNN_LAUNCH(ctx, k, "simple_rnn_fwd", 1, &global, &local, KARG(zx), KARG(ids),
                          KARG(p->params), KARG(r_off), KARG(mask), KARG(rmask), KARG(r->hs),
                          KARG(l->y), KARG(B), KARG(T), KARG(U), KARG(act), KARG(rs), KARG(rpg),
                          KARG_LOCAL(lb), KARG_LOCAL(lb));
@@ -563,8 +594,9 @@ static clrnn_status launch_forward(struct clrnn_layer *l, const struct clrnn_pas
             (s = launch_shape(ctx, k, l, B, 2 * (size_t)U, &rpg, &global, &local)))
             return s;
         lb = (size_t)rpg * (size_t)U * sizeof(float);
-        s = CLRNN_LAUNCH(ctx, k, "lstm_fwd", 1, &global, &local, KARG(r->zx), KARG(p->params),
-                         KARG(r_off), KARG(rb_off), KARG(mask), KARG(rmask), KARG(r->hs),
+        s = CLRNN_LAUNCH(ctx, k, "lstm_fwd", 1, &global, &local, KARG(zx), KARG(ids),
+                         KARG(p->params), KARG(r_off), KARG(rb_off), KARG(mask), KARG(rmask),
+                         KARG(r->hs),
                          KARG(r->cs), KARG(r->gates), KARG(l->y), KARG(B), KARG(T), KARG(U),
                          KARG(act), KARG(rec), KARG(rs), KARG(rpg), KARG_LOCAL(lb),
                          KARG_LOCAL(lb));
@@ -576,7 +608,7 @@ static clrnn_status launch_forward(struct clrnn_layer *l, const struct clrnn_pas
             (s = launch_shape(ctx, k, l, B, 3 * (size_t)U, &rpg, &global, &local)))
             return s;
         lb = (size_t)rpg * (size_t)U * sizeof(float);
-        s = CLRNN_LAUNCH(ctx, k, name, 1, &global, &local, KARG(r->zx), KARG(p->params),
+        s = CLRNN_LAUNCH(ctx, k, name, 1, &global, &local, KARG(zx), KARG(ids), KARG(p->params),
                          KARG(r_off), KARG(rb_off), KARG(has_rbias), KARG(mask), KARG(rmask),
                          KARG(r->hs), KARG(r->gates), KARG(l->y), KARG(B), KARG(T), KARG(U),
                          KARG(act), KARG(rec), KARG(rs), KARG(rpg), KARG_LOCAL(lb),
@@ -616,6 +648,31 @@ static clrnn_status tune_rows_per_item(struct clrnn_layer *l, const struct clrnn
         clrnn_tune(p->ctx, key, candidates, n, run_rows_variant, arg, l->y, out_bytes,
                    &r->rows_per_item);
     if (!s) r->rows_tuned = 1;
+    return s;
+}
+
+static clrnn_status run_token_variant(void *arg, int direct) {
+    struct clrnn_layer *l = ((void **)arg)[0];
+    ((struct rnn_cfg *)l->cfg)->tokens_direct = direct;
+    return launch_forward(l, ((void **)arg)[1]);
+}
+
+/* The first forward pass that reads a projected vocabulary picks how (token_reads) by timing
+ * both; their outputs must agree bit for bit (tuning.c). Cached per device, cell, units,
+ * vocabulary, batch and options. */
+static clrnn_status tune_token_reads(struct clrnn_layer *l, const struct clrnn_pass *p) {
+    struct rnn_cfg *r = l->cfg;
+    static const int candidates[] = {0, 1};
+    char key[320], opts[192];
+    kernel_options(l, r->rec_dropped, opts, sizeof opts);
+    snprintf(key, sizeof key, "token reads %s%s units=%d vocab=%lld batch=%d steps=%d %s",
+             r->cell->keras_class, r->cell->kind == CELL_GRU && !r->reset_after ? "(v1)" : "",
+             r->units, (long long)r->emb->w[0].d[0], p->B, (int)l->in.d[0], opts);
+    void *arg[2] = {l, (void *)p};
+    size_t out_bytes = (size_t)p->B * (size_t)clrnn_shape_count(&l->out) * sizeof(float);
+    clrnn_status s = clrnn_tune(p->ctx, key, candidates, 2, run_token_variant, arg, l->y,
+                                out_bytes, &r->tokens_direct);
+    if (!s) r->tokens_tuned = 1;
     return s;
 }
 

@@ -3,7 +3,9 @@
  * output, done on the vocabulary instead of on the batch's positions (clrnn_impl.h).
  *
  * x K + b for a position is (E K + b)[id]: a table of input_dim rows replaces B*T rows of a
- * GEMM, with the same sums in the same order (forward outputs are unchanged). Backward,
+ * GEMM, with the same sums in the same order (forward outputs are unchanged), and the
+ * recurrent kernel reads each position's row of the table through the ids (RNN_TOKENS in
+ * cl/rnn_common.cl), so the (B*T, GU) projection is never written. Backward,
  * dK = x^T dz adds the same products grouped by id: dK = E^T S with S[v] the sum of dz over
  * the positions of id v, and the Embedding's gradient dE[v] = sum of dz K^T over those
  * positions = S[v] K^T. Three GEMMs over B*T rows become two over input_dim rows; they pay
@@ -14,14 +16,10 @@
 
 clrnn_status clrnn_tokens_project(const struct clrnn_pass *p, struct clrnn_layer *emb,
                                   cl_ulong k_off, int has_bias, cl_ulong b_off, size_t GU,
-                                  cl_mem table, cl_mem zx) {
+                                  cl_mem table) {
     size_t V = (size_t)emb->w[0].d[0], I = (size_t)emb->w[0].d[1];
-    int n = p->B * (int)emb->in.d[0];
-    clrnn_status s = clrnn_gemm_bias(p->ctx, V, GU, I, p->params, emb->w[0].offset, I,
-                                     p->params, k_off, GU, table, 0, GU,
-                                     has_bias ? p->params : NULL, has_bias ? b_off : 0);
-    return s ? s : clrnn_embedding_gather(p->ctx, clrnn_embedding_ids(emb), n, table, 0,
-                                          (int)GU, zx);
+    return clrnn_gemm_bias(p->ctx, V, GU, I, p->params, emb->w[0].offset, I, p->params, k_off,
+                           GU, table, 0, GU, has_bias ? p->params : NULL, has_bias ? b_off : 0);
 }
 
 clrnn_status clrnn_tokens_backward(const struct clrnn_pass *p, struct clrnn_layer *emb,

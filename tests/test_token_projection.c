@@ -3,8 +3,10 @@
  * vocabulary instead of the batch's positions when the vocabulary is the smaller
  * (host/token_projection.c). For every cell, with and without bias, mask_zero,
  * return_sequences and inside Bidirectional, the same model is run with the projection on
- * (CLRNN_FUSE_EMBEDDING unset) and off (=0, the path test_kernels, test_bidirectional and
- * the Keras tests check against the reference and finite differences):
+ * (CLRNN_FUSE_EMBEDDING=1), with the recurrent kernel reading the table by token and reading
+ * a gathered copy (CLRNN_TOKEN_DIRECT=1 and 0), and off (CLRNN_FUSE_EMBEDDING=0, the path
+ * test_kernels, test_bidirectional and the Keras tests check against the reference and
+ * finite differences):
  *   - the forward outputs must be identical: the table's rows are the same sums, in the same
  *     order, as the GEMM's rows;
  *   - every parameter gradient must agree within atol 1e-6 + rtol 1e-5: the same products,
@@ -49,10 +51,12 @@ static void make_ids(int vocab, int masked, struct clrnn_array *x) {
 
 /* Forward (training) and backward from a fixed output gradient, with the projection on or
  * off; the outputs and gradients into *r. */
-static void run_model(const char *spec, int vocab, int masked, int fuse, struct run *r) {
+static void run_model(const char *spec, int vocab, int masked, int fuse, int direct,
+                      struct run *r) {
     const int64_t in[1] = {T};
     clrnn_model *m = NULL;
     setenv("CLRNN_FUSE_EMBEDDING", fuse ? "1" : "0", 1);
+    setenv("CLRNN_TOKEN_DIRECT", direct ? "1" : "0", 1);
     CHECK(clrnn_model_from_spec(ctx, spec, in, 1, CLRNN_DTYPE_INT32, 7, &m) == CLRNN_OK);
     if (!m) {
         fprintf(stderr, "%s: %s\n", spec, clrnn_last_error());
@@ -74,12 +78,13 @@ static void run_model(const char *spec, int vocab, int masked, int fuse, struct 
     clrnn_array_clear(&x), clrnn_array_clear(&y), clrnn_array_clear(&dy);
     clrnn_model_free(m);
     unsetenv("CLRNN_FUSE_EMBEDDING");
+    unsetenv("CLRNN_TOKEN_DIRECT");
 }
 
-static void check_case(const char *spec, int vocab, int masked, int expect_fused) {
+static void check_reads(const char *spec, int vocab, int masked, int expect_fused, int direct) {
     struct run on, off;
-    run_model(spec, vocab, masked, 1, &on);
-    run_model(spec, vocab, masked, 0, &off);
+    run_model(spec, vocab, masked, 1, direct, &on);
+    run_model(spec, vocab, masked, 0, direct, &off);
     if (on.fused != expect_fused || off.fused)
         fprintf(stderr, "%s (vocab %d): took the tokens %d, expected %d\n", spec, vocab, on.fused,
                 expect_fused);
@@ -94,9 +99,15 @@ static void check_case(const char *spec, int vocab, int masked, int expect_fused
     double *a = malloc(sizeof *a * (size_t)on.np), *b = malloc(sizeof *b * (size_t)on.np);
     for (long i = 0; i < on.np; i++) a[i] = on.grads[i], b[i] = off.grads[i];
     char label[256];
-    snprintf(label, sizeof label, "%s (vocab %d%s) gradients", spec, vocab, masked ? ", masked" : "");
+    snprintf(label, sizeof label, "%s (vocab %d%s, %s) gradients", spec, vocab,
+             masked ? ", masked" : "", direct ? "table read by token" : "gathered");
     check_arrays_close(__FILE__, __LINE__, label, a, b, on.np, 1e-6, 1e-5);
     free(a), free(b), free(on.y), free(on.grads), free(off.y), free(off.grads);
+}
+
+static void check_case(const char *spec, int vocab, int masked, int expect_fused) {
+    for (int direct = 0; direct < 2; direct++)
+        check_reads(spec, vocab, masked, expect_fused, direct);
 }
 
 /* Adam on "is token 3 in the sequence", 30 steps both ways: the loss curves stay together */
