@@ -377,8 +377,10 @@ static clrnn_status alloc(struct clrnn_layer *l, clrnn_ctx *ctx, int B) {
     r->rows_per_item = rows_per_item(r, B, &r->rows_tuned);
     r->tokens_direct = token_reads(ctx, &r->tokens_tuned);
     if (r->rows_variant && (s = clrnn_buf_create(ctx, U * GU * f, &r->rt))) return s;
-    if (r->emb && (s = clrnn_buf_create(ctx, (size_t)r->emb->w[0].d[0] * GU * f, &r->tok)))
-        return s;
+    /* the token table, only where a batch can have more positions than vocabulary entries
+     * (clrnn_embedding_fused) */
+    size_t V = r->emb ? (size_t)r->emb->w[0].d[0] : 0;
+    if (r->emb && V < bt && (s = clrnn_buf_create(ctx, V * GU * f, &r->tok))) return s;
     for (int k = 0; k < l->n_aux_out; k++) {
         clrnn_buf_release(&l->aux_out[k].val);
         if ((s = clrnn_buf_create(ctx, (size_t)B * U * f, &l->aux_out[k].val))) return s;
