@@ -105,10 +105,11 @@ int clrnn_cache_tuning_path(clrnn_ctx *ctx, const char *key, char *path, size_t 
 
 /* Launches variant `variant` of a computation, leaving its results on the device. */
 typedef clrnn_status (*clrnn_tune_run)(void *arg, int variant);
-/* The fastest of the n variants, into *chosen: the choice cached under key (tuning.c), or else
- * each variant run once to build and warm up and once timed; a variant that fails or whose
- * results (out_bytes of `out`) differ in any bit from variants[0]'s is dropped with a
- * warning. The choice is stored in the cache. */
+/* The fastest of the n (at most 8) variants, into *chosen: the choice cached under key
+ * (tuning.c), or else each variant run once to build and warm up, then timed 3 times, the
+ * variants taking turns, its best time counting; a variant that fails or whose results
+ * (out_bytes of `out`) differ in any bit from variants[0]'s is dropped with a warning. The
+ * choice is stored in the cache, and the chosen variant run last. */
 clrnn_status clrnn_tune(clrnn_ctx *ctx, const char *key, const int *variants, int n,
                         clrnn_tune_run run, void *arg, cl_mem out, size_t out_bytes, int *chosen);
 

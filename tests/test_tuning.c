@@ -65,6 +65,11 @@ int main(void) {
            f.runs[2], f.runs[3], warnings);
     CHECK(chosen == 0); /* 1 is slower, 2 differs, 3 fails */
     CHECK_INT_EQ(warnings, 2);
+    /* a first run each; 3 timed rounds of the two that passed; the chosen one once more */
+    CHECK_INT_EQ(f.runs[0], 5);
+    CHECK_INT_EQ(f.runs[1], 4);
+    CHECK_INT_EQ(f.runs[2], 1);
+    CHECK_INT_EQ(f.runs[3], 1);
     float got[N];
     CHECK(clrnn_buf_read(f.ctx, f.out, 0, sizeof got, got) == CLRNN_OK);
     CHECK(memcmp(got, f.data, sizeof got) == 0);
