@@ -12,7 +12,8 @@ inline void gru_row_mix(float *h, const float *zg, const float *hh, __global con
         for (int u = 0; u < RU; u++)
             h[u] = zg[u] * h[u] * rnn_drop(rmask, b, RU, u) + (1.0f - zg[u]) * hh[u];
     size_t so = ((size_t)(s + 1) * B + b) * RU;
-    for (int u = 0; u < RU; u++) hs[so + u] = h[u];
+    if (rnn_store_step(s, T))
+        for (int u = 0; u < RU; u++) hs[so + u] = h[u];
     rows_put_outputs(y, return_sequences, b, s, T, RU, keep, h);
 }
 
@@ -58,7 +59,7 @@ __kernel void gru_fwd(__global const float *zx, __global const int *ids,
             for (int u = 0; u < RU; u++) hh[u] = zb[2 * RU + u] + zr[RU + u] * kb[2 * RU + u];
             rows_act(act, hh, RU);
             __global float *gs = gates + ((size_t)s * B + b) * 4 * RU;
-            for (int u = 0; u < RU; u++) {
+            for (int u = 0; RNN_KEEP_STEPS && u < RU; u++) {
                 gs[u] = zr[u];
                 gs[RU + u] = zr[RU + u];
                 gs[2 * RU + u] = hh[u];
@@ -171,7 +172,7 @@ __kernel void gru_v1_fwd(__global const float *zx, __global const int *ids,
             float *kb = k2 + r * 2 * RU, *hh = kh + r * RU;
             rows_act(act, hh, RU);
             __global float *gs = gates + ((size_t)s * B + b) * 4 * RU;
-            for (int u = 0; u < RU; u++) {
+            for (int u = 0; RNN_KEEP_STEPS && u < RU; u++) {
                 gs[u] = kb[u];
                 gs[RU + u] = kb[RU + u];
                 gs[2 * RU + u] = hh[u];

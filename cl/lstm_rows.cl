@@ -11,7 +11,8 @@ inline void lstm_row_step(float *z, float *h, float *c, int keep, int b, int s, 
     rows_act(act, z + 2 * RU, RU); /* g */
     rows_act(rec_act, z + 3 * RU, RU); /* o */
     __global float *gs = gates + ((size_t)s * B + b) * 4 * RU;
-    for (int k = 0; k < 4 * RU; k++) gs[k] = z[k];
+    if (RNN_KEEP_STEPS)
+        for (int k = 0; k < 4 * RU; k++) gs[k] = z[k];
     /* branches outside the loops over units, so that they vectorize */
     if (keep) {
         float ac[RU];
@@ -20,8 +21,10 @@ inline void lstm_row_step(float *z, float *h, float *c, int keep, int b, int s, 
         for (int u = 0; u < RU; u++) h[u] = z[3 * RU + u] * ac[u];
     }
     size_t so = ((size_t)(s + 1) * B + b) * RU;
-    for (int u = 0; u < RU; u++) cs[so + u] = c[u];
-    for (int u = 0; u < RU; u++) hs[so + u] = h[u];
+    if (rnn_store_step(s, T)) {
+        for (int u = 0; u < RU; u++) cs[so + u] = c[u];
+        for (int u = 0; u < RU; u++) hs[so + u] = h[u];
+    }
     rows_put_outputs(y, return_sequences, b, s, T, RU, keep, h);
 }
 

@@ -13,6 +13,9 @@
  *   RNN_TOKENS       forward only: zx is the projected vocabulary (V, GU) and ids (B, T) the
  *                    token of each position, whose row of zx it reads (token_projection.c);
  *                    without it zx has a row per position and ids is unused
+ *   RNN_KEEP_STEPS   forward only, default 1: keep every step's state and gates (hs, cs,
+ *                    gates) for the backward pass; 0 when none follows (predict, evaluate):
+ *                    the row kernels then write only the final state hs[T] (cs[T])
  *   RNN_STATE_GRAD   backward only (return_state): the gradient of the final states arrives
  *                    in dh0 (and dc0 for the LSTM) before the launch and starts the carry
  *                    of the reverse loop; without it the carry starts at zero. Either way
@@ -39,6 +42,13 @@
 #ifndef RNN_TOKENS
 #define RNN_TOKENS 0
 #endif
+#ifndef RNN_KEEP_STEPS
+#define RNN_KEEP_STEPS 1
+#endif
+
+/* whether step s writes its state to hs (cs): all of them for a backward pass, else the
+ * final one (keep_state in host/layer_rnn.c reads it) */
+inline int rnn_store_step(int s, int T) { return RNN_KEEP_STEPS || s == T - 1; }
 
 /* The row of zx that position (b, t) reads: its token's with RNN_TOKENS (b inside the batch) */
 inline size_t rnn_zx_row(__global const int *ids, int b, int t, int T) {

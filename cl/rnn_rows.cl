@@ -70,10 +70,13 @@ inline void rows_put_outputs(__global float *y, int return_sequences, int b, int
                             int U, int keep, const float *h) {
     if (!return_sequences && s != T - 1) return;
     __global float *o = y + (return_sequences ? ((size_t)b * T + s) * U : (size_t)b * U);
-    if (keep || !RNN_ZERO_OUTPUT)
-        for (int u = 0; u < U; u++) o[u] = h[u];
-    else
+#if RNN_ZERO_OUTPUT
+    if (!keep) {
         for (int u = 0; u < U; u++) o[u] = 0.0f;
+        return;
+    }
+#endif
+    for (int u = 0; u < U; u++) o[u] = h[u];
 }
 
 /* gy[u] = rnn_output_grad of row b at step s, all units */

@@ -30,7 +30,7 @@ __kernel void simple_rnn_fwd(__global const float *zx, __global const int *ids,
             for (int u = 0; u < RU; u++) {
                 float h_new = z[r * RU + u], h_old = h[r * RU + u];
                 if (keep) h[r * RU + u] = h_new;
-                hs[so + u] = h[r * RU + u];
+                if (rnn_store_step(s, T)) hs[so + u] = h[r * RU + u];
                 rnn_put_output(y, return_sequences, b, s, T, RU, u, keep, h_new, h_old);
             }
         }

@@ -291,6 +291,8 @@ struct clrnn_pass {
     cl_mem params, grads;   /* packed parameters and their gradients */
     int B;                  /* rows in this batch */
     int training;
+    int no_backward;        /* no backward pass follows (predict, evaluate): layers may skip
+                             * keeping what only the backward pass reads */
     clrnn_rng *rng;
     const void *x_host;     /* the model input of this batch as uploaded (first layer) */
 };
@@ -517,7 +519,7 @@ void clrnn_graph_free(struct clrnn_graph *g);
 /* Graph buffers for batches of B rows; whether layer i needs an input gradient buffer. */
 clrnn_status clrnn_graph_reserve(clrnn_model *m, int B);
 int clrnn_graph_needs_dx(const clrnn_model *m, int i);
-clrnn_status clrnn_graph_forward(clrnn_model *m, int B, int training, cl_mem *y);
+clrnn_status clrnn_graph_forward(clrnn_model *m, int B, int mode, cl_mem *y);
 clrnn_status clrnn_graph_backward(clrnn_model *m, int B);
 /* Uploads rows of the model's input k (graph models; k 0 is m->x_dev) as
  * clrnn_model_upload_rows does. */
@@ -535,8 +537,11 @@ clrnn_status clrnn_model_check_x(const clrnn_model *m, const struct clrnn_array 
  * stored, or converted to float when to_float (targets). */
 clrnn_status clrnn_model_upload_rows(clrnn_model *m, cl_mem dst, const struct clrnn_array *a,
                                      const int64_t *rows, int64_t begin, int B, int to_float);
-/* Forward over m->x_dev for B rows; returns the output buffer. */
-clrnn_status clrnn_model_forward_dev(clrnn_model *m, int B, int training, cl_mem *y);
+/* forward_dev's modes: inference or training behaviour; CLRNN_FWD_PREDICT is inference that
+ * no backward pass follows (clrnn_pass.no_backward) */
+enum { CLRNN_FWD_INFER = 0, CLRNN_FWD_TRAIN = 1, CLRNN_FWD_PREDICT = 2 };
+/* Forward over m->x_dev for B rows in a mode above; returns the output buffer. */
+clrnn_status clrnn_model_forward_dev(clrnn_model *m, int B, int mode, cl_mem *y);
 /* Backward from m->dy_dev; dx_out, when not NULL, receives the input gradient buffer. */
 clrnn_status clrnn_model_backward_dev(clrnn_model *m, int B, cl_mem *dx_out);
 /* Checks that a Functional model's config (its "config" object) is a chain of layers with

@@ -569,9 +569,10 @@ static clrnn_status launch_forward(struct clrnn_layer *l, const struct clrnn_pas
     if (r->tokens_pass && !direct &&
         (s = clrnn_embedding_gather(ctx, ids, B * T, r->tok, 0, (int)GU, r->zx)))
         return s;
-    char opts[208];
+    char opts[232];
     kernel_options(l, r->rec_dropped, opts, sizeof opts);
     if (direct) strncat(opts, " -DRNN_TOKENS=1", sizeof opts - strlen(opts) - 1);
+    if (p->no_backward) strncat(opts, " -DRNN_KEEP_STEPS=0", sizeof opts - strlen(opts) - 1);
     /* unused mask arguments still need a valid buffer */
     cl_mem mask = l->in_mask ? l->in_mask : r->hs, rmask = r->rec_dropped ? r->rmask : r->hs;
     cl_mem zx = direct ? r->tok : r->zx;

@@ -379,9 +379,10 @@ clrnn_status clrnn_model_upload_rows(clrnn_model *m, cl_mem dst, const struct cl
     return clrnn_buf_write(m->ctx, dst, 0, (size_t)B * per * 4, m->stage);
 }
 
-clrnn_status clrnn_model_forward_dev(clrnn_model *m, int B, int training, cl_mem *y) {
-    if (m->graph) return clrnn_graph_forward(m, B, training, y);
-    struct clrnn_pass p = {m->ctx, m->params, m->grads, B, training, &m->rng, m->x_host};
+clrnn_status clrnn_model_forward_dev(clrnn_model *m, int B, int mode, cl_mem *y) {
+    if (m->graph) return clrnn_graph_forward(m, B, mode, y);
+    struct clrnn_pass p = {m->ctx, m->params, m->grads, B, mode == CLRNN_FWD_TRAIN,
+                           mode == CLRNN_FWD_PREDICT, &m->rng, m->x_host};
     cl_mem x = m->x_dev, mask = NULL;
     for (int i = 0; i < m->n_layers; i++) {
         struct clrnn_layer *l = m->layers[i];
@@ -404,7 +405,7 @@ clrnn_status clrnn_model_backward_dev(clrnn_model *m, int B, cl_mem *dx_out) {
         return clrnn_fail(CLRNN_E_INVALID_ARG, "model '%s': no input gradient for a "
                           "Functional graph", m->name);
     if (m->graph) return clrnn_graph_backward(m, B);
-    struct clrnn_pass p = {m->ctx, m->params, m->grads, B, 1, &m->rng, m->x_host};
+    struct clrnn_pass p = {m->ctx, m->params, m->grads, B, 1, 0, &m->rng, m->x_host};
     cl_mem dy = m->dy_dev;
     for (int i = m->n_layers - 1; i >= 0; i--) {
         struct clrnn_layer *l = m->layers[i];
@@ -512,7 +513,7 @@ clrnn_status clrnn_model_forward_inputs(clrnn_model *m, const struct clrnn_array
     if (!s) s = clrnn_model_reserve(m, B);
     for (int k = 0; !s && k < n_x; k++) s = clrnn_model_upload_input(m, k, &xs[k], NULL, 0, B);
     cl_mem out;
-    if (!s) s = clrnn_model_forward_dev(m, B, training, &out);
+    if (!s) s = clrnn_model_forward_dev(m, B, training ? CLRNN_FWD_TRAIN : CLRNN_FWD_INFER, &out);
     if (s) return s;
     const struct clrnn_shape *o = &m->layers[m->n_layers - 1]->out;
     int64_t dims[5] = {B};

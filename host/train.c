@@ -95,7 +95,7 @@ static clrnn_status run_batch(clrnn_model *m, const struct clrnn_array *x, int n
     cl_mem pred;
     for (int i = 0; !s && i < n_x; i++) s = clrnn_model_upload_input(m, i, &x[i], order, begin, B);
     if (!s) s = clrnn_model_upload_rows(m, m->y_dev, y, order, begin, B, 1);
-    if (!s) s = clrnn_model_forward_dev(m, B, train, &pred);
+    if (!s) s = clrnn_model_forward_dev(m, B, train ? CLRNN_FWD_TRAIN : CLRNN_FWD_PREDICT, &pred);
     if (!s)
         s = clrnn_loss_run(m->ctx, k, m->compile.from_logits, pred, m->y_dev, m->dy_dev,
                            m->row_loss, m->row_acc, rows, cols, m->out_mask, m->metric_dev, slot);
@@ -214,7 +214,7 @@ clrnn_status clrnn_model_predict_inputs(clrnn_model *m, const struct clrnn_array
         int B = (int)(n - start < batch_size ? n - start : batch_size);
         cl_mem y;
         for (int k = 0; !s && k < n_x; k++) s = clrnn_model_upload_input(m, k, &xs[k], NULL, start, B);
-        if (!s) s = clrnn_model_forward_dev(m, B, 0, &y);
+        if (!s) s = clrnn_model_forward_dev(m, B, CLRNN_FWD_PREDICT, &y);
         if (!s)
             s = clrnn_buf_read(m->ctx, y, 0, (size_t)B * per * 4,
                                (float *)res.data + (size_t)start * per);
