@@ -213,23 +213,25 @@ __kernel void gru_v1_bwd(__global const float *dy, __global const float *hs,
             __global const float *hprev = hs + ((size_t)s * B + b) * RU;
             __global float *xo = dzx + ((size_t)b * T + t) * 3 * RU;
             __global float *ho = dzh + ((size_t)s * B + b) * 3 * RU;
-            for (int u = 0; u < RU; u++) {
-                float gy = rnn_output_grad(dy, return_sequences, b, s, T, RU, u);
-                float dzz = 0.0f, dhpre = 0.0f;
-                if (keep[r]) {
-                    float g = dhb[u] + gy;
+            float gy[RU];
+            rows_output_grads(gy, dy, return_sequences, b, s, T);
+            /* the r block (RU..2RU) is set below; branches outside the loops over units and
+             * the global stores after them, so that the loops vectorize */
+            for (int k = 0; k < 3 * RU; k++) dzb[k] = 0.0f;
+            if (keep[r]) {
+                for (int u = 0; u < RU; u++) {
+                    float g = dhb[u] + gy[u];
                     float zg = gs[u], hh = gs[2 * RU + u];
                     float d = hprev[u] * rnn_drop(rmask, b, RU, u);
-                    dhpre = g * (1.0f - zg) * act_grad_y(act, hh);
-                    dzz = g * (d - hh) * act_grad_y(rec_act, zg);
+                    dzb[2 * RU + u] = g * (1.0f - zg) * act_grad_y(act, hh);
+                    dzb[u] = g * (d - hh) * act_grad_y(rec_act, zg);
                     dhb[u] = g * zg; /* with respect to d; times rmask below */
-                } else {
-                    dhb[u] = rnn_masked_carry(dhb[u], gy);
                 }
-                xo[u] = ho[u] = dzb[u] = dzz;
-                xo[RU + u] = ho[RU + u] = dzb[RU + u] = 0.0f; /* the r block: set below */
-                xo[2 * RU + u] = ho[2 * RU + u] = dzb[2 * RU + u] = dhpre;
+            } else {
+                for (int u = 0; u < RU; u++) dhb[u] = rnn_masked_carry(dhb[u], gy[u]);
             }
+            for (int k = 0; k < 3 * RU; k++) xo[k] = dzb[k];
+            for (int k = 0; k < 3 * RU; k++) ho[k] = dzb[k];
         }
         /* through r * d: d(rd)[j] = sum_k dhpre[k] R_h[j, k] */
         for (int i = 0; i < RB * RU; i++) drh[i] = 0.0f;

@@ -24,15 +24,16 @@ __kernel void simple_rnn_fwd(__global const float *zx, __global const int *ids,
         }
         rows_matvec(z, RU, RU, hd, RU, RU, R, RU);
         rows_act(act, z, RB * RU);
+        /* branches outside the loops over units, so that they vectorize */
         for (int r = 0; r < RB && b0 + r < B; r++) {
             int b = b0 + r, keep = rnn_keep(mask, b, t, T);
+            float *hr = h + r * RU;
+            if (keep)
+                for (int u = 0; u < RU; u++) hr[u] = z[r * RU + u];
             size_t so = ((size_t)(s + 1) * B + b) * RU;
-            for (int u = 0; u < RU; u++) {
-                float h_new = z[r * RU + u], h_old = h[r * RU + u];
-                if (keep) h[r * RU + u] = h_new;
-                if (rnn_store_step(s, T)) hs[so + u] = h[r * RU + u];
-                rnn_put_output(y, return_sequences, b, s, T, RU, u, keep, h_new, h_old);
-            }
+            if (rnn_store_step(s, T))
+                for (int u = 0; u < RU; u++) hs[so + u] = hr[u];
+            rows_put_outputs(y, return_sequences, b, s, T, RU, keep, hr);
         }
     }
 }
@@ -64,15 +65,18 @@ __kernel void simple_rnn_bwd(__global const float *dy, __global const float *hs,
             __global const float *hnow = hs + ((size_t)(s + 1) * B + b) * RU;
             __global float *xo = dz_bm + ((size_t)b * T + t) * RU;
             __global float *ho = dz_tm + ((size_t)s * B + b) * RU;
-            for (int u = 0; u < RU; u++) {
-                float gy = rnn_output_grad(dy, return_sequences, b, s, T, RU, u);
-                float d = 0.0f;
-                if (keep[r])
-                    d = (carry[r * RU + u] + gy) * act_grad_y(act, hnow[u]);
-                else
-                    carry[r * RU + u] = rnn_masked_carry(carry[r * RU + u], gy);
-                xo[u] = ho[u] = dz[r * RU + u] = d;
+            float gy[RU], *cr = carry + r * RU, *dr = dz + r * RU;
+            rows_output_grads(gy, dy, return_sequences, b, s, T);
+            /* branches outside the loops over units and the global stores after them, so
+             * that the loops vectorize */
+            if (keep[r]) {
+                for (int u = 0; u < RU; u++) dr[u] = (cr[u] + gy[u]) * act_grad_y(act, hnow[u]);
+            } else {
+                for (int u = 0; u < RU; u++) cr[u] = rnn_masked_carry(cr[u], gy[u]);
+                for (int u = 0; u < RU; u++) dr[u] = 0.0f;
             }
+            for (int u = 0; u < RU; u++) xo[u] = dr[u];
+            for (int u = 0; u < RU; u++) ho[u] = dr[u];
         }
         for (int i = 0; i < RB * RU; i++) acc[i] = 0.0f;
         rows_back_project(acc, dz, RU, RT, 0, RU);
