@@ -482,6 +482,7 @@ struct clrnn_model {
     float *host_params; /* mirror for save/init; device copy is authoritative during fit */
     cl_mem params, grads;
     int max_batch;      /* activations are allocated for this many rows */
+    int last_B, last_mode; /* the last forward pass: its rows and mode (CLRNN_FWD_...) */
     cl_mem x_dev;       /* input batch */
     cl_mem out_mask;    /* the Keras mask of the output in the last forward pass, or NULL */
     cl_mem dy_dev;      /* gradient of the loss with respect to the output */

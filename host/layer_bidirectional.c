@@ -241,7 +241,9 @@ static clrnn_status bidi_backward(struct clrnn_layer *l, const struct clrnn_pass
 static int bidi_take_tokens(struct clrnn_layer *l, struct clrnn_layer *emb) {
     struct bidi_cfg *b = l->cfg;
     if (!b->fwd->ops->take_tokens || !b->fwd->ops->take_tokens(b->fwd, emb)) return 0;
-    return b->bwd->ops->take_tokens(b->bwd, emb);
+    if (b->bwd->ops->take_tokens && b->bwd->ops->take_tokens(b->bwd, emb)) return 1;
+    b->fwd->ops->take_tokens(b->fwd, NULL); /* the backward layer refused: neither takes them */
+    return 0;
 }
 
 static clrnn_status bidi_config_json(const struct clrnn_layer *l, cJSON *o) {

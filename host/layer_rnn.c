@@ -851,10 +851,13 @@ static clrnn_status config_json(const struct clrnn_layer *l, cJSON *o) {
 }
 
 /* Takes an Embedding's tokens (token_projection.c) unless input dropout needs the embedded
- * vectors themselves. */
+ * vectors themselves; emb NULL gives them back. */
 static int take_tokens(struct clrnn_layer *l, struct clrnn_layer *emb) {
     struct rnn_cfg *r = l->cfg;
-    if (r->dropout > 0 || l->n_aux_in) return 0;
+    if (!emb || r->dropout > 0 || l->n_aux_in) {
+        r->emb = NULL;
+        return 0;
+    }
     r->emb = emb;
     return 1;
 }

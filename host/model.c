@@ -4,6 +4,7 @@
  * accessors of the public API.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "clrnn_impl.h"
@@ -160,7 +161,9 @@ clrnn_status clrnn_model_build(clrnn_ctx *ctx, cJSON *const *objs, int n,
         mask = l->mask_out;
     }
     /* Embedding -> a recurrent layer: that layer may take the tokens (token_projection.c) */
-    if (!s && m->n_layers > 1 && strcmp(m->layers[0]->ops->keras_class, "Embedding") == 0 &&
+    const char *fuse = getenv("CLRNN_FUSE_EMBEDDING");
+    if (!s && !(fuse && strcmp(fuse, "0") == 0) && m->n_layers > 1 &&
+        strcmp(m->layers[0]->ops->keras_class, "Embedding") == 0 &&
         m->layers[1]->ops->take_tokens && m->layers[1]->ops->take_tokens(m->layers[1], m->layers[0]))
         clrnn_embedding_link(m->layers[0]);
     if (!s) s = clrnn_model_finish(m);
@@ -380,6 +383,8 @@ clrnn_status clrnn_model_upload_rows(clrnn_model *m, cl_mem dst, const struct cl
 }
 
 clrnn_status clrnn_model_forward_dev(clrnn_model *m, int B, int mode, cl_mem *y) {
+    m->last_B = B;
+    m->last_mode = mode;
     if (m->graph) return clrnn_graph_forward(m, B, mode, y);
     struct clrnn_pass p = {m->ctx, m->params, m->grads, B, mode == CLRNN_FWD_TRAIN,
                            mode == CLRNN_FWD_PREDICT, &m->rng, m->x_host};
@@ -531,9 +536,14 @@ clrnn_status clrnn_model_forward_inputs(clrnn_model *m, const struct clrnn_array
 
 clrnn_status clrnn_model_backward(clrnn_model *m, const struct clrnn_array *dy,
                                   struct clrnn_array *dx) {
-    if (m->max_batch < 1 || dy->rank < 1 || dy->dims[0] > m->max_batch)
+    if (m->max_batch < 1 || dy->rank < 1 || dy->dims[0] != m->last_B)
         return clrnn_fail(CLRNN_E_INVALID_ARG, "clrnn_model_backward: call clrnn_model_forward "
-                          "with the same batch first");
+                          "with the same batch first (dy has %lld rows, the last forward pass "
+                          "had %d)", dy->rank < 1 ? 0LL : (long long)dy->dims[0], m->last_B);
+    if (m->last_mode == CLRNN_FWD_PREDICT) /* it kept no step states (RNN_KEEP_STEPS) */
+        return clrnn_fail(CLRNN_E_INVALID_ARG, "clrnn_model_backward: the last forward pass was "
+                          "a predict or evaluate, which keeps nothing for a backward pass; call "
+                          "clrnn_model_forward first");
     int B = (int)dy->dims[0];
     const struct clrnn_shape *o = &m->layers[m->n_layers - 1]->out;
     if (clrnn_array_count(dy) != (int64_t)B * clrnn_shape_count(o) || dy->dtype != CLRNN_DTYPE_FLOAT32)

@@ -90,8 +90,16 @@ clrnn_status clrnn_tune(clrnn_ctx *ctx, const char *key, const int *variants, in
     for (int round = 0; !s && round < TUNE_ROUNDS; round++)
         for (int i = 0; !s && i < n; i++) {
             double t = 0;
-            if (ok[i] && !(s = time_variant(ctx, run, arg, variants[i], &t)) && t < best[i])
+            clrnn_status vs = ok[i] ? time_variant(ctx, run, arg, variants[i], &t) : CLRNN_OK;
+            if (vs && i == 0) {
+                s = vs;
+            } else if (vs) {
+                clrnn_log(1, "tuning %s: variant %d failed (%s); dropped", key, variants[i],
+                          clrnn_last_error());
+                ok[i] = 0;
+            } else if (ok[i] && t < best[i]) {
                 best[i] = t;
+            }
         }
     *chosen = variants[0];
     for (int i = 1; !s && i < n; i++)

@@ -5,6 +5,8 @@
  * every step, bit for bit: for every cell, masked, returning sequences, inside
  * Bidirectional, stacked, and stateful (the kept final state carries into the next batch,
  * two batches in a row), in both kernel forms and with 4 rows a work-item (tests/CMakeLists.txt).
+ * A backward pass after a predict, or over another batch size than the last forward pass,
+ * is refused (CLRNN_E_INVALID_ARG) rather than reading states that were never written.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +58,20 @@ static void check(const char *spec) {
     }
     printf("%-70s %ld outputs, %ld differ\n", spec, n, differ);
     CHECK_INT_EQ(differ, 0);
+    /* a backward pass needs a forward pass that kept the steps, over the same batch */
+    struct clrnn_array x, y = {0}, dy;
+    make_ids(7, &x);
+    CHECK(clrnn_model_predict(a, &x, B, &y) == CLRNN_OK);
+    clrnn_array_alloc(&dy, CLRNN_DTYPE_FLOAT32, y.rank, y.dims);
+    memset(dy.data, 0, (size_t)clrnn_array_count(&dy) * 4);
+    CHECK(clrnn_model_backward(a, &dy, NULL) == CLRNN_E_INVALID_ARG);
+    clrnn_array_clear(&y);
+    CHECK(clrnn_model_forward(a, &x, 0, &y) == CLRNN_OK);
+    CHECK(clrnn_model_backward(a, &dy, NULL) == CLRNN_OK);
+    struct clrnn_array dy_short = dy;
+    dy_short.dims[0] = B - 1;
+    CHECK(clrnn_model_backward(a, &dy_short, NULL) == CLRNN_E_INVALID_ARG);
+    clrnn_array_clear(&x), clrnn_array_clear(&y), clrnn_array_clear(&dy);
     clrnn_model_free(a);
     clrnn_model_free(b);
 }

@@ -18,15 +18,16 @@ struct fake {
     clrnn_ctx *ctx;
     cl_mem out;
     float data[N];
-    int runs[4];
+    int runs[5];
 };
 
 /* Variants 0 and 1 write the same numbers (1 slowly: it writes them 200 times), 2 changes
- * one bit of one number, 3 fails. */
+ * one bit of one number, 3 fails, 4 writes the right numbers once and then fails. */
 static clrnn_status run(void *arg, int v) {
     struct fake *f = arg;
     f->runs[v]++;
     if (v == 3) return clrnn_fail(CLRNN_E_OPENCL, "variant 3 does not build here");
+    if (v == 4 && f->runs[v] > 1) return clrnn_fail(CLRNN_E_OPENCL, "variant 4 failed later");
     float d[N];
     memcpy(d, f->data, sizeof d);
     if (v == 2) d[N / 2] = nextafterf(d[N / 2], 2.0f);
@@ -81,6 +82,17 @@ int main(void) {
           CLRNN_OK);
     CHECK_INT_EQ(chosen, 0);
     CHECK_INT_EQ(f.runs[0] + f.runs[1] + f.runs[2] + f.runs[3], 1);
+
+    /* a variant failing in a timed round is dropped there, with a warning */
+    static const int late_failure[] = {0, 4};
+    memset(f.runs, 0, sizeof f.runs);
+    warnings = 0;
+    chosen = -1;
+    CHECK(clrnn_tune(f.ctx, "third key", late_failure, 2, run, &f, f.out, sizeof f.data,
+                     &chosen) == CLRNN_OK);
+    CHECK_INT_EQ(chosen, 0);
+    CHECK_INT_EQ(warnings, 1);
+    CHECK_INT_EQ(f.runs[4], 2);
 
     /* a failing reference variant is an error, not a choice */
     static const int bad_first[] = {3, 0};
