@@ -128,10 +128,7 @@ __kernel void gru_bwd(__global const float *dy, __global const float *hs,
         float acc[RB * RU];
         for (int i = 0; i < RB * RU; i++) acc[i] = dh[i];
         rows_back_project(acc, dz, 3 * RU, RT, 0, 3 * RU);
-        for (int r = 0; r < RB; r++)
-            if (keep[r])
-                for (int j = 0; j < RU; j++)
-                    dh[r * RU + j] = acc[r * RU + j] * rnn_drop(rmask, b0 + r, RU, j);
+        rows_take_carry(dh, acc, keep, rmask, b0);
     }
     rows_store_state(dh0, dh, b0, B);
 }
@@ -253,10 +250,7 @@ __kernel void gru_v1_bwd(__global const float *dy, __global const float *hs,
         }
         for (int i = 0; i < RB * RU; i++) acc[i] = dh[i];
         rows_back_project(acc, dz, 3 * RU, RT, 0, 2 * RU);
-        for (int r = 0; r < RB; r++)
-            if (keep[r])
-                for (int j = 0; j < RU; j++)
-                    dh[r * RU + j] = acc[r * RU + j] * rnn_drop(rmask, b0 + r, RU, j);
+        rows_take_carry(dh, acc, keep, rmask, b0);
     }
     rows_store_state(dh0, dh, b0, B);
 }

@@ -125,10 +125,7 @@ __kernel void lstm_bwd(__global const float *dy, __global const float *hs,
         /* dh_{t-1}[j] = rmask[j] * sum_k dz[k] R[j, k] on the rows that took the step */
         for (int i = 0; i < RB * RU; i++) acc[i] = 0.0f;
         rows_back_project(acc, dz, 4 * RU, RT, 0, 4 * RU);
-        for (int r = 0; r < RB; r++)
-            if (keep[r])
-                for (int j = 0; j < RU; j++)
-                    dh[r * RU + j] = acc[r * RU + j] * rnn_drop(rmask, b0 + r, RU, j);
+        rows_take_carry(dh, acc, keep, rmask, b0);
     }
     rows_store_state(dh0, dh, b0, B);
     rows_store_state(dc0, dc, b0, B);

@@ -162,6 +162,16 @@ inline void rows_matvec(float *z, int zs, int n, const float *v, int vs, int nv,
             for (int j = 0; j < nv; j++) z[r * zs + k] += v[r * vs + j] * W[(size_t)j * ldw + k];
 }
 
+/* The carry of the rows that took the step becomes their back-projected gradient acc,
+ * times the recurrent dropout mask; the others keep theirs (a masked step passes it on) */
+inline void rows_take_carry(float *carry, const float *acc, const int *keep,
+                            __global const float *rmask, int b0) {
+    for (int r = 0; r < RB; r++)
+        if (keep[r])
+            for (int j = 0; j < RU; j++)
+                carry[r * RU + j] = acc[r * RU + j] * rnn_drop(rmask, b0 + r, RU, j);
+}
+
 /* For each row r: acc[r RU + j] += sum over k in [k0, k1) of dz[r G + k] RT[k, j], k in
  * order (the back-projection dz R^T of the backward kernels) */
 inline void rows_back_project(float *acc, const float *dz, int G, __global const float *RT,

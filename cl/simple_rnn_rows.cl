@@ -80,10 +80,7 @@ __kernel void simple_rnn_bwd(__global const float *dy, __global const float *hs,
         }
         for (int i = 0; i < RB * RU; i++) acc[i] = 0.0f;
         rows_back_project(acc, dz, RU, RT, 0, RU);
-        for (int r = 0; r < RB; r++)
-            if (keep[r])
-                for (int j = 0; j < RU; j++)
-                    carry[r * RU + j] = acc[r * RU + j] * rnn_drop(rmask, b0 + r, RU, j);
+        rows_take_carry(carry, acc, keep, rmask, b0);
     }
     rows_store_state(dh0, carry, b0, B);
 }
