@@ -8,9 +8,11 @@
  *   gemm_nn(M, N, K, A, lda, B, ldb, C, ldc, bias, has_bias)
  *       C (M, N) = A (M, K) B (K, N) (+ bias (N) on every row, added to the finished sums
  *       as a separate bias pass would); global (ceil(N/16), ceil(M/TILE_M))
- *   gemm_tn_part(M, N, K, kc, A, lda, B, ldb, P) P[p] (M, N) = A[k0:k1]^T B[k0:k1] for the
- *       chunk p of kc rows of A (K, M) and B (K, N); global (ceil(N/16), ceil(M/TILE_M), parts)
- *   gemm_sum_parts(P, parts, M, N, C, ldc)      C = sum of the parts in order; global (M*N)
+ *   gemm_tn_part(M, N, K, kc, strip, A, lda, B, ldb, P) P[p] (M, N) = A[k0:k1]^T B[k0:k1]
+ *       for the part p of kc rows of A (K, M) and B (K, N); a work-item computes a strip of
+ *       `strip` columns by TN_BLOCK_M rows; global (ceil(N/strip), ceil(M/TN_BLOCK_M), parts)
+ *   gemm_sum_parts(P, parts, M, N, C, ldc)      C = sum of the parts in order; global
+ *       (ceil(N/8), M)
  *   gemm_transpose(A, lda, rows, cols, T)       T (cols, rows) = A (rows, cols)^T
  *   colsum_part(N, K, kc, B, ldb, P)            P[p] (1, N) = the column sums of rows
  *       [p kc, (p+1) kc) of B (K, N); global (ceil(N/16), parts); then gemm_sum_parts
@@ -20,6 +22,8 @@
 #define TILE_M 4 /* rows of a tile: host/gemm.c builds with its GEMM_TILE_ROWS */
 #endif
 #define TILE_N 16
+#define TN_CHUNK 64 /* rows of A and B a strip of gemm_tn_part takes at a time */
+#define TN_BLOCK_M 128 /* rows of C in a strip of gemm_tn_part (host/gemm.c) */
 
 /* One tile: acc = sum over k of a[m, k] b[k, n] (+ bias[n]), where a[m, k] = A[m * ams +
  * k * aks] and b[k, n] = B[k * ldb + n]. Full tiles run in registers; edge tiles one element
@@ -69,23 +73,83 @@ __kernel void gemm_nn(int M, int N, int K, __global const float *A, ulong a_off,
               (size_t)ldc, bias + bias_off, has_bias);
 }
 
-__kernel void gemm_tn_part(int M, int N, int K, int kc, __global const float *A, ulong a_off,
-                           int lda, __global const float *B, ulong b_off, int ldb,
+/* One chunk [c0, c1) of a strip: the TM-row tiles of P[m0:m0+TM, n0:n0+16] += A[c0:c1, m0:]^T
+ * B[c0:c1, n0:n0+16], starting from zero when first. The sums wait in P between chunks, so
+ * each element still adds its k in ascending order. */
+#define TN_STRIP_TILES(TM)                                                                       \
+    for (; m + (TM) <= me; m += (TM)) {                                                           \
+        float8 c[TM][2];                                                                         \
+        __global float *pm = P + (size_t)m * N + n0;                                             \
+        _Pragma("unroll") for (int i = 0; i < (TM); i++) {                                       \
+            c[i][0] = first ? 0.0f : vload8(0, pm + (size_t)i * N);                              \
+            c[i][1] = first ? 0.0f : vload8(1, pm + (size_t)i * N);                              \
+        }                                                                                        \
+        for (int k = c0; k < c1; k++) {                                                          \
+            __global const float *bk = B + (size_t)k * ldb + n0;                                 \
+            __global const float *ak = A + (size_t)k * lda + m;                                  \
+            float8 b0 = vload8(0, bk), b1 = vload8(1, bk);                                       \
+            _Pragma("unroll") for (int i = 0; i < (TM); i++) {                                   \
+                float x = ak[i];                                                                 \
+                c[i][0] += x * b0;                                                               \
+                c[i][1] += x * b1;                                                               \
+            }                                                                                    \
+        }                                                                                        \
+        _Pragma("unroll") for (int i = 0; i < (TM); i++) {                                       \
+            vstore8(c[i][0], 0, pm + (size_t)i * N);                                             \
+            vstore8(c[i][1], 1, pm + (size_t)i * N);                                             \
+        }                                                                                        \
+    }
+
+/* P[p] (M, N) = A[k0:k1]^T B[k0:k1] for the part p of kc rows. A work-item owns a strip of
+ * `strip` columns (16 or 64) by TN_BLOCK_M rows and walks its part in chunks of TN_CHUNK rows:
+ * a chunk of B stays in L1 for all the 8-row register tiles down the strip, and B is read
+ * once. (A 4x16 tile per work-item over the whole part, as gemm_nn does, read each row of B
+ * once per tile and waited on those loads: 87 -> 138 GFLOP/s for lstm128_b80's weight
+ * gradients on the 2-core EPYC.) */
+__kernel void gemm_tn_part(int M, int N, int K, int kc, int strip, __global const float *A,
+                           ulong a_off, int lda, __global const float *B, ulong b_off, int ldb,
                            __global float *P) {
-    int n0 = get_global_id(0) * TILE_N, m0 = get_global_id(1) * TILE_M, p = get_global_id(2);
-    if (n0 >= N || m0 >= M) return;
-    int k0 = p * kc, k1 = min(K, k0 + kc);
-    gemm_tile(A + a_off, 1, (size_t)lda, B + b_off, (size_t)ldb, k0, k1, m0, n0, M, N,
-              P + (size_t)p * M * N, (size_t)N, P, 0);
+    int nb = get_global_id(0) * strip, mb = get_global_id(1) * TN_BLOCK_M;
+    int p = get_global_id(2);
+    if (nb >= N || mb >= M) return;
+    int k0 = p * kc, k1 = min(K, k0 + kc), me = min(M, mb + TN_BLOCK_M);
+    int ne = min(N, nb + strip), nfull = nb + (ne - nb) / TILE_N * TILE_N;
+    A += a_off;
+    B += b_off;
+    P += (size_t)p * M * N;
+    for (int c0 = k0; c0 < k1; c0 += TN_CHUNK) {
+        int c1 = min(k1, c0 + TN_CHUNK), first = c0 == k0;
+        for (int n0 = nb; n0 < nfull; n0 += TILE_N) {
+            int m = mb;
+            TN_STRIP_TILES(8)
+            TN_STRIP_TILES(1)
+        }
+    }
+    for (int m = mb; m < me; m++) /* the last columns, fewer than a tile */
+        for (int n = nfull; n < ne; n++) {
+            float acc = 0.0f;
+            for (int k = k0; k < k1; k++) acc += A[(size_t)k * lda + m] * B[(size_t)k * ldb + n];
+            P[(size_t)m * N + n] = acc;
+        }
 }
 
 __kernel void gemm_sum_parts(__global const float *P, int parts, int M, int N,
                              __global float *C, ulong c_off, int ldc) {
-    size_t i = get_global_id(0);
-    if (i >= (size_t)M * N) return;
-    float acc = 0.0f;
-    for (int p = 0; p < parts; p++) acc += P[(size_t)p * M * N + i];
-    C[c_off + (i / N) * ldc + i % N] = acc;
+    int n0 = get_global_id(0) * 8, m = get_global_id(1);
+    if (n0 >= N || m >= M) return;
+    size_t mn = (size_t)M * N, at = (size_t)m * N + n0;
+    __global float *c = C + c_off + (size_t)m * ldc + n0;
+    if (n0 + 8 <= N) {
+        float8 acc = 0.0f;
+        for (int p = 0; p < parts; p++) acc += vload8(0, P + p * mn + at);
+        vstore8(acc, 0, c);
+        return;
+    }
+    for (int n = 0; n < N - n0; n++) {
+        float acc = 0.0f;
+        for (int p = 0; p < parts; p++) acc += P[p * mn + at + n];
+        c[n] = acc;
+    }
 }
 
 __kernel void gemm_transpose(__global const float *A, ulong a_off, int lda, int rows, int cols,

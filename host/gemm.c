@@ -22,6 +22,7 @@ static const char GEMM_OPTIONS[] = "-DTILE_M=" STR(GEMM_TILE_ROWS);
 /* Rows of the shared dimension per part of a transposed-A product, and the most floats the
  * parts may take: enough parts to keep every core busy when C is small. */
 #define TN_ROWS_PER_PART 256
+#define TN_BLOCK_M 128 /* rows of C a work-item of gemm_tn_part computes (cl/gemm.cl) */
 #define TN_MAX_PARTS 64
 #define SCRATCH_MAX_FLOATS ((size_t)16 << 20)
 
@@ -91,10 +92,20 @@ static clrnn_status split_k(clrnn_ctx *ctx, int M, int N, int K, int *kc, int *n
 static clrnn_status sum_parts(clrnn_ctx *ctx, int np, int M, int N, cl_mem c, cl_ulong c_off,
                               int ldc) {
     cl_kernel k;
-    size_t mn = (size_t)M * (size_t)N;
+    size_t global[2] = {div_up((size_t)N, 8), (size_t)M};
     clrnn_status s = clrnn_kernel_get(ctx, GEMM_SOURCES, GEMM_OPTIONS, "gemm_sum_parts", &k);
-    return s ? s : CLRNN_LAUNCH(ctx, k, "gemm_sum_parts", 1, &mn, NULL, KARG(ctx->gemm_scratch),
-                                KARG(np), KARG(M), KARG(N), KARG(c), KARG(c_off), KARG(ldc));
+    return s ? s : CLRNN_LAUNCH(ctx, k, "gemm_sum_parts", 2, global, NULL,
+                                KARG(ctx->gemm_scratch), KARG(np), KARG(M), KARG(N), KARG(c),
+                                KARG(c_off), KARG(ldc));
+}
+
+/* Columns of C a work-item of gemm_tn_part computes: 16, or 64 when the part of A its rows
+ * read (kc x TN_BLOCK_M floats) no longer stays in a core's L2 between work-items, so that
+ * each read of it serves more columns (2-core EPYC: lstm512x2's dR 91 -> 112 GFLOP/s, the
+ * smaller products unchanged or slower with 64). */
+static int tn_strip(int M, int kc) {
+    size_t a_part = (size_t)kc * (size_t)(M < TN_BLOCK_M ? M : TN_BLOCK_M) * sizeof(float);
+    return a_part > ((size_t)256 << 10) ? 64 : 16;
 }
 
 static clrnn_status launch_tn(clrnn_ctx *ctx, int M, int N, int K, cl_mem a, cl_ulong a_off,
@@ -106,10 +117,12 @@ static clrnn_status launch_tn(clrnn_ctx *ctx, int M, int N, int K, cl_mem a, cl_
     if ((s = split_k(ctx, M, N, K, &kc, &np)) ||
         (s = clrnn_kernel_get(ctx, GEMM_SOURCES, GEMM_OPTIONS, "gemm_tn_part", &k)))
         return s;
-    size_t global[3] = {div_up((size_t)N, 16), div_up((size_t)M, GEMM_TILE_ROWS), (size_t)np};
+    int strip = tn_strip(M, kc);
+    size_t global[3] = {div_up((size_t)N, (size_t)strip), div_up((size_t)M, TN_BLOCK_M),
+                        (size_t)np};
     s = CLRNN_LAUNCH(ctx, k, "gemm_tn_part", 3, global, NULL, KARG(M), KARG(N), KARG(K),
-                     KARG(kc), KARG(a), KARG(a_off), KARG(lda), KARG(b), KARG(b_off), KARG(ldb),
-                     KARG(ctx->gemm_scratch));
+                     KARG(kc), KARG(strip), KARG(a), KARG(a_off), KARG(lda), KARG(b), KARG(b_off),
+                     KARG(ldb), KARG(ctx->gemm_scratch));
     return s ? s : sum_parts(ctx, np, M, N, c, c_off, ldc);
 }
 

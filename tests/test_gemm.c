@@ -6,7 +6,7 @@
  * to be split into several parts; and the column sums of the bias gradients both ways.
  *
  * Exact: the inputs are multiples of 1/8 in [-1, 1], so every product is a multiple of 1/64
- * and every partial sum (|sum| <= K <= 2500 < 2^24 / 64) is exact in float32, whatever the
+ * and every partial sum (|sum| <= K <= 40000 < 2^24 / 64) is exact in float32, whatever the
  * order of the additions. So the results must equal the reference exactly, and any wrong,
  * missing or repeated term shows.
  */
@@ -132,9 +132,12 @@ int main(void) {
         return 1;
     }
     printf("device: %s\n", clrnn_ctx_device(ctx)->name);
-    /* {M, N, K}: whole tiles, partial tiles, one row or column, a long K split in parts */
-    static const int sizes[][3] = {{8, 32, 5},  {13, 37, 11}, {1, 1, 7},     {3, 50, 128},
-                                   {37, 1, 40}, {21, 16, 2500}, {50, 128, 777}};
+    /* {M, N, K}: whole tiles, partial tiles, one row or column, a long K split in parts; the
+     * last one has parts long enough for A^T B's 64-column strips (gemm.c tn_strip) and more
+     * rows than one block of them (TN_BLOCK_M), each with a partial end */
+    static const int sizes[][3] = {{8, 32, 5},     {13, 37, 11}, {1, 1, 7},
+                                   {3, 50, 128},   {37, 1, 40},  {21, 16, 2500},
+                                   {50, 128, 777}, {150, 70, 40000}};
     for (int own = 1; own >= 0; own--)
         for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
             for (int form = 0; form < 3; form++)
