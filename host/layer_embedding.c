@@ -93,6 +93,15 @@ static void release_scratch(struct embedding_cfg *e) {
     e->capacity = 0;
 }
 
+/* Batch rows the output buffer holds: all B, unless the next layer takes the tokens
+ * (clrnn_embedding_link), which it does for every batch with more positions than vocabulary
+ * entries; only smaller batches need the vectors looked up. */
+static size_t output_rows(const struct clrnn_layer *l, int B) {
+    const struct embedding_cfg *e = l->cfg;
+    size_t T = (size_t)l->in.d[0], most_unfused = T ? (size_t)e->input_dim / T : (size_t)B;
+    return e->linked && most_unfused < (size_t)B ? most_unfused : (size_t)B;
+}
+
 static clrnn_status embedding_alloc(struct clrnn_layer *l, clrnn_ctx *ctx, int B) {
     struct embedding_cfg *e = l->cfg;
     size_t n = (size_t)B * (size_t)l->in.d[0];
@@ -110,7 +119,8 @@ static clrnn_status embedding_alloc(struct clrnn_layer *l, clrnn_ctx *ctx, int B
     if ((s = clrnn_buf_create(ctx, n * sizeof(int), &e->d_order)) ||
         (s = clrnn_buf_create(ctx, (n + 1) * sizeof(int), &e->d_starts)) ||
         (s = clrnn_buf_create(ctx, n * sizeof(int), &e->d_rows)) ||
-        (s = clrnn_buf_create(ctx, n * (size_t)e->output_dim * sizeof(float), &l->y)))
+        (s = clrnn_buf_create(ctx, output_rows(l, B) * (size_t)l->in.d[0] * (size_t)e->output_dim *
+                                       sizeof(float), &l->y)))
         return s;
     if (e->mask_zero && (s = clrnn_buf_create(ctx, n * sizeof(float), &l->mask_y))) return s;
     return CLRNN_OK;
@@ -128,11 +138,10 @@ clrnn_status clrnn_embedding_gather(clrnn_ctx *ctx, cl_mem ids, int n, cl_mem ta
                         KARG(table), KARG(off), KARG(out), KARG(n), KARG(D));
 }
 
+/* (CLRNN_FUSE_EMBEDDING=0 links nothing: model.c) */
 int clrnn_embedding_fused(const struct clrnn_layer *emb, int B) {
     const struct embedding_cfg *e = emb->cfg;
-    const char *v = getenv("CLRNN_FUSE_EMBEDDING");
-    return e->linked && !(v && strcmp(v, "0") == 0) &&
-           (int64_t)e->input_dim < (int64_t)B * emb->in.d[0];
+    return e->linked && (int64_t)e->input_dim < (int64_t)B * emb->in.d[0];
 }
 
 void clrnn_embedding_link(struct clrnn_layer *emb) { ((struct embedding_cfg *)emb->cfg)->linked = 1; }

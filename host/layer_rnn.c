@@ -81,13 +81,15 @@ struct rnn_cfg {
     int tokens_pass;                /* the last forward pass projected the vocabulary */
     int tokens_direct;              /* and the kernel read the table (else a gathered zx) */
     int tokens_tuned;               /* tokens_direct is settled (tuned or fixed) */
+    int alloc_rows;                 /* the batch rows the buffers below are made for */
+    int step_rows;                  /* and gates, dzx and dzh, 0 until a pass needs them */
     /* device buffers for max_batch rows */
     cl_mem zx;    /* (B, T, GU) */
     cl_mem hs;    /* (T+1, B, U) */
     cl_mem cs;    /* (T+1, B, U), LSTM */
-    cl_mem gates; /* (T, B, 4U), LSTM and GRU */
-    cl_mem dzx;   /* (B, T, GU) */
-    cl_mem dzh;   /* (T, B, GU) */
+    cl_mem gates; /* (T, B, 4U), LSTM and GRU; step_buffers */
+    cl_mem dzx;   /* (B, T, GU); step_buffers */
+    cl_mem dzh;   /* (T, B, GU); step_buffers */
     cl_mem dh0;   /* (B, U); with return_state it first holds the final h's gradient */
     cl_mem dc0;   /* (B, U), LSTM: the same for c */
     cl_mem dmask, xd;   /* dropout: mask (B, I), dropped input (B, T, I) */
@@ -345,20 +347,45 @@ static const char *const *cell_sources(const struct rnn_cfg *r) {
     return r->rows_variant ? r->cell->rows_sources : r->cell->sources;
 }
 
+/* The buffers that only a forward pass keeping its steps, and the backward pass after it,
+ * use: the gates and the pre-activation gradient in its two layouts. The row kernels predict
+ * and evaluate without them (RNN_KEEP_STEPS=0), so they are made for B rows at the first pass
+ * that needs them rather than for every batch size a model runs (seed_lstm predicting in
+ * batches of 1024 held 1.6 GB of them). */
+static clrnn_status step_buffers(struct clrnn_layer *l, clrnn_ctx *ctx, int B) {
+    struct rnn_cfg *r = l->cfg;
+    if (r->step_rows >= B) return CLRNN_OK;
+    size_t bt = (size_t)B * (size_t)l->in.d[0], U = (size_t)r->units, f = sizeof(float);
+    size_t GU = (size_t)r->cell->gates * U;
+    clrnn_buf_release(&r->gates);
+    clrnn_buf_release(&r->dzx);
+    clrnn_buf_release(&r->dzh);
+    r->step_rows = 0;
+    clrnn_status s;
+    if ((s = clrnn_buf_create(ctx, r->cell->kind != CELL_SIMPLE ? bt * 4 * U * f : f,
+                              &r->gates)) ||
+        (s = clrnn_buf_create(ctx, bt * GU * f, &r->dzx)) ||
+        (s = clrnn_buf_create(ctx, bt * GU * f, &r->dzh)))
+        return s;
+    r->step_rows = B;
+    return CLRNN_OK;
+}
+
 static clrnn_status alloc(struct clrnn_layer *l, clrnn_ctx *ctx, int B) {
     struct rnn_cfg *r = l->cfg;
     size_t T = (size_t)l->in.d[0], U = (size_t)r->units, GU = (size_t)r->cell->gates * U;
     size_t f = sizeof(float), bt = (size_t)B * T;
-    int lstm = r->cell->kind == CELL_LSTM, gated = r->cell->kind != CELL_SIMPLE;
+    int lstm = r->cell->kind == CELL_LSTM;
     release_buffers(r);
     clrnn_buf_release(&l->y);
     clrnn_status s;
+    r->alloc_rows = B;
+    r->step_rows = 0;
+    /* counted with the rest, so that a batch too big to train is refused up front */
+    if (ctx->measuring && (s = step_buffers(l, ctx, B))) return s;
     if ((s = clrnn_buf_create(ctx, bt * GU * f, &r->zx)) ||
         (s = clrnn_buf_create(ctx, (T + 1) * (size_t)B * U * f, &r->hs)) ||
         (s = clrnn_buf_create(ctx, lstm ? (T + 1) * (size_t)B * U * f : f, &r->cs)) ||
-        (s = clrnn_buf_create(ctx, gated ? bt * 4 * U * f : f, &r->gates)) ||
-        (s = clrnn_buf_create(ctx, bt * GU * f, &r->dzx)) ||
-        (s = clrnn_buf_create(ctx, bt * GU * f, &r->dzh)) ||
         (s = clrnn_buf_create(ctx, (size_t)B * U * f, &r->dh0)) ||
         (s = clrnn_buf_create(ctx, lstm ? (size_t)B * U * f : f, &r->dc0)) ||
         (s = clrnn_buf_create(ctx, (size_t)B * (size_t)clrnn_shape_count(&l->out) * f, &l->y)))
@@ -544,7 +571,10 @@ static clrnn_status forward(struct clrnn_layer *l, const struct clrnn_pass *p, c
     clrnn_ctx *ctx = p->ctx;
     int B = p->B;
     cl_mem xu;
-    clrnn_status s = dropout_masks(l, p, x, &xu);
+    /* the group kernels always keep the steps */
+    int keeps_steps = !p->no_backward || !r->rows_variant;
+    clrnn_status s = keeps_steps ? step_buffers(l, ctx, r->alloc_rows) : CLRNN_OK;
+    if (!s) s = dropout_masks(l, p, x, &xu);
     if (!s) s = project_input(l, p, xu);
     if (!s) s = initial_state(l, ctx, B);
     int tune_tokens = r->tokens_pass && !r->tokens_tuned;
@@ -576,6 +606,7 @@ static clrnn_status launch_forward(struct clrnn_layer *l, const struct clrnn_pas
     /* unused mask arguments still need a valid buffer */
     cl_mem mask = l->in_mask ? l->in_mask : r->hs, rmask = r->rec_dropped ? r->rmask : r->hs;
     cl_mem zx = direct ? r->tok : r->zx;
+    cl_mem gates = r->gates ? r->gates : r->hs; /* not written without RNN_KEEP_STEPS */
     int act = (int)r->act, rec = (int)r->rec_act, rs = r->return_sequences;
     cl_ulong r_off = l->w[1].offset, rb_off = r->use_bias ? l->w[2].offset + GU : 0;
     cl_kernel k;
@@ -600,7 +631,7 @@ static clrnn_status launch_forward(struct clrnn_layer *l, const struct clrnn_pas
         s = CLRNN_LAUNCH(ctx, k, "lstm_fwd", 1, &global, &local, KARG(zx), KARG(ids),
                          KARG(p->params), KARG(r_off), KARG(rb_off), KARG(mask), KARG(rmask),
                          KARG(r->hs),
-                         KARG(r->cs), KARG(r->gates), KARG(l->y), KARG(B), KARG(T), KARG(U),
+                         KARG(r->cs), KARG(gates), KARG(l->y), KARG(B), KARG(T), KARG(U),
                          KARG(act), KARG(rec), KARG(rs), KARG(rpg), KARG_LOCAL(lb),
                          KARG_LOCAL(lb));
         break;
@@ -613,7 +644,7 @@ static clrnn_status launch_forward(struct clrnn_layer *l, const struct clrnn_pas
         lb = (size_t)rpg * (size_t)U * sizeof(float);
         s = CLRNN_LAUNCH(ctx, k, name, 1, &global, &local, KARG(zx), KARG(ids), KARG(p->params),
                          KARG(r_off), KARG(rb_off), KARG(has_rbias), KARG(mask), KARG(rmask),
-                         KARG(r->hs), KARG(r->gates), KARG(l->y), KARG(B), KARG(T), KARG(U),
+                         KARG(r->hs), KARG(gates), KARG(l->y), KARG(B), KARG(T), KARG(U),
                          KARG(act), KARG(rec), KARG(rs), KARG(rpg), KARG_LOCAL(lb),
                          KARG_LOCAL(lb), KARG_LOCAL(lb));
         break;

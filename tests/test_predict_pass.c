@@ -7,12 +7,19 @@
  * two batches in a row), in both kernel forms and with 4 rows a work-item (tests/CMakeLists.txt).
  * A backward pass after a predict, or over another batch size than the last forward pass,
  * is refused (CLRNN_E_INVALID_ARG) rather than reading states that were never written.
+ *
+ * Memory: predict makes none of the buffers only a pass that keeps its steps uses (gates and
+ * the pre-activation gradients; the group kernels keep the steps, so there they are made);
+ * the first clrnn_model_forward makes exactly those. An Embedding whose recurrent layer takes
+ * its tokens holds vectors for only the batches too small for that (vocabulary / timesteps
+ * rows): reserved for 5 rows, a 1-row batch still gives the outputs and gradients of a model
+ * without the token projection.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "clrnn.h"
+#include "clrnn_impl.h"
 #include "test.h"
 
 #define B 5
@@ -21,16 +28,18 @@
 
 static clrnn_ctx *ctx;
 
-static void make_ids(uint64_t seed, struct clrnn_array *x) {
-    int64_t d[2] = {B, T};
+static void make_rows(uint64_t seed, int rows, struct clrnn_array *x) {
+    int64_t d[2] = {rows, T};
     clrnn_array_alloc(x, CLRNN_DTYPE_INT32, 2, d);
     int32_t *ids = x->data;
-    for (int i = 0; i < B * T; i++) {
+    for (int i = 0; i < rows * T; i++) {
         seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
         ids[i] = 1 + (int)((seed >> 33) % (VOCAB - 1));
         if (i % T >= T - i / T % 4) ids[i] = 0; /* padding at the end of some rows */
     }
 }
+
+static void make_ids(uint64_t seed, struct clrnn_array *x) { make_rows(seed, B, x); }
 
 static clrnn_model *build(const char *spec) {
     const int64_t in[1] = {T};
@@ -76,6 +85,64 @@ static void check(const char *spec) {
     clrnn_model_free(b);
 }
 
+/* Device bytes a model's forward pass adds to its predict pass, at B rows: the gates (4U a
+ * step, also for the GRU) and the two layouts of the pre-activation gradient of each layer */
+static void check_step_buffers(void) {
+    clrnn_model *m = build("embedding(13,4) lstm(6,return_sequences=true) gru(5) dense(1)");
+    size_t bt = (size_t)B * T, want = ctx->cpu_forms ? bt * 4 * (4 * 6 + 2 * 4 * 6) +
+                                                           bt * 4 * (4 * 5 + 2 * 3 * 5)
+                                                     : 0;
+    struct clrnn_array x, y = {0};
+    make_ids(3, &x);
+    CHECK(clrnn_model_predict(m, &x, B, &y) == CLRNN_OK);
+    size_t predicted = clrnn_ctx_bytes_held(ctx);
+    clrnn_array_clear(&y);
+    CHECK(clrnn_model_forward(m, &x, 0, &y) == CLRNN_OK);
+    size_t forwarded = clrnn_ctx_bytes_held(ctx);
+    printf("step buffers: predict holds %zu bytes, forward %zu more (want %zu)\n", predicted,
+           forwarded - predicted, want);
+    CHECK(forwarded - predicted == want);
+    clrnn_array_clear(&x), clrnn_array_clear(&y);
+    clrnn_model_free(m);
+}
+
+/* One row (9 positions, fewer than the 13 ids: no token projection) in a model reserved for
+ * B rows (projected), against a model that never projects: outputs and gradients equal. */
+static void check_small_batch_lookup(void) {
+    const char *spec = "embedding(13,4) lstm(6,return_sequences=true) lstm(3) dense(2)";
+    clrnn_model *a = build(spec);
+    setenv("CLRNN_FUSE_EMBEDDING", "0", 1);
+    clrnn_model *b = build(spec);
+    unsetenv("CLRNN_FUSE_EMBEDDING");
+    struct clrnn_array big, x, ya = {0}, yb = {0}, dy;
+    make_ids(11, &big);
+    CHECK(clrnn_model_predict(a, &big, B, &ya) == CLRNN_OK);
+    CHECK(clrnn_embedding_fused(a->layers[0], B) && !clrnn_embedding_fused(a->layers[0], 1));
+    clrnn_array_clear(&ya);
+    make_rows(12, 1, &x);
+    CHECK(clrnn_model_forward(a, &x, 0, &ya) == CLRNN_OK);
+    CHECK(clrnn_model_forward(b, &x, 0, &yb) == CLRNN_OK);
+    long n = (long)clrnn_array_count(&ya), differ = 0;
+    CHECK_INT_EQ(n, clrnn_array_count(&yb));
+    differ += memcmp(ya.data, yb.data, (size_t)n * 4) != 0;
+    clrnn_array_alloc(&dy, CLRNN_DTYPE_FLOAT32, ya.rank, ya.dims);
+    for (long i = 0; i < n; i++) ((float *)dy.data)[i] = 0.25f * (float)(i % 5) - 0.5f;
+    CHECK(clrnn_model_backward(a, &dy, NULL) == CLRNN_OK);
+    CHECK(clrnn_model_backward(b, &dy, NULL) == CLRNN_OK);
+    size_t np = clrnn_model_param_count(a);
+    float *ga = malloc(np * 4), *gb = malloc(np * 4);
+    CHECK(clrnn_model_get_grads(a, ga) == CLRNN_OK && clrnn_model_get_grads(b, gb) == CLRNN_OK);
+    differ += memcmp(ga, gb, np * 4) != 0;
+    printf("one-row batch after a projected one: %ld outputs, %zu gradients, %ld differ\n", n,
+           np, differ);
+    CHECK_INT_EQ(differ, 0);
+    free(ga), free(gb);
+    clrnn_array_clear(&big), clrnn_array_clear(&x), clrnn_array_clear(&ya);
+    clrnn_array_clear(&yb), clrnn_array_clear(&dy);
+    clrnn_model_free(a);
+    clrnn_model_free(b);
+}
+
 int main(void) {
     clrnn_status s = clrnn_ctx_create(NULL, &ctx);
     if (s == CLRNN_E_NO_DEVICE) test_skip_no_device(clrnn_last_error());
@@ -94,6 +161,8 @@ int main(void) {
         "embedding(13,4) gru(6,stateful=true,return_sequences=true) dense(2)",
     };
     for (size_t i = 0; i < sizeof specs / sizeof *specs; i++) check(specs[i]);
+    check_step_buffers();
+    check_small_batch_lookup();
     clrnn_ctx_free(ctx);
     TEST_MAIN_END();
 }
