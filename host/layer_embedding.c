@@ -11,8 +11,6 @@
  * its input gradient arrives here per vocabulary entry (input_dim, output_dim), the
  * embeddings' gradient itself.
  */
-#include <stdlib.h>
-#include <string.h>
 
 #include "clrnn_impl.h"
 
