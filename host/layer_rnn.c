@@ -76,7 +76,10 @@ struct rnn_cfg {
     int state_rows;                 /* stateful: batch rows of the kept state, 0 = none */
     int rows_variant;               /* the kernels run batch rows a work-item (CPUs) */
     int rows_per_item;              /* how many, in the row variant */
-    int rows_tuned;                 /* rows_per_item is settled (tuned or fixed) */
+    int group_rows;                 /* batch rows a work-group in the group variant, 0 =
+                                     * launch_shape's guess */
+    int rows_tuned;                 /* rows_per_item or group_rows is settled (tuned or
+                                     * fixed) */
     struct clrnn_layer *emb;        /* the Embedding whose tokens it takes, or NULL */
     int tokens_pass;                /* the last forward pass projected the vocabulary */
     int tokens_direct;              /* and the kernel read the table (else a gathered zx) */
@@ -328,6 +331,20 @@ static int rows_per_item(const struct rnn_cfg *r, int B, int *fixed) {
     return r->units >= 64 && B >= 8 ? 4 : 1;
 }
 
+/* Batch rows a work-group of the group variant (GPUs) owns. Fewer rows make more work-groups
+ * to spread over the compute units; more rows read each row of R once for all of them and
+ * keep more work-items busy when the units are few. The first forward pass times the guess of
+ * launch_shape (0: enough groups for twice the compute units) and 1, 2, 4, 8 rows
+ * (tune_group_rows) unless CLRNN_GROUP_ROWS=N fixes the number (*fixed = 1) or CLRNN_TUNE=0
+ * keeps the guess. */
+static int group_rows(int *fixed) {
+    const char *v = getenv("CLRNN_GROUP_ROWS"), *tune = getenv("CLRNN_TUNE");
+    *fixed = 1;
+    if (v && atoi(v) > 0) return atoi(v);
+    *fixed = tune && strcmp(tune, "0") == 0;
+    return 0;
+}
+
 /* How the forward kernel reads a projected vocabulary (token_projection.c): straight from
  * the table by token (1), or from zx after a gather kernel copied each position's row (0).
  * The table's rows are read in token order, which the gather does in parallel and the
@@ -402,6 +419,7 @@ static clrnn_status alloc(struct clrnn_layer *l, clrnn_ctx *ctx, int B) {
         return s;
     r->rows_variant = use_rows_variant(ctx, r);
     r->rows_per_item = rows_per_item(r, B, &r->rows_tuned);
+    if (!r->rows_variant) r->group_rows = group_rows(&r->rows_tuned);
     r->tokens_direct = token_reads(ctx, &r->tokens_tuned);
     if (r->rows_variant && (s = clrnn_buf_create(ctx, U * GU * f, &r->rt))) return s;
     /* the token table, only where a batch can have more positions than vocabulary entries
@@ -503,7 +521,7 @@ static clrnn_status launch_shape(clrnn_ctx *ctx, cl_kernel k, const struct clrnn
     }
     int cu = ctx->info.compute_units > 0 ? ctx->info.compute_units : 1;
     int groups = B < 2 * cu ? B : 2 * cu;
-    int rpg = (B + groups - 1) / groups;
+    int rpg = r->group_rows > 0 ? (r->group_rows < B ? r->group_rows : B) : (B + groups - 1) / groups;
     size_t budget = ctx->info.local_mem_bytes ? ctx->info.local_mem_bytes - 1024 : 16384;
     size_t row_bytes = local_per_row * sizeof(float);
     while (rpg > 1 && (size_t)rpg * row_bytes > budget) rpg--;
@@ -549,6 +567,7 @@ static clrnn_status dropout_masks(struct clrnn_layer *l, const struct clrnn_pass
 
 static clrnn_status launch_forward(struct clrnn_layer *l, const struct clrnn_pass *p);
 static clrnn_status tune_rows_per_item(struct clrnn_layer *l, const struct clrnn_pass *p);
+static clrnn_status tune_group_rows(struct clrnn_layer *l, const struct clrnn_pass *p);
 static clrnn_status tune_token_reads(struct clrnn_layer *l, const struct clrnn_pass *p);
 
 /* zx = xu K (+ the input bias: row 0 of a reset_after GRU's (2, 3U) bias), through the
@@ -578,8 +597,8 @@ static clrnn_status forward(struct clrnn_layer *l, const struct clrnn_pass *p, c
     if (!s) s = project_input(l, p, xu);
     if (!s) s = initial_state(l, ctx, B);
     int tune_tokens = r->tokens_pass && !r->tokens_tuned;
-    if (!s && r->rows_variant && !r->rows_tuned)
-        s = tune_rows_per_item(l, p);
+    if (!s && !r->rows_tuned)
+        s = r->rows_variant ? tune_rows_per_item(l, p) : tune_group_rows(l, p);
     else if (!s && !tune_tokens)
         s = launch_forward(l, p);
     if (!s && tune_tokens) s = tune_token_reads(l, p);
@@ -681,6 +700,35 @@ static clrnn_status tune_rows_per_item(struct clrnn_layer *l, const struct clrnn
     clrnn_status s =
         clrnn_tune(p->ctx, key, candidates, n, run_rows_variant, arg, l->y, out_bytes,
                    &r->rows_per_item);
+    if (!s) r->rows_tuned = 1;
+    return s;
+}
+
+static clrnn_status run_group_variant(void *arg, int rows) {
+    const struct clrnn_pass *p = ((void **)arg)[1];
+    struct clrnn_layer *l = ((void **)arg)[0];
+    ((struct rnn_cfg *)l->cfg)->group_rows = rows;
+    return launch_forward(l, p);
+}
+
+/* The first forward pass of a group-variant layer picks its batch rows a work-group
+ * (group_rows) by timing the guess and 1, 2, 4 and 8 rows on this batch: each row's sums run
+ * in the same order whatever the group, so each variant must reproduce the guess's outputs
+ * bit for bit (tuning.c); cached like the row variant's choice. The backward kernel takes
+ * the same number where its local memory allows. */
+static clrnn_status tune_group_rows(struct clrnn_layer *l, const struct clrnn_pass *p) {
+    struct rnn_cfg *r = l->cfg;
+    int candidates[5] = {0}, n = 1;
+    for (int rows = 1; rows <= 8 && rows <= p->B; rows *= 2) candidates[n++] = rows;
+    char key[320], opts[192];
+    kernel_options(l, r->rec_dropped, opts, sizeof opts);
+    snprintf(key, sizeof key, "group_rows %s%s units=%d batch=%d steps=%d %s",
+             r->cell->keras_class, r->cell->kind == CELL_GRU && !r->reset_after ? "(v1)" : "",
+             r->units, p->B, (int)l->in.d[0], opts);
+    void *arg[2] = {l, (void *)p};
+    size_t out_bytes = (size_t)p->B * (size_t)clrnn_shape_count(&l->out) * sizeof(float);
+    clrnn_status s = clrnn_tune(p->ctx, key, candidates, n, run_group_variant, arg, l->y,
+                                out_bytes, &r->group_rows);
     if (!s) r->rows_tuned = 1;
     return s;
 }
