@@ -672,88 +672,69 @@ static clrnn_status launch_forward(struct clrnn_layer *l, const struct clrnn_pas
     return s;
 }
 
-static clrnn_status run_rows_variant(void *arg, int rows_per_item) {
-    const struct clrnn_pass *p = ((void **)arg)[1];
-    struct clrnn_layer *l = ((void **)arg)[0];
-    ((struct rnn_cfg *)l->cfg)->rows_per_item = rows_per_item;
-    return launch_forward(l, p);
+/* One variant of a tuned choice: the choice's field set to it, the forward kernel run */
+static clrnn_status run_variant(void *arg, int v) {
+    void **a = arg;
+    *(int *)a[2] = v;
+    return launch_forward(a[0], a[1]);
+}
+
+/* Times the forward kernel with each candidate value of *field on this batch (tuning.c: each
+ * must reproduce the first candidate's outputs bit for bit) and leaves the fastest in *field.
+ * The choice is cached per device under `what`, the cell, units, `extra`, batch, steps and
+ * the build options (minus `drop_option`, the option being chosen). */
+static clrnn_status tune_forward(struct clrnn_layer *l, const struct clrnn_pass *p,
+                                 const char *what, const char *extra, const char *drop_option,
+                                 const int *candidates, int n, int *field) {
+    struct rnn_cfg *r = l->cfg;
+    char key[320], opts[192];
+    kernel_options(l, r->rec_dropped, opts, sizeof opts);
+    char *drop = drop_option ? strstr(opts, drop_option) : NULL;
+    if (drop) *drop = '\0';
+    snprintf(key, sizeof key, "%s %s%s units=%d%s batch=%d steps=%d %s", what,
+             r->cell->keras_class, r->cell->kind == CELL_GRU && !r->reset_after ? "(v1)" : "",
+             r->units, extra, p->B, (int)l->in.d[0], opts);
+    void *arg[3] = {l, (void *)p, field};
+    size_t out_bytes = (size_t)p->B * (size_t)clrnn_shape_count(&l->out) * sizeof(float);
+    return clrnn_tune(p->ctx, key, candidates, n, run_variant, arg, l->y, out_bytes, field);
 }
 
 /* The first forward pass of a row-variant layer picks its rows per work-item by timing 1, 2
- * and 4 on this batch (tuning.c: each must reproduce the 1-row outputs bit for bit; the
- * choice is cached per device, cell, units, batch and options), and runs with it. The
- * backward kernel takes the same number. */
+ * and 4 on this batch (each must reproduce the 1-row outputs bit for bit), and runs with it.
+ * The backward kernel takes the same number. */
 static clrnn_status tune_rows_per_item(struct clrnn_layer *l, const struct clrnn_pass *p) {
     struct rnn_cfg *r = l->cfg;
     static const int candidates[] = {1, 2, 4};
     int n = p->B >= 4 ? 3 : p->B >= 2 ? 2 : 1;
-    char key[320], opts[192];
-    kernel_options(l, r->rec_dropped, opts, sizeof opts);
-    /* the rows per item in the options is the one being chosen */
-    char *rpi = strstr(opts, " -DROWS_PER_ITEM");
-    if (rpi) *rpi = '\0';
-    snprintf(key, sizeof key, "rows_per_item %s%s units=%d batch=%d steps=%d %s",
-             r->cell->keras_class, r->cell->kind == CELL_GRU && !r->reset_after ? "(v1)" : "",
-             r->units, p->B, (int)l->in.d[0], opts);
-    void *arg[2] = {l, (void *)p};
-    size_t out_bytes = (size_t)p->B * (size_t)clrnn_shape_count(&l->out) * sizeof(float);
-    clrnn_status s =
-        clrnn_tune(p->ctx, key, candidates, n, run_rows_variant, arg, l->y, out_bytes,
-                   &r->rows_per_item);
+    clrnn_status s = tune_forward(l, p, "rows_per_item", "", " -DROWS_PER_ITEM", candidates, n,
+                                  &r->rows_per_item);
     if (!s) r->rows_tuned = 1;
     return s;
-}
-
-static clrnn_status run_group_variant(void *arg, int rows) {
-    const struct clrnn_pass *p = ((void **)arg)[1];
-    struct clrnn_layer *l = ((void **)arg)[0];
-    ((struct rnn_cfg *)l->cfg)->group_rows = rows;
-    return launch_forward(l, p);
 }
 
 /* The first forward pass of a group-variant layer picks its batch rows a work-group
  * (group_rows) by timing the guess and 1, 2, 4 and 8 rows on this batch: each row's sums run
- * in the same order whatever the group, so each variant must reproduce the guess's outputs
- * bit for bit (tuning.c); cached like the row variant's choice. The backward kernel takes
- * the same number where its local memory allows. */
+ * in the same order whatever its group, so each must reproduce the guess's outputs bit for
+ * bit. The backward kernel takes the same number where its local memory allows. */
 static clrnn_status tune_group_rows(struct clrnn_layer *l, const struct clrnn_pass *p) {
     struct rnn_cfg *r = l->cfg;
     int candidates[5] = {0}, n = 1;
     for (int rows = 1; rows <= 8 && rows <= p->B; rows *= 2) candidates[n++] = rows;
-    char key[320], opts[192];
-    kernel_options(l, r->rec_dropped, opts, sizeof opts);
-    snprintf(key, sizeof key, "group_rows %s%s units=%d batch=%d steps=%d %s",
-             r->cell->keras_class, r->cell->kind == CELL_GRU && !r->reset_after ? "(v1)" : "",
-             r->units, p->B, (int)l->in.d[0], opts);
-    void *arg[2] = {l, (void *)p};
-    size_t out_bytes = (size_t)p->B * (size_t)clrnn_shape_count(&l->out) * sizeof(float);
-    clrnn_status s = clrnn_tune(p->ctx, key, candidates, n, run_group_variant, arg, l->y,
-                                out_bytes, &r->group_rows);
+    clrnn_status s =
+        tune_forward(l, p, "group_rows", "", NULL, candidates, n, &r->group_rows);
     if (!s) r->rows_tuned = 1;
     return s;
 }
 
-static clrnn_status run_token_variant(void *arg, int direct) {
-    struct clrnn_layer *l = ((void **)arg)[0];
-    ((struct rnn_cfg *)l->cfg)->tokens_direct = direct;
-    return launch_forward(l, ((void **)arg)[1]);
-}
-
 /* The first forward pass that reads a projected vocabulary picks how (token_reads) by timing
- * both; their outputs must agree bit for bit (tuning.c). Cached per device, cell, units,
- * vocabulary, batch and options. */
+ * both; their outputs must agree bit for bit. */
 static clrnn_status tune_token_reads(struct clrnn_layer *l, const struct clrnn_pass *p) {
     struct rnn_cfg *r = l->cfg;
     static const int candidates[] = {0, 1};
-    char key[320], opts[192];
-    kernel_options(l, r->rec_dropped, opts, sizeof opts);
-    snprintf(key, sizeof key, "token reads %s%s units=%d vocab=%lld batch=%d steps=%d %s",
-             r->cell->keras_class, r->cell->kind == CELL_GRU && !r->reset_after ? "(v1)" : "",
-             r->units, (long long)r->emb->w[0].d[0], p->B, (int)l->in.d[0], opts);
-    void *arg[2] = {l, (void *)p};
-    size_t out_bytes = (size_t)p->B * (size_t)clrnn_shape_count(&l->out) * sizeof(float);
-    clrnn_status s = clrnn_tune(p->ctx, key, candidates, 2, run_token_variant, arg, l->y,
-                                out_bytes, &r->tokens_direct);
+    char vocab[32];
+    snprintf(vocab, sizeof vocab, " vocab=%lld", (long long)r->emb->w[0].d[0]);
+    clrnn_status s = tune_forward(l, p, "token reads", vocab, NULL, candidates, 2,
+                                  &r->tokens_direct);
     if (!s) r->tokens_tuned = 1;
     return s;
 }
