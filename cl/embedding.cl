@@ -5,14 +5,17 @@
  *   embedding_fwd(ids, params, e_off, y, n, D)   global (D, n): y[p, d] = E[ids[p], d]
  *        ids (n) int32 token ids, already checked to be in [0, input_dim) by the host;
  *        E = params[e_off..] (input_dim, D); y (n, D)
- *   embedding_bwd(dy, order, starts, rows, n_rows, grads, e_off, D)   global (D, n_rows):
- *        dE[rows[u], d] = sum over k in [starts[u], starts[u+1]) of dy[order[k], d].
+ *   embedding_bwd(dy, order, starts, rows, n_rows, grads, e_off, D, compact)   global (D, n_rows):
+ *        dE[rows[u], d] (dE[u, d] when compact) = sum over k in [starts[u], starts[u+1]) of
+ *        dy[order[k], d].
  *        The host groups the positions of each distinct id (order, starts) in position
  *        order, so repeated ids add up in the same order on every run and device; rows not
  *        in the batch were zeroed before.
  *   embedding_fwd_rows(...)    embedding_fwd's CPU form, global (n): a work-item a position
  *   embedding_bwd_rows(...)    embedding_bwd's CPU form, global (n_rows): a work-item an id,
  *        adding whole rows of dy (the same sums in the same order)
+ *   embedding_scatter_rows(dy, rows, n_rows, grads, e_off, D)   global (n_rows):
+ *        dE[rows[u], :] = dy[u, :], the gradient of the batch's distinct ids put in place
  */
 __kernel void embedding_fwd(__global const int *ids, __global const float *params, ulong e_off,
                             __global float *y, int n, int D) {
@@ -31,12 +34,12 @@ __kernel void embedding_fwd_rows(__global const int *ids, __global const float *
 
 __kernel void embedding_bwd(__global const float *dy, __global const int *order,
                             __global const int *starts, __global const int *rows, int n_rows,
-                            __global float *grads, ulong e_off, int D) {
+                            __global float *grads, ulong e_off, int D, int compact) {
     int d = get_global_id(0), u = get_global_id(1);
     if (d >= D || u >= n_rows) return;
     float s = 0.0f;
     for (int k = starts[u]; k < starts[u + 1]; k++) s += dy[(size_t)order[k] * D + d];
-    grads[e_off + (size_t)rows[u] * D + d] = s;
+    grads[e_off + (size_t)(compact ? u : rows[u]) * D + d] = s;
 }
 
 __kernel void embedding_mask(__global const int *ids, __global float *mask, int n) {
@@ -46,13 +49,23 @@ __kernel void embedding_mask(__global const int *ids, __global float *mask, int 
 
 __kernel void embedding_bwd_rows(__global const float *dy, __global const int *order,
                                  __global const int *starts, __global const int *rows,
-                                 int n_rows, __global float *grads, ulong e_off, int D) {
+                                 int n_rows, __global float *grads, ulong e_off, int D,
+                                 int compact) {
     int u = get_global_id(0);
     if (u >= n_rows) return;
-    __global float *out = grads + e_off + (size_t)rows[u] * D;
+    __global float *out = grads + e_off + (size_t)(compact ? u : rows[u]) * D;
     for (int d = 0; d < D; d++) out[d] = 0.0f;
     for (int k = starts[u]; k < starts[u + 1]; k++) {
         __global const float *src = dy + (size_t)order[k] * D;
         for (int d = 0; d < D; d++) out[d] += src[d];
     }
+}
+
+__kernel void embedding_scatter_rows(__global const float *dy, __global const int *rows,
+                                     int n_rows, __global float *grads, ulong e_off, int D) {
+    int u = get_global_id(0);
+    if (u >= n_rows) return;
+    __global const float *src = dy + (size_t)u * D;
+    __global float *dst = grads + e_off + (size_t)rows[u] * D;
+    for (int d = 0; d < D; d++) dst[d] = src[d];
 }

@@ -398,30 +398,40 @@ clrnn_status clrnn_dropout_layer_mask(const struct clrnn_layer *l, clrnn_ctx *ct
  * positions (clrnn_embedding_fused), the recurrent layer's input projection x K + b is
  * read from the table E K + b by token, and its backward pass sums the projection's gradient per
  * id first: dK = E^T S, db = the column sums of S, dE = S K^T, where S (input_dim, GU) holds
- * each id's summed gradient; its input gradient is then dE itself (input_dim, output_dim). */
+ * each id's summed gradient; its input gradient is then dE itself (input_dim, output_dim).
+ * A batch with more positions than that which repeats its ids enough projects its distinct
+ * ids the same way (E their rows, in ascending id order; the ids read through are each
+ * position's index among them). */
 void clrnn_embedding_link(struct clrnn_layer *emb);
 int clrnn_embedding_fused(const struct clrnn_layer *emb, int B);
+/* This batch's projected rows, as the Embedding's forward pass chose them: 0 (none: the
+ * vectors are looked up), input_dim or the number of distinct ids; *vectors, *vectors_off:
+ * where their embeddings are (rows of output_dim floats) */
+int clrnn_embedding_projection(const struct clrnn_layer *emb, cl_mem *vectors,
+                               cl_ulong *vectors_off);
+/* The ids the projection is read with this batch (token ids, or indices of distinct ids) */
 cl_mem clrnn_embedding_ids(const struct clrnn_layer *emb);
 /* out[p] = table[off + ids[p] D ...] for n positions: D floats each */
 clrnn_status clrnn_embedding_gather(clrnn_ctx *ctx, cl_mem ids, int n, cl_mem table,
                                     cl_ulong off, int D, cl_mem out);
 /* out[off + v D ...] = the sum of dy's rows (D floats) at the positions of id v, in position
- * order, zeros for ids not in the batch */
+ * order, zeros for ids not in the batch; with the distinct-id projection, row u for the u-th
+ * distinct id instead */
 clrnn_status clrnn_embedding_sum_by_id(struct clrnn_layer *emb, const struct clrnn_pass *p,
                                        cl_mem dy, int D, cl_mem out, cl_ulong off);
-/* table (input_dim, GU) = E K + b, the projection of every token, which the recurrent
- * kernels read through the ids; k_off, b_off: K (I, GU) and b (GU) in p->params, has_bias 0
- * for none */
+/* table (rows, GU) = E K + b, the projection of every projected row (clrnn_embedding_projection),
+ * which the recurrent kernels read through the ids; k_off, b_off: K (I, GU) and b (GU) in
+ * p->params, has_bias 0 for none */
 clrnn_status clrnn_tokens_project(const struct clrnn_pass *p, struct clrnn_layer *emb,
                                   cl_ulong k_off, int has_bias, cl_ulong b_off, size_t GU,
                                   cl_mem table);
-/* From dzx (B*T, GU): dK into p->grads at dk_off, db at db_off (has_bias), and dE (input_dim,
- * I) into de when not NULL; s is scratch (input_dim, GU). */
+/* From dzx (B*T, GU): dK into p->grads at dk_off, db at db_off (has_bias), and dE (rows, I)
+ * into de when not NULL; s is scratch (rows, GU). */
 clrnn_status clrnn_tokens_backward(const struct clrnn_pass *p, struct clrnn_layer *emb,
                                    cl_mem dzx, size_t GU, cl_ulong k_off, cl_ulong dk_off,
                                    int has_bias, cl_ulong db_off, cl_mem s, cl_mem de);
 /* The floats a recurrent layer's last backward pass wrote as its input gradient: B*T*I, or
- * input_dim*I when it took tokens */
+ * (projected rows)*I when it took tokens */
 size_t clrnn_rnn_dx_count(const struct clrnn_layer *l, int B);
 
 /* Bidirectional's rule for its inner layers: zero_output_for_mask = return_sequences. */

@@ -84,6 +84,8 @@ struct rnn_cfg {
     int tokens_pass;                /* the last forward pass projected the vocabulary */
     int tokens_direct;              /* and the kernel read the table (else a gathered zx) */
     int tokens_tuned;               /* tokens_direct is settled (tuned or fixed) */
+    int tokens_distinct;            /* and it projected the batch's distinct ids (the table
+                                     * in distinct_table) */
     int alloc_rows;                 /* the batch rows the buffers below are made for */
     int step_rows;                  /* and gates, dzx and dzh, 0 until a pass needs them */
     /* device buffers for max_batch rows */
@@ -570,16 +572,27 @@ static clrnn_status tune_rows_per_item(struct clrnn_layer *l, const struct clrnn
 static clrnn_status tune_group_rows(struct clrnn_layer *l, const struct clrnn_pass *p);
 static clrnn_status tune_token_reads(struct clrnn_layer *l, const struct clrnn_pass *p);
 
+/* Where the projection of a batch's distinct ids goes: as big as zx at most, in dzh (free
+ * until the backward pass) when the CPU forms gather it into zx, as they do from a table
+ * bigger than L2 (a 5450-row table read by token slowed lstm128_b80's forward kernel by 25%);
+ * else in zx, which the kernel then reads by token. */
+static cl_mem distinct_table(const clrnn_ctx *ctx, const struct rnn_cfg *r, int B) {
+    return ctx->cpu_forms && r->dzh && r->step_rows >= B ? r->dzh : r->zx;
+}
+
 /* zx = xu K (+ the input bias: row 0 of a reset_after GRU's (2, 3U) bias), through the
  * vocabulary when it takes an Embedding's tokens and that is cheaper this batch */
 static clrnn_status project_input(struct clrnn_layer *l, const struct clrnn_pass *p, cl_mem xu) {
     struct rnn_cfg *r = l->cfg;
     size_t rows = (size_t)p->B * (size_t)l->in.d[0], I = (size_t)l->in.d[1];
     size_t GU = (size_t)r->cell->gates * (size_t)r->units;
-    r->tokens_pass = r->emb && !r->in_dropped && clrnn_embedding_fused(r->emb, p->B);
+    int projected = r->emb && !r->in_dropped ? clrnn_embedding_projection(r->emb, NULL, NULL) : 0;
+    r->tokens_pass = projected > 0;
+    r->tokens_distinct = r->tokens_pass && projected < r->emb->w[0].d[0];
     if (r->tokens_pass) /* the forward kernel reads the table by token (launch_forward) */
         return clrnn_tokens_project(p, r->emb, l->w[0].offset, r->use_bias, l->w[2].offset, GU,
-                                    r->tok);
+                                    r->tokens_distinct ? distinct_table(p->ctx, r, p->B)
+                                                       : r->tok);
     return clrnn_gemm_bias(p->ctx, rows, GU, I, xu, 0, I, p->params, l->w[0].offset, GU, r->zx,
                            0, GU, r->use_bias ? p->params : NULL,
                            r->use_bias ? l->w[2].offset : 0);
@@ -596,7 +609,7 @@ static clrnn_status forward(struct clrnn_layer *l, const struct clrnn_pass *p, c
     if (!s) s = dropout_masks(l, p, x, &xu);
     if (!s) s = project_input(l, p, xu);
     if (!s) s = initial_state(l, ctx, B);
-    int tune_tokens = r->tokens_pass && !r->tokens_tuned;
+    int tune_tokens = r->tokens_pass && !r->tokens_distinct && !r->tokens_tuned;
     if (!s && !r->rows_tuned)
         s = r->rows_variant ? tune_rows_per_item(l, p) : tune_group_rows(l, p);
     else if (!s && !tune_tokens)
@@ -612,11 +625,12 @@ static clrnn_status launch_forward(struct clrnn_layer *l, const struct clrnn_pas
     clrnn_ctx *ctx = p->ctx;
     int B = p->B, T = (int)l->in.d[0], U = r->units;
     size_t GU = (size_t)r->cell->gates * (size_t)U;
-    int direct = r->tokens_pass && r->tokens_direct;
+    cl_mem table = r->tokens_distinct ? distinct_table(ctx, r, B) : r->tok;
+    int direct = r->tokens_pass && (r->tokens_distinct ? table == r->zx : r->tokens_direct);
     cl_mem ids = r->tokens_pass ? clrnn_embedding_ids(r->emb) : r->hs;
     clrnn_status s = CLRNN_OK;
     if (r->tokens_pass && !direct &&
-        (s = clrnn_embedding_gather(ctx, ids, B * T, r->tok, 0, (int)GU, r->zx)))
+        (s = clrnn_embedding_gather(ctx, ids, B * T, table, 0, (int)GU, r->zx)))
         return s;
     char opts[232];
     kernel_options(l, r->rec_dropped, opts, sizeof opts);
@@ -624,7 +638,7 @@ static clrnn_status launch_forward(struct clrnn_layer *l, const struct clrnn_pas
     if (p->no_backward) strncat(opts, " -DRNN_KEEP_STEPS=0", sizeof opts - strlen(opts) - 1);
     /* unused mask arguments still need a valid buffer */
     cl_mem mask = l->in_mask ? l->in_mask : r->hs, rmask = r->rec_dropped ? r->rmask : r->hs;
-    cl_mem zx = direct ? r->tok : r->zx;
+    cl_mem zx = direct ? table : r->zx;
     cl_mem gates = r->gates ? r->gates : r->hs; /* not written without RNN_KEEP_STEPS */
     int act = (int)r->act, rec = (int)r->rec_act, rs = r->return_sequences;
     cl_ulong r_off = l->w[1].offset, rb_off = r->use_bias ? l->w[2].offset + GU : 0;
@@ -830,7 +844,8 @@ static clrnn_status backward(struct clrnn_layer *l, const struct clrnn_pass *p, 
      * the input bias and dx = the Embedding's gradient */
     if (!s && r->tokens_pass)
         s = clrnn_tokens_backward(p, r->emb, r->dzx, GU, l->w[0].offset, l->w[0].offset,
-                                  r->use_bias, r->use_bias ? l->w[2].offset : 0, r->tok, dx);
+                                  r->use_bias, r->use_bias ? l->w[2].offset : 0,
+                                  r->tokens_distinct ? r->zx : r->tok, dx);
     else if (!s)
         s = clrnn_gemm(ctx, 1, 0, I, GU, rows, 1.0f, xu, 0, I, r->dzx, 0, GU, 0.0f, p->grads,
                        l->w[0].offset, GU);
@@ -924,7 +939,8 @@ static int take_tokens(struct clrnn_layer *l, struct clrnn_layer *emb) {
 
 size_t clrnn_rnn_dx_count(const struct clrnn_layer *l, int B) {
     const struct rnn_cfg *r = l->cfg;
-    if (r->tokens_pass) return (size_t)r->emb->w[0].count;
+    if (r->tokens_pass)
+        return (size_t)clrnn_embedding_projection(r->emb, NULL, NULL) * (size_t)r->emb->w[0].d[1];
     return (size_t)B * (size_t)clrnn_shape_count(&l->in);
 }
 

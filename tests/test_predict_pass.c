@@ -106,8 +106,9 @@ static void check_step_buffers(void) {
     clrnn_model_free(m);
 }
 
-/* One row (9 positions, fewer than the 13 ids: no token projection) in a model reserved for
- * B rows (projected), against a model that never projects: outputs and gradients equal. */
+/* One row (9 distinct ids, fewer positions than the 13 ids: no token projection) in a model
+ * reserved for B rows (projected), against a model that never projects: outputs and
+ * gradients equal. */
 static void check_small_batch_lookup(void) {
     const char *spec = "embedding(13,4) lstm(6,return_sequences=true) lstm(3) dense(2)";
     clrnn_model *a = build(spec);
@@ -120,7 +121,9 @@ static void check_small_batch_lookup(void) {
     CHECK(clrnn_embedding_fused(a->layers[0], B) && !clrnn_embedding_fused(a->layers[0], 1));
     clrnn_array_clear(&ya);
     make_rows(12, 1, &x);
+    for (int t = 0; t < T; t++) ((int32_t *)x.data)[t] = 1 + t; /* distinct: not projected */
     CHECK(clrnn_model_forward(a, &x, 0, &ya) == CLRNN_OK);
+    CHECK_INT_EQ(clrnn_embedding_projection(a->layers[0], NULL, NULL), 0);
     CHECK(clrnn_model_forward(b, &x, 0, &yb) == CLRNN_OK);
     long n = (long)clrnn_array_count(&ya), differ = 0;
     CHECK_INT_EQ(n, clrnn_array_count(&yb));

@@ -12,8 +12,12 @@
  *   - every parameter gradient must agree within atol 1e-6 + rtol 1e-5: the same products,
  *     summed per id first (S = dz summed by id, dK = E^T S, dE = S K^T), so only the order
  *     of at most B*T = 48 float additions differs (48 * 2^-24 ~ 3e-6 relative at worst);
- *   - and the path must have been taken (the Embedding's clrnn_embedding_fused) or not (a
- *     vocabulary larger than the positions, RNN dropout, which needs the embedded vectors).
+ *   - and the path must have been taken (clrnn_embedding_projection: the vocabulary's rows)
+ *     or not (RNN dropout, which needs the embedded vectors).
+ * A vocabulary larger than the positions (60 ids, 48 positions) projects the batch's distinct
+ * ids instead when it repeats enough of them (layer_embedding.c distinct_pays: ids drawn from
+ * the first 20), with the same checks (the projected rows must be the distinct ids); a batch
+ * repeating fewer (ids drawn from all 60, or 1000) takes the GEMM path.
  * Then 30 Adam steps on a small task both ways end at losses within 1e-4 of each other.
  */
 #include <math.h>
@@ -74,11 +78,22 @@ static void run_model(const char *spec, int vocab, int masked, int fuse, int dir
     r->grads = malloc(sizeof *r->grads * (size_t)r->np);
     memcpy(r->y, y.data, sizeof *r->y * (size_t)r->ny);
     CHECK(clrnn_model_get_grads(m, r->grads) == CLRNN_OK);
-    r->fused = clrnn_embedding_fused(m->layers[0], B);
+    r->fused = clrnn_embedding_projection(m->layers[0], NULL, NULL);
     clrnn_array_clear(&x), clrnn_array_clear(&y), clrnn_array_clear(&dy);
     clrnn_model_free(m);
     unsetenv("CLRNN_FUSE_EMBEDDING");
     unsetenv("CLRNN_TOKEN_DIRECT");
+}
+
+/* The distinct ids of make_ids's batch */
+static int distinct_ids(int vocab, int masked) {
+    struct clrnn_array x;
+    make_ids(vocab, masked, &x);
+    int n = 0, *seen = calloc((size_t)vocab, sizeof *seen);
+    for (int i = 0; i < B * T; i++) n += seen[((int32_t *)x.data)[i]]++ == 0;
+    free(seen);
+    clrnn_array_clear(&x);
+    return n;
 }
 
 static void check_reads(const char *spec, int vocab, int masked, int expect_fused, int direct) {
@@ -163,14 +178,26 @@ int main(void) {
         for (int masked = 0; masked < 2; masked++) {
             snprintf(spec, sizeof spec, "embedding(11,4%s) %s dense(2)",
                      masked ? ",mask_zero=true" : "", cells[c]);
-            check_case(spec, 11, masked, 1);
+            check_case(spec, 11, masked, 11);
         }
-    /* more vocabulary than positions (B*T = 48): the GEMM path */
+    /* more vocabulary than positions (B*T = 48): the batch's distinct ids, which repeat */
+    int d20 = distinct_ids(20, 0), d20m = distinct_ids(20, 1);
+    printf("ids 1-19 in %d positions: %d distinct, %d with padding\n", B * T, d20, d20m);
+    CHECK(d20 * 2 <= B * T && d20m * 2 <= B * T && d20 > 11);
+    check_case("embedding(60,4) lstm(5) dense(2)", 20, 0, d20);
+    check_case("embedding(60,4,mask_zero=true) gru(5,return_sequences=true) dense(2)", 20, 1,
+               d20m);
+    check_case("embedding(60,4) bidirectional(lstm(5)) dense(2)", 20, 0, d20);
+    check_case("embedding(60,4) lstm(5,recurrent_dropout=0.3,use_bias=false) dense(2)", 20, 0,
+               d20);
+    /* ... and ones repeating fewer: the GEMM path */
+    CHECK(distinct_ids(60, 0) * 2 > B * T && distinct_ids(1000, 0) * 2 > B * T);
     check_case("embedding(60,4) lstm(5) dense(2)", 60, 0, 0);
+    check_case("embedding(1000,4) lstm(5) dense(2)", 1000, 0, 0);
     /* input dropout needs the embedded vectors; recurrent dropout does not */
     check_case("embedding(11,4) lstm(5,dropout=0.3) dense(2)", 11, 0, 0);
     /* stacked: only the first recurrent layer reads the Embedding */
-    check_case("embedding(11,4) gru(5,return_sequences=true) lstm(3) dense(1)", 11, 0, 1);
+    check_case("embedding(11,4) gru(5,return_sequences=true) lstm(3) dense(1)", 11, 0, 11);
     double on = train_loss(1), off = train_loss(0);
     printf("30 Adam steps: loss %.7f with the token projection, %.7f without\n", on, off);
     CHECK_NEAR(on, off, 1e-4);

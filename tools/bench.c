@@ -37,6 +37,7 @@ struct bench_config {
     const char *name;
     const char *layers; /* clrnn_model_from_spec text */
     int vocab;          /* token ids are drawn from [0, vocab) */
+    int zipf;           /* with weight 1/(id + 1), as words in text, else uniformly */
     int T, batch;
     const char *loss;
     int from_logits;
@@ -49,28 +50,31 @@ struct bench_config {
 
 static const struct bench_config CONFIGS[] = {
     {"seed_lstm", "embedding(10000,100) lstm(32,return_sequences=true) lstm(32) dense(1,sigmoid)",
-     10000, 500, 512, "binary_crossentropy", 0, 2, 128, 20000, 1024,
+     10000, 0, 500, 512, "binary_crossentropy", 0, 2, 128, 20000, 1024,
      "Embedding(10000,100) LSTM(32)x2 Dense(1,sigmoid), T=500 batch 512"},
     {"seed_gru", "embedding(10000,100) gru(32,return_sequences=true) gru(32) dense(1,sigmoid)",
-     10000, 500, 512, "binary_crossentropy", 0, 2, 128, 20000, 1024,
+     10000, 0, 500, 512, "binary_crossentropy", 0, 2, 128, 20000, 1024,
      "Embedding(10000,100) GRU(32)x2 Dense(1,sigmoid), T=500 batch 512"},
     {"lstm32", "embedding(10000,50) lstm(32) dense(1)",
-     10000, 500, 512, "binary_crossentropy", 1, 2, 128, 20000, 1024,
+     10000, 0, 500, 512, "binary_crossentropy", 1, 2, 128, 20000, 1024,
      "Embedding(10000,50) LSTM(32) Dense(1) (logits), T=500 batch 512"},
     {"lstm128_b32", "embedding(20000,128) lstm(128) dense(1)",
-     20000, 80, 32, "binary_crossentropy", 1, 2, 128, 25000, 1024,
+     20000, 0, 80, 32, "binary_crossentropy", 1, 2, 128, 25000, 1024,
      "Embedding(20000,128) LSTM(128) Dense(1) (logits), T=80 batch 32"},
     {"lstm128_b80", "embedding(20000,128) lstm(128) dense(1)",
-     20000, 80, 80, "binary_crossentropy", 1, 2, 160, 25000, 1024,
+     20000, 0, 80, 80, "binary_crossentropy", 1, 2, 160, 25000, 1024,
      "Embedding(20000,128) LSTM(128) Dense(1) (logits), T=80 batch 80"},
+    {"text_b80", "embedding(20000,128) lstm(128) dense(1)",
+     20000, 1, 80, 80, "binary_crossentropy", 1, 2, 160, 0, 1024,
+     "lstm128_b80 on Zipf-distributed ids (text-like: ~38% of a batch's ids distinct)"},
     {"bilstm", "embedding(1000,64) bidirectional(lstm(64)) dense(1)",
-     1000, 200, 128, "binary_crossentropy", 1, 2, 128, 4000, 1024,
+     1000, 0, 200, 128, "binary_crossentropy", 1, 2, 128, 4000, 1024,
      "Embedding(1000,64) Bidirectional(LSTM(64)) Dense(1) (logits), T=200 batch 128"},
     {"lstm512x2", "embedding(20000,256) lstm(512,return_sequences=true) lstm(512) dense(1)",
-     20000, 200, 256, "binary_crossentropy", 1, 2, 4, 8192, 1024,
+     20000, 0, 200, 256, "binary_crossentropy", 1, 2, 4, 8192, 1024,
      "Embedding(20000,256) LSTM(512)x2 Dense(1) (logits), T=200 batch 256"},
     {"charlm", "embedding(60,32) lstm(128) dense(60,softmax)",
-     60, 40, 128, "sparse_categorical_crossentropy", 0, 60, 512, 0, 1024,
+     60, 0, 40, 128, "sparse_categorical_crossentropy", 0, 60, 512, 0, 1024,
      "Embedding(60,32) LSTM(128) Dense(60,softmax), T=40 batch 128 (character generator)"},
 };
 #define N_CONFIGS ((int)(sizeof CONFIGS / sizeof CONFIGS[0]))
@@ -89,6 +93,19 @@ static uint64_t next_u64(uint64_t *s) {
     return z ^ (z >> 31);
 }
 
+/* An id drawn with weight 1/(id + 1): the first with cdf[id] above a uniform draw in
+ * [0, total) */
+static int32_t zipf_id(const double *cdf, int vocab, double total, uint64_t *st) {
+    double u = (double)(next_u64(st) >> 11) * 0x1p-53 * total;
+    int lo = 0, hi = vocab - 1;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (cdf[mid] <= u) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
 static void make_data(const struct bench_config *c, long n, struct clrnn_array *x,
                       struct clrnn_array *y) {
     int64_t xd[2] = {n, c->T}, yd[1] = {n};
@@ -99,7 +116,13 @@ static void make_data(const struct bench_config *c, long n, struct clrnn_array *
     for (const char *p = c->name; *p; p++) st = st * 131 + (unsigned char)*p;
     int32_t *xv = x->data;
     float *yv = y->data;
-    for (int64_t i = 0; i < (int64_t)n * c->T; i++) xv[i] = (int32_t)(next_u64(&st) % (uint64_t)c->vocab);
+    double *cdf = c->zipf ? malloc(sizeof *cdf * (size_t)c->vocab) : NULL, total = 0;
+    if (c->zipf && !cdf) cli_fail("out of memory");
+    for (int v = 0; cdf && v < c->vocab; v++) cdf[v] = total += 1.0 / (v + 1);
+    for (int64_t i = 0; i < (int64_t)n * c->T; i++)
+        xv[i] = cdf ? zipf_id(cdf, c->vocab, total, &st)
+                    : (int32_t)(next_u64(&st) % (uint64_t)c->vocab);
+    free(cdf);
     for (long i = 0; i < n; i++) yv[i] = (float)(next_u64(&st) % (uint64_t)c->classes);
 }
 

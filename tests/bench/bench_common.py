@@ -37,6 +37,8 @@ CONFIGS = {
                     20000, 80, 32, "bce", True, 2, 128, 1024),
     "lstm128_b80": ("embedding(20000,128) lstm(128) dense(1)",
                     20000, 80, 80, "bce", True, 2, 160, 1024),
+    "text_b80": ("embedding(20000,128) lstm(128) dense(1)",
+                 20000, 80, 80, "bce", True, 2, 160, 1024),
     "bilstm": ("embedding(1000,64) bidirectional(lstm(64)) dense(1)",
                1000, 200, 128, "bce", True, 2, 128, 1024),
     "lstm512x2": ("embedding(20000,256) lstm(512,return_sequences=true) lstm(512) dense(1)",
@@ -44,6 +46,10 @@ CONFIGS = {
     "charlm": ("embedding(60,32) lstm(128) dense(60,softmax)",
                60, 40, 128, "sce", False, 60, 512, 1024),
 }
+
+
+# Configurations whose ids are drawn with weight 1/(id + 1), as words in text (tools/bench.c)
+ZIPF = {"text_b80"}
 
 
 class Config:
@@ -105,7 +111,11 @@ def parse_spec(spec):
 
 def make_data(cfg, n):
     rng = np.random.default_rng(zlib.crc32(cfg.name.encode()))
-    x = rng.integers(0, cfg.vocab, size=(n, cfg.T), dtype=np.int32)
+    if cfg.name in ZIPF:
+        w = 1.0 / np.arange(1, cfg.vocab + 1)
+        x = rng.choice(cfg.vocab, size=(n, cfg.T), p=w / w.sum()).astype(np.int32)
+    else:
+        x = rng.integers(0, cfg.vocab, size=(n, cfg.T), dtype=np.int32)
     y = rng.integers(0, cfg.classes, size=(n,)).astype(np.float32)
     return x, y
 
