@@ -10,8 +10,9 @@
  *   RNN_BACKWARDS    go_backwards: step s reads timestep T-1-s; outputs stay in step order
  *   RNN_REC_DROPOUT  rmask (B, U) multiplies h_{t-1} wherever the cell reads it (Keras 3's
  *                    recurrent_dropout: one mask per sequence, reused at every step)
- *   RNN_TOKENS       forward only: zx is the projected vocabulary (V, GU) and ids (B, T) the
- *                    token of each position, whose row of zx it reads (token_projection.c);
+ *   RNN_TOKENS       forward only: zx is the projected vocabulary (V, GU), or the batch's
+ *                    projected distinct ids, and ids (B, T) each position's row of it (its
+ *                    token, or its index among the distinct ids; token_projection.c);
  *                    without it zx has a row per position and ids is unused
  *   RNN_KEEP_STEPS   forward only, default 1: keep every step's state and gates (hs, cs,
  *                    gates) for the backward pass; 0 when none follows (predict, evaluate):

@@ -399,9 +399,9 @@ clrnn_status clrnn_dropout_layer_mask(const struct clrnn_layer *l, clrnn_ctx *ct
  * read from the table E K + b by token, and its backward pass sums the projection's gradient per
  * id first: dK = E^T S, db = the column sums of S, dE = S K^T, where S (input_dim, GU) holds
  * each id's summed gradient; its input gradient is then dE itself (input_dim, output_dim).
- * A batch with more positions than that which repeats its ids enough projects its distinct
- * ids the same way (E their rows, in ascending id order; the ids read through are each
- * position's index among them). */
+ * A batch with no more positions than vocabulary entries that repeats its ids enough
+ * projects its distinct ids the same way (E their rows, in ascending id order; the ids read
+ * through are each position's index among them). */
 void clrnn_embedding_link(struct clrnn_layer *emb);
 int clrnn_embedding_fused(const struct clrnn_layer *emb, int B);
 /* This batch's projected rows, as the Embedding's forward pass chose them: 0 (none: the

@@ -9,7 +9,9 @@
  * leaves the lookup to that layer on the batches where the vocabulary is smaller than the
  * batch's positions: the layer projects the vocabulary and looks up the projected rows, and
  * its input gradient arrives here per vocabulary entry (input_dim, output_dim), the
- * embeddings' gradient itself.
+ * embeddings' gradient itself. On other batches that repeat their ids enough
+ * (distinct_pays), the layer projects the batch's distinct ids, whose embeddings this layer
+ * gathers for it, and their gradient arrives here a row per distinct id, to be scattered.
  */
 
 #include "clrnn_impl.h"
@@ -25,7 +27,8 @@ struct embedding_cfg {
     int *order, *starts, *rows, *count;
     cl_mem d_order, d_starts, d_rows;
     int capacity; /* positions the scratch holds */
-    int grouped;  /* the grouping is this batch's */
+    int grouped;  /* the grouping is this batch's (on the host) */
+    int uploaded; /* and on the device */
     int n_rows;   /* distinct ids in it */
     /* token projection: the next layer takes the tokens (linked); how this batch (fused) */
     int linked;
@@ -160,6 +163,7 @@ cl_mem clrnn_embedding_ids(const struct clrnn_layer *emb) {
     return ((const struct embedding_cfg *)emb->cfg)->ids;
 }
 
+static void group_on_host(struct clrnn_layer *l, const struct clrnn_pass *p);
 static clrnn_status group_positions(struct clrnn_layer *l, const struct clrnn_pass *p);
 
 /* Whether the linked recurrent layer projects this batch's distinct ids rather than its
@@ -199,10 +203,12 @@ static clrnn_status embedding_forward(struct clrnn_layer *l, const struct clrnn_
     e->grouped = 0;
     e->fused = clrnn_embedding_fused(l, p->B) ? PROJECT_VOCABULARY : NOT_PROJECTED;
     clrnn_status s = CLRNN_OK;
-    if (e->linked && !e->fused && (s = group_positions(l, p)) == CLRNN_OK &&
-        distinct_pays(e->n_rows, n)) {
-        e->fused = PROJECT_DISTINCT;
-        s = project_distinct(l, p);
+    if (e->linked && !e->fused && n >= 2) { /* (a generating step's one position: never) */
+        group_on_host(l, p);
+        if (distinct_pays(e->n_rows, n)) {
+            e->fused = PROJECT_DISTINCT;
+            if (!(s = group_positions(l, p))) s = project_distinct(l, p);
+        }
     }
     if (!s && !e->fused) /* else the next layer looks up its projected tokens itself */
         s = clrnn_embedding_gather(p->ctx, x, n, p->params, l->w[0].offset, e->output_dim, l->y);
@@ -214,11 +220,11 @@ static clrnn_status embedding_forward(struct clrnn_layer *l, const struct clrnn_
                         KARG(n));
 }
 
-/* Groups this batch's positions by id (once a batch): e->order, starts, rows on the host
- * and the device, e->n_rows distinct ids. */
-static clrnn_status group_positions(struct clrnn_layer *l, const struct clrnn_pass *p) {
+/* Groups this batch's positions by id on the host (once a batch): e->order, starts, rows,
+ * e->n_rows distinct ids. */
+static void group_on_host(struct clrnn_layer *l, const struct clrnn_pass *p) {
     struct embedding_cfg *e = l->cfg;
-    if (e->grouped) return CLRNN_OK;
+    if (e->grouped) return;
     const int32_t *ids = p->x_host;
     int n = p->B * (int)l->in.d[0];
     /* counting sort of the positions by id, stable, so each id's positions stay in order */
@@ -236,13 +242,24 @@ static clrnn_status group_positions(struct clrnn_layer *l, const struct clrnn_pa
     }
     for (int i = 0; i < n; i++) e->order[c[ids[i]]++] = i;
     for (int r = 0; r < n_rows; r++) c[e->rows[r]] = 0;
-    clrnn_status s;
-    if ((s = clrnn_buf_write(p->ctx, e->d_order, 0, (size_t)n * sizeof(int), e->order)) ||
-        (s = clrnn_buf_write(p->ctx, e->d_starts, 0, (size_t)(n_rows + 1) * sizeof(int), e->starts)) ||
-        (s = clrnn_buf_write(p->ctx, e->d_rows, 0, (size_t)n_rows * sizeof(int), e->rows)))
-        return s;
     e->n_rows = n_rows;
     e->grouped = 1;
+    e->uploaded = 0;
+}
+
+/* The grouping on the host and the device */
+static clrnn_status group_positions(struct clrnn_layer *l, const struct clrnn_pass *p) {
+    struct embedding_cfg *e = l->cfg;
+    group_on_host(l, p);
+    if (e->uploaded) return CLRNN_OK;
+    int n = p->B * (int)l->in.d[0];
+    clrnn_status s;
+    if ((s = clrnn_buf_write(p->ctx, e->d_order, 0, (size_t)n * sizeof(int), e->order)) ||
+        (s = clrnn_buf_write(p->ctx, e->d_starts, 0, (size_t)(e->n_rows + 1) * sizeof(int),
+                             e->starts)) ||
+        (s = clrnn_buf_write(p->ctx, e->d_rows, 0, (size_t)e->n_rows * sizeof(int), e->rows)))
+        return s;
+    e->uploaded = 1;
     return CLRNN_OK;
 }
 

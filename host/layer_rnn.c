@@ -81,7 +81,8 @@ struct rnn_cfg {
     int rows_tuned;                 /* rows_per_item or group_rows is settled (tuned or
                                      * fixed) */
     struct clrnn_layer *emb;        /* the Embedding whose tokens it takes, or NULL */
-    int tokens_pass;                /* the last forward pass projected the vocabulary */
+    int tokens_pass;                /* the last forward pass projected the vocabulary or
+                                     * the batch's distinct ids */
     int tokens_direct;              /* and the kernel read the table (else a gathered zx) */
     int tokens_tuned;               /* tokens_direct is settled (tuned or fixed) */
     int tokens_distinct;            /* and it projected the batch's distinct ids (the table
@@ -572,10 +573,10 @@ static clrnn_status tune_rows_per_item(struct clrnn_layer *l, const struct clrnn
 static clrnn_status tune_group_rows(struct clrnn_layer *l, const struct clrnn_pass *p);
 static clrnn_status tune_token_reads(struct clrnn_layer *l, const struct clrnn_pass *p);
 
-/* Where the projection of a batch's distinct ids goes: as big as zx at most, in dzh (free
- * until the backward pass) when the CPU forms gather it into zx, as they do from a table
- * bigger than L2 (a 5450-row table read by token slowed lstm128_b80's forward kernel by 25%);
- * else in zx, which the kernel then reads by token. */
+/* Where the projection of a batch's distinct ids goes (as big as zx at most): with the CPU
+ * forms in dzh, free until the backward pass, from which it is gathered into zx (a 5450-row
+ * table read by token slowed lstm128_b80's forward kernel by 25%); in zx, which the kernel
+ * then reads by token, on GPUs and in passes without step buffers (predict). */
 static cl_mem distinct_table(const clrnn_ctx *ctx, const struct rnn_cfg *r, int B) {
     return ctx->cpu_forms && r->dzh && r->step_rows >= B ? r->dzh : r->zx;
 }

@@ -4,7 +4,8 @@
  * and gates). Their outputs must be those of clrnn_model_forward(training = 0), which keeps
  * every step, bit for bit: for every cell, masked, returning sequences, inside
  * Bidirectional, stacked, and stateful (the kept final state carries into the next batch,
- * two batches in a row), in both kernel forms and with 4 rows a work-item (tests/CMakeLists.txt).
+ * two batches in a row), with the batch's distinct ids projected, in both kernel forms and
+ * with 4 rows a work-item (tests/CMakeLists.txt).
  * A backward pass after a predict, or over another batch size than the last forward pass,
  * is refused (CLRNN_E_INVALID_ARG) rather than reading states that were never written.
  *
@@ -164,6 +165,24 @@ int main(void) {
         "embedding(13,4) gru(6,stateful=true,return_sequences=true) dense(2)",
     };
     for (size_t i = 0; i < sizeof specs / sizeof *specs; i++) check(specs[i]);
+    /* a vocabulary of 60 with ids below 13 in 45 positions: the batch's distinct ids are
+     * projected (token_projection.c), and predict reads that table by index */
+    static const char *const distinct[] = {
+        "embedding(60,4) lstm(6) dense(2)",
+        "embedding(60,4,mask_zero=true) bidirectional(gru(5,return_sequences=true)) lstm(3) "
+        "dense(1)",
+    };
+    for (size_t i = 0; i < sizeof distinct / sizeof *distinct; i++) {
+        check(distinct[i]);
+        clrnn_model *m = build(distinct[i]);
+        struct clrnn_array x, y = {0};
+        make_ids(5, &x);
+        CHECK(clrnn_model_predict(m, &x, B, &y) == CLRNN_OK);
+        int rows = clrnn_embedding_projection(m->layers[0], NULL, NULL);
+        CHECK(rows > 0 && rows <= VOCAB);
+        clrnn_array_clear(&x), clrnn_array_clear(&y);
+        clrnn_model_free(m);
+    }
     check_step_buffers();
     check_small_batch_lookup();
     clrnn_ctx_free(ctx);

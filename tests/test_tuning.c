@@ -2,8 +2,8 @@
  * test_tuning.c - the per-device tuning (host/tuning.c): of three variants, one whose results
  * differ from the reference variant's in one bit is dropped (never chosen, a warning), one
  * that fails is dropped, the choice is cached in the kernel cache and a second tuning under
- * the same key takes it without timing anything, and the chosen variant's results are left
- * on the device.
+ * the same key takes it without timing anything (unless CLRNN_TUNE=again), and the chosen
+ * variant's results are left on the device.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,6 +82,17 @@ int main(void) {
           CLRNN_OK);
     CHECK_INT_EQ(chosen, 0);
     CHECK_INT_EQ(f.runs[0] + f.runs[1] + f.runs[2] + f.runs[3], 1);
+
+    /* CLRNN_TUNE=again measures a cached key again */
+    memset(f.runs, 0, sizeof f.runs);
+    warnings = 0;
+    setenv("CLRNN_TUNE", "again", 1);
+    CHECK(clrnn_tune(f.ctx, "test key", variants, 4, run, &f, f.out, sizeof f.data, &chosen) ==
+          CLRNN_OK);
+    unsetenv("CLRNN_TUNE");
+    CHECK_INT_EQ(chosen, 0);
+    CHECK_INT_EQ(f.runs[0], 5);
+    CHECK_INT_EQ(f.runs[1], 4);
 
     /* a variant failing in a timed round is dropped there, with a warning */
     static const int late_failure[] = {0, 4};
