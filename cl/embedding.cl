@@ -5,9 +5,11 @@
  *   embedding_fwd(ids, params, e_off, y, n, D)   global (D, n): y[p, d] = E[ids[p], d]
  *        ids (n) int32 token ids, already checked to be in [0, input_dim) by the host;
  *        E = params[e_off..] (input_dim, D); y (n, D)
- *   embedding_bwd(dy, order, starts, rows, n_rows, grads, e_off, D, compact)   global (D, n_rows):
- *        dE[rows[u], d] (dE[u, d] when compact) = sum over k in [starts[u], starts[u+1]) of
- *        dy[order[k], d].
+ *   embedding_bwd(dy, order, starts, rows, n_rows, grads, e_off, D, compact, tB, tT, tback)
+ *        global (D, n_rows): dE[rows[u], d] (dE[u, d] when compact) = sum over k in
+ *        [starts[u], starts[u+1]) of dy[order[k], d]; with tB > 0, dy is time-major
+ *        (T, B, D) by step instead, steps reversed when tback (a recurrent layer's dzh):
+ *        position p = b T + t is row dy_row(p).
  *        The host groups the positions of each distinct id (order, starts) in position
  *        order, so repeated ids add up in the same order on every run and device; rows not
  *        in the batch were zeroed before.
@@ -17,6 +19,13 @@
  *   embedding_scatter_rows(dy, rows, n_rows, grads, e_off, D)   global (n_rows):
  *        dE[rows[u], :] = dy[u, :], the gradient of the batch's distinct ids put in place
  */
+/* The row of dy holding position p = b T + t: p, or (step of t) B + b when dy is time-major */
+inline size_t dy_row(int p, int tB, int tT, int tback) {
+    if (tB == 0) return (size_t)p;
+    int b = p / tT, t = p - b * tT;
+    return (size_t)(tback ? tT - 1 - t : t) * (size_t)tB + (size_t)b;
+}
+
 __kernel void embedding_fwd(__global const int *ids, __global const float *params, ulong e_off,
                             __global float *y, int n, int D) {
     int d = get_global_id(0), p = get_global_id(1);
@@ -34,11 +43,13 @@ __kernel void embedding_fwd_rows(__global const int *ids, __global const float *
 
 __kernel void embedding_bwd(__global const float *dy, __global const int *order,
                             __global const int *starts, __global const int *rows, int n_rows,
-                            __global float *grads, ulong e_off, int D, int compact) {
+                            __global float *grads, ulong e_off, int D, int compact, int tB,
+                            int tT, int tback) {
     int d = get_global_id(0), u = get_global_id(1);
     if (d >= D || u >= n_rows) return;
     float s = 0.0f;
-    for (int k = starts[u]; k < starts[u + 1]; k++) s += dy[(size_t)order[k] * D + d];
+    for (int k = starts[u]; k < starts[u + 1]; k++)
+        s += dy[dy_row(order[k], tB, tT, tback) * D + d];
     grads[e_off + (size_t)(compact ? u : rows[u]) * D + d] = s;
 }
 
@@ -50,13 +61,13 @@ __kernel void embedding_mask(__global const int *ids, __global float *mask, int 
 __kernel void embedding_bwd_rows(__global const float *dy, __global const int *order,
                                  __global const int *starts, __global const int *rows,
                                  int n_rows, __global float *grads, ulong e_off, int D,
-                                 int compact) {
+                                 int compact, int tB, int tT, int tback) {
     int u = get_global_id(0);
     if (u >= n_rows) return;
     __global float *out = grads + e_off + (size_t)(compact ? u : rows[u]) * D;
     for (int d = 0; d < D; d++) out[d] = 0.0f;
     for (int k = starts[u]; k < starts[u + 1]; k++) {
-        __global const float *src = dy + (size_t)order[k] * D;
+        __global const float *src = dy + dy_row(order[k], tB, tT, tback) * D;
         for (int d = 0; d < D; d++) out[d] += src[d];
     }
 }

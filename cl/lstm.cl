@@ -115,7 +115,7 @@ __kernel void lstm_bwd(__global const float *dy, __global const float *hs,
             }
             for (int k = 0; k < 4; k++) {
                 dz[r * G + k * U + u] = d4[k];
-                dzx[((size_t)b * T + t) * G + k * U + u] = d4[k];
+                if (RNN_DZX) dzx[((size_t)b * T + t) * G + k * U + u] = d4[k];
                 dzh[((size_t)s * B + b) * G + k * U + u] = d4[k];
             }
         }

@@ -91,7 +91,9 @@ inline void lstm_row_grads(float *dz, float *dh, float *dc, int keep, int b, int
     }
     __global float *xo = dzx + ((size_t)b * T + t) * 4 * RU;
     __global float *ho = dzh + ((size_t)s * B + b) * 4 * RU;
-    for (int k = 0; k < 4 * RU; k++) xo[k] = ho[k] = dz[k];
+    if (RNN_DZX)
+        for (int k = 0; k < 4 * RU; k++) xo[k] = dz[k];
+    for (int k = 0; k < 4 * RU; k++) ho[k] = dz[k];
 }
 
 /* params + r_off is R^T (4U, U) here (rnn_rows.cl) */

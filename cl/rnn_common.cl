@@ -21,6 +21,9 @@
  *                    in dh0 (and dc0 for the LSTM) before the launch and starts the carry
  *                    of the reverse loop; without it the carry starts at zero. Either way
  *                    the kernel leaves the gradient of the initial states there.
+ *   RNN_DZX          backward only, default 1: write the batch-major dzx besides dzh; 0 for an
+ *                    LSTM or SimpleRNN that took tokens, whose sums by id read dzh (the same
+ *                    values: their recurrent and input pre-activations are one)
  *
  * Steps s = 0..T-1 index the time-major buffers (hs, cs, gates, dzh); timesteps t index
  * the batch-major ones (zx, dzx, mask) like the layer input.
@@ -45,6 +48,9 @@
 #endif
 #ifndef RNN_KEEP_STEPS
 #define RNN_KEEP_STEPS 1
+#endif
+#ifndef RNN_DZX
+#define RNN_DZX 1
 #endif
 
 /* whether step s writes its state to hs (cs): all of them for a backward pass, else the

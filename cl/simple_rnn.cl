@@ -79,7 +79,7 @@ __kernel void simple_rnn_bwd(__global const float *dy, __global const float *hs,
             else
                 carry[i] = rnn_masked_carry(carry[i], gy);
             dz[i] = d;
-            dz_bm[((size_t)b * T + t) * U + u] = d;
+            if (RNN_DZX) dz_bm[((size_t)b * T + t) * U + u] = d;
             dz_tm[((size_t)s * B + b) * U + u] = d;
         }
         barrier(CLK_LOCAL_MEM_FENCE);

@@ -75,7 +75,8 @@ __kernel void simple_rnn_bwd(__global const float *dy, __global const float *hs,
                 for (int u = 0; u < RU; u++) cr[u] = rnn_masked_carry(cr[u], gy[u]);
                 for (int u = 0; u < RU; u++) dr[u] = 0.0f;
             }
-            for (int u = 0; u < RU; u++) xo[u] = dr[u];
+            if (RNN_DZX)
+                for (int u = 0; u < RU; u++) xo[u] = dr[u];
             for (int u = 0; u < RU; u++) ho[u] = dr[u];
         }
         for (int i = 0; i < RB * RU; i++) acc[i] = 0.0f;

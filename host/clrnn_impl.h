@@ -416,20 +416,24 @@ clrnn_status clrnn_embedding_gather(clrnn_ctx *ctx, cl_mem ids, int n, cl_mem ta
                                     cl_ulong off, int D, cl_mem out);
 /* out[off + v D ...] = the sum of dy's rows (D floats) at the positions of id v, in position
  * order, zeros for ids not in the batch; with the distinct-id projection, row u for the u-th
- * distinct id instead */
+ * distinct id instead. dy has a row per position (B, T, D), or with time_major a row per
+ * step (T, B, D), steps in reverse order when backwards (a recurrent layer's dzh). */
 clrnn_status clrnn_embedding_sum_by_id(struct clrnn_layer *emb, const struct clrnn_pass *p,
-                                       cl_mem dy, int D, cl_mem out, cl_ulong off);
+                                       cl_mem dy, int D, int time_major, int backwards,
+                                       cl_mem out, cl_ulong off);
 /* table (rows, GU) = E K + b, the projection of every projected row (clrnn_embedding_projection),
  * which the recurrent kernels read through the ids; k_off, b_off: K (I, GU) and b (GU) in
  * p->params, has_bias 0 for none */
 clrnn_status clrnn_tokens_project(const struct clrnn_pass *p, struct clrnn_layer *emb,
                                   cl_ulong k_off, int has_bias, cl_ulong b_off, size_t GU,
                                   cl_mem table);
-/* From dzx (B*T, GU): dK into p->grads at dk_off, db at db_off (has_bias), and dE (rows, I)
+/* From dz, the projection's gradient (B*T, GU; time-major by step as clrnn_embedding_sum_by_id
+ * says when time_major): dK into p->grads at dk_off, db at db_off (has_bias), and dE (rows, I)
  * into de when not NULL; s is scratch (rows, GU). */
 clrnn_status clrnn_tokens_backward(const struct clrnn_pass *p, struct clrnn_layer *emb,
-                                   cl_mem dzx, size_t GU, cl_ulong k_off, cl_ulong dk_off,
-                                   int has_bias, cl_ulong db_off, cl_mem s, cl_mem de);
+                                   cl_mem dz, int time_major, int backwards, size_t GU,
+                                   cl_ulong k_off, cl_ulong dk_off, int has_bias,
+                                   cl_ulong db_off, cl_mem s, cl_mem de);
 /* The floats a recurrent layer's last backward pass wrote as its input gradient: B*T*I, or
  * (projected rows)*I when it took tokens */
 size_t clrnn_rnn_dx_count(const struct clrnn_layer *l, int B);

@@ -264,11 +264,13 @@ static clrnn_status group_positions(struct clrnn_layer *l, const struct clrnn_pa
 }
 
 clrnn_status clrnn_embedding_sum_by_id(struct clrnn_layer *emb, const struct clrnn_pass *p,
-                                       cl_mem dy, int D, cl_mem out, cl_ulong off) {
+                                       cl_mem dy, int D, int time_major, int backwards,
+                                       cl_mem out, cl_ulong off) {
     struct embedding_cfg *e = emb->cfg;
     int rows_form = p->ctx->cpu_forms; /* a work-item an id on CPUs */
     const char *name = rows_form ? "embedding_bwd_rows" : "embedding_bwd";
     int compact = e->fused == PROJECT_DISTINCT;
+    int tB = time_major ? p->B : 0, tT = (int)emb->in.d[0];
     clrnn_status s;
     cl_kernel k;
     if ((s = group_positions(emb, p))) return s;
@@ -281,7 +283,7 @@ clrnn_status clrnn_embedding_sum_by_id(struct clrnn_layer *emb, const struct clr
     return CLRNN_LAUNCH(p->ctx, k, name, rows_form ? 1 : 2, rows_form ? g + 1 : g, NULL,
                         KARG(dy), KARG(e->d_order),
                         KARG(e->d_starts), KARG(e->d_rows), KARG(e->n_rows), KARG(out),
-                        KARG(off), KARG(D), KARG(compact));
+                        KARG(off), KARG(D), KARG(compact), KARG(tB), KARG(tT), KARG(backwards));
 }
 
 int clrnn_embedding_projection(const struct clrnn_layer *emb, cl_mem *vectors,
@@ -321,7 +323,7 @@ static clrnn_status embedding_backward(struct clrnn_layer *l, const struct clrnn
                               l->w[0].count * sizeof(float));
     if (e->fused == PROJECT_DISTINCT) /* dy is the gradient of the distinct ids' rows */
         return scatter_distinct(l, p, dy);
-    return clrnn_embedding_sum_by_id(l, p, dy, e->output_dim, p->grads, l->w[0].offset);
+    return clrnn_embedding_sum_by_id(l, p, dy, e->output_dim, 0, 0, p->grads, l->w[0].offset);
 }
 
 static clrnn_status embedding_config_json(const struct clrnn_layer *l, cJSON *o) {

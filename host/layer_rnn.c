@@ -777,6 +777,13 @@ static clrnn_status initial_state_grads(struct clrnn_layer *l, clrnn_ctx *ctx, i
     return s;
 }
 
+/* Whether the backward kernel writes dzx, the batch-major copy of dzh: not for an LSTM or
+ * SimpleRNN that took tokens, whose input and recurrent pre-activations are one (dzx = dzh
+ * but for the layout), so the sums by id read dzh (a GRU's differ by its reset gate). */
+static int dzx_needed(const struct rnn_cfg *r) {
+    return !(r->tokens_pass && (r->cell->kind == CELL_LSTM || r->cell->kind == CELL_SIMPLE));
+}
+
 static clrnn_status backward_kernel(struct clrnn_layer *l, const struct clrnn_pass *p, cl_mem dy) {
     struct rnn_cfg *r = l->cfg;
     clrnn_ctx *ctx = p->ctx;
@@ -789,6 +796,7 @@ static clrnn_status backward_kernel(struct clrnn_layer *l, const struct clrnn_pa
     clrnn_status s = final_state_grads(l, ctx, B);
     if (s) return s;
     if (r->return_state) strncat(opts, " -DRNN_STATE_GRAD=1", sizeof opts - strlen(opts) - 1);
+    if (!dzx_needed(r)) strncat(opts, " -DRNN_DZX=0", sizeof opts - strlen(opts) - 1);
     cl_kernel k;
     int rpg;
     size_t global, local, lb;
@@ -844,7 +852,8 @@ static clrnn_status backward(struct clrnn_layer *l, const struct clrnn_pass *p, 
     /* dK (I, GU) = x^T dzx, with the input as the forward pass dropped it; with tokens also
      * the input bias and dx = the Embedding's gradient */
     if (!s && r->tokens_pass)
-        s = clrnn_tokens_backward(p, r->emb, r->dzx, GU, l->w[0].offset, l->w[0].offset,
+        s = clrnn_tokens_backward(p, r->emb, dzx_needed(r) ? r->dzx : r->dzh, !dzx_needed(r),
+                                  r->go_backwards, GU, l->w[0].offset, l->w[0].offset,
                                   r->use_bias, r->use_bias ? l->w[2].offset : 0,
                                   r->tokens_distinct ? r->zx : r->tok, dx);
     else if (!s)

@@ -28,12 +28,14 @@ clrnn_status clrnn_tokens_project(const struct clrnn_pass *p, struct clrnn_layer
 }
 
 clrnn_status clrnn_tokens_backward(const struct clrnn_pass *p, struct clrnn_layer *emb,
-                                   cl_mem dzx, size_t GU, cl_ulong k_off, cl_ulong dk_off,
-                                   int has_bias, cl_ulong db_off, cl_mem sum, cl_mem de) {
+                                   cl_mem dz, int time_major, int backwards, size_t GU,
+                                   cl_ulong k_off, cl_ulong dk_off, int has_bias,
+                                   cl_ulong db_off, cl_mem sum, cl_mem de) {
     cl_mem E;
     cl_ulong e_off;
     size_t rows = (size_t)clrnn_embedding_projection(emb, &E, &e_off), I = (size_t)emb->w[0].d[1];
-    clrnn_status s = clrnn_embedding_sum_by_id(emb, p, dzx, (int)GU, sum, 0);
+    clrnn_status s =
+        clrnn_embedding_sum_by_id(emb, p, dz, (int)GU, time_major, backwards, sum, 0);
     if (!s)
         s = clrnn_gemm(p->ctx, 1, 0, I, GU, rows, 1.0f, E, e_off, I, sum, 0, GU, 0.0f, p->grads,
                        dk_off, GU);
