@@ -148,10 +148,7 @@ static void check_small_batch_lookup(void) {
 }
 
 int main(void) {
-    clrnn_status s = clrnn_ctx_create(NULL, &ctx);
-    if (s == CLRNN_E_NO_DEVICE) test_skip_no_device(clrnn_last_error());
-    CHECK(s == CLRNN_OK);
-    if (s) return 1;
+    TEST_OPEN_DEVICE(ctx);
     static const char *const specs[] = {
         "embedding(13,4) simple_rnn(6) dense(2)",
         "embedding(13,4) lstm(6) dense(2)",

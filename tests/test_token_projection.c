@@ -163,10 +163,7 @@ static double train_loss(int fuse) {
 }
 
 int main(void) {
-    clrnn_status s = clrnn_ctx_create(NULL, &ctx);
-    if (s == CLRNN_E_NO_DEVICE) test_skip_no_device(clrnn_last_error());
-    CHECK(s == CLRNN_OK);
-    if (s) return 1;
+    TEST_OPEN_DEVICE(ctx);
     static const char *const cells[] = {
         "simple_rnn(5)",
         "lstm(5)",
