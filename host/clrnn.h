@@ -102,7 +102,6 @@ struct clrnn_device_info {
     uint64_t max_alloc_bytes;
     int compute_units;
     size_t max_work_group_size;
-    uint64_t global_cache_bytes; /* CL_DEVICE_GLOBAL_MEM_CACHE_SIZE, 0 if not told */
 };
 
 /* Every OpenCL device of every platform, in platform then device order. The caller frees

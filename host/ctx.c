@@ -102,8 +102,6 @@ static void describe(cl_platform_id p, cl_device_id d, int index, struct clrnn_d
     if (!clGetDeviceInfo(d, CL_DEVICE_GLOBAL_MEM_SIZE, sizeof u, &u, NULL)) i->global_mem_bytes = u;
     if (!clGetDeviceInfo(d, CL_DEVICE_LOCAL_MEM_SIZE, sizeof u, &u, NULL)) i->local_mem_bytes = u;
     if (!clGetDeviceInfo(d, CL_DEVICE_MAX_MEM_ALLOC_SIZE, sizeof u, &u, NULL)) i->max_alloc_bytes = u;
-    if (!clGetDeviceInfo(d, CL_DEVICE_GLOBAL_MEM_CACHE_SIZE, sizeof u, &u, NULL))
-        i->global_cache_bytes = u;
     if (!clGetDeviceInfo(d, CL_DEVICE_MAX_COMPUTE_UNITS, sizeof cu, &cu, NULL)) i->compute_units = (int)cu;
     if (!clGetDeviceInfo(d, CL_DEVICE_MAX_WORK_GROUP_SIZE, sizeof wg, &wg, NULL))
         i->max_work_group_size = wg;
