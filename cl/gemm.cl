@@ -73,6 +73,34 @@ __kernel void gemm_nn(int M, int N, int K, __global const float *A, ulong a_off,
               (size_t)ldc, bias + bias_off, has_bias);
 }
 
+/* B (K, N), or its transpose with trans_b (B (N, K)), packed in strips of 16 columns, each
+ * strip K x 16 contiguous (the last one zero-padded): P[s K 16 + k 16 + j] = op(B)[k, 16 s + j].
+ * A strip then streams from memory in order; read in place, its rows lie a row of B apart,
+ * each on its own page and, for widths like 4096, on the same cache sets. P at p_off;
+ * global (16 strips, K) */
+__kernel void gemm_pack(int K, int N, int trans_b, __global const float *B, ulong b_off,
+                        int ldb, __global float *P, ulong p_off) {
+    int n = get_global_id(0), k = get_global_id(1);
+    if (k >= K) return;
+    B += b_off;
+    P += p_off;
+    float v = n < N ? (trans_b ? B[(size_t)n * ldb + k] : B[(size_t)k * ldb + n]) : 0.0f;
+    P[((size_t)(n / TILE_N) * K + k) * TILE_N + n % TILE_N] = v;
+}
+
+/* C (M, N) = A (M, K) op(B) with op(B) packed by gemm_pack; rows [k0, k0 + K) of each strip of
+ * `stride` floats at p_off. The tiles run down the strips: global (ceil(M/TILE_M), ceil(N/16)),
+ * so the work-items of a work-group, which a CPU runs one after another, share a strip while
+ * it is in L2. */
+__kernel void gemm_nn_packed(int M, int N, int K, __global const float *A, ulong a_off, int lda,
+                             __global const float *P, ulong p_off, ulong stride,
+                             __global float *C, ulong c_off, int ldc) {
+    int m0 = get_global_id(0) * TILE_M, strip = get_global_id(1), n0 = strip * TILE_N;
+    if (n0 >= N || m0 >= M) return;
+    gemm_tile(A + a_off, (size_t)lda, 1, P + p_off + strip * stride, TILE_N, 0, K, m0, 0, M,
+              N - n0, C + c_off + n0, (size_t)ldc, C, 0);
+}
+
 /* One chunk [c0, c1) of a strip: the TM-row tiles of P[m0:m0+TM, n0:n0+16] += A[c0:c1, m0:]^T
  * B[c0:c1, n0:n0+16], starting from zero when first. The sums wait in P between chunks, so
  * each element still adds its k in ascending order. */

@@ -149,6 +149,18 @@ clrnn_status clrnn_transpose(clrnn_ctx *ctx, cl_mem src, size_t off, size_t ld, 
 clrnn_status clrnn_gemm_bias(clrnn_ctx *ctx, size_t m, size_t n, size_t k, cl_mem a,
                              size_t a_off, size_t lda, cl_mem b, size_t b_off, size_t ldb,
                              cl_mem c, size_t c_off, size_t ldc, cl_mem bias, size_t bias_off);
+/* op(B) (k, n) (B at b + b_off, leading dimension ldb; transposed with trans_b) packed into
+ * p from p_off in strips of 16 columns (cl/gemm.cl gemm_pack), clrnn_gemm_packed_floats(k, n) floats,
+ * for products that read a B larger than a CPU's L2 several times (rnn_steps.c: R, every
+ * step) */
+size_t clrnn_gemm_packed_floats(size_t k, size_t n);
+clrnn_status clrnn_gemm_pack(clrnn_ctx *ctx, int trans_b, size_t k, size_t n, cl_mem b,
+                             size_t b_off, size_t ldb, cl_mem p, size_t p_off);
+/* C (m, n) = A (m, k) times k rows of a packed op(B) of kp rows, from row p_off / 16 of its
+ * strips (p_off: floats into the first strip, plus a whole packed matrix's size to skip one) */
+clrnn_status clrnn_gemm_packed(clrnn_ctx *ctx, size_t m, size_t n, size_t k, cl_mem a,
+                               size_t a_off, size_t lda, cl_mem p, size_t p_off, size_t kp,
+                               cl_mem c, size_t c_off, size_t ldc);
 /* out[out_off + c] = sum_r b[r, c] over a (rows, cols) matrix, in a fixed order */
 clrnn_status clrnn_colsum_own(clrnn_ctx *ctx, cl_mem b, size_t rows, size_t cols, cl_mem out,
                               size_t out_off);
