@@ -26,18 +26,8 @@
 #include <string.h>
 
 #include "clrnn_impl.h"
+#include "layer_rnn.h"
 
-typedef enum { CELL_SIMPLE, CELL_LSTM, CELL_GRU } cell_kind;
-
-struct cell {
-    cell_kind kind;
-    int gates;                      /* G: 1, 4, 3 */
-    const char *const *sources;      /* the group variant of its kernels (GPUs) */
-    const char *const *rows_sources; /* the row variant (CPUs), cl/rnn_rows.cl */
-    const char *keras_class; /* the layer: "LSTM" */
-    const char *cell_class;  /* its cell, as Keras's RNN wrapper names it: "LSTMCell" */
-    const char *cell_scope;  /* the cell's default name, the Keras 2 weight scope */
-};
 
 static const char *const SIMPLE_SOURCES[] = {"common.cl", "rnn_common.cl", "simple_rnn.cl", NULL};
 static const char *const LSTM_SOURCES[] = {"common.cl", "rnn_common.cl", "lstm.cl", NULL};
@@ -59,51 +49,6 @@ static const struct cell *const CELLS[] = {&SIMPLE, &LSTM, &GRU};
 static const char *const RNN_POSITIONAL[] = {"units", "activation", NULL};
 static const char *const WRAPPER_POSITIONAL[] = {"cell", "units", "activation", NULL};
 
-struct rnn_cfg {
-    const struct cell *cell;
-    int wrapped;                    /* Keras's RNN(cell) rather than LSTM(...) */
-    char cell_name[128];            /* wrapped: the cell's name, its weights' scope */
-    /* the cell's options */
-    int units;
-    clrnn_act act, rec_act;
-    int use_bias, unit_forget_bias, reset_after;
-    clrnn_init_kind kernel_init, recurrent_init, bias_init;
-    double dropout, recurrent_dropout;
-    /* the layer's options */
-    int return_sequences, go_backwards, stateful, zero_output_for_mask, return_state;
-    /* what the last forward pass did, for backward */
-    int in_dropped, rec_dropped;
-    int state_rows;                 /* stateful: batch rows of the kept state, 0 = none */
-    int rows_variant;               /* the kernels run batch rows a work-item (CPUs) */
-    int rows_per_item;              /* how many, in the row variant */
-    int group_rows;                 /* batch rows a work-group in the group variant, 0 =
-                                     * launch_shape's guess */
-    int rows_tuned;                 /* rows_per_item or group_rows is settled (tuned or
-                                     * fixed) */
-    struct clrnn_layer *emb;        /* the Embedding whose tokens it takes, or NULL */
-    int tokens_pass;                /* the last forward pass projected the vocabulary or
-                                     * the batch's distinct ids */
-    int tokens_direct;              /* and the kernel read the table (else a gathered zx) */
-    int tokens_tuned;               /* tokens_direct is settled (tuned or fixed) */
-    int tokens_distinct;            /* and it projected the batch's distinct ids (the table
-                                     * in distinct_table) */
-    int alloc_rows;                 /* the batch rows the buffers below are made for */
-    int step_rows;                  /* and gates, dzx and dzh, 0 until a pass needs them */
-    /* device buffers for max_batch rows */
-    cl_mem zx;    /* (B, T, GU) */
-    cl_mem hs;    /* (T+1, B, U) */
-    cl_mem cs;    /* (T+1, B, U), LSTM */
-    cl_mem gates; /* (T, B, 4U), LSTM and GRU; step_buffers */
-    cl_mem dzx;   /* (B, T, GU); step_buffers */
-    cl_mem dzh;   /* (T, B, GU); step_buffers */
-    cl_mem dh0;   /* (B, U); with return_state it first holds the final h's gradient */
-    cl_mem dc0;   /* (B, U), LSTM: the same for c */
-    cl_mem dmask, xd;   /* dropout: mask (B, I), dropped input (B, T, I) */
-    cl_mem rmask, hsd;  /* recurrent_dropout: mask (B, U), dropped states (T, B, U) */
-    cl_mem state_h, state_c; /* stateful: (B, U) */
-    cl_mem rt;               /* row variant: R^T (GU, U) for the backward kernel */
-    cl_mem tok;              /* token projection: the table, then the sums by id (V, GU) */
-};
 
 static const struct cell *cell_by_class(const char *cls) {
     for (size_t i = 0; i < sizeof CELLS / sizeof *CELLS; i++)
@@ -309,6 +254,9 @@ static void release_buffers(struct rnn_cfg *r) {
     clrnn_buf_release(&r->state_c);
     clrnn_buf_release(&r->rt);
     clrnn_buf_release(&r->tok);
+    clrnn_buf_release(&r->zh);
+    clrnn_buf_release(&r->dd);
+    clrnn_buf_release(&r->rp);
     r->state_rows = 0;
 }
 
@@ -319,6 +267,29 @@ static void release_buffers(struct rnn_cfg *r) {
 /* Which kernel variant runs the recurrence: the row variant in the CPU forms (ctx.c). */
 static int use_rows_variant(const clrnn_ctx *ctx, const struct rnn_cfg *r) {
     return ctx->cpu_forms && r->units <= ROWS_MAX_UNITS;
+}
+
+/* Local memory the group kernels may use, and the floats a batch row needs in the backward
+ * kernel (the larger of the two): dh carry (+ dc for the LSTM) + the G*U pre-activation
+ * gradients */
+static size_t local_budget(const clrnn_ctx *ctx) {
+    return ctx->info.local_mem_bytes ? ctx->info.local_mem_bytes - 1024 : 16384;
+}
+static size_t backward_local_floats(const struct rnn_cfg *r) {
+    return (size_t)r->units * (size_t)(1 + r->cell->gates + (r->cell->kind == CELL_LSTM));
+}
+
+/* Whether the recurrence runs step by step (rnn_steps.c: a GEMM of the batch by R a step)
+ * rather than in one persistent launch. CLRNN_RECURRENCE=steps|persistent says; by default
+ * only where the persistent kernels cannot hold a batch row: beyond the row kernels' units on
+ * CPUs (where the group kernels would run them, one work-item after another), and on GPUs
+ * where a row's backward state outgrows local memory (the group kernels refuse it). */
+static int use_steps(const clrnn_ctx *ctx, const struct rnn_cfg *r) {
+    const char *v = getenv("CLRNN_RECURRENCE");
+    if (v && strcmp(v, "steps") == 0) return 1;
+    if (v && strcmp(v, "persistent") == 0) return 0;
+    if (ctx->cpu_forms) return r->units > ROWS_MAX_UNITS;
+    return backward_local_floats(r) * sizeof(float) > local_budget(ctx);
 }
 
 /* Rows a work-item of the row variant runs in lockstep. More rows read each block of R once
@@ -420,11 +391,14 @@ static clrnn_status alloc(struct clrnn_layer *l, clrnn_ctx *ctx, int B) {
     if (r->stateful && ((s = clrnn_buf_create(ctx, (size_t)B * U * f, &r->state_h)) ||
                         (s = clrnn_buf_create(ctx, lstm ? (size_t)B * U * f : f, &r->state_c))))
         return s;
-    r->rows_variant = use_rows_variant(ctx, r);
+    r->steps = use_steps(ctx, r);
+    r->rows_variant = !r->steps && use_rows_variant(ctx, r);
     r->rows_per_item = rows_per_item(r, B, &r->rows_tuned);
     if (!r->rows_variant) r->group_rows = group_rows(&r->rows_tuned);
+    if (r->steps) r->rows_tuned = 1; /* nothing to tune */
     r->tokens_direct = token_reads(ctx, &r->tokens_tuned);
     if (r->rows_variant && (s = clrnn_buf_create(ctx, U * GU * f, &r->rt))) return s;
+    if (r->steps && (s = clrnn_rnn_steps_alloc(l, ctx, B))) return s;
     /* the token table, only where a batch can have more positions than vocabulary entries
      * (clrnn_embedding_fused) */
     size_t V = r->emb ? (size_t)r->emb->w[0].d[0] : 0;
@@ -525,7 +499,7 @@ static clrnn_status launch_shape(clrnn_ctx *ctx, cl_kernel k, const struct clrnn
     int cu = ctx->info.compute_units > 0 ? ctx->info.compute_units : 1;
     int groups = B < 2 * cu ? B : 2 * cu;
     int rpg = r->group_rows > 0 ? (r->group_rows < B ? r->group_rows : B) : (B + groups - 1) / groups;
-    size_t budget = ctx->info.local_mem_bytes ? ctx->info.local_mem_bytes - 1024 : 16384;
+    size_t budget = local_budget(ctx);
     size_t row_bytes = local_per_row * sizeof(float);
     while (rpg > 1 && (size_t)rpg * row_bytes > budget) rpg--;
     if (row_bytes > budget)
@@ -640,6 +614,7 @@ static clrnn_status launch_forward(struct clrnn_layer *l, const struct clrnn_pas
     /* unused mask arguments still need a valid buffer */
     cl_mem mask = l->in_mask ? l->in_mask : r->hs, rmask = r->rec_dropped ? r->rmask : r->hs;
     cl_mem zx = direct ? table : r->zx;
+    if (r->steps) return clrnn_rnn_steps_forward(l, p, direct ? table : r->zx, ids, opts);
     cl_mem gates = r->gates ? r->gates : r->hs; /* not written without RNN_KEEP_STEPS */
     int act = (int)r->act, rec = (int)r->rec_act, rs = r->return_sequences;
     cl_ulong r_off = l->w[1].offset, rb_off = r->use_bias ? l->w[2].offset + GU : 0;
@@ -797,6 +772,7 @@ static clrnn_status backward_kernel(struct clrnn_layer *l, const struct clrnn_pa
     if (s) return s;
     if (r->return_state) strncat(opts, " -DRNN_STATE_GRAD=1", sizeof opts - strlen(opts) - 1);
     if (!dzx_needed(r)) strncat(opts, " -DRNN_DZX=0", sizeof opts - strlen(opts) - 1);
+    if (r->steps) return clrnn_rnn_steps_backward(l, p, dy, opts);
     cl_kernel k;
     int rpg;
     size_t global, local, lb;
@@ -804,8 +780,7 @@ static clrnn_status backward_kernel(struct clrnn_layer *l, const struct clrnn_pa
                      : r->cell->kind == CELL_LSTM   ? "lstm_bwd"
                      : r->reset_after               ? "gru_bwd"
                                                     : "gru_v1_bwd";
-    /* local floats a row: dh carry (+ dc for LSTM) + the G*U pre-activation gradients */
-    size_t per_row = (size_t)U * (size_t)(1 + G + (r->cell->kind == CELL_LSTM));
+    size_t per_row = backward_local_floats(r);
     if ((s = clrnn_kernel_get(ctx, cell_sources(r), opts, name, &k)) ||
         (s = launch_shape(ctx, k, l, B, per_row, &rpg, &global, &local)))
         return s;

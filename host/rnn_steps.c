@@ -1,0 +1,213 @@
+/*
+ * rnn_steps.c - the per-step path of the recurrent layers (cl/rnn_steps.cl): per timestep a
+ * GEMM of all B batch rows by R, which reads R once for the batch however large it is, and
+ * element kernels for the gates and the state. It runs where the persistent kernels cannot
+ * hold a batch row's state (the group kernels beyond local memory on GPUs; the row kernels
+ * beyond their 1024 units on CPUs) or where CLRNN_RECURRENCE=steps asks for it
+ * (layer_rnn.c). It reads and leaves the same buffers as the persistent kernels, so the rest
+ * of the layer (the input projection, the weight gradients) does not know which ran.
+ *
+ * The GEMMs are the plain C = A B of clrnn_gemm (gemm.c on CPUs, CLBlast on GPUs); the
+ * backward ones read R^T from r->rt, transposed once a pass, rather than transposing R on
+ * every step.
+ */
+#include "layer_rnn.h"
+
+static const char *const STEPS_SOURCES[] = {"common.cl", "rnn_common.cl", "rnn_steps.cl",
+                                            NULL};
+
+/* A work-item a batch row and unit */
+static size_t element_items(int B, int U) { return clrnn_round_up((size_t)B * (size_t)U, 64); }
+
+static int gru_v1(const struct rnn_cfg *r) { return r->cell->kind == CELL_GRU && !r->reset_after; }
+
+/* The forward products' columns of R: all GU, or a GRU v1's z and r blocks (2U) and its
+ * candidate's (U) apart. On CPUs R is packed in strips for them (gemm_pack: R is read once
+ * a step from memory, and a strip's rows lie a row of R apart), the candidate's block after
+ * the first. */
+static size_t first_columns(const struct rnn_cfg *r) {
+    return (size_t)(gru_v1(r) ? 2 : r->cell->gates) * (size_t)r->units;
+}
+static size_t candidate_packed_at(const struct rnn_cfg *r) {
+    return clrnn_gemm_packed_floats((size_t)r->units, first_columns(r));
+}
+
+clrnn_status clrnn_rnn_steps_alloc(struct clrnn_layer *l, clrnn_ctx *ctx, int B) {
+    struct rnn_cfg *r = l->cfg;
+    size_t U = (size_t)r->units, GU = (size_t)r->cell->gates * U, f = sizeof(float);
+    size_t rp = candidate_packed_at(r) + (gru_v1(r) ? clrnn_gemm_packed_floats(U, U) : 0);
+    size_t rt = ctx->cpu_forms ? clrnn_gemm_packed_floats(GU, U) : GU * U;
+    clrnn_status s;
+    if ((s = clrnn_buf_create(ctx, (size_t)B * GU * f, &r->zh)) ||
+        (s = clrnn_buf_create(ctx, rt * f, &r->rt)) ||
+        (ctx->cpu_forms && (s = clrnn_buf_create(ctx, rp * f, &r->rp))))
+        return s;
+    return r->recurrent_dropout > 0 ? clrnn_buf_create(ctx, (size_t)B * U * f, &r->dd) : CLRNN_OK;
+}
+
+/* zh[:, col..col+n) = A R[:, col..col+n) for col 0 (R's first columns) or 2U (a GRU v1's
+ * candidate), A (B, U) with leading dimension lda */
+static clrnn_status forward_product(struct clrnn_layer *l, const struct clrnn_pass *p, cl_mem a,
+                                    size_t a_off, size_t lda, int col, int n) {
+    struct rnn_cfg *r = l->cfg;
+    size_t B = (size_t)p->B, U = (size_t)r->units, G = (size_t)r->cell->gates * U;
+    if (p->ctx->cpu_forms)
+        return clrnn_gemm_packed(p->ctx, B, (size_t)n, U, a, a_off, lda, r->rp,
+                                 col ? candidate_packed_at(r) : 0, U, r->zh, (size_t)col, G);
+    return clrnn_gemm(p->ctx, 0, 0, B, (size_t)n, U, 1.0f, a, a_off, lda, p->params,
+                      (size_t)l->w[1].offset + (size_t)col, G, 0.0f, r->zh, (size_t)col, G);
+}
+
+/* R packed for the forward products (CPUs) */
+static clrnn_status pack_r(struct clrnn_layer *l, const struct clrnn_pass *p) {
+    struct rnn_cfg *r = l->cfg;
+    size_t U = (size_t)r->units, G = (size_t)r->cell->gates * U, off = l->w[1].offset;
+    if (!p->ctx->cpu_forms) return CLRNN_OK;
+    clrnn_status s = clrnn_gemm_pack(p->ctx, 0, U, first_columns(r), p->params, off, G, r->rp, 0);
+    if (!s && gru_v1(r))
+        s = clrnn_gemm_pack(p->ctx, 0, U, U, p->params, off + 2 * U, G, r->rp,
+                            candidate_packed_at(r));
+    return s;
+}
+
+clrnn_status clrnn_rnn_steps_forward(struct clrnn_layer *l, const struct clrnn_pass *p,
+                                     cl_mem zx, cl_mem ids, const char *opts) {
+    struct rnn_cfg *r = l->cfg;
+    clrnn_ctx *ctx = p->ctx;
+    int B = p->B, T = (int)l->in.d[0], U = r->units, G = r->cell->gates * U;
+    int act = (int)r->act, rec = (int)r->rec_act, rs = r->return_sequences;
+    cl_mem mask = l->in_mask ? l->in_mask : r->hs, rmask = r->rec_dropped ? r->rmask : r->hs;
+    cl_mem dd = r->dd ? r->dd : r->hs; /* written only with recurrent dropout */
+    cl_ulong rb_off = r->use_bias ? l->w[2].offset + (cl_ulong)G : 0;
+    int has_rbias = r->cell->kind == CELL_GRU && r->reset_after && r->use_bias;
+    int v1 = gru_v1(r);
+    size_t items = element_items(B, U);
+    cl_mem d = r->rec_dropped ? r->dd : r->hs; /* what the product reads: h_{t-1} (dropped) */
+    cl_kernel k, kg = NULL;
+    const char *name = r->cell->kind == CELL_SIMPLE ? "simple_rnn_step_fwd"
+                     : r->cell->kind == CELL_LSTM   ? "lstm_step_fwd"
+                     : v1                           ? "gru_v1_step_fwd"
+                                                    : "gru_step_fwd";
+    clrnn_status s = pack_r(l, p);
+    if (!s) s = clrnn_kernel_get(ctx, STEPS_SOURCES, opts, name, &k);
+    if (!s && v1) s = clrnn_kernel_get(ctx, STEPS_SOURCES, opts, "gru_v1_step_gates", &kg);
+    if (!s && r->rec_dropped) {
+        cl_kernel kd;
+        if (!(s = clrnn_kernel_get(ctx, STEPS_SOURCES, opts, "rnn_steps_drop", &kd)))
+            s = CLRNN_LAUNCH(ctx, kd, "rnn_steps_drop", 1, &items, NULL, KARG(r->hs),
+                             KARG(r->rmask), KARG(dd), KARG(B), KARG(U));
+    }
+    for (int st = 0; !s && st < T; st++) {
+        size_t d_off = r->rec_dropped ? 0 : (size_t)st * (size_t)B * (size_t)U;
+        if ((s = forward_product(l, p, d, d_off, (size_t)U, 0, (int)first_columns(r)))) break;
+        switch (r->cell->kind) {
+        case CELL_SIMPLE:
+            s = CLRNN_LAUNCH(ctx, k, name, 1, &items, NULL, KARG(zx), KARG(ids), KARG(r->zh),
+                             KARG(mask), KARG(rmask), KARG(r->hs), KARG(l->y), KARG(dd),
+                             KARG(st), KARG(B), KARG(T), KARG(U), KARG(act), KARG(rs));
+            break;
+        case CELL_LSTM:
+            s = CLRNN_LAUNCH(ctx, k, name, 1, &items, NULL, KARG(zx), KARG(ids), KARG(r->zh),
+                             KARG(mask), KARG(rmask), KARG(r->hs), KARG(r->cs), KARG(r->gates),
+                             KARG(l->y), KARG(dd), KARG(st), KARG(B), KARG(T), KARG(U),
+                             KARG(act), KARG(rec), KARG(rs));
+            break;
+        case CELL_GRU:
+            if (!v1) {
+                s = CLRNN_LAUNCH(ctx, k, name, 1, &items, NULL, KARG(zx), KARG(ids),
+                                 KARG(r->zh), KARG(p->params), KARG(rb_off), KARG(has_rbias),
+                                 KARG(mask), KARG(rmask), KARG(r->hs), KARG(r->gates),
+                                 KARG(l->y), KARG(dd), KARG(st), KARG(B), KARG(T), KARG(U),
+                                 KARG(act), KARG(rec), KARG(rs));
+                break;
+            }
+            /* z and r, then the candidate from (r * d) R_h */
+            s = CLRNN_LAUNCH(ctx, kg, "gru_v1_step_gates", 1, &items, NULL, KARG(zx),
+                             KARG(ids), KARG(r->zh), KARG(rmask), KARG(r->hs), KARG(r->gates),
+                             KARG(st), KARG(B), KARG(T), KARG(U), KARG(rec));
+            if (!s)
+                s = forward_product(l, p, r->gates,
+                                    (size_t)st * (size_t)B * 4 * (size_t)U + 3 * (size_t)U,
+                                    4 * (size_t)U, 2 * U, U);
+            if (!s)
+                s = CLRNN_LAUNCH(ctx, k, name, 1, &items, NULL, KARG(zx), KARG(ids),
+                                 KARG(r->zh), KARG(mask), KARG(rmask), KARG(r->hs),
+                                 KARG(r->gates), KARG(l->y), KARG(dd), KARG(st), KARG(B),
+                                 KARG(T), KARG(U), KARG(act), KARG(rs));
+            break;
+        }
+    }
+    return s;
+}
+
+/* P (B, U) = dzh[s][:, row..row+n) R^T[row..row+n, :], from rt: R^T, packed on CPUs */
+static clrnn_status backward_product(struct clrnn_layer *l, const struct clrnn_pass *p, int s,
+                                     int row, int n) {
+    struct rnn_cfg *r = l->cfg;
+    size_t B = (size_t)p->B, U = (size_t)r->units, G = (size_t)r->cell->gates * U;
+    size_t a_off = (size_t)s * B * G + (size_t)row;
+    if (p->ctx->cpu_forms)
+        return clrnn_gemm_packed(p->ctx, B, U, (size_t)n, r->dzh, a_off, G, r->rt,
+                                 (size_t)row * 16, G, r->zh, 0, U);
+    return clrnn_gemm(p->ctx, 0, 0, B, U, (size_t)n, 1.0f, r->dzh, a_off, G, r->rt,
+                      (size_t)row * U, U, 0.0f, r->zh, 0, U);
+}
+
+clrnn_status clrnn_rnn_steps_backward(struct clrnn_layer *l, const struct clrnn_pass *p,
+                                      cl_mem dy, const char *opts) {
+    struct rnn_cfg *r = l->cfg;
+    clrnn_ctx *ctx = p->ctx;
+    int B = p->B, T = (int)l->in.d[0], U = r->units, G = r->cell->gates * U;
+    int act = (int)r->act, rec = (int)r->rec_act, rs = r->return_sequences;
+    cl_mem mask = l->in_mask ? l->in_mask : r->hs, rmask = r->rec_dropped ? r->rmask : r->hs;
+    int v1 = gru_v1(r);
+    size_t items = element_items(B, U);
+    cl_kernel k, kr = NULL, kf;
+    const char *name = r->cell->kind == CELL_SIMPLE ? "simple_rnn_step_bwd"
+                     : r->cell->kind == CELL_LSTM   ? "lstm_step_bwd"
+                     : v1                           ? "gru_v1_step_bwd"
+                                                    : "gru_step_bwd";
+    clrnn_status s;
+    if ((s = ctx->cpu_forms ? clrnn_gemm_pack(ctx, 1, (size_t)G, (size_t)U, p->params,
+                                              l->w[1].offset, (size_t)G, r->rt, 0)
+                            : clrnn_transpose(ctx, p->params, l->w[1].offset, (size_t)G,
+                                              (size_t)U, (size_t)G, r->rt)) ||
+        (s = clrnn_kernel_get(ctx, STEPS_SOURCES, opts, name, &k)) ||
+        (s = clrnn_kernel_get(ctx, STEPS_SOURCES, opts, "rnn_steps_finish", &kf)) ||
+        (v1 && (s = clrnn_kernel_get(ctx, STEPS_SOURCES, opts, "gru_v1_step_reset", &kr))))
+        return s;
+    /* the first step reads P only past the last step: any buffer will do */
+    for (int st = T - 1; !s && st >= 0; st--) {
+        switch (r->cell->kind) {
+        case CELL_SIMPLE:
+            s = CLRNN_LAUNCH(ctx, k, name, 1, &items, NULL, KARG(dy), KARG(r->hs), KARG(mask),
+                             KARG(rmask), KARG(r->zh), KARG(r->dzx), KARG(r->dzh),
+                             KARG(r->dh0), KARG(st), KARG(B), KARG(T), KARG(U), KARG(act),
+                             KARG(rs));
+            break;
+        case CELL_LSTM:
+            s = CLRNN_LAUNCH(ctx, k, name, 1, &items, NULL, KARG(dy), KARG(r->cs),
+                             KARG(r->gates), KARG(mask), KARG(rmask), KARG(r->zh),
+                             KARG(r->dzx), KARG(r->dzh), KARG(r->dh0), KARG(r->dc0), KARG(st),
+                             KARG(B), KARG(T), KARG(U), KARG(act), KARG(rec), KARG(rs));
+            break;
+        case CELL_GRU:
+            s = CLRNN_LAUNCH(ctx, k, name, 1, &items, NULL, KARG(dy), KARG(r->hs),
+                             KARG(r->gates), KARG(mask), KARG(rmask), KARG(r->zh),
+                             KARG(r->dzx), KARG(r->dzh), KARG(r->dh0), KARG(st), KARG(B),
+                             KARG(T), KARG(U), KARG(act), KARG(rec), KARG(rs));
+            if (!s && v1) /* the r block, through the candidate's product */
+                s = backward_product(l, p, st, 2 * U, U);
+            if (!s && v1)
+                s = CLRNN_LAUNCH(ctx, kr, "gru_v1_step_reset", 1, &items, NULL, KARG(r->hs),
+                                 KARG(r->gates), KARG(mask), KARG(rmask), KARG(r->zh),
+                                 KARG(r->dzx), KARG(r->dzh), KARG(r->dh0), KARG(st), KARG(B),
+                                 KARG(T), KARG(U), KARG(rec));
+            break;
+        }
+        if (!s) s = backward_product(l, p, st, 0, v1 ? 2 * U : G);
+    }
+    return s ? s : CLRNN_LAUNCH(ctx, kf, "rnn_steps_finish", 1, &items, NULL, KARG(mask),
+                                KARG(rmask), KARG(r->zh), KARG(r->dh0), KARG(B), KARG(T),
+                                KARG(U));
+}
