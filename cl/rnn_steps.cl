@@ -1,10 +1,11 @@
 /*
  * rnn_steps.cl - the per-step path of the recurrences (host/rnn_steps.c), for hidden sizes
  * the persistent kernels cannot hold: each step multiplies all batch rows by R in one GEMM,
- * which reads R once for the whole batch, and these element kernels (a work-item per batch
- * row and unit, i = b * U + u) do the rest of the step. The cells, options (rnn_common.cl),
+ * which reads R once for the whole batch, and these element kernels do the rest of the step. The cells, options (rnn_common.cl),
  * layouts and formulas are the persistent kernels' (simple_rnn.cl, lstm.cl, gru.cl); only
- * the sums of the R products run in the GEMM's order.
+ * the sums of the R products run in the GEMM's order. global (units rounded up, B): a
+ * work-item a unit of a batch row, i = b U + u (no division by U, which cost more than the
+ * arithmetic on a CPU).
  *
  * Forward, step s: zh (B, GU) = d R, where d = hs[s] * rmask (dd, which the step before
  * writes, and rnn_steps_drop for s = 0) or hs[s] without recurrent dropout. The GRU v1
@@ -16,6 +17,17 @@
  * rnn_steps_finish does the same for the initial state. dc (LSTM) is carried in place.
  * The GRU v1 takes the product of its candidate in the middle of the step (P as well).
  */
+
+/* The layer's activations, fixed at build time (host/layer_rnn.c kernel_options), so that
+ * the switches on them fold away (lstm_step_fwd at 256 x 512 took as long as its step's
+ * GEMM with them); the act arguments serve programs built without them. */
+#ifdef RNN_ACT
+#define STEPS_ACT(act) RNN_ACT
+#define STEPS_REC(rec_act) RNN_REC_ACT
+#else
+#define STEPS_ACT(act) (act)
+#define STEPS_REC(rec_act) (rec_act)
+#endif
 
 /* The gradient reaching h_s (the state after step s) from step s + 1; at the last step the
  * final state's (RNN_STATE_GRAD) or zero. */
@@ -31,18 +43,17 @@ inline float steps_dh_in(__global const float *mask, __global const float *rmask
 /* dd = hs[0] * rmask, the dropped initial state the first step's product reads */
 __kernel void rnn_steps_drop(__global const float *hs, __global const float *rmask,
                              __global float *dd, int B, int U) {
-    int i = get_global_id(0);
-    if (i < B * U) dd[i] = hs[i] * rmask[i];
+    int u = get_global_id(0), b = get_global_id(1);
+    size_t i = (size_t)b * U + u;
+    if (u < U && b < B) dd[i] = hs[i] * rmask[i];
 }
 
 /* dh = the gradient of the initial state, after step 0 */
 __kernel void rnn_steps_finish(__global const float *mask, __global const float *rmask,
                                __global const float *P, __global float *dh, int B, int T,
                                int U) {
-    int i = get_global_id(0);
-    if (i >= B * U) return;
-    int b = i / U;
-    dh[i] = steps_dh_in(mask, rmask, P, dh, b, i - b * U, -1, T, U);
+    int u = get_global_id(0), b = get_global_id(1);
+    if (u < U && b < B) dh[(size_t)b * U + u] = steps_dh_in(mask, rmask, P, dh, b, u, -1, T, U);
 }
 
 /* The state after a step: written to hs[s + 1], dropped into dd for the next product, and
@@ -63,10 +74,10 @@ __kernel void simple_rnn_step_fwd(__global const float *zx, __global const int *
                                   __global const float *rmask, __global float *hs,
                                   __global float *y, __global float *dd, int s, int B, int T,
                                   int U, int act, int return_sequences) {
-    int i = get_global_id(0);
-    if (i >= B * U) return;
-    int b = i / U, u = i - b * U, t = rnn_time(s, T);
-    float h_new = act_apply(act, zx[rnn_zx_row(ids, b, t, T) * U + u] + zh[i]);
+    int u = get_global_id(0), b = get_global_id(1), t = rnn_time(s, T);
+    if (u >= U || b >= B) return;
+    size_t i = (size_t)b * U + u;
+    float h_new = act_apply(STEPS_ACT(act), zx[rnn_zx_row(ids, b, t, T) * U + u] + zh[i]);
     float h_old = hs[(size_t)s * B * U + i];
     steps_put_state(hs, dd, rmask, y, return_sequences, b, u, s, B, T, U,
                     rnn_keep(mask, b, t, T), h_new, h_old);
@@ -77,13 +88,13 @@ __kernel void simple_rnn_step_bwd(__global const float *dy, __global const float
                                   __global const float *P, __global float *dzx,
                                   __global float *dzh, __global float *dh, int s, int B, int T,
                                   int U, int act, int return_sequences) {
-    int i = get_global_id(0);
-    if (i >= B * U) return;
-    int b = i / U, u = i - b * U, t = rnn_time(s, T);
+    int u = get_global_id(0), b = get_global_id(1), t = rnn_time(s, T);
+    if (u >= U || b >= B) return;
+    size_t i = (size_t)b * U + u;
     float g = steps_dh_in(mask, rmask, P, dh, b, u, s, T, U);
     float gy = rnn_output_grad(dy, return_sequences, b, s, T, U, u), d = 0.0f;
     if (rnn_keep(mask, b, t, T)) {
-        d = (g + gy) * act_grad_y(act, hs[(size_t)(s + 1) * B * U + i]);
+        d = (g + gy) * act_grad_y(STEPS_ACT(act), hs[(size_t)(s + 1) * B * U + i]);
         dh[i] = 0.0f;
     } else {
         dh[i] = rnn_masked_carry(g, gy);
@@ -97,15 +108,15 @@ __kernel void lstm_step_fwd(__global const float *zx, __global const int *ids,
                             __global const float *rmask, __global float *hs, __global float *cs,
                             __global float *gates, __global float *y, __global float *dd, int s,
                             int B, int T, int U, int act, int rec_act, int return_sequences) {
-    int i = get_global_id(0);
-    if (i >= B * U) return;
-    int b = i / U, u = i - b * U, t = rnn_time(s, T), G = 4 * U;
+    int u = get_global_id(0), b = get_global_id(1), t = rnn_time(s, T), G = 4 * U;
+    if (u >= U || b >= B) return;
+    size_t i = (size_t)b * U + u;
     int keep = rnn_keep(mask, b, t, T);
     __global const float *z = zx + rnn_zx_row(ids, b, t, T) * G;
     __global const float *k = zh + (size_t)b * G;
-    float ig = act_apply(rec_act, z[u] + k[u]), fg = act_apply(rec_act, z[U + u] + k[U + u]);
-    float gg = act_apply(act, z[2 * U + u] + k[2 * U + u]);
-    float og = act_apply(rec_act, z[3 * U + u] + k[3 * U + u]);
+    float ig = act_apply(STEPS_REC(rec_act), z[u] + k[u]), fg = act_apply(STEPS_REC(rec_act), z[U + u] + k[U + u]);
+    float gg = act_apply(STEPS_ACT(act), z[2 * U + u] + k[2 * U + u]);
+    float og = act_apply(STEPS_REC(rec_act), z[3 * U + u] + k[3 * U + u]);
     size_t o = (size_t)s * B * U + i;
     float c_old = cs[o], c_new = fg * c_old + ig * gg;
     cs[o + (size_t)B * U] = keep ? c_new : c_old;
@@ -115,7 +126,7 @@ __kernel void lstm_step_fwd(__global const float *zx, __global const int *ids,
     gs[2 * U + u] = gg;
     gs[3 * U + u] = og;
     steps_put_state(hs, dd, rmask, y, return_sequences, b, u, s, B, T, U, keep,
-                    og * act_apply(act, c_new), hs[o]);
+                    og * act_apply(STEPS_ACT(act), c_new), hs[o]);
 }
 
 __kernel void lstm_step_bwd(__global const float *dy, __global const float *cs,
@@ -124,34 +135,42 @@ __kernel void lstm_step_bwd(__global const float *dy, __global const float *cs,
                             __global float *dzx, __global float *dzh, __global float *dh,
                             __global float *dc, int s, int B, int T, int U, int act,
                             int rec_act, int return_sequences) {
-    int i = get_global_id(0);
-    if (i >= B * U) return;
-    int b = i / U, u = i - b * U, t = rnn_time(s, T), G = 4 * U;
+    int u = get_global_id(0), b = get_global_id(1), t = rnn_time(s, T), G = 4 * U;
+    if (u >= U || b >= B) return;
+    size_t i = (size_t)b * U + u;
     float dhv = steps_dh_in(mask, rmask, P, dh, b, u, s, T, U);
     float dcv = s == T - 1 ? rnn_state_grad(dc, i) : dc[i];
     float gy = rnn_output_grad(dy, return_sequences, b, s, T, U, u);
-    float d4[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    float di = 0.0f, df = 0.0f, dg = 0.0f, dog = 0.0f;
     if (rnn_keep(mask, b, t, T)) {
         float g = dhv + gy;
         __global const float *gs = gates + ((size_t)s * B + b) * G;
         float ig = gs[u], fg = gs[U + u], gg = gs[2 * U + u], og = gs[3 * U + u];
         size_t o = (size_t)s * B * U + i;
         float c = cs[o + (size_t)B * U], cprev = cs[o];
-        float ac = act_apply(act, c);
-        dcv += g * og * act_grad_y(act, ac);
-        d4[0] = dcv * gg * act_grad_y(rec_act, ig);
-        d4[1] = dcv * cprev * act_grad_y(rec_act, fg);
-        d4[2] = dcv * ig * act_grad_y(act, gg);
-        d4[3] = g * ac * act_grad_y(rec_act, og);
+        float ac = act_apply(STEPS_ACT(act), c);
+        dcv += g * og * act_grad_y(STEPS_ACT(act), ac);
+        di = dcv * gg * act_grad_y(STEPS_REC(rec_act), ig);
+        df = dcv * cprev * act_grad_y(STEPS_REC(rec_act), fg);
+        dg = dcv * ig * act_grad_y(STEPS_ACT(act), gg);
+        dog = g * ac * act_grad_y(STEPS_REC(rec_act), og);
         dcv *= fg;
         dh[i] = 0.0f;
     } else {
         dh[i] = rnn_masked_carry(dhv, gy); /* dc is carried over unchanged */
     }
     dc[i] = dcv;
-    for (int k = 0; k < 4; k++) {
-        if (RNN_DZX) dzx[((size_t)b * T + t) * G + k * U + u] = d4[k];
-        dzh[((size_t)s * B + b) * G + k * U + u] = d4[k];
+    __global float *zh_ = dzh + ((size_t)s * B + b) * G + u;
+    zh_[0] = di;
+    zh_[U] = df;
+    zh_[2 * U] = dg;
+    zh_[3 * U] = dog;
+    if (RNN_DZX) {
+        __global float *zx_ = dzx + ((size_t)b * T + t) * G + u;
+        zx_[0] = di;
+        zx_[U] = df;
+        zx_[2 * U] = dg;
+        zx_[3 * U] = dog;
     }
 }
 
@@ -162,17 +181,17 @@ __kernel void gru_step_fwd(__global const float *zx, __global const int *ids,
                            __global const float *rmask, __global float *hs,
                            __global float *gates, __global float *y, __global float *dd, int s,
                            int B, int T, int U, int act, int rec_act, int return_sequences) {
-    int i = get_global_id(0);
-    if (i >= B * U) return;
-    int b = i / U, u = i - b * U, t = rnn_time(s, T), G = 3 * U;
+    int u = get_global_id(0), b = get_global_id(1), t = rnn_time(s, T), G = 3 * U;
+    if (u >= U || b >= B) return;
+    size_t i = (size_t)b * U + u;
     __global const float *b1 = params + rb_off;
     __global const float *z = zx + rnn_zx_row(ids, b, t, T) * G;
     __global const float *k = zh + (size_t)b * G;
     float kz = (has_rbias ? b1[u] : 0.0f) + k[u];
     float kr = (has_rbias ? b1[U + u] : 0.0f) + k[U + u];
     float kh = (has_rbias ? b1[2 * U + u] : 0.0f) + k[2 * U + u];
-    float zg = act_apply(rec_act, z[u] + kz), rg = act_apply(rec_act, z[U + u] + kr);
-    float hh = act_apply(act, z[2 * U + u] + rg * kh);
+    float zg = act_apply(STEPS_REC(rec_act), z[u] + kz), rg = act_apply(STEPS_REC(rec_act), z[U + u] + kr);
+    float hh = act_apply(STEPS_ACT(act), z[2 * U + u] + rg * kh);
     __global float *gs = gates + ((size_t)s * B + b) * 4 * U;
     gs[u] = zg;
     gs[U + u] = rg;
@@ -189,9 +208,9 @@ __kernel void gru_step_bwd(__global const float *dy, __global const float *hs,
                            __global const float *rmask, __global const float *P,
                            __global float *dzx, __global float *dzh, __global float *dh, int s,
                            int B, int T, int U, int act, int rec_act, int return_sequences) {
-    int i = get_global_id(0);
-    if (i >= B * U) return;
-    int b = i / U, u = i - b * U, t = rnn_time(s, T), G = 3 * U;
+    int u = get_global_id(0), b = get_global_id(1), t = rnn_time(s, T), G = 3 * U;
+    if (u >= U || b >= B) return;
+    size_t i = (size_t)b * U + u;
     float dhv = steps_dh_in(mask, rmask, P, dh, b, u, s, T, U);
     float gy = rnn_output_grad(dy, return_sequences, b, s, T, U, u);
     float dzz = 0.0f, dzr = 0.0f, dhpre = 0.0f, rg = 0.0f;
@@ -201,9 +220,9 @@ __kernel void gru_step_bwd(__global const float *dy, __global const float *hs,
         float zg = gs[u], hh = gs[2 * U + u], kh = gs[3 * U + u];
         rg = gs[U + u];
         float d = hs[(size_t)s * B * U + i] * rnn_drop(rmask, b, U, u);
-        dhpre = g * (1.0f - zg) * act_grad_y(act, hh);
-        dzz = g * (d - hh) * act_grad_y(rec_act, zg);
-        dzr = dhpre * kh * act_grad_y(rec_act, rg);
+        dhpre = g * (1.0f - zg) * act_grad_y(STEPS_ACT(act), hh);
+        dzz = g * (d - hh) * act_grad_y(STEPS_REC(rec_act), zg);
+        dzr = dhpre * kh * act_grad_y(STEPS_REC(rec_act), rg);
         dh[i] = g * zg; /* the direct path d -> h_t */
     } else {
         dh[i] = rnn_masked_carry(dhv, gy);
@@ -223,12 +242,12 @@ __kernel void gru_v1_step_gates(__global const float *zx, __global const int *id
                                 __global const float *zh, __global const float *rmask,
                                 __global const float *hs, __global float *gates, int s, int B,
                                 int T, int U, int rec_act) {
-    int i = get_global_id(0);
-    if (i >= B * U) return;
-    int b = i / U, u = i - b * U, t = rnn_time(s, T), G = 3 * U;
+    int u = get_global_id(0), b = get_global_id(1), t = rnn_time(s, T), G = 3 * U;
+    if (u >= U || b >= B) return;
+    size_t i = (size_t)b * U + u;
     __global const float *z = zx + rnn_zx_row(ids, b, t, T) * G;
     __global const float *k = zh + (size_t)b * G;
-    float zg = act_apply(rec_act, z[u] + k[u]), rg = act_apply(rec_act, z[U + u] + k[U + u]);
+    float zg = act_apply(STEPS_REC(rec_act), z[u] + k[u]), rg = act_apply(STEPS_REC(rec_act), z[U + u] + k[U + u]);
     __global float *gs = gates + ((size_t)s * B + b) * 4 * U;
     gs[u] = zg;
     gs[U + u] = rg;
@@ -241,10 +260,10 @@ __kernel void gru_v1_step_fwd(__global const float *zx, __global const int *ids,
                               __global const float *rmask, __global float *hs,
                               __global float *gates, __global float *y, __global float *dd,
                               int s, int B, int T, int U, int act, int return_sequences) {
-    int i = get_global_id(0);
-    if (i >= B * U) return;
-    int b = i / U, u = i - b * U, t = rnn_time(s, T), G = 3 * U;
-    float hh = act_apply(act, zx[rnn_zx_row(ids, b, t, T) * G + 2 * U + u] +
+    int u = get_global_id(0), b = get_global_id(1), t = rnn_time(s, T), G = 3 * U;
+    if (u >= U || b >= B) return;
+    size_t i = (size_t)b * U + u;
+    float hh = act_apply(STEPS_ACT(act), zx[rnn_zx_row(ids, b, t, T) * G + 2 * U + u] +
                                   zh[(size_t)b * G + 2 * U + u]);
     __global float *gs = gates + ((size_t)s * B + b) * 4 * U;
     gs[2 * U + u] = hh;
@@ -262,9 +281,9 @@ __kernel void gru_v1_step_bwd(__global const float *dy, __global const float *hs
                               __global float *dzx, __global float *dzh, __global float *dh,
                               int s, int B, int T, int U, int act, int rec_act,
                               int return_sequences) {
-    int i = get_global_id(0);
-    if (i >= B * U) return;
-    int b = i / U, u = i - b * U, t = rnn_time(s, T), G = 3 * U;
+    int u = get_global_id(0), b = get_global_id(1), t = rnn_time(s, T), G = 3 * U;
+    if (u >= U || b >= B) return;
+    size_t i = (size_t)b * U + u;
     float dhv = steps_dh_in(mask, rmask, P, dh, b, u, s, T, U);
     float gy = rnn_output_grad(dy, return_sequences, b, s, T, U, u);
     float dzz = 0.0f, dhpre = 0.0f;
@@ -273,8 +292,8 @@ __kernel void gru_v1_step_bwd(__global const float *dy, __global const float *hs
         __global const float *gs = gates + ((size_t)s * B + b) * 4 * U;
         float zg = gs[u], hh = gs[2 * U + u];
         float d = hs[(size_t)s * B * U + i] * rnn_drop(rmask, b, U, u);
-        dhpre = g * (1.0f - zg) * act_grad_y(act, hh);
-        dzz = g * (d - hh) * act_grad_y(rec_act, zg);
+        dhpre = g * (1.0f - zg) * act_grad_y(STEPS_ACT(act), hh);
+        dzz = g * (d - hh) * act_grad_y(STEPS_REC(rec_act), zg);
         dh[i] = g * zg;
     } else {
         dh[i] = rnn_masked_carry(dhv, gy);
@@ -295,13 +314,13 @@ __kernel void gru_v1_step_reset(__global const float *hs, __global const float *
                                 __global const float *P, __global float *dzx,
                                 __global float *dzh, __global float *dh, int s, int B, int T,
                                 int U, int rec_act) {
-    int i = get_global_id(0);
-    if (i >= B * U) return;
-    int b = i / U, u = i - b * U, t = rnn_time(s, T), G = 3 * U;
+    int u = get_global_id(0), b = get_global_id(1), t = rnn_time(s, T), G = 3 * U;
+    if (u >= U || b >= B) return;
+    size_t i = (size_t)b * U + u;
     if (!rnn_keep(mask, b, t, T)) return;
     float drh = P[i], rg = gates[((size_t)s * B + b) * 4 * U + U + u];
     float d = hs[(size_t)s * B * U + i] * rnn_drop(rmask, b, U, u);
-    float dzr = drh * d * act_grad_y(rec_act, rg);
+    float dzr = drh * d * act_grad_y(STEPS_REC(rec_act), rg);
     dzx[((size_t)b * T + t) * G + U + u] = dzr;
     dzh[((size_t)s * B + b) * G + U + u] = dzr;
     dh[i] += drh * rg;

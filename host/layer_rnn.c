@@ -279,16 +279,25 @@ static size_t backward_local_floats(const struct rnn_cfg *r) {
     return (size_t)r->units * (size_t)(1 + r->cell->gates + (r->cell->kind == CELL_LSTM));
 }
 
+/* R's size from which the CPU forms run the recurrence step by step: the row kernels read R
+ * once a step for every work-item's rows, from L3 once R outgrows L2, while a step's GEMM
+ * reads it once for the batch. On the 2-core EPYC (1 MiB L2 a core), LSTM(512)x2 (R 4 MiB)
+ * trained 22-28 -> 27-31 samples/s at batch 256 and 18 -> 22 at batch 4; at 128 units
+ * (R 256 KiB) the per-step path was 13% slower to train and 43% slower to predict; at 256
+ * and 384 units the two were within the noise. */
+#define STEPS_MIN_R_BYTES ((size_t)4 << 20)
+
 /* Whether the recurrence runs step by step (rnn_steps.c: a GEMM of the batch by R a step)
  * rather than in one persistent launch. CLRNN_RECURRENCE=steps|persistent says; by default
- * only where the persistent kernels cannot hold a batch row: beyond the row kernels' units on
- * CPUs (where the group kernels would run them, one work-item after another), and on GPUs
- * where a row's backward state outgrows local memory (the group kernels refuse it). */
+ * on CPUs from STEPS_MIN_R_BYTES of R and beyond the row kernels' units (where the group
+ * kernels would run them, one work-item after another), and on GPUs where a row's backward
+ * state outgrows local memory (the group kernels refuse it; not measured on a GPU yet). */
 static int use_steps(const clrnn_ctx *ctx, const struct rnn_cfg *r) {
     const char *v = getenv("CLRNN_RECURRENCE");
     if (v && strcmp(v, "steps") == 0) return 1;
     if (v && strcmp(v, "persistent") == 0) return 0;
-    if (ctx->cpu_forms) return r->units > ROWS_MAX_UNITS;
+    size_t r_bytes = (size_t)r->units * (size_t)r->cell->gates * (size_t)r->units * sizeof(float);
+    if (ctx->cpu_forms) return r->units > ROWS_MAX_UNITS || r_bytes >= STEPS_MIN_R_BYTES;
     return backward_local_floats(r) * sizeof(float) > local_budget(ctx);
 }
 
@@ -420,6 +429,9 @@ static void kernel_options(const struct clrnn_layer *l, int rec_dropout, char *b
         snprintf(buf + k, n - (size_t)k,
                  " -DRNN_UNITS=%d -DRNN_ACT=%d -DRNN_REC_ACT=%d -DROWS_PER_ITEM=%d", r->units,
                  (int)r->act, (int)r->rec_act, r->rows_per_item);
+    else if (r->steps && k > 0 && (size_t)k < n)
+        snprintf(buf + k, n - (size_t)k, " -DRNN_ACT=%d -DRNN_REC_ACT=%d", (int)r->act,
+                 (int)r->rec_act);
 }
 
 /* The initial state: the initial_state tensors, zeros, or what a stateful layer kept from

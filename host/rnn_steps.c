@@ -16,8 +16,11 @@
 static const char *const STEPS_SOURCES[] = {"common.cl", "rnn_common.cl", "rnn_steps.cl",
                                             NULL};
 
-/* A work-item a batch row and unit */
-static size_t element_items(int B, int U) { return clrnn_round_up((size_t)B * (size_t)U, 64); }
+/* The element kernels' global size: a work-item a unit (rounded up to 16) and batch row */
+static void element_items(int B, int U, size_t items[2]) {
+    items[0] = clrnn_round_up((size_t)U, 16);
+    items[1] = (size_t)B;
+}
 
 static int gru_v1(const struct rnn_cfg *r) { return r->cell->kind == CELL_GRU && !r->reset_after; }
 
@@ -81,7 +84,8 @@ clrnn_status clrnn_rnn_steps_forward(struct clrnn_layer *l, const struct clrnn_p
     cl_ulong rb_off = r->use_bias ? l->w[2].offset + (cl_ulong)G : 0;
     int has_rbias = r->cell->kind == CELL_GRU && r->reset_after && r->use_bias;
     int v1 = gru_v1(r);
-    size_t items = element_items(B, U);
+    size_t items[2];
+    element_items(B, U, items);
     cl_mem d = r->rec_dropped ? r->dd : r->hs; /* what the product reads: h_{t-1} (dropped) */
     cl_kernel k, kg = NULL;
     const char *name = r->cell->kind == CELL_SIMPLE ? "simple_rnn_step_fwd"
@@ -94,7 +98,7 @@ clrnn_status clrnn_rnn_steps_forward(struct clrnn_layer *l, const struct clrnn_p
     if (!s && r->rec_dropped) {
         cl_kernel kd;
         if (!(s = clrnn_kernel_get(ctx, STEPS_SOURCES, opts, "rnn_steps_drop", &kd)))
-            s = CLRNN_LAUNCH(ctx, kd, "rnn_steps_drop", 1, &items, NULL, KARG(r->hs),
+            s = CLRNN_LAUNCH(ctx, kd, "rnn_steps_drop", 2, items, NULL, KARG(r->hs),
                              KARG(r->rmask), KARG(dd), KARG(B), KARG(U));
     }
     for (int st = 0; !s && st < T; st++) {
@@ -102,19 +106,19 @@ clrnn_status clrnn_rnn_steps_forward(struct clrnn_layer *l, const struct clrnn_p
         if ((s = forward_product(l, p, d, d_off, (size_t)U, 0, (int)first_columns(r)))) break;
         switch (r->cell->kind) {
         case CELL_SIMPLE:
-            s = CLRNN_LAUNCH(ctx, k, name, 1, &items, NULL, KARG(zx), KARG(ids), KARG(r->zh),
+            s = CLRNN_LAUNCH(ctx, k, name, 2, items, NULL, KARG(zx), KARG(ids), KARG(r->zh),
                              KARG(mask), KARG(rmask), KARG(r->hs), KARG(l->y), KARG(dd),
                              KARG(st), KARG(B), KARG(T), KARG(U), KARG(act), KARG(rs));
             break;
         case CELL_LSTM:
-            s = CLRNN_LAUNCH(ctx, k, name, 1, &items, NULL, KARG(zx), KARG(ids), KARG(r->zh),
+            s = CLRNN_LAUNCH(ctx, k, name, 2, items, NULL, KARG(zx), KARG(ids), KARG(r->zh),
                              KARG(mask), KARG(rmask), KARG(r->hs), KARG(r->cs), KARG(r->gates),
                              KARG(l->y), KARG(dd), KARG(st), KARG(B), KARG(T), KARG(U),
                              KARG(act), KARG(rec), KARG(rs));
             break;
         case CELL_GRU:
             if (!v1) {
-                s = CLRNN_LAUNCH(ctx, k, name, 1, &items, NULL, KARG(zx), KARG(ids),
+                s = CLRNN_LAUNCH(ctx, k, name, 2, items, NULL, KARG(zx), KARG(ids),
                                  KARG(r->zh), KARG(p->params), KARG(rb_off), KARG(has_rbias),
                                  KARG(mask), KARG(rmask), KARG(r->hs), KARG(r->gates),
                                  KARG(l->y), KARG(dd), KARG(st), KARG(B), KARG(T), KARG(U),
@@ -122,7 +126,7 @@ clrnn_status clrnn_rnn_steps_forward(struct clrnn_layer *l, const struct clrnn_p
                 break;
             }
             /* z and r, then the candidate from (r * d) R_h */
-            s = CLRNN_LAUNCH(ctx, kg, "gru_v1_step_gates", 1, &items, NULL, KARG(zx),
+            s = CLRNN_LAUNCH(ctx, kg, "gru_v1_step_gates", 2, items, NULL, KARG(zx),
                              KARG(ids), KARG(r->zh), KARG(rmask), KARG(r->hs), KARG(r->gates),
                              KARG(st), KARG(B), KARG(T), KARG(U), KARG(rec));
             if (!s)
@@ -130,7 +134,7 @@ clrnn_status clrnn_rnn_steps_forward(struct clrnn_layer *l, const struct clrnn_p
                                     (size_t)st * (size_t)B * 4 * (size_t)U + 3 * (size_t)U,
                                     4 * (size_t)U, 2 * U, U);
             if (!s)
-                s = CLRNN_LAUNCH(ctx, k, name, 1, &items, NULL, KARG(zx), KARG(ids),
+                s = CLRNN_LAUNCH(ctx, k, name, 2, items, NULL, KARG(zx), KARG(ids),
                                  KARG(r->zh), KARG(mask), KARG(rmask), KARG(r->hs),
                                  KARG(r->gates), KARG(l->y), KARG(dd), KARG(st), KARG(B),
                                  KARG(T), KARG(U), KARG(act), KARG(rs));
@@ -161,7 +165,8 @@ clrnn_status clrnn_rnn_steps_backward(struct clrnn_layer *l, const struct clrnn_
     int act = (int)r->act, rec = (int)r->rec_act, rs = r->return_sequences;
     cl_mem mask = l->in_mask ? l->in_mask : r->hs, rmask = r->rec_dropped ? r->rmask : r->hs;
     int v1 = gru_v1(r);
-    size_t items = element_items(B, U);
+    size_t items[2];
+    element_items(B, U, items);
     cl_kernel k, kr = NULL, kf;
     const char *name = r->cell->kind == CELL_SIMPLE ? "simple_rnn_step_bwd"
                      : r->cell->kind == CELL_LSTM   ? "lstm_step_bwd"
@@ -180,26 +185,26 @@ clrnn_status clrnn_rnn_steps_backward(struct clrnn_layer *l, const struct clrnn_
     for (int st = T - 1; !s && st >= 0; st--) {
         switch (r->cell->kind) {
         case CELL_SIMPLE:
-            s = CLRNN_LAUNCH(ctx, k, name, 1, &items, NULL, KARG(dy), KARG(r->hs), KARG(mask),
+            s = CLRNN_LAUNCH(ctx, k, name, 2, items, NULL, KARG(dy), KARG(r->hs), KARG(mask),
                              KARG(rmask), KARG(r->zh), KARG(r->dzx), KARG(r->dzh),
                              KARG(r->dh0), KARG(st), KARG(B), KARG(T), KARG(U), KARG(act),
                              KARG(rs));
             break;
         case CELL_LSTM:
-            s = CLRNN_LAUNCH(ctx, k, name, 1, &items, NULL, KARG(dy), KARG(r->cs),
+            s = CLRNN_LAUNCH(ctx, k, name, 2, items, NULL, KARG(dy), KARG(r->cs),
                              KARG(r->gates), KARG(mask), KARG(rmask), KARG(r->zh),
                              KARG(r->dzx), KARG(r->dzh), KARG(r->dh0), KARG(r->dc0), KARG(st),
                              KARG(B), KARG(T), KARG(U), KARG(act), KARG(rec), KARG(rs));
             break;
         case CELL_GRU:
-            s = CLRNN_LAUNCH(ctx, k, name, 1, &items, NULL, KARG(dy), KARG(r->hs),
+            s = CLRNN_LAUNCH(ctx, k, name, 2, items, NULL, KARG(dy), KARG(r->hs),
                              KARG(r->gates), KARG(mask), KARG(rmask), KARG(r->zh),
                              KARG(r->dzx), KARG(r->dzh), KARG(r->dh0), KARG(st), KARG(B),
                              KARG(T), KARG(U), KARG(act), KARG(rec), KARG(rs));
             if (!s && v1) /* the r block, through the candidate's product */
                 s = backward_product(l, p, st, 2 * U, U);
             if (!s && v1)
-                s = CLRNN_LAUNCH(ctx, kr, "gru_v1_step_reset", 1, &items, NULL, KARG(r->hs),
+                s = CLRNN_LAUNCH(ctx, kr, "gru_v1_step_reset", 2, items, NULL, KARG(r->hs),
                                  KARG(r->gates), KARG(mask), KARG(rmask), KARG(r->zh),
                                  KARG(r->dzx), KARG(r->dzh), KARG(r->dh0), KARG(st), KARG(B),
                                  KARG(T), KARG(U), KARG(rec));
@@ -207,7 +212,7 @@ clrnn_status clrnn_rnn_steps_backward(struct clrnn_layer *l, const struct clrnn_
         }
         if (!s) s = backward_product(l, p, st, 0, v1 ? 2 * U : G);
     }
-    return s ? s : CLRNN_LAUNCH(ctx, kf, "rnn_steps_finish", 1, &items, NULL, KARG(mask),
+    return s ? s : CLRNN_LAUNCH(ctx, kf, "rnn_steps_finish", 2, items, NULL, KARG(mask),
                                 KARG(rmask), KARG(r->zh), KARG(r->dh0), KARG(B), KARG(T),
                                 KARG(U));
 }
