@@ -7,6 +7,8 @@
  * work-item a unit of a batch row, i = b U + u (no division by U, which cost more than the
  * arithmetic on a CPU).
  *
+ * Without RNN_KEEP_STEPS (predict) the gates are not kept, but for the GRU v1, whose second
+ * product reads its r * d from them.
  * Forward, step s: zh (B, GU) = d R, where d = hs[s] * rmask (dd, which the step before
  * writes, and rnn_steps_drop for s = 0) or hs[s] without recurrent dropout. The GRU v1
  * takes two products: zh[:, 0:2U] = d R_zr, then zh[:, 2U:3U] = (r * d) R_h.
@@ -120,11 +122,13 @@ __kernel void lstm_step_fwd(__global const float *zx, __global const int *ids,
     size_t o = (size_t)s * B * U + i;
     float c_old = cs[o], c_new = fg * c_old + ig * gg;
     cs[o + (size_t)B * U] = keep ? c_new : c_old;
-    __global float *gs = gates + ((size_t)s * B + b) * G;
-    gs[u] = ig;
-    gs[U + u] = fg;
-    gs[2 * U + u] = gg;
-    gs[3 * U + u] = og;
+    if (RNN_KEEP_STEPS) { /* for the backward pass */
+        __global float *gs = gates + ((size_t)s * B + b) * G;
+        gs[u] = ig;
+        gs[U + u] = fg;
+        gs[2 * U + u] = gg;
+        gs[3 * U + u] = og;
+    }
     steps_put_state(hs, dd, rmask, y, return_sequences, b, u, s, B, T, U, keep,
                     og * act_apply(STEPS_ACT(act), c_new), hs[o]);
 }
@@ -192,11 +196,13 @@ __kernel void gru_step_fwd(__global const float *zx, __global const int *ids,
     float kh = (has_rbias ? b1[2 * U + u] : 0.0f) + k[2 * U + u];
     float zg = act_apply(STEPS_REC(rec_act), z[u] + kz), rg = act_apply(STEPS_REC(rec_act), z[U + u] + kr);
     float hh = act_apply(STEPS_ACT(act), z[2 * U + u] + rg * kh);
-    __global float *gs = gates + ((size_t)s * B + b) * 4 * U;
-    gs[u] = zg;
-    gs[U + u] = rg;
-    gs[2 * U + u] = hh;
-    gs[3 * U + u] = kh;
+    if (RNN_KEEP_STEPS) { /* for the backward pass */
+        __global float *gs = gates + ((size_t)s * B + b) * 4 * U;
+        gs[u] = zg;
+        gs[U + u] = rg;
+        gs[2 * U + u] = hh;
+        gs[3 * U + u] = kh;
+    }
     float h_old = hs[(size_t)s * B * U + i];
     float h_new = zg * h_old * rnn_drop(rmask, b, U, u) + (1.0f - zg) * hh;
     steps_put_state(hs, dd, rmask, y, return_sequences, b, u, s, B, T, U,

@@ -590,8 +590,11 @@ static clrnn_status forward(struct clrnn_layer *l, const struct clrnn_pass *p, c
     clrnn_ctx *ctx = p->ctx;
     int B = p->B;
     cl_mem xu;
-    /* the group kernels always keep the steps */
-    int keeps_steps = !p->no_backward || !r->rows_variant;
+    /* the group kernels always keep the steps, and a per-step GRU v1 reads its r * d from
+     * the gates */
+    int keeps_steps = !p->no_backward ||
+                      !(r->rows_variant || (r->steps && !(r->cell->kind == CELL_GRU &&
+                                                          !r->reset_after)));
     clrnn_status s = keeps_steps ? step_buffers(l, ctx, r->alloc_rows) : CLRNN_OK;
     if (!s) s = dropout_masks(l, p, x, &xu);
     if (!s) s = project_input(l, p, xu);
@@ -626,7 +629,7 @@ static clrnn_status launch_forward(struct clrnn_layer *l, const struct clrnn_pas
     /* unused mask arguments still need a valid buffer */
     cl_mem mask = l->in_mask ? l->in_mask : r->hs, rmask = r->rec_dropped ? r->rmask : r->hs;
     cl_mem zx = direct ? table : r->zx;
-    if (r->steps) return clrnn_rnn_steps_forward(l, p, direct ? table : r->zx, ids, opts);
+    if (r->steps) return clrnn_rnn_steps_forward(l, p, zx, ids, opts);
     cl_mem gates = r->gates ? r->gates : r->hs; /* not written without RNN_KEEP_STEPS */
     int act = (int)r->act, rec = (int)r->rec_act, rs = r->return_sequences;
     cl_ulong r_off = l->w[1].offset, rb_off = r->use_bias ? l->w[2].offset + GU : 0;

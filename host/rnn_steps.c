@@ -87,6 +87,7 @@ clrnn_status clrnn_rnn_steps_forward(struct clrnn_layer *l, const struct clrnn_p
     size_t items[2];
     element_items(B, U, items);
     cl_mem d = r->rec_dropped ? r->dd : r->hs; /* what the product reads: h_{t-1} (dropped) */
+    cl_mem gates = r->gates ? r->gates : r->hs; /* not written without RNN_KEEP_STEPS */
     cl_kernel k, kg = NULL;
     const char *name = r->cell->kind == CELL_SIMPLE ? "simple_rnn_step_fwd"
                      : r->cell->kind == CELL_LSTM   ? "lstm_step_fwd"
@@ -112,7 +113,7 @@ clrnn_status clrnn_rnn_steps_forward(struct clrnn_layer *l, const struct clrnn_p
             break;
         case CELL_LSTM:
             s = CLRNN_LAUNCH(ctx, k, name, 2, items, NULL, KARG(zx), KARG(ids), KARG(r->zh),
-                             KARG(mask), KARG(rmask), KARG(r->hs), KARG(r->cs), KARG(r->gates),
+                             KARG(mask), KARG(rmask), KARG(r->hs), KARG(r->cs), KARG(gates),
                              KARG(l->y), KARG(dd), KARG(st), KARG(B), KARG(T), KARG(U),
                              KARG(act), KARG(rec), KARG(rs));
             break;
@@ -120,7 +121,7 @@ clrnn_status clrnn_rnn_steps_forward(struct clrnn_layer *l, const struct clrnn_p
             if (!v1) {
                 s = CLRNN_LAUNCH(ctx, k, name, 2, items, NULL, KARG(zx), KARG(ids),
                                  KARG(r->zh), KARG(p->params), KARG(rb_off), KARG(has_rbias),
-                                 KARG(mask), KARG(rmask), KARG(r->hs), KARG(r->gates),
+                                 KARG(mask), KARG(rmask), KARG(r->hs), KARG(gates),
                                  KARG(l->y), KARG(dd), KARG(st), KARG(B), KARG(T), KARG(U),
                                  KARG(act), KARG(rec), KARG(rs));
                 break;
