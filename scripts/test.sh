@@ -9,13 +9,6 @@ bash scripts/setup.sh
 export CLRNN_REQUIRE_DEVICE=1
 # one private kernel cache per run, so that the suite also tests building the kernels
 export CLRNN_CACHE_DIR="$PWD/build/kernel-cache"
-run_ctest() {
-  local kind=$1
-  shift
-  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp" \
-    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --test-dir "build/$kind" --output-on-failure "$@"
-}
 for kind in release asan; do
   echo "== $kind build"
   bash scripts/build.sh "$kind"
@@ -23,19 +16,17 @@ for kind in release asan; do
   # The end-to-end learning tests (minutes of training each) assert accuracies in the
   # release run; under the sanitizers the same host code is covered by the shorter tests.
   # LeakSanitizer checks every test program and tool at exit; tests/lsan.supp suppresses
-  # what PoCL's kernel compiler keeps, and nothing of clrnn's.
+  # what PoCL's kernel compiler keeps, and nothing of clrnn's. intercept_tls_get_addr=0:
+  # LeakSanitizer's scan of the dynamic TLS (PoCL loads every kernel as a shared object)
+  # read a block at 0x928 and crashed its own tracer at test_gemm's exit ("Tracer caught
+  # signal 11", log_threads: "DTLS 10 at 0x000000000928"; in 4 of 6 parallel runs, none
+  # with this setting); the dynamic TLS goes unscanned, every other check stays.
   skip=()
   [ "$kind" = asan ] && skip=(-E '^test_e2e_(sentiment|charlm|reber)$')
-  log="build/$kind/ctest.log"
-  if ! run_ctest "$kind" -j 2 "${skip[@]}" 2>&1 | tee "$log"; then
-    # LeakSanitizer's own stop-the-world tracer now and then crashes as a test program
-    # exits ("Tracer caught signal 11 ... LeakSanitizer has encountered a fatal error",
-    # google/sanitizers#1353): no leak report and not the test's failure. Only when that
-    # is in the log do the failed tests run once more, and they must pass.
-    grep -q 'LeakSanitizer has encountered a fatal error' "$log" || exit 1
-    echo "== $kind: LeakSanitizer's tracer crashed; running the failed tests again"
-    run_ctest "$kind" --rerun-failed
-  fi
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:intercept_tls_get_addr=0 \
+    LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp" \
+    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir "build/$kind" --output-on-failure -j 2 "${skip[@]}"
 done
 # every fuzz target replays its regressions, then fuzzes 10 s (tests/fuzz/README.md)
 echo "== fuzz (clang, libFuzzer, ASan+UBSan): a short run of each target"

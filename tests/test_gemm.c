@@ -135,20 +135,22 @@ int main(void) {
     /* {M, N, K}: whole tiles, partial tiles, one row or column, a long K split in parts; the
      * next has parts long enough for A^T B's 64-column strips (gemm.c tn_strip) and more
      * rows than one block of them (TN_BLOCK_M), each with a partial end; the last a B over
-     * 8 MiB, which A B and A B^T pack in strips first (gemm.c pack_pays), the last strip
-     * partial */
+     * 8 MiB, which clrnn's A B and A B^T pack in strips first (gemm.c pack_pays), the last
+     * strip partial: clrnn's kernels only (CLBlast's run of it, under ASan, made
+     * LeakSanitizer's own tracer crash at the program's exit in 2 of 2 parallel runs) */
     static const int sizes[][3] = {{8, 32, 5},     {13, 37, 11},     {1, 1, 7},
                                    {3, 50, 128},   {37, 1, 40},      {21, 16, 2500},
                                    {50, 128, 777}, {150, 70, 40000}, {21, 2100, 1030}};
+    size_t n_sizes = sizeof sizes / sizeof *sizes;
     for (int own = 1; own >= 0; own--)
-        for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
+        for (size_t i = 0; i < (own ? n_sizes : n_sizes - 1); i++)
             for (int form = 0; form < 3; form++)
                 check_gemm(own, form == 1, form == 2, sizes[i][0], sizes[i][1], sizes[i][2],
                            (int)(i % 2) * 3);
     for (int own = 1; own >= 0; own--) {
         check_gemm_bias(own, 13, 37, 11);
         check_gemm_bias(own, 64, 128, 50);
-        check_gemm_bias(own, 5, 2100, 1030); /* packed, then the bias */
+        if (own) check_gemm_bias(own, 5, 2100, 1030); /* packed, then the bias (clrnn's) */
         check_colsum(own, 1, 5);
         check_colsum(own, 2500, 37);
         check_colsum(own, 777, 128);
