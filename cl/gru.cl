@@ -108,13 +108,7 @@ __kernel void gru_bwd(__global const float *dy, __global const float *hs,
             } else {
                 dh[i] = rnn_masked_carry(dh[i], gy);
             }
-            size_t xo = ((size_t)b * T + t) * G, ho = ((size_t)s * B + b) * G;
-            dzx[xo + u] = dzz;
-            dzx[xo + U + u] = dzr;
-            dzx[xo + 2 * U + u] = dhpre;
-            dzh[ho + u] = dzz;
-            dzh[ho + U + u] = dzr;
-            dzh[ho + 2 * U + u] = dhpre * rg;
+            gru_put_dz(dzx, dzh, b, t, s, B, T, U, u, dzz, dzr, dhpre, dhpre * rg);
             dz[r * G + u] = dzz;
             dz[r * G + U + u] = dzr;
             dz[r * G + 2 * U + u] = dhpre * rg;
@@ -225,13 +219,8 @@ __kernel void gru_v1_bwd(__global const float *dy, __global const float *hs,
             } else {
                 dh[i] = rnn_masked_carry(dh[i], gy);
             }
-            size_t xo = ((size_t)b * T + t) * G, ho = ((size_t)s * B + b) * G;
-            dzx[xo + u] = dzz;
-            dzx[xo + U + u] = 0.0f; /* the r block: set below on the rows that took the step */
-            dzx[xo + 2 * U + u] = dhpre;
-            dzh[ho + u] = dzz;
-            dzh[ho + U + u] = 0.0f;
-            dzh[ho + 2 * U + u] = dhpre;
+            /* the r block: set below on the rows that took the step */
+            gru_put_dz(dzx, dzh, b, t, s, B, T, U, u, dzz, 0.0f, dhpre, dhpre);
             dz[r * G + u] = dzz;
             dz[r * G + 2 * U + u] = dhpre;
         }

@@ -104,3 +104,17 @@ inline float rnn_output_grad(__global const float *dy, int return_sequences, int
 inline float rnn_masked_carry(float carry, float dy_s) {
     return RNN_ZERO_OUTPUT ? carry : carry + dy_s;
 }
+
+/* A GRU's pre-activation gradient at (row b, timestep t, step s), unit u, in both layouts:
+ * the z and r blocks the same in dzx (B, T, 3U) and dzh (T, B, 3U), the candidate block
+ * dzx_h for the input projection and dzh_h for the recurrent one (reset_after: times r) */
+inline void gru_put_dz(__global float *dzx, __global float *dzh, int b, int t, int s, int B,
+                       int T, int U, int u, float dzz, float dzr, float dzx_h, float dzh_h) {
+    size_t xo = ((size_t)b * T + t) * 3 * U, ho = ((size_t)s * B + b) * 3 * U;
+    dzx[xo + u] = dzz;
+    dzx[xo + U + u] = dzr;
+    dzx[xo + 2 * U + u] = dzx_h;
+    dzh[ho + u] = dzz;
+    dzh[ho + U + u] = dzr;
+    dzh[ho + 2 * U + u] = dzh_h;
+}

@@ -214,7 +214,7 @@ __kernel void gru_step_bwd(__global const float *dy, __global const float *hs,
                            __global const float *rmask, __global const float *P,
                            __global float *dzx, __global float *dzh, __global float *dh, int s,
                            int B, int T, int U, int act, int rec_act, int return_sequences) {
-    int u = get_global_id(0), b = get_global_id(1), t = rnn_time(s, T), G = 3 * U;
+    int u = get_global_id(0), b = get_global_id(1), t = rnn_time(s, T);
     if (u >= U || b >= B) return;
     size_t i = (size_t)b * U + u;
     float dhv = steps_dh_in(mask, rmask, P, dh, b, u, s, T, U);
@@ -233,13 +233,7 @@ __kernel void gru_step_bwd(__global const float *dy, __global const float *hs,
     } else {
         dh[i] = rnn_masked_carry(dhv, gy);
     }
-    size_t xo = ((size_t)b * T + t) * G, ho = ((size_t)s * B + b) * G;
-    dzx[xo + u] = dzz;
-    dzx[xo + U + u] = dzr;
-    dzx[xo + 2 * U + u] = dhpre;
-    dzh[ho + u] = dzz;
-    dzh[ho + U + u] = dzr;
-    dzh[ho + 2 * U + u] = dhpre * rg;
+    gru_put_dz(dzx, dzh, b, t, s, B, T, U, u, dzz, dzr, dhpre, dhpre * rg);
 }
 
 /* GRU, reset_after = false, forward: the gates z and r from zh[:, 0:2U] = d R_zr, and r * d,
@@ -287,7 +281,7 @@ __kernel void gru_v1_step_bwd(__global const float *dy, __global const float *hs
                               __global float *dzx, __global float *dzh, __global float *dh,
                               int s, int B, int T, int U, int act, int rec_act,
                               int return_sequences) {
-    int u = get_global_id(0), b = get_global_id(1), t = rnn_time(s, T), G = 3 * U;
+    int u = get_global_id(0), b = get_global_id(1), t = rnn_time(s, T);
     if (u >= U || b >= B) return;
     size_t i = (size_t)b * U + u;
     float dhv = steps_dh_in(mask, rmask, P, dh, b, u, s, T, U);
@@ -304,13 +298,7 @@ __kernel void gru_v1_step_bwd(__global const float *dy, __global const float *hs
     } else {
         dh[i] = rnn_masked_carry(dhv, gy);
     }
-    size_t xo = ((size_t)b * T + t) * G, ho = ((size_t)s * B + b) * G;
-    dzx[xo + u] = dzz;
-    dzx[xo + U + u] = 0.0f;
-    dzx[xo + 2 * U + u] = dhpre;
-    dzh[ho + u] = dzz;
-    dzh[ho + U + u] = 0.0f;
-    dzh[ho + 2 * U + u] = dhpre;
+    gru_put_dz(dzx, dzh, b, t, s, B, T, U, u, dzz, 0.0f, dhpre, dhpre); /* r: below */
 }
 
 /* second half: with P = dhpre R_h^T, the gradient of r * d: the r block and r's share of the

@@ -585,16 +585,19 @@ static clrnn_status project_input(struct clrnn_layer *l, const struct clrnn_pass
                            r->use_bias ? l->w[2].offset : 0);
 }
 
+/* Whether a pass no backward pass follows leaves out the step buffers: with the row kernels
+ * and the per-step path, but for a per-step GRU v1, whose candidate product reads its r * d
+ * from the gates; the group kernels always keep the steps. */
+static int predicts_without_steps(const struct rnn_cfg *r) {
+    return r->rows_variant || (r->steps && !(r->cell->kind == CELL_GRU && !r->reset_after));
+}
+
 static clrnn_status forward(struct clrnn_layer *l, const struct clrnn_pass *p, cl_mem x) {
     struct rnn_cfg *r = l->cfg;
     clrnn_ctx *ctx = p->ctx;
     int B = p->B;
     cl_mem xu;
-    /* the group kernels always keep the steps, and a per-step GRU v1 reads its r * d from
-     * the gates */
-    int keeps_steps = !p->no_backward ||
-                      !(r->rows_variant || (r->steps && !(r->cell->kind == CELL_GRU &&
-                                                          !r->reset_after)));
+    int keeps_steps = !p->no_backward || !predicts_without_steps(r);
     clrnn_status s = keeps_steps ? step_buffers(l, ctx, r->alloc_rows) : CLRNN_OK;
     if (!s) s = dropout_masks(l, p, x, &xu);
     if (!s) s = project_input(l, p, xu);
