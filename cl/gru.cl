@@ -29,7 +29,8 @@ __kernel void gru_fwd(__global const float *zx, __global const int *ids,
                       __global const float *rmask, __global float *hs, __global float *gates,
                       __global float *y, int B, int T, int U, int act, int rec_act,
                       int return_sequences, int rows_per_group, __local float *h,
-                      __local float *hn, __local float *unused) {
+                      __local float *hn, __local float *unused RNN_PAIR_FWD_ARGS) {
+    RNN_TAKE_FWD(); RNN_TAKE(rb_off); RNN_TAKE(gates);
     __global const float *R = params + r_off;
     __global const float *b1 = params + rb_off;
     int G = 3 * U;
@@ -80,7 +81,8 @@ __kernel void gru_bwd(__global const float *dy, __global const float *hs,
                       __global const float *mask, __global const float *rmask,
                       __global float *dzx, __global float *dzh, __global float *dh0, int B,
                       int T, int U, int act, int rec_act, int return_sequences,
-                      int rows_per_group, __local float *dh, __local float *dz) {
+                      int rows_per_group, __local float *dh, __local float *dz RNN_PAIR_BWD_ARGS) {
+    RNN_TAKE_BWD(); RNN_TAKE(gates); RNN_TAKE(dzx); RNN_TAKE(dzh);
     __global const float *R = params + r_off;
     int G = 3 * U;
     int b0 = get_group_id(0) * rows_per_group;
@@ -134,7 +136,8 @@ __kernel void gru_v1_fwd(__global const float *zx, __global const int *ids,
                          __global const float *rmask, __global float *hs, __global float *gates,
                          __global float *y, int B, int T, int U, int act, int rec_act,
                          int return_sequences, int rows_per_group, __local float *h,
-                         __local float *hn, __local float *rh) {
+                         __local float *hn, __local float *rh RNN_PAIR_FWD_ARGS) {
+    RNN_TAKE_FWD(); RNN_TAKE(rb_off); RNN_TAKE(gates);
     __global const float *R = params + r_off;
     int G = 3 * U;
     int b0 = get_group_id(0) * rows_per_group;
@@ -193,7 +196,9 @@ __kernel void gru_v1_bwd(__global const float *dy, __global const float *hs,
                          __global const float *mask, __global const float *rmask,
                          __global float *dzx, __global float *dzh, __global float *dh0, int B,
                          int T, int U, int act, int rec_act, int return_sequences,
-                         int rows_per_group, __local float *dh, __local float *dz) {
+                         int rows_per_group, __local float *dh,
+                         __local float *dz RNN_PAIR_BWD_ARGS) {
+    RNN_TAKE_BWD(); RNN_TAKE(gates); RNN_TAKE(dzx); RNN_TAKE(dzh);
     __global const float *R = params + r_off;
     int G = 3 * U;
     int b0 = get_group_id(0) * rows_per_group;

@@ -35,7 +35,8 @@ __kernel void gru_fwd(__global const float *zx, __global const int *ids,
                       __global const float *rmask, __global float *hs, __global float *gates,
                       __global float *y, int B, int T, int U, int act, int rec_act,
                       int return_sequences, int rows_per_group, __local float *unused_h,
-                      __local float *unused_hn, __local float *unused) {
+                      __local float *unused_hn, __local float *unused RNN_PAIR_FWD_ARGS) {
+    RNN_TAKE_FWD(); RNN_TAKE(rb_off); RNN_TAKE(gates);
     int b0 = get_global_id(0) * RB;
     if (b0 >= B) return;
     ROWS_FIX_ACTS();
@@ -77,7 +78,9 @@ __kernel void gru_bwd(__global const float *dy, __global const float *hs,
                       __global const float *mask, __global const float *rmask,
                       __global float *dzx, __global float *dzh, __global float *dh0, int B,
                       int T, int U, int act, int rec_act, int return_sequences,
-                      int rows_per_group, __local float *unused_dh, __local float *unused_dz) {
+                      int rows_per_group, __local float *unused_dh,
+                      __local float *unused_dz RNN_PAIR_BWD_ARGS) {
+    RNN_TAKE_BWD(); RNN_TAKE(gates); RNN_TAKE(dzx); RNN_TAKE(dzh);
     int b0 = get_global_id(0) * RB;
     if (b0 >= B) return;
     ROWS_FIX_ACTS();
@@ -139,7 +142,8 @@ __kernel void gru_v1_fwd(__global const float *zx, __global const int *ids,
                          __global const float *rmask, __global float *hs, __global float *gates,
                          __global float *y, int B, int T, int U, int act, int rec_act,
                          int return_sequences, int rows_per_group, __local float *unused_h,
-                         __local float *unused_hn, __local float *unused_rh) {
+                         __local float *unused_hn, __local float *unused_rh RNN_PAIR_FWD_ARGS) {
+    RNN_TAKE_FWD(); RNN_TAKE(rb_off); RNN_TAKE(gates);
     int b0 = get_global_id(0) * RB;
     if (b0 >= B) return;
     ROWS_FIX_ACTS();
@@ -188,7 +192,8 @@ __kernel void gru_v1_bwd(__global const float *dy, __global const float *hs,
                          __global float *dzx, __global float *dzh, __global float *dh0, int B,
                          int T, int U, int act, int rec_act, int return_sequences,
                          int rows_per_group, __local float *unused_dh,
-                         __local float *unused_dz) {
+                         __local float *unused_dz RNN_PAIR_BWD_ARGS) {
+    RNN_TAKE_BWD(); RNN_TAKE(gates); RNN_TAKE(dzx); RNN_TAKE(dzh);
     int b0 = get_global_id(0) * RB;
     if (b0 >= B) return;
     ROWS_FIX_ACTS();

@@ -25,7 +25,8 @@ __kernel void lstm_fwd(__global const float *zx, __global const int *ids,
                        __global float *hs, __global float *cs, __global float *gates,
                        __global float *y, int B, int T, int U, int act, int rec_act,
                        int return_sequences, int rows_per_group, __local float *h,
-                       __local float *hn) {
+                       __local float *hn RNN_PAIR_FWD_ARGS) {
+    RNN_TAKE_FWD(); RNN_TAKE(rb_off); RNN_TAKE(cs); RNN_TAKE(gates);
     __global const float *R = params + r_off;
     int G = 4 * U;
     int b0 = get_group_id(0) * rows_per_group;
@@ -79,7 +80,8 @@ __kernel void lstm_bwd(__global const float *dy, __global const float *hs,
                        __global float *dh0, __global float *dc0, int B, int T, int U,
                        int act, int rec_act,
                        int return_sequences, int rows_per_group, __local float *dh,
-                       __local float *dc, __local float *dz) {
+                       __local float *dc, __local float *dz RNN_PAIR_BWD_ARGS) {
+    RNN_TAKE_BWD(); RNN_TAKE(cs); RNN_TAKE(gates); RNN_TAKE(dzx); RNN_TAKE(dzh); RNN_TAKE(dc0);
     __global const float *R = params + r_off;
     int G = 4 * U;
     int b0 = get_group_id(0) * rows_per_group;

@@ -34,7 +34,8 @@ __kernel void lstm_fwd(__global const float *zx, __global const int *ids,
                        __global float *hs, __global float *cs, __global float *gates,
                        __global float *y, int B, int T, int U, int act, int rec_act,
                        int return_sequences, int rows_per_group, __local float *unused_h,
-                       __local float *unused_hn) {
+                       __local float *unused_hn RNN_PAIR_FWD_ARGS) {
+    RNN_TAKE_FWD(); RNN_TAKE(rb_off); RNN_TAKE(cs); RNN_TAKE(gates);
     int b0 = get_global_id(0) * RB;
     if (b0 >= B) return;
     ROWS_FIX_ACTS();
@@ -104,7 +105,8 @@ __kernel void lstm_bwd(__global const float *dy, __global const float *hs,
                        __global float *dh0, __global float *dc0, int B, int T, int U,
                        int act, int rec_act, int return_sequences, int rows_per_group,
                        __local float *unused_dh, __local float *unused_dc,
-                       __local float *unused_dz) {
+                       __local float *unused_dz RNN_PAIR_BWD_ARGS) {
+    RNN_TAKE_BWD(); RNN_TAKE(cs); RNN_TAKE(gates); RNN_TAKE(dzx); RNN_TAKE(dzh); RNN_TAKE(dc0);
     int b0 = get_global_id(0) * RB;
     if (b0 >= B) return;
     ROWS_FIX_ACTS();

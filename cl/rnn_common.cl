@@ -24,6 +24,11 @@
  *   RNN_DZX          backward only, default 1: write the batch-major dzx besides dzh; 0 for an
  *                    LSTM or SimpleRNN that took tokens, whose sums by id read dzh (the same
  *                    values: their recurrent and input pre-activations are one)
+ *   RNN_PAIR         one launch runs two layers of the same options in opposite directions,
+ *                    a Bidirectional's pair (host/layer_rnn.c clrnn_rnn_forward_pair): the
+ *                    work-groups with get_group_id(1) == 1 run the second layer, on the
+ *                    trailing *_2 arguments (RNN_PAIR_FWD_ARGS, RNN_PAIR_BWD_ARGS), the other
+ *                    way in time than RNN_BACKWARDS says
  *
  * Steps s = 0..T-1 index the time-major buffers (hs, cs, gates, dzh); timesteps t index
  * the batch-major ones (zx, dzx, mask) like the layer input.
@@ -52,6 +57,37 @@
 #ifndef RNN_DZX
 #define RNN_DZX 1
 #endif
+#ifndef RNN_PAIR
+#define RNN_PAIR 0
+#endif
+
+/* whether this work-group runs the second layer of a pair */
+inline int rnn_second(void) { return RNN_PAIR && get_group_id(1) == 1; }
+
+/* The second layer's buffers and weight offsets: the same per-layer arguments of every cell
+ * (a cell ignores those it has no use for); RNN_TAKE_FWD/BWD and RNN_TAKE switch a kernel's
+ * own arguments to them in the second layer's work-groups. */
+#if RNN_PAIR
+#define RNN_PAIR_FWD_ARGS                                                                     \
+    , __global const float *zx_2, ulong r_off_2, ulong rb_off_2, __global const float *rmask_2, \
+        __global float *hs_2, __global float *cs_2, __global float *gates_2, __global float *y_2
+#define RNN_PAIR_BWD_ARGS                                                                     \
+    , __global const float *dy_2, __global const float *hs_2, __global const float *cs_2,    \
+        __global const float *gates_2, __global const float *params_2, ulong r_off_2,         \
+        __global const float *rmask_2, __global float *dzx_2, __global float *dzh_2,          \
+        __global float *dh0_2, __global float *dc0_2
+#define RNN_TAKE_AS(x, x2) \
+    if (rnn_second()) x = x2
+#else
+#define RNN_PAIR_FWD_ARGS
+#define RNN_PAIR_BWD_ARGS
+#define RNN_TAKE_AS(x, x2) (void)0
+#endif
+#define RNN_TAKE(x) RNN_TAKE_AS(x, x##_2)
+#define RNN_TAKE_FWD() \
+    RNN_TAKE(zx); RNN_TAKE(r_off); RNN_TAKE(rmask); RNN_TAKE(hs); RNN_TAKE(y)
+#define RNN_TAKE_BWD() \
+    RNN_TAKE(dy); RNN_TAKE(hs); RNN_TAKE(params); RNN_TAKE(r_off); RNN_TAKE(rmask); RNN_TAKE(dh0)
 
 /* whether step s writes its state to hs (cs): all of them for a backward pass, else the
  * final one (keep_state in host/layer_rnn.c reads it) */
@@ -63,8 +99,8 @@ inline size_t rnn_zx_row(__global const int *ids, int b, int t, int T) {
     return RNN_TOKENS ? (size_t)ids[p] : p;
 }
 
-/* the input timestep that step s reads */
-inline int rnn_time(int s, int T) { return RNN_BACKWARDS ? T - 1 - s : s; }
+/* the input timestep that step s reads (the second layer of a pair runs the other way) */
+inline int rnn_time(int s, int T) { return RNN_BACKWARDS != rnn_second() ? T - 1 - s : s; }
 
 /* whether row b takes its step at timestep t (not masked) */
 inline int rnn_keep(__global const float *mask, int b, int t, int T) {

@@ -27,7 +27,9 @@ __kernel void simple_rnn_fwd(__global const float *zx, __global const int *ids,
                              ulong r_off, __global const float *mask,
                              __global const float *rmask, __global float *hs, __global float *y,
                              int B, int T, int U, int act, int return_sequences,
-                             int rows_per_group, __local float *h, __local float *hn) {
+                             int rows_per_group, __local float *h,
+                             __local float *hn RNN_PAIR_FWD_ARGS) {
+    RNN_TAKE_FWD();
     __global const float *R = params + r_off;
     int b0 = get_group_id(0) * rows_per_group;
     int rows = min(rows_per_group, B - b0);
@@ -60,7 +62,9 @@ __kernel void simple_rnn_bwd(__global const float *dy, __global const float *hs,
                              __global const float *mask, __global const float *rmask,
                              __global float *dz_bm, __global float *dz_tm, __global float *dh0,
                              int B, int T, int U, int act, int return_sequences,
-                             int rows_per_group, __local float *carry, __local float *dz) {
+                             int rows_per_group, __local float *carry,
+                             __local float *dz RNN_PAIR_BWD_ARGS) {
+    RNN_TAKE_BWD(); RNN_TAKE_AS(dz_bm, dzx_2); RNN_TAKE_AS(dz_tm, dzh_2);
     __global const float *R = params + r_off;
     int b0 = get_group_id(0) * rows_per_group;
     int rows = min(rows_per_group, B - b0);

@@ -8,7 +8,8 @@ __kernel void simple_rnn_fwd(__global const float *zx, __global const int *ids,
                              __global const float *rmask, __global float *hs, __global float *y,
                              int B, int T, int U, int act, int return_sequences,
                              int rows_per_group, __local float *unused_h,
-                             __local float *unused_hn) {
+                             __local float *unused_hn RNN_PAIR_FWD_ARGS) {
+    RNN_TAKE_FWD();
     int b0 = get_global_id(0) * RB;
     if (b0 >= B) return;
     ROWS_FIX_ACT();
@@ -45,7 +46,8 @@ __kernel void simple_rnn_bwd(__global const float *dy, __global const float *hs,
                              __global float *dz_bm, __global float *dz_tm, __global float *dh0,
                              int B, int T, int U, int act, int return_sequences,
                              int rows_per_group, __local float *unused_carry,
-                             __local float *unused_dz) {
+                             __local float *unused_dz RNN_PAIR_BWD_ARGS) {
+    RNN_TAKE_BWD(); RNN_TAKE_AS(dz_bm, dzx_2); RNN_TAKE_AS(dz_tm, dzh_2);
     int b0 = get_global_id(0) * RB;
     if (b0 >= B) return;
     ROWS_FIX_ACT();

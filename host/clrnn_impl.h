@@ -60,6 +60,8 @@ clrnn_status clrnn_profile_start(clrnn_ctx *ctx);
  * clrnn_profile_record files its time under `name`. */
 cl_event *clrnn_profile_event(clrnn_ctx *ctx);
 void clrnn_profile_record(clrnn_ctx *ctx, const char *name);
+/* The launches filed under `name` so far (-1 when not profiling), for tests. */
+long clrnn_profile_calls(clrnn_ctx *ctx, const char *name);
 /* Prints the table (stderr, or the file CLRNN_PROFILE names) and stops profiling. */
 void clrnn_profile_report(clrnn_ctx *ctx);
 
@@ -452,6 +454,15 @@ size_t clrnn_rnn_dx_count(const struct clrnn_layer *l, int B);
 
 /* Bidirectional's rule for its inner layers: zero_output_for_mask = return_sequences. */
 clrnn_status clrnn_rnn_set_zero_output_for_mask(struct clrnn_layer *l);
+/* A Bidirectional layer's forward pass over its two recurrent layers a and b, and its
+ * backward pass (dya, dyb their output gradients, dxa, dxb where their input gradients go,
+ * NULL for none): both recurrences in one launch where they run the same kernel
+ * (rnn_pair.c), else one layer after the other. */
+clrnn_status clrnn_rnn_forward_pair(struct clrnn_layer *a, struct clrnn_layer *b,
+                                    const struct clrnn_pass *p, cl_mem x);
+clrnn_status clrnn_rnn_backward_pair(struct clrnn_layer *a, struct clrnn_layer *b,
+                                     const struct clrnn_pass *p, cl_mem x, cl_mem dya,
+                                     cl_mem dyb, cl_mem dxa, cl_mem dxb);
 /* The Keras layer object {"class_name", "config": {name, trainable, dtype, ...}} of l. */
 cJSON *clrnn_layer_to_json(const struct clrnn_layer *l);
 

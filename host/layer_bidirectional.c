@@ -199,7 +199,7 @@ static clrnn_status bidi_forward(struct clrnn_layer *l, const struct clrnn_pass 
     b->fwd->in_mask = b->bwd->in_mask = l->in_mask;
     clrnn_status s;
     cl_kernel k;
-    if ((s = b->fwd->ops->forward(b->fwd, p, x)) || (s = b->bwd->ops->forward(b->bwd, p, x)) ||
+    if ((s = clrnn_rnn_forward_pair(b->fwd, b->bwd, p, x)) ||
         (s = clrnn_kernel_get(p->ctx, UTIL_SOURCES, "", "bidi_merge", &k)))
         return s;
     const struct clrnn_shape *o = &b->fwd->out;
@@ -227,8 +227,8 @@ static clrnn_status bidi_backward(struct clrnn_layer *l, const struct clrnn_pass
         (s = CLRNN_LAUNCH(p->ctx, split, "bidi_split", 1, &g, NULL, KARG(dy), KARG(b->fwd->y),
                           KARG(b->bwd->y), KARG(b->dyf), KARG(b->dyb), KARG(p->B), KARG(T),
                           KARG(U), KARG(seq), KARG(b->merge))) ||
-        (s = b->fwd->ops->backward(b->fwd, p, x, b->dyf, dx)) ||
-        (s = b->bwd->ops->backward(b->bwd, p, x, b->dyb, dx ? b->dxb : NULL)))
+        (s = clrnn_rnn_backward_pair(b->fwd, b->bwd, p, x, b->dyf, b->dyb, dx,
+                                     dx ? b->dxb : NULL)))
         return s;
     if (!dx) return CLRNN_OK;
     /* B*T*I, or the Embedding's gradient when the inner layers took its tokens */

@@ -459,7 +459,7 @@ static clrnn_status initial_state(struct clrnn_layer *l, clrnn_ctx *ctx, int B) 
 
 /* The final state (hs[T], cs[T]): the return_state outputs, and what a stateful layer keeps
  * for the next batch. */
-static clrnn_status keep_state(struct clrnn_layer *l, clrnn_ctx *ctx, int B) {
+clrnn_status clrnn_rnn_keep_state(struct clrnn_layer *l, clrnn_ctx *ctx, int B) {
     struct rnn_cfg *r = l->cfg;
     size_t bytes = (size_t)B * (size_t)r->units * sizeof(float);
     size_t last = (size_t)l->in.d[0] * bytes;
@@ -554,7 +554,6 @@ static clrnn_status dropout_masks(struct clrnn_layer *l, const struct clrnn_pass
     return s;
 }
 
-static clrnn_status launch_forward(struct clrnn_layer *l, const struct clrnn_pass *p);
 static clrnn_status tune_rows_per_item(struct clrnn_layer *l, const struct clrnn_pass *p);
 static clrnn_status tune_group_rows(struct clrnn_layer *l, const struct clrnn_pass *p);
 static clrnn_status tune_token_reads(struct clrnn_layer *l, const struct clrnn_pass *p);
@@ -592,50 +591,121 @@ static int predicts_without_steps(const struct rnn_cfg *r) {
     return r->rows_variant || (r->steps && !(r->cell->kind == CELL_GRU && !r->reset_after));
 }
 
-static clrnn_status forward(struct clrnn_layer *l, const struct clrnn_pass *p, cl_mem x) {
+/* Everything of a forward pass before the recurrence: the step buffers it needs, the dropout
+ * masks, the input projection and the initial state. */
+clrnn_status clrnn_rnn_prepare_forward(struct clrnn_layer *l, const struct clrnn_pass *p,
+                                       cl_mem x) {
     struct rnn_cfg *r = l->cfg;
-    clrnn_ctx *ctx = p->ctx;
-    int B = p->B;
     cl_mem xu;
     int keeps_steps = !p->no_backward || !predicts_without_steps(r);
-    clrnn_status s = keeps_steps ? step_buffers(l, ctx, r->alloc_rows) : CLRNN_OK;
+    clrnn_status s = keeps_steps ? step_buffers(l, p->ctx, r->alloc_rows) : CLRNN_OK;
     if (!s) s = dropout_masks(l, p, x, &xu);
     if (!s) s = project_input(l, p, xu);
-    if (!s) s = initial_state(l, ctx, B);
+    return s ? s : initial_state(l, p->ctx, p->B);
+}
+
+/* Whether this pass tunes a choice of the forward kernel (its first pass, or its first with
+ * a projected vocabulary) */
+int clrnn_rnn_tunes_forward(const struct clrnn_layer *l) {
+    const struct rnn_cfg *r = l->cfg;
+    return !r->rows_tuned || (r->tokens_pass && !r->tokens_distinct && !r->tokens_tuned);
+}
+
+/* The recurrence of a prepared pass: the forward kernel, tuning what is not settled yet. */
+clrnn_status clrnn_rnn_run_forward(struct clrnn_layer *l, const struct clrnn_pass *p) {
+    struct rnn_cfg *r = l->cfg;
     int tune_tokens = r->tokens_pass && !r->tokens_distinct && !r->tokens_tuned;
-    if (!s && !r->rows_tuned)
+    clrnn_status s = CLRNN_OK;
+    if (!r->rows_tuned)
         s = r->rows_variant ? tune_rows_per_item(l, p) : tune_group_rows(l, p);
-    else if (!s && !tune_tokens)
-        s = launch_forward(l, p);
+    else if (!tune_tokens)
+        s = clrnn_rnn_launch_forward(l, NULL, p);
     if (!s && tune_tokens) s = tune_token_reads(l, p);
-    return s ? s : keep_state(l, ctx, B);
+    return s;
+}
+
+static clrnn_status forward(struct clrnn_layer *l, const struct clrnn_pass *p, cl_mem x) {
+    clrnn_status s = clrnn_rnn_prepare_forward(l, p, x);
+    if (!s) s = clrnn_rnn_run_forward(l, p);
+    return s ? s : clrnn_rnn_keep_state(l, p->ctx, p->B);
+}
+
+/* A launch of a cell kernel: its arguments, then with a second layer (RNN_PAIR) that
+ * layer's (`second`, n_second of them) and a second row of work-groups for it. */
+static clrnn_status launch_cell(clrnn_ctx *ctx, cl_kernel k, const char *name, size_t global,
+                                size_t local, const struct clrnn_karg *args, int n,
+                                const struct clrnn_karg *second, int n_second) {
+    struct clrnn_karg all[48];
+    size_t g[2] = {global, 2}, lo[2] = {local, 1};
+    if (!second) return clrnn_launch_args(ctx, k, name, 1, g, lo, args, n);
+    memcpy(all, args, (size_t)n * sizeof *args);
+    memcpy(all + n, second, (size_t)n_second * sizeof *second);
+    char pair_name[64]; /* apart in CLRNN_PROFILE's table */
+    snprintf(pair_name, sizeof pair_name, "%s (both directions)", name);
+    return clrnn_launch_args(ctx, k, pair_name, 2, g, lo, all, n + n_second);
+}
+#define LAUNCH_CELL(ctx, k, name, global, local, second, n_second, ...)                        \
+    launch_cell(ctx, k, name, global, local, (const struct clrnn_karg[]){__VA_ARGS__},         \
+                (int)(sizeof((const struct clrnn_karg[]){__VA_ARGS__}) /                        \
+                      sizeof(struct clrnn_karg)),                                              \
+                second, n_second)
+
+/* What a layer's forward kernel reads and writes in this pass; unused ones are still valid
+ * buffers. */
+struct forward_args {
+    int direct;                 /* it reads the token table by id (RNN_TOKENS) */
+    cl_mem zx, ids, mask, rmask, hs, cs, gates;
+    cl_ulong r_off, rb_off;
+};
+
+/* A layer's forward_args, gathering each position's row of a projected vocabulary into zx
+ * where the kernel does not read the table directly. */
+static clrnn_status forward_args(struct clrnn_layer *l, const struct clrnn_pass *p,
+                                 struct forward_args *a) {
+    struct rnn_cfg *r = l->cfg;
+    size_t GU = (size_t)r->cell->gates * (size_t)r->units;
+    cl_mem table = r->tokens_distinct ? distinct_table(p->ctx, r, p->B) : r->tok;
+    a->direct = r->tokens_pass && (r->tokens_distinct ? table == r->zx : r->tokens_direct);
+    a->ids = r->tokens_pass ? clrnn_embedding_ids(r->emb) : r->hs;
+    a->zx = a->direct ? table : r->zx;
+    a->mask = l->in_mask ? l->in_mask : r->hs;
+    a->rmask = r->rec_dropped ? r->rmask : r->hs;
+    a->hs = r->hs;
+    a->cs = r->cell->kind == CELL_LSTM ? r->cs : r->hs;
+    a->gates = r->gates ? r->gates : r->hs; /* not written without RNN_KEEP_STEPS */
+    a->r_off = l->w[1].offset;
+    a->rb_off = r->use_bias ? l->w[2].offset + GU : 0;
+    if (r->tokens_pass && !a->direct)
+        return clrnn_embedding_gather(p->ctx, a->ids, p->B * (int)l->in.d[0], table, 0, (int)GU,
+                                      r->zx);
+    return CLRNN_OK;
 }
 
 /* Launches the cell's forward kernel over the layer's buffers (zx, or the token table, and
- * the initial state in place). */
-static clrnn_status launch_forward(struct clrnn_layer *l, const struct clrnn_pass *p) {
+ * the initial state in place); with `second`, the other layer of a Bidirectional pair in the
+ * same launch (clrnn_rnn_forward_pair has checked that they run the same kernel). */
+clrnn_status clrnn_rnn_launch_forward(struct clrnn_layer *l, struct clrnn_layer *second,
+                                      const struct clrnn_pass *p) {
     struct rnn_cfg *r = l->cfg;
     clrnn_ctx *ctx = p->ctx;
     int B = p->B, T = (int)l->in.d[0], U = r->units;
-    size_t GU = (size_t)r->cell->gates * (size_t)U;
-    cl_mem table = r->tokens_distinct ? distinct_table(ctx, r, B) : r->tok;
-    int direct = r->tokens_pass && (r->tokens_distinct ? table == r->zx : r->tokens_direct);
-    cl_mem ids = r->tokens_pass ? clrnn_embedding_ids(r->emb) : r->hs;
-    clrnn_status s = CLRNN_OK;
-    if (r->tokens_pass && !direct &&
-        (s = clrnn_embedding_gather(ctx, ids, B * T, table, 0, (int)GU, r->zx)))
-        return s;
-    char opts[232];
+    struct forward_args a, a2 = {0};
+    clrnn_status s = forward_args(l, p, &a);
+    if (!s && second) s = forward_args(second, p, &a2);
+    if (s) return s;
+    char opts[256];
     kernel_options(l, r->rec_dropped, opts, sizeof opts);
-    if (direct) strncat(opts, " -DRNN_TOKENS=1", sizeof opts - strlen(opts) - 1);
+    if (a.direct) strncat(opts, " -DRNN_TOKENS=1", sizeof opts - strlen(opts) - 1);
     if (p->no_backward) strncat(opts, " -DRNN_KEEP_STEPS=0", sizeof opts - strlen(opts) - 1);
-    /* unused mask arguments still need a valid buffer */
-    cl_mem mask = l->in_mask ? l->in_mask : r->hs, rmask = r->rec_dropped ? r->rmask : r->hs;
-    cl_mem zx = direct ? table : r->zx;
-    if (r->steps) return clrnn_rnn_steps_forward(l, p, zx, ids, opts);
-    cl_mem gates = r->gates ? r->gates : r->hs; /* not written without RNN_KEEP_STEPS */
+    if (r->steps) return clrnn_rnn_steps_forward(l, p, a.zx, a.ids, opts);
+    if (second) strncat(opts, " -DRNN_PAIR=1", sizeof opts - strlen(opts) - 1);
+    cl_mem y2 = second ? second->y : NULL;
+    const struct clrnn_karg pair[] = {KARG(a2.zx), KARG(a2.r_off), KARG(a2.rb_off),
+                                      KARG(a2.rmask), KARG(a2.hs), KARG(a2.cs),
+                                      KARG(a2.gates), KARG(y2)};
+    const struct clrnn_karg *x2 = second ? pair : NULL;
+    int n2 = (int)(sizeof pair / sizeof pair[0]);
     int act = (int)r->act, rec = (int)r->rec_act, rs = r->return_sequences;
-    cl_ulong r_off = l->w[1].offset, rb_off = r->use_bias ? l->w[2].offset + GU : 0;
     cl_kernel k;
     int rpg;
     size_t global, local, lb;
@@ -645,22 +715,21 @@ static clrnn_status launch_forward(struct clrnn_layer *l, const struct clrnn_pas
             (s = launch_shape(ctx, k, l, B, 2 * (size_t)U, &rpg, &global, &local)))
             return s;
         lb = (size_t)rpg * (size_t)U * sizeof(float);
-        s = CLRNN_LAUNCH(ctx, k, "simple_rnn_fwd", 1, &global, &local, KARG(zx), KARG(ids),
-                         KARG(p->params), KARG(r_off), KARG(mask), KARG(rmask), KARG(r->hs),
-                         KARG(l->y), KARG(B), KARG(T), KARG(U), KARG(act), KARG(rs), KARG(rpg),
-                         KARG_LOCAL(lb), KARG_LOCAL(lb));
+        s = LAUNCH_CELL(ctx, k, "simple_rnn_fwd", global, local, x2, n2, KARG(a.zx), KARG(a.ids),
+                        KARG(p->params), KARG(a.r_off), KARG(a.mask), KARG(a.rmask), KARG(a.hs),
+                        KARG(l->y), KARG(B), KARG(T), KARG(U), KARG(act), KARG(rs), KARG(rpg),
+                        KARG_LOCAL(lb), KARG_LOCAL(lb));
         break;
     case CELL_LSTM:
         if ((s = clrnn_kernel_get(ctx, cell_sources(r), opts, "lstm_fwd", &k)) ||
             (s = launch_shape(ctx, k, l, B, 2 * (size_t)U, &rpg, &global, &local)))
             return s;
         lb = (size_t)rpg * (size_t)U * sizeof(float);
-        s = CLRNN_LAUNCH(ctx, k, "lstm_fwd", 1, &global, &local, KARG(zx), KARG(ids),
-                         KARG(p->params), KARG(r_off), KARG(rb_off), KARG(mask), KARG(rmask),
-                         KARG(r->hs),
-                         KARG(r->cs), KARG(gates), KARG(l->y), KARG(B), KARG(T), KARG(U),
-                         KARG(act), KARG(rec), KARG(rs), KARG(rpg), KARG_LOCAL(lb),
-                         KARG_LOCAL(lb));
+        s = LAUNCH_CELL(ctx, k, "lstm_fwd", global, local, x2, n2, KARG(a.zx), KARG(a.ids),
+                        KARG(p->params), KARG(a.r_off), KARG(a.rb_off), KARG(a.mask),
+                        KARG(a.rmask), KARG(a.hs), KARG(a.cs), KARG(a.gates), KARG(l->y),
+                        KARG(B), KARG(T), KARG(U), KARG(act), KARG(rec), KARG(rs), KARG(rpg),
+                        KARG_LOCAL(lb), KARG_LOCAL(lb));
         break;
     case CELL_GRU: {
         const char *name = r->reset_after ? "gru_fwd" : "gru_v1_fwd";
@@ -669,11 +738,11 @@ static clrnn_status launch_forward(struct clrnn_layer *l, const struct clrnn_pas
             (s = launch_shape(ctx, k, l, B, 3 * (size_t)U, &rpg, &global, &local)))
             return s;
         lb = (size_t)rpg * (size_t)U * sizeof(float);
-        s = CLRNN_LAUNCH(ctx, k, name, 1, &global, &local, KARG(zx), KARG(ids), KARG(p->params),
-                         KARG(r_off), KARG(rb_off), KARG(has_rbias), KARG(mask), KARG(rmask),
-                         KARG(r->hs), KARG(gates), KARG(l->y), KARG(B), KARG(T), KARG(U),
-                         KARG(act), KARG(rec), KARG(rs), KARG(rpg), KARG_LOCAL(lb),
-                         KARG_LOCAL(lb), KARG_LOCAL(lb));
+        s = LAUNCH_CELL(ctx, k, name, global, local, x2, n2, KARG(a.zx), KARG(a.ids),
+                        KARG(p->params), KARG(a.r_off), KARG(a.rb_off), KARG(has_rbias),
+                        KARG(a.mask), KARG(a.rmask), KARG(a.hs), KARG(a.gates), KARG(l->y),
+                        KARG(B), KARG(T), KARG(U), KARG(act), KARG(rec), KARG(rs), KARG(rpg),
+                        KARG_LOCAL(lb), KARG_LOCAL(lb), KARG_LOCAL(lb));
         break;
     }
     }
@@ -684,7 +753,7 @@ static clrnn_status launch_forward(struct clrnn_layer *l, const struct clrnn_pas
 static clrnn_status run_variant(void *arg, int v) {
     void **a = arg;
     *(int *)a[2] = v;
-    return launch_forward(a[0], a[1]);
+    return clrnn_rnn_launch_forward(a[0], NULL, a[1]);
 }
 
 /* Times the forward kernel with each candidate value of *field on this batch (tuning.c: each
@@ -777,71 +846,113 @@ static int dzx_needed(const struct rnn_cfg *r) {
     return !(r->tokens_pass && (r->cell->kind == CELL_LSTM || r->cell->kind == CELL_SIMPLE));
 }
 
-static clrnn_status backward_kernel(struct clrnn_layer *l, const struct clrnn_pass *p, cl_mem dy) {
+/* What a layer's backward kernel reads and writes in this pass; unused ones are still valid
+ * buffers. */
+struct backward_args {
+    cl_mem dy, hs, cs, gates, rk, mask, rmask, dzx, dzh, dh0, dc0;
+    cl_ulong r_off;
+};
+
+/* A layer's backward_args, with the gradients of its final states in place and, for the row
+ * kernels, R^T made (they read it so that their inner loops run along contiguous units). */
+static clrnn_status backward_args(struct clrnn_layer *l, const struct clrnn_pass *p, cl_mem dy,
+                                  struct backward_args *a) {
+    struct rnn_cfg *r = l->cfg;
+    int GU = r->cell->gates * r->units;
+    int lstm = r->cell->kind == CELL_LSTM;
+    a->dy = dy;
+    a->hs = r->hs;
+    a->cs = lstm ? r->cs : r->hs;
+    a->gates = r->gates;
+    a->rk = p->params;
+    a->r_off = l->w[1].offset;
+    a->mask = l->in_mask ? l->in_mask : r->hs;
+    a->rmask = r->rec_dropped ? r->rmask : r->hs;
+    a->dzx = r->dzx;
+    a->dzh = r->dzh;
+    a->dh0 = r->dh0;
+    a->dc0 = lstm ? r->dc0 : r->dh0;
+    clrnn_status s = final_state_grads(l, p->ctx, p->B);
+    if (s || !r->rows_variant) return s;
+    a->rk = r->rt;
+    a->r_off = 0;
+    return clrnn_transpose(p->ctx, p->params, l->w[1].offset, GU, r->units, GU, r->rt);
+}
+
+/* Launches the cell's backward kernel from dy; with `second`, the other layer of a
+ * Bidirectional pair from dy2 in the same launch (clrnn_rnn_backward_pair has checked that
+ * they run the same kernel). */
+clrnn_status clrnn_rnn_launch_backward(struct clrnn_layer *l, struct clrnn_layer *second,
+                                       const struct clrnn_pass *p, cl_mem dy, cl_mem dy2) {
     struct rnn_cfg *r = l->cfg;
     clrnn_ctx *ctx = p->ctx;
     int B = p->B, T = (int)l->in.d[0], U = r->units, G = r->cell->gates;
     int act = (int)r->act, rec = (int)r->rec_act, rs = r->return_sequences;
-    cl_ulong r_off = l->w[1].offset;
-    cl_mem mask = l->in_mask ? l->in_mask : r->hs, rmask = r->rec_dropped ? r->rmask : r->hs;
-    char opts[192];
-    kernel_options(l, r->rec_dropped, opts, sizeof opts);
-    clrnn_status s = final_state_grads(l, ctx, B);
+    struct backward_args a, a2 = {0};
+    clrnn_status s = backward_args(l, p, dy, &a);
+    if (!s && second) s = backward_args(second, p, dy2, &a2);
     if (s) return s;
+    char opts[256];
+    kernel_options(l, r->rec_dropped, opts, sizeof opts);
     if (r->return_state) strncat(opts, " -DRNN_STATE_GRAD=1", sizeof opts - strlen(opts) - 1);
     if (!dzx_needed(r)) strncat(opts, " -DRNN_DZX=0", sizeof opts - strlen(opts) - 1);
     if (r->steps) return clrnn_rnn_steps_backward(l, p, dy, opts);
+    if (second) strncat(opts, " -DRNN_PAIR=1", sizeof opts - strlen(opts) - 1);
+    const struct clrnn_karg pair[] = {KARG(a2.dy), KARG(a2.hs), KARG(a2.cs), KARG(a2.gates),
+                                      KARG(a2.rk), KARG(a2.r_off), KARG(a2.rmask),
+                                      KARG(a2.dzx), KARG(a2.dzh), KARG(a2.dh0), KARG(a2.dc0)};
+    const struct clrnn_karg *x2 = second ? pair : NULL;
+    int n2 = (int)(sizeof pair / sizeof pair[0]);
     cl_kernel k;
     int rpg;
-    size_t global, local, lb;
+    size_t global, local;
     const char *name = r->cell->kind == CELL_SIMPLE ? "simple_rnn_bwd"
                      : r->cell->kind == CELL_LSTM   ? "lstm_bwd"
                      : r->reset_after               ? "gru_bwd"
                                                     : "gru_v1_bwd";
-    size_t per_row = backward_local_floats(r);
     if ((s = clrnn_kernel_get(ctx, cell_sources(r), opts, name, &k)) ||
-        (s = launch_shape(ctx, k, l, B, per_row, &rpg, &global, &local)))
+        (s = launch_shape(ctx, k, l, B, backward_local_floats(r), &rpg, &global, &local)))
         return s;
-    /* the row variant reads R^T, so that its inner loops run along contiguous units */
-    cl_mem rk = p->params;
-    if (r->rows_variant) {
-        if ((s = clrnn_transpose(ctx, p->params, r_off, G * U, U, G * U, r->rt))) return s;
-        rk = r->rt;
-        r_off = 0;
-    }
-    lb = (size_t)rpg * (size_t)U * sizeof(float);
-    size_t lbg = lb * (size_t)G;
+    size_t lb = (size_t)rpg * (size_t)U * sizeof(float), lbg = lb * (size_t)G;
     switch (r->cell->kind) {
     case CELL_SIMPLE:
-        return CLRNN_LAUNCH(ctx, k, name, 1, &global, &local, KARG(dy), KARG(r->hs),
-                            KARG(rk), KARG(r_off), KARG(mask), KARG(rmask), KARG(r->dzx),
-                            KARG(r->dzh), KARG(r->dh0), KARG(B), KARG(T), KARG(U), KARG(act),
-                            KARG(rs), KARG(rpg), KARG_LOCAL(lb), KARG_LOCAL(lb));
+        return LAUNCH_CELL(ctx, k, name, global, local, x2, n2, KARG(a.dy), KARG(a.hs),
+                           KARG(a.rk), KARG(a.r_off), KARG(a.mask), KARG(a.rmask), KARG(a.dzx),
+                           KARG(a.dzh), KARG(a.dh0), KARG(B), KARG(T), KARG(U), KARG(act),
+                           KARG(rs), KARG(rpg), KARG_LOCAL(lb), KARG_LOCAL(lb));
     case CELL_LSTM:
-        return CLRNN_LAUNCH(ctx, k, name, 1, &global, &local, KARG(dy), KARG(r->hs), KARG(r->cs),
-                            KARG(r->gates), KARG(rk), KARG(r_off), KARG(mask),
-                            KARG(rmask), KARG(r->dzx), KARG(r->dzh), KARG(r->dh0), KARG(r->dc0),
-                            KARG(B), KARG(T), KARG(U), KARG(act), KARG(rec), KARG(rs), KARG(rpg),
-                            KARG_LOCAL(lb), KARG_LOCAL(lb), KARG_LOCAL(lbg));
+        return LAUNCH_CELL(ctx, k, name, global, local, x2, n2, KARG(a.dy), KARG(a.hs),
+                           KARG(a.cs), KARG(a.gates), KARG(a.rk), KARG(a.r_off), KARG(a.mask),
+                           KARG(a.rmask), KARG(a.dzx), KARG(a.dzh), KARG(a.dh0), KARG(a.dc0),
+                           KARG(B), KARG(T), KARG(U), KARG(act), KARG(rec), KARG(rs), KARG(rpg),
+                           KARG_LOCAL(lb), KARG_LOCAL(lb), KARG_LOCAL(lbg));
     case CELL_GRU:
-        return CLRNN_LAUNCH(ctx, k, name, 1, &global, &local, KARG(dy), KARG(r->hs),
-                            KARG(r->gates), KARG(rk), KARG(r_off), KARG(mask),
-                            KARG(rmask), KARG(r->dzx), KARG(r->dzh), KARG(r->dh0), KARG(B),
-                            KARG(T), KARG(U), KARG(act), KARG(rec), KARG(rs), KARG(rpg),
-                            KARG_LOCAL(lb), KARG_LOCAL(lbg));
+        return LAUNCH_CELL(ctx, k, name, global, local, x2, n2, KARG(a.dy), KARG(a.hs),
+                           KARG(a.gates), KARG(a.rk), KARG(a.r_off), KARG(a.mask),
+                           KARG(a.rmask), KARG(a.dzx), KARG(a.dzh), KARG(a.dh0), KARG(B),
+                           KARG(T), KARG(U), KARG(act), KARG(rec), KARG(rs), KARG(rpg),
+                           KARG_LOCAL(lb), KARG_LOCAL(lbg));
     }
     return clrnn_fail(CLRNN_E_INVALID_ARG, "unknown cell");
 }
 
 static clrnn_status backward(struct clrnn_layer *l, const struct clrnn_pass *p, cl_mem x,
                              cl_mem dy, cl_mem dx) {
+    clrnn_status s = clrnn_rnn_launch_backward(l, NULL, p, dy, NULL);
+    return s ? s : clrnn_rnn_backward_weights(l, p, x, dx);
+}
+
+/* Everything of a backward pass after the recurrence's kernel: the weight gradients, and
+ * the input's (dx, when wanted) or the Embedding's. */
+clrnn_status clrnn_rnn_backward_weights(struct clrnn_layer *l, const struct clrnn_pass *p,
+                                        cl_mem x, cl_mem dx) {
     struct rnn_cfg *r = l->cfg;
     clrnn_ctx *ctx = p->ctx;
     int B = p->B, Ti = (int)l->in.d[0], Ui = r->units, Ii = (int)l->in.d[1];
     size_t T = (size_t)Ti, U = (size_t)Ui, I = (size_t)Ii;
     size_t rows = (size_t)B * T, GU = (size_t)r->cell->gates * U;
+    clrnn_status s = CLRNN_OK;
     cl_mem xu = r->in_dropped ? r->xd : x, hu = r->hs;
-    clrnn_status s = backward_kernel(l, p, dy);
     /* dK (I, GU) = x^T dzx, with the input as the forward pass dropped it; with tokens also
      * the input bias and dx = the Embedding's gradient */
     if (!s && r->tokens_pass)

@@ -81,4 +81,23 @@ clrnn_status clrnn_rnn_steps_forward(struct clrnn_layer *l, const struct clrnn_p
 clrnn_status clrnn_rnn_steps_backward(struct clrnn_layer *l, const struct clrnn_pass *p,
                                       cl_mem dy, const char *opts);
 
+/* The steps of a forward and a backward pass, for a Bidirectional layer's pair of recurrent
+ * layers (rnn_pair.c), which runs both layers' recurrences in one launch: _prepare_forward
+ * does everything before the recurrence (dropout masks, input projection, initial state);
+ * _run_forward the recurrence alone, tuning its kernel where _tunes_forward says; _keep_state
+ * what follows it. _launch_forward and _launch_backward launch the recurrence's kernel for
+ * `l`, and with `second` for both layers at once (RNN_PAIR in cl/rnn_common.cl);
+ * _backward_weights does the rest of a backward pass. */
+clrnn_status clrnn_rnn_prepare_forward(struct clrnn_layer *l, const struct clrnn_pass *p,
+                                       cl_mem x);
+int clrnn_rnn_tunes_forward(const struct clrnn_layer *l);
+clrnn_status clrnn_rnn_run_forward(struct clrnn_layer *l, const struct clrnn_pass *p);
+clrnn_status clrnn_rnn_keep_state(struct clrnn_layer *l, clrnn_ctx *ctx, int B);
+clrnn_status clrnn_rnn_launch_forward(struct clrnn_layer *l, struct clrnn_layer *second,
+                                      const struct clrnn_pass *p);
+clrnn_status clrnn_rnn_launch_backward(struct clrnn_layer *l, struct clrnn_layer *second,
+                                       const struct clrnn_pass *p, cl_mem dy, cl_mem dy2);
+clrnn_status clrnn_rnn_backward_weights(struct clrnn_layer *l, const struct clrnn_pass *p,
+                                        cl_mem x, cl_mem dx);
+
 #endif

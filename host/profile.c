@@ -88,6 +88,15 @@ void clrnn_profile_record(clrnn_ctx *ctx, const char *name) {
     p->n_pending++;
 }
 
+long clrnn_profile_calls(clrnn_ctx *ctx, const char *name) {
+    struct clrnn_profile *p = ctx->profile;
+    if (!p) return -1;
+    drain(p);
+    for (int i = 0; i < p->n_entries; i++)
+        if (strcmp(p->entries[i].name, name) == 0) return p->entries[i].calls;
+    return 0;
+}
+
 static int by_time_desc(const void *a, const void *b) {
     double x = ((const struct profile_entry *)a)->ns, y = ((const struct profile_entry *)b)->ns;
     return (x < y) - (x > y);

@@ -4,7 +4,9 @@
  * forward output against the reference (two runs of tests/ref/ref_rnn.c, the backward one
  * with go_backwards, flipped back in time and merged as Keras 3 does, with
  * zero_output_for_mask = return_sequences), and every gradient against central differences
- * of that reference. Also the config written back, the weight names, and refusals.
+ * of that reference. Also the two layers run as one launch (host/rnn_pair.c) against the
+ * same layers run apart, bit for bit; the config written back, the weight names, and
+ * refusals.
  *
  * Tolerances as in test_kernels.c (atol 5e-5 + rtol 1e-4), for the same reasons.
  */
@@ -151,10 +153,16 @@ static void check_bidirectional(ref_cell cell, int merge, int seq, int masked, i
     for (int i = 0; i < ny; i++) pb.dy[i] = ((float *)dy.data)[i] = (float)uniform(-1, 1);
     double *yr = malloc(sizeof *yr * (size_t)ny);
     objective(&pb, yr);
-    CHECK(clrnn_model_forward(m, &x, 1, &y) == CLRNN_OK);
-    double *yd = test_to_double(y.data, (size_t)ny);
-    snprintf(l2, sizeof l2, "%s forward", label);
-    CHECK_ARRAYS_CLOSE(l2, yd, yr, ny, ATOL, RTOL);
+    /* twice: the first pass tunes the kernel and runs the layers apart, later ones run
+     * them as one launch (rnn_pair.c) */
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass) clrnn_array_clear(&y);
+        CHECK(clrnn_model_forward(m, &x, 1, &y) == CLRNN_OK);
+        double *yd = test_to_double(y.data, (size_t)ny);
+        snprintf(l2, sizeof l2, "%s forward (pass %d)", label, pass + 1);
+        CHECK_ARRAYS_CLOSE(l2, yd, yr, ny, ATOL, RTOL);
+        free(yd);
+    }
     CHECK(clrnn_model_backward(m, &dy, masked ? NULL : &dx) == CLRNN_OK);
     float *g = malloc(sizeof *g * np);
     clrnn_model_get_grads(m, g);
@@ -170,10 +178,124 @@ static void check_bidirectional(ref_cell cell, int merge, int seq, int masked, i
         free(dxd);
         clrnn_array_clear(&dx);
     }
-    free(pf), free(pb.p), free(pb.x), free(pb.mask), free(pb.dy), free(yr), free(yd), free(g);
+    free(pf), free(pb.p), free(pb.x), free(pb.mask), free(pb.dy), free(yr), free(g);
     free(gd), free(num);
     clrnn_array_clear(&x), clrnn_array_clear(&y), clrnn_array_clear(&dy);
     clrnn_model_free(m);
+}
+
+#define PAIR_PASSES 3
+
+/* check_pair's passes on model m of context c; returns the launches of both layers at once */
+static long run_passes(clrnn_ctx *c, clrnn_model *m, const char *kernel, int tokens, float *y,
+                       float *g, size_t ny, size_t np) {
+    CHECK_INT_EQ(clrnn_model_param_count(m), np);
+    uint64_t seed = 99;
+    float *pf = malloc(sizeof *pf * np);
+    for (size_t i = 0; i < np; i++) pf[i] = (float)test_uniform(&seed, -0.6, 0.6);
+    clrnn_model_set_params(m, pf);
+    int B = 6, T = 7, I = 3;
+    struct clrnn_array x, out, dy;
+    int64_t x_shape[3] = {B, T, I}, dy_shape[2] = {B, (int64_t)ny / B};
+    clrnn_array_alloc(&x, tokens ? CLRNN_DTYPE_INT32 : CLRNN_DTYPE_FLOAT32, tokens ? 2 : 3,
+                      x_shape);
+    clrnn_array_alloc(&dy, CLRNN_DTYPE_FLOAT32, 2, dy_shape);
+    for (int k = 0; k < B * T * (tokens ? 1 : I); k++) {
+        int b = k / (T * (tokens ? 1 : I)), t = k / (tokens ? 1 : I) % T;
+        if (tokens) /* rows padded at the start by b % 3 steps */
+            ((int32_t *)x.data)[k] = t < b % 3 ? 0 : 1 + (int)test_uniform(&seed, 0, VOCAB - 1);
+        else
+            ((float *)x.data)[k] = (float)test_uniform(&seed, -1, 1);
+    }
+    for (size_t i = 0; i < ny; i++) ((float *)dy.data)[i] = (float)test_uniform(&seed, -1, 1);
+    for (int pass = 0; pass < PAIR_PASSES; pass++) {
+        CHECK(clrnn_model_forward(m, &x, 1, &out) == CLRNN_OK);
+        if (out.data) memcpy(y + (size_t)pass * ny, out.data, ny * sizeof *y);
+        clrnn_array_clear(&out);
+        CHECK(clrnn_model_backward(m, &dy, NULL) == CLRNN_OK);
+        clrnn_model_get_grads(m, g + (size_t)pass * np);
+    }
+    char fwd[64], bwd[64];
+    snprintf(fwd, sizeof fwd, "%s_fwd (both directions)", kernel);
+    snprintf(bwd, sizeof bwd, "%s_bwd (both directions)", kernel);
+    long pairs = clrnn_profile_calls(c, fwd) + clrnn_profile_calls(c, bwd);
+    free(pf);
+    clrnn_array_clear(&x), clrnn_array_clear(&dy);
+    return pairs;
+}
+
+/* One model of check_pair run for three training passes on a context of its own, profiled
+ * so that its launches of both layers at once can be counted: every pass's output and
+ * gradients into y and g (passes * ny, passes * np floats). */
+static long run_pair_model(const char *json, const char *kernel, int separate, int tokens,
+                           float *y, float *g, size_t ny, size_t np) {
+    const char *profile = "test_bidirectional_profile.txt";
+    setenv("CLRNN_PROFILE", profile, 1);
+    if (separate) setenv("CLRNN_BIDIRECTIONAL", "separate", 1);
+    clrnn_ctx *c = NULL;
+    clrnn_status s = clrnn_ctx_create(NULL, &c);
+    clrnn_model *m = NULL;
+    CHECK(s == CLRNN_OK && clrnn_model_from_json(c, json, NULL, 0, tokens ? CLRNN_DTYPE_INT32 :
+                                                 CLRNN_DTYPE_FLOAT32, 5, &m) == CLRNN_OK);
+    long pairs = m ? run_passes(c, m, kernel, tokens, y, g, ny, np) : -1;
+    clrnn_model_free(m);
+    clrnn_ctx_free(c); /* writes the profile */
+    remove(profile);
+    unsetenv("CLRNN_PROFILE");
+    unsetenv("CLRNN_BIDIRECTIONAL");
+    return pairs;
+}
+
+/* The two layers of a Bidirectional run as one launch (rnn_pair.c) from the second training
+ * pass on (the first tunes the kernel): the same bits as run apart
+ * (CLRNN_BIDIRECTIONAL=separate), outputs and gradients over three passes; with a mask,
+ * the Embedding's tokens and recurrent dropout, and with float inputs and input dropout. */
+static void check_pair(ref_cell cell, int tokens) {
+    static const char *const KERNELS[] = {"simple_rnn", "lstm", "gru", "gru_v1"};
+    char json[1400];
+    int U = 5, G = cell == REF_CELL_SIMPLE ? 1 : cell == REF_CELL_LSTM ? 4 : 3;
+    int gru_after = cell == REF_CELL_GRU;
+    snprintf(json, sizeof json,
+             "{\"class_name\": \"Sequential\", \"config\": {\"name\": \"s\", \"layers\": ["
+             "{\"class_name\": \"InputLayer\", \"config\": {\"batch_input_shape\": [null, 7%s], "
+             "\"dtype\": \"%s\"}}%s,"
+             "{\"class_name\": \"Bidirectional\", \"config\": {\"name\": \"bi\", "
+             "\"layer\": {\"class_name\": \"%s\", \"config\": {\"name\": \"rnn\", \"units\": %d, "
+             "\"return_sequences\": %s, \"%s\": 0.3%s}}}}]}}",
+             tokens ? "" : ", 3", tokens ? "int32" : "float32",
+             tokens ? ", {\"class_name\": \"Embedding\", \"config\": {\"name\": \"emb\", "
+                      "\"input_dim\": 6, \"output_dim\": 3, \"mask_zero\": true}}" : "",
+             CLASSES[cell], U, tokens ? "true" : "false",
+             tokens ? "recurrent_dropout" : "dropout",
+             cell == REF_CELL_GRU_V1 ? ", \"reset_after\": false" : "");
+    size_t ny = (size_t)6 * (tokens ? 7 : 1) * 2 * (size_t)U;
+    size_t per_dir = (size_t)G * U * (3 + U) + (size_t)G * U * (gru_after ? 2 : 1);
+    size_t np = (tokens ? (size_t)VOCAB * 3 : 0) + 2 * per_dir;
+    size_t ysz = PAIR_PASSES * ny, gsz = PAIR_PASSES * np;
+    float *y1 = calloc(ysz, sizeof *y1), *y2 = calloc(ysz, sizeof *y2);
+    float *g1 = calloc(gsz, sizeof *g1), *g2 = calloc(gsz, sizeof *g2);
+    long together = run_pair_model(json, KERNELS[cell], 0, tokens, y1, g1, ny, np);
+    long apart = run_pair_model(json, KERNELS[cell], 1, tokens, y2, g2, ny, np);
+    char label[96];
+    snprintf(label, sizeof label, "pair of %s, %s", KERNELS[cell], tokens ? "tokens" : "floats");
+    /* every backward pass in one launch, and every forward pass but a first one that tunes
+     * (with no choice left to tune, as under CLRNN_ROWS_PER_ITEM, the first too); none
+     * apart; none on the per-step path, which runs each layer's steps as products */
+    const char *rec = getenv("CLRNN_RECURRENCE");
+    int steps = rec && strcmp(rec, "steps") == 0;
+    long least = steps ? 0 : 2 * PAIR_PASSES - 1, most = steps ? 0 : 2 * PAIR_PASSES;
+    if (together < least || together > most || apart != 0)
+        fprintf(stderr, "%s: %ld launches of both layers (want %ld to %ld), %ld apart "
+                "(want 0)\n", label, together, least, most, apart);
+    CHECK(together >= least && together <= most && apart == 0);
+    size_t bad_y = 0, bad_g = 0;
+    for (size_t i = 0; i < ysz; i++) bad_y += memcmp(&y1[i], &y2[i], sizeof *y1) != 0;
+    for (size_t i = 0; i < gsz; i++) bad_g += memcmp(&g1[i], &g2[i], sizeof *g1) != 0;
+    if (bad_y || bad_g)
+        fprintf(stderr, "%s: %zu outputs and %zu gradients differ from the layers run apart\n",
+                label, bad_y, bad_g);
+    CHECK(bad_y == 0 && bad_g == 0);
+    free(y1), free(y2), free(g1), free(g2);
 }
 
 /* The saved config and weight names follow Keras: forward_/backward_ inner layers. */
@@ -297,6 +419,8 @@ int main(void) {
         for (int seq = 0; seq < 2; seq++)
             check_bidirectional((ref_cell)cell, seq ? 0 : 3, seq, 1, 5);
     check_bidirectional(REF_CELL_GRU, 2, 1, 1, 33);
+    for (int cell = 0; cell < 4; cell++)
+        for (int tokens = 0; tokens < 2; tokens++) check_pair((ref_cell)cell, tokens);
     check_names_and_config();
     check_save_load();
     clrnn_ctx_free(ctx);
