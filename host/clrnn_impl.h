@@ -41,6 +41,7 @@ struct clrnn_ctx {
     cl_mem gemm_scratch;            /* gemm.c: partial sums, transposed operands */
     size_t gemm_scratch_bytes;
     struct clrnn_tally *tally;      /* device bytes held in buffers (ctx.c) */
+    struct clrnn_uploads *uploads;  /* upload.c: host copies of pending writes, or NULL */
     /* while measuring, clrnn_buf_create only adds up the sizes asked for (see
      * clrnn_ctx_measure_begin) and hands out references to one tiny placeholder buffer */
     int measuring;
@@ -86,6 +87,18 @@ clrnn_status clrnn_buf_create(clrnn_ctx *ctx, size_t bytes, cl_mem *out);
 void clrnn_buf_release(cl_mem *m); /* releases and sets NULL; NULL is fine */
 clrnn_status clrnn_buf_write(clrnn_ctx *ctx, cl_mem m, size_t offset, size_t bytes,
                              const void *src);
+/* clrnn_buf_write without waiting for the device where transfers are asynchronous
+ * (upload.c: GPUs, or CLRNN_TRANSFERS=async): src is copied, and may change as soon as this
+ * returns. */
+clrnn_status clrnn_buf_upload(clrnn_ctx *ctx, cl_mem m, size_t offset, size_t bytes,
+                              const void *src);
+/* clrnn_buf_read likewise: dst is filled, and must stay, until clrnn_downloads_wait
+ * returns (at once where transfers block). */
+clrnn_status clrnn_buf_download(clrnn_ctx *ctx, cl_mem m, size_t offset, size_t bytes,
+                                void *dst);
+clrnn_status clrnn_downloads_wait(clrnn_ctx *ctx);
+/* Waits for the pending uploads and frees their copies (clrnn_ctx_free). */
+void clrnn_uploads_free(clrnn_ctx *ctx);
 clrnn_status clrnn_buf_read(clrnn_ctx *ctx, cl_mem m, size_t offset, size_t bytes, void *dst);
 clrnn_status clrnn_buf_fill_zero(clrnn_ctx *ctx, cl_mem m, size_t offset, size_t bytes);
 clrnn_status clrnn_buf_copy(clrnn_ctx *ctx, cl_mem src, size_t src_off, cl_mem dst,

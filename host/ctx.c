@@ -279,6 +279,7 @@ void clrnn_ctx_free(clrnn_ctx *ctx) {
         clFinish(ctx->queue);
         clrnn_profile_report(ctx); /* waits on the profiling events */
     }
+    clrnn_uploads_free(ctx);
     clrnn_buf_release(&ctx->scratch);
     clrnn_buf_release(&ctx->gemm_scratch);
     clrnn_buf_release(&ctx->placeholder);

@@ -184,7 +184,8 @@ static clrnn_status project_distinct(struct clrnn_layer *l, const struct clrnn_p
     int n = p->B * (int)l->in.d[0];
     for (int u = 0; u < e->n_rows; u++)
         for (int k = e->starts[u]; k < e->starts[u + 1]; k++) e->compact[e->order[k]] = u;
-    clrnn_status s = clrnn_buf_write(p->ctx, e->d_compact, 0, (size_t)n * sizeof(int), e->compact);
+    clrnn_status s =
+        clrnn_buf_upload(p->ctx, e->d_compact, 0, (size_t)n * sizeof(int), e->compact);
     if (!s)
         s = clrnn_embedding_gather(p->ctx, e->d_rows, e->n_rows, p->params, l->w[0].offset,
                                    e->output_dim, l->y);
@@ -254,10 +255,10 @@ static clrnn_status group_positions(struct clrnn_layer *l, const struct clrnn_pa
     if (e->uploaded) return CLRNN_OK;
     int n = p->B * (int)l->in.d[0];
     clrnn_status s;
-    if ((s = clrnn_buf_write(p->ctx, e->d_order, 0, (size_t)n * sizeof(int), e->order)) ||
-        (s = clrnn_buf_write(p->ctx, e->d_starts, 0, (size_t)(e->n_rows + 1) * sizeof(int),
-                             e->starts)) ||
-        (s = clrnn_buf_write(p->ctx, e->d_rows, 0, (size_t)e->n_rows * sizeof(int), e->rows)))
+    if ((s = clrnn_buf_upload(p->ctx, e->d_order, 0, (size_t)n * sizeof(int), e->order)) ||
+        (s = clrnn_buf_upload(p->ctx, e->d_starts, 0, (size_t)(e->n_rows + 1) * sizeof(int),
+                              e->starts)) ||
+        (s = clrnn_buf_upload(p->ctx, e->d_rows, 0, (size_t)e->n_rows * sizeof(int), e->rows)))
         return s;
     e->uploaded = 1;
     return CLRNN_OK;

@@ -379,7 +379,7 @@ clrnn_status clrnn_model_upload_rows(clrnn_model *m, cl_mem dst, const struct cl
         }
     }
     if (dst == m->x_dev) memcpy(m->x_host, m->stage, (size_t)B * per * 4);
-    return clrnn_buf_write(m->ctx, dst, 0, (size_t)B * per * 4, m->stage);
+    return clrnn_buf_upload(m->ctx, dst, 0, (size_t)B * per * 4, m->stage);
 }
 
 clrnn_status clrnn_model_forward_dev(clrnn_model *m, int B, int mode, cl_mem *y) {

@@ -216,9 +216,12 @@ clrnn_status clrnn_model_predict_inputs(clrnn_model *m, const struct clrnn_array
         for (int k = 0; !s && k < n_x; k++) s = clrnn_model_upload_input(m, k, &xs[k], NULL, start, B);
         if (!s) s = clrnn_model_forward_dev(m, B, CLRNN_FWD_PREDICT, &y);
         if (!s)
-            s = clrnn_buf_read(m->ctx, y, 0, (size_t)B * per * 4,
-                               (float *)res.data + (size_t)start * per);
+            s = clrnn_buf_download(m->ctx, y, 0, (size_t)B * per * 4,
+                                   (float *)res.data + (size_t)start * per);
     }
+    /* even after a failure: res must outlive the reads into it */
+    clrnn_status waited = clrnn_downloads_wait(m->ctx);
+    if (!s) s = waited;
     if (s) {
         clrnn_array_clear(&res);
         return s;

@@ -2,7 +2,8 @@
  * test_runtime.c - the runtime: device listing and selection (index, cpu, gpu, part of a
  * name, CLRNN_DEVICE), readable OpenCL errors, the program cache, a kernel that fails to
  * build (the message carries the build log), the --layers syntax and its errors, layer
- * shape errors, and Keras's initializers (orthogonal rows, glorot limits, seeded repeats).
+ * shape errors, Keras's initializers (orthogonal rows, glorot limits, seeded repeats), and
+ * uploads that do not wait for the device (upload.c).
  */
 #include <ctype.h>
 #include <math.h>
@@ -253,6 +254,37 @@ static void test_initializers(clrnn_ctx *ctx) {
     clrnn_model_free(b);
 }
 
+/* Asynchronous uploads (CLRNN_TRANSFERS=async, a context of its own): more uploads than the
+ * ring has buffers, of growing sizes, each from one host array overwritten as soon as the
+ * call returns (the data must have been copied), each into a buffer of its own: every
+ * buffer then holds what its upload sent. */
+static void test_async_uploads(void) {
+    enum { N = 40, MAX = 4096 };
+    setenv("CLRNN_TRANSFERS", "async", 1);
+    clrnn_ctx *ctx = NULL;
+    CHECK(clrnn_ctx_create(NULL, &ctx) == CLRNN_OK);
+    cl_mem bufs[N] = {0};
+    int *src = malloc(MAX * sizeof *src), *got = malloc(MAX * sizeof *got);
+    for (int i = 0; ctx && i < N; i++) {
+        int n = 64 + i * (MAX - 64) / (N - 1);
+        CHECK(clrnn_buf_create(ctx, (size_t)n * sizeof(int), &bufs[i]) == CLRNN_OK);
+        for (int k = 0; k < n; k++) src[k] = i * 100003 + k;
+        CHECK(clrnn_buf_upload(ctx, bufs[i], 0, (size_t)n * sizeof(int), src) == CLRNN_OK);
+        memset(src, 0xff, (size_t)n * sizeof(int));
+    }
+    size_t bad = 0;
+    for (int i = 0; ctx && i < N; i++) {
+        int n = 64 + i * (MAX - 64) / (N - 1);
+        CHECK(clrnn_buf_read(ctx, bufs[i], 0, (size_t)n * sizeof(int), got) == CLRNN_OK);
+        for (int k = 0; k < n; k++) bad += got[k] != i * 100003 + k;
+        clrnn_buf_release(&bufs[i]);
+    }
+    CHECK_INT_EQ(bad, 0);
+    free(src), free(got);
+    clrnn_ctx_free(ctx);
+    unsetenv("CLRNN_TRANSFERS");
+}
+
 int main(void) {
     test_devices();
     test_errors();
@@ -267,5 +299,6 @@ int main(void) {
     test_seed_param_counts(ctx);
     clrnn_ctx_free(ctx);
     test_cache();
+    test_async_uploads();
     TEST_MAIN_END();
 }
