@@ -24,7 +24,11 @@ __kernel void simple_rnn_fwd(__global const float *zx, __global const int *ids,
             rows_dropped(hd + r * RU, h + r * RU, rmask, b, B);
         }
         rows_matvec(z, RU, RU, hd, RU, RU, R, RU);
-        rows_act(act, z, RB * RU);
+        /* row by row: a unit's activation then takes the same path (vector lanes or the
+         * scalar tail when RU is not a multiple of 8) whatever the rows a work-item, and
+         * the variants give the same bits (PoCL's vector and scalar tanh differ by a few
+         * ulps for some arguments) */
+        for (int r = 0; r < RB; r++) rows_act(act, z + r * RU, RU);
         /* branches outside the loops over units, so that they vectorize */
         for (int r = 0; r < RB && b0 + r < B; r++) {
             int b = b0 + r, keep = rnn_keep(mask, b, t, T);
