@@ -77,7 +77,9 @@ inline int rnn_second(void) { return RNN_PAIR && get_group_id(1) == 1; }
         __global const float *rmask_2, __global float *dzx_2, __global float *dzh_2,          \
         __global float *dh0_2, __global float *dc0_2
 #define RNN_TAKE_AS(x, x2) \
-    if (rnn_second()) x = x2
+    do {                   \
+        if (rnn_second()) x = x2; \
+    } while (0)
 #else
 #define RNN_PAIR_FWD_ARGS
 #define RNN_PAIR_BWD_ARGS

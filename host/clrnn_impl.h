@@ -97,6 +97,8 @@ clrnn_status clrnn_buf_upload(clrnn_ctx *ctx, cl_mem m, size_t offset, size_t by
 clrnn_status clrnn_buf_download(clrnn_ctx *ctx, cl_mem m, size_t offset, size_t bytes,
                                 void *dst);
 clrnn_status clrnn_downloads_wait(clrnn_ctx *ctx);
+/* After a failure: lets the queued reads finish (or fail), leaving the error message be. */
+void clrnn_downloads_drain(clrnn_ctx *ctx);
 /* Waits for the pending uploads and frees their copies (clrnn_ctx_free). */
 void clrnn_uploads_free(clrnn_ctx *ctx);
 clrnn_status clrnn_buf_read(clrnn_ctx *ctx, cl_mem m, size_t offset, size_t bytes, void *dst);

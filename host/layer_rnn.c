@@ -638,6 +638,8 @@ static clrnn_status launch_cell(clrnn_ctx *ctx, cl_kernel k, const char *name, s
     struct clrnn_karg all[48];
     size_t g[2] = {global, 2}, lo[2] = {local, 1};
     if (!second) return clrnn_launch_args(ctx, k, name, 1, g, lo, args, n);
+    if (n + n_second > (int)(sizeof all / sizeof all[0]))
+        return clrnn_fail(CLRNN_E_INVALID_ARG, "kernel %s: too many arguments", name);
     memcpy(all, args, (size_t)n * sizeof *args);
     memcpy(all + n, second, (size_t)n_second * sizeof *second);
     char pair_name[64]; /* apart in CLRNN_PROFILE's table */

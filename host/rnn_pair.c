@@ -39,10 +39,14 @@ static int same_kernel(const struct clrnn_layer *la, const struct clrnn_layer *l
            a->step_rows == b->step_rows;
 }
 
-/* The backward layer takes the forward layer's tuned choices where it has none yet. */
+/* The backward layer takes the forward layer's tuned choices where it has none yet and runs
+ * the same code (a hand-made backward_layer of another cell or size tunes its own). */
 static void share_tuning(struct clrnn_layer *to, const struct clrnn_layer *from) {
     struct rnn_cfg *t = to->cfg;
     const struct rnn_cfg *f = from->cfg;
+    if (t->cell != f->cell || t->reset_after != f->reset_after || t->units != f->units ||
+        t->act != f->act || t->rec_act != f->rec_act || t->steps != f->steps)
+        return;
     if (!t->rows_tuned && f->rows_tuned && t->rows_variant == f->rows_variant) {
         t->rows_per_item = f->rows_per_item;
         t->group_rows = f->group_rows;

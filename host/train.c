@@ -219,9 +219,10 @@ clrnn_status clrnn_model_predict_inputs(clrnn_model *m, const struct clrnn_array
             s = clrnn_buf_download(m->ctx, y, 0, (size_t)B * per * 4,
                                    (float *)res.data + (size_t)start * per);
     }
-    /* even after a failure: res must outlive the reads into it */
-    clrnn_status waited = clrnn_downloads_wait(m->ctx);
-    if (!s) s = waited;
+    if (!s)
+        s = clrnn_downloads_wait(m->ctx);
+    else
+        clrnn_downloads_drain(m->ctx); /* res must outlive the reads into it */
     if (s) {
         clrnn_array_clear(&res);
         return s;

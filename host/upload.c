@@ -56,18 +56,20 @@ clrnn_status clrnn_buf_upload(clrnn_ctx *ctx, cl_mem m, size_t offset, size_t by
     int k = u->next;
     u->next = (k + 1) % UPLOAD_SLOTS;
     cl_int err = settle(u, k);
-    if (!err && u->cap[k] < bytes) {
+    if (err) {
+        ctx->lost = 1;
+        return clrnn_fail_cl(err, "clWaitForEvents", __FILE__, __LINE__);
+    }
+    if (u->cap[k] < bytes) {
         clrnn_free(u->buf[k]);
         u->cap[k] = 0;
         if (!(u->buf[k] = clrnn_malloc(bytes)))
             return clrnn_fail(CLRNN_E_NOMEM, "out of memory for a %zu-byte upload", bytes);
         u->cap[k] = bytes;
     }
-    if (!err) {
-        memcpy(u->buf[k], src, bytes);
-        err = clEnqueueWriteBuffer(ctx->queue, m, CL_FALSE, offset, bytes, u->buf[k], 0, NULL,
-                                   &u->done[k]);
-    }
+    memcpy(u->buf[k], src, bytes);
+    err = clEnqueueWriteBuffer(ctx->queue, m, CL_FALSE, offset, bytes, u->buf[k], 0, NULL,
+                               &u->done[k]);
     if (!err) return CLRNN_OK;
     ctx->lost = 1;
     return clrnn_fail_cl(err, "clEnqueueWriteBuffer", __FILE__, __LINE__);
@@ -86,10 +88,14 @@ clrnn_status clrnn_buf_download(clrnn_ctx *ctx, cl_mem m, size_t offset, size_t 
 clrnn_status clrnn_downloads_wait(clrnn_ctx *ctx) {
     if (!transfers_async(ctx)) return CLRNN_OK;
     clrnn_status s = clrnn_ctx_finish(ctx);
-    /* failed (a lost device): the reads still queued must not write into memory the caller
-     * frees next (a failed one completes with an error) */
-    if (s) clFinish(ctx->queue);
+    if (s) clrnn_downloads_drain(ctx);
     return s;
+}
+
+void clrnn_downloads_drain(clrnn_ctx *ctx) {
+    /* even on a lost device: the reads still queued must not write into memory the caller
+     * frees next (a failed one completes with an error) */
+    if (transfers_async(ctx)) clFinish(ctx->queue);
 }
 
 void clrnn_uploads_free(clrnn_ctx *ctx) {

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "clrnn_impl.h"
 #include "numeric.h"
@@ -229,7 +230,8 @@ static long run_passes(clrnn_ctx *c, clrnn_model *m, const char *kernel, int tok
  * gradients into y and g (passes * ny, passes * np floats). */
 static long run_pair_model(const char *json, const char *kernel, int separate, int tokens,
                            float *y, float *g, size_t ny, size_t np) {
-    const char *profile = "test_bidirectional_profile.txt";
+    char profile[64]; /* the test's variants run at once in one folder */
+    snprintf(profile, sizeof profile, "test_bidirectional_profile_%ld.txt", (long)getpid());
     setenv("CLRNN_PROFILE", profile, 1);
     if (separate) setenv("CLRNN_BIDIRECTIONAL", "separate", 1);
     clrnn_ctx *c = NULL;

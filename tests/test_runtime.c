@@ -254,17 +254,17 @@ static void test_initializers(clrnn_ctx *ctx) {
     clrnn_model_free(b);
 }
 
-/* Asynchronous uploads (CLRNN_TRANSFERS=async, a context of its own): more uploads than the
- * ring has buffers, of growing sizes, each from one host array overwritten as soon as the
- * call returns (the data must have been copied), each into a buffer of its own: every
- * buffer then holds what its upload sent. */
+/* Asynchronous transfers (CLRNN_TRANSFERS=async, a context of its own): more uploads than
+ * the ring has buffers, of growing sizes, each from one host array overwritten as soon as
+ * the call returns (the data must have been copied), each into a buffer of its own; read
+ * back without waiting and waited for once, every buffer holds what its upload sent. */
 static void test_async_uploads(void) {
     enum { N = 40, MAX = 4096 };
     setenv("CLRNN_TRANSFERS", "async", 1);
     clrnn_ctx *ctx = NULL;
     CHECK(clrnn_ctx_create(NULL, &ctx) == CLRNN_OK);
     cl_mem bufs[N] = {0};
-    int *src = malloc(MAX * sizeof *src), *got = malloc(MAX * sizeof *got);
+    int *src = malloc(MAX * sizeof *src);
     for (int i = 0; ctx && i < N; i++) {
         int n = 64 + i * (MAX - 64) / (N - 1);
         CHECK(clrnn_buf_create(ctx, (size_t)n * sizeof(int), &bufs[i]) == CLRNN_OK);
@@ -272,15 +272,22 @@ static void test_async_uploads(void) {
         CHECK(clrnn_buf_upload(ctx, bufs[i], 0, (size_t)n * sizeof(int), src) == CLRNN_OK);
         memset(src, 0xff, (size_t)n * sizeof(int));
     }
+    /* read back without waiting, into one array, and waited for once */
+    int *all = malloc((size_t)N * MAX * sizeof *all);
+    for (int i = 0; ctx && i < N; i++) {
+        int n = 64 + i * (MAX - 64) / (N - 1);
+        CHECK(clrnn_buf_download(ctx, bufs[i], 0, (size_t)n * sizeof(int),
+                                 all + (size_t)i * MAX) == CLRNN_OK);
+    }
+    if (ctx) CHECK(clrnn_downloads_wait(ctx) == CLRNN_OK);
     size_t bad = 0;
     for (int i = 0; ctx && i < N; i++) {
         int n = 64 + i * (MAX - 64) / (N - 1);
-        CHECK(clrnn_buf_read(ctx, bufs[i], 0, (size_t)n * sizeof(int), got) == CLRNN_OK);
-        for (int k = 0; k < n; k++) bad += got[k] != i * 100003 + k;
+        for (int k = 0; k < n; k++) bad += all[(size_t)i * MAX + k] != i * 100003 + k;
         clrnn_buf_release(&bufs[i]);
     }
     CHECK_INT_EQ(bad, 0);
-    free(src), free(got);
+    free(src), free(all);
     clrnn_ctx_free(ctx);
     unsetenv("CLRNN_TRANSFERS");
 }
