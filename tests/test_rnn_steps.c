@@ -20,6 +20,7 @@
 
 #include "clrnn_impl.h"
 #include "layer_rnn.h"
+#include "model_pass.h"
 #include "test.h"
 
 #define B 3
@@ -36,6 +37,9 @@ struct run {
     int steps; /* recurrent layers that ran step by step */
 };
 
+/* the gradient arriving at output i */
+static float output_grad(long i) { return (float)(0.5 - (i % 5) * 0.25); }
+
 static void run_model(const char *spec, const char *recurrence, struct run *r) {
     const int64_t in[1] = {T};
     clrnn_model *m = NULL;
@@ -48,26 +52,17 @@ static void run_model(const char *spec, const char *recurrence, struct run *r) {
         fprintf(stderr, "%s: %s\n", spec, clrnn_last_error());
         exit(1);
     }
-    struct clrnn_array x, y = {0}, dy;
+    struct clrnn_array x;
     int64_t d[2] = {B, T};
     clrnn_array_alloc(&x, CLRNN_DTYPE_INT32, 2, d);
     for (int i = 0; i < B * T; i++) /* padding at the end of rows 1 and 2 */
         ((int32_t *)x.data)[i] = i % T >= T - i / T ? 0 : 1 + (i * 7) % (VOCAB - 1);
-    CHECK(clrnn_model_forward(m, &x, 1, &y) == CLRNN_OK);
-    r->ny = (long)clrnn_array_count(&y);
-    clrnn_array_alloc(&dy, CLRNN_DTYPE_FLOAT32, y.rank, y.dims);
-    for (long i = 0; i < r->ny; i++) ((float *)dy.data)[i] = (float)(0.5 - (i % 5) * 0.25);
-    CHECK(clrnn_model_backward(m, &dy, NULL) == CLRNN_OK);
-    r->np = (long)clrnn_model_param_count(m);
-    r->y = malloc(sizeof *r->y * (size_t)r->ny);
-    r->grads = malloc(sizeof *r->grads * (size_t)r->np);
-    memcpy(r->y, y.data, sizeof *r->y * (size_t)r->ny);
-    CHECK(clrnn_model_get_grads(m, r->grads) == CLRNN_OK);
+    test_model_pass(m, &x, output_grad, &r->y, &r->ny, &r->grads, &r->np);
     r->steps = 0;
     for (int i = 0; i < m->n_layers; i++)
         if (m->layers[i]->ops == &clrnn_layer_lstm || m->layers[i]->ops == &clrnn_layer_gru)
             r->steps += ((struct rnn_cfg *)m->layers[i]->cfg)->steps;
-    clrnn_array_clear(&x), clrnn_array_clear(&y), clrnn_array_clear(&dy);
+    clrnn_array_clear(&x);
     clrnn_model_free(m);
     unsetenv("CLRNN_RECURRENCE");
 }

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "clrnn_impl.h"
+#include "model_pass.h"
 #include "test.h"
 
 #define B 6
@@ -41,6 +42,9 @@ struct run {
 
 /* Token ids that repeat (so sums by id have several terms), zeros as padding at the ends of
  * some rows when masked. */
+/* the gradient arriving at output i */
+static float output_grad(long i) { return (float)sin(0.7 * (double)i + 0.3); }
+
 static void make_ids(int vocab, int masked, struct clrnn_array *x) {
     int64_t d[2] = {B, T};
     clrnn_array_alloc(x, CLRNN_DTYPE_INT32, 2, d);
@@ -66,20 +70,11 @@ static void run_model(const char *spec, int vocab, int masked, int fuse, int dir
         fprintf(stderr, "%s: %s\n", spec, clrnn_last_error());
         exit(1);
     }
-    struct clrnn_array x, y = {0}, dy;
+    struct clrnn_array x;
     make_ids(vocab, masked, &x);
-    CHECK(clrnn_model_forward(m, &x, 1, &y) == CLRNN_OK);
-    r->ny = (long)clrnn_array_count(&y);
-    clrnn_array_alloc(&dy, CLRNN_DTYPE_FLOAT32, y.rank, y.dims);
-    for (long i = 0; i < r->ny; i++) ((float *)dy.data)[i] = (float)sin(0.7 * (double)i + 0.3);
-    CHECK(clrnn_model_backward(m, &dy, NULL) == CLRNN_OK);
-    r->np = (long)clrnn_model_param_count(m);
-    r->y = malloc(sizeof *r->y * (size_t)r->ny);
-    r->grads = malloc(sizeof *r->grads * (size_t)r->np);
-    memcpy(r->y, y.data, sizeof *r->y * (size_t)r->ny);
-    CHECK(clrnn_model_get_grads(m, r->grads) == CLRNN_OK);
+    test_model_pass(m, &x, output_grad, &r->y, &r->ny, &r->grads, &r->np);
     r->fused = clrnn_embedding_projection(m->layers[0], NULL, NULL);
-    clrnn_array_clear(&x), clrnn_array_clear(&y), clrnn_array_clear(&dy);
+    clrnn_array_clear(&x);
     clrnn_model_free(m);
     unsetenv("CLRNN_FUSE_EMBEDDING");
     unsetenv("CLRNN_TOKEN_DIRECT");
