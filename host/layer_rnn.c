@@ -604,17 +604,22 @@ clrnn_status clrnn_rnn_prepare_forward(struct clrnn_layer *l, const struct clrnn
     return s ? s : initial_state(l, p->ctx, p->B);
 }
 
+/* Whether this pass reads a projected vocabulary by token for the first time, which tunes how */
+static int tunes_token_reads(const struct rnn_cfg *r) {
+    return r->tokens_pass && !r->tokens_distinct && !r->tokens_tuned;
+}
+
 /* Whether this pass tunes a choice of the forward kernel (its first pass, or its first with
  * a projected vocabulary) */
 int clrnn_rnn_tunes_forward(const struct clrnn_layer *l) {
     const struct rnn_cfg *r = l->cfg;
-    return !r->rows_tuned || (r->tokens_pass && !r->tokens_distinct && !r->tokens_tuned);
+    return !r->rows_tuned || tunes_token_reads(r);
 }
 
 /* The recurrence of a prepared pass: the forward kernel, tuning what is not settled yet. */
 clrnn_status clrnn_rnn_run_forward(struct clrnn_layer *l, const struct clrnn_pass *p) {
     struct rnn_cfg *r = l->cfg;
-    int tune_tokens = r->tokens_pass && !r->tokens_distinct && !r->tokens_tuned;
+    int tune_tokens = tunes_token_reads(r);
     clrnn_status s = CLRNN_OK;
     if (!r->rows_tuned)
         s = r->rows_variant ? tune_rows_per_item(l, p) : tune_group_rows(l, p);
