@@ -58,6 +58,9 @@ __kernel void embedding_mask(__global const int *ids, __global float *mask, int 
     if (p < n) mask[p] = ids[p] != 0 ? 1.0f : 0.0f;
 }
 
+/* Where D allows, sums in float8 registers, 64 floats of the row at a time (in the order of
+ * k, as the scalar loop): PoCL, vectorizing the scalar loop across work-items, kept the
+ * sums in memory (bilstm's 25600 positions: 2.65 -> 1.97 ms a call on the 2-core EPYC) */
 __kernel void embedding_bwd_rows(__global const float *dy, __global const int *order,
                                  __global const int *starts, __global const int *rows,
                                  int n_rows, __global float *grads, ulong e_off, int D,
@@ -65,6 +68,18 @@ __kernel void embedding_bwd_rows(__global const float *dy, __global const int *o
     int u = get_global_id(0);
     if (u >= n_rows) return;
     __global float *out = grads + e_off + (size_t)(compact ? u : rows[u]) * D;
+    int d0 = 0;
+    for (; (D & 7) == 0 && d0 < D; d0 += 64) { /* then d0 >= D */
+        int nv = min(8, (D - d0) / 8);
+        float8 s[8];
+        _Pragma("unroll") for (int i = 0; i < 8; i++) s[i] = 0.0f;
+        for (int k = starts[u]; k < starts[u + 1]; k++) {
+            __global const float *src = dy + dy_row(order[k], tB, tT, tback) * D + d0;
+            _Pragma("unroll") for (int i = 0; i < 8; i++) if (i < nv) s[i] += vload8(i, src);
+        }
+        _Pragma("unroll") for (int i = 0; i < 8; i++) if (i < nv) vstore8(s[i], i, out + d0);
+    }
+    if (d0 >= D) return;
     for (int d = 0; d < D; d++) out[d] = 0.0f;
     for (int k = starts[u]; k < starts[u + 1]; k++) {
         __global const float *src = dy + dy_row(order[k], tB, tT, tback) * D;

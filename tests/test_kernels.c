@@ -277,12 +277,16 @@ static void test_gated(int lstm, int reset_after, int seq, int bias, int B, ref_
 }
 
 /* Embedding: the lookup, and the gradient of sum(dy * y) with repeated ids (the sum of dy
- * over every position of an id; zero for ids not in the batch), the same bits every run. */
-static void test_embedding(void) {
-    int B = 6, T = 9, V = 13, D = 5;
+ * over every position of an id; zero for ids not in the batch), the same bits every run.
+ * Widths D: 5 (the CPU form's scalar loop), 8 and 72 (its float8 sums: one chunk of 64, and
+ * a full chunk then a partial one). */
+static void test_embedding(int D) {
+    int B = 6, T = 9, V = 13;
     int64_t in[1] = {T};
     clrnn_model *m;
-    CHECK(clrnn_model_from_spec(ctx, "embedding(13,5)", in, 1, CLRNN_DTYPE_INT32, 3, &m) == CLRNN_OK);
+    char spec[64];
+    snprintf(spec, sizeof spec, "embedding(13,%d)", D);
+    CHECK(clrnn_model_from_spec(ctx, spec, in, 1, CLRNN_DTYPE_INT32, 3, &m) == CLRNN_OK);
     double *E = random_params(m);
     struct clrnn_array x, y, dy;
     int64_t xd[2] = {B, T}, yd[3] = {B, T, D};
@@ -458,7 +462,9 @@ int main(void) {
         test_gated(0, 0, 1, 1, 5, REF_ACT_TANH, (ref_act)rec);
         test_gated(0, 1, 0, 1, 5, REF_ACT_TANH, (ref_act)rec);
     }
-    test_embedding();
+    test_embedding(5);
+    test_embedding(8);
+    test_embedding(72);
     for (int k = 0; k < 4; k++)
         for (int logits = 0; logits < 2; logits++)
             for (int masked = 0; masked < 2; masked++)
