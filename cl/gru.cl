@@ -13,7 +13,8 @@
  * go_backwards and recurrent dropout: rnn_common.cl.
  *
  * Layouts (floats; G = 3U):
- *   zx (B, T, G); R = params[r_off..] (U, G); b1 = params[rb_off..] (G), used when
+ *   zx (B, T, G); R = params[r_off..] (U, G) (the backward kernels' params[r_off..] is R^T
+ *   (G, U), transposed by the host once a pass, read along units); b1 = params[rb_off..] (G), used when
  *   has_rbias; mask (B, T), rmask (B, U) when built for them; hs (T+1, B, U) time-major
  *   by step, hs[0] = initial state; gates (T, B, 4U): z, r, hh, and rk_h (reset_after) or
  *   r*d (v1, also the rows of the dR_h GEMM);
@@ -83,7 +84,7 @@ __kernel void gru_bwd(__global const float *dy, __global const float *hs,
                       int T, int U, int act, int rec_act, int return_sequences,
                       int rows_per_group, __local float *dh, __local float *dz RNN_PAIR_BWD_ARGS) {
     RNN_TAKE_BWD(); RNN_TAKE(gates); RNN_TAKE(dzx); RNN_TAKE(dzh);
-    __global const float *R = params + r_off;
+    __global const float *RT = params + r_off; /* R^T (G, U): host/layer_rnn.c backward_args */
     int G = 3 * U;
     int b0 = get_group_id(0) * rows_per_group;
     int rows = min(rows_per_group, B - b0);
@@ -120,9 +121,8 @@ __kernel void gru_bwd(__global const float *dy, __global const float *hs,
             int r = i / U, j = i - r * U, b = b0 + r;
             if (!rnn_keep(mask, b, t, T)) continue;
             __local const float *dr = dz + r * G;
-            __global const float *Rj = R + (size_t)j * G;
             float acc = dh[i];
-            for (int k = 0; k < G; k++) acc += dr[k] * Rj[k];
+            for (int k = 0; k < G; k++) acc += dr[k] * RT[(size_t)k * U + j];
             dh[i] = acc * rnn_drop(rmask, b, U, j);
         }
         barrier(CLK_LOCAL_MEM_FENCE);
@@ -199,7 +199,7 @@ __kernel void gru_v1_bwd(__global const float *dy, __global const float *hs,
                          int rows_per_group, __local float *dh,
                          __local float *dz RNN_PAIR_BWD_ARGS) {
     RNN_TAKE_BWD(); RNN_TAKE(gates); RNN_TAKE(dzx); RNN_TAKE(dzh);
-    __global const float *R = params + r_off;
+    __global const float *RT = params + r_off; /* R^T (G, U): host/layer_rnn.c backward_args */
     int G = 3 * U;
     int b0 = get_group_id(0) * rows_per_group;
     int rows = min(rows_per_group, B - b0);
@@ -235,9 +235,8 @@ __kernel void gru_v1_bwd(__global const float *dy, __global const float *hs,
             int r = i / U, j = i - r * U, b = b0 + r;
             if (!rnn_keep(mask, b, t, T)) continue;
             __local const float *dr = dz + r * G + 2 * U;
-            __global const float *Rj = R + (size_t)j * G + 2 * U;
             float drh = 0.0f;
-            for (int k = 0; k < U; k++) drh += dr[k] * Rj[k];
+            for (int k = 0; k < U; k++) drh += dr[k] * RT[(size_t)(2 * U + k) * U + j];
             float rg = gates[((size_t)s * B + b) * 4 * U + U + j];
             float d = hs[((size_t)s * B + b) * U + j] * rnn_drop(rmask, b, U, j);
             float dzr = drh * d * act_grad_y(rec_act, rg);
@@ -251,9 +250,8 @@ __kernel void gru_v1_bwd(__global const float *dy, __global const float *hs,
             int r = i / U, j = i - r * U, b = b0 + r;
             if (!rnn_keep(mask, b, t, T)) continue;
             __local const float *dr = dz + r * G;
-            __global const float *Rj = R + (size_t)j * G;
             float acc = dh[i];
-            for (int k = 0; k < 2 * U; k++) acc += dr[k] * Rj[k];
+            for (int k = 0; k < 2 * U; k++) acc += dr[k] * RT[(size_t)k * U + j];
             dh[i] = acc * rnn_drop(rmask, b, U, j);
         }
         barrier(CLK_LOCAL_MEM_FENCE);

@@ -8,8 +8,9 @@
  * dropout: rnn_common.cl (a masked step carries both h and c over).
  *
  * Layouts (floats; G = 4 gates):
- *   zx (B, T, GU); R = params[r_off..] (U, GU); mask (B, T), rmask (B, U) when built for
- *   them; hs, cs (T+1, B, U) time-major by step, [0] = initial state set by the host;
+ *   zx (B, T, GU); R = params[r_off..] (U, GU) (the backward kernel's params[r_off..] is
+ *   R^T (GU, U), transposed by the host once a pass, read along units); mask (B, T), rmask
+ *   (B, U) when built for them; hs, cs (T+1, B, U) time-major by step, [0] = initial state set by the host;
  *   gates (T, B, GU) the activated i, f, g, o of each step, kept for backward;
  *   y (B, T, U) with return_sequences, else (B, U); dy like y;
  *   dzx (B, T, GU) and dzh (T, B, GU): the pre-activation gradient (zero on masked steps),
@@ -82,7 +83,7 @@ __kernel void lstm_bwd(__global const float *dy, __global const float *hs,
                        int return_sequences, int rows_per_group, __local float *dh,
                        __local float *dc, __local float *dz RNN_PAIR_BWD_ARGS) {
     RNN_TAKE_BWD(); RNN_TAKE(cs); RNN_TAKE(gates); RNN_TAKE(dzx); RNN_TAKE(dzh); RNN_TAKE(dc0);
-    __global const float *R = params + r_off;
+    __global const float *RT = params + r_off; /* R^T (G, U): host/layer_rnn.c backward_args */
     int G = 4 * U;
     int b0 = get_group_id(0) * rows_per_group;
     int rows = min(rows_per_group, B - b0);
@@ -127,9 +128,8 @@ __kernel void lstm_bwd(__global const float *dy, __global const float *hs,
             int r = i / U, j = i - r * U, b = b0 + r;
             if (!rnn_keep(mask, b, t, T)) continue;
             __local const float *dr = dz + r * G;
-            __global const float *Rj = R + (size_t)j * G;
             float acc = 0.0f;
-            for (int k = 0; k < G; k++) acc += dr[k] * Rj[k];
+            for (int k = 0; k < G; k++) acc += dr[k] * RT[(size_t)k * U + j];
             dh[i] = acc * rnn_drop(rmask, b, U, j);
         }
         barrier(CLK_LOCAL_MEM_FENCE);

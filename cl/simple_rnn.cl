@@ -7,7 +7,8 @@
  *
  * Layouts (floats; U units, B batch, T steps):
  *   zx   (B, T, U)       input projection, batch-major like the layer input
- *   R    params[r_off..] (U, U) recurrent kernel, Keras layout
+ *   R    params[r_off..] (U, U) recurrent kernel, Keras layout; the backward kernel's
+ *        params[r_off..] is R^T instead (the host transposes it once a pass), read along units
  *   mask (B, T), rmask (B, U): read only when the program is built for them
  *   hs   (T+1, B, U)     time-major states; hs[0] = initial state (set by the host),
  *                        hs[s+1] = state after step s. Time-major so that
@@ -65,7 +66,7 @@ __kernel void simple_rnn_bwd(__global const float *dy, __global const float *hs,
                              int rows_per_group, __local float *carry,
                              __local float *dz RNN_PAIR_BWD_ARGS) {
     RNN_TAKE_BWD(); RNN_TAKE_AS(dz_bm, dzx_2); RNN_TAKE_AS(dz_tm, dzh_2);
-    __global const float *R = params + r_off;
+    __global const float *RT = params + r_off; /* R^T (U, U): host/layer_rnn.c backward_args */
     int b0 = get_group_id(0) * rows_per_group;
     int rows = min(rows_per_group, B - b0);
     int n = rows > 0 ? rows * U : 0;
@@ -92,9 +93,8 @@ __kernel void simple_rnn_bwd(__global const float *dy, __global const float *hs,
             int r = i / U, j = i - r * U, b = b0 + r;
             if (!rnn_keep(mask, b, t, T)) continue;
             __local const float *dr = dz + r * U;
-            __global const float *Rj = R + (size_t)j * U;
             float acc = 0.0f;
-            for (int k = 0; k < U; k++) acc += dr[k] * Rj[k];
+            for (int k = 0; k < U; k++) acc += dr[k] * RT[(size_t)k * U + j];
             carry[i] = acc * rnn_drop(rmask, b, U, j);
         }
         barrier(CLK_LOCAL_MEM_FENCE);

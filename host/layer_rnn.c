@@ -406,7 +406,7 @@ static clrnn_status alloc(struct clrnn_layer *l, clrnn_ctx *ctx, int B) {
     if (!r->rows_variant) r->group_rows = group_rows(&r->rows_tuned);
     if (r->steps) r->rows_tuned = 1; /* nothing to tune */
     r->tokens_direct = token_reads(ctx, &r->tokens_tuned);
-    if (r->rows_variant && (s = clrnn_buf_create(ctx, U * GU * f, &r->rt))) return s;
+    if (!r->steps && (s = clrnn_buf_create(ctx, U * GU * f, &r->rt))) return s;
     if (r->steps && (s = clrnn_rnn_steps_alloc(l, ctx, B))) return s;
     /* the token table, only where a batch can have more positions than vocabulary entries
      * (clrnn_embedding_fused) */
@@ -860,8 +860,10 @@ struct backward_args {
     cl_ulong r_off;
 };
 
-/* A layer's backward_args, with the gradients of its final states in place and, for the row
- * kernels, R^T made (they read it so that their inner loops run along contiguous units). */
+/* A layer's backward_args, with the gradients of its final states in place and R^T made:
+ * the backward kernels read it so that their back-projections run along contiguous units
+ * (the row kernels' inner loops; the group kernels' neighbouring work-items, whose reads of
+ * R a row of G floats apart touched a cache line each on a GPU). */
 static clrnn_status backward_args(struct clrnn_layer *l, const struct clrnn_pass *p, cl_mem dy,
                                   struct backward_args *a) {
     struct rnn_cfg *r = l->cfg;
@@ -880,7 +882,7 @@ static clrnn_status backward_args(struct clrnn_layer *l, const struct clrnn_pass
     a->dh0 = r->dh0;
     a->dc0 = lstm ? r->dc0 : r->dh0;
     clrnn_status s = final_state_grads(l, p->ctx, p->B);
-    if (s || !r->rows_variant) return s;
+    if (s) return s;
     a->rk = r->rt;
     a->r_off = 0;
     return clrnn_transpose(p->ctx, p->params, l->w[1].offset, GU, r->units, GU, r->rt);
