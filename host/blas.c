@@ -19,10 +19,25 @@ clrnn_status clrnn_gemm(clrnn_ctx *ctx, int trans_a, int trans_b, size_t m, size
         clrnn_gemm_own_fits(trans_a, trans_b, m, n, k, lda, ldb, ldc))
         return clrnn_gemm_own(ctx, trans_a, trans_b, m, n, k, a, a_off, lda, b, b_off, ldb, c,
                               c_off, ldc);
-    CLBlastStatusCode st = CLBlastSgemm(
-        CLBlastLayoutRowMajor, trans_a ? CLBlastTransposeYes : CLBlastTransposeNo,
-        trans_b ? CLBlastTransposeYes : CLBlastTransposeNo, m, n, k, alpha, a, a_off, lda, b,
-        b_off, ldb, beta, c, c_off, ldc, &ctx->queue, clrnn_profile_event(ctx));
+    CLBlastTranspose ta = trans_a ? CLBlastTransposeYes : CLBlastTransposeNo;
+    CLBlastTranspose tb = trans_b ? CLBlastTransposeYes : CLBlastTransposeNo;
+    /* CLBlast copies an operand that is not at offset 0 with a padded leading dimension
+     * into a temporary buffer, which it would allocate on every call (each step of the
+     * per-step path): it gets the context's GEMM scratch instead, kept between calls. */
+    size_t temp = 0;
+    CLBlastStatusCode st = CLBlastSGemmTempBufferSize(CLBlastLayoutRowMajor, ta, tb, m, n, k,
+                                                      a_off, lda, b_off, ldb, c_off, ldc,
+                                                      &ctx->queue, &temp);
+    if (st == CLBlastSuccess && temp > 0) {
+        clrnn_status s = clrnn_gemm_scratch(ctx, temp);
+        if (s) return s;
+        st = CLBlastSgemmWithTempBuffer(CLBlastLayoutRowMajor, ta, tb, m, n, k, alpha, a, a_off,
+                                        lda, b, b_off, ldb, beta, c, c_off, ldc, &ctx->queue,
+                                        clrnn_profile_event(ctx), ctx->gemm_scratch);
+    } else if (st == CLBlastSuccess) {
+        st = CLBlastSgemm(CLBlastLayoutRowMajor, ta, tb, m, n, k, alpha, a, a_off, lda, b, b_off,
+                          ldb, beta, c, c_off, ldc, &ctx->queue, clrnn_profile_event(ctx));
+    }
     if (st == CLBlastSuccess && ctx->profile) {
         char name[96];
         snprintf(name, sizeof name, "sgemm %s%s m=%zu n=%zu k=%zu", trans_a ? "T" : "N",

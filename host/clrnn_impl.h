@@ -38,7 +38,8 @@ struct clrnn_ctx {
     cl_mem scratch;                 /* small shared scratch (norms of gradients) */
     struct clrnn_profile *profile;  /* CLRNN_PROFILE: device time per kernel, else NULL */
     int cpu_forms;                  /* kernels in their CPU forms (docs/performance.md) */
-    cl_mem gemm_scratch;            /* gemm.c: partial sums, transposed operands */
+    cl_mem gemm_scratch;            /* gemm.c: partial sums, transposed operands; blas.c:
+                                     * CLBlast's padded copies (within one product each) */
     size_t gemm_scratch_bytes;
     struct clrnn_tally *tally;      /* device bytes held in buffers (ctx.c) */
     struct clrnn_uploads *uploads;  /* upload.c: host copies of pending writes, or NULL */
@@ -150,6 +151,8 @@ static inline size_t clrnn_round_up(size_t n, size_t m) { return (n + m - 1) / m
 
 /* ---- matrix products (blas.c: CLBlast, or gemm.c on CPUs) ---- */
 
+/* ctx->gemm_scratch with room for `bytes` bytes; what it holds lasts one product */
+clrnn_status clrnn_gemm_scratch(clrnn_ctx *ctx, size_t bytes);
 /* clrnn's own GEMM kernels (gemm.c; alpha 1, beta 0): whether they take these sizes, and
  * the product. */
 int clrnn_gemm_own_fits(int trans_a, int trans_b, size_t m, size_t n, size_t k, size_t lda,

@@ -28,9 +28,7 @@ static const char GEMM_OPTIONS[] = "-DTILE_M=" STR(GEMM_TILE_ROWS);
 
 static size_t div_up(size_t a, size_t b) { return (a + b - 1) / b; }
 
-/* ctx->gemm_scratch with room for `floats` floats */
-static clrnn_status scratch(clrnn_ctx *ctx, size_t floats) {
-    size_t bytes = floats * sizeof(float);
+clrnn_status clrnn_gemm_scratch(clrnn_ctx *ctx, size_t bytes) {
     if (ctx->gemm_scratch && ctx->gemm_scratch_bytes >= bytes) return CLRNN_OK;
     clrnn_buf_release(&ctx->gemm_scratch);
     ctx->gemm_scratch_bytes = 0;
@@ -94,7 +92,8 @@ static clrnn_status launch_packed(clrnn_ctx *ctx, int trans_b, int M, int N, int
                                   cl_ulong a_off, int lda, cl_mem b, cl_ulong b_off, int ldb,
                                   cl_mem c, cl_ulong c_off, int ldc) {
     clrnn_status s;
-    if ((s = scratch(ctx, clrnn_gemm_packed_floats((size_t)K, (size_t)N))) ||
+    size_t packed = clrnn_gemm_packed_floats((size_t)K, (size_t)N) * sizeof(float);
+    if ((s = clrnn_gemm_scratch(ctx, packed)) ||
         (s = clrnn_gemm_pack(ctx, trans_b, (size_t)K, (size_t)N, b, b_off, (size_t)ldb,
                              ctx->gemm_scratch, 0)))
         return s;
@@ -134,7 +133,7 @@ static clrnn_status split_k(clrnn_ctx *ctx, int M, int N, int K, int *kc, int *n
     if (parts * mn > SCRATCH_MAX_FLOATS) parts = SCRATCH_MAX_FLOATS / mn ? SCRATCH_MAX_FLOATS / mn : 1;
     *kc = (int)div_up((size_t)K, parts);
     *np = (int)div_up((size_t)K, (size_t)*kc);
-    return scratch(ctx, (size_t)*np * mn);
+    return clrnn_gemm_scratch(ctx, (size_t)*np * mn * sizeof(float));
 }
 
 /* C (M, N) = the sum of the np parts in the scratch buffer */
@@ -208,7 +207,7 @@ static clrnn_status launch_nt(clrnn_ctx *ctx, int M, int N, int K, cl_mem a, cl_
     clrnn_status s;
     if (pack_pays(K, N))
         return launch_packed(ctx, 1, M, N, K, a, a_off, lda, b, b_off, ldb, c, c_off, ldc);
-    if ((s = scratch(ctx, (size_t)N * (size_t)K)) ||
+    if ((s = clrnn_gemm_scratch(ctx, (size_t)N * (size_t)K * sizeof(float))) ||
         (s = clrnn_transpose(ctx, b, b_off, (size_t)ldb, (size_t)N, (size_t)K, ctx->gemm_scratch)))
         return s;
     return launch_nn(ctx, M, N, K, a, a_off, lda, ctx->gemm_scratch, 0, N, c, c_off, ldc);

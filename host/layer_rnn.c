@@ -284,20 +284,25 @@ static size_t backward_local_floats(const struct rnn_cfg *r) {
  * reads it once for the batch. On the 2-core EPYC (1 MiB L2 a core), LSTM(512)x2 (R 4 MiB)
  * trained 22-28 -> 27-31 samples/s at batch 256 and 18 -> 22 at batch 4; at 128 units
  * (R 256 KiB) the per-step path was 13% slower to train and 43% slower to predict; at 256
- * and 384 units the two were within the noise. */
+ * and 384 units the two were within the noise. The GPU forms take it from the same size:
+ * every work-group of the group kernels reads all of R from L2 each step (LSTM(512) at batch
+ * 256: 128-256 groups x 4 MiB, 0.5-1 GiB a step, ~100-200 us at an H100's L2 bandwidth),
+ * where the step's GEMM reads it once (gpu.md: 14-25 us a step-sized call) - an estimate,
+ * not measured on a GPU yet (tests/bench/gpu_run.sh times both). */
 #define STEPS_MIN_R_BYTES ((size_t)4 << 20)
 
 /* Whether the recurrence runs step by step (rnn_steps.c: a GEMM of the batch by R a step)
  * rather than in one persistent launch. CLRNN_RECURRENCE=steps|persistent says; by default
  * on CPUs from STEPS_MIN_R_BYTES of R and beyond the row kernels' units (where the group
- * kernels would run them, one work-item after another), and on GPUs where a row's backward
- * state outgrows local memory (the group kernels refuse it; not measured on a GPU yet). */
+ * kernels would run them, one work-item after another), and on GPUs from the same size of R
+ * and where a row's backward state outgrows local memory (the group kernels refuse it). */
 static int use_steps(const clrnn_ctx *ctx, const struct rnn_cfg *r) {
     const char *v = getenv("CLRNN_RECURRENCE");
     if (v && strcmp(v, "steps") == 0) return 1;
     if (v && strcmp(v, "persistent") == 0) return 0;
     size_t r_bytes = (size_t)r->units * (size_t)r->cell->gates * (size_t)r->units * sizeof(float);
-    if (ctx->cpu_forms) return r->units > ROWS_MAX_UNITS || r_bytes >= STEPS_MIN_R_BYTES;
+    if (r_bytes >= STEPS_MIN_R_BYTES) return 1;
+    if (ctx->cpu_forms) return r->units > ROWS_MAX_UNITS;
     return backward_local_floats(r) * sizeof(float) > local_budget(ctx);
 }
 

@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <clblast_c.h>
+
 #include "clrnn_impl.h"
 #include "test.h"
 
@@ -124,6 +126,26 @@ static void check_colsum(int own, int rows, int cols) {
     free(v), free(got);
 }
 
+/* CLBlast's indirect GEMM, which copies operands at an offset into padded temporaries: here
+ * from the context's GEMM scratch (blas.c), which must have been taken and grown. PoCL's
+ * products stay below CLBlast's threshold for it (896^3 multiply-adds by default), so the
+ * threshold is lowered for this device first; runs last. */
+static void check_clblast_temporaries(void) {
+    const char *name = "XGEMM_MIN_INDIRECT_SIZE";
+    size_t value = 16;
+    CHECK(CLBlastOverrideParameters(ctx->device, "GemmRoutine", CLBlastPrecisionSingle, 1, &name,
+                                    &value) == CLBlastSuccess);
+    clrnn_buf_release(&ctx->gemm_scratch);
+    ctx->gemm_scratch_bytes = 0;
+    check_gemm(0, 0, 0, 37, 70, 150, 3);
+    size_t first = ctx->gemm_scratch_bytes;
+    printf("CLBlast's temporaries in the GEMM scratch: %zu bytes\n", first);
+    CHECK(first > 0);
+    check_gemm(0, 1, 0, 21, 16, 2500, 0); /* dR's form, a larger temporary */
+    check_gemm(0, 0, 1, 50, 128, 777, 3);
+    CHECK(ctx->gemm_scratch_bytes > first);
+}
+
 int main(void) {
     clrnn_status s = clrnn_ctx_create(NULL, &ctx);
     if (s == CLRNN_E_NO_DEVICE) test_skip_no_device(clrnn_last_error());
@@ -155,6 +177,7 @@ int main(void) {
         check_colsum(own, 2500, 37);
         check_colsum(own, 777, 128);
     }
+    check_clblast_temporaries();
     clrnn_ctx_free(ctx);
     TEST_MAIN_END();
 }

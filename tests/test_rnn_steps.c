@@ -1,7 +1,8 @@
 /*
- * test_rnn_steps.c - recurrent layers too wide for the row kernels (more than 1024 units) run
- * step by step on CPUs (host/rnn_steps.c: a GEMM of the batch by R packed in strips, and
- * element kernels, a step at a time), and their outputs and gradients are those of the
+ * test_rnn_steps.c - recurrent layers too wide for the row kernels (more than 1024 units; R
+ * over 4 MiB) run step by step (host/rnn_steps.c: a GEMM of the batch by R, packed in strips
+ * on CPUs, and element kernels, a step at a time; test_rnn_steps_gpu_forms: the GPU forms,
+ * CLBlast's products), and their outputs and gradients are those of the
  * persistent group kernels (CLRNN_RECURRENCE=persistent), masked, for an LSTM and both GRUs,
  * stacked, returning sequences, going backwards, with partial strips (1030 and 3 * 1030
  * columns are not multiples of 16).
@@ -74,7 +75,7 @@ static void check(const char *spec, int recurrent_layers) {
     printf("%s: %d of %d recurrent layers step by step by default\n", spec, steps.steps,
            recurrent_layers);
     /* (GPUs take the per-step path by default only where local memory is too small) */
-    if (ctx->cpu_forms) CHECK_INT_EQ(steps.steps, recurrent_layers);
+    CHECK_INT_EQ(steps.steps, recurrent_layers); /* 4 MiB of R and more, on every device */
     CHECK_INT_EQ(persistent.steps, 0);
     CHECK_INT_EQ(steps.ny, persistent.ny);
     CHECK_INT_EQ(steps.np, persistent.np);
