@@ -3,7 +3,8 @@
  * layers: bias, activations, softmax, column sums.
  *
  * Kernels (buffers are float, row-major (rows, cols); *_off are offsets in floats):
- *   dense_add_bias(z, rows, cols, b, b_off)      global (cols, rows): z[r,c] += b[b_off+c]
+ *   dense_add_bias(z, rows, cols, b, b_off)      global (rows cols, rounded up; 1-D, as
+ *                                                embedding.cl says why): z[r,c] += b[b_off+c]
  *   dense_add_bias_rows(...)                     the same, global (rows): the CPU form
  *   dense_act_fwd(z, y, n, act)                  global (n): y = act(z)
  *   dense_act_bwd(y, dy, dz, n, act)             global (n): dz = dy * act'(y)
@@ -15,8 +16,8 @@
  */
 __kernel void dense_add_bias(__global float *z, int rows, int cols, __global const float *b,
                              ulong b_off) {
-    int c = get_global_id(0), r = get_global_id(1);
-    if (c < cols && r < rows) z[(size_t)r * cols + c] += b[b_off + c];
+    size_t i = get_global_id(0);
+    if (i < (size_t)rows * cols) z[i] += b[b_off + i % cols];
 }
 
 __kernel void dense_add_bias_rows(__global float *z, int rows, int cols,

@@ -2,17 +2,19 @@
  * embedding.cl - Embedding lookups and their gradient.
  *
  * Kernels:
- *   embedding_fwd(ids, params, e_off, y, n, D)   global (D, n): y[p, d] = E[ids[p], d]
+ *   embedding_fwd(ids, params, e_off, y, n, D)   global (n D, rounded up): y[p, d] = E[ids[p], d]
  *        ids (n) int32 token ids, already checked to be in [0, input_dim) by the host;
  *        E = params[e_off..] (input_dim, D); y (n, D)
  *   embedding_bwd(dy, order, starts, rows, n_rows, grads, e_off, D, compact, tB, tT, tback)
- *        global (D, n_rows): dE[rows[u], d] (dE[u, d] when compact) = sum over k in
+ *        global (n_rows D, rounded up): dE[rows[u], d] (dE[u, d] when compact) = sum over k in
  *        [starts[u], starts[u+1]) of dy[order[k], d]; with tB > 0, dy is time-major
  *        (T, B, D) by step instead, steps reversed when tback (a recurrent layer's dzh):
  *        position p = b T + t is row dy_row(p).
  *        The host groups the positions of each distinct id (order, starts) in position
  *        order, so repeated ids add up in the same order on every run and device; rows not
  *        in the batch were zeroed before.
+ *   The GPU forms are 1-D, a work-item an element (neighbours along d): a second dimension
+ *   of n positions could pass the 65535 groups a grid's second dimension has on NVIDIA.
  *   embedding_fwd_rows(...)    embedding_fwd's CPU form, global (n): a work-item a position
  *   embedding_bwd_rows(...)    embedding_bwd's CPU form, global (n_rows): a work-item an id,
  *        adding whole rows of dy (the same sums in the same order)
@@ -28,8 +30,10 @@ inline size_t dy_row(int p, int tB, int tT, int tback) {
 
 __kernel void embedding_fwd(__global const int *ids, __global const float *params, ulong e_off,
                             __global float *y, int n, int D) {
-    int d = get_global_id(0), p = get_global_id(1);
-    if (d < D && p < n) y[(size_t)p * D + d] = params[e_off + (size_t)ids[p] * D + d];
+    size_t i = get_global_id(0);
+    if (i >= (size_t)n * D) return;
+    size_t p = i / D, d = i - p * D;
+    y[i] = params[e_off + (size_t)ids[p] * D + d];
 }
 
 __kernel void embedding_fwd_rows(__global const int *ids, __global const float *params,
@@ -45,8 +49,9 @@ __kernel void embedding_bwd(__global const float *dy, __global const int *order,
                             __global const int *starts, __global const int *rows, int n_rows,
                             __global float *grads, ulong e_off, int D, int compact, int tB,
                             int tT, int tback) {
-    int d = get_global_id(0), u = get_global_id(1);
-    if (d >= D || u >= n_rows) return;
+    size_t i = get_global_id(0);
+    if (i >= (size_t)n_rows * D) return;
+    int u = (int)(i / D), d = (int)(i - (size_t)u * D);
     float s = 0.0f;
     for (int k = starts[u]; k < starts[u + 1]; k++)
         s += dy[dy_row(order[k], tB, tT, tback) * D + d];

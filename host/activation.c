@@ -100,9 +100,10 @@ clrnn_status clrnn_add_bias(clrnn_ctx *ctx, cl_mem z, size_t rows, size_t cols, 
     if (s) return s;
     int r = (int)rows, c = (int)cols;
     cl_ulong off = b_off;
-    size_t g[2] = {cols, rows};
-    return CLRNN_LAUNCH(ctx, k, name, ctx->cpu_forms ? 1 : 2, ctx->cpu_forms ? g + 1 : g, NULL,
-                        KARG(z), KARG(r), KARG(c), KARG(b), KARG(off));
+    size_t g = ctx->cpu_forms ? rows : clrnn_round_up(rows * cols, CLRNN_ELEMENT_GROUP);
+    size_t l = CLRNN_ELEMENT_GROUP;
+    return CLRNN_LAUNCH(ctx, k, name, 1, &g, ctx->cpu_forms ? NULL : &l, KARG(z), KARG(r),
+                        KARG(c), KARG(b), KARG(off));
 }
 
 clrnn_status clrnn_sum_rows(clrnn_ctx *ctx, cl_mem dz, size_t rows, size_t cols, cl_mem db,

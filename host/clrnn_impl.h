@@ -148,6 +148,10 @@ clrnn_status clrnn_launch_args(clrnn_ctx *ctx, cl_kernel k, const char *name, cl
                             sizeof(struct clrnn_karg)))
 /* Rounds n up to a multiple of m. */
 static inline size_t clrnn_round_up(size_t n, size_t m) { return (n + m - 1) / m * m; }
+/* Work-items a group of the GPU forms' 1-D element kernels, whose global size is rounded up
+ * to it (the kernels check their bounds): any GPU takes 256, and a driver left to choose a
+ * group for an odd count may pick a tiny one. */
+#define CLRNN_ELEMENT_GROUP 256
 
 /* ---- matrix products (blas.c: CLBlast, or gemm.c on CPUs) ---- */
 

@@ -146,8 +146,9 @@ clrnn_status clrnn_embedding_gather(clrnn_ctx *ctx, cl_mem ids, int n, cl_mem ta
     cl_kernel k;
     clrnn_status s = clrnn_kernel_get(ctx, EMB_SOURCES, "", name, &k);
     if (s) return s;
-    size_t g[2] = {(size_t)D, (size_t)n};
-    return CLRNN_LAUNCH(ctx, k, name, rows_form ? 1 : 2, rows_form ? g + 1 : g, NULL, KARG(ids),
+    size_t l = CLRNN_ELEMENT_GROUP;
+    size_t g = rows_form ? (size_t)n : clrnn_round_up((size_t)n * (size_t)D, l);
+    return CLRNN_LAUNCH(ctx, k, name, 1, &g, rows_form ? NULL : &l, KARG(ids),
                         KARG(table), KARG(off), KARG(out), KARG(n), KARG(D));
 }
 
@@ -280,8 +281,9 @@ clrnn_status clrnn_embedding_sum_by_id(struct clrnn_layer *emb, const struct clr
                                  out_rows * (size_t)D * sizeof(float))) ||
         (s = clrnn_kernel_get(p->ctx, EMB_SOURCES, "", name, &k)))
         return s;
-    size_t g[2] = {(size_t)D, (size_t)e->n_rows};
-    return CLRNN_LAUNCH(p->ctx, k, name, rows_form ? 1 : 2, rows_form ? g + 1 : g, NULL,
+    size_t l = CLRNN_ELEMENT_GROUP;
+    size_t g = rows_form ? (size_t)e->n_rows : clrnn_round_up((size_t)e->n_rows * (size_t)D, l);
+    return CLRNN_LAUNCH(p->ctx, k, name, 1, &g, rows_form ? NULL : &l,
                         KARG(dy), KARG(e->d_order),
                         KARG(e->d_starts), KARG(e->d_rows), KARG(e->n_rows), KARG(out),
                         KARG(off), KARG(D), KARG(compact), KARG(tB), KARG(tT), KARG(backwards));
