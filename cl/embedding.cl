@@ -18,6 +18,10 @@
  *   embedding_fwd_rows(...)    embedding_fwd's CPU form, global (n): a work-item a position
  *   embedding_bwd_rows(...)    embedding_bwd's CPU form, global (n_rows): a work-item an id,
  *        adding whole rows of dy (the same sums in the same order)
+ *   embedding_sum_segments(P, id_segs, rows, n_rows, grads, e_off, D, compact)
+ *        global (n_rows D, rounded up): dE[rows[u], d] (dE[u, d] when compact) = the sum of
+ *        P[g, d] over g in [id_segs[u], id_segs[u+1]) in order: the GPU form's second pass for
+ *        ids with many positions, whose segments embedding_bwd summed into the rows of P
  *   embedding_scatter_rows(dy, rows, n_rows, grads, e_off, D)   global (n_rows):
  *        dE[rows[u], :] = dy[u, :], the gradient of the batch's distinct ids put in place
  */
@@ -90,6 +94,17 @@ __kernel void embedding_bwd_rows(__global const float *dy, __global const int *o
         __global const float *src = dy + dy_row(order[k], tB, tT, tback) * D;
         for (int d = 0; d < D; d++) out[d] += src[d];
     }
+}
+
+__kernel void embedding_sum_segments(__global const float *P, __global const int *id_segs,
+                                     __global const int *rows, int n_rows,
+                                     __global float *grads, ulong e_off, int D, int compact) {
+    size_t i = get_global_id(0);
+    if (i >= (size_t)n_rows * D) return;
+    int u = (int)(i / D), d = (int)(i - (size_t)u * D);
+    float s = 0.0f;
+    for (int g = id_segs[u]; g < id_segs[u + 1]; g++) s += P[(size_t)g * D + d];
+    grads[e_off + (size_t)(compact ? u : rows[u]) * D + d] = s;
 }
 
 __kernel void embedding_scatter_rows(__global const float *dy, __global const int *rows,

@@ -30,6 +30,9 @@ struct embedding_cfg {
     int grouped;  /* the grouping is this batch's (on the host) */
     int uploaded; /* and on the device */
     int n_rows;   /* distinct ids in it */
+    /* GPU forms: ids with many positions summed in segments (segment_positions) */
+    int *seg_starts, *id_segs;
+    cl_mem d_seg_starts, d_id_segs;
     /* token projection: the next layer takes the tokens (linked); how this batch (fused) */
     int linked;
     enum { NOT_PROJECTED, PROJECT_VOCABULARY, PROJECT_DISTINCT } fused;
@@ -92,8 +95,10 @@ static clrnn_status embedding_check_input(const struct clrnn_layer *l,
 
 static void release_scratch(struct embedding_cfg *e) {
     clrnn_free(e->order), clrnn_free(e->starts), clrnn_free(e->rows), clrnn_free(e->count);
-    clrnn_free(e->compact);
-    e->order = e->starts = e->rows = e->count = e->compact = NULL;
+    clrnn_free(e->compact), clrnn_free(e->seg_starts), clrnn_free(e->id_segs);
+    e->order = e->starts = e->rows = e->count = e->compact = e->seg_starts = e->id_segs = NULL;
+    clrnn_buf_release(&e->d_seg_starts);
+    clrnn_buf_release(&e->d_id_segs);
     clrnn_buf_release(&e->d_order);
     clrnn_buf_release(&e->d_starts);
     clrnn_buf_release(&e->d_rows);
@@ -265,28 +270,89 @@ static clrnn_status group_positions(struct clrnn_layer *l, const struct clrnn_pa
     return CLRNN_OK;
 }
 
+/* Positions a work-item of the GPU form adds up at most. An id with more (padding, in padded
+ * text, can hold half of a batch's positions: ~100k at 512 x 500) would be one work-item's
+ * chain of ~100k dependent loads, so its positions are cut into segments of this many, each
+ * summed by its own work-items into the GEMM scratch, then the segments' sums added in
+ * order (embedding_sum_segments). */
+#define SEGMENT_POSITIONS 256
+
+/* The segments of the batch's grouping (seg_starts: where each begins in order; id_segs: each
+ * id's first segment), uploaded; returns their number, n_rows when no id needs cutting. */
+static clrnn_status segment_positions(struct embedding_cfg *e, clrnn_ctx *ctx, int *n_segs) {
+    int n = 0;
+    *n_segs = e->n_rows;
+    for (int u = 0; u < e->n_rows; u++)
+        if (e->starts[u + 1] - e->starts[u] > SEGMENT_POSITIONS) n = 1;
+    if (!n) return CLRNN_OK;
+    size_t cap = (size_t)e->capacity + 1;
+    clrnn_status s;
+    if (!e->seg_starts) {
+        e->seg_starts = clrnn_malloc(cap * sizeof(int));
+        e->id_segs = clrnn_malloc(cap * sizeof(int));
+        if (!e->seg_starts || !e->id_segs)
+            return clrnn_fail(CLRNN_E_NOMEM, "out of memory grouping an Embedding's ids");
+        if ((s = clrnn_buf_create(ctx, cap * sizeof(int), &e->d_seg_starts)) ||
+            (s = clrnn_buf_create(ctx, cap * sizeof(int), &e->d_id_segs)))
+            return s;
+    }
+    n = 0;
+    for (int u = 0; u < e->n_rows; u++) {
+        e->id_segs[u] = n;
+        for (int k = e->starts[u]; k < e->starts[u + 1]; k += SEGMENT_POSITIONS)
+            e->seg_starts[n++] = k;
+    }
+    e->id_segs[e->n_rows] = n;
+    e->seg_starts[n] = e->starts[e->n_rows];
+    *n_segs = n;
+    if ((s = clrnn_buf_upload(ctx, e->d_seg_starts, 0, (size_t)(n + 1) * sizeof(int),
+                              e->seg_starts)))
+        return s;
+    return clrnn_buf_upload(ctx, e->d_id_segs, 0, (size_t)(e->n_rows + 1) * sizeof(int),
+                            e->id_segs);
+}
+
 clrnn_status clrnn_embedding_sum_by_id(struct clrnn_layer *emb, const struct clrnn_pass *p,
                                        cl_mem dy, int D, int time_major, int backwards,
                                        cl_mem out, cl_ulong off) {
     struct embedding_cfg *e = emb->cfg;
-    int rows_form = p->ctx->cpu_forms; /* a work-item an id on CPUs */
+    clrnn_ctx *ctx = p->ctx;
+    int rows_form = ctx->cpu_forms; /* a work-item an id on CPUs */
     const char *name = rows_form ? "embedding_bwd_rows" : "embedding_bwd";
-    int compact = e->fused == PROJECT_DISTINCT;
+    int compact = e->fused == PROJECT_DISTINCT, n_segs = e->n_rows;
     int tB = time_major ? p->B : 0, tT = (int)emb->in.d[0];
     clrnn_status s;
-    cl_kernel k;
-    if ((s = group_positions(emb, p))) return s;
+    cl_kernel k, ks;
+    if ((s = group_positions(emb, p)) || (!rows_form && (s = segment_positions(e, ctx, &n_segs))))
+        return s;
     size_t out_rows = compact ? (size_t)e->n_rows : (size_t)e->input_dim;
-    if ((s = clrnn_buf_fill_zero(p->ctx, out, off * sizeof(float),
+    if ((s = clrnn_buf_fill_zero(ctx, out, off * sizeof(float),
                                  out_rows * (size_t)D * sizeof(float))) ||
-        (s = clrnn_kernel_get(p->ctx, EMB_SOURCES, "", name, &k)))
+        (s = clrnn_kernel_get(ctx, EMB_SOURCES, "", name, &k)))
         return s;
     size_t l = CLRNN_ELEMENT_GROUP;
-    size_t g = rows_form ? (size_t)e->n_rows : clrnn_round_up((size_t)e->n_rows * (size_t)D, l);
-    return CLRNN_LAUNCH(p->ctx, k, name, 1, &g, rows_form ? NULL : &l,
-                        KARG(dy), KARG(e->d_order),
-                        KARG(e->d_starts), KARG(e->d_rows), KARG(e->n_rows), KARG(out),
-                        KARG(off), KARG(D), KARG(compact), KARG(tB), KARG(tT), KARG(backwards));
+    if (rows_form || n_segs == e->n_rows) {
+        size_t g = rows_form ? (size_t)e->n_rows : clrnn_round_up((size_t)e->n_rows * (size_t)D, l);
+        return CLRNN_LAUNCH(ctx, k, name, 1, &g, rows_form ? NULL : &l, KARG(dy),
+                            KARG(e->d_order), KARG(e->d_starts), KARG(e->d_rows), KARG(e->n_rows),
+                            KARG(out), KARG(off), KARG(D), KARG(compact), KARG(tB), KARG(tT),
+                            KARG(backwards));
+    }
+    /* the segments' sums into the scratch (as the compact rows of n_segs ids), then by id */
+    size_t gs = clrnn_round_up((size_t)n_segs * (size_t)D, l);
+    size_t gi = clrnn_round_up((size_t)e->n_rows * (size_t)D, l);
+    cl_ulong zero = 0;
+    int one = 1;
+    if ((s = clrnn_gemm_scratch(ctx, (size_t)n_segs * (size_t)D * sizeof(float))) ||
+        (s = clrnn_kernel_get(ctx, EMB_SOURCES, "", "embedding_sum_segments", &ks)) ||
+        (s = CLRNN_LAUNCH(ctx, k, name, 1, &gs, &l, KARG(dy), KARG(e->d_order),
+                          KARG(e->d_seg_starts), KARG(e->d_rows), KARG(n_segs),
+                          KARG(ctx->gemm_scratch), KARG(zero), KARG(D), KARG(one), KARG(tB),
+                          KARG(tT), KARG(backwards))))
+        return s;
+    return CLRNN_LAUNCH(ctx, ks, "embedding_sum_segments", 1, &gi, &l, KARG(ctx->gemm_scratch),
+                        KARG(e->d_id_segs), KARG(e->d_rows), KARG(e->n_rows), KARG(out),
+                        KARG(off), KARG(D), KARG(compact));
 }
 
 int clrnn_embedding_projection(const struct clrnn_layer *emb, cl_mem *vectors,

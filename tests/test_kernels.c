@@ -320,6 +320,38 @@ static void test_embedding(int D) {
     clrnn_model_free(m);
 }
 
+/* The Embedding's gradient with one id at 2/3 of 800 positions, as padding is in padded
+ * text: the GPU form sums such an id's positions in segments of 256 and then the segments
+ * (layer_embedding.c segment_positions). Exact: dy holds multiples of 1/8 in [-1, 1], so
+ * every partial sum (at most 800) is exact in float32 whatever the order of the additions. */
+static void test_embedding_hot_id(void) {
+    int B = 20, T = 40, V = 13, D = 8, n = B * T;
+    int64_t in[1] = {T}, xd[2] = {B, T}, yd[3] = {B, T, D};
+    clrnn_model *m;
+    CHECK(clrnn_model_from_spec(ctx, "embedding(13,8)", in, 1, CLRNN_DTYPE_INT32, 3, &m) ==
+          CLRNN_OK);
+    free(random_params(m));
+    struct clrnn_array x, y, dy;
+    clrnn_array_alloc(&x, CLRNN_DTYPE_INT32, 2, xd);
+    clrnn_array_alloc(&dy, CLRNN_DTYPE_FLOAT32, 3, yd);
+    int32_t *ids = (int32_t *)x.data;
+    for (int i = 0; i < n; i++) ids[i] = i % 3 ? 3 : (i * 7) % V;
+    double *dE = calloc((size_t)V * D, sizeof *dE);
+    for (int i = 0; i < n * D; i++) {
+        ((float *)dy.data)[i] = (float)((int)uniform(0, 17) - 8) / 8.0f;
+        dE[ids[i / D] * D + i % D] += ((float *)dy.data)[i];
+    }
+    CHECK(clrnn_model_forward(m, &x, 1, &y) == CLRNN_OK);
+    CHECK(clrnn_model_backward(m, &dy, NULL) == CLRNN_OK);
+    float *g = malloc(sizeof *g * (size_t)V * D);
+    clrnn_model_get_grads(m, g);
+    double *gd = to_double(g, (size_t)V * D);
+    CHECK_ARRAYS_CLOSE("embedding gradient (an id at 2/3 of 800 positions)", gd, dE, V * D, 0, 0);
+    free(dE), free(g), free(gd);
+    clrnn_array_clear(&x), clrnn_array_clear(&y), clrnn_array_clear(&dy);
+    clrnn_model_free(m);
+}
+
 /* A loss kernel on given predictions and targets, against ref_loss_forward_backward, and
  * with a Keras mask over the rows (masked) against ref_loss_masked. */
 static void test_loss(clrnn_loss_kind kind, int from_logits, int masked) {
@@ -465,6 +497,7 @@ int main(void) {
     test_embedding(5);
     test_embedding(8);
     test_embedding(72);
+    test_embedding_hot_id();
     for (int k = 0; k < 4; k++)
         for (int logits = 0; logits < 2; logits++)
             for (int masked = 0; masked < 2; masked++)
