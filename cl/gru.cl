@@ -22,7 +22,8 @@
  *   recurrent pre-activation (d R + b1 for reset_after; for v1 the h-gate third is with
  *   respect to (r*d) R_h); both zero on masked steps; dh0 (B, U) (in: the final state's gradient with
  *   RNN_STATE_GRAD).
- * Local memory: forward 3 * rpg * U floats, backward (1 + 3) * rpg * U floats.
+ * Local memory: forward 2 * rpg * U floats (gru_fwd; its third local argument is unused) or
+ * 3 * rpg * U (gru_v1_fwd), backward (1 + 3) * rpg * U floats.
  */
 __kernel void gru_fwd(__global const float *zx, __global const int *ids,
                       __global const float *params, ulong r_off,

@@ -746,15 +746,17 @@ clrnn_status clrnn_rnn_launch_forward(struct clrnn_layer *l, struct clrnn_layer 
     case CELL_GRU: {
         const char *name = r->reset_after ? "gru_fwd" : "gru_v1_fwd";
         int has_rbias = gru_after(r) && r->use_bias;
+        size_t locals = r->reset_after ? 2 : 3; /* gru_fwd's third is unused */
         if ((s = clrnn_kernel_get(ctx, cell_sources(r), opts, name, &k)) ||
-            (s = launch_shape(ctx, k, l, B, 3 * (size_t)U, &rpg, &global, &local)))
+            (s = launch_shape(ctx, k, l, B, locals * (size_t)U, &rpg, &global, &local)))
             return s;
         lb = (size_t)rpg * (size_t)U * sizeof(float);
+        size_t lb3 = r->reset_after ? sizeof(float) : lb;
         s = LAUNCH_CELL(ctx, k, name, global, local, x2, n2, KARG(a.zx), KARG(a.ids),
                         KARG(p->params), KARG(a.r_off), KARG(a.rb_off), KARG(has_rbias),
                         KARG(a.mask), KARG(a.rmask), KARG(a.hs), KARG(a.gates), KARG(l->y),
                         KARG(B), KARG(T), KARG(U), KARG(act), KARG(rec), KARG(rs), KARG(rpg),
-                        KARG_LOCAL(lb), KARG_LOCAL(lb), KARG_LOCAL(lb));
+                        KARG_LOCAL(lb), KARG_LOCAL(lb), KARG_LOCAL(lb3));
         break;
     }
     }
