@@ -1,9 +1,11 @@
 /*
  * gemm.cl - clrnn's own matrix products, for CPUs (host/gemm.c; GPUs use CLBlast). Row-major,
- * C = op(A) op(B) with alpha 1 and beta 0. A work-item computes a tile of TILE_M rows (4 by
- * default; 8 measured no faster on a 2-core EPYC) by 16 columns of C in float8 registers,
- * so each loaded row of B serves TILE_M rows of A: the compiler turns the tile loop into
- * vector multiply-adds. Sums run over k in ascending order.
+ * C = op(A) op(B) with alpha 1 and beta 0. A work-item computes a tile of TILE_M rows by 16
+ * columns of C, a float16 a row, so each loaded row of B serves TILE_M rows of A: the
+ * compiler turns the tile loop into vector multiply-adds. The host sizes the tiles for the
+ * device's vector registers (gemm.c): TILE_M 8 with 16-float registers (AVX-512: 32 of
+ * them), 4 with 8-float ones (a float16 is then two registers). Sums run over k in
+ * ascending order.
  *
  *   gemm_nn(M, N, K, A, lda, B, ldb, C, ldc, bias, has_bias)
  *       C (M, N) = A (M, K) B (K, N) (+ bias (N) on every row, added to the finished sums
@@ -19,7 +21,7 @@
  * Offsets are in floats.
  */
 #ifndef TILE_M
-#define TILE_M 4 /* rows of a tile: host/gemm.c builds with its GEMM_TILE_ROWS */
+#define TILE_M 4 /* rows of a tile of gemm_nn: host/gemm.c says */
 #endif
 #define TILE_N 16
 #define TN_CHUNK 64 /* rows of A and B a strip of gemm_tn_part takes at a time */
@@ -32,26 +34,18 @@ inline void gemm_tile(__global const float *A, size_t ams, size_t aks, __global 
                       size_t ldb, int k0, int k1, int m0, int n0, int M, int N,
                       __global float *C, size_t ldc, __global const float *bias, int has_bias) {
     if (m0 + TILE_M <= M && n0 + TILE_N <= N) {
-        float8 c[TILE_M][2];
-        _Pragma("unroll") for (int i = 0; i < TILE_M; i++) c[i][0] = c[i][1] = 0.0f;
+        float16 c[TILE_M];
+        _Pragma("unroll") for (int i = 0; i < TILE_M; i++) c[i] = 0.0f;
         __global const float *a = A + (size_t)m0 * ams;
         for (int k = k0; k < k1; k++) {
-            __global const float *bk = B + (size_t)k * ldb + n0;
-            float8 b0 = vload8(0, bk), b1 = vload8(1, bk);
+            float16 bk = vload16(0, B + (size_t)k * ldb + n0);
             __global const float *ak = a + (size_t)k * aks;
-            _Pragma("unroll") for (int i = 0; i < TILE_M; i++) {
-                float x = ak[i * ams];
-                c[i][0] += x * b0;
-                c[i][1] += x * b1;
-            }
+            _Pragma("unroll") for (int i = 0; i < TILE_M; i++) c[i] += ak[i * ams] * bk;
         }
-        float8 b0 = has_bias ? vload8(0, bias + n0) : 0.0f;
-        float8 b1 = has_bias ? vload8(1, bias + n0) : 0.0f;
+        float16 b = has_bias ? vload16(0, bias + n0) : 0.0f;
         __global float *cm = C + (size_t)m0 * ldc + n0;
-        _Pragma("unroll") for (int i = 0; i < TILE_M; i++) {
-            vstore8(has_bias ? c[i][0] + b0 : c[i][0], 0, cm + i * ldc);
-            vstore8(has_bias ? c[i][1] + b1 : c[i][1], 1, cm + i * ldc);
-        }
+        _Pragma("unroll") for (int i = 0; i < TILE_M; i++)
+            vstore16(has_bias ? c[i] + b : c[i], 0, cm + i * ldc);
         return;
     }
     for (int m = m0; m < min(m0 + TILE_M, M); m++)
@@ -106,26 +100,16 @@ __kernel void gemm_nn_packed(int M, int N, int K, __global const float *A, ulong
  * each element still adds its k in ascending order. */
 #define TN_STRIP_TILES(TM)                                                                       \
     for (; m + (TM) <= me; m += (TM)) {                                                           \
-        float8 c[TM][2];                                                                         \
+        float16 c[TM];                                                                           \
         __global float *pm = P + (size_t)m * N + n0;                                             \
-        _Pragma("unroll") for (int i = 0; i < (TM); i++) {                                       \
-            c[i][0] = first ? 0.0f : vload8(0, pm + (size_t)i * N);                              \
-            c[i][1] = first ? 0.0f : vload8(1, pm + (size_t)i * N);                              \
-        }                                                                                        \
+        _Pragma("unroll") for (int i = 0; i < (TM); i++)                                         \
+            c[i] = first ? 0.0f : vload16(0, pm + (size_t)i * N);                                \
         for (int k = c0; k < c1; k++) {                                                          \
-            __global const float *bk = B + (size_t)k * ldb + n0;                                 \
+            float16 bk = vload16(0, B + (size_t)k * ldb + n0);                                   \
             __global const float *ak = A + (size_t)k * lda + m;                                  \
-            float8 b0 = vload8(0, bk), b1 = vload8(1, bk);                                       \
-            _Pragma("unroll") for (int i = 0; i < (TM); i++) {                                   \
-                float x = ak[i];                                                                 \
-                c[i][0] += x * b0;                                                               \
-                c[i][1] += x * b1;                                                               \
-            }                                                                                    \
+            _Pragma("unroll") for (int i = 0; i < (TM); i++) c[i] += ak[i] * bk;                 \
         }                                                                                        \
-        _Pragma("unroll") for (int i = 0; i < (TM); i++) {                                       \
-            vstore8(c[i][0], 0, pm + (size_t)i * N);                                             \
-            vstore8(c[i][1], 1, pm + (size_t)i * N);                                             \
-        }                                                                                        \
+        _Pragma("unroll") for (int i = 0; i < (TM); i++) vstore16(c[i], 0, pm + (size_t)i * N);  \
     }
 
 /* P[p] (M, N) = A[k0:k1]^T B[k0:k1] for the part p of kc rows. A work-item owns a strip of

@@ -14,8 +14,8 @@
  *
  * Layouts (floats; G = 3U):
  *   zx (B, T, G); R = params[r_off..] (U, G) (the backward kernels' params[r_off..] is R^T
- *   (G, U), transposed by the host once a pass, read along units); b1 = params[rb_off..] (G), used when
- *   has_rbias; mask (B, T), rmask (B, U) when built for them; hs (T+1, B, U) time-major
+ *   (G, U), transposed by the host once a pass, read along units); b1 = params[rb_off..]
+ *   (G), used when has_rbias; mask (B, T), rmask (B, U) when built for them; hs (T+1, B, U) time-major
  *   by step, hs[0] = initial state; gates (T, B, 4U): z, r, hh, and rk_h (reset_after) or
  *   r*d (v1, also the rows of the dR_h GEMM);
  *   y, dy (B, T, U) or (B, U); dzx (B, T, G) gradient of zx; dzh (T, B, G) gradient of the

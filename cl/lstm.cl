@@ -10,7 +10,8 @@
  * Layouts (floats; G = 4 gates):
  *   zx (B, T, GU); R = params[r_off..] (U, GU) (the backward kernel's params[r_off..] is
  *   R^T (GU, U), transposed by the host once a pass, read along units); mask (B, T), rmask
- *   (B, U) when built for them; hs, cs (T+1, B, U) time-major by step, [0] = initial state set by the host;
+ *   (B, U) when built for them; hs, cs (T+1, B, U) time-major by step, [0] = initial state
+ *   set by the host;
  *   gates (T, B, GU) the activated i, f, g, o of each step, kept for backward;
  *   y (B, T, U) with return_sequences, else (B, U); dy like y;
  *   dzx (B, T, GU) and dzh (T, B, GU): the pre-activation gradient (zero on masked steps),

@@ -38,6 +38,7 @@ struct clrnn_ctx {
     cl_mem scratch;                 /* small shared scratch (norms of gradients) */
     struct clrnn_profile *profile;  /* CLRNN_PROFILE: device time per kernel, else NULL */
     int cpu_forms;                  /* kernels in their CPU forms (docs/performance.md) */
+    int gemm_wide;                  /* gemm.c's tiles for 16-float vector registers */
     cl_mem gemm_scratch;            /* gemm.c: partial sums, transposed operands; blas.c:
                                      * CLBlast's padded copies (within one product each) */
     size_t gemm_scratch_bytes;

@@ -267,6 +267,12 @@ clrnn_status clrnn_ctx_create(const char *spec, clrnn_ctx **out) {
      * CPUs and slower on GPUs. CLRNN_KERNELS=cpu|gpu chooses (the tests run both on PoCL). */
     const char *forms = getenv("CLRNN_KERNELS");
     ctx->cpu_forms = forms && *forms ? strcmp(forms, "cpu") == 0 : ctx->info.is_cpu;
+    /* clrnn's GEMM tiles by the vector registers (gemm.c): PoCL reports 16 floats on AVX-512
+     * CPUs, 8 on AVX2 ones. CLRNN_GEMM_TILES=wide|narrow chooses (tests, measurements). */
+    cl_uint width = 0;
+    clGetDeviceInfo(ctx->device, CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT, sizeof width, &width, NULL);
+    const char *tiles = getenv("CLRNN_GEMM_TILES");
+    ctx->gemm_wide = tiles && *tiles ? strcmp(tiles, "wide") == 0 : width >= 16;
     *out = ctx;
     return CLRNN_OK;
 }

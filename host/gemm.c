@@ -11,13 +11,16 @@
 
 static const char *const GEMM_SOURCES[] = {"gemm.cl", NULL};
 
-/* Rows of C a work-item computes (cl/gemm.cl TILE_M), by 16 columns */
-#ifndef GEMM_TILE_ROWS
-#define GEMM_TILE_ROWS 4
-#endif
-#define STR_(x) #x
-#define STR(x) STR_(x)
-static const char GEMM_OPTIONS[] = "-DTILE_M=" STR(GEMM_TILE_ROWS);
+/* Rows of C a work-item of gemm_nn computes (cl/gemm.cl TILE_M) by 16 columns, a float16 a
+ * row: 8 with 16-float vector registers (ctx.c gemm_wide), 4 with 8-float ones, whose sums
+ * then fill 8 of their 16. On the 2-core EPYC (Zen 4, AVX-512 through PoCL; best of 7 a
+ * product, three alternating runs) 8 rows against 4: 6400 x 512 x 128 143-154 -> 200
+ * GFLOP/s, 800 x 2048 x 512 86-91 -> 165-177. (gemm_tn_part's tiles stay at 8 rows: 16
+ * were slower, 128-137 against 154-157 GFLOP/s at 128 x 512 x 6400.) */
+static int tile_rows(const clrnn_ctx *ctx) { return ctx->gemm_wide ? 8 : 4; }
+static const char *gemm_options(const clrnn_ctx *ctx) {
+    return ctx->gemm_wide ? "-DTILE_M=8" : "-DTILE_M=4";
+}
 
 /* Rows of the shared dimension per part of a transposed-A product, and the most floats the
  * parts may take: enough parts to keep every core busy when C is small. */
@@ -44,8 +47,8 @@ static clrnn_status launch_nn_bias(clrnn_ctx *ctx, int M, int N, int K, cl_mem a
                                    cl_ulong bias_off) {
     cl_kernel k;
     const char *name = "gemm_nn";
-    clrnn_status s = clrnn_kernel_get(ctx, GEMM_SOURCES, GEMM_OPTIONS, name, &k);
-    size_t global[2] = {div_up((size_t)N, 16), div_up((size_t)M, GEMM_TILE_ROWS)};
+    clrnn_status s = clrnn_kernel_get(ctx, GEMM_SOURCES, gemm_options(ctx), name, &k);
+    size_t global[2] = {div_up((size_t)N, 16), div_up((size_t)M, (size_t)tile_rows(ctx))};
     int has_bias = bias != NULL;
     cl_mem bias_arg = bias ? bias : c; /* a valid buffer, not read without has_bias */
     return s ? s : CLRNN_LAUNCH(ctx, k, name, 2, global, NULL, KARG(M), KARG(N), KARG(K),
@@ -62,7 +65,7 @@ clrnn_status clrnn_gemm_pack(clrnn_ctx *ctx, int trans_b, size_t k, size_t n, cl
     int K = (int)k, N = (int)n, tb = trans_b, l = (int)ldb;
     cl_ulong bo = b_off, po = p_off;
     size_t global[2] = {div_up(n, 16) * 16, k};
-    clrnn_status s = clrnn_kernel_get(ctx, GEMM_SOURCES, GEMM_OPTIONS, "gemm_pack", &kr);
+    clrnn_status s = clrnn_kernel_get(ctx, GEMM_SOURCES, gemm_options(ctx), "gemm_pack", &kr);
     return s ? s : CLRNN_LAUNCH(ctx, kr, "gemm_pack", 2, global, NULL, KARG(K), KARG(N),
                                 KARG(tb), KARG(b), KARG(bo), KARG(l), KARG(p), KARG(po));
 }
@@ -73,8 +76,8 @@ clrnn_status clrnn_gemm_packed(clrnn_ctx *ctx, size_t m, size_t n, size_t k, cl_
     cl_kernel kr;
     int M = (int)m, N = (int)n, K = (int)k, la = (int)lda, lc = (int)ldc;
     cl_ulong ao = a_off, po = p_off, stride = (cl_ulong)kp * 16, co = c_off;
-    size_t global[2] = {div_up(m, GEMM_TILE_ROWS), div_up(n, 16)};
-    clrnn_status s = clrnn_kernel_get(ctx, GEMM_SOURCES, GEMM_OPTIONS, "gemm_nn_packed", &kr);
+    size_t global[2] = {div_up(m, (size_t)tile_rows(ctx)), div_up(n, 16)};
+    clrnn_status s = clrnn_kernel_get(ctx, GEMM_SOURCES, gemm_options(ctx), "gemm_nn_packed", &kr);
     return s ? s : CLRNN_LAUNCH(ctx, kr, "gemm_nn_packed", 2, global, NULL, KARG(M), KARG(N),
                                 KARG(K), KARG(a), KARG(ao), KARG(la), KARG(p), KARG(po),
                                 KARG(stride), KARG(c), KARG(co), KARG(lc));
@@ -141,7 +144,7 @@ static clrnn_status sum_parts(clrnn_ctx *ctx, int np, int M, int N, cl_mem c, cl
                               int ldc) {
     cl_kernel k;
     size_t global[2] = {div_up((size_t)N, 8), (size_t)M};
-    clrnn_status s = clrnn_kernel_get(ctx, GEMM_SOURCES, GEMM_OPTIONS, "gemm_sum_parts", &k);
+    clrnn_status s = clrnn_kernel_get(ctx, GEMM_SOURCES, gemm_options(ctx), "gemm_sum_parts", &k);
     return s ? s : CLRNN_LAUNCH(ctx, k, "gemm_sum_parts", 2, global, NULL,
                                 KARG(ctx->gemm_scratch), KARG(np), KARG(M), KARG(N), KARG(c),
                                 KARG(c_off), KARG(ldc));
@@ -163,7 +166,7 @@ static clrnn_status launch_tn(clrnn_ctx *ctx, int M, int N, int K, cl_mem a, cl_
     cl_kernel k;
     clrnn_status s;
     if ((s = split_k(ctx, M, N, K, &kc, &np)) ||
-        (s = clrnn_kernel_get(ctx, GEMM_SOURCES, GEMM_OPTIONS, "gemm_tn_part", &k)))
+        (s = clrnn_kernel_get(ctx, GEMM_SOURCES, gemm_options(ctx), "gemm_tn_part", &k)))
         return s;
     int strip = tn_strip(M, kc);
     size_t global[3] = {div_up((size_t)N, (size_t)strip), div_up((size_t)M, TN_BLOCK_M),
@@ -181,7 +184,7 @@ clrnn_status clrnn_colsum_own(clrnn_ctx *ctx, cl_mem b, size_t rows, size_t cols
     cl_kernel k;
     clrnn_status s;
     if ((s = split_k(ctx, 1, N, K, &kc, &np)) ||
-        (s = clrnn_kernel_get(ctx, GEMM_SOURCES, GEMM_OPTIONS, "colsum_part", &k)))
+        (s = clrnn_kernel_get(ctx, GEMM_SOURCES, gemm_options(ctx), "colsum_part", &k)))
         return s;
     size_t global[2] = {div_up((size_t)N, 16), (size_t)np};
     s = CLRNN_LAUNCH(ctx, k, "colsum_part", 2, global, NULL, KARG(N), KARG(K), KARG(kc), KARG(b),
@@ -195,7 +198,7 @@ clrnn_status clrnn_transpose(clrnn_ctx *ctx, cl_mem src, size_t off, size_t ld, 
     size_t n = rows * cols;
     cl_ulong o = off;
     int l = (int)ld, r = (int)rows, c = (int)cols;
-    clrnn_status s = clrnn_kernel_get(ctx, GEMM_SOURCES, GEMM_OPTIONS, "gemm_transpose", &k);
+    clrnn_status s = clrnn_kernel_get(ctx, GEMM_SOURCES, gemm_options(ctx), "gemm_transpose", &k);
     return s ? s : CLRNN_LAUNCH(ctx, k, "gemm_transpose", 1, &n, NULL, KARG(src), KARG(o), KARG(l),
                                 KARG(r), KARG(c), KARG(dst));
 }

@@ -1,8 +1,8 @@
 /*
  * test_gemm.c - the matrix products against a double reference: clrnn's own kernels
- * (gemm.c, used on CPUs) and CLBlast (GPUs), each of the forms the layers use (A B, A^T B,
- * A B^T, and A B + bias), on sizes that leave partial tiles (not multiples of 4 rows or 16 columns), with
- * offsets and leading dimensions larger than the width, and a shared dimension long enough
+ * (gemm.c, used on CPUs; with both tile heights) and CLBlast (GPUs), each of the forms the
+ * layers use (A B, A^T B, A B^T, and A B + bias), on sizes that leave partial tiles (not
+ * multiples of 4 or 8 rows or 16 columns), with offsets and leading dimensions larger than the width, and a shared dimension long enough
  * to be split into several parts; and the column sums of the bias gradients both ways.
  *
  * Exact: the inputs are multiples of 1/8 in [-1, 1], so every product is a multiple of 1/64
@@ -164,12 +164,19 @@ int main(void) {
                                    {3, 50, 128},   {37, 1, 40},      {21, 16, 2500},
                                    {50, 128, 777}, {150, 70, 40000}, {21, 2100, 1030}};
     size_t n_sizes = sizeof sizes / sizeof *sizes;
-    for (int own = 1; own >= 0; own--)
+    /* clrnn's kernels with both tile heights (gemm.c: 8 rows for 16-float vector registers,
+     * 4 for 8-float ones; the device's own choice first), then CLBlast's */
+    int device_wide = ctx->gemm_wide;
+    for (int run = 0; run < 3; run++) {
+        int own = run < 2;
+        ctx->gemm_wide = run == 1 ? !device_wide : device_wide;
+        printf("%s\n", own ? (ctx->gemm_wide ? "clrnn's kernels, 8-row tiles"
+                                             : "clrnn's kernels, 4-row tiles")
+                           : "CLBlast");
         for (size_t i = 0; i < (own ? n_sizes : n_sizes - 1); i++)
             for (int form = 0; form < 3; form++)
                 check_gemm(own, form == 1, form == 2, sizes[i][0], sizes[i][1], sizes[i][2],
                            (int)(i % 2) * 3);
-    for (int own = 1; own >= 0; own--) {
         check_gemm_bias(own, 13, 37, 11);
         check_gemm_bias(own, 64, 128, 50);
         if (own) check_gemm_bias(own, 5, 2100, 1030); /* packed, then the bias (clrnn's) */
@@ -177,6 +184,7 @@ int main(void) {
         check_colsum(own, 2500, 37);
         check_colsum(own, 777, 128);
     }
+    ctx->gemm_wide = device_wide;
     check_clblast_temporaries();
     clrnn_ctx_free(ctx);
     TEST_MAIN_END();
