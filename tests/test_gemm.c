@@ -2,8 +2,8 @@
  * test_gemm.c - the matrix products against a double reference: clrnn's own kernels
  * (gemm.c, used on CPUs; with both tile heights) and CLBlast (GPUs), each of the forms the
  * layers use (A B, A^T B, A B^T, and A B + bias), on sizes that leave partial tiles (not
- * multiples of 4 or 8 rows or 16 columns), with offsets and leading dimensions larger than the width, and a shared dimension long enough
- * to be split into several parts; and the column sums of the bias gradients both ways.
+ * multiples of 4 or 8 rows or 16 columns), with offsets and leading dimensions larger than
+ * the width, and a shared dimension long enough to be split into several parts; and the column sums of the bias gradients both ways.
  *
  * Exact: the inputs are multiples of 1/8 in [-1, 1], so every product is a multiple of 1/64
  * and every partial sum (|sum| <= K <= 40000 < 2^24 / 64) is exact in float32, whatever the
