@@ -13,6 +13,8 @@
  *   gemm_tn_part(M, N, K, kc, strip, A, lda, B, ldb, P) P[p] (M, N) = A[k0:k1]^T B[k0:k1]
  *       for the part p of kc rows of A (K, M) and B (K, N); a work-item computes a strip of
  *       `strip` columns by TN_BLOCK_M rows; global (ceil(N/strip), ceil(M/TN_BLOCK_M), parts)
+ *   gemm_tn_tiles(M, N, K, kc, A, lda, B, ldb, P)  the same parts as gemm_nn's tiles (A's
+ *       values of a step side by side); global (ceil(M/TILE_M), ceil(N/16), parts)
  *   gemm_sum_parts(P, parts, M, N, C, ldc)      C = sum of the parts in order; global
  *       (ceil(N/8), M)
  *   gemm_transpose(A, lda, rows, cols, T)       T (cols, rows) = A (rows, cols)^T
@@ -143,6 +145,19 @@ __kernel void gemm_tn_part(int M, int N, int K, int kc, int strip, __global cons
             for (int k = k0; k < k1; k++) acc += A[(size_t)k * lda + m] * B[(size_t)k * ldb + n];
             P[(size_t)m * N + n] = acc;
         }
+}
+
+/* P[p] (M, N) = A[k0:k1]^T B[k0:k1] for the part p of kc rows, in gemm_nn's register tiles:
+ * a step's TILE_M values of A lie side by side. global (ceil(M/TILE_M), ceil(N/16), parts):
+ * the tiles down a strip of B run one after another while its part is in L2. */
+__kernel void gemm_tn_tiles(int M, int N, int K, int kc, __global const float *A, ulong a_off,
+                            int lda, __global const float *B, ulong b_off, int ldb,
+                            __global float *P) {
+    int m0 = get_global_id(0) * TILE_M, n0 = get_global_id(1) * TILE_N, p = get_global_id(2);
+    if (n0 >= N || m0 >= M) return;
+    int k0 = p * kc, k1 = min(K, k0 + kc);
+    gemm_tile(A + a_off, 1, (size_t)lda, B + b_off, (size_t)ldb, k0, k1, m0, n0, M, N,
+              P + (size_t)p * M * N, (size_t)N, P, 0);
 }
 
 __kernel void gemm_sum_parts(__global const float *P, int parts, int M, int N,

@@ -25,6 +25,7 @@ static const char *gemm_options(const clrnn_ctx *ctx) {
 /* Rows of the shared dimension per part of a transposed-A product, and the most floats the
  * parts may take: enough parts to keep every core busy when C is small. */
 #define TN_ROWS_PER_PART 256
+#define TN_TILES_ROWS_PER_PART 400 /* the same for gemm_tn_tiles */
 #define TN_BLOCK_M 128 /* rows of C a work-item of gemm_tn_part computes (cl/gemm.cl) */
 #define TN_MAX_PARTS 64
 #define SCRATCH_MAX_FLOATS ((size_t)16 << 20)
@@ -127,11 +128,11 @@ clrnn_status clrnn_gemm_bias(clrnn_ctx *ctx, size_t m, size_t n, size_t k, cl_me
     return s ? s : clrnn_add_bias(ctx, c, m, n, bias, bias_off);
 }
 
-/* How a sum over K rows is split into parts for an (M, N) result: *kc rows a part, *np
- * parts, and the scratch buffer made big enough for them. */
-static clrnn_status split_k(clrnn_ctx *ctx, int M, int N, int K, int *kc, int *np) {
+/* How a sum over K rows is split into parts of about `rows` rows for an (M, N) result: *kc
+ * rows a part, *np parts, and the scratch buffer made big enough for them. */
+static clrnn_status split_k(clrnn_ctx *ctx, int M, int N, int K, size_t rows, int *kc, int *np) {
     size_t mn = (size_t)M * (size_t)N;
-    size_t parts = div_up((size_t)K, TN_ROWS_PER_PART);
+    size_t parts = div_up((size_t)K, rows);
     if (parts > TN_MAX_PARTS) parts = TN_MAX_PARTS;
     if (parts * mn > SCRATCH_MAX_FLOATS) parts = SCRATCH_MAX_FLOATS / mn ? SCRATCH_MAX_FLOATS / mn : 1;
     *kc = (int)div_up((size_t)K, parts);
@@ -159,13 +160,43 @@ static int tn_strip(int M, int kc) {
     return a_part > ((size_t)256 << 10) ? 64 : 16;
 }
 
+/* Whether A^T B runs as gemm_nn's register tiles over parts of kc rows of K (gemm_tn_tiles,
+ * A's 8 values of a step side by side) rather than in strips (gemm_tn_part): from 128 rows of
+ * C, while a part of A (kc x M) stays in a core's L2. 2-core EPYC, 8-row tiles, best of 7 a
+ * product, three alternating runs, strips against tiles in GFLOP/s: 128x512x6400
+ * (lstm128_b80's dK and dR, parts of 200 KiB) 139-154 -> 151-169, 128x512x25600 117-122 ->
+ * 153-166; at 64x256x25600 (bilstm's dR) the two were equal (139-161, 131-163), at
+ * 50x128x256000 (lstm32's dK: 7 tiles, the last a partial one, over 640 parts) the tiles were
+ * twice as slow, and at lstm512x2's 512x2048x51200 (the scratch allows 16 parts: 6.5 MiB of A
+ * each) too (1327 against 683 ms a product). */
+static int tn_tiles_pay(int M, int kc) {
+    return M >= 128 && (size_t)kc * (size_t)M * sizeof(float) <= ((size_t)512 << 10);
+}
+
+static clrnn_status launch_tn_tiles(clrnn_ctx *ctx, int M, int N, int K, int kc, int np,
+                                    cl_mem a, cl_ulong a_off, int lda, cl_mem b,
+                                    cl_ulong b_off, int ldb, cl_mem c, cl_ulong c_off, int ldc) {
+    cl_kernel k;
+    clrnn_status s = clrnn_kernel_get(ctx, GEMM_SOURCES, gemm_options(ctx), "gemm_tn_tiles", &k);
+    if (s) return s;
+    size_t global[3] = {div_up((size_t)M, (size_t)tile_rows(ctx)), div_up((size_t)N, 16),
+                        (size_t)np};
+    s = CLRNN_LAUNCH(ctx, k, "gemm_tn_tiles", 3, global, NULL, KARG(M), KARG(N), KARG(K),
+                     KARG(kc), KARG(a), KARG(a_off), KARG(lda), KARG(b), KARG(b_off), KARG(ldb),
+                     KARG(ctx->gemm_scratch));
+    return s ? s : sum_parts(ctx, np, M, N, c, c_off, ldc);
+}
+
 static clrnn_status launch_tn(clrnn_ctx *ctx, int M, int N, int K, cl_mem a, cl_ulong a_off,
                               int lda, cl_mem b, cl_ulong b_off, int ldb, cl_mem c,
                               cl_ulong c_off, int ldc) {
     int kc, np;
     cl_kernel k;
     clrnn_status s;
-    if ((s = split_k(ctx, M, N, K, &kc, &np)) ||
+    if ((s = split_k(ctx, M, N, K, TN_TILES_ROWS_PER_PART, &kc, &np))) return s;
+    if (tn_tiles_pay(M, kc))
+        return launch_tn_tiles(ctx, M, N, K, kc, np, a, a_off, lda, b, b_off, ldb, c, c_off, ldc);
+    if ((s = split_k(ctx, M, N, K, TN_ROWS_PER_PART, &kc, &np)) ||
         (s = clrnn_kernel_get(ctx, GEMM_SOURCES, gemm_options(ctx), "gemm_tn_part", &k)))
         return s;
     int strip = tn_strip(M, kc);
@@ -183,7 +214,7 @@ clrnn_status clrnn_colsum_own(clrnn_ctx *ctx, cl_mem b, size_t rows, size_t cols
     cl_ulong zero = 0, oo = out_off;
     cl_kernel k;
     clrnn_status s;
-    if ((s = split_k(ctx, 1, N, K, &kc, &np)) ||
+    if ((s = split_k(ctx, 1, N, K, TN_ROWS_PER_PART, &kc, &np)) ||
         (s = clrnn_kernel_get(ctx, GEMM_SOURCES, gemm_options(ctx), "colsum_part", &k)))
         return s;
     size_t global[2] = {div_up((size_t)N, 16), (size_t)np};
