@@ -287,15 +287,14 @@ static clrnn_status segment_positions(struct embedding_cfg *e, clrnn_ctx *ctx, i
     if (!n) return CLRNN_OK;
     size_t cap = (size_t)e->capacity + 1;
     clrnn_status s;
-    if (!e->seg_starts) {
-        e->seg_starts = clrnn_malloc(cap * sizeof(int));
-        e->id_segs = clrnn_malloc(cap * sizeof(int));
-        if (!e->seg_starts || !e->id_segs)
-            return clrnn_fail(CLRNN_E_NOMEM, "out of memory grouping an Embedding's ids");
-        if ((s = clrnn_buf_create(ctx, cap * sizeof(int), &e->d_seg_starts)) ||
-            (s = clrnn_buf_create(ctx, cap * sizeof(int), &e->d_id_segs)))
-            return s;
-    }
+    /* made once for the batch size, each where a failed earlier attempt left it missing */
+    if (!e->seg_starts) e->seg_starts = clrnn_malloc(cap * sizeof(int));
+    if (!e->id_segs) e->id_segs = clrnn_malloc(cap * sizeof(int));
+    if (!e->seg_starts || !e->id_segs)
+        return clrnn_fail(CLRNN_E_NOMEM, "out of memory grouping an Embedding's ids");
+    if ((!e->d_seg_starts && (s = clrnn_buf_create(ctx, cap * sizeof(int), &e->d_seg_starts))) ||
+        (!e->d_id_segs && (s = clrnn_buf_create(ctx, cap * sizeof(int), &e->d_id_segs))))
+        return s;
     n = 0;
     for (int u = 0; u < e->n_rows; u++) {
         e->id_segs[u] = n;
