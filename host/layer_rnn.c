@@ -889,7 +889,7 @@ static clrnn_status backward_args(struct clrnn_layer *l, const struct clrnn_pass
     a->dh0 = r->dh0;
     a->dc0 = lstm ? r->dc0 : r->dh0;
     clrnn_status s = final_state_grads(l, p->ctx, p->B);
-    if (s) return s;
+    if (s || r->steps) return s; /* the per-step path makes its own R^T (rnn_steps.c) */
     a->rk = r->rt;
     a->r_off = 0;
     return clrnn_transpose(p->ctx, p->params, l->w[1].offset, GU, r->units, GU, r->rt);

@@ -74,7 +74,6 @@ static void check(const char *spec, int recurrent_layers) {
     run_model(spec, "persistent", &persistent);
     printf("%s: %d of %d recurrent layers step by step by default\n", spec, steps.steps,
            recurrent_layers);
-    /* (GPUs take the per-step path by default only where local memory is too small) */
     CHECK_INT_EQ(steps.steps, recurrent_layers); /* 4 MiB of R and more, on every device */
     CHECK_INT_EQ(persistent.steps, 0);
     CHECK_INT_EQ(steps.ny, persistent.ny);
