@@ -39,6 +39,7 @@ struct clrnn_ctx {
     struct clrnn_profile *profile;  /* CLRNN_PROFILE: device time per kernel, else NULL */
     int cpu_forms;                  /* kernels in their CPU forms (docs/performance.md) */
     int gemm_wide;                  /* gemm.c's tiles for 16-float vector registers */
+    int transfers_async;            /* upload.c: uploads and read-backs do not wait */
     cl_mem gemm_scratch;            /* gemm.c: partial sums, transposed operands; blas.c:
                                      * CLBlast's padded copies (within one product each) */
     size_t gemm_scratch_bytes;
@@ -89,6 +90,8 @@ clrnn_status clrnn_buf_create(clrnn_ctx *ctx, size_t bytes, cl_mem *out);
 void clrnn_buf_release(cl_mem *m); /* releases and sets NULL; NULL is fine */
 clrnn_status clrnn_buf_write(clrnn_ctx *ctx, cl_mem m, size_t offset, size_t bytes,
                              const void *src);
+/* Whether a new context's transfers are asynchronous (ctx->transfers_async) */
+int clrnn_transfers_async(const clrnn_ctx *ctx);
 /* clrnn_buf_write without waiting for the device where transfers are asynchronous
  * (upload.c: GPUs, or CLRNN_TRANSFERS=async): src is copied, and may change as soon as this
  * returns. */

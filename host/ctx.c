@@ -273,6 +273,7 @@ clrnn_status clrnn_ctx_create(const char *spec, clrnn_ctx **out) {
     clGetDeviceInfo(ctx->device, CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT, sizeof width, &width, NULL);
     const char *tiles = getenv("CLRNN_GEMM_TILES");
     ctx->gemm_wide = tiles && *tiles ? strcmp(tiles, "wide") == 0 : width >= 16;
+    ctx->transfers_async = clrnn_transfers_async(ctx);
     *out = ctx;
     return CLRNN_OK;
 }

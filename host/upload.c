@@ -29,7 +29,10 @@ struct clrnn_uploads {
     int next;
 };
 
-static int transfers_async(const clrnn_ctx *ctx) {
+/* Whether transfers skip waiting: CLRNN_TRANSFERS=async|blocking, else on GPU forms. Read
+ * once for the context (clrnn_ctx_create), so that a read back without waiting is always
+ * waited for later. */
+int clrnn_transfers_async(const clrnn_ctx *ctx) {
     const char *v = getenv("CLRNN_TRANSFERS");
     if (v && strcmp(v, "async") == 0) return 1;
     if (v && strcmp(v, "blocking") == 0) return 0;
@@ -48,7 +51,7 @@ static cl_int settle(struct clrnn_uploads *u, int k) {
 
 clrnn_status clrnn_buf_upload(clrnn_ctx *ctx, cl_mem m, size_t offset, size_t bytes,
                               const void *src) {
-    if (!bytes || ctx->lost || !transfers_async(ctx))
+    if (!bytes || ctx->lost || !ctx->transfers_async)
         return clrnn_buf_write(ctx, m, offset, bytes, src);
     if (!ctx->uploads && !(ctx->uploads = clrnn_calloc(1, sizeof *ctx->uploads)))
         return clrnn_fail(CLRNN_E_NOMEM, "out of memory for the upload buffers");
@@ -77,7 +80,7 @@ clrnn_status clrnn_buf_upload(clrnn_ctx *ctx, cl_mem m, size_t offset, size_t by
 
 clrnn_status clrnn_buf_download(clrnn_ctx *ctx, cl_mem m, size_t offset, size_t bytes,
                                 void *dst) {
-    if (!bytes || ctx->lost || !transfers_async(ctx))
+    if (!bytes || ctx->lost || !ctx->transfers_async)
         return clrnn_buf_read(ctx, m, offset, bytes, dst);
     cl_int err = clEnqueueReadBuffer(ctx->queue, m, CL_FALSE, offset, bytes, dst, 0, NULL, NULL);
     if (!err) return CLRNN_OK;
@@ -86,7 +89,7 @@ clrnn_status clrnn_buf_download(clrnn_ctx *ctx, cl_mem m, size_t offset, size_t 
 }
 
 clrnn_status clrnn_downloads_wait(clrnn_ctx *ctx) {
-    if (!transfers_async(ctx)) return CLRNN_OK;
+    if (!ctx->transfers_async) return CLRNN_OK;
     clrnn_status s = clrnn_ctx_finish(ctx);
     if (s) clrnn_downloads_drain(ctx);
     return s;
@@ -95,7 +98,7 @@ clrnn_status clrnn_downloads_wait(clrnn_ctx *ctx) {
 void clrnn_downloads_drain(clrnn_ctx *ctx) {
     /* even on a lost device: the reads still queued must not write into memory the caller
      * frees next (a failed one completes with an error) */
-    if (transfers_async(ctx)) clFinish(ctx->queue);
+    if (ctx->transfers_async) clFinish(ctx->queue);
 }
 
 void clrnn_uploads_free(clrnn_ctx *ctx) {
