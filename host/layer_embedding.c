@@ -31,6 +31,7 @@ struct embedding_cfg {
     int uploaded; /* and on the device */
     int n_rows;   /* distinct ids in it */
     /* GPU forms: ids with many positions summed in segments (segment_positions) */
+    int n_segs; /* n_rows when no id needs cutting */
     int *seg_starts, *id_segs;
     cl_mem d_seg_starts, d_id_segs;
     /* token projection: the next layer takes the tokens (linked); how this batch (fused) */
@@ -254,22 +255,6 @@ static void group_on_host(struct clrnn_layer *l, const struct clrnn_pass *p) {
     e->uploaded = 0;
 }
 
-/* The grouping on the host and the device */
-static clrnn_status group_positions(struct clrnn_layer *l, const struct clrnn_pass *p) {
-    struct embedding_cfg *e = l->cfg;
-    group_on_host(l, p);
-    if (e->uploaded) return CLRNN_OK;
-    int n = p->B * (int)l->in.d[0];
-    clrnn_status s;
-    if ((s = clrnn_buf_upload(p->ctx, e->d_order, 0, (size_t)n * sizeof(int), e->order)) ||
-        (s = clrnn_buf_upload(p->ctx, e->d_starts, 0, (size_t)(e->n_rows + 1) * sizeof(int),
-                              e->starts)) ||
-        (s = clrnn_buf_upload(p->ctx, e->d_rows, 0, (size_t)e->n_rows * sizeof(int), e->rows)))
-        return s;
-    e->uploaded = 1;
-    return CLRNN_OK;
-}
-
 /* Positions a work-item of the GPU form adds up at most. An id with more (padding, in padded
  * text, can hold half of a batch's positions: ~100k at 512 x 500) would be one work-item's
  * chain of ~100k dependent loads, so its positions are cut into segments of this many, each
@@ -278,13 +263,14 @@ static clrnn_status group_positions(struct clrnn_layer *l, const struct clrnn_pa
 #define SEGMENT_POSITIONS 256
 
 /* The segments of the batch's grouping (seg_starts: where each begins in order; id_segs: each
- * id's first segment), uploaded; returns their number, n_rows when no id needs cutting. */
-static clrnn_status segment_positions(struct embedding_cfg *e, clrnn_ctx *ctx, int *n_segs) {
-    int n = 0;
-    *n_segs = e->n_rows;
-    for (int u = 0; u < e->n_rows; u++)
-        if (e->starts[u + 1] - e->starts[u] > SEGMENT_POSITIONS) n = 1;
-    if (!n) return CLRNN_OK;
+ * id's first segment), uploaded, and their number in n_segs (n_rows when no id needs
+ * cutting). */
+static clrnn_status segment_positions(struct embedding_cfg *e, clrnn_ctx *ctx) {
+    int cut = 0;
+    e->n_segs = e->n_rows;
+    for (int u = 0; u < e->n_rows && !cut; u++)
+        cut = e->starts[u + 1] - e->starts[u] > SEGMENT_POSITIONS;
+    if (!cut) return CLRNN_OK;
     size_t cap = (size_t)e->capacity + 1;
     clrnn_status s;
     /* made once for the batch size, each where a failed earlier attempt left it missing */
@@ -295,7 +281,7 @@ static clrnn_status segment_positions(struct embedding_cfg *e, clrnn_ctx *ctx, i
     if ((!e->d_seg_starts && (s = clrnn_buf_create(ctx, cap * sizeof(int), &e->d_seg_starts))) ||
         (!e->d_id_segs && (s = clrnn_buf_create(ctx, cap * sizeof(int), &e->d_id_segs))))
         return s;
-    n = 0;
+    int n = 0;
     for (int u = 0; u < e->n_rows; u++) {
         e->id_segs[u] = n;
         for (int k = e->starts[u]; k < e->starts[u + 1]; k += SEGMENT_POSITIONS)
@@ -303,12 +289,29 @@ static clrnn_status segment_positions(struct embedding_cfg *e, clrnn_ctx *ctx, i
     }
     e->id_segs[e->n_rows] = n;
     e->seg_starts[n] = e->starts[e->n_rows];
-    *n_segs = n;
+    e->n_segs = n;
     if ((s = clrnn_buf_upload(ctx, e->d_seg_starts, 0, (size_t)(n + 1) * sizeof(int),
                               e->seg_starts)))
         return s;
     return clrnn_buf_upload(ctx, e->d_id_segs, 0, (size_t)(e->n_rows + 1) * sizeof(int),
                             e->id_segs);
+}
+
+/* The grouping on the host and the device */
+static clrnn_status group_positions(struct clrnn_layer *l, const struct clrnn_pass *p) {
+    struct embedding_cfg *e = l->cfg;
+    group_on_host(l, p);
+    if (e->uploaded) return CLRNN_OK;
+    int n = p->B * (int)l->in.d[0];
+    clrnn_status s;
+    if ((s = clrnn_buf_upload(p->ctx, e->d_order, 0, (size_t)n * sizeof(int), e->order)) ||
+        (s = clrnn_buf_upload(p->ctx, e->d_starts, 0, (size_t)(e->n_rows + 1) * sizeof(int),
+                              e->starts)) ||
+        (s = clrnn_buf_upload(p->ctx, e->d_rows, 0, (size_t)e->n_rows * sizeof(int), e->rows)) ||
+        (!p->ctx->cpu_forms && (s = segment_positions(e, p->ctx))))
+        return s;
+    e->uploaded = 1;
+    return CLRNN_OK;
 }
 
 clrnn_status clrnn_embedding_sum_by_id(struct clrnn_layer *emb, const struct clrnn_pass *p,
@@ -318,12 +321,12 @@ clrnn_status clrnn_embedding_sum_by_id(struct clrnn_layer *emb, const struct clr
     clrnn_ctx *ctx = p->ctx;
     int rows_form = ctx->cpu_forms; /* a work-item an id on CPUs */
     const char *name = rows_form ? "embedding_bwd_rows" : "embedding_bwd";
-    int compact = e->fused == PROJECT_DISTINCT, n_segs = e->n_rows;
+    int compact = e->fused == PROJECT_DISTINCT;
     int tB = time_major ? p->B : 0, tT = (int)emb->in.d[0];
     clrnn_status s;
     cl_kernel k, ks;
-    if ((s = group_positions(emb, p)) || (!rows_form && (s = segment_positions(e, ctx, &n_segs))))
-        return s;
+    if ((s = group_positions(emb, p))) return s;
+    int n_segs = rows_form ? e->n_rows : e->n_segs;
     size_t out_rows = compact ? (size_t)e->n_rows : (size_t)e->input_dim;
     if ((s = clrnn_buf_fill_zero(ctx, out, off * sizeof(float),
                                  out_rows * (size_t)D * sizeof(float))) ||

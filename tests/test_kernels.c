@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "clrnn_impl.h"
 #include "ref.h"
@@ -322,13 +323,23 @@ static void test_embedding(int D) {
 
 /* The Embedding's gradient with one id at 2/3 of 800 positions, as padding is in padded
  * text: the GPU form sums such an id's positions in segments of 256 and then the segments
- * (layer_embedding.c segment_positions). Exact: dy holds multiples of 1/8 in [-1, 1], so
+ * (layer_embedding.c segment_positions; counted on a profiled context of its own: once in
+ * the GPU forms, never in the CPU ones). Exact: dy holds multiples of 1/8 in [-1, 1], so
  * every partial sum (at most 800) is exact in float32 whatever the order of the additions. */
 static void test_embedding_hot_id(void) {
     int B = 20, T = 40, V = 13, D = 8, n = B * T;
     int64_t in[1] = {T}, xd[2] = {B, T}, yd[3] = {B, T, D};
+    char profile[64]; /* the test's variants run at once in one folder */
+    snprintf(profile, sizeof profile, "test_kernels_profile_%ld.txt", (long)getpid());
+    setenv("CLRNN_PROFILE", profile, 1);
+    clrnn_ctx *c = NULL;
+    CHECK(clrnn_ctx_create(NULL, &c) == CLRNN_OK);
+    if (!c) {
+        unsetenv("CLRNN_PROFILE");
+        return;
+    }
     clrnn_model *m;
-    CHECK(clrnn_model_from_spec(ctx, "embedding(13,8)", in, 1, CLRNN_DTYPE_INT32, 3, &m) ==
+    CHECK(clrnn_model_from_spec(c, "embedding(13,8)", in, 1, CLRNN_DTYPE_INT32, 3, &m) ==
           CLRNN_OK);
     free(random_params(m));
     struct clrnn_array x, y, dy;
@@ -347,9 +358,13 @@ static void test_embedding_hot_id(void) {
     clrnn_model_get_grads(m, g);
     double *gd = to_double(g, (size_t)V * D);
     CHECK_ARRAYS_CLOSE("embedding gradient (an id at 2/3 of 800 positions)", gd, dE, V * D, 0, 0);
+    CHECK_INT_EQ(clrnn_profile_calls(c, "embedding_sum_segments"), c->cpu_forms ? 0 : 1);
     free(dE), free(g), free(gd);
     clrnn_array_clear(&x), clrnn_array_clear(&y), clrnn_array_clear(&dy);
     clrnn_model_free(m);
+    clrnn_ctx_free(c); /* writes the profile */
+    remove(profile);
+    unsetenv("CLRNN_PROFILE");
 }
 
 /* A loss kernel on given predictions and targets, against ref_loss_forward_backward, and
