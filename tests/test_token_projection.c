@@ -18,19 +18,22 @@
  * ids instead when it repeats enough of them (layer_embedding.c distinct_pays: ids drawn from
  * the first 20), with the same checks (the projected rows must be the distinct ids); a batch
  * repeating fewer (ids drawn from all 60, or 1000) takes the GEMM path.
+ * An id at 3/4 of 400 positions takes the GPU forms' segmented sums by id (test_hot_id).
  * Then 30 Adam steps on a small task both ways end at losses within 1e-4 of each other.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "clrnn_impl.h"
 #include "model_pass.h"
 #include "test.h"
 
-#define B 6
-#define T 8
+/* the batch's size, steps and ids (make_ids, or hot_ids for test_hot_id) */
+static int B = 6, T = 8;
+static int hot_ids;
 
 static clrnn_ctx *ctx;
 
@@ -54,6 +57,7 @@ static void make_ids(int vocab, int masked, struct clrnn_array *x) {
         s = s * 6364136223846793005ULL + 1442695040888963407ULL;
         ids[i] = 1 + (int)((s >> 33) % (uint64_t)(vocab - 1));
         if (masked && i % T >= T - i / T % 3) ids[i] = 0;
+        if (hot_ids) ids[i] = i % 4 ? 1 : 2 + (i / 4) % (vocab - 2); /* id 1 at 3/4 */
     }
 }
 
@@ -116,13 +120,42 @@ static void check_reads(const char *spec, int vocab, int masked, int expect_fuse
              expect_fused && expect_fused < vocab ? "distinct ids"
              : direct                             ? "table read by token"
                                                   : "gathered");
-    check_arrays_close(__FILE__, __LINE__, label, a, b, on.np, 1e-6, 1e-5);
+    /* the sums' order differs by at most B*T additions: 1e-5 at 48 of them (~3.5x the worst
+     * case, 48 * 2^-24), in proportion beyond */
+    double rtol = 1e-5 * (B * T > 48 ? B * T / 48.0 : 1.0);
+    check_arrays_close(__FILE__, __LINE__, label, a, b, on.np, 1e-6, rtol);
     free(a), free(b), free(on.y), free(on.grads), free(off.y), free(off.grads);
 }
 
 static void check_case(const char *spec, int vocab, int masked, int expect_fused) {
     for (int direct = 0; direct < 2; direct++)
         check_reads(spec, vocab, masked, expect_fused, direct);
+}
+
+/* An id at 3/4 of 20 x 20 positions. In the GPU forms the sums by id cut its positions into
+ * segments (layer_embedding.c segment_positions), which the token projection's sums (time
+ * major, backwards for Bidirectional's second layer) reach only here: the same checks as
+ * above, on a profiled context of its own that counts the segmented sums. */
+static void test_hot_id(void) {
+    char profile[64]; /* the test's variants run at once in one folder */
+    snprintf(profile, sizeof profile, "test_token_projection_profile_%ld.txt", (long)getpid());
+    setenv("CLRNN_PROFILE", profile, 1);
+    clrnn_ctx *shared = ctx;
+    CHECK(clrnn_ctx_create(NULL, &ctx) == CLRNN_OK);
+    if (!ctx) exit(1);
+    B = 20, T = 20, hot_ids = 1;
+    check_case("embedding(11,4) lstm(5) dense(2)", 11, 0, 11);
+    check_case("embedding(11,4) bidirectional(lstm(5)) dense(2)", 11, 0, 11);
+    long segs = clrnn_profile_calls(ctx, "embedding_sum_segments");
+    printf("an id at 3/4 of %d positions: %ld segmented sums by id\n", B * T, segs);
+    /* a backward pass each run: with the projection one sum by id per layer reading the
+     * tokens (1 and 2), without it the Embedding's; twice (CLRNN_TOKEN_DIRECT 0 and 1) */
+    CHECK_INT_EQ(segs, ctx->cpu_forms ? 0 : 2 * ((1 + 1) + (2 + 1)));
+    B = 6, T = 8, hot_ids = 0;
+    clrnn_ctx_free(ctx); /* writes the profile */
+    ctx = shared;
+    remove(profile);
+    unsetenv("CLRNN_PROFILE");
 }
 
 /* Adam on "is token 3 in the sequence", 30 steps both ways: the loss curves stay together */
@@ -195,6 +228,7 @@ int main(void) {
     check_case("embedding(11,4) lstm(5,dropout=0.3) dense(2)", 11, 0, 0);
     /* stacked: only the first recurrent layer reads the Embedding */
     check_case("embedding(11,4) gru(5,return_sequences=true) lstm(3) dense(1)", 11, 0, 11);
+    test_hot_id();
     double on = train_loss(1), off = train_loss(0);
     printf("30 Adam steps: loss %.7f with the token projection, %.7f without\n", on, off);
     CHECK_NEAR(on, off, 1e-4);
