@@ -100,8 +100,9 @@ clrnn_status clrnn_add_bias(clrnn_ctx *ctx, cl_mem z, size_t rows, size_t cols, 
     if (s) return s;
     int r = (int)rows, c = (int)cols;
     cl_ulong off = b_off;
-    size_t g = ctx->cpu_forms ? rows : clrnn_round_up(rows * cols, CLRNN_ELEMENT_GROUP);
-    size_t l = CLRNN_ELEMENT_GROUP;
+    size_t g = rows, l = 0;
+    if (!ctx->cpu_forms && (s = clrnn_element_shape(ctx, k, name, rows * cols, &g, &l)))
+        return s;
     return CLRNN_LAUNCH(ctx, k, name, 1, &g, ctx->cpu_forms ? NULL : &l, KARG(z), KARG(r),
                         KARG(c), KARG(b), KARG(off));
 }

@@ -153,9 +153,16 @@ clrnn_status clrnn_launch_args(clrnn_ctx *ctx, cl_kernel k, const char *name, cl
 /* Rounds n up to a multiple of m. */
 static inline size_t clrnn_round_up(size_t n, size_t m) { return (n + m - 1) / m * m; }
 /* Work-items a group of the GPU forms' 1-D element kernels, whose global size is rounded up
- * to it (the kernels check their bounds): any GPU takes 256, and a driver left to choose a
- * group for an odd count may pick a tiny one. */
+ * to it (the kernels check their bounds): a driver left to choose a group for an odd count
+ * may pick a tiny one. */
 #define CLRNN_ELEMENT_GROUP 256
+/* The group of such a kernel: CLRNN_ELEMENT_GROUP, or the largest power of two below the
+ * kernel's own limit on the device (CL_KERNEL_WORK_GROUP_SIZE) where that is smaller */
+size_t clrnn_element_group(size_t kernel_limit);
+/* A GPU form's 1-D element kernel k over `count` items: its group (clrnn_element_group of
+ * k's limit) and the global size rounded up to whole groups */
+clrnn_status clrnn_element_shape(clrnn_ctx *ctx, cl_kernel k, const char *name, size_t count,
+                                 size_t *global, size_t *local);
 
 /* ---- matrix products (blas.c: CLBlast, or gemm.c on CPUs) ---- */
 

@@ -152,8 +152,9 @@ clrnn_status clrnn_embedding_gather(clrnn_ctx *ctx, cl_mem ids, int n, cl_mem ta
     cl_kernel k;
     clrnn_status s = clrnn_kernel_get(ctx, EMB_SOURCES, "", name, &k);
     if (s) return s;
-    size_t l = CLRNN_ELEMENT_GROUP;
-    size_t g = rows_form ? (size_t)n : clrnn_round_up((size_t)n * (size_t)D, l);
+    size_t g = (size_t)n, l = 0;
+    if (!rows_form && (s = clrnn_element_shape(ctx, k, name, (size_t)n * (size_t)D, &g, &l)))
+        return s;
     return CLRNN_LAUNCH(ctx, k, name, 1, &g, rows_form ? NULL : &l, KARG(ids),
                         KARG(table), KARG(off), KARG(out), KARG(n), KARG(D));
 }
@@ -332,27 +333,28 @@ clrnn_status clrnn_embedding_sum_by_id(struct clrnn_layer *emb, const struct clr
                                  out_rows * (size_t)D * sizeof(float))) ||
         (s = clrnn_kernel_get(ctx, EMB_SOURCES, "", name, &k)))
         return s;
-    size_t l = CLRNN_ELEMENT_GROUP;
+    size_t g = (size_t)e->n_rows, l = 0, gs, ls, gi, li;
     if (rows_form || n_segs == e->n_rows) {
-        size_t g = rows_form ? (size_t)e->n_rows : clrnn_round_up((size_t)e->n_rows * (size_t)D, l);
+        if (!rows_form && (s = clrnn_element_shape(ctx, k, name, g * (size_t)D, &g, &l)))
+            return s;
         return CLRNN_LAUNCH(ctx, k, name, 1, &g, rows_form ? NULL : &l, KARG(dy),
                             KARG(e->d_order), KARG(e->d_starts), KARG(e->d_rows), KARG(e->n_rows),
                             KARG(out), KARG(off), KARG(D), KARG(compact), KARG(tB), KARG(tT),
                             KARG(backwards));
     }
     /* the segments' sums into the scratch (as the compact rows of n_segs ids), then by id */
-    size_t gs = clrnn_round_up((size_t)n_segs * (size_t)D, l);
-    size_t gi = clrnn_round_up((size_t)e->n_rows * (size_t)D, l);
     cl_ulong zero = 0;
     int one = 1;
     if ((s = clrnn_gemm_scratch(ctx, (size_t)n_segs * (size_t)D * sizeof(float))) ||
         (s = clrnn_kernel_get(ctx, EMB_SOURCES, "", "embedding_sum_segments", &ks)) ||
-        (s = CLRNN_LAUNCH(ctx, k, name, 1, &gs, &l, KARG(dy), KARG(e->d_order),
+        (s = clrnn_element_shape(ctx, k, name, (size_t)n_segs * (size_t)D, &gs, &ls)) ||
+        (s = clrnn_element_shape(ctx, ks, "embedding_sum_segments", g * (size_t)D, &gi, &li)) ||
+        (s = CLRNN_LAUNCH(ctx, k, name, 1, &gs, &ls, KARG(dy), KARG(e->d_order),
                           KARG(e->d_seg_starts), KARG(e->d_rows), KARG(n_segs),
                           KARG(ctx->gemm_scratch), KARG(zero), KARG(D), KARG(one), KARG(tB),
                           KARG(tT), KARG(backwards))))
         return s;
-    return CLRNN_LAUNCH(ctx, ks, "embedding_sum_segments", 1, &gi, &l, KARG(ctx->gemm_scratch),
+    return CLRNN_LAUNCH(ctx, ks, "embedding_sum_segments", 1, &gi, &li, KARG(ctx->gemm_scratch),
                         KARG(e->d_id_segs), KARG(e->d_rows), KARG(e->n_rows), KARG(out),
                         KARG(off), KARG(D), KARG(compact));
 }

@@ -287,6 +287,25 @@ void clrnn_programs_release(clrnn_ctx *ctx) {
     ctx->programs = NULL;
 }
 
+size_t clrnn_element_group(size_t kernel_limit) {
+    size_t l = CLRNN_ELEMENT_GROUP;
+    while (l > 1 && l > kernel_limit) l /= 2;
+    return l;
+}
+
+clrnn_status clrnn_element_shape(clrnn_ctx *ctx, cl_kernel k, const char *name, size_t count,
+                                 size_t *global, size_t *local) {
+    size_t limit = 0;
+    cl_int err = clGetKernelWorkGroupInfo(k, ctx->device, CL_KERNEL_WORK_GROUP_SIZE,
+                                          sizeof limit, &limit, NULL);
+    if (err)
+        return clrnn_fail(CLRNN_E_OPENCL, "querying the group size of kernel %s failed: %s (%d)",
+                          name, clrnn_cl_error_name(err), (int)err);
+    *local = clrnn_element_group(limit);
+    *global = clrnn_round_up(count, *local);
+    return CLRNN_OK;
+}
+
 clrnn_status clrnn_launch_args(clrnn_ctx *ctx, cl_kernel k, const char *name, cl_uint dims,
                                const size_t *global, const size_t *local,
                                const struct clrnn_karg *args, int n_args) {

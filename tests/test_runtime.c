@@ -292,6 +292,24 @@ static void test_async_uploads(void) {
     unsetenv("CLRNN_TRANSFERS");
 }
 
+/* The GPU forms' element kernels in groups of 256, fewer where a kernel allows fewer */
+static void test_element_shape(clrnn_ctx *ctx) {
+    CHECK_INT_EQ(clrnn_element_group(4096), 256);
+    CHECK_INT_EQ(clrnn_element_group(256), 256);
+    CHECK_INT_EQ(clrnn_element_group(200), 128);
+    CHECK_INT_EQ(clrnn_element_group(64), 64);
+    CHECK_INT_EQ(clrnn_element_group(1), 1);
+    static const char *const sources[] = {"common.cl", "dense.cl", NULL};
+    cl_kernel k;
+    size_t limit = 0, g = 0, l = 0;
+    CHECK(clrnn_kernel_get(ctx, sources, "", "dense_add_bias", &k) == CLRNN_OK);
+    CHECK(clGetKernelWorkGroupInfo(k, ctx->device, CL_KERNEL_WORK_GROUP_SIZE, sizeof limit,
+                                   &limit, NULL) == CL_SUCCESS);
+    CHECK(clrnn_element_shape(ctx, k, "dense_add_bias", 1000, &g, &l) == CLRNN_OK);
+    CHECK_INT_EQ(l, clrnn_element_group(limit));
+    CHECK(g >= 1000 && g < 1000 + l && g % l == 0);
+}
+
 int main(void) {
     test_devices();
     test_errors();
@@ -304,6 +322,7 @@ int main(void) {
     test_spec(ctx);
     test_initializers(ctx);
     test_seed_param_counts(ctx);
+    test_element_shape(ctx);
     clrnn_ctx_free(ctx);
     test_cache();
     test_async_uploads();
