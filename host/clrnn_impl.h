@@ -106,6 +106,8 @@ clrnn_status clrnn_downloads_wait(clrnn_ctx *ctx);
 void clrnn_downloads_drain(clrnn_ctx *ctx);
 /* Waits for the pending uploads and frees their copies (clrnn_ctx_free). */
 void clrnn_uploads_free(clrnn_ctx *ctx);
+/* How many of the uploads' copies are in pinned memory (upload.c; for tests) */
+int clrnn_uploads_pinned(const clrnn_ctx *ctx);
 clrnn_status clrnn_buf_read(clrnn_ctx *ctx, cl_mem m, size_t offset, size_t bytes, void *dst);
 clrnn_status clrnn_buf_fill_zero(clrnn_ctx *ctx, cl_mem m, size_t offset, size_t bytes);
 clrnn_status clrnn_buf_copy(clrnn_ctx *ctx, cl_mem src, size_t src_off, cl_mem dst,

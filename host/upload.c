@@ -8,6 +8,12 @@
  * waits only when it reads results (progress, the end of an epoch). Predict's outputs come
  * back the same way (clrnn_buf_download), waited for once at the end.
  *
+ * The ring's buffers are pinned where the driver gives pinned memory: host memory of an
+ * OpenCL buffer made with CL_MEM_ALLOC_HOST_PTR, kept mapped. A GPU driver copies from
+ * pinned memory by DMA while the host goes on; from ordinary (pageable) memory NVIDIA's
+ * stages the copy itself and returns only when it is done. Where such a buffer cannot be
+ * made the slot takes ordinary memory.
+ *
  * On by default on GPUs; on CPUs (PoCL) the device's kernels and the host share the same
  * cores, and the gain measured there was within the noise, some configurations slower
  * (docs/performance.md), so transfers stay blocking. CLRNN_TRANSFERS=async|blocking
@@ -24,6 +30,7 @@
 
 struct clrnn_uploads {
     void *buf[UPLOAD_SLOTS];
+    cl_mem pinned[UPLOAD_SLOTS]; /* the buffer buf is mapped from, NULL for ordinary memory */
     size_t cap[UPLOAD_SLOTS];
     cl_event done[UPLOAD_SLOTS]; /* the write from buf, NULL when none is pending */
     int next;
@@ -49,6 +56,41 @@ static cl_int settle(struct clrnn_uploads *u, int k) {
     return err;
 }
 
+/* Slot k's memory let go (nothing pending on it) */
+static void slot_free(clrnn_ctx *ctx, struct clrnn_uploads *u, int k) {
+    if (u->pinned[k]) {
+        cl_event unmapped = NULL;
+        if (clEnqueueUnmapMemObject(ctx->queue, u->pinned[k], u->buf[k], 0, NULL, &unmapped) ==
+            CL_SUCCESS) {
+            clWaitForEvents(1, &unmapped);
+            clReleaseEvent(unmapped);
+        }
+        clReleaseMemObject(u->pinned[k]);
+    } else {
+        clrnn_free(u->buf[k]);
+    }
+    u->buf[k] = NULL, u->pinned[k] = NULL, u->cap[k] = 0;
+}
+
+/* Slot k with room for `bytes`: pinned memory, else ordinary */
+static int slot_make(clrnn_ctx *ctx, struct clrnn_uploads *u, int k, size_t bytes) {
+    cl_int err;
+    cl_mem m = clCreateBuffer(ctx->context, CL_MEM_ALLOC_HOST_PTR | CL_MEM_READ_ONLY, bytes,
+                              NULL, &err);
+    void *p = NULL;
+    if (m)
+        p = clEnqueueMapBuffer(ctx->queue, m, CL_TRUE, CL_MAP_WRITE, 0, bytes, 0, NULL, NULL,
+                               &err);
+    if (p) {
+        u->pinned[k] = m;
+    } else {
+        if (m) clReleaseMemObject(m);
+        if (!(p = clrnn_malloc(bytes))) return 0;
+    }
+    u->buf[k] = p, u->cap[k] = bytes;
+    return 1;
+}
+
 clrnn_status clrnn_buf_upload(clrnn_ctx *ctx, cl_mem m, size_t offset, size_t bytes,
                               const void *src) {
     if (!bytes || ctx->lost || !ctx->transfers_async)
@@ -64,11 +106,9 @@ clrnn_status clrnn_buf_upload(clrnn_ctx *ctx, cl_mem m, size_t offset, size_t by
         return clrnn_fail_cl(err, "clWaitForEvents", __FILE__, __LINE__);
     }
     if (u->cap[k] < bytes) {
-        clrnn_free(u->buf[k]);
-        u->cap[k] = 0;
-        if (!(u->buf[k] = clrnn_malloc(bytes)))
+        slot_free(ctx, u, k);
+        if (!slot_make(ctx, u, k, bytes))
             return clrnn_fail(CLRNN_E_NOMEM, "out of memory for a %zu-byte upload", bytes);
-        u->cap[k] = bytes;
     }
     memcpy(u->buf[k], src, bytes);
     err = clEnqueueWriteBuffer(ctx->queue, m, CL_FALSE, offset, bytes, u->buf[k], 0, NULL,
@@ -101,6 +141,12 @@ void clrnn_downloads_drain(clrnn_ctx *ctx) {
     if (ctx->transfers_async) clFinish(ctx->queue);
 }
 
+int clrnn_uploads_pinned(const clrnn_ctx *ctx) {
+    int n = 0;
+    for (int k = 0; ctx->uploads && k < UPLOAD_SLOTS; k++) n += ctx->uploads->pinned[k] != NULL;
+    return n;
+}
+
 void clrnn_uploads_free(clrnn_ctx *ctx) {
     struct clrnn_uploads *u = ctx->uploads;
     if (!u) return;
@@ -108,7 +154,7 @@ void clrnn_uploads_free(clrnn_ctx *ctx) {
      * one completes with an error) */
     for (int k = 0; k < UPLOAD_SLOTS; k++) {
         settle(u, k);
-        clrnn_free(u->buf[k]);
+        slot_free(ctx, u, k);
     }
     clrnn_free(u);
     ctx->uploads = NULL;
