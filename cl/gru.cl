@@ -33,7 +33,7 @@ __kernel void gru_fwd(__global const float *zx, __global const int *ids,
                       int return_sequences, int rows_per_group, __local float *h,
                       __local float *hn, __local float *unused RNN_PAIR_FWD_ARGS) {
     RNN_TAKE_FWD(); RNN_TAKE(rb_off); RNN_TAKE(gates);
-    __global const float *R = params + r_off;
+    RNN_R_ONCHIP(R, params + r_off);
     __global const float *b1 = params + rb_off;
     int G = 3 * U;
     int b0 = get_group_id(0) * rows_per_group;
@@ -53,7 +53,7 @@ __kernel void gru_fwd(__global const float *zx, __global const int *ids,
             float kh = has_rbias ? b1[2 * U + u] : 0.0f;
             __local const float *hr = h + r * U;
             for (int j = 0; j < U; j++) {
-                __global const float *Rj = R + (size_t)j * G;
+                RNN_R_SPACE const float *Rj = R + (size_t)j * G;
                 float dj = hr[j] * rnn_drop(rmask, b, U, j);
                 kz += dj * Rj[u];
                 kr += dj * Rj[U + u];
@@ -85,7 +85,7 @@ __kernel void gru_bwd(__global const float *dy, __global const float *hs,
                       int T, int U, int act, int rec_act, int return_sequences,
                       int rows_per_group, __local float *dh, __local float *dz RNN_PAIR_BWD_ARGS) {
     RNN_TAKE_BWD(); RNN_TAKE(gates); RNN_TAKE(dzx); RNN_TAKE(dzh);
-    __global const float *RT = params + r_off; /* R^T (G, U): host/layer_rnn.c backward_args */
+    RNN_R_ONCHIP(RT, params + r_off); /* R^T (G, U): host/layer_rnn.c backward_args */
     int G = 3 * U;
     int b0 = get_group_id(0) * rows_per_group;
     int rows = min(rows_per_group, B - b0);
@@ -139,7 +139,7 @@ __kernel void gru_v1_fwd(__global const float *zx, __global const int *ids,
                          int return_sequences, int rows_per_group, __local float *h,
                          __local float *hn, __local float *rh RNN_PAIR_FWD_ARGS) {
     RNN_TAKE_FWD(); RNN_TAKE(rb_off); RNN_TAKE(gates);
-    __global const float *R = params + r_off;
+    RNN_R_ONCHIP(R, params + r_off);
     int G = 3 * U;
     int b0 = get_group_id(0) * rows_per_group;
     int rows = min(rows_per_group, B - b0);
@@ -158,7 +158,7 @@ __kernel void gru_v1_fwd(__global const float *zx, __global const int *ids,
             float kz = 0.0f, kr = 0.0f;
             __local const float *hr = h + r * U;
             for (int j = 0; j < U; j++) {
-                __global const float *Rj = R + (size_t)j * G;
+                RNN_R_SPACE const float *Rj = R + (size_t)j * G;
                 float dj = hr[j] * rnn_drop(rmask, b, U, j);
                 kz += dj * Rj[u];
                 kr += dj * Rj[U + u];
@@ -200,7 +200,7 @@ __kernel void gru_v1_bwd(__global const float *dy, __global const float *hs,
                          int rows_per_group, __local float *dh,
                          __local float *dz RNN_PAIR_BWD_ARGS) {
     RNN_TAKE_BWD(); RNN_TAKE(gates); RNN_TAKE(dzx); RNN_TAKE(dzh);
-    __global const float *RT = params + r_off; /* R^T (G, U): host/layer_rnn.c backward_args */
+    RNN_R_ONCHIP(RT, params + r_off); /* R^T (G, U): host/layer_rnn.c backward_args */
     int G = 3 * U;
     int b0 = get_group_id(0) * rows_per_group;
     int rows = min(rows_per_group, B - b0);

@@ -1,6 +1,7 @@
 /*
  * lstm.cl - the LSTM recurrence as persistent kernels (one launch per sequence; each
- * work-group owns rows_per_group batch rows and keeps their state in local memory).
+ * work-group owns rows_per_group batch rows and keeps their state in local memory, and R
+ * there too where it fits: RNN_R_LOCAL, rnn_common.cl).
  * Keras gate order i, f, c, o (keras-format.md 5.1):
  *   z = zx_t + (h_{t-1} * rmask) R;  i = rec(z_i), f = rec(z_f), g = act(z_c), o = rec(z_o)
  *   c_t = f c_{t-1} + i g;  h_t = o act(c_t)
@@ -29,7 +30,7 @@ __kernel void lstm_fwd(__global const float *zx, __global const int *ids,
                        int return_sequences, int rows_per_group, __local float *h,
                        __local float *hn RNN_PAIR_FWD_ARGS) {
     RNN_TAKE_FWD(); RNN_TAKE(rb_off); RNN_TAKE(cs); RNN_TAKE(gates);
-    __global const float *R = params + r_off;
+    RNN_R_ONCHIP(R, params + r_off);
     int G = 4 * U;
     int b0 = get_group_id(0) * rows_per_group;
     int rows = min(rows_per_group, B - b0);
@@ -47,7 +48,7 @@ __kernel void lstm_fwd(__global const float *zx, __global const int *ids,
             float zi = z[u], zf = z[U + u], zg = z[2 * U + u], zo = z[3 * U + u];
             __local const float *hr = h + r * U;
             for (int j = 0; j < U; j++) {
-                __global const float *Rj = R + (size_t)j * G;
+                RNN_R_SPACE const float *Rj = R + (size_t)j * G;
                 float hj = hr[j] * rnn_drop(rmask, b, U, j);
                 zi += hj * Rj[u];
                 zf += hj * Rj[U + u];
@@ -84,7 +85,7 @@ __kernel void lstm_bwd(__global const float *dy, __global const float *hs,
                        int return_sequences, int rows_per_group, __local float *dh,
                        __local float *dc, __local float *dz RNN_PAIR_BWD_ARGS) {
     RNN_TAKE_BWD(); RNN_TAKE(cs); RNN_TAKE(gates); RNN_TAKE(dzx); RNN_TAKE(dzh); RNN_TAKE(dc0);
-    __global const float *RT = params + r_off; /* R^T (G, U): host/layer_rnn.c backward_args */
+    RNN_R_ONCHIP(RT, params + r_off); /* R^T (G, U): host/layer_rnn.c backward_args */
     int G = 4 * U;
     int b0 = get_group_id(0) * rows_per_group;
     int rows = min(rows_per_group, B - b0);

@@ -24,6 +24,9 @@
  *   RNN_DZX          backward only, default 1: write the batch-major dzx besides dzh; 0 for an
  *                    LSTM or SimpleRNN that took tokens, whose sums by id read dzh (the same
  *                    values: their recurrent and input pre-activations are one)
+ *   RNN_R_LOCAL      group kernels: R's floats (R^T's in the backward kernels), which the
+ *                    work-group copies into local memory at the start and reads there at
+ *                    every step (RNN_R_ONCHIP); 0 (default) reads it from global memory
  *   RNN_PAIR         one launch runs two layers of the same options in opposite directions,
  *                    a Bidirectional's pair (host/layer_rnn.c clrnn_rnn_forward_pair): the
  *                    work-groups with get_group_id(1) == 1 run the second layer, on the
@@ -59,6 +62,28 @@
 #endif
 #ifndef RNN_PAIR
 #define RNN_PAIR 0
+#endif
+
+#ifndef RNN_R_LOCAL
+#define RNN_R_LOCAL 0
+#endif
+
+/* The recurrent kernel as a group kernel's steps read it: `name` points to its copy in
+ * local memory (RNN_R_LOCAL), made by the whole group before the first step, or to src in
+ * global memory. Declared at the kernel's outermost scope (local arrays must be). */
+#if RNN_R_LOCAL
+#define RNN_R_SPACE __local
+#define RNN_R_ONCHIP(name, src)                  \
+    __local float name##_local[RNN_R_LOCAL];     \
+    __local const float *name = rnn_r_copy(src, name##_local)
+inline __local const float *rnn_r_copy(__global const float *src, __local float *dst) {
+    for (int i = get_local_id(0); i < RNN_R_LOCAL; i += get_local_size(0)) dst[i] = src[i];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    return dst;
+}
+#else
+#define RNN_R_SPACE __global
+#define RNN_R_ONCHIP(name, src) __global const float *name = (src)
 #endif
 
 /* whether this work-group runs the second layer of a pair */

@@ -1,8 +1,8 @@
 /*
  * simple_rnn.cl - the SimpleRNN recurrence, h_t = act(zx_t + (h_{t-1} * rmask) R), as
  * persistent kernels: each work-group owns a slice of the batch (rows_per_group rows; batch
- * rows are independent) and loops over all steps itself, keeping the state in local memory,
- * so a whole sequence costs one launch. zx = x K + b for all timesteps comes from one GEMM.
+ * rows are independent) and loops over all steps itself, keeping the state in local memory
+ * (and R where it fits: RNN_R_LOCAL, rnn_common.cl), so a whole sequence costs one launch. zx = x K + b for all timesteps comes from one GEMM.
  * Masking, go_backwards and recurrent dropout: rnn_common.cl.
  *
  * Layouts (floats; U units, B batch, T steps):
@@ -31,7 +31,7 @@ __kernel void simple_rnn_fwd(__global const float *zx, __global const int *ids,
                              int rows_per_group, __local float *h,
                              __local float *hn RNN_PAIR_FWD_ARGS) {
     RNN_TAKE_FWD();
-    __global const float *R = params + r_off;
+    RNN_R_ONCHIP(R, params + r_off);
     int b0 = get_group_id(0) * rows_per_group;
     int rows = min(rows_per_group, B - b0);
     int n = rows > 0 ? rows * U : 0;
@@ -66,7 +66,7 @@ __kernel void simple_rnn_bwd(__global const float *dy, __global const float *hs,
                              int rows_per_group, __local float *carry,
                              __local float *dz RNN_PAIR_BWD_ARGS) {
     RNN_TAKE_BWD(); RNN_TAKE_AS(dz_bm, dzx_2); RNN_TAKE_AS(dz_tm, dzh_2);
-    __global const float *RT = params + r_off; /* R^T (U, U): host/layer_rnn.c backward_args */
+    RNN_R_ONCHIP(RT, params + r_off); /* R^T (U, U): host/layer_rnn.c backward_args */
     int b0 = get_group_id(0) * rows_per_group;
     int rows = min(rows_per_group, B - b0);
     int n = rows > 0 ? rows * U : 0;

@@ -279,6 +279,22 @@ static size_t backward_local_floats(const struct rnn_cfg *r) {
     return (size_t)r->units * (size_t)(1 + r->cell->gates + (r->cell->kind == CELL_LSTM));
 }
 
+/* The bytes of R (U, GU), and of R^T */
+static size_t r_bytes(const struct rnn_cfg *r) {
+    return (size_t)r->units * (size_t)r->cell->gates * (size_t)r->units * sizeof(float);
+}
+
+/* Whether the group kernels hold R (the backward ones R^T) in local memory, copied once a
+ * launch and read there at every step (RNN_R_LOCAL, rnn_common.cl), rather than from global
+ * memory through the caches, which each step's other traffic (zx, gates, states) shares:
+ * where it fits beside a batch row's backward state (LSTM(32): 16 KiB of NVIDIA's 48),
+ * unless CLRNN_R_LOCAL=0. */
+static int r_onchip(const clrnn_ctx *ctx, const struct rnn_cfg *r) {
+    const char *v = getenv("CLRNN_R_LOCAL");
+    if (v && strcmp(v, "0") == 0) return 0;
+    return r_bytes(r) + backward_local_floats(r) * sizeof(float) <= local_budget(ctx);
+}
+
 /* R's size from which the CPU forms run the recurrence step by step: the row kernels read R
  * once a step for every work-item's rows, from L3 once R outgrows L2, while a step's GEMM
  * reads it once for the batch. On the 2-core EPYC (1 MiB L2 a core), LSTM(512)x2 (R 4 MiB)
@@ -300,8 +316,7 @@ static int use_steps(const clrnn_ctx *ctx, const struct rnn_cfg *r) {
     const char *v = getenv("CLRNN_RECURRENCE");
     if (v && strcmp(v, "steps") == 0) return 1;
     if (v && strcmp(v, "persistent") == 0) return 0;
-    size_t r_bytes = (size_t)r->units * (size_t)r->cell->gates * (size_t)r->units * sizeof(float);
-    if (r_bytes >= STEPS_MIN_R_BYTES) return 1;
+    if (r_bytes(r) >= STEPS_MIN_R_BYTES) return 1;
     if (ctx->cpu_forms) return r->units > ROWS_MAX_UNITS;
     return backward_local_floats(r) * sizeof(float) > local_budget(ctx);
 }
@@ -409,6 +424,7 @@ static clrnn_status alloc(struct clrnn_layer *l, clrnn_ctx *ctx, int B) {
     r->rows_variant = !r->steps && use_rows_variant(ctx, r);
     r->rows_per_item = rows_per_item(r, B, &r->rows_tuned);
     if (!r->rows_variant) r->group_rows = group_rows(&r->rows_tuned);
+    r->r_onchip = !r->steps && !r->rows_variant && r_onchip(ctx, r);
     if (r->steps) r->rows_tuned = 1; /* nothing to tune */
     r->tokens_direct = token_reads(ctx, &r->tokens_tuned);
     if (!r->steps && (s = clrnn_buf_create(ctx, U * GU * f, &r->rt))) return s;
@@ -437,6 +453,8 @@ static void kernel_options(const struct clrnn_layer *l, int rec_dropout, char *b
     else if (r->steps && k > 0 && (size_t)k < n)
         snprintf(buf + k, n - (size_t)k, " -DRNN_ACT=%d -DRNN_REC_ACT=%d", (int)r->act,
                  (int)r->rec_act);
+    else if (r->r_onchip && k > 0 && (size_t)k < n)
+        snprintf(buf + k, n - (size_t)k, " -DRNN_R_LOCAL=%zu", r_bytes(r) / sizeof(float));
 }
 
 /* The initial state: the initial_state tensors, zeros, or what a stateful layer kept from
@@ -516,7 +534,7 @@ static clrnn_status launch_shape(clrnn_ctx *ctx, cl_kernel k, const struct clrnn
     int cu = ctx->info.compute_units > 0 ? ctx->info.compute_units : 1;
     int groups = B < 2 * cu ? B : 2 * cu;
     int rpg = r->group_rows > 0 ? (r->group_rows < B ? r->group_rows : B) : (B + groups - 1) / groups;
-    size_t budget = local_budget(ctx);
+    size_t budget = local_budget(ctx) - (r->r_onchip ? r_bytes(r) : 0);
     size_t row_bytes = local_per_row * sizeof(float);
     while (rpg > 1 && (size_t)rpg * row_bytes > budget) rpg--;
     if (row_bytes > budget)

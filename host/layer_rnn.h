@@ -40,6 +40,7 @@ struct rnn_cfg {
                                      * launch_shape's guess */
     int rows_tuned;                 /* rows_per_item or group_rows is settled (tuned or
                                      * fixed) */
+    int r_onchip;                   /* the group variant holds R (R^T) in local memory */
     struct clrnn_layer *emb;        /* the Embedding whose tokens it takes, or NULL */
     int tokens_pass;                /* the last forward pass projected the vocabulary or
                                      * the batch's distinct ids */
