@@ -2,8 +2,8 @@
 # The GPU machine's checks in one run, for the device tool's few minutes (docs/gpu.md of the
 # shared docs): the kernel tests on the GPU's OpenCL driver, clrnn-bench on every
 # configuration with gpu.md's sample counts, the switches whose effect is for a GPU to show
-# (both directions of a Bidirectional in one launch, transfers that do not wait, the
-# per-step path), and PyTorch/cuDNN on the same configurations when python3 has torch.
+# (both directions of a Bidirectional in one launch, transfers that do not wait, R in local
+# memory, the per-step path), and PyTorch/cuDNN on the same configurations when python3 has torch.
 #
 # Here, first (the programs travel with their libraries; .gpu is git-ignored):
 #   echo /.gpu/ >> .git/info/exclude
@@ -78,6 +78,8 @@ done
 say "== switches"
 bench bilstm_separate bilstm CLRNN_BIDIRECTIONAL=separate
 bench seed_lstm_blocking seed_lstm CLRNN_TRANSFERS=blocking
+bench seed_lstm_r_global seed_lstm CLRNN_R_LOCAL=0
+bench seed_gru_r_global seed_gru CLRNN_R_LOCAL=0
 bench lstm512x2_persistent lstm512x2 CLRNN_RECURRENCE=persistent
 bench lstm512x2_steps lstm512x2 CLRNN_RECURRENCE=steps
 bench lstm128_b80_steps lstm128_b80 CLRNN_RECURRENCE=steps
