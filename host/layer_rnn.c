@@ -287,11 +287,14 @@ static size_t r_bytes(const struct rnn_cfg *r) {
 /* Whether the group kernels hold R (the backward ones R^T) in local memory, copied once a
  * launch and read there at every step (RNN_R_LOCAL, rnn_common.cl), rather than from global
  * memory through the caches, which each step's other traffic (zx, gates, states) shares:
- * where it fits beside a batch row's backward state (LSTM(32): 16 KiB of NVIDIA's 48),
- * unless CLRNN_R_LOCAL=0. */
-static int r_onchip(const clrnn_ctx *ctx, const struct rnn_cfg *r) {
-    const char *v = getenv("CLRNN_R_LOCAL");
-    if (v && strcmp(v, "0") == 0) return 0;
+ * where it fits beside a batch row's backward state (LSTM(32): 16 KiB of NVIDIA's 48). The
+ * first forward pass times both (tune_r_place) unless CLRNN_R_LOCAL=0|1 fixes it (*fixed =
+ * 1; 1 where it fits) or CLRNN_TUNE=0 asks for this guess: local where it fits. */
+static int r_onchip(const clrnn_ctx *ctx, const struct rnn_cfg *r, int *fixed) {
+    const char *v = getenv("CLRNN_R_LOCAL"), *tune = getenv("CLRNN_TUNE");
+    *fixed = v && (strcmp(v, "0") == 0 || strcmp(v, "1") == 0);
+    if (*fixed && strcmp(v, "0") == 0) return 0;
+    if (!*fixed) *fixed = tune && strcmp(tune, "0") == 0;
     return r_bytes(r) + backward_local_floats(r) * sizeof(float) <= local_budget(ctx);
 }
 
@@ -424,7 +427,7 @@ static clrnn_status alloc(struct clrnn_layer *l, clrnn_ctx *ctx, int B) {
     r->rows_variant = !r->steps && use_rows_variant(ctx, r);
     r->rows_per_item = rows_per_item(r, B, &r->rows_tuned);
     if (!r->rows_variant) r->group_rows = group_rows(&r->rows_tuned);
-    r->r_onchip = !r->steps && !r->rows_variant && r_onchip(ctx, r);
+    r->r_onchip = !r->steps && !r->rows_variant && r_onchip(ctx, r, &r->r_place_fixed);
     if (r->steps) r->rows_tuned = 1; /* nothing to tune */
     r->tokens_direct = token_reads(ctx, &r->tokens_tuned);
     if (!r->steps && (s = clrnn_buf_create(ctx, U * GU * f, &r->rt))) return s;
@@ -578,6 +581,7 @@ static clrnn_status dropout_masks(struct clrnn_layer *l, const struct clrnn_pass
 }
 
 static clrnn_status tune_rows_per_item(struct clrnn_layer *l, const struct clrnn_pass *p);
+static clrnn_status tune_r_place(struct clrnn_layer *l, const struct clrnn_pass *p);
 static clrnn_status tune_group_rows(struct clrnn_layer *l, const struct clrnn_pass *p);
 static clrnn_status tune_token_reads(struct clrnn_layer *l, const struct clrnn_pass *p);
 
@@ -632,23 +636,34 @@ static int tunes_token_reads(const struct rnn_cfg *r) {
     return r->tokens_pass && !r->tokens_distinct && !r->tokens_tuned;
 }
 
+/* Whether this pass tunes where the group kernels read R (tune_r_place) */
+static int tunes_r_place(const struct rnn_cfg *r) { return r->r_onchip && !r->r_place_fixed; }
+
 /* Whether this pass tunes a choice of the forward kernel (its first pass, or its first with
  * a projected vocabulary) */
 int clrnn_rnn_tunes_forward(const struct clrnn_layer *l) {
     const struct rnn_cfg *r = l->cfg;
-    return !r->rows_tuned || tunes_token_reads(r);
+    return !r->rows_tuned || tunes_r_place(r) || tunes_token_reads(r);
 }
 
-/* The recurrence of a prepared pass: the forward kernel, tuning what is not settled yet. */
+/* The recurrence of a prepared pass: the forward kernel, tuning what is not settled yet
+ * (each tuning leaves the chosen variant's outputs). */
 clrnn_status clrnn_rnn_run_forward(struct clrnn_layer *l, const struct clrnn_pass *p) {
     struct rnn_cfg *r = l->cfg;
-    int tune_tokens = tunes_token_reads(r);
+    int tune_tokens = tunes_token_reads(r), tuned = 0;
     clrnn_status s = CLRNN_OK;
-    if (!r->rows_tuned)
+    if (!r->rows_tuned) {
         s = r->rows_variant ? tune_rows_per_item(l, p) : tune_group_rows(l, p);
-    else if (!tune_tokens)
+        tuned = 1;
+    }
+    if (!s && tunes_r_place(r)) {
+        s = tune_r_place(l, p);
+        tuned = 1;
+    }
+    if (!s && tune_tokens)
+        s = tune_token_reads(l, p);
+    else if (!s && !tuned)
         s = clrnn_rnn_launch_forward(l, NULL, p);
-    if (!s && tune_tokens) s = tune_token_reads(l, p);
     return s;
 }
 
@@ -832,6 +847,19 @@ static clrnn_status tune_group_rows(struct clrnn_layer *l, const struct clrnn_pa
     clrnn_status s =
         tune_forward(l, p, "group_rows", "", NULL, candidates, n, &r->group_rows);
     if (!s) r->rows_tuned = 1;
+    return s;
+}
+
+/* The first forward pass of a group-variant layer whose R fits in local memory (after its
+ * rows a group, with them) picks where its kernels read R by timing both (r_onchip): the
+ * same sums in the same order, so the local copy must reproduce the global reads' outputs
+ * bit for bit. The backward kernels take the same place. */
+static clrnn_status tune_r_place(struct clrnn_layer *l, const struct clrnn_pass *p) {
+    struct rnn_cfg *r = l->cfg;
+    static const int candidates[] = {0, 1};
+    clrnn_status s =
+        tune_forward(l, p, "r_local", "", " -DRNN_R_LOCAL", candidates, 2, &r->r_onchip);
+    if (!s) r->r_place_fixed = 1;
     return s;
 }
 

@@ -41,6 +41,8 @@ struct rnn_cfg {
     int rows_tuned;                 /* rows_per_item or group_rows is settled (tuned or
                                      * fixed) */
     int r_onchip;                   /* the group variant holds R (R^T) in local memory */
+    int r_place_fixed;              /* r_onchip is settled (tuned, or fixed by CLRNN_R_LOCAL
+                                     * or CLRNN_TUNE=0) */
     struct clrnn_layer *emb;        /* the Embedding whose tokens it takes, or NULL */
     int tokens_pass;                /* the last forward pass projected the vocabulary or
                                      * the batch's distinct ids */

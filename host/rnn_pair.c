@@ -34,6 +34,7 @@ static int same_kernel(const struct clrnn_layer *la, const struct clrnn_layer *l
            la->mask_in == lb->mask_in && la->in_mask == lb->in_mask &&
            la->in.d[0] == lb->in.d[0] && a->rows_variant == b->rows_variant &&
            a->rows_per_item == b->rows_per_item && a->group_rows == b->group_rows &&
+           a->r_onchip == b->r_onchip &&
            a->emb == b->emb && a->tokens_pass == b->tokens_pass &&
            a->tokens_distinct == b->tokens_distinct && a->tokens_direct == b->tokens_direct &&
            a->step_rows == b->step_rows;
@@ -51,6 +52,10 @@ static void share_tuning(struct clrnn_layer *to, const struct clrnn_layer *from)
         t->rows_per_item = f->rows_per_item;
         t->group_rows = f->group_rows;
         t->rows_tuned = 1;
+    }
+    if (!t->r_place_fixed && f->r_place_fixed && t->r_onchip && !t->rows_variant) {
+        t->r_onchip = f->r_onchip;
+        t->r_place_fixed = 1;
     }
     if (!t->tokens_tuned && f->tokens_tuned) {
         t->tokens_direct = f->tokens_direct;

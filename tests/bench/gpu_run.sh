@@ -79,7 +79,9 @@ say "== switches"
 bench bilstm_separate bilstm CLRNN_BIDIRECTIONAL=separate
 bench seed_lstm_blocking seed_lstm CLRNN_TRANSFERS=blocking
 bench seed_lstm_r_global seed_lstm CLRNN_R_LOCAL=0
+bench seed_lstm_r_local seed_lstm CLRNN_R_LOCAL=1
 bench seed_gru_r_global seed_gru CLRNN_R_LOCAL=0
+bench seed_gru_r_local seed_gru CLRNN_R_LOCAL=1
 bench lstm512x2_persistent lstm512x2 CLRNN_RECURRENCE=persistent
 bench lstm512x2_steps lstm512x2 CLRNN_RECURRENCE=steps
 bench lstm128_b80_steps lstm128_b80 CLRNN_RECURRENCE=steps
