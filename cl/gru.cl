@@ -23,7 +23,8 @@
  *   respect to (r*d) R_h); both zero on masked steps; dh0 (B, U) (in: the final state's gradient with
  *   RNN_STATE_GRAD).
  * Local memory: forward 2 * rpg * U floats (gru_fwd; its third local argument is unused) or
- * 3 * rpg * U (gru_v1_fwd), backward (1 + 3) * rpg * U floats.
+ * 3 * rpg * U (gru_v1_fwd), backward (1 + 3) * rpg * U floats; with RNN_R_LOCAL also the
+ * U G floats of R (R^T).
  */
 __kernel void gru_fwd(__global const float *zx, __global const int *ids,
                       __global const float *params, ulong r_off,

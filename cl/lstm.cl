@@ -19,7 +19,8 @@
  *   batch-major by timestep for dK = x^T dzx and dx = dzx K^T, time-major by step for
  *   dR = (hs[0:T] * rmask)^T dzh; dh0, dc0 (B, U) the gradients of the initial states
  *   (in: the final states' with RNN_STATE_GRAD).
- * Local memory: forward 2 * rpg * U floats; backward (2 + G) * rpg * U floats.
+ * Local memory: forward 2 * rpg * U floats; backward (2 + G) * rpg * U floats; with
+ * RNN_R_LOCAL also the U G floats of R (R^T).
  * rb_off is unused (no recurrent bias); act and rec_act are activation codes (common.cl).
  */
 __kernel void lstm_fwd(__global const float *zx, __global const int *ids,

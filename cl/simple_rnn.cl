@@ -2,7 +2,8 @@
  * simple_rnn.cl - the SimpleRNN recurrence, h_t = act(zx_t + (h_{t-1} * rmask) R), as
  * persistent kernels: each work-group owns a slice of the batch (rows_per_group rows; batch
  * rows are independent) and loops over all steps itself, keeping the state in local memory
- * (and R where it fits: RNN_R_LOCAL, rnn_common.cl), so a whole sequence costs one launch. zx = x K + b for all timesteps comes from one GEMM.
+ * (and R where it fits: RNN_R_LOCAL, rnn_common.cl), so a whole sequence costs one launch.
+ * zx = x K + b for all timesteps comes from one GEMM.
  * Masking, go_backwards and recurrent dropout: rnn_common.cl.
  *
  * Layouts (floats; U units, B batch, T steps):
@@ -21,7 +22,7 @@
  *   dh0  (B, U)          gradient with respect to the initial state (in: the final state's
  *                        with RNN_STATE_GRAD)
  * Work sizes: global = n_groups * local, local any size; local memory 2 * rows_per_group * U
- * floats. Barriers are reached by every work-item the same number of times.
+ * floats (with RNN_R_LOCAL also the U U of R). Barriers are reached by every work-item the same number of times.
  */
 __kernel void simple_rnn_fwd(__global const float *zx, __global const int *ids,
                              __global const float *params,

@@ -158,8 +158,8 @@ static inline size_t clrnn_round_up(size_t n, size_t m) { return (n + m - 1) / m
  * to it (the kernels check their bounds): a driver left to choose a group for an odd count
  * may pick a tiny one. */
 #define CLRNN_ELEMENT_GROUP 256
-/* The group of such a kernel: CLRNN_ELEMENT_GROUP, or the largest power of two below the
- * kernel's own limit on the device (CL_KERNEL_WORK_GROUP_SIZE) where that is smaller */
+/* The group of such a kernel: CLRNN_ELEMENT_GROUP, or the largest power of two at or below
+ * the kernel's own limit on the device (CL_KERNEL_WORK_GROUP_SIZE) where that is smaller */
 size_t clrnn_element_group(size_t kernel_limit);
 /* A GPU form's 1-D element kernel k over `count` items: its group (clrnn_element_group of
  * k's limit) and the global size rounded up to whole groups */

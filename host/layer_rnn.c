@@ -290,7 +290,7 @@ static size_t r_bytes(const struct rnn_cfg *r) {
  * where it fits beside a batch row's backward state (LSTM(32): 16 KiB of NVIDIA's 48). The
  * first forward pass times both (tune_r_place) unless CLRNN_R_LOCAL=0|1 fixes it (*fixed =
  * 1; 1 where it fits) or CLRNN_TUNE=0 asks for this guess: local where it fits. */
-static int r_onchip(const clrnn_ctx *ctx, const struct rnn_cfg *r, int *fixed) {
+static int r_starts_onchip(const clrnn_ctx *ctx, const struct rnn_cfg *r, int *fixed) {
     const char *v = getenv("CLRNN_R_LOCAL"), *tune = getenv("CLRNN_TUNE");
     *fixed = v && (strcmp(v, "0") == 0 || strcmp(v, "1") == 0);
     if (*fixed && strcmp(v, "0") == 0) return 0;
@@ -427,10 +427,10 @@ static clrnn_status alloc(struct clrnn_layer *l, clrnn_ctx *ctx, int B) {
     r->rows_variant = !r->steps && use_rows_variant(ctx, r);
     r->rows_per_item = rows_per_item(r, B, &r->rows_tuned);
     if (!r->rows_variant) r->group_rows = group_rows(&r->rows_tuned);
-    r->r_onchip = !r->steps && !r->rows_variant && r_onchip(ctx, r, &r->r_place_fixed);
+    r->r_onchip = !r->steps && !r->rows_variant && r_starts_onchip(ctx, r, &r->r_place_fixed);
     if (r->steps) r->rows_tuned = 1; /* nothing to tune */
     r->tokens_direct = token_reads(ctx, &r->tokens_tuned);
-    if (!r->steps && (s = clrnn_buf_create(ctx, U * GU * f, &r->rt))) return s;
+    if (!r->steps && (s = clrnn_buf_create(ctx, r_bytes(r), &r->rt))) return s;
     if (r->steps && (s = clrnn_rnn_steps_alloc(l, ctx, B))) return s;
     /* the token table, only where a batch can have more positions than vocabulary entries
      * (clrnn_embedding_fused) */
@@ -443,8 +443,12 @@ static clrnn_status alloc(struct clrnn_layer *l, clrnn_ctx *ctx, int B) {
     return CLRNN_OK;
 }
 
-/* Build options of the cell kernels: the layer's masking, direction and recurrent dropout. */
-static void kernel_options(const struct clrnn_layer *l, int rec_dropout, char *buf, size_t n) {
+/* Build options of the cell kernels: the layer's masking, direction and recurrent dropout,
+ * what the row kernels and the per-step path fix at build time, and for the group kernels
+ * whether R is read from local memory (r_local: the forward's r_onchip, or
+ * backward_r_local), last so that tune_forward can leave it out of a tuning's key. */
+static void kernel_options(const struct clrnn_layer *l, int rec_dropout, int r_local, char *buf,
+                           size_t n) {
     const struct rnn_cfg *r = l->cfg;
     int k = snprintf(buf, n, "-DRNN_MASK=%d -DRNN_ZERO_OUTPUT=%d -DRNN_BACKWARDS=%d "
                      "-DRNN_REC_DROPOUT=%d", l->mask_in, r->zero_output_for_mask, r->go_backwards,
@@ -456,7 +460,7 @@ static void kernel_options(const struct clrnn_layer *l, int rec_dropout, char *b
     else if (r->steps && k > 0 && (size_t)k < n)
         snprintf(buf + k, n - (size_t)k, " -DRNN_ACT=%d -DRNN_REC_ACT=%d", (int)r->act,
                  (int)r->rec_act);
-    else if (r->r_onchip && k > 0 && (size_t)k < n)
+    else if (r_local && k > 0 && (size_t)k < n)
         snprintf(buf + k, n - (size_t)k, " -DRNN_R_LOCAL=%zu", r_bytes(r) / sizeof(float));
 }
 
@@ -522,11 +526,42 @@ clrnn_status clrnn_rnn_dropout_masks(const struct clrnn_layer *l, clrnn_ctx *ctx
     return s;
 }
 
+/* Batch rows a work-group of the group kernels owns: group_rows, or enough groups for twice
+ * the compute units, fewer where their state (row_bytes a row) does not fit in the local
+ * memory left beside `reserved` bytes (R on chip); at least 1. */
+static int rows_fitting(const clrnn_ctx *ctx, const struct rnn_cfg *r, int B, size_t row_bytes,
+                        size_t reserved) {
+    int cu = ctx->info.compute_units > 0 ? ctx->info.compute_units : 1;
+    int groups = B < 2 * cu ? B : 2 * cu;
+    int rpg = r->group_rows > 0 ? (r->group_rows < B ? r->group_rows : B)
+                                : (B + groups - 1) / groups;
+    size_t budget = local_budget(ctx) - reserved;
+    while (rpg > 1 && (size_t)rpg * row_bytes > budget) rpg--;
+    return rpg;
+}
+
+/* Whether the backward kernel reads R^T from local memory: where the forward reads R there
+ * and the copy leaves the backward the rows per group it has without it. Its rows take 2-3x
+ * the forward's local memory (backward_local_floats), so the copy would cut them first (an
+ * LSTM(48)'s 29 rows forward, 9 backward on 48 KiB), and the forward's timing
+ * (tune_r_place) would not show it. */
+static int backward_r_local(const clrnn_ctx *ctx, const struct rnn_cfg *r, int B) {
+    size_t row = backward_local_floats(r) * sizeof(float);
+    return r->r_onchip &&
+           rows_fitting(ctx, r, B, row, r_bytes(r)) == rows_fitting(ctx, r, B, row, 0);
+}
+
+int clrnn_rnn_r_local(const struct clrnn_layer *l, const clrnn_ctx *ctx, int B, int backward) {
+    const struct rnn_cfg *r = l->cfg;
+    return backward ? backward_r_local(ctx, r, B) : r->r_onchip;
+}
+
 /* Work-group layout of the persistent kernels: enough groups to fill the device, each with a
- * slice of the batch whose state (local_per_row floats a row) fits in local memory. */
+ * slice of the batch whose state (local_per_row floats a row) fits in local memory beside R
+ * when the kernel reads it there (r_local). */
 static clrnn_status launch_shape(clrnn_ctx *ctx, cl_kernel k, const struct clrnn_layer *l, int B,
-                                 size_t local_per_row, int *rows_per_group, size_t *global,
-                                 size_t *local) {
+                                 size_t local_per_row, int r_local, int *rows_per_group,
+                                 size_t *global, size_t *local) {
     const struct rnn_cfg *r = l->cfg;
     if (r->rows_variant) { /* rows_per_item rows a work-item, a work-item a work-group */
         *rows_per_group = 1;
@@ -534,13 +569,9 @@ static clrnn_status launch_shape(clrnn_ctx *ctx, cl_kernel k, const struct clrnn
         *global = ((size_t)B + (size_t)r->rows_per_item - 1) / (size_t)r->rows_per_item;
         return CLRNN_OK;
     }
-    int cu = ctx->info.compute_units > 0 ? ctx->info.compute_units : 1;
-    int groups = B < 2 * cu ? B : 2 * cu;
-    int rpg = r->group_rows > 0 ? (r->group_rows < B ? r->group_rows : B) : (B + groups - 1) / groups;
-    size_t budget = local_budget(ctx) - (r->r_onchip ? r_bytes(r) : 0);
-    size_t row_bytes = local_per_row * sizeof(float);
-    while (rpg > 1 && (size_t)rpg * row_bytes > budget) rpg--;
-    if (row_bytes > budget)
+    size_t reserved = r_local ? r_bytes(r) : 0, row_bytes = local_per_row * sizeof(float);
+    int rpg = rows_fitting(ctx, r, B, row_bytes, reserved);
+    if (row_bytes > local_budget(ctx) - reserved)
         return clrnn_fail(CLRNN_E_UNSUPPORTED, "layer '%s' (%s) with %d units needs %zu bytes of "
                           "local memory per batch row; %s has %llu", l->name, r->cell->keras_class,
                           r->units, row_bytes, ctx->info.name,
@@ -739,7 +770,7 @@ clrnn_status clrnn_rnn_launch_forward(struct clrnn_layer *l, struct clrnn_layer 
     if (!s && second) s = forward_args(second, p, &a2);
     if (s) return s;
     char opts[256];
-    kernel_options(l, r->rec_dropped, opts, sizeof opts);
+    kernel_options(l, r->rec_dropped, r->r_onchip, opts, sizeof opts);
     if (a.direct) strncat(opts, " -DRNN_TOKENS=1", sizeof opts - strlen(opts) - 1);
     if (p->no_backward) strncat(opts, " -DRNN_KEEP_STEPS=0", sizeof opts - strlen(opts) - 1);
     if (r->steps) return clrnn_rnn_steps_forward(l, p, a.zx, a.ids, opts);
@@ -757,7 +788,7 @@ clrnn_status clrnn_rnn_launch_forward(struct clrnn_layer *l, struct clrnn_layer 
     switch (r->cell->kind) {
     case CELL_SIMPLE:
         if ((s = clrnn_kernel_get(ctx, cell_sources(r), opts, "simple_rnn_fwd", &k)) ||
-            (s = launch_shape(ctx, k, l, B, 2 * (size_t)U, &rpg, &global, &local)))
+            (s = launch_shape(ctx, k, l, B, 2 * (size_t)U, r->r_onchip, &rpg, &global, &local)))
             return s;
         lb = (size_t)rpg * (size_t)U * sizeof(float);
         s = LAUNCH_CELL(ctx, k, "simple_rnn_fwd", global, local, x2, n2, KARG(a.zx), KARG(a.ids),
@@ -767,7 +798,7 @@ clrnn_status clrnn_rnn_launch_forward(struct clrnn_layer *l, struct clrnn_layer 
         break;
     case CELL_LSTM:
         if ((s = clrnn_kernel_get(ctx, cell_sources(r), opts, "lstm_fwd", &k)) ||
-            (s = launch_shape(ctx, k, l, B, 2 * (size_t)U, &rpg, &global, &local)))
+            (s = launch_shape(ctx, k, l, B, 2 * (size_t)U, r->r_onchip, &rpg, &global, &local)))
             return s;
         lb = (size_t)rpg * (size_t)U * sizeof(float);
         s = LAUNCH_CELL(ctx, k, "lstm_fwd", global, local, x2, n2, KARG(a.zx), KARG(a.ids),
@@ -781,7 +812,8 @@ clrnn_status clrnn_rnn_launch_forward(struct clrnn_layer *l, struct clrnn_layer 
         int has_rbias = gru_after(r) && r->use_bias;
         size_t locals = r->reset_after ? 2 : 3; /* gru_fwd's third is unused */
         if ((s = clrnn_kernel_get(ctx, cell_sources(r), opts, name, &k)) ||
-            (s = launch_shape(ctx, k, l, B, locals * (size_t)U, &rpg, &global, &local)))
+            (s = launch_shape(ctx, k, l, B, locals * (size_t)U, r->r_onchip, &rpg, &global,
+                                  &local)))
             return s;
         lb = (size_t)rpg * (size_t)U * sizeof(float);
         size_t lb3 = r->reset_after ? sizeof(float) : lb;
@@ -812,7 +844,7 @@ static clrnn_status tune_forward(struct clrnn_layer *l, const struct clrnn_pass 
                                  const int *candidates, int n, int *field) {
     struct rnn_cfg *r = l->cfg;
     char key[320], opts[192];
-    kernel_options(l, r->rec_dropped, opts, sizeof opts);
+    kernel_options(l, r->rec_dropped, r->r_onchip, opts, sizeof opts);
     char *drop = drop_option ? strstr(opts, drop_option) : NULL;
     if (drop) *drop = '\0';
     snprintf(key, sizeof key, "%s %s%s units=%d%s batch=%d steps=%d %s", what,
@@ -857,8 +889,10 @@ static clrnn_status tune_group_rows(struct clrnn_layer *l, const struct clrnn_pa
 static clrnn_status tune_r_place(struct clrnn_layer *l, const struct clrnn_pass *p) {
     struct rnn_cfg *r = l->cfg;
     static const int candidates[] = {0, 1};
+    char rows[32];
+    snprintf(rows, sizeof rows, " group_rows=%d", r->group_rows);
     clrnn_status s =
-        tune_forward(l, p, "r_local", "", " -DRNN_R_LOCAL", candidates, 2, &r->r_onchip);
+        tune_forward(l, p, "r_local", rows, " -DRNN_R_LOCAL", candidates, 2, &r->r_onchip);
     if (!s) r->r_place_fixed = 1;
     return s;
 }
@@ -955,7 +989,8 @@ clrnn_status clrnn_rnn_launch_backward(struct clrnn_layer *l, struct clrnn_layer
     if (!s && second) s = backward_args(second, p, dy2, &a2);
     if (s) return s;
     char opts[256];
-    kernel_options(l, r->rec_dropped, opts, sizeof opts);
+    int r_local = backward_r_local(ctx, r, B);
+    kernel_options(l, r->rec_dropped, r_local, opts, sizeof opts);
     if (r->return_state) strncat(opts, " -DRNN_STATE_GRAD=1", sizeof opts - strlen(opts) - 1);
     if (!dzx_needed(r)) strncat(opts, " -DRNN_DZX=0", sizeof opts - strlen(opts) - 1);
     if (r->steps) return clrnn_rnn_steps_backward(l, p, dy, opts);
@@ -973,7 +1008,8 @@ clrnn_status clrnn_rnn_launch_backward(struct clrnn_layer *l, struct clrnn_layer
                      : r->reset_after               ? "gru_bwd"
                                                     : "gru_v1_bwd";
     if ((s = clrnn_kernel_get(ctx, cell_sources(r), opts, name, &k)) ||
-        (s = launch_shape(ctx, k, l, B, backward_local_floats(r), &rpg, &global, &local)))
+        (s = launch_shape(ctx, k, l, B, backward_local_floats(r), r_local, &rpg, &global,
+                             &local)))
         return s;
     size_t lb = (size_t)rpg * (size_t)U * sizeof(float), lbg = lb * (size_t)G;
     switch (r->cell->kind) {

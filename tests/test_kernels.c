@@ -19,6 +19,8 @@
 #include <unistd.h>
 
 #include "clrnn_impl.h"
+#include "layer_rnn.h"
+#include "model_pass.h"
 #include "ref.h"
 #include "test.h"
 
@@ -367,6 +369,70 @@ static void test_embedding_hot_id(void) {
     unsetenv("CLRNN_PROFILE");
 }
 
+static float r_place_dy(long i) { return (float)sin(0.3 * (double)i); }
+
+/* One training pass of an LSTM(200) at batch B with CLRNN_R_LOCAL=local (rows per group
+ * and R's place not tuned): its outputs and gradients, and where its kernels read R. */
+static void r_place_pass(int B, const char *local, float **y, float **g, long *ny, long *np,
+                         int *fwd_local, int *bwd_local) {
+    setenv("CLRNN_R_LOCAL", local, 1);
+    int64_t in[2] = {2, 4}, xd[3] = {B, 2, 4};
+    clrnn_model *m = build("lstm(200)", in, 2);
+    lcg = 777;
+    free(random_params(m));
+    struct clrnn_array x;
+    clrnn_array_alloc(&x, CLRNN_DTYPE_FLOAT32, 3, xd);
+    for (long i = 0; i < (long)B * 8; i++) ((float *)x.data)[i] = (float)cos(0.1 * (double)i);
+    test_model_pass(m, &x, r_place_dy, y, ny, g, np);
+    *fwd_local = clrnn_rnn_r_local(m->layers[0], ctx, B, 0);
+    *bwd_local = clrnn_rnn_r_local(m->layers[0], ctx, B, 1);
+    clrnn_array_clear(&x);
+    clrnn_model_free(m);
+}
+
+/* The GPU forms' group kernels read R from a copy in local memory or from global memory
+ * (layer_rnn.c r_onchip, backward_r_local): the same sums in the same order, so the same
+ * bits. An LSTM(200) (R: 640 KB) at 4 rows, where both kernels take the copy, and at 100
+ * rows a work-group (the guess at 200 rows a compute unit), where the backward's state (4800
+ * bytes a row) no longer fits beside the copy in PoCL's 1 MiB and only the forward takes it,
+ * each against CLRNN_R_LOCAL=0. */
+static void test_r_place(void) {
+    if (ctx->cpu_forms) return;
+    const char *was = getenv("CLRNN_R_LOCAL");
+    char saved[8] = "";
+    if (was) snprintf(saved, sizeof saved, "%s", was);
+    setenv("CLRNN_TUNE", "0", 1);
+    int cu = ctx->info.compute_units > 0 ? ctx->info.compute_units : 1;
+    /* where each kernel reads R is checked where the numbers above hold (PoCL's 1 MiB, the
+     * guessed rows a group, the persistent kernels) */
+    size_t budget = ctx->info.local_mem_bytes - 1024; /* layer_rnn.c local_budget */
+    int checks_place = budget >= 100 * 4800 && budget < 640000 + 100 * 4800 &&
+                     !getenv("CLRNN_GROUP_ROWS") && !getenv("CLRNN_RECURRENCE");
+    int batches[2] = {4, 2 * cu * 100};
+    for (int k = 0; k < 2; k++) {
+        float *y1, *g1, *y0, *g0;
+        long ny1, np1, ny0, np0;
+        int f1, b1, f0, b0;
+        r_place_pass(batches[k], "1", &y1, &g1, &ny1, &np1, &f1, &b1);
+        r_place_pass(batches[k], "0", &y0, &g0, &ny0, &np0, &f0, &b0);
+        printf("R in local memory at %d rows: forward %d, backward %d\n", batches[k], f1, b1);
+        CHECK_INT_EQ(f0 + b0, 0);
+        if (checks_place) {
+            CHECK_INT_EQ(f1, 1);
+            CHECK_INT_EQ(b1, k == 0);
+        }
+        CHECK(ny1 == ny0 && np1 == np0);
+        CHECK(ny1 == ny0 && memcmp(y1, y0, sizeof *y1 * (size_t)ny1) == 0);
+        CHECK(np1 == np0 && memcmp(g1, g0, sizeof *g1 * (size_t)np1) == 0);
+        free(y1), free(g1), free(y0), free(g0);
+    }
+    unsetenv("CLRNN_TUNE");
+    if (was)
+        setenv("CLRNN_R_LOCAL", saved, 1);
+    else
+        unsetenv("CLRNN_R_LOCAL");
+}
+
 /* A loss kernel on given predictions and targets, against ref_loss_forward_backward, and
  * with a Keras mask over the rows (masked) against ref_loss_masked. */
 static void test_loss(clrnn_loss_kind kind, int from_logits, int masked) {
@@ -513,6 +579,7 @@ int main(void) {
     test_embedding(8);
     test_embedding(72);
     test_embedding_hot_id();
+    test_r_place();
     for (int k = 0; k < 4; k++)
         for (int logits = 0; logits < 2; logits++)
             for (int masked = 0; masked < 2; masked++)

@@ -100,4 +100,6 @@ if [ "$torch_ok" = 1 ]; then
 else
   say "== PyTorch: not available here"
 fi
+say "tuning drops (a variant whose outputs differed, or that failed):"
+grep -h "dropped" "$out"/bench_*.err 2>/dev/null | sort | uniq -c | sed 's/^/  /' | tee -a "$log"
 say "results in $out"
