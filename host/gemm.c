@@ -129,15 +129,19 @@ clrnn_status clrnn_gemm_bias(clrnn_ctx *ctx, size_t m, size_t n, size_t k, cl_me
 }
 
 /* How a sum over K rows is split into parts of about `rows` rows for an (M, N) result: *kc
- * rows a part, *np parts, and the scratch buffer made big enough for them. */
-static clrnn_status split_k(clrnn_ctx *ctx, int M, int N, int K, size_t rows, int *kc, int *np) {
+ * rows a part, *np parts (as many as the scratch may hold). */
+static void split_k(int M, int N, int K, size_t rows, int *kc, int *np) {
     size_t mn = (size_t)M * (size_t)N;
     size_t parts = div_up((size_t)K, rows);
     if (parts > TN_MAX_PARTS) parts = TN_MAX_PARTS;
     if (parts * mn > SCRATCH_MAX_FLOATS) parts = SCRATCH_MAX_FLOATS / mn ? SCRATCH_MAX_FLOATS / mn : 1;
     *kc = (int)div_up((size_t)K, parts);
     *np = (int)div_up((size_t)K, (size_t)*kc);
-    return clrnn_gemm_scratch(ctx, (size_t)*np * mn * sizeof(float));
+}
+
+/* The scratch buffer made big enough for np parts of an (M, N) result */
+static clrnn_status parts_scratch(clrnn_ctx *ctx, int M, int N, int np) {
+    return clrnn_gemm_scratch(ctx, (size_t)np * (size_t)M * (size_t)N * sizeof(float));
 }
 
 /* C (M, N) = the sum of the np parts in the scratch buffer */
@@ -177,7 +181,8 @@ static clrnn_status launch_tn_tiles(clrnn_ctx *ctx, int M, int N, int K, int kc,
                                     cl_mem a, cl_ulong a_off, int lda, cl_mem b,
                                     cl_ulong b_off, int ldb, cl_mem c, cl_ulong c_off, int ldc) {
     cl_kernel k;
-    clrnn_status s = clrnn_kernel_get(ctx, GEMM_SOURCES, gemm_options(ctx), "gemm_tn_tiles", &k);
+    clrnn_status s = parts_scratch(ctx, M, N, np);
+    if (!s) s = clrnn_kernel_get(ctx, GEMM_SOURCES, gemm_options(ctx), "gemm_tn_tiles", &k);
     if (s) return s;
     size_t global[3] = {div_up((size_t)M, (size_t)tile_rows(ctx)), div_up((size_t)N, 16),
                         (size_t)np};
@@ -193,10 +198,11 @@ static clrnn_status launch_tn(clrnn_ctx *ctx, int M, int N, int K, cl_mem a, cl_
     int kc, np;
     cl_kernel k;
     clrnn_status s;
-    if ((s = split_k(ctx, M, N, K, TN_TILES_ROWS_PER_PART, &kc, &np))) return s;
+    split_k(M, N, K, TN_TILES_ROWS_PER_PART, &kc, &np);
     if (tn_tiles_pay(M, kc))
         return launch_tn_tiles(ctx, M, N, K, kc, np, a, a_off, lda, b, b_off, ldb, c, c_off, ldc);
-    if ((s = split_k(ctx, M, N, K, TN_ROWS_PER_PART, &kc, &np)) ||
+    split_k(M, N, K, TN_ROWS_PER_PART, &kc, &np);
+    if ((s = parts_scratch(ctx, M, N, np)) ||
         (s = clrnn_kernel_get(ctx, GEMM_SOURCES, gemm_options(ctx), "gemm_tn_part", &k)))
         return s;
     int strip = tn_strip(M, kc);
@@ -214,7 +220,8 @@ clrnn_status clrnn_colsum_own(clrnn_ctx *ctx, cl_mem b, size_t rows, size_t cols
     cl_ulong zero = 0, oo = out_off;
     cl_kernel k;
     clrnn_status s;
-    if ((s = split_k(ctx, 1, N, K, TN_ROWS_PER_PART, &kc, &np)) ||
+    split_k(1, N, K, TN_ROWS_PER_PART, &kc, &np);
+    if ((s = parts_scratch(ctx, 1, N, np)) ||
         (s = clrnn_kernel_get(ctx, GEMM_SOURCES, gemm_options(ctx), "colsum_part", &k)))
         return s;
     size_t global[2] = {div_up((size_t)N, 16), (size_t)np};

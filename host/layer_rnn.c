@@ -535,9 +535,8 @@ static int rows_fitting(const clrnn_ctx *ctx, const struct rnn_cfg *r, int B, si
     int groups = B < 2 * cu ? B : 2 * cu;
     int rpg = r->group_rows > 0 ? (r->group_rows < B ? r->group_rows : B)
                                 : (B + groups - 1) / groups;
-    size_t budget = local_budget(ctx) - reserved;
-    while (rpg > 1 && (size_t)rpg * row_bytes > budget) rpg--;
-    return rpg;
+    size_t fit = (local_budget(ctx) - reserved) / row_bytes;
+    return (size_t)rpg <= fit ? rpg : fit > 1 ? (int)fit : 1;
 }
 
 /* Whether the backward kernel reads R^T from local memory: where the forward reads R there
@@ -813,7 +812,7 @@ clrnn_status clrnn_rnn_launch_forward(struct clrnn_layer *l, struct clrnn_layer 
         size_t locals = r->reset_after ? 2 : 3; /* gru_fwd's third is unused */
         if ((s = clrnn_kernel_get(ctx, cell_sources(r), opts, name, &k)) ||
             (s = launch_shape(ctx, k, l, B, locals * (size_t)U, r->r_onchip, &rpg, &global,
-                                  &local)))
+                              &local)))
             return s;
         lb = (size_t)rpg * (size_t)U * sizeof(float);
         size_t lb3 = r->reset_after ? sizeof(float) : lb;
@@ -1009,7 +1008,7 @@ clrnn_status clrnn_rnn_launch_backward(struct clrnn_layer *l, struct clrnn_layer
                                                     : "gru_v1_bwd";
     if ((s = clrnn_kernel_get(ctx, cell_sources(r), opts, name, &k)) ||
         (s = launch_shape(ctx, k, l, B, backward_local_floats(r), r_local, &rpg, &global,
-                             &local)))
+                          &local)))
         return s;
     size_t lb = (size_t)rpg * (size_t)U * sizeof(float), lbg = lb * (size_t)G;
     switch (r->cell->kind) {
