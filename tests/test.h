@@ -104,6 +104,14 @@ static inline void test_skip_no_device(const char *why) {
     exit(77);
 }
 
+/* CLRNN_TEST_SMALL=1: the kernel tests' small form, for a device that runs kernels slowly
+ * (Oclgrind, tests/oclgrind/run.sh): sizes that still cross every branch (rows past the
+ * batch's end, units not a multiple of a group) without the large cases. */
+static inline int test_small(void) {
+    const char *v = getenv("CLRNN_TEST_SMALL");
+    return v && *v && strcmp(v, "0") != 0;
+}
+
 /* The OpenCL device tests run on (CLRNN_DEVICE picks it), its name printed; skips the test
  * without one (test_skip_no_device), fails it on another error. Needs clrnn.h. */
 #define TEST_OPEN_DEVICE(ctx)                                                              \
