@@ -10,13 +10,13 @@
  *            slot)
  *   loss_mse(pred, y, dpred, rows, cols, row_loss, row_acc, mask, metric, slot)
  * dpred = d(batch loss) / d pred. row_loss/row_acc get each row's loss and accuracy;
- * loss_reduce (global 256, local 256) adds their sums, in a fixed order, into
+ * loss_reduce (global = local = REDUCE_LANES) adds their sums, in a fixed order, into
  * metric[3*slot] and metric[3*slot+1], and the rows that count into metric[3*slot+2].
  *
  * Masked outputs (a Keras mask that reaches the loss, 1 per real timestep, 0 per padded one;
  * mask is NULL-equivalent when not masked): the batch loss is sum(mask * loss) / valid with
  * valid = sum(mask) (Keras's apply_mask, 0 when nothing is valid), accuracy is weighted by
- * the mask. mask_sum (global 256, local 256) first writes valid into metric[3*slot+2], where
+ * the mask. mask_sum (global = local = REDUCE_LANES) first writes valid into metric[3*slot+2], where
  * the loss kernels read it.
  */
 #define EPSILON 1e-7f
@@ -134,7 +134,10 @@ __kernel void loss_mse(__global const float *pred, __global const float *y,
     row_acc[r] = 0.0f;
 }
 
+/* one work-group's lanes: 256, or fewer where the device allows fewer (clrnn_reduce_lanes) */
+#ifndef REDUCE_LANES
 #define REDUCE_LANES 256
+#endif
 
 /* The sum of v[0..n) in a fixed order (so the same on every run), by one work-group of
  * REDUCE_LANES; the result is valid in lane 0. */

@@ -3,26 +3,29 @@
  * update rules (../shared/docs/keras-format.md 6.1), and gradient clipping by norm.
  *
  * Kernels (w, g and state buffers share the packed layout; off/n select one weight):
- *   optim_sumsq(g, off, n, sumsq, slot)  global 256, local 256: sumsq[slot] = sum g^2
+ *   optim_sumsq(g, off, n, sumsq, slot)  global = local = REDUCE_LANES: sumsq[slot] = sum g^2
  *   optim_clip(g, off, n, sumsq, first, count, clipnorm)  global (n): g *= clip / max(norm, clip)
  *        with norm = sqrt(sum of sumsq[first .. first+count)) (one weight, or all for global)
  *   optim_sgd(w, g, m, off, n, lr, momentum, nesterov)
  *   optim_rmsprop(w, g, v, mom, avg, off, n, lr, rho, momentum, eps, centered)
  *   optim_adam(w, g, m, v, off, n, alpha, beta_1, beta_2, eps)  alpha = lr sqrt(1-b2^t)/(1-b1^t)
  */
-#define SUMSQ_LANES 256
-__kernel __attribute__((reqd_work_group_size(SUMSQ_LANES, 1, 1)))
+/* one work-group's lanes: 256, or fewer where the device allows fewer (clrnn_reduce_lanes) */
+#ifndef REDUCE_LANES
+#define REDUCE_LANES 256
+#endif
+__kernel __attribute__((reqd_work_group_size(REDUCE_LANES, 1, 1)))
 void optim_sumsq(__global const float *g, ulong off, ulong n, __global float *sumsq, int slot) {
-    __local float part[SUMSQ_LANES];
+    __local float part[REDUCE_LANES];
     int lane = get_local_id(0);
     float s = 0.0f;
-    for (size_t i = lane; i < n; i += SUMSQ_LANES) {
+    for (size_t i = lane; i < n; i += REDUCE_LANES) {
         float v = g[off + i];
         s += v * v;
     }
     part[lane] = s;
     barrier(CLK_LOCAL_MEM_FENCE);
-    for (int step = SUMSQ_LANES / 2; step > 0; step /= 2) {
+    for (int step = REDUCE_LANES / 2; step > 0; step /= 2) {
         if (lane < step) part[lane] += part[lane + step];
         barrier(CLK_LOCAL_MEM_FENCE);
     }

@@ -165,6 +165,15 @@ size_t clrnn_element_group(size_t kernel_limit);
  * k's limit) and the global size rounded up to whole groups */
 clrnn_status clrnn_element_shape(clrnn_ctx *ctx, cl_kernel k, const char *name, size_t count,
                                  size_t *global, size_t *local);
+/* The most work-items a group of kernel k may have on ctx's device: its
+ * CL_KERNEL_WORK_GROUP_SIZE, no more than the device's (possibly lowered) limit; 0 if unknown */
+size_t clrnn_kernel_group_limit(const clrnn_ctx *ctx, cl_kernel k);
+/* Lanes of the one-work-group reductions (loss, mask counts, clipping norms):
+ * CLRNN_ELEMENT_GROUP, fewer where the device allows fewer; their build options
+ * ("-DREDUCE_LANES=n") into buf */
+size_t clrnn_reduce_lanes(const clrnn_ctx *ctx, char *options, size_t size);
+/* Lowers info's limits as CLRNN_DEVICE_LIMITS's value spec says (device_limits.c) */
+clrnn_status clrnn_device_limits_apply(const char *spec, struct clrnn_device_info *info);
 
 /* ---- matrix products (blas.c: CLBlast, or gemm.c on CPUs) ---- */
 

@@ -232,6 +232,7 @@ clrnn_status clrnn_ctx_create(const char *spec, clrnn_ctx **out) {
         ctx->platform = found[chosen].platform;
         ctx->device = found[chosen].device;
         ctx->info = infos[chosen];
+        s = clrnn_device_limits_apply(getenv("CLRNN_DEVICE_LIMITS"), &ctx->info);
     }
     clrnn_free(infos);
     clrnn_free(found);

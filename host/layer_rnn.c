@@ -555,6 +555,12 @@ int clrnn_rnn_r_local(const struct clrnn_layer *l, const clrnn_ctx *ctx, int B, 
     return backward ? backward_r_local(ctx, r, B) : r->r_onchip;
 }
 
+int clrnn_rnn_backward_rows(const struct clrnn_layer *l, const clrnn_ctx *ctx, int B) {
+    const struct rnn_cfg *r = l->cfg;
+    size_t reserved = backward_r_local(ctx, r, B) ? r_bytes(r) : 0;
+    return rows_fitting(ctx, r, B, backward_local_floats(r) * sizeof(float), reserved);
+}
+
 /* Work-group layout of the persistent kernels: enough groups to fill the device, each with a
  * slice of the batch whose state (local_per_row floats a row) fits in local memory beside R
  * when the kernel reads it there (r_local). */
@@ -575,10 +581,8 @@ static clrnn_status launch_shape(clrnn_ctx *ctx, cl_kernel k, const struct clrnn
                           "local memory per batch row; %s has %llu", l->name, r->cell->keras_class,
                           r->units, row_bytes, ctx->info.name,
                           (unsigned long long)ctx->info.local_mem_bytes);
-    size_t kmax = 0;
-    if (clGetKernelWorkGroupInfo(k, ctx->device, CL_KERNEL_WORK_GROUP_SIZE, sizeof kmax, &kmax,
-                                 NULL) != CL_SUCCESS || kmax == 0)
-        kmax = 64;
+    size_t kmax = clrnn_kernel_group_limit(ctx, k);
+    if (kmax == 0) kmax = 64;
     size_t want = clrnn_round_up((size_t)rpg * (size_t)r->units, 32);
     if (want > 256) want = 256;
     if (want > kmax) want = kmax;

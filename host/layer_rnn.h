@@ -103,6 +103,8 @@ clrnn_status clrnn_rnn_launch_backward(struct clrnn_layer *l, struct clrnn_layer
 /* Whether the layer's group kernels read R from local memory at batch B: the forward's
  * choice, or the backward's (layer_rnn.c backward_r_local); for tests */
 int clrnn_rnn_r_local(const struct clrnn_layer *l, const clrnn_ctx *ctx, int B, int backward);
+/* Batch rows a work-group of the layer's group backward kernel owns at batch B; for tests */
+int clrnn_rnn_backward_rows(const struct clrnn_layer *l, const clrnn_ctx *ctx, int B);
 clrnn_status clrnn_rnn_backward_weights(struct clrnn_layer *l, const struct clrnn_pass *p,
                                         cl_mem x, cl_mem dx);
 

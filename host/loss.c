@@ -83,14 +83,16 @@ clrnn_status clrnn_loss_run(clrnn_ctx *ctx, clrnn_loss_kind k, int from_logits, 
                             size_t rows, size_t cols, cl_mem mask, cl_mem metric, size_t slot) {
     cl_kernel kern, reduce, count;
     const char *name = k == CLRNN_LOSS_BCE ? "loss_bce" : k == CLRNN_LOSS_MSE ? "loss_mse" : "loss_cce";
-    clrnn_status s = clrnn_kernel_get(ctx, LOSS_SOURCES, "", name, &kern);
-    if (!s) s = clrnn_kernel_get(ctx, LOSS_SOURCES, "", "loss_reduce", &reduce);
-    if (!s) s = clrnn_kernel_get(ctx, LOSS_SOURCES, "", "mask_sum", &count);
+    char opts[32];
+    size_t lanes = clrnn_reduce_lanes(ctx, opts, sizeof opts);
+    clrnn_status s = clrnn_kernel_get(ctx, LOSS_SOURCES, opts, name, &kern);
+    if (!s) s = clrnn_kernel_get(ctx, LOSS_SOURCES, opts, "loss_reduce", &reduce);
+    if (!s) s = clrnn_kernel_get(ctx, LOSS_SOURCES, opts, "mask_sum", &count);
     if (s) return s;
     int r = (int)rows, c = (int)cols, logits = from_logits, sparse = k == CLRNN_LOSS_SPARSE_CCE;
     int masked = mask != NULL, sl = (int)slot;
     cl_mem m = masked ? mask : pred; /* not read when unmasked, but must be a buffer */
-    size_t g = rows, lanes = 256;
+    size_t g = rows;
     /* the valid count comes first: the loss kernels scale their gradients by it */
     if (masked && (s = CLRNN_LAUNCH(ctx, count, "mask_sum", 1, &lanes, &lanes, KARG(mask), KARG(r),
                                     KARG(metric), KARG(sl))))

@@ -89,13 +89,22 @@ void clrnn_optim_free(struct clrnn_optim *o) {
     clrnn_free(o);
 }
 
+/* optim.cl's kernels, built with the device's reduction lanes (one program for all) */
+static clrnn_status optim_kernel(clrnn_ctx *ctx, const char *name, cl_kernel *k) {
+    char opts[32];
+    clrnn_reduce_lanes(ctx, opts, sizeof opts);
+    return clrnn_kernel_get(ctx, OPTIM_SOURCES, opts, name, k);
+}
+
 static clrnn_status clip(struct clrnn_optim *o, clrnn_model *m) {
     double norm = o->cfg.clipnorm > 0 ? o->cfg.clipnorm : o->cfg.global_clipnorm;
     if (!(norm > 0)) return CLRNN_OK;
     clrnn_ctx *ctx = m->ctx;
     cl_kernel ksq, kclip;
-    clrnn_status s = clrnn_kernel_get(ctx, OPTIM_SOURCES, "", "optim_sumsq", &ksq);
-    if (!s) s = clrnn_kernel_get(ctx, OPTIM_SOURCES, "", "optim_clip", &kclip);
+    char opts[32];
+    size_t lanes = clrnn_reduce_lanes(ctx, opts, sizeof opts);
+    clrnn_status s = optim_kernel(ctx, "optim_sumsq", &ksq);
+    if (!s) s = optim_kernel(ctx, "optim_clip", &kclip);
     if (s) return s;
     int n_w = o->n_weights, global = o->cfg.global_clipnorm > 0;
     float clipf = (float)norm;
@@ -105,7 +114,6 @@ static clrnn_status clip(struct clrnn_optim *o, clrnn_model *m) {
             if ((s = clrnn_model_weight(m, i, &w))) return s;
             cl_ulong off = w.offset, n = w.count;
             if (pass == 0) {
-                size_t lanes = 256;
                 s = CLRNN_LAUNCH(ctx, ksq, "optim_sumsq", 1, &lanes, &lanes, KARG(m->grads),
                                  KARG(off), KARG(n), KARG(o->sumsq), KARG(i));
             } else {
@@ -130,20 +138,20 @@ clrnn_status clrnn_optim_step(struct clrnn_optim *o, clrnn_model *m) {
     float lr = (float)c->learning_rate;
     cl_kernel k;
     if (c->kind == CLRNN_OPT_SGD) {
-        if ((s = clrnn_kernel_get(ctx, OPTIM_SOURCES, "", "optim_sgd", &k))) return s;
+        if ((s = optim_kernel(ctx, "optim_sgd", &k))) return s;
         float mom = (float)c->momentum;
         int nesterov = c->nesterov;
         s = CLRNN_LAUNCH(ctx, k, "optim_sgd", 1, &g, NULL, KARG(m->params), KARG(m->grads),
                          KARG(o->s1), KARG(off), KARG(n), KARG(lr), KARG(mom), KARG(nesterov));
     } else if (c->kind == CLRNN_OPT_RMSPROP) {
-        if ((s = clrnn_kernel_get(ctx, OPTIM_SOURCES, "", "optim_rmsprop", &k))) return s;
+        if ((s = optim_kernel(ctx, "optim_rmsprop", &k))) return s;
         float rho = (float)c->rho, mom = (float)c->momentum, eps = (float)c->epsilon;
         int centered = c->centered;
         s = CLRNN_LAUNCH(ctx, k, "optim_rmsprop", 1, &g, NULL, KARG(m->params), KARG(m->grads),
                          KARG(o->s1), KARG(o->s2), KARG(o->s3), KARG(off), KARG(n), KARG(lr),
                          KARG(rho), KARG(mom), KARG(eps), KARG(centered));
     } else {
-        if ((s = clrnn_kernel_get(ctx, OPTIM_SOURCES, "", "optim_adam", &k))) return s;
+        if ((s = optim_kernel(ctx, "optim_adam", &k))) return s;
         /* Keras computes the bias correction in float32 from the float32 betas */
         float b1 = (float)c->beta_1, b2 = (float)c->beta_2, eps = (float)c->epsilon;
         float t = (float)(o->iterations + 1);

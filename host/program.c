@@ -235,6 +235,27 @@ static clrnn_status build_program(clrnn_ctx *ctx, const char *const *sources,
     return s;
 }
 
+/* CLRNN_PROGRAM_LOG=FILE: each program a process builds, a line "FORM|SOURCES|OPTIONS"
+ * appended (FORM cpu or gpu: the kernel forms it was built for; sources comma-separated, in
+ * order), so that tests/offline/compile.sh can compile every
+ * program the test suite builds for other vendors' GPUs. A line is one appending write, so
+ * processes logging at once leave whole lines. */
+static void log_program(const clrnn_ctx *ctx, const char *const *sources, const char *options) {
+    const char *path = getenv("CLRNN_PROGRAM_LOG");
+    if (!path || !*path) return;
+    char line[1024];
+    snprintf(line, sizeof line, "%s|", ctx->cpu_forms ? "cpu" : "gpu");
+    for (int i = 0; sources[i]; i++)
+        snprintf(line + strlen(line), sizeof line - strlen(line), "%s%s", i ? "," : "",
+                 sources[i]);
+    snprintf(line + strlen(line), sizeof line - strlen(line), "|-cl-std=CL1.2 %s\n",
+             options ? options : "");
+    FILE *f = fopen(path, "a");
+    if (!f) return;
+    fputs(line, f); /* fully buffered: one write at fclose */
+    fclose(f);
+}
+
 clrnn_status clrnn_kernel_get(clrnn_ctx *ctx, const char *const *sources, const char *options,
                               const char *name, cl_kernel *out) {
     char key[512] = "";
@@ -252,6 +273,7 @@ clrnn_status clrnn_kernel_get(clrnn_ctx *ctx, const char *const *sources, const 
             return s;
         }
         snprintf(prog->key, sizeof prog->key, "%s", key);
+        log_program(ctx, sources, options);
         prog->next = ctx->programs;
         ctx->programs = prog;
     }
@@ -295,12 +317,9 @@ size_t clrnn_element_group(size_t kernel_limit) {
 
 clrnn_status clrnn_element_shape(clrnn_ctx *ctx, cl_kernel k, const char *name, size_t count,
                                  size_t *global, size_t *local) {
-    size_t limit = 0;
-    cl_int err = clGetKernelWorkGroupInfo(k, ctx->device, CL_KERNEL_WORK_GROUP_SIZE,
-                                          sizeof limit, &limit, NULL);
-    if (err)
-        return clrnn_fail(CLRNN_E_OPENCL, "querying the group size of kernel %s failed: %s (%d)",
-                          name, clrnn_cl_error_name(err), (int)err);
+    size_t limit = clrnn_kernel_group_limit(ctx, k);
+    if (!limit)
+        return clrnn_fail(CLRNN_E_OPENCL, "querying the group size of kernel %s failed", name);
     *local = clrnn_element_group(limit);
     *global = clrnn_round_up(count, *local);
     return CLRNN_OK;
