@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "clrnn_formats.h"
+#include "data_tasks.h"
 #include "eval_text.h"
 
 static const char USAGE[] =
@@ -155,6 +156,7 @@ int main(int argc, char **argv) {
     clrnn_ctx *ctx = cli_open_device(device);
     clrnn_model *m;
     if ((s = cli_load_model(ctx, model, weights, &m))) cli_fail_status(s);
+    data_vocab_carry(m, model, data_path, 0); /* the ids must mean the model's tokens */
     struct clrnn_compile_config cc;
     if (loss || !clrnn_model_compile_config(m, &cc)) {
         if (!loss)
