@@ -96,10 +96,8 @@ static void word_tokens(const uint32_t *cp, size_t n, long max_tokens, struct to
 
 /* --vocabulary-from: the ids of a trained model's vocabulary (its level and normalization),
  * and a copy of it. */
-static void model_tokens(const char *model_path, const uint32_t *cp, size_t n, const char *name,
+static void model_tokens(clrnn_model *m, const uint32_t *cp, size_t n, const char *name,
                          struct tokens *out, int *word) {
-    clrnn_ctx *ctx;
-    clrnn_model *m = data_vocab_model("text", model_path, &ctx);
     struct data_vocab v;
     int n_vocab;
     const char *const *tokens = clrnn_model_vocabulary(m, &n_vocab);
@@ -112,8 +110,6 @@ static void model_tokens(const char *model_path, const uint32_t *cp, size_t n, c
     out->v = n_vocab;
     *word = v.words;
     data_vocab_free(&v);
-    clrnn_model_free(m);
-    clrnn_ctx_free(ctx);
 }
 
 /* ---- the subcommand ---- */
@@ -130,7 +126,8 @@ int data_text_main(int argc, char **argv) {
     const char *out = NULL, *in = NULL, *builtin = NULL, *vocab_from = NULL, *v;
     long window = 40, step = 3, max_tokens = 0;
     double test_fraction = 0;
-    int word = 0, onehot = 0, lower = 0, print = 0, have_level = 0;
+    int word = 0, onehot = 0, lower = 0, print = 0, have_level = 0, have_window = 0;
+    int have_encoding = 0;
     for (int i = 1; i < argc; i++) {
         if ((v = cli_flag_value(argc, argv, &i, "--out"))) out = v;
         else if ((v = cli_flag_value(argc, argv, &i, "--in"))) in = v;
@@ -142,11 +139,14 @@ int data_text_main(int argc, char **argv) {
             else if (strcmp(v, "word") == 0) word = 1;
             else cli_usage_error("text: --level must be char or word, not '%s'", v);
         } else if ((v = cli_flag_value(argc, argv, &i, "--encoding"))) {
+            have_encoding = 1;
             if (strcmp(v, "ids") == 0) onehot = 0;
             else if (strcmp(v, "onehot") == 0) onehot = 1;
             else cli_usage_error("text: --encoding must be ids or onehot, not '%s'", v);
-        } else if ((v = cli_flag_value(argc, argv, &i, "--window")))
+        } else if ((v = cli_flag_value(argc, argv, &i, "--window"))) {
             window = cli_long("--window", v, 1, 100000);
+            have_window = 1;
+        }
         else if ((v = cli_flag_value(argc, argv, &i, "--step")))
             step = cli_long("--step", v, 1, 100000000);
         else if ((v = cli_flag_value(argc, argv, &i, "--max-tokens")))
@@ -164,6 +164,16 @@ int data_text_main(int argc, char **argv) {
     if (vocab_from && (have_level || lower || max_tokens))
         cli_usage_error("text: --vocabulary-from tokenizes as the model's vocabulary does; "
                         "--level, --lower and --max-tokens do not go with it");
+
+    clrnn_ctx *ctx = NULL;
+    clrnn_model *model = vocab_from ? data_vocab_model("text", vocab_from, &ctx) : NULL;
+    if (model) { /* the window and encoding the model reads, unless told otherwise */
+        int64_t dims[4];
+        clrnn_dtype dtype;
+        int rank = clrnn_model_input_shape(model, dims, &dtype);
+        if (!have_window && rank >= 1) window = (long)dims[0];
+        if (!have_encoding) onehot = rank == 2 && dtype == CLRNN_DTYPE_FLOAT32;
+    }
 
     /* the corpus as bytes, then as code points */
     const unsigned char *bytes = NULL;
@@ -199,7 +209,11 @@ int data_text_main(int argc, char **argv) {
         for (size_t i = 0; i < n_cp; i++) cp[i] = data_text_lower(cp[i]);
 
     struct tokens tok = {0};
-    if (vocab_from) model_tokens(vocab_from, cp, n_cp, name, &tok, &word);
+    if (model) {
+        model_tokens(model, cp, n_cp, name, &tok, &word);
+        clrnn_model_free(model);
+        clrnn_ctx_free(ctx);
+    }
     else if (word) word_tokens(cp, n_cp, max_tokens, &tok);
     else char_tokens(cp, n_cp, &tok);
     free(cp);
