@@ -5,6 +5,7 @@
 #  - clrnn-data text --vocabulary-from MODEL numbers a text with the model's vocabulary, its
 #    level and case: the model's own corpus gives the very dataset it was trained on, and
 #    another text one that clrnn-eval accepts; a character the model lacks is an error;
+#    the same for a word model (unknown words [UNK]);
 #  - clrnn-data labelled --vocabulary-from MODEL: new reviews in a CSV, scored by a trained
 #    sentiment model through that dataset, get the accuracy that clrnn-eval --text-file
 #    gives on the same reviews (the same count right), and the training reviews give the
@@ -36,6 +37,23 @@ expect 1 "text: .*accent.txt: the character 'é' \(U\+00E9, character 4\) is not
   "$build/clrnn-data" text --in "$scratch/accent.txt" --window 3 --vocabulary-from "$scratch/charlm.h5" --out "$scratch/x.h5"
 expect 2 "--vocabulary-from tokenizes as the model's vocabulary does" \
   "$build/clrnn-data" text --in "$scratch/other.txt" --level word --vocabulary-from "$scratch/charlm.h5" --out "$scratch/x.h5"
+
+# words: a next-word model of the fables' 60 most frequent words (--max-tokens); the same
+# text through its vocabulary (its window taken from the model) is its training dataset,
+# the words it left out [UNK] again; clrnn-eval --text names the word it predicts
+"$build/clrnn-data" text --builtin fables --level word --max-tokens 60 --window 5 --step 7 \
+  --out "$scratch/words.h5" >/dev/null
+"$build/clrnn-train" --layers "embedding(60,4) lstm(4) dense(60,softmax)" --data "$scratch/words.h5" \
+  --out "$scratch/wordlm.h5" --epochs 1 --seed 1 --quiet
+"$build/clrnn-data" text --builtin fables --step 7 --vocabulary-from "$scratch/wordlm.h5" \
+  --out "$scratch/words_again.h5" >/dev/null
+check "a word model's corpus through its vocabulary is its training dataset" \
+  h5diff "$scratch/words.h5" "$scratch/words_again.h5"
+out=$("$build/clrnn-eval" "$scratch/wordlm.h5" --text "The Fox and the crow, said")
+echo "$out"
+word=$(cut -f1 <<<"$out")
+check "a word model's prediction is a word of its vocabulary ($word)" \
+  grep -qxF -- "$word" <(h5dump -d vocabulary "$scratch/words.h5" | sed -n '/DATA {/,$p' | grep -o '"[^"]*"' | tr -d '"')
 
 # words: a sentiment model of reviews (positive ones say great/wonderful/superb, negative
 # ones awful/boring/dreadful, among filler words), then new reviews with words it never saw

@@ -3,12 +3,12 @@
  * its vocabulary (trained on a clrnn-data labelled or text dataset, or a Keras model with a
  * TextVectorization first layer). Each line becomes ids as clrnn-data numbered the training
  * text (data_vocab_ids: the vocabulary's own level and case):
- *  - words: padded and cut to the model's input length at the start (pad_sequences'
- *    default) or, for a TextVectorization model, at the end;
- *  - characters (a next-character model, ids or one-hot input): the last T characters,
- *    the window the model reads; a shorter text is fed a character at a time to the
- *    stepping copy of the model (clrnn_model_stepper), as clrnn-generate feeds its seed,
- *    since no character means "nothing".
+ *  - for a classifier (words): padded and cut to the model's input length at the start
+ *    (pad_sequences' default) or, for a TextVectorization model, at the end;
+ *  - for a model of the next token over its vocabulary (characters or words, ids or
+ *    one-hot input): the last T tokens, the window the model reads; a shorter text is fed a
+ *    token at a time to the stepping copy of the model (clrnn_model_stepper), as
+ *    clrnn-generate feeds its seed, since its windows never held padding.
  * One line of output per line of text: the score (one sigmoid output), the most likely next
  * token of a model that predicts one over its vocabulary, or the most likely class, with its
  * probability; or one JSON object with all of them.
@@ -76,14 +76,16 @@ void eval_text_lines(clrnn_model *m, const char *model, char **lines, int n_line
     if (!(rank == 1 && dtype == CLRNN_DTYPE_INT32) && !(in.one_hot && dims[1] == n_vocab && !v.words))
         cli_fail("%s does not take token ids (its input is of rank %d): --text needs one that "
                  "does", model, rank + 1);
-    int pad_end = clrnn_model_text_pads_at_end(m), T = in.T;
+    int pad_end = clrnn_model_text_pads_at_end(m), T = in.T, classes = (int)out[out_rank - 1];
+    /* a model of the next token over its vocabulary read windows of text, never padding */
+    int next_token = classes == n_vocab && out_rank == 1;
     struct clrnn_array x, y;
     int64_t xd[3] = {n_lines, T, n_vocab};
     clrnn_status s = clrnn_array_alloc(&x, in.one_hot ? CLRNN_DTYPE_FLOAT32 : CLRNN_DTYPE_INT32,
                                        in.one_hot ? 3 : 2, xd);
     if (s) cli_fail_status(s);
     size_t step = in.one_hot ? (size_t)n_vocab : 1;
-    int32_t **short_ids = calloc((size_t)n_lines, sizeof *short_ids); /* characters, < T */
+    int32_t **short_ids = calloc((size_t)n_lines, sizeof *short_ids); /* next token, < T */
     size_t *short_n = calloc((size_t)n_lines, sizeof *short_n);
     if (!short_ids || !short_n) cli_fail("out of memory");
     for (int i = 0; i < n_lines; i++) {
@@ -97,8 +99,8 @@ void eval_text_lines(clrnn_model *m, const char *model, char **lines, int n_line
         snprintf(name, sizeof name, "'%.40s%s'", lines[i], len > 40 ? "..." : "");
         size_t count = data_vocab_ids(&v, cp, n_cp, NULL, name, ids);
         free(cp);
-        if (!v.words && count == 0) cli_fail("--text: an empty text has no characters to read");
-        if (!v.words && count < (size_t)T) { /* fed to the stepping model below */
+        if (next_token && count == 0) cli_fail("--text: %s has no tokens to read", name);
+        if (next_token && count < (size_t)T) { /* fed to the stepping model below */
             short_ids[i] = ids;
             short_n[i] = count;
             continue;
@@ -120,7 +122,7 @@ void eval_text_lines(clrnn_model *m, const char *model, char **lines, int n_line
     for (int i = 0; i < n_lines; i++) {
         if (!short_ids[i]) continue;
         if (!stepper && (s = clrnn_model_stepper(m, &stepper))) {
-            fprintf(stderr, "%s: %s has %zu characters, fewer than the %d the model reads, and "
+            fprintf(stderr, "%s: '%s' has %zu tokens, fewer than the %d the model reads, and "
                     "the model cannot read them one at a time:\n", cli_prog(), lines[i],
                     short_n[i], T);
             cli_fail_status(s);
@@ -131,8 +133,6 @@ void eval_text_lines(clrnn_model *m, const char *model, char **lines, int n_line
     clrnn_model_free(stepper);
     free(short_ids), free(short_n);
 
-    int classes = (int)out[out_rank - 1];
-    int next_token = per == classes && classes == n_vocab; /* a probability a token */
     cJSON *all = json ? cJSON_CreateArray() : NULL;
     for (int i = 0; i < n_lines; i++) {
         const float *row = p + (size_t)i * (size_t)per;
