@@ -146,8 +146,7 @@ int data_text_main(int argc, char **argv) {
         } else if ((v = cli_flag_value(argc, argv, &i, "--window"))) {
             window = cli_long("--window", v, 1, 100000);
             have_window = 1;
-        }
-        else if ((v = cli_flag_value(argc, argv, &i, "--step")))
+        } else if ((v = cli_flag_value(argc, argv, &i, "--step")))
             step = cli_long("--step", v, 1, 100000000);
         else if ((v = cli_flag_value(argc, argv, &i, "--max-tokens")))
             max_tokens = cli_long("--max-tokens", v, 3, 100000000);
