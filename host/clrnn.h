@@ -165,11 +165,26 @@ CLRNN_API clrnn_status clrnn_model_from_json(clrnn_ctx *ctx, const char *json,
                                              const int64_t *input_shape, int input_rank,
                                              clrnn_dtype input_dtype, uint64_t seed,
                                              clrnn_model **out);
-/* Loads a model file: a legacy full-model Keras .h5; or a .json architecture with its
- * weights in weights_path. Formats are told apart by content. */
+/* Loads a model file (weights_path NULL), any of:
+ *  - a full-model HDF5 file (legacy .h5: model.save("m.h5") in Keras 2, tf.keras or Keras 3,
+ *    or clrnn_model_save), with its training configuration when it has one;
+ *  - a Keras 3 .keras archive (model.save("m.keras"): config.json and model.weights.h5),
+ *    with the vocabulary of a TextVectorization first layer;
+ * or an architecture .json (model.to_json()) with its weights in weights_path, either
+ *  - a legacy weights .h5 (Keras 2 / tf.keras save_weights), or
+ *  - a Keras 3 .weights.h5 (model.save_weights("m.weights.h5")).
+ * Formats are told apart by content, not by name. A weights file alone has no architecture:
+ * CLRNN_E_FORMAT. */
 CLRNN_API clrnn_status clrnn_model_load(clrnn_ctx *ctx, const char *path,
                                         const char *weights_path, clrnn_model **out);
-/* Saves as a legacy Keras full-model .h5 (model_config, training_config, model_weights).
+/* Saves m in the format its name says:
+ *  - "*.keras": a Keras 3 archive (config.json, metadata.json, model.weights.h5), which
+ *    keras.models.load_model reads;
+ *  - "*.weights.h5": Keras 3 weights only (model.load_weights reads them into the same
+ *    architecture; clrnn_model_load with the architecture .json);
+ *  - any other name: a legacy Keras full-model .h5 (model_config, training_config,
+ *    model_weights), which Keras 2, tf.keras and Keras 3 load, with the vocabulary and the
+ *    epochs trained in places Keras ignores.
  * The file is written to a temporary name and renamed into place. */
 CLRNN_API clrnn_status clrnn_model_save(clrnn_model *m, const char *path);
 /* A legacy .h5 saved by clrnn carries a test vector (a fixed input and the output computed

@@ -4,7 +4,10 @@
 #    scores clrnn gives each text are the ones Keras predicted for it (io.h5 y), to 1e-4;
 #  - a sentiment model trained by clrnn on clrnn-data labelled reviews scores new positive
 #    text above 0.5 and negative text below;
-#  - errors: a model without vocabulary, --text with --data.
+#  - --json gives one object;
+#  - a next-character model reads the text as characters, lower-cased as its training text
+#    was, and names the character it predicts (below);
+#  - errors: a character not in the vocabulary, a model without vocabulary, --text with --data.
 source "$(dirname "$0")/e2e_common.sh"
 require_device
 tv="$(dirname "$0")/keras/golden-tf2/text_vectorization"
@@ -39,6 +42,51 @@ neg=$(sed -n 2p <<< "$out" | cut -f1)
 check "positive text scores above 0.5 ($pos)" at_least "$pos" 0.5
 check "negative text scores below 0.5 ($neg)" at_least 0.5 "$neg"
 check "three texts, three lines" [ "$(wc -l <<< "$out")" -eq 3 ]
+
+check "--json: one object, a score a text" python3 -c 'import json, sys
+d = json.load(sys.stdin); p = d["predictions"]
+assert d["level"] == "word" and len(p) == 2 and p[0]["text"] == "great" and p[0]["score"] > 0.5' \
+  < <("$build/clrnn-eval" "$scratch/sentiment.h5" --text "great" --text "awful" --json)
+
+# characters: next-character models of the fables, lower-cased (--lower), reading ids
+# (an embedding) and one-hot rows. A text of the window's 12 characters, in capitals, gets
+# the prediction that clrnn-eval --predictions gives for the same window in a dataset made
+# with the model's vocabulary, window and encoding (the most likely next character, its id
+# and probability); a shorter text is read a character at a time, and "wise" and "zzzz"
+# differ.
+printf 'the fox said.' > "$scratch/window.txt"
+for encoding in ids onehot; do
+  "$build/clrnn-data" text --builtin fables --lower --window 12 --step 20 --encoding $encoding \
+    --out "$scratch/fables_$encoding.h5" >/dev/null
+  V=$(h5dump -H -d vocabulary "$scratch/fables_$encoding.h5" | sed -n 's/.*DATASPACE  SIMPLE { ( \([0-9]*\) ).*/\1/p')
+  layers="lstm(16) dense($V,softmax)"
+  [ $encoding = ids ] && layers="embedding($V,8) $layers"
+  "$build/clrnn-train" --layers "$layers" --data "$scratch/fables_$encoding.h5" \
+    --out "$scratch/charlm_$encoding.h5" --epochs 2 --lr 0.01 --seed 2 --quiet
+  "$build/clrnn-data" text --in "$scratch/window.txt" --step 1 \
+    --vocabulary-from "$scratch/charlm_$encoding.h5" --out "$scratch/window_$encoding.h5" >/dev/null
+  "$build/clrnn-eval" "$scratch/charlm_$encoding.h5" --data "$scratch/window_$encoding.h5" --split train \
+    --predictions "$scratch/window_$encoding.csv" >/dev/null
+  want=$(awk -F, '{ b = 1; for (i = 2; i <= NF; i++) if ($i > $b) b = i; print b - 1, $b }' "$scratch/window_$encoding.csv")
+  json=$("$build/clrnn-eval" "$scratch/charlm_$encoding.h5" --text "THE FOX SAID" --json)
+  echo "$encoding: --predictions: $want; --text: $json"
+  check "$encoding: --text is --predictions for the same window" python3 -c 'import json, sys
+d = json.loads(sys.argv[1]); p = d["predictions"][0]; want = sys.argv[2].split()
+assert d["level"] == "char" and p["id"] == int(want[0]), (p, want)
+assert abs(p["probability"] - float(want[1])) < 1e-6, (p, want)' "$json" "$want"
+  out=$("$build/clrnn-eval" "$scratch/charlm_$encoding.h5" --text "THE FOX SAID" --text "wise" --text "zzzz")
+  echo "$out"
+  token=$(python3 -c 'import json, sys; t = json.loads(sys.argv[1])["predictions"][0]["token"]
+print({"\n": "\\n", "\t": "\\t"}.get(t, t))' "$json")
+  check "$encoding: the line names the predicted character '$token'" \
+    [ "$(sed -n 1p <<<"$out" | cut -f1)" = "$token" ]
+  check "$encoding: 'wise' and 'zzzz' are read as their characters" \
+    [ "$(sed -n 2p <<<"$out" | cut -f1,2)" != "$(sed -n 3p <<<"$out" | cut -f1,2)" ]
+  check "$encoding: a short text in capitals is the lower-case one" [ "$("$build/clrnn-eval" \
+    "$scratch/charlm_$encoding.h5" --text "WISE" | cut -f1,2)" = "$(sed -n 2p <<<"$out" | cut -f1,2)" ]
+done
+expect 1 "--text: 'caf.*': the character '.*' \(U\+00E9, character 4\) is not in the model's vocabulary" \
+  "$build/clrnn-eval" "$scratch/charlm_ids.h5" --text "$(printf 'caf\xc3\xa9')"
 
 "$build/clrnn-data" reber --out "$scratch/reber.h5" --samples 64 --test-samples 8 >/dev/null
 "$build/clrnn-train" --layers "lstm(4) dense(1,sigmoid)" --data "$scratch/reber.h5" --out "$scratch/plain.h5" --epochs 1 --quiet

@@ -30,6 +30,7 @@ static const char USAGE[] =
     "           [--test-tsv FILE | --test-csv FILE] [--maxlen T] [--padding pre|post]\n"
     "           [--truncating pre|post] [--conventions textvectorization|imdb]\n"
     "           [--max-tokens N] [--num-words N] [--skip-top N] [--index-from N] [--seed S]\n"
+    "           [--vocabulary-from MODEL]\n"
     "\n"
     "Labelled texts to padded token ids, for text classification.\n"
     "  --dir: the aclImdb layout, DIR/train/neg and DIR/train/pos (labels 0 and 1) and, for a\n"
@@ -49,6 +50,10 @@ static const char USAGE[] =
     "    (from 1) has id r + --index-from (2 or more), each sequence starts with 1, and\n"
     "    an id w (the start 1 included) becomes the out-of-vocabulary 2 unless\n"
     "    --skip-top <= w < --num-words.\n"
+    "  --vocabulary-from MODEL: number the words with the vocabulary a trained model carries\n"
+    "    (its conventions too), for new texts scored by it as clrnn-eval --text-file scores\n"
+    "    them: words it does not know are out of vocabulary, and --maxlen and the padding\n"
+    "    default to the model's (its input length; post for a TextVectorization model).\n"
     "Then pad_sequences: a longer sequence is cut to --maxlen (0: the longest sequence),\n"
     "keeping its end (--truncating pre) or its start (post), and a shorter one padded with\n"
     "0 before (--padding pre) or after it (post).\n"
@@ -305,6 +310,21 @@ static char **number_words(struct corpus *c, const struct numbering *o, int *v) 
     return vocab;
 }
 
+/* number_words for --vocabulary-from: the ids of a trained model's vocabulary (v), a copy
+ * of which is returned. */
+static char **vocabulary_words(struct corpus *c, struct data_vocab *v, int *n) {
+    int first = v->imdb ? 3 : 2, oov = v->imdb ? 2 : 1;
+    for (size_t k = 0; k < c->words.n; k++) {
+        int32_t id = data_vocab_id(v, c->words.words[k].text);
+        c->words.words[k].id = id >= first ? id : oov;
+    }
+    char **vocab = malloc((size_t)(v->n ? v->n : 1) * sizeof *vocab);
+    if (!vocab) cli_fail("labelled: out of memory for the vocabulary");
+    for (int i = 0; i < v->n; i++) vocab[i] = data_text_dup("labelled", v->tokens[i]);
+    *n = v->n;
+    return vocab;
+}
+
 /* Token ids of one sample, before padding: the start id first under imdb, and the
  * out-of-vocabulary id for what is not in the vocabulary. Returns the length. */
 static size_t sample_ids(const struct corpus *c, const struct sample *s,
@@ -326,8 +346,10 @@ static size_t sample_ids(const struct corpus *c, const struct sample *s,
 
 int data_labelled_main(int argc, char **argv) {
     const char *out = NULL, *dir = NULL, *train[2] = {NULL, NULL}, *test[2] = {NULL, NULL}, *v;
+    const char *vocab_from = NULL;
     long maxlen = 200, seed = 1;
     int post_padding = 0, post_truncating = 0, have_tv_flag = 0, have_imdb_flag = 0;
+    int have_maxlen = 0, have_padding = 0, have_truncating = 0, have_conventions = 0;
     struct numbering o = {0, 0, 0, 0, 3};
     cli_init("clrnn-data", USAGE); /* usage errors and --help show this subcommand's text */
     for (int i = 1; i < argc; i++) {
@@ -337,17 +359,22 @@ int data_labelled_main(int argc, char **argv) {
         else if ((v = cli_flag_value(argc, argv, &i, "--csv"))) train[1] = v;
         else if ((v = cli_flag_value(argc, argv, &i, "--test-tsv"))) test[0] = v;
         else if ((v = cli_flag_value(argc, argv, &i, "--test-csv"))) test[1] = v;
-        else if ((v = cli_flag_value(argc, argv, &i, "--maxlen")))
+        else if ((v = cli_flag_value(argc, argv, &i, "--vocabulary-from"))) vocab_from = v;
+        else if ((v = cli_flag_value(argc, argv, &i, "--maxlen"))) {
             maxlen = cli_long("--maxlen", v, 0, 1000000);
-        else if ((v = cli_flag_value(argc, argv, &i, "--padding"))) {
+            have_maxlen = 1;
+        } else if ((v = cli_flag_value(argc, argv, &i, "--padding"))) {
+            have_padding = 1;
             if (strcmp(v, "pre") == 0) post_padding = 0;
             else if (strcmp(v, "post") == 0) post_padding = 1;
             else cli_usage_error("labelled: --padding must be pre or post, not '%s'", v);
         } else if ((v = cli_flag_value(argc, argv, &i, "--truncating"))) {
+            have_truncating = 1;
             if (strcmp(v, "pre") == 0) post_truncating = 0;
             else if (strcmp(v, "post") == 0) post_truncating = 1;
             else cli_usage_error("labelled: --truncating must be pre or post, not '%s'", v);
         } else if ((v = cli_flag_value(argc, argv, &i, "--conventions"))) {
+            have_conventions = 1;
             if (strcmp(v, "textvectorization") == 0) o.imdb = 0;
             else if (strcmp(v, "imdb") == 0) o.imdb = 1;
             else
@@ -384,6 +411,31 @@ int data_labelled_main(int argc, char **argv) {
         cli_usage_error("labelled: --num-words, --skip-top and --index-from apply to "
                         "--conventions imdb");
 
+    if (vocab_from && (have_conventions || have_tv_flag || have_imdb_flag))
+        cli_usage_error("labelled: --vocabulary-from numbers the words as the model's "
+                        "vocabulary does; --conventions, --max-tokens, --num-words, --skip-top "
+                        "and --index-from do not go with it");
+    clrnn_ctx *ctx = NULL;
+    clrnn_model *model = vocab_from ? data_vocab_model("labelled", vocab_from, &ctx) : NULL;
+    struct data_vocab mv = {0};
+    if (model) { /* the model's input length and padding, unless told otherwise */
+        int n;
+        const char *const *tokens = clrnn_model_vocabulary(model, &n);
+        data_vocab_init(&mv, "labelled", tokens, n);
+        if (!mv.words)
+            cli_fail("labelled: --vocabulary-from %s: the model's vocabulary is of characters; "
+                     "labelled texts are numbered by words", vocab_from);
+        int64_t in[4];
+        clrnn_dtype dtype;
+        if (clrnn_model_input_shape(model, in, &dtype) != 1 || dtype != CLRNN_DTYPE_INT32)
+            cli_fail("labelled: --vocabulary-from %s: the model does not take token ids",
+                     vocab_from);
+        if (!have_maxlen) maxlen = (long)in[0];
+        if (!have_padding) post_padding = clrnn_model_text_pads_at_end(model);
+        if (!have_truncating) post_truncating = clrnn_model_text_pads_at_end(model);
+        o.imdb = mv.imdb;
+    }
+
     struct corpus c = {.words = {.prefix = "labelled"}};
     const char *name = dir ? dir : train[0] ? train[0] : train[1];
     if (dir) {
@@ -410,7 +462,12 @@ int data_labelled_main(int argc, char **argv) {
     }
 
     int V;
-    char **vocab = number_words(&c, &o, &V);
+    char **vocab = model ? vocabulary_words(&c, &mv, &V) : number_words(&c, &o, &V);
+    if (model) {
+        data_vocab_free(&mv);
+        clrnn_model_free(model);
+        clrnn_ctx_free(ctx);
+    }
     size_t longest = 0;
     int binary = 1;
     for (int k = 0; k < 2; k++)
@@ -477,7 +534,7 @@ int data_labelled_main(int argc, char **argv) {
     printf("labelled: %zu training and %zu test samples, maxlen %zu (%s padding, %s truncating), "
            "vocabulary of %d (%s, %zu distinct training words), %s labels -> %s\n",
            counts[0], counts[1], T, post_padding ? "post" : "pre", post_truncating ? "post" : "pre",
-           V, o.imdb ? "imdb" : "textvectorization", train_words,
+           V, vocab_from ? vocab_from : o.imdb ? "imdb" : "textvectorization", train_words,
            binary ? "0/1 float32" : "class index int32", out);
     return 0;
 }

@@ -89,6 +89,42 @@ struct data_word **data_text_vocabulary(const struct data_words *t);
 /* Frees the words' texts (a NULL text is skipped), the table, and empties t. */
 void data_text_words_free(struct data_words *t);
 
+/* ---- a trained model's vocabulary (tools/data_vocabulary.c), for text it has not seen:
+ * clrnn-data text|labelled --vocabulary-from, clrnn-eval --text ---- */
+
+/* The level and normalization of a vocabulary, read off its tokens as clrnn-data wrote
+ * them: words when it starts with "" and "[UNK]" (imdb: "", "[START]", "[UNK]"), else
+ * characters, lower-cased first when it has no upper-case letter. */
+struct data_vocab {
+    const char *const *tokens; /* borrowed */
+    int n;
+    int words, imdb, lower;
+    struct data_words table; /* token -> index, and id_of[index] its id */
+    int32_t *id_of;
+    size_t distinct;
+};
+void data_vocab_init(struct data_vocab *v, const char *prefix, const char *const *tokens,
+                     int n);
+/* The id of one token, -1 when it is not in the vocabulary. */
+int32_t data_vocab_id(struct data_vocab *v, const char *token);
+/* The ids of the text cp[0..n) (room for n + 1 in out), as clrnn-data numbers text: words
+ * standardized and split as data_text_next_word does (extra_space as there), unknown ones
+ * [UNK], imdb's start id first; characters one id each, lower-cased when the vocabulary is,
+ * and a character not in it fails naming it and name. Returns the count. */
+size_t data_vocab_ids(struct data_vocab *v, const uint32_t *cp, size_t n,
+                      size_t (*extra_space)(const uint32_t *cp, size_t i, size_t n),
+                      const char *name, int32_t *out);
+void data_vocab_free(struct data_vocab *v);
+/* Fails naming both files when m carries a vocabulary and the dataset's (tokens, n, read
+ * from data) is another: its ids would mean other tokens. */
+void data_vocab_check(const clrnn_model *m, const char *model, const char *const *tokens,
+                      int n, const char *data);
+/* The vocabulary of the dataset file data, when it has one, checked against m's; adopt: m
+ * takes it when it has none (clrnn-train). */
+void data_vocab_carry(clrnn_model *m, const char *model, const char *data, int adopt);
+/* MODEL loaded on the default device (*ctx), for its vocabulary; fails when it has none. */
+clrnn_model *data_vocab_model(const char *prefix, const char *model, clrnn_ctx **ctx);
+
 /* The texts built into clrnn-data (tools/texts/NAME.txt, embedded at build time by
  * cl/embed.cmake), for `text --builtin NAME`; the table ends with a NULL name. */
 struct data_builtin_text {

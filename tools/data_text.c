@@ -94,6 +94,24 @@ static void word_tokens(const uint32_t *cp, size_t n, long max_tokens, struct to
     data_text_words_free(&t); /* the words not kept */
 }
 
+/* --vocabulary-from: the ids of a trained model's vocabulary (its level and normalization),
+ * and a copy of it. */
+static void model_tokens(clrnn_model *m, const uint32_t *cp, size_t n, const char *name,
+                         struct tokens *out, int *word) {
+    struct data_vocab v;
+    int n_vocab;
+    const char *const *tokens = clrnn_model_vocabulary(m, &n_vocab);
+    data_vocab_init(&v, "text", tokens, n_vocab);
+    out->ids = malloc((n + 1) * sizeof *out->ids);
+    out->vocab = malloc((size_t)n_vocab * sizeof *out->vocab);
+    if (!out->ids || !out->vocab) cli_fail("text: out of memory for %zu characters", n);
+    out->n = data_vocab_ids(&v, cp, n, NULL, name, out->ids);
+    for (int k = 0; k < n_vocab; k++) out->vocab[k] = data_text_dup("text", tokens[k]);
+    out->v = n_vocab;
+    *word = v.words;
+    data_vocab_free(&v);
+}
+
 /* ---- the subcommand ---- */
 
 static void list_builtins(char *buf, size_t size) {
@@ -105,25 +123,30 @@ static void list_builtins(char *buf, size_t size) {
 }
 
 int data_text_main(int argc, char **argv) {
-    const char *out = NULL, *in = NULL, *builtin = NULL, *v;
+    const char *out = NULL, *in = NULL, *builtin = NULL, *vocab_from = NULL, *v;
     long window = 40, step = 3, max_tokens = 0;
     double test_fraction = 0;
-    int word = 0, onehot = 0, lower = 0, print = 0;
+    int word = 0, onehot = 0, lower = 0, print = 0, have_level = 0, have_window = 0;
+    int have_encoding = 0;
     for (int i = 1; i < argc; i++) {
         if ((v = cli_flag_value(argc, argv, &i, "--out"))) out = v;
         else if ((v = cli_flag_value(argc, argv, &i, "--in"))) in = v;
         else if ((v = cli_flag_value(argc, argv, &i, "--builtin"))) builtin = v;
+        else if ((v = cli_flag_value(argc, argv, &i, "--vocabulary-from"))) vocab_from = v;
         else if ((v = cli_flag_value(argc, argv, &i, "--level"))) {
+            have_level = 1;
             if (strcmp(v, "char") == 0) word = 0;
             else if (strcmp(v, "word") == 0) word = 1;
             else cli_usage_error("text: --level must be char or word, not '%s'", v);
         } else if ((v = cli_flag_value(argc, argv, &i, "--encoding"))) {
+            have_encoding = 1;
             if (strcmp(v, "ids") == 0) onehot = 0;
             else if (strcmp(v, "onehot") == 0) onehot = 1;
             else cli_usage_error("text: --encoding must be ids or onehot, not '%s'", v);
-        } else if ((v = cli_flag_value(argc, argv, &i, "--window")))
+        } else if ((v = cli_flag_value(argc, argv, &i, "--window"))) {
             window = cli_long("--window", v, 1, 100000);
-        else if ((v = cli_flag_value(argc, argv, &i, "--step")))
+            have_window = 1;
+        } else if ((v = cli_flag_value(argc, argv, &i, "--step")))
             step = cli_long("--step", v, 1, 100000000);
         else if ((v = cli_flag_value(argc, argv, &i, "--max-tokens")))
             max_tokens = cli_long("--max-tokens", v, 3, 100000000);
@@ -137,6 +160,19 @@ int data_text_main(int argc, char **argv) {
     if (!out && !print) cli_usage_error("text: --out FILE.h5 is required");
     if (!in == !builtin) cli_usage_error("text: give one of --in CORPUS.txt and --builtin NAME");
     if (max_tokens && !word) cli_usage_error("text: --max-tokens applies to --level word");
+    if (vocab_from && (have_level || lower || max_tokens))
+        cli_usage_error("text: --vocabulary-from tokenizes as the model's vocabulary does; "
+                        "--level, --lower and --max-tokens do not go with it");
+
+    clrnn_ctx *ctx = NULL;
+    clrnn_model *model = vocab_from ? data_vocab_model("text", vocab_from, &ctx) : NULL;
+    if (model) { /* the window and encoding the model reads, unless told otherwise */
+        int64_t dims[4];
+        clrnn_dtype dtype;
+        int rank = clrnn_model_input_shape(model, dims, &dtype);
+        if (!have_window && rank >= 1) window = (long)dims[0];
+        if (!have_encoding) onehot = rank == 2 && dtype == CLRNN_DTYPE_FLOAT32;
+    }
 
     /* the corpus as bytes, then as code points */
     const unsigned char *bytes = NULL;
@@ -168,11 +204,16 @@ int data_text_main(int argc, char **argv) {
     if (!cp) cli_fail("text: out of memory for %s", name);
     size_t n_cp = data_text_decode_utf8("text", bytes, n_bytes, cp, name);
     free(owned);
-    if (lower || word)
+    if ((lower || word) && !vocab_from)
         for (size_t i = 0; i < n_cp; i++) cp[i] = data_text_lower(cp[i]);
 
     struct tokens tok = {0};
-    if (word) word_tokens(cp, n_cp, max_tokens, &tok);
+    if (model) {
+        model_tokens(model, cp, n_cp, name, &tok, &word);
+        clrnn_model_free(model);
+        clrnn_ctx_free(ctx);
+    }
+    else if (word) word_tokens(cp, n_cp, max_tokens, &tok);
     else char_tokens(cp, n_cp, &tok);
     free(cp);
     const char *unit = word ? "words" : "characters";

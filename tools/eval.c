@@ -9,13 +9,15 @@
 
 #include "cli.h"
 #include "clrnn_formats.h"
+#include "data_tasks.h"
 #include "eval_text.h"
 
 static const char USAGE[] =
     "usage: clrnn-eval MODEL --data DATA.h5 [options]\n"
     "\n"
     "Evaluates on x_test/y_test when the file has them, otherwise on x/y (x0_test,\n"
-    "x1_test, ... or x0, x1, ... for a model of several inputs).\n"
+    "x1_test, ... or x0, x1, ... for a model of several inputs). A dataset with a vocabulary\n"
+    "must have the model's (clrnn-data ... --vocabulary-from MODEL makes one).\n"
     "  --weights FILE.h5       weights for a JSON MODEL\n"
     "  --split test|train|all  which split to use (test)\n"
     "  --batch-size N          32\n"
@@ -25,7 +27,11 @@ static const char USAGE[] =
     "  --predictions OUT       write the predictions: .h5 (dataset 'predictions') or .csv\n"
     "  --device SPEC           index, cpu, gpu or part of a name (default $CLRNN_DEVICE)\n"
     "  --text TEXT             score raw text instead (repeatable), with the vocabulary the\n"
-    "                          model carries; prints the score or class of each text\n"
+    "                          model carries, split as clrnn-data split the training text\n"
+    "                          (words or characters, lower-cased where it was); prints for\n"
+    "                          each text its score (one sigmoid output), the most likely\n"
+    "                          next token (a model over its vocabulary) or class, and its\n"
+    "                          probability; with --json one object, \"predictions\": [...]\n"
     "  --text-file FILE        the same for every line of FILE\n";
 
 static void write_csv(const char *path, const struct clrnn_array *p) {
@@ -87,7 +93,7 @@ static int confusion(const struct clrnn_array *p, const struct clrnn_array *y, i
 
 /* --text and --text-file: the texts (and the file's non-empty lines) scored by the model. */
 static int score_text(const char *model, const char *weights, const char *device, char **texts,
-                      int n_text, char *file) {
+                      int n_text, char *file, int json) {
     for (char *save = NULL, *line = file ? strtok_r(file, "\r\n", &save) : NULL; line;
          line = strtok_r(NULL, "\r\n", &save)) {
         char **grown = realloc(texts, (size_t)(n_text + 1) * sizeof *texts);
@@ -100,7 +106,7 @@ static int score_text(const char *model, const char *weights, const char *device
     clrnn_model *m;
     clrnn_status s = cli_load_model(ctx, model, weights, &m);
     if (s) cli_fail_status(s);
-    eval_text_lines(m, model, texts, n_text);
+    eval_text_lines(m, model, texts, n_text, json);
     clrnn_model_free(m);
     clrnn_ctx_free(ctx);
     free(texts);
@@ -137,7 +143,7 @@ int main(int argc, char **argv) {
     if (!model) cli_usage_error("MODEL is required");
     if (n_text || text_file) {
         if (data_path) cli_usage_error("give --data or --text/--text-file, not both");
-        return score_text(model, weights, device, texts, n_text, text_file);
+        return score_text(model, weights, device, texts, n_text, text_file, json);
     }
     free(texts);
     if (!data_path) cli_usage_error("--data is required");
@@ -155,6 +161,7 @@ int main(int argc, char **argv) {
     clrnn_ctx *ctx = cli_open_device(device);
     clrnn_model *m;
     if ((s = cli_load_model(ctx, model, weights, &m))) cli_fail_status(s);
+    data_vocab_carry(m, model, data_path, 0); /* the ids must mean the model's tokens */
     struct clrnn_compile_config cc;
     if (loss || !clrnn_model_compile_config(m, &cc)) {
         if (!loss)

@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "clrnn_formats.h"
+#include "data_tasks.h"
 #include "train_plot.h"
 
 static const char USAGE[] =
@@ -260,26 +261,8 @@ static int on_epoch(const struct clrnn_epoch_logs *l, void *user) {
 
 /* The dataset's vocabulary travels into the model; a model that has one already must have
  * the same (ids mean tokens: other tokens would make its predictions meaningless). */
-static void carry_vocabulary(clrnn_model *m, const char *data) {
-    cli_reading(data, cli_read_limit(data));
-    int has = clrnn_fmt_data_has(data, "vocabulary");
-    cli_reading(NULL, 0);
-    if (has != 1) return;
-    char **tokens;
-    int n, have;
-    cli_reading(data, cli_read_limit(data));
-    clrnn_status s = clrnn_fmt_data_read_vocabulary(data, &tokens, &n);
-    cli_reading(NULL, 0);
-    if (s) cli_fail_status(s);
-    const char *const *own = clrnn_model_vocabulary(m, &have);
-    int same = have == n;
-    for (int i = 0; same && i < n; i++) same = strcmp(own[i], tokens[i]) == 0;
-    if (have && !same)
-        cli_fail("%s: its vocabulary (%d tokens) is not the one the model was trained with (%d "
-                 "tokens): ids would mean other tokens", data, n, have);
-    if (!have && (s = clrnn_model_set_vocabulary(m, (const char *const *)tokens, n)))
-        cli_fail_status(s);
-    clrnn_fmt_vocabulary_free(tokens, n);
+static void carry_vocabulary(clrnn_model *m, const char *model, const char *data) {
+    data_vocab_carry(m, model ? model : "the model", data, 1);
 }
 
 /* Keras needs an explicit loss; clrnn-train picks the usual one from the output and targets
@@ -371,7 +354,7 @@ int main(int argc, char **argv) {
     }
     if (s) cli_fail_status(s);
 
-    carry_vocabulary(m, o.data);
+    carry_vocabulary(m, o.resume ? o.resume : o.model, o.data);
 
     struct clrnn_compile_config cc, loaded;
     int had = clrnn_model_compile_config(m, &loaded);
