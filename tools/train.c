@@ -3,7 +3,6 @@
  * fit() semantics, shows progress the way Keras does, and saves the model.
  */
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 
 #include "cli.h"
 #include "clrnn_formats.h"
+#include "train_interrupt.h"
 #include "train_plot.h"
 
 static const char USAGE[] =
@@ -191,13 +191,8 @@ static int early_stop(struct progress *pr, const struct clrnn_epoch_logs *l) {
     return 1;
 }
 
-/* Ctrl-C: training stops after the current batch and the model is saved (main). */
-static volatile sig_atomic_t interrupted;
-static void on_sigint(int sig) {
-    (void)sig;
-    interrupted = 1;
-}
-
+/* Ctrl-C (train_interrupt.c has the rest): training stops after the current batch and
+ * the model is saved (main). */
 static void format_eta(double s, char *buf, size_t n) {
     if (s >= 3600) snprintf(buf, n, "%d:%02d:%02d", (int)s / 3600, ((int)s % 3600) / 60, (int)s % 60);
     else if (s >= 60) snprintf(buf, n, "%d:%02d", (int)s / 60, (int)s % 60);
@@ -206,7 +201,7 @@ static void format_eta(double s, char *buf, size_t n) {
 
 static int on_batch(const struct clrnn_progress *p, void *user) {
     struct progress *pr = user;
-    if (interrupted) return 1;
+    if (interrupt_requested()) return 1;
     if (pr->quiet || !pr->tty) return 0;
     int width = 30, done = (int)(width * p->batch / p->batches);
     char bar[40];
@@ -223,6 +218,21 @@ static int on_batch(const struct clrnn_progress *p, void *user) {
     printf(" - %.0f samples/s ", rate);
     fflush(stdout);
     return 0;
+}
+
+/* Every file clrnn-train writes is whole, even when Ctrl-C is pressed twice. */
+static clrnn_status save_model(clrnn_model *m, const char *path) {
+    interrupt_writing_begins();
+    clrnn_status s = clrnn_model_save(m, path);
+    interrupt_writing_ends();
+    return s;
+}
+
+static void save_plot(const char *path, const struct train_history *h) {
+    if (!path || h->epochs == 0) return;
+    interrupt_writing_begins();
+    train_plot_write(path, h);
+    interrupt_writing_ends();
 }
 
 static int on_epoch(const struct clrnn_epoch_logs *l, void *user) {
@@ -251,11 +261,11 @@ static int on_epoch(const struct clrnn_epoch_logs *l, void *user) {
         fflush(pr->history);
     }
     if (pr->checkpoint) {
-        clrnn_status s = clrnn_model_save(pr->model, pr->checkpoint);
+        clrnn_status s = save_model(pr->model, pr->checkpoint);
         if (s) cli_fail_status(s); /* the previous checkpoint is still in place */
     }
     record(&pr->plot, l);
-    return interrupted || (pr->patience && early_stop(pr, l));
+    return interrupt_requested() || (pr->patience && early_stop(pr, l));
 }
 
 /* The dataset's vocabulary travels into the model; a model that has one already must have
@@ -338,6 +348,7 @@ int main(int argc, char **argv) {
     struct options o;
     parse(argc, argv, &o);
     cli_guard(); /* the files it reads may be hostile (the model, data and checkpoints) */
+    interrupt_install();
 
     struct clrnn_data data;
     cli_reading(o.data, cli_read_limit(o.data));
@@ -437,7 +448,6 @@ int main(int argc, char **argv) {
     fp.on_epoch = on_epoch;
     fp.user = &pr;
     if (o.resume && !o.quiet) printf("resuming %s after epoch %d\n", o.resume, initial_epoch);
-    signal(SIGINT, on_sigint);
     struct clrnn_data val;
     memset(&val, 0, sizeof val);
     if (o.val_data) {
@@ -451,15 +461,21 @@ int main(int argc, char **argv) {
     if (o.val_data && n_vx != n_x)
         cli_fail("%s holds %d input%s, but %s holds %d", o.val_data, n_vx, n_vx == 1 ? "" : "s",
                  o.data, n_x);
+    interrupt_training_begins();
     s = clrnn_model_fit_inputs(m, xs, n_x, &data.y, o.val_data ? vxs : NULL,
                                o.val_data ? &val.y : NULL, &fp);
     clrnn_data_clear(&val);
     if (pr.history) fclose(pr.history);
-    if (s == CLRNN_E_INTERRUPTED || (!s && interrupted)) {
+    if (s == CLRNN_E_INTERRUPTED || (!s && interrupt_requested())) {
         /* Ctrl-C: keep what was learned; the checkpoint stays at the last whole epoch */
-        clrnn_status saved = clrnn_model_save(m, o.out);
-        fprintf(stderr, "%s: interrupted after %d whole epochs; %s %s\n", cli_prog(),
-                clrnn_model_epochs_done(m), saved ? "could not save" : "saved the weights so far to",
+        if (pr.tty && !pr.quiet) printf("\r\033[K"); /* a bar drawn after the handler spoke */
+        fflush(stdout);
+        clrnn_status saved = save_model(m, o.out);
+        if (saved) fprintf(stderr, "%s: error: %s\n", cli_prog(), clrnn_last_error());
+        save_plot(o.plot, &pr.plot);
+        fprintf(stderr, "%s: interrupted after %d whole epoch%s; %s %s\n", cli_prog(),
+                clrnn_model_epochs_done(m), clrnn_model_epochs_done(m) == 1 ? "" : "s",
+                saved ? "could not save the weights so far to" : "saved the weights so far to",
                 o.out);
         release(&pr, m, &data, ctx);
         return 130;
@@ -470,10 +486,15 @@ int main(int argc, char **argv) {
         if (!o.quiet) printf("restored the weights of epoch %d (%s %.4f)\n", pr.best_epoch + 1,
                              pr.monitor, pr.best);
     }
-    if ((s = clrnn_model_save(m, o.out))) cli_fail_status(s);
+    if ((s = save_model(m, o.out))) cli_fail_status(s);
     /* after the model is safe: a plot that cannot be written must not lose the training */
-    if (o.plot && pr.plot.epochs > 0) train_plot_write(o.plot, &pr.plot);
+    save_plot(o.plot, &pr.plot);
     if (!o.quiet) printf("saved %s\n", o.out);
+    if (interrupt_requested()) { /* Ctrl-C after the last batch: all is saved, but say so */
+        fprintf(stderr, "%s: interrupted after the last epoch; saved %s\n", cli_prog(), o.out);
+        release(&pr, m, &data, ctx);
+        return 130;
+    }
     release(&pr, m, &data, ctx);
     return 0;
 }
