@@ -224,12 +224,15 @@ fi
 
 # ---- errors -------------------------------------------------------------------------------
 
-usage_error() { # usage_error DESCRIPTION ARGS...: exit 2, the usage text on stderr
+usage_error() { # usage_error DESCRIPTION ARGS...: exit 2, the cause and where help is
   local what=$1; shift
   local err status
   err=$("$data" "$@" 2>&1 >/dev/null); status=$?
   check "$what: exit 2 ($status)" [ "$status" = 2 ]
-  check "$what: usage text" grep -q "^usage: clrnn-data SUBCOMMAND" <<<"$err"
+  check "$what: the cause ($err)" grep -q "^clrnn-data: ." <<<"$(head -n 1 <<<"$err")"
+  check "$what: then where help is ($err)" \
+    grep -qxE "Try 'clrnn-data( [a-z]+)? --help' for more information." <<<"$(tail -n 1 <<<"$err")"
+  check "$what: not the whole usage" [ "$(wc -l <<<"$err")" -eq 2 ]
 }
 usage_error "no subcommand"
 usage_error "unknown subcommand" frobnicate --out "$scratch/f.h5"

@@ -131,7 +131,7 @@ static void step(clrnn_model *m, int id, int one_hot, int n_vocab, float *probs)
 }
 
 int main(int argc, char **argv) {
-    cli_init("clrnn-generate", USAGE);
+    cli_start("clrnn-generate", USAGE, argc, argv);
     cli_guard(); /* the model it reads may be hostile */
     const char *model = NULL, *seed = NULL, *device = NULL, *v;
     long length = 200, top_k = 0, rng_seed = 1;

@@ -19,7 +19,8 @@ static const char USAGE[] =
     "  --model ARCH          Keras architecture JSON, or an existing model (.h5, .keras) to\n"
     "                        train on (--epochs 0 converts it to the format of --out)\n"
     "  --weights FILE.h5     weights for a JSON --model\n"
-    "  --layers SPEC         one-line layer list, e.g. \"simple_rnn(16) dense(1,sigmoid)\"\n"
+    "  --layers SPEC         one-line layer list, e.g. \"simple_rnn(16) dense(1,sigmoid)\";\n"
+    "                        keywords are Keras's config keys (unknown ones are refused)\n"
     "  --data DATA.h5        x_train/y_train (or x/y); x0_train, x1_train, ... for a model\n"
     "                        of several inputs\n"
     "  --out MODEL           where to save: .keras (Keras 3 archive), .weights.h5 (Keras 3\n"
@@ -54,7 +55,12 @@ static const char USAGE[] =
     "                        validation data, else loss)\n"
     "  --restore-best-weights  with --early-stopping: end with the best epoch's weights\n"
     "  --device SPEC         index, cpu, gpu or part of a name (default $CLRNN_DEVICE)\n"
-    "  --quiet               no progress output\n";
+    "  --quiet               no progress output\n"
+    "  --help, --version\n"
+    "\n"
+    "The files given to --out, --checkpoint, --plot and --history are checked to be writable\n"
+    "before training. Ctrl-C stops after the current batch, saves --out (and --history,\n"
+    "--plot) and exits 130; a second Ctrl-C stops at once, leaving the last checkpoint.\n";
 
 struct options {
     const char *model, *weights, *layers, *data, *out, *loss, *optimizer, *history, *device;
@@ -126,6 +132,11 @@ static void parse(int argc, char **argv, struct options *o) {
     if (o->monitor && strncmp(o->monitor, "val_", 4) == 0 && !(o->val_split > 0) && !o->val_data)
         cli_usage_error("--monitor %s needs validation data (--validation-split)", o->monitor);
     if (!o->out) cli_usage_error("--out is required");
+    /* before the work, not after it */
+    cli_check_writable("--out", o->out);
+    if (o->checkpoint) cli_check_writable("--checkpoint", o->checkpoint);
+    if (o->plot) cli_check_writable("--plot", o->plot);
+    if (o->history) cli_check_writable("--history", o->history);
 }
 
 /* ---- progress, the way Keras prints it ---- */
@@ -344,7 +355,7 @@ static void release(struct progress *pr, clrnn_model *m, struct clrnn_data *data
 }
 
 int main(int argc, char **argv) {
-    cli_init("clrnn-train", USAGE);
+    cli_start("clrnn-train", USAGE, argc, argv);
     struct options o;
     parse(argc, argv, &o);
     cli_guard(); /* the files it reads may be hostile (the model, data and checkpoints) */
