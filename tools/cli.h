@@ -9,8 +9,6 @@
 #ifndef CLRNN_CLI_H
 #define CLRNN_CLI_H
 
-#include <signal.h>
-
 #include "clrnn.h"
 
 #if defined(__GNUC__)
@@ -62,9 +60,9 @@ clrnn_ctx *cli_open_device(const char *spec);
  * (limit: seconds after which it counts as a hang, 0 for none), cli_reading(NULL, 0) its end;
  * cli_read_limit(path) is a limit for reading alone that grows with the file's size. */
 void cli_guard(void);
-/* A child's own SA_SIGINFO handler of SIGINT, SIGTERM, SIGHUP or SIGQUIT calls this first (it
- * is async-signal-safe): the parent then does not pass on a signal the child got already. */
-void cli_guard_count(int sig, const siginfo_t *info);
+/* A child's own handler of SIGINT, SIGTERM, SIGHUP or SIGQUIT calls this first (it is
+ * async-signal-safe): the parent then does not pass on a signal the child got already. */
+void cli_guard_count(int sig);
 void cli_reading(const char *path, double limit);
 double cli_read_limit(const char *path);
 /* clrnn_model_load, marked as reading MODEL (and WEIGHTS). */

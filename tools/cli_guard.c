@@ -14,9 +14,10 @@
  * Signals meant to stop the tool (Ctrl-C, termination) reach the child exactly once. Parent
  * and child share a process group, so a terminal's Ctrl-C, or kill to the group, reaches both
  * already: the parent passes on only what was sent to it alone. A signal from the terminal
- * (SI_KERNEL) is the group's; one sent by a process is passed on unless the child got it too
- * from the same sender at about the same time, which the child's handler notes
- * (cli_guard_count), or has it pending (/proc).
+ * (SI_KERNEL) is the group's; one sent by a process is passed on unless the child got one too
+ * at about the same time, which the child's handler notes (cli_guard_count), or has it
+ * pending (/proc). (Not "from the same sender": LLVM, inside the OpenCL compiler, catches
+ * SIGINT first in the child and raises it again from there.)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -39,9 +40,7 @@
 /* What the child is reading, in memory shared with the parent. */
 struct guard_state {
     volatile sig_atomic_t reading;
-    /* per signal of `forwarded`: who sent the last one the child's handler saw, and when */
-    volatile pid_t sender[4];
-    volatile double sent_at[4];
+    volatile double seen_at[4]; /* per signal of `forwarded`: when the child's handler last ran */
     volatile double since, limit; /* seconds, CLOCK_MONOTONIC; limit 0: none */
     char path[2200];
 };
@@ -50,10 +49,9 @@ static struct guard_state *state;
 static volatile pid_t child;
 static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 #define N_FORWARDED (int)(sizeof forwarded / sizeof *forwarded)
-/* in the parent: per signal of `forwarded`, one sent to it by a process and not settled yet:
- * its sender and when it came */
+/* in the parent: per signal of `forwarded`, one sent to it by a process and not settled yet,
+ * and when it came */
 static volatile sig_atomic_t arrived[N_FORWARDED];
-static volatile pid_t arrived_from[N_FORWARDED];
 static volatile double arrived_at[N_FORWARDED];
 
 static double now(void);
@@ -64,11 +62,9 @@ static int forwarded_index(int sig) {
     return -1;
 }
 
-void cli_guard_count(int sig, const siginfo_t *info) {
+void cli_guard_count(int sig) {
     int k = forwarded_index(sig);
-    if (!state || k < 0 || !info) return;
-    state->sender[k] = info->si_pid;
-    state->sent_at[k] = now();
+    if (state && k >= 0) state->seen_at[k] = now();
 }
 
 static double now(void) {
@@ -105,7 +101,6 @@ static void on_signal(int sig, siginfo_t *info, void *context) {
     (void)context;
     int k = forwarded_index(sig);
     if (k < 0 || !info || info->si_code == SI_KERNEL || info->si_pid == child) return;
-    arrived_from[k] = info->si_pid;
     arrived_at[k] = now();
     arrived[k] = 1;
 }
@@ -126,12 +121,12 @@ static int pending_in_child(pid_t pid, int sig) {
 
 /* Passes on a signal sent to the parent alone. Kill to a group queues it on every member at
  * once, but the child's handler may run a little later on a busy machine: the child got it
- * when its handler saw the same sender within a second, or when it is pending there. */
+ * when its handler ran within a second of the parent's, or when it is pending there. */
 static void settle(pid_t pid) {
     for (int k = 0; k < N_FORWARDED; k++) {
         if (!arrived[k]) continue;
         double at = arrived_at[k];
-        int got = state->sender[k] == arrived_from[k] && fabs(state->sent_at[k] - at) < 1.0;
+        int got = fabs(state->seen_at[k] - at) < 1.0;
         if (!got && now() - at < 0.1) continue;
         arrived[k] = 0;
         if (!got && !pending_in_child(pid, forwarded[k])) kill(pid, forwarded[k]);

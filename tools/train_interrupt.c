@@ -26,9 +26,8 @@ static void say(const char *text) {
     (void)ignored;
 }
 
-static void on_sigint(int sig, siginfo_t *info, void *context) {
-    (void)context;
-    cli_guard_count(sig, info);
+static void on_sigint(int sig) {
+    cli_guard_count(sig);
     if (!training) {
         say(before_training);
         _exit(130);
@@ -62,8 +61,8 @@ void interrupt_install(void) {
              prog);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_sigint;
-    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sa.sa_handler = on_sigint;
+    sa.sa_flags = SA_RESTART;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
 }
