@@ -11,14 +11,15 @@ leave a model that clrnn-info loads (--out, or the last checkpoint after a secon
 no temporary file, the history and the plot, and its message on a line of its own.
 """
 import os
-import pty
 import random
 import re
-import select
 import signal
 import subprocess
 import sys
 import time
+
+import pty_session
+from pty_session import read_some
 
 build, scratch = sys.argv[1], sys.argv[2]
 runs = int(os.environ.get("CLRNN_CTRLC_RUNS", "20"))
@@ -38,37 +39,14 @@ if made.returncode:
 
 
 def start(run_dir):
-    """clrnn-train in a new session whose controlling terminal is a fresh pty."""
-    master, slave = pty.openpty()
-    args = [os.path.join(build, "clrnn-train"),
-            # wide dense layers: checkpoints of about 1 MB, so that writing one takes a while
-            "--layers", "lstm(8) dense(384,relu) dense(384,relu) dense(1,sigmoid)",
-            "--data", data, "--epochs", "400", "--batch-size", "32", "--validation-split",
-            "0.25", "--seed", "5", "--checkpoint", os.path.join(run_dir, "ck.h5"),
-            "--history", os.path.join(run_dir, "history.csv"),
-            "--plot", os.path.join(run_dir, "plot.svg"), "--out", os.path.join(run_dir, "m.h5")]
-
-    def child_setup():
-        os.setsid()
-        os.close(os.open(os.ttyname(0), os.O_RDWR))  # the pty becomes the controlling tty
-
-    proc = subprocess.Popen(args, stdin=slave, stdout=slave, stderr=slave,
-                            preexec_fn=child_setup, close_fds=True)
-    os.close(slave)
-    return proc, master
-
-
-def read_some(master, out, wait):
-    r, _, _ = select.select([master], [], [], wait)
-    if r:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:  # EIO: the terminal's last user is gone
-            return False
-        if not chunk:
-            return False
-        out.extend(chunk)
-    return True
+    return pty_session.start([
+        os.path.join(build, "clrnn-train"),
+        # wide dense layers: checkpoints of about 1 MB, so that writing one takes a while
+        "--layers", "lstm(8) dense(384,relu) dense(384,relu) dense(1,sigmoid)",
+        "--data", data, "--epochs", "400", "--batch-size", "32", "--validation-split", "0.25",
+        "--seed", "5", "--checkpoint", os.path.join(run_dir, "ck.h5"),
+        "--history", os.path.join(run_dir, "history.csv"),
+        "--plot", os.path.join(run_dir, "plot.svg"), "--out", os.path.join(run_dir, "m.h5")])
 
 
 def ctrl_c(master, how):
@@ -121,10 +99,7 @@ def one_run(i, aim, how, twice):
             ctrl_c(master, how)
         except (OSError, ProcessLookupError):
             pass  # it ended already
-    while proc.poll() is None and time.time() < deadline + 30:
-        read_some(master, out, 0.05)
-    while read_some(master, out, 0.05) and select.select([master], [], [], 0)[0]:
-        pass
+    pty_session.read_to_end(proc, master, out, 30)
     os.close(master)
     if proc.poll() is None:
         proc.kill()

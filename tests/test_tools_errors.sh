@@ -23,7 +23,7 @@ for tool in clrnn-train clrnn-eval clrnn-generate clrnn-info clrnn-data clrnn-be
 done
 expect 2 "unknown option '--bogus'" "$build/clrnn-train" --bogus
 expect 2 "--data is required" "$build/clrnn-train" --layers "$spec" --out "$scratch/m.h5"
-expect 2 "give exactly one of --model, --layers and --resume" "$build/clrnn-train" --data "$scratch/add.h5" --out "$scratch/m.h5"
+expect 2 "give --model or --layers \\(and --resume to go on from a checkpoint\\)" "$build/clrnn-train" --data "$scratch/add.h5" --out "$scratch/m.h5"
 expect 2 "--epochs: 'ten' is not an integer" "$build/clrnn-train" --layers "$spec" --data "$scratch/add.h5" --out "$scratch/m.h5" --epochs ten
 expect 2 "unknown command 'bogus'" "$build/clrnn-info" bogus
 expect 2 "MODEL is required" "$build/clrnn-eval" --data "$scratch/add.h5"
