@@ -263,6 +263,10 @@ for task in reber addition; do
   check "$task, unwritable --out: one line: $err" [ "$(printf '%s\n' "$err" | wc -l)" = 1 ]
   check "$task, unwritable --out: names the path" grep -q "^clrnn-data: error: .*/nonexistent/dir/x.h5" <<<"$err"
 done
+out=$("$data" addition --out "$scratch/x8.h5" --samples 20 --test-samples 5)
+check "the summary says 8-bit addition, as the demo and README do ($out)" \
+  grep -q "8-bit binary addition (numbers below 128, so that each sum fits in 8 bits)" <<<"$out"
+check_not "and not 7-bit" grep -q "7-bit" <<<"$out"
 err=$("$data" addition --out "$scratch/x.h5" --bits 3 --samples 20 2>&1); status=$?
 check "more pairs than exist: exit 1 ($status)" [ "$status" = 1 ]
 check "more pairs than exist: says so" grep -q "^clrnn-data: error: addition: .*only 16 different pairs" <<<"$err"

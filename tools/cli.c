@@ -113,6 +113,7 @@ clrnn_ctx *cli_open_device(const char *spec) {
 char *cli_read_text(const char *path) {
     FILE *f = fopen(path, "rb");
     if (!f) cli_fail("%s: %s", path, strerror(errno));
+    errno = 0;
     size_t cap = 4096, len = 0;
     char *buf = malloc(cap);
     for (;;) {
@@ -125,9 +126,9 @@ char *cli_read_text(const char *path) {
         if (!grown) free(buf);
         buf = grown;
     }
-    int bad = ferror(f);
+    int bad = ferror(f), why = errno; /* a folder opens, then fails to read: EISDIR */
     fclose(f);
-    if (bad) cli_fail("%s: read error", path);
+    if (bad) cli_fail("%s: %s", path, strerror(why ? why : EIO));
     buf[len] = '\0';
     return buf;
 }
@@ -144,4 +145,8 @@ void cli_check_writable(const char *flag, const char *path) {
     if (!S_ISDIR(st.st_mode)) cli_fail("%s %s: %s is not a folder", flag, path, dir);
     if (access(dir, W_OK | X_OK) != 0)
         cli_fail("%s %s: cannot write in folder %s: %s", flag, path, dir, strerror(errno));
+}
+
+int cli_vocabulary_is_words(const char *const *vocab, int n) {
+    return n >= 2 && vocab[0][0] == '\0' && strcmp(vocab[1], "[UNK]") == 0;
 }

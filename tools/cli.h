@@ -48,6 +48,10 @@ const char *cli_flag_value(int argc, char **argv, int *i, const char *name);
  * writable, and path is not a folder; else one line naming the flag, exit 1. */
 void cli_check_writable(const char *flag, const char *path);
 
+/* 1 for a word-level vocabulary: TextVectorization's "" (padding) and "[UNK]" first, as
+ * clrnn-data text --level word makes it; 0 for characters. */
+int cli_vocabulary_is_words(const char *const *vocab, int n);
+
 /* The whole of a text file, NUL-terminated (free() it); a user error when unreadable. */
 char *cli_read_text(const char *path);
 
