@@ -4,10 +4,7 @@
 # validation, and 4 more with a second Ctrl-C ("stop now"); see ctrlc_pty.py.
 source "$(dirname "$0")/e2e_common.sh"
 require_device
-if ! command -v python3 >/dev/null; then
-  if [ "${CLRNN_REQUIRE_DEVICE:-0}" = 1 ]; then echo "no python3" >&2; exit 1; fi
-  echo "skipped: no python3 to drive a pseudo-terminal" >&2; exit 77
-fi
+require_python3
 check "Ctrl-C on a terminal: exit 130, a loadable model, no temporary file" \
   python3 "$(dirname "$0")/ctrlc_pty.py" "$build" "$scratch"
 finish
