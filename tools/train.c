@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -442,13 +441,10 @@ int main(int argc, char **argv) {
     pr.best_epoch = -1;
     if (o.restore_best && !(pr.best_weights = malloc(clrnn_model_param_count(m) * sizeof(float))))
         cli_fail("out of memory");
-    if (o.history) {
-        struct stat st;
-        if (o.resume && stat(o.history, &st) == 0 && st.st_size > 0)
-            train_history_read_csv(o.history, initial_epoch, &pr.plot);
-        pr.history = train_history_open(o.history, o.resume != NULL,
-                                        strcmp(cc.loss, "mean_squared_error") != 0, validating);
-    }
+    if (o.history)
+        pr.history = train_history_open(o.history, o.resume ? initial_epoch : -1,
+                                        strcmp(cc.loss, "mean_squared_error") != 0, validating,
+                                        &pr.plot);
     if (!o.quiet) {
         char *text;
         if (clrnn_model_summary(m, &text) == CLRNN_OK) {

@@ -34,7 +34,9 @@ void train_history_add(struct train_history *h, const struct clrnn_epoch_logs *l
     h->has_val = h->has_val || l->has_val;
 }
 
-void train_history_read_csv(const char *path, int before, struct train_history *h) {
+/* The epochs before `before` of a --history file an earlier run wrote (the columns in any
+ * order). */
+static void read_csv(const char *path, int before, struct train_history *h) {
     FILE *f = fopen(path, "r");
     if (!f) cli_fail("%s: %s", path, strerror(errno));
     static const char *const names[4] = {"loss", "accuracy", "val_loss", "val_accuracy"};
@@ -74,9 +76,11 @@ void train_history_read_csv(const char *path, int before, struct train_history *
     h->has_val = column[2] >= 0;
 }
 
-FILE *train_history_open(const char *path, int resuming, int accuracy, int validating) {
+FILE *train_history_open(const char *path, int resumed_after, int accuracy, int validating,
+                         struct train_history *past) {
     struct stat st;
-    int append = resuming && stat(path, &st) == 0 && st.st_size > 0;
+    int append = resumed_after >= 0 && stat(path, &st) == 0 && st.st_size > 0;
+    if (append) read_csv(path, resumed_after, past);
     FILE *f = fopen(path, append ? "a" : "w");
     if (!f) cli_fail("%s: cannot write the history file: %s", path, strerror(errno));
     if (!append)
