@@ -200,6 +200,9 @@ CLRNN_API void clrnn_model_reset_states(clrnn_model *m);
 
 /* Keras-style summary text ending in "Total params: N". The caller frees it with free(). */
 CLRNN_API clrnn_status clrnn_model_summary(const clrnn_model *m, char **text);
+/* The architecture as Keras's model.to_json() gives it (what clrnn saves as model_config);
+ * two models with the same text have the same layers and settings. Free it with free(). */
+CLRNN_API clrnn_status clrnn_model_to_json(const clrnn_model *m, char **json);
 
 /* Shapes without the batch axis. For a model of several inputs, the first input's. */
 CLRNN_API int clrnn_model_input_shape(const clrnn_model *m, int64_t *dims, clrnn_dtype *dtype);

@@ -239,6 +239,76 @@ static int is_nested_layer(const char *value) {
     return n > 0 && value[n] == '(' && value[strlen(value) - 1] == ')';
 }
 
+/* Edit distance between two short keys, for "did you mean". */
+static size_t key_distance(const char *a, const char *b) {
+    size_t n = strlen(b), row[64];
+    if (n >= 64) return 64;
+    for (size_t j = 0; j <= n; j++) row[j] = j;
+    for (size_t i = 1; a[i - 1]; i++) {
+        size_t diagonal = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= n; j++) {
+            size_t above = row[j];
+            size_t best = diagonal + (a[i - 1] != b[j - 1]);
+            if (above + 1 < best) best = above + 1;
+            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+            row[j] = best;
+            diagonal = above;
+        }
+    }
+    return row[n];
+}
+
+/* Keras refuses a keyword a layer does not take ("Unrecognized keyword arguments passed to
+ * Dense"), and so does --layers: a layer takes its name and the keys of the config it saves
+ * (a wrapped cell's too), the one list of what each layer knows. */
+static clrnn_status spec_check_keys(const char *name, const cJSON *obj) {
+    struct clrnn_layer *l;
+    clrnn_status s = clrnn_layer_create(obj, &l);
+    if (s) return s;
+    cJSON *known = cJSON_CreateObject();
+    if (!known || !cJSON_AddStringToObject(known, "name", "") || l->ops->config_json(l, known)) {
+        cJSON_Delete(known);
+        clrnn_layer_free(l);
+        return clrnn_fail(CLRNN_E_NOMEM, "out of memory parsing --layers");
+    }
+    clrnn_layer_free(l);
+    const cJSON *cell = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(known, "cell"), "config");
+    const cJSON *key;
+    cJSON_ArrayForEach(key, cJSON_GetObjectItemCaseSensitive(obj, "config")) {
+        if (cJSON_GetObjectItemCaseSensitive(known, key->string) ||
+            cJSON_GetObjectItemCaseSensitive(cell, key->string))
+            continue;
+        char list[1024] = "", guess[160] = "";
+        size_t best = (size_t)-1;
+        const cJSON *lists[2] = {known, cell}, *k;
+        for (int i = 0; i < 2; i++) {
+            cJSON_ArrayForEach(k, lists[i]) {
+                if (strstr(k->string, "regularizer") || strstr(k->string, "constraint") ||
+                    (i == 1 && cJSON_GetObjectItemCaseSensitive(known, k->string)) ||
+                    (i == 0 && strcmp(k->string, "cell") == 0 && cell))
+                    continue; /* refused when set, or said once */
+                snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+                         list[0] ? ", " : "", k->string);
+                size_t typed = strlen(key->string);
+                size_t d = typed >= 3 && strncmp(k->string, key->string, typed) == 0
+                               ? 1 /* the start of a key */
+                               : key_distance(key->string, k->string);
+                if (d < best && d <= 1 + strlen(k->string) / 4) {
+                    best = d;
+                    snprintf(guess, sizeof guess, "did you mean '%s'? ", k->string);
+                }
+            }
+        }
+        cJSON_Delete(known);
+        return clrnn_fail(CLRNN_E_INVALID_ARG, "--layers: %s(...): unknown keyword '%s' (%s%s "
+                          "takes: %s)", name, key->string, guess, name, list);
+    }
+    cJSON_Delete(known);
+    return CLRNN_OK;
+}
+
 /* Parses one "name(args)" item (args already split off) into a Keras layer object. */
 static clrnn_status spec_item(const char *name, char *args, int index, cJSON **out) {
     const struct clrnn_layer_ops *ops = clrnn_layer_ops_by_spec(name);
@@ -311,6 +381,11 @@ static clrnn_status spec_item(const char *name, char *args, int index, cJSON **o
         }
         cJSON_DeleteItemFromObjectCaseSensitive(cfg, key);
         cJSON_AddItemToObject(cfg, key, v);
+    }
+    clrnn_status s = spec_check_keys(name, obj);
+    if (s) {
+        cJSON_Delete(obj);
+        return s;
     }
     *out = obj;
     return CLRNN_OK;

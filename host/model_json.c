@@ -267,3 +267,13 @@ cJSON *clrnn_model_config_json(const clrnn_model *m) {
     cJSON_AddItemToObject(root, "config", cfg);
     return root;
 }
+
+clrnn_status clrnn_model_to_json(const clrnn_model *m, char **json) {
+    cJSON *root = clrnn_model_config_json(m);
+    char *text = root ? cJSON_PrintUnformatted(root) : NULL;
+    cJSON_Delete(root);
+    /* cJSON allocates with malloc (the caller frees with free, as clrnn_model_summary's) */
+    if (!text) return clrnn_fail(CLRNN_E_NOMEM, "out of memory writing the architecture");
+    *json = text;
+    return CLRNN_OK;
+}

@@ -37,6 +37,13 @@ require_device() {
     echo "skipped: no OpenCL device" >&2; exit 77
   fi
 }
+# Tests that drive a pseudo-terminal from Python need python3: without it they skip (77)
+# unless CI requires it.
+require_python3() {
+  command -v python3 >/dev/null && return
+  if [ "${CLRNN_REQUIRE_DEVICE:-0}" = 1 ]; then echo "no python3" >&2; echo "0 passed, 1 failed"; exit 1; fi
+  echo "skipped: no python3 to drive a pseudo-terminal" >&2; exit 77
+}
 # JSON number field from clrnn-eval --json output.
 json_field() { sed -n "s/.*\"$1\": \([0-9.e+-]*\).*/\1/p"; }
 # 1 when $1 >= $2 (floats)

@@ -182,7 +182,7 @@ check "bad label in --test-tsv" fails "$scratch/badlabel.tsv:3: bad label" --tsv
 check_not "failed runs leave no file" [ -e "$scratch/e.h5" ]
 # usage errors: exit 2
 check "unknown flag" usage_error --tsv "$scratch/a.tsv" --out "$scratch/e.h5" --bogus
-check "unknown flag prints the labelled usage" grep -q "usage: clrnn-data labelled" "$scratch/err"
+check "unknown flag points at the labelled help" grep -q "^Try 'clrnn-data labelled --help'" "$scratch/err"
 check "no input" usage_error --out "$scratch/e.h5"
 check "two inputs" usage_error --tsv "$scratch/a.tsv" --dir "$acl" --out "$scratch/e.h5"
 check "no --out" usage_error --tsv "$scratch/a.tsv"

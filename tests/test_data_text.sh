@@ -87,6 +87,7 @@ check "builtin summary" grep -q "^text: [0-9]* training and [0-9]* test windows 
 
 # errors: one line, exit 1
 check "missing file" fails "$scratch/none.txt: No such file or directory" --in "$scratch/none.txt" --out "$scratch/e.h5"
+check "a folder, said as the other tools say it" fails "text: $scratch: Is a directory" --in "$scratch" --out "$scratch/e.h5"
 : >"$scratch/empty.txt"
 check "empty corpus" fails "empty corpus" --in "$scratch/empty.txt" --out "$scratch/e.h5"
 printf '  ...  !' >"$scratch/punct.txt"

@@ -224,12 +224,15 @@ fi
 
 # ---- errors -------------------------------------------------------------------------------
 
-usage_error() { # usage_error DESCRIPTION ARGS...: exit 2, the usage text on stderr
+usage_error() { # usage_error DESCRIPTION ARGS...: exit 2, the cause and where help is
   local what=$1; shift
   local err status
   err=$("$data" "$@" 2>&1 >/dev/null); status=$?
   check "$what: exit 2 ($status)" [ "$status" = 2 ]
-  check "$what: usage text" grep -q "^usage: clrnn-data SUBCOMMAND" <<<"$err"
+  check "$what: the cause ($err)" grep -q "^clrnn-data: ." <<<"$(head -n 1 <<<"$err")"
+  check "$what: then where help is ($err)" \
+    grep -qxE "Try 'clrnn-data( [a-z]+)? --help' for more information." <<<"$(tail -n 1 <<<"$err")"
+  check "$what: not the whole usage" [ "$(wc -l <<<"$err")" -eq 2 ]
 }
 usage_error "no subcommand"
 usage_error "unknown subcommand" frobnicate --out "$scratch/f.h5"
@@ -260,6 +263,10 @@ for task in reber addition; do
   check "$task, unwritable --out: one line: $err" [ "$(printf '%s\n' "$err" | wc -l)" = 1 ]
   check "$task, unwritable --out: names the path" grep -q "^clrnn-data: error: .*/nonexistent/dir/x.h5" <<<"$err"
 done
+out=$("$data" addition --out "$scratch/x8.h5" --samples 20 --test-samples 5)
+check "the summary says 8-bit addition, as the demo and README do ($out)" \
+  grep -q "8-bit binary addition (numbers below 128, so that each sum fits in 8 bits)" <<<"$out"
+check_not "and not 7-bit" grep -q "7-bit" <<<"$out"
 err=$("$data" addition --out "$scratch/x.h5" --bits 3 --samples 20 2>&1); status=$?
 check "more pairs than exist: exit 1 ($status)" [ "$status" = 1 ]
 check "more pairs than exist: says so" grep -q "^clrnn-data: error: addition: .*only 16 different pairs" <<<"$err"

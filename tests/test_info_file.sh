@@ -86,6 +86,15 @@ if "$build/clrnn-info" devices >/dev/null 2>&1; then
     '^keras +[0-9.]+ \(backend ' '^training +loss binary_crossentropy, optimizer Adam' \
     '^  lstm +LSTM +lstm/lstm_cell/kernel:0 \(7, 32\)$' '^ +lstm/lstm_cell/recurrent_kernel:0 \(8, 32\)$' \
     '^  dense +Dense +dense/kernel:0 \(8, 1\)$'
+  # the epochs it trained and the vocabulary it carries (a text model)
+  "$build/clrnn-train" --resume "$scratch/m.h5" --data "$scratch/r.h5" --out "$scratch/m3.h5" --epochs 3 --quiet
+  info_has "epochs trained" "$scratch/m3.h5" '^epochs +3 trained$'
+  "$build/clrnn-data" text --builtin fables --window 8 --step 400 --out "$scratch/c.h5" >/dev/null
+  "$build/clrnn-train" --layers "embedding(59,4) lstm(4) dense(59,softmax)" --data "$scratch/c.h5" --out "$scratch/c.model.h5" --epochs 1 --quiet
+  info_has "a character model's vocabulary" "$scratch/c.model.h5" '^vocabulary 59 tokens, character level \(clrnn_vocabulary\)$' '^epochs +1 trained$'
+  "$build/clrnn-data" text --builtin fables --level word --max-tokens 40 --window 8 --step 100 --out "$scratch/w.h5" >/dev/null
+  "$build/clrnn-train" --layers "embedding(40,4) lstm(4) dense(40,softmax)" --data "$scratch/w.h5" --out "$scratch/w.model.h5" --epochs 1 --quiet
+  info_has "a word model's vocabulary" "$scratch/w.model.h5" '^vocabulary 40 tokens, word level, 0 padding, 1 \[UNK\] \(clrnn_vocabulary\)$'
   # a Keras 2 to_json architecture, its weights from that file
   echo '{"class_name": "Sequential", "config": {"name": "sequential", "layers": [{"class_name": "LSTM", "config": {"name": "lstm", "units": 8}}, {"class_name": "Dense", "config": {"name": "dense", "units": 1}}]}, "keras_version": "2.15.0", "backend": "tensorflow"}' > "$scratch/k2.json"
   extra=(--weights "$scratch/m.h5")

@@ -11,7 +11,9 @@
 #  - a full disk while a checkpoint is written fails with one line and leaves the previous
 #    checkpoint as it was;
 #  - resuming a model that has trained --epochs already, or from a missing file, is one
-#    clear error.
+#    clear error;
+#  - the command that made a checkpoint plus --resume goes on (refused only for another
+#    architecture), appending to --history and plotting every epoch.
 source "$(dirname "$0")/e2e_common.sh"
 require_device
 "$build/clrnn-data" reber --out "$scratch/reber.h5" --samples 600 --test-samples 50 --seed 4 >/dev/null
@@ -31,6 +33,29 @@ check "and at the same optimizer state" \
   --out "$scratch/fresh.h5"
 check_not "a fresh optimizer state ends elsewhere" \
   h5diff -q "$scratch/full.h5" "$scratch/fresh.h5" /model_weights /model_weights
+
+# the command that made the checkpoint, plus --resume, goes on from it (as Keras users rerun
+# a script with initial_epoch); --history appends, as CSVLogger(append=True), and --plot
+# draws every epoch, those before the checkpoint too
+"$build/clrnn-train" --layers "$layers" "${common[@]}" --epochs 2 --history "$scratch/h.csv" \
+  --out "$scratch/half2.h5"
+check "the same command plus --resume goes on" "$build/clrnn-train" --layers "$layers" \
+  "${common[@]}" --epochs 4 --history "$scratch/h.csv" --plot "$scratch/h.svg" \
+  --resume "$scratch/half2.h5" --out "$scratch/resumed2.h5"
+check "and ends at the weights of 4 epochs, bit for bit" \
+  h5diff -q "$scratch/full.h5" "$scratch/resumed2.h5" /model_weights /model_weights
+check "--history appended: one header, epochs 0 to 3 ($(tr '\n' ' ' < "$scratch/h.csv"))" \
+  [ "$(cut -d, -f1 "$scratch/h.csv" | tr '\n' ' ')" = "epoch 0 1 2 3 " ]
+check "--plot draws the 4 epochs" \
+  [ "$(grep -o "points='[^']*'" "$scratch/h.svg" | head -n 1 | grep -o , | wc -l)" -eq 4 ]
+expect 1 "^clrnn-train: error: --resume $scratch/half2.h5: its architecture is not the one --layers gives \(the checkpoint has 'lstm \(LSTM\) \(None, 12\) 960' where --layers gives 'lstm \(LSTM\) \(None, 13\) 1092'\)" \
+  "$build/clrnn-train" --layers "${layers/lstm(12/lstm(13}" "${common[@]}" --epochs 4 \
+  --resume "$scratch/half2.h5" --out "$scratch/x.h5"
+expect 1 "its layers are those --layers gives, but with other settings" \
+  "$build/clrnn-train" --layers "${layers/sigmoid/tanh}" "${common[@]}" --epochs 4 \
+  --resume "$scratch/half2.h5" --out "$scratch/x.h5"
+expect 2 "give --model or --layers, not both" "$build/clrnn-train" --layers "$layers" \
+  --model "$scratch/half2.h5" "${common[@]}" --epochs 4 --out "$scratch/x.h5"
 
 out=$("$build/clrnn-train" --resume "$scratch/full.h5" "${common[@]}" --epochs 4 --out "$scratch/x.h5" 2>&1)
 check "resuming a finished run is refused ($out)" [ $? -ne 0 ] && grep -q "trained 4 epochs already" <<< "$out"

@@ -64,12 +64,21 @@ status=$?
 check "NaN in epoch 2: exit 1 naming it (exit $status: $err)" [ "$status" -eq 1 ] && \
   grep -qE "became .*nan in epoch 2 \(first in batch" <<< "$err"
 check "the checkpoint of epoch 1 is unchanged" cmp -s "$scratch/good_ck.h5" "$scratch/good_ck.before"
-# a plot that cannot be written: one line, exit 1, and the trained model is saved all the same
+# a plot whose folder does not exist: refused before training, one line, exit 1
 err=$("$build/clrnn-train" --layers "lstm(4) dense(1,sigmoid)" --data "$scratch/reber.h5" \
-  --out "$scratch/kept.h5" --epochs 1 --quiet --plot "$scratch/no/such/dir/p.svg" 2>&1)
+  --out "$scratch/never.h5" --epochs 1 --quiet --plot "$scratch/no/such/dir/p.svg" 2>&1)
 status=$?
 check "an unwritable --plot: exit 1 naming it (exit $status: $err)" [ "$status" -eq 1 ] && \
-  grep -q "no/such/dir/p.svg" <<< "$err"
+  grep -q "^clrnn-train: error: --plot .*no/such/dir/p.svg: folder .*: No such file or directory" <<< "$err"
+check_not "before training: no model" [ -e "$scratch/never.h5" ]
+# a plot that fails when it is written after training (its temporary name is taken by a
+# folder): one line, exit 1, and the trained model is saved all the same
+mkdir -p "$scratch/p.svg.tmp"
+err=$("$build/clrnn-train" --layers "lstm(4) dense(1,sigmoid)" --data "$scratch/reber.h5" \
+  --out "$scratch/kept.h5" --epochs 1 --quiet --plot "$scratch/p.svg" 2>&1)
+status=$?
+check "a plot that cannot be written: exit 1 naming it (exit $status: $err)" [ "$status" -eq 1 ] && \
+  grep -q "p.svg: cannot write the plot" <<< "$err"
 check "and the model was saved first" [ -s "$scratch/kept.h5" ]
 usage() { # usage TEXT ARGS...: exit 2 and TEXT on stderr
   local text=$1; shift

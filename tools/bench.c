@@ -259,7 +259,7 @@ static void run_config(clrnn_ctx *ctx, const struct bench_config *c, long sample
 }
 
 int main(int argc, char **argv) {
-    cli_init("clrnn-bench", USAGE);
+    cli_start("clrnn-bench", USAGE, argc, argv);
     const char *configs = NULL, *device = NULL, *v;
     long samples = 0, warmup = 1;
     int json = 0, list = 0;

@@ -8,13 +8,31 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static const char *prog_name = "clrnn";
 static const char *usage_text = "";
+static char help_command[128] = "clrnn";
 
 void cli_init(const char *prog, const char *usage) {
+    if (strcmp(prog, prog_name) != 0) /* a subcommand's own usage keeps its help command */
+        snprintf(help_command, sizeof help_command, "%s", prog);
     prog_name = prog;
     usage_text = usage;
+}
+
+void cli_subcommand(const char *sub) {
+    snprintf(help_command, sizeof help_command, "%s %s", prog_name, sub);
+}
+
+void cli_start(const char *prog, const char *usage, int argc, char **argv) {
+    cli_init(prog, usage);
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--version") == 0) {
+            printf("%s (clrnn) %s\n", prog, CLRNN_TOOLS_VERSION);
+            exit(0);
+        }
 }
 
 const char *cli_prog(void) { return prog_name; }
@@ -36,7 +54,8 @@ void cli_usage_error(const char *fmt, ...) {
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
-    fputs(usage_text, stderr);
+    /* the cause stays in sight: the whole usage is one --help away, as GNU tools do */
+    fprintf(stderr, "Try '%s --help' for more information.\n", help_command);
     exit(2);
 }
 
@@ -94,6 +113,7 @@ clrnn_ctx *cli_open_device(const char *spec) {
 char *cli_read_text(const char *path) {
     FILE *f = fopen(path, "rb");
     if (!f) cli_fail("%s: %s", path, strerror(errno));
+    errno = 0;
     size_t cap = 4096, len = 0;
     char *buf = malloc(cap);
     for (;;) {
@@ -106,9 +126,27 @@ char *cli_read_text(const char *path) {
         if (!grown) free(buf);
         buf = grown;
     }
-    int bad = ferror(f);
+    int bad = ferror(f), why = errno; /* a folder opens, then fails to read: EISDIR */
     fclose(f);
-    if (bad) cli_fail("%s: read error", path);
+    if (bad) cli_fail("%s: %s", path, strerror(why ? why : EIO));
     buf[len] = '\0';
     return buf;
+}
+
+void cli_check_writable(const char *flag, const char *path) {
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        cli_fail("%s %s: Is a directory (give a file name)", flag, path);
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    if (!slash) snprintf(dir, sizeof dir, ".");
+    else snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+    if (stat(dir, &st) != 0) cli_fail("%s %s: folder %s: %s", flag, path, dir, strerror(errno));
+    if (!S_ISDIR(st.st_mode)) cli_fail("%s %s: %s is not a folder", flag, path, dir);
+    if (access(dir, W_OK | X_OK) != 0)
+        cli_fail("%s %s: cannot write in folder %s: %s", flag, path, dir, strerror(errno));
+}
+
+int cli_vocabulary_is_words(const char *const *vocab, int n) {
+    return n >= 2 && vocab[0][0] == '\0' && strcmp(vocab[1], "[UNK]") == 0;
 }

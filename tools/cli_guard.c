@@ -10,9 +10,18 @@
  * line naming the file and exit 1 instead of a core dump, and reading for longer than the limit
  * given is taken for a hang: the child is killed and the line says so. Any other end of the
  * child is passed on as it is, its signal included.
+ *
+ * Signals meant to stop the tool (Ctrl-C, termination) reach the child exactly once. Parent
+ * and child share a process group, so a terminal's Ctrl-C, or kill to the group, reaches both
+ * already: the parent passes on only what was sent to it alone. A signal from the terminal
+ * (SI_KERNEL) is the group's; one sent by a process is passed on unless the child got one too
+ * at about the same time, which the child's handler notes (cli_guard_count), or has it
+ * pending (/proc). (Not "from the same sender": LLVM, inside the OpenCL compiler, catches
+ * SIGINT first in the child and raises it again from there.)
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,12 +40,32 @@
 /* What the child is reading, in memory shared with the parent. */
 struct guard_state {
     volatile sig_atomic_t reading;
+    volatile double seen_at[4]; /* per signal of `forwarded`: when the child's handler last ran */
     volatile double since, limit; /* seconds, CLOCK_MONOTONIC; limit 0: none */
     char path[2200];
 };
 
 static struct guard_state *state;
 static volatile pid_t child;
+static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+#define N_FORWARDED (int)(sizeof forwarded / sizeof *forwarded)
+/* in the parent: per signal of `forwarded`, one sent to it by a process and not settled yet,
+ * and when it came */
+static volatile sig_atomic_t arrived[N_FORWARDED];
+static volatile double arrived_at[N_FORWARDED];
+
+static double now(void);
+
+static int forwarded_index(int sig) {
+    for (int k = 0; k < N_FORWARDED; k++)
+        if (forwarded[k] == sig) return k;
+    return -1;
+}
+
+void cli_guard_count(int sig) {
+    int k = forwarded_index(sig);
+    if (state && k >= 0) state->seen_at[k] = now();
+}
 
 static double now(void) {
     struct timespec ts;
@@ -66,9 +95,42 @@ static int is_crash(int sig) {
            sig == SIGILL || sig == SIGTRAP || sig == SIGSYS || sig == SIGKILL;
 }
 
-/* Ctrl-C and termination reach the child too, as they would the tool itself. */
-static void forward(int sig) {
-    if (child > 0) kill(child, sig);
+/* The terminal's signals went to the whole foreground group, the child included; what a
+ * process sent is settled in the waiting loop (settle). */
+static void on_signal(int sig, siginfo_t *info, void *context) {
+    (void)context;
+    int k = forwarded_index(sig);
+    if (k < 0 || !info || info->si_code == SI_KERNEL || info->si_pid == child) return;
+    arrived_at[k] = now();
+    arrived[k] = 1;
+}
+
+/* 1 when sig waits in the child's pending set (Linux /proc; 0 where that cannot be read). */
+static int pending_in_child(pid_t pid, int sig) {
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%ld/status", (long)pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    int pending = 0;
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, "ShdPnd:", 7) == 0 || strncmp(line, "SigPnd:", 7) == 0)
+            pending |= (int)((strtoull(line + 7, NULL, 16) >> (sig - 1)) & 1);
+    fclose(f);
+    return pending;
+}
+
+/* Passes on a signal sent to the parent alone. Kill to a group queues it on every member at
+ * once, but the child's handler may run a little later on a busy machine: the child got it
+ * when its handler ran within a second of the parent's, or when it is pending there. */
+static void settle(pid_t pid) {
+    for (int k = 0; k < N_FORWARDED; k++) {
+        if (!arrived[k]) continue;
+        double at = arrived_at[k];
+        int got = fabs(state->seen_at[k] - at) < 1.0;
+        if (!got && now() - at < 0.1) continue;
+        arrived[k] = 0;
+        if (!got && !pending_in_child(pid, forwarded[k])) kill(pid, forwarded[k]);
+    }
 }
 
 void cli_guard(void) {
@@ -92,17 +154,21 @@ void cli_guard(void) {
         return;
     }
     child = pid;
-    int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
-    /* always forwarded: the child has the dispositions the tool started with (a background
-     * job's ignored SIGINT stays ignored there) unless it sets its own, as clrnn-train's
-     * Ctrl-C handler does */
-    for (size_t i = 0; i < sizeof forwarded / sizeof *forwarded; i++)
-        signal(forwarded[i], forward);
+    /* the parent never stops on these: the child decides (it has the dispositions the tool
+     * started with, a background job's ignored SIGINT included, unless it sets its own, as
+     * clrnn-train's Ctrl-C handler does); no SA_RESETHAND, so every one is seen */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_signal;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    for (int k = 0; k < N_FORWARDED; k++) sigaction(forwarded[k], &sa, NULL);
     int status = 0, hung = 0;
     for (;;) {
         pid_t r = waitpid(pid, &status, WNOHANG);
         if (r == pid) break;
         if (r < 0 && errno != EINTR) exit(3);
+        settle(pid);
         if (!hung && state->reading && state->limit > 0 && now() - state->since > state->limit) {
             hung = 1;
             kill(pid, SIGKILL);

@@ -115,12 +115,14 @@ void data_write_splits(const char *path, struct clrnn_array x[2], struct clrnn_a
 }
 
 int main(int argc, char **argv) {
-    cli_init("clrnn-data", USAGE);
+    cli_start("clrnn-data", USAGE, argc, argv);
     if (argc < 2) cli_usage_error("missing subcommand");
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) cli_help();
     for (size_t i = 0; i < sizeof SUBCOMMANDS / sizeof SUBCOMMANDS[0]; i++)
-        if (strcmp(argv[1], SUBCOMMANDS[i].name) == 0)
+        if (strcmp(argv[1], SUBCOMMANDS[i].name) == 0) {
+            cli_subcommand(argv[1]);
             return SUBCOMMANDS[i].run(argc - 1, argv + 1);
+        }
     if (argv[1][0] == '-')
         cli_usage_error("unknown option '%s' (a subcommand comes first)", argv[1]);
     cli_usage_error("unknown subcommand '%s'", argv[1]);

@@ -93,8 +93,9 @@ int data_addition_main(int argc, char **argv) {
     }
     free(pairs);
     data_write_splits(out, x, y);
-    printf("addition: %ld training and %ld test pairs of %ld-bit numbers, %ld timesteps x 2 "
-           "bits -> %s\n",
-           samples, test, bits - 1, bits, out);
+    /* --bits counts the bits of the sum, as the demo and README say "8-bit addition" */
+    printf("addition: %ld training and %ld test pairs, %ld-bit binary addition (numbers "
+           "below %u, so that each sum fits in %ld bits), %ld timesteps x 2 bits -> %s\n",
+           samples, test, bits, range, bits, bits, out);
     return 0;
 }

@@ -20,6 +20,7 @@ unsigned char *data_text_read_file(const char *prefix, const char *path, size_t 
                                    size_t *len_out) {
     FILE *f = fopen(path, "rb");
     if (!f) cli_fail("%s: %s: %s", prefix, path, strerror(errno));
+    errno = 0;
     size_t cap = 1 << 12, len = 0; /* powers of two, so the limit is met exactly */
     unsigned char *buf = malloc(cap);
     for (;;) {
@@ -33,9 +34,9 @@ unsigned char *data_text_read_file(const char *prefix, const char *path, size_t 
         if (!grown) free(buf);
         buf = grown;
     }
-    int bad = ferror(f);
+    int bad = ferror(f), why = errno; /* a folder opens, then fails to read: EISDIR */
     fclose(f);
-    if (bad) cli_fail("%s: %s: read error", prefix, path);
+    if (bad) cli_fail("%s: %s: %s", prefix, path, strerror(why ? why : EIO));
     *len_out = len;
     return buf;
 }

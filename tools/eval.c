@@ -115,7 +115,7 @@ static int score_text(const char *model, const char *weights, const char *device
 }
 
 int main(int argc, char **argv) {
-    cli_init("clrnn-eval", USAGE);
+    cli_start("clrnn-eval", USAGE, argc, argv);
     cli_guard(); /* the files it reads may be hostile */
     const char *model = NULL, *weights = NULL, *data_path = NULL, *preds = NULL, *device = NULL;
     const char *split = "test", *loss = NULL, *v;

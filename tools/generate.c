@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "data_tasks.h"
 
 static const char USAGE[] =
     "usage: clrnn-generate MODEL --seed TEXT [options]\n"
@@ -20,13 +21,17 @@ static const char USAGE[] =
     "MODEL predicts the next token (character or word) and carries the vocabulary of the\n"
     "clrnn-data text dataset it was trained on. Prints the seed, then the generated text as\n"
     "it is made.\n"
-    "  --seed TEXT        the text to start from (every token must be in the vocabulary;\n"
-    "                     words not in it become [UNK] for word-level models)\n"
+    "  --seed TEXT        the text to start from, read as clrnn-data text read the corpus:\n"
+    "                     word-level models lower-case it, strip punctuation and split it\n"
+    "                     on whitespace (words not in the vocabulary become [UNK]);\n"
+    "                     character-level ones take each character, or its lower case\n"
+    "                     when only that is in the vocabulary (a --lower corpus)\n"
     "  --length N         tokens to generate (200)\n"
     "  --temperature T    sampling temperature: 1 samples the model's distribution, lower is\n"
     "                     more conservative, 0 always takes the most likely token (1)\n"
     "  --top-k K          sample among the K most likely tokens only (0: all)\n"
     "  --rng-seed N       the sampler's seed: the same seed gives the same text (1)\n"
+    "  --no-oov           never sample the out-of-vocabulary token [UNK] (word level)\n"
     "  --device SPEC      index, cpu, gpu or part of a name (default $CLRNN_DEVICE)\n";
 
 struct sampler {
@@ -45,9 +50,11 @@ static double uniform01(struct sampler *s) {
 }
 
 /* The next id from probabilities p (n): Keras's sample() (log p / T, softmax, draw), over
- * the top k when k > 0; T = 0 is the argmax. w is scratch for n doubles. */
-static int sample(struct sampler *s, const float *p, int n, double *w) {
-    int best = 0;
+ * the top k when k > 0; T = 0 is the argmax. Token `banned` (-1: none) is never drawn: its
+ * probability is set to 0 in p. w is scratch for n doubles. */
+static int sample(struct sampler *s, float *p, int n, int banned, double *w) {
+    if (banned >= 0 && banned < n) p[banned] = 0;
+    int best = banned == 0 && n > 1 ? 1 : 0;
     for (int i = 1; i < n; i++)
         if (p[i] > p[best]) best = i;
     if (s->temperature <= 0) return best;
@@ -77,42 +84,44 @@ static int sample(struct sampler *s, const float *p, int n, double *w) {
     return best;
 }
 
-/* Word-level vocabularies start with TextVectorization's "" (padding) and "[UNK]". */
-static int word_level(const char *const *vocab, int n) {
-    return n >= 2 && vocab[0][0] == '\0' && strcmp(vocab[1], "[UNK]") == 0;
+/* The id of token text, or -1. */
+static int vocab_id(const char *const *vocab, int n, const char *text) {
+    for (int i = 0; i < n; i++)
+        if (strcmp(vocab[i], text) == 0) return i;
+    return -1;
 }
 
-/* The seed as ids: characters (UTF-8 sequences, each a vocabulary entry) or lower-cased
- * words split on whitespace. Returns the count; ids has room for strlen(seed) + 1. */
+/* The seed as ids, read as clrnn-data text read the corpus: words standardized as
+ * TextVectorization does (lower-cased, punctuation stripped, split on whitespace; [UNK] for
+ * words not in the vocabulary), or characters, lower-cased where only that is in the
+ * vocabulary (a --lower corpus). Returns the count; ids has room for strlen(seed) + 1. */
 static int tokenize(const char *seed, const char *const *vocab, int n, int words, int *ids) {
+    size_t len = strlen(seed);
+    uint32_t *cp = malloc((len + 1) * sizeof *cp);
+    char *buf = malloc(len * 4 + 5);
+    if (!cp || !buf) cli_fail("out of memory");
+    size_t n_cp = data_text_decode_utf8("--seed", (const unsigned char *)seed, len, cp, "the seed");
     int count = 0;
     if (words) {
-        char *copy = strdup(seed), *save = NULL;
-        if (!copy) cli_fail("out of memory");
-        for (char *c = copy; *c; c++)
-            if (*c >= 'A' && *c <= 'Z') *c = (char)(*c - 'A' + 'a');
-        for (char *w = strtok_r(copy, " \t\r\n", &save); w; w = strtok_r(NULL, " \t\r\n", &save)) {
-            int id = 1; /* [UNK] */
-            for (int i = 2; i < n; i++)
-                if (strcmp(vocab[i], w) == 0) id = i;
-            ids[count++] = id;
+        for (size_t at = 0; data_text_next_word(cp, n_cp, &at, buf, NULL);) {
+            int id = vocab_id(vocab, n, buf);
+            ids[count++] = id > 1 ? id : 1; /* 1: [UNK]; 0 is padding, never a word */
         }
-        free(copy);
-        return count;
     }
-    for (const char *c = seed; *c;) {
-        int len = 1;
-        unsigned char b = (unsigned char)*c;
-        if (b >= 0xf0) len = 4;
-        else if (b >= 0xe0) len = 3;
-        else if (b >= 0xc0) len = 2;
-        int id = -1;
-        for (int i = 0; i < n && id < 0; i++)
-            if ((int)strlen(vocab[i]) == len && strncmp(vocab[i], c, (size_t)len) == 0) id = i;
-        if (id < 0) cli_fail("the seed's character '%.*s' is not in the model's vocabulary", len, c);
+    for (size_t i = 0; !words && i < n_cp; i++) {
+        data_text_encode_utf8(cp[i], buf);
+        int id = vocab_id(vocab, n, buf);
+        if (id < 0) {
+            data_text_encode_utf8(data_text_lower(cp[i]), buf);
+            id = vocab_id(vocab, n, buf);
+        }
+        if (id < 0) {
+            data_text_encode_utf8(cp[i], buf);
+            cli_fail("the seed's character '%s' is not in the model's vocabulary", buf);
+        }
         ids[count++] = id;
-        for (int k = 0; k < len && *c; k++) c++;
     }
+    free(cp), free(buf);
     return count;
 }
 
@@ -131,11 +140,12 @@ static void step(clrnn_model *m, int id, int one_hot, int n_vocab, float *probs)
 }
 
 int main(int argc, char **argv) {
-    cli_init("clrnn-generate", USAGE);
+    cli_start("clrnn-generate", USAGE, argc, argv);
     cli_guard(); /* the model it reads may be hostile */
     const char *model = NULL, *seed = NULL, *device = NULL, *v;
     long length = 200, top_k = 0, rng_seed = 1;
     double temperature = 1;
+    int no_oov = 0;
     for (int i = 1; i < argc; i++) {
         if ((v = cli_flag_value(argc, argv, &i, "--seed"))) seed = v;
         else if ((v = cli_flag_value(argc, argv, &i, "--length"))) length = cli_long("--length", v, 0, 100000000);
@@ -143,6 +153,7 @@ int main(int argc, char **argv) {
         else if ((v = cli_flag_value(argc, argv, &i, "--top-k"))) top_k = cli_long("--top-k", v, 0, 1 << 30);
         else if ((v = cli_flag_value(argc, argv, &i, "--rng-seed"))) rng_seed = cli_long("--rng-seed", v, 0, 0x7fffffffL);
         else if ((v = cli_flag_value(argc, argv, &i, "--device"))) device = v;
+        else if (strcmp(argv[i], "--no-oov") == 0) no_oov = 1;
         else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) cli_help();
         else if (argv[i][0] == '-') cli_usage_error("unknown option '%s'", argv[i]);
         else if (!model) model = argv[i];
@@ -170,7 +181,9 @@ int main(int argc, char **argv) {
                  out_rank + 1);
     if ((s = clrnn_model_stepper(m, &stepper))) cli_fail_status(s);
 
-    int words = word_level(vocab, n_vocab);
+    int words = cli_vocabulary_is_words(vocab, n_vocab);
+    if (no_oov && !words)
+        cli_fail("--no-oov: %s is a character-level model; it has no [UNK] token", model);
     int *ids = malloc((strlen(seed) + 1) * sizeof *ids);
     float *probs = malloc((size_t)n_vocab * sizeof *probs);
     double *scratch = malloc((size_t)n_vocab * sizeof *scratch);
@@ -181,7 +194,7 @@ int main(int argc, char **argv) {
     for (int i = 0; i < n_seed; i++) step(stepper, ids[i], one_hot, n_vocab, probs);
     struct sampler sm = {temperature, (int)top_k, (uint64_t)rng_seed * 0x2545f4914f6cdd1dULL};
     for (long k = 0; k < length; k++) {
-        int id = sample(&sm, probs, n_vocab, scratch);
+        int id = sample(&sm, probs, n_vocab, no_oov ? 1 : -1, scratch);
         printf(words ? " %s" : "%s", vocab[id]);
         fflush(stdout); /* streamed as it is made */
         if (k + 1 < length) step(stepper, id, one_hot, n_vocab, probs);

@@ -94,7 +94,7 @@ static int summary(int argc, char **argv) {
 }
 
 int main(int argc, char **argv) {
-    cli_init("clrnn-info", USAGE);
+    cli_start("clrnn-info", USAGE, argc, argv);
     cli_guard(); /* the files it reads may be hostile */
     if (argc < 2) cli_usage_error("missing command");
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) cli_help();

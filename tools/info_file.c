@@ -278,6 +278,35 @@ static void print_training(const cJSON *tc) {
     printf("\n");
 }
 
+/* "epochs    12 trained": clrnn keeps the count in training_config (Keras ignores it) for
+ * --resume. */
+static void print_epochs(const cJSON *tc) {
+    const cJSON *done = cJSON_GetObjectItemCaseSensitive(tc, "clrnn_epochs_done");
+    if (cJSON_IsNumber(done)) printf("epochs    %.0f trained\n", done->valuedouble);
+}
+
+/* "vocabulary 59 tokens, character level": the tokens a text model's ids stand for. */
+static void print_vocabulary(const char *const *tokens, int n, const char *where) {
+    int words = cli_vocabulary_is_words(tokens, n);
+    printf("vocabulary %d tokens, %s level%s (%s)\n", n, words ? "word" : "character",
+           words ? ", 0 padding, 1 [UNK]" : "", where);
+}
+
+/* The vocabulary a legacy .h5 written by clrnn carries (dataset clrnn_vocabulary). */
+static void print_h5_vocabulary(const char *path) {
+    cli_reading(path, cli_read_limit(path));
+    char **tokens = NULL;
+    int n = 0;
+    clrnn_status s = CLRNN_OK;
+    if (clrnn_fmt_data_has(path, "clrnn_vocabulary") == 1)
+        s = clrnn_fmt_h5_read_tokens(path, "clrnn_vocabulary", &tokens, &n);
+    cli_reading(NULL, 0);
+    if (s) cli_fail_status(s);
+    if (!tokens) return;
+    print_vocabulary((const char *const *)tokens, n, "clrnn_vocabulary");
+    clrnn_fmt_vocabulary_free(tokens, n);
+}
+
 static cJSON *parse_json(const char *text, const char *where) {
     cJSON *j = cJSON_Parse(text);
     if (!j) cli_fail("%s: not valid JSON", where);
@@ -391,6 +420,8 @@ int info_file_main(int argc, char **argv) {
     printf("keras     %s%s%s%s\n", *keras ? keras : "(version not recorded)",
            backend ? " (backend " : "", backend ? backend : "", backend ? ")" : "");
     if (training) print_training(training);
+    if (training) print_epochs(training);
+    if (hdf5 && !keras3) print_h5_vocabulary(path);
     print_model(arch, &src, from);
 
     cJSON_Delete(arch);

@@ -3,7 +3,6 @@
  * fit() semantics, shows progress the way Keras does, and saves the model.
  */
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,15 +11,20 @@
 #include "cli.h"
 #include "clrnn_formats.h"
 #include "data_tasks.h"
+#include "train_bar.h"
+#include "train_history.h"
+#include "train_interrupt.h"
 #include "train_plot.h"
 
 static const char USAGE[] =
     "usage: clrnn-train (--model ARCH | --layers SPEC) --data DATA.h5 --out MODEL [options]\n"
+    "       clrnn-train [--model ARCH | --layers SPEC] --resume CKPT --data DATA.h5 --out MODEL\n"
     "\n"
     "  --model ARCH          Keras architecture JSON, or an existing model (.h5, .keras) to\n"
     "                        train on (--epochs 0 converts it to the format of --out)\n"
     "  --weights FILE.h5     weights for a JSON --model\n"
-    "  --layers SPEC         one-line layer list, e.g. \"simple_rnn(16) dense(1,sigmoid)\"\n"
+    "  --layers SPEC         one-line layer list, e.g. \"simple_rnn(16) dense(1,sigmoid)\";\n"
+    "                        keywords are Keras's config keys (unknown ones are refused)\n"
     "  --data DATA.h5        x_train/y_train (or x/y); x0_train, x1_train, ... for a model\n"
     "                        of several inputs\n"
     "  --out MODEL           where to save: .keras (Keras 3 archive), .weights.h5 (Keras 3\n"
@@ -44,18 +48,28 @@ static const char USAGE[] =
     "  --validation-data F   validate on F's x_test/y_test (or x/y) instead\n"
     "  --no-shuffle          keep the sample order\n"
     "  --seed N              initial weights and shuffling (1)\n"
-    "  --history FILE.csv    per-epoch metrics, Keras CSVLogger columns\n"
+    "  --history FILE.csv    per-epoch metrics, Keras CSVLogger columns (appended to when\n"
+    "                        resuming, as CSVLogger(append=True))\n"
     "  --checkpoint FILE     save the model after every epoch (written whole, then renamed\n"
     "                        into place: the last checkpoint survives a crash)\n"
     "  --resume FILE         go on training from a checkpoint or saved model: its weights,\n"
-    "                        optimizer state and epoch count; --epochs is the total\n"
-    "  --plot FILE.svg       loss and accuracy per epoch, training and validation\n"
+    "                        optimizer state and epoch count; --epochs is the total. Add it\n"
+    "                        to the command that made the checkpoint (--layers or --model\n"
+    "                        are then checked to give the same architecture), or give it\n"
+    "                        alone\n"
+    "  --plot FILE.svg       loss and accuracy per epoch, training and validation (resuming\n"
+    "                        with --history: from the first epoch)\n"
     "  --early-stopping N    stop when the monitored metric has not improved for N epochs\n"
     "  --monitor NAME        loss, accuracy, val_loss or val_accuracy (val_loss with\n"
     "                        validation data, else loss)\n"
     "  --restore-best-weights  with --early-stopping: end with the best epoch's weights\n"
     "  --device SPEC         index, cpu, gpu or part of a name (default $CLRNN_DEVICE)\n"
-    "  --quiet               no progress output\n";
+    "  --quiet               no progress output\n"
+    "  --help, --version\n"
+    "\n"
+    "The files given to --out, --checkpoint, --plot and --history are checked to be writable\n"
+    "before training. Ctrl-C stops after the current batch, saves --out (and --history,\n"
+    "--plot) and exits 130; a second Ctrl-C stops at once, leaving the last checkpoint.\n";
 
 struct options {
     const char *model, *weights, *layers, *data, *out, *loss, *optimizer, *history, *device;
@@ -114,8 +128,9 @@ static void parse(int argc, char **argv, struct options *o) {
         else if (a[0] == '-') cli_usage_error("unknown option '%s'", a);
         else cli_usage_error("unexpected argument '%s'", a);
     }
-    if (!!o->model + !!o->layers + !!o->resume != 1)
-        cli_usage_error("give exactly one of --model, --layers and --resume");
+    if (o->model && o->layers) cli_usage_error("give --model or --layers, not both");
+    if (!o->model && !o->layers && !o->resume)
+        cli_usage_error("give --model or --layers (and --resume to go on from a checkpoint)");
     if (!o->data) cli_usage_error("--data is required");
     if (o->monitor && strcmp(o->monitor, "loss") != 0 && strcmp(o->monitor, "accuracy") != 0 &&
         strcmp(o->monitor, "val_loss") != 0 && strcmp(o->monitor, "val_accuracy") != 0)
@@ -127,6 +142,11 @@ static void parse(int argc, char **argv, struct options *o) {
     if (o->monitor && strncmp(o->monitor, "val_", 4) == 0 && !(o->val_split > 0) && !o->val_data)
         cli_usage_error("--monitor %s needs validation data (--validation-split)", o->monitor);
     if (!o->out) cli_usage_error("--out is required");
+    /* before the work, not after it */
+    cli_check_writable("--out", o->out);
+    if (o->checkpoint) cli_check_writable("--checkpoint", o->checkpoint);
+    if (o->plot) cli_check_writable("--plot", o->plot);
+    if (o->history) cli_check_writable("--history", o->history);
 }
 
 /* ---- progress, the way Keras prints it ---- */
@@ -136,7 +156,7 @@ struct progress {
     FILE *history;
     clrnn_model *model;
     const char *checkpoint;
-    struct train_history plot; /* every epoch of this run, for --plot */
+    struct train_history plot; /* every epoch, for --plot (a resumed run's earlier ones too) */
     /* Keras's EarlyStopping: the monitored metric, its best value, and the weights then */
     const char *monitor;
     long patience, waited;
@@ -150,23 +170,6 @@ static double monitored(const struct clrnn_epoch_logs *l, const char *name) {
     if (strcmp(name, "accuracy") == 0) return l->accuracy;
     if (strcmp(name, "val_loss") == 0) return l->val_loss;
     return l->val_accuracy;
-}
-
-/* Keeps this epoch for the plot. */
-static void record(struct train_history *h, const struct clrnn_epoch_logs *l) {
-    int n = h->epochs + 1;
-    double **cols[4] = {&h->loss, &h->accuracy, &h->val_loss, &h->val_accuracy};
-    double vals[4] = {l->loss, l->accuracy, l->has_val ? l->val_loss : NAN,
-                      l->has_val ? l->val_accuracy : NAN};
-    for (int k = 0; k < 4; k++) {
-        double *grown = realloc(*cols[k], (size_t)n * sizeof **cols[k]);
-        if (!grown) cli_fail("out of memory");
-        grown[n - 1] = vals[k];
-        *cols[k] = grown;
-    }
-    h->epochs = n;
-    h->has_accuracy = l->has_accuracy;
-    h->has_val = l->has_val;
 }
 
 /* 1 when training should stop: no improvement of the monitored metric for patience
@@ -192,38 +195,28 @@ static int early_stop(struct progress *pr, const struct clrnn_epoch_logs *l) {
     return 1;
 }
 
-/* Ctrl-C: training stops after the current batch and the model is saved (main). */
-static volatile sig_atomic_t interrupted;
-static void on_sigint(int sig) {
-    (void)sig;
-    interrupted = 1;
-}
-
-static void format_eta(double s, char *buf, size_t n) {
-    if (s >= 3600) snprintf(buf, n, "%d:%02d:%02d", (int)s / 3600, ((int)s % 3600) / 60, (int)s % 60);
-    else if (s >= 60) snprintf(buf, n, "%d:%02d", (int)s / 60, (int)s % 60);
-    else snprintf(buf, n, "%ds", (int)s);
-}
-
+/* Ctrl-C (train_interrupt.c has the rest): training stops after the current batch and
+ * the model is saved (main). */
 static int on_batch(const struct clrnn_progress *p, void *user) {
     struct progress *pr = user;
-    if (interrupted) return 1;
-    if (pr->quiet || !pr->tty) return 0;
-    int width = 30, done = (int)(width * p->batch / p->batches);
-    char bar[40];
-    for (int i = 0; i < width; i++) bar[i] = i < done ? '=' : (i == done ? '>' : '.');
-    if (done >= width) bar[width - 1] = '=';
-    bar[width] = '\0';
-    double rate = p->seconds > 0 ? (double)p->samples / p->seconds : 0;
-    char eta[32];
-    format_eta(p->batch ? p->seconds / (double)p->batch * (double)(p->batches - p->batch) : 0, eta,
-               sizeof eta);
-    printf("\r%lld/%lld [%s] - ETA: %s - loss: %.4f", (long long)p->batch, (long long)p->batches,
-           bar, eta, p->loss);
-    if (p->has_accuracy) printf(" - accuracy: %.4f", p->accuracy);
-    printf(" - %.0f samples/s ", rate);
-    fflush(stdout);
+    if (interrupt_requested()) return 1;
+    if (!pr->quiet && pr->tty) train_bar_draw(p);
     return 0;
+}
+
+/* Every file clrnn-train writes is whole, even when Ctrl-C is pressed twice. */
+static clrnn_status save_model(clrnn_model *m, const char *path) {
+    interrupt_writing_begins();
+    clrnn_status s = clrnn_model_save(m, path);
+    interrupt_writing_ends();
+    return s;
+}
+
+static void save_plot(const char *path, const struct train_history *h) {
+    if (!path || h->epochs == 0) return;
+    interrupt_writing_begins();
+    train_plot_write(path, h);
+    interrupt_writing_ends();
 }
 
 static int on_epoch(const struct clrnn_epoch_logs *l, void *user) {
@@ -239,24 +232,13 @@ static int on_epoch(const struct clrnn_epoch_logs *l, void *user) {
         printf(" - %.0f samples/s\n", l->seconds > 0 ? (double)l->samples / l->seconds : 0.0);
         fflush(stdout);
     }
-    if (pr->history) {
-        /* Keras CSVLogger: epoch, then the metric names sorted */
-        fprintf(pr->history, "%d", l->epoch);
-        if (l->has_accuracy) fprintf(pr->history, ",%.9g", l->accuracy);
-        fprintf(pr->history, ",%.9g", l->loss);
-        if (l->has_val) {
-            if (l->has_accuracy) fprintf(pr->history, ",%.9g", l->val_accuracy);
-            fprintf(pr->history, ",%.9g", l->val_loss);
-        }
-        fprintf(pr->history, "\n");
-        fflush(pr->history);
-    }
+    if (pr->history) train_history_write_row(pr->history, l);
     if (pr->checkpoint) {
-        clrnn_status s = clrnn_model_save(pr->model, pr->checkpoint);
+        clrnn_status s = save_model(pr->model, pr->checkpoint);
         if (s) cli_fail_status(s); /* the previous checkpoint is still in place */
     }
-    record(&pr->plot, l);
-    return interrupted || (pr->patience && early_stop(pr, l));
+    train_history_add(&pr->plot, l);
+    return interrupt_requested() || (pr->patience && early_stop(pr, l));
 }
 
 /* The dataset's vocabulary travels into the model; a model that has one already must have
@@ -309,18 +291,80 @@ static void apply_overrides(const struct options *o, struct clrnn_optimizer_conf
 /* Everything main holds, freed on its way out (LeakSanitizer checks the suite). */
 static void release(struct progress *pr, clrnn_model *m, struct clrnn_data *data, clrnn_ctx *ctx) {
     free(pr->best_weights);
-    free(pr->plot.loss), free(pr->plot.accuracy), free(pr->plot.val_loss);
-    free(pr->plot.val_accuracy);
+    train_history_free(&pr->plot);
     clrnn_model_free(m);
     clrnn_data_clear(data);
     clrnn_ctx_free(ctx);
 }
 
+/* The model of --layers or --model: new weights from the seed, or a model file's. */
+static clrnn_status build_model(clrnn_ctx *ctx, const struct options *o,
+                                const struct clrnn_array *x, clrnn_model **out) {
+    if (o->layers)
+        return clrnn_model_from_spec(ctx, o->layers, x->dims + 1, x->rank - 1, x->dtype,
+                                     (uint64_t)o->seed, out);
+    const char *dot = strrchr(o->model, '.');
+    if (!(dot && strcmp(dot, ".json") == 0 && !o->weights))
+        return cli_load_model(ctx, o->model, o->weights, out);
+    char *text = cli_read_text(o->model); /* a bare architecture: new weights */
+    clrnn_status s = clrnn_model_from_json(ctx, text, x->dims + 1, x->rank - 1, x->dtype,
+                                           (uint64_t)o->seed, out);
+    free(text);
+    return s;
+}
+
+/* A line of n characters of a summary's table, its runs of spaces made one. */
+static const char *squeeze(const char *line, size_t n, char *buf, size_t size) {
+    size_t k = 0;
+    for (size_t i = 0; i < n && k + 1 < size; i++)
+        if (line[i] != ' ' || (k > 0 && buf[k - 1] != ' ')) buf[k++] = line[i];
+    while (k > 0 && buf[k - 1] == ' ') k--;
+    buf[k] = '\0';
+    return buf;
+}
+
+/* The command that made a checkpoint, plus --resume, goes on from it: refused only when the
+ * checkpoint's architecture is not the one --layers or --model describes. */
+static void check_resumed_architecture(clrnn_ctx *ctx, const struct options *o,
+                                       const struct clrnn_array *x, const clrnn_model *resumed) {
+    clrnn_model *given;
+    clrnn_status s = build_model(ctx, o, x, &given);
+    if (s) cli_fail_status(s);
+    char *a = NULL, *b = NULL, *sum_a = NULL, *sum_b = NULL;
+    if ((s = clrnn_model_to_json(resumed, &a)) || (s = clrnn_model_to_json(given, &b)) ||
+        (s = clrnn_model_summary(resumed, &sum_a)) || (s = clrnn_model_summary(given, &sum_b)))
+        cli_fail_status(s);
+    clrnn_model_free(given);
+    int same = strcmp(a, b) == 0;
+    free(a), free(b);
+    if (!same) {
+        /* the first line of the summaries that differs says where */
+        const char *p = sum_a, *q = sum_b;
+        while (*p && *q) {
+            size_t n = strcspn(p, "\n"), k = strcspn(q, "\n");
+            if (n != k || strncmp(p, q, n) != 0) {
+                char had[256], gives[256];
+                cli_fail("--resume %s: its architecture is not the one %s gives (the checkpoint "
+                         "has '%s' where %s gives '%s')", o->resume,
+                         o->layers ? "--layers" : "--model", squeeze(p, n, had, sizeof had),
+                         o->layers ? "--layers" : "--model", squeeze(q, k, gives, sizeof gives));
+            }
+            p += n + (p[n] != 0);
+            q += k + (q[k] != 0);
+        }
+        cli_fail("--resume %s: its layers are those %s gives, but with other settings "
+                 "(activations, initializers or options)", o->resume,
+                 o->layers ? "--layers" : "--model");
+    }
+    free(sum_a), free(sum_b);
+}
+
 int main(int argc, char **argv) {
-    cli_init("clrnn-train", USAGE);
+    cli_start("clrnn-train", USAGE, argc, argv);
     struct options o;
     parse(argc, argv, &o);
     cli_guard(); /* the files it reads may be hostile (the model, data and checkpoints) */
+    interrupt_install();
 
     struct clrnn_data data;
     cli_reading(o.data, cli_read_limit(o.data));
@@ -335,24 +379,10 @@ int main(int argc, char **argv) {
     clrnn_ctx *ctx = cli_open_device(o.device);
 
     clrnn_model *m = NULL;
-    if (o.resume) {
-        s = cli_load_model(ctx, o.resume, NULL, &m);
-    } else if (o.layers) {
-        s = clrnn_model_from_spec(ctx, o.layers, xs[0].dims + 1, xs[0].rank - 1, xs[0].dtype,
-                                  (uint64_t)o.seed, &m);
-    } else {
-        const char *dot = strrchr(o.model, '.');
-        if (dot && strcmp(dot, ".json") == 0 && !o.weights) {
-            /* a bare architecture: new weights */
-            char *text = cli_read_text(o.model);
-            s = clrnn_model_from_json(ctx, text, xs[0].dims + 1, xs[0].rank - 1, xs[0].dtype,
-                                      (uint64_t)o.seed, &m);
-            free(text);
-        } else {
-            s = cli_load_model(ctx, o.model, o.weights, &m);
-        }
-    }
+    if (o.resume) s = cli_load_model(ctx, o.resume, NULL, &m);
+    else s = build_model(ctx, &o, xs, &m);
     if (s) cli_fail_status(s);
+    if (o.resume && (o.layers || o.model)) check_resumed_architecture(ctx, &o, xs, m);
 
     carry_vocabulary(m, o.resume ? o.resume : o.model, o.data);
 
@@ -394,13 +424,10 @@ int main(int argc, char **argv) {
     pr.best_epoch = -1;
     if (o.restore_best && !(pr.best_weights = malloc(clrnn_model_param_count(m) * sizeof(float))))
         cli_fail("out of memory");
-    if (o.history) {
-        pr.history = fopen(o.history, "w");
-        if (!pr.history) cli_fail("%s: cannot write the history file", o.history);
-        int acc = strcmp(cc.loss, "mean_squared_error") != 0;
-        fprintf(pr.history, "epoch%s,loss%s%s\n", acc ? ",accuracy" : "",
-                validating && acc ? ",val_accuracy" : "", validating ? ",val_loss" : "");
-    }
+    if (o.history)
+        pr.history = train_history_open(o.history, o.resume ? initial_epoch : -1,
+                                        strcmp(cc.loss, "mean_squared_error") != 0, validating,
+                                        &pr.plot);
     if (!o.quiet) {
         char *text;
         if (clrnn_model_summary(m, &text) == CLRNN_OK) {
@@ -420,7 +447,6 @@ int main(int argc, char **argv) {
     fp.on_epoch = on_epoch;
     fp.user = &pr;
     if (o.resume && !o.quiet) printf("resuming %s after epoch %d\n", o.resume, initial_epoch);
-    signal(SIGINT, on_sigint);
     struct clrnn_data val;
     memset(&val, 0, sizeof val);
     if (o.val_data) {
@@ -434,15 +460,21 @@ int main(int argc, char **argv) {
     if (o.val_data && n_vx != n_x)
         cli_fail("%s holds %d input%s, but %s holds %d", o.val_data, n_vx, n_vx == 1 ? "" : "s",
                  o.data, n_x);
+    interrupt_training_begins();
     s = clrnn_model_fit_inputs(m, xs, n_x, &data.y, o.val_data ? vxs : NULL,
                                o.val_data ? &val.y : NULL, &fp);
     clrnn_data_clear(&val);
     if (pr.history) fclose(pr.history);
-    if (s == CLRNN_E_INTERRUPTED || (!s && interrupted)) {
+    if (s == CLRNN_E_INTERRUPTED || (!s && interrupt_requested())) {
         /* Ctrl-C: keep what was learned; the checkpoint stays at the last whole epoch */
-        clrnn_status saved = clrnn_model_save(m, o.out);
-        fprintf(stderr, "%s: interrupted after %d whole epochs; %s %s\n", cli_prog(),
-                clrnn_model_epochs_done(m), saved ? "could not save" : "saved the weights so far to",
+        if (pr.tty && !pr.quiet) printf("\r\033[K"); /* a bar drawn after the handler spoke */
+        fflush(stdout);
+        clrnn_status saved = save_model(m, o.out);
+        if (saved) fprintf(stderr, "%s: error: %s\n", cli_prog(), clrnn_last_error());
+        save_plot(o.plot, &pr.plot);
+        fprintf(stderr, "%s: interrupted after %d whole epoch%s; %s %s\n", cli_prog(),
+                clrnn_model_epochs_done(m), clrnn_model_epochs_done(m) == 1 ? "" : "s",
+                saved ? "could not save the weights so far to" : "saved the weights so far to",
                 o.out);
         release(&pr, m, &data, ctx);
         return 130;
@@ -453,10 +485,15 @@ int main(int argc, char **argv) {
         if (!o.quiet) printf("restored the weights of epoch %d (%s %.4f)\n", pr.best_epoch + 1,
                              pr.monitor, pr.best);
     }
-    if ((s = clrnn_model_save(m, o.out))) cli_fail_status(s);
+    if ((s = save_model(m, o.out))) cli_fail_status(s);
     /* after the model is safe: a plot that cannot be written must not lose the training */
-    if (o.plot && pr.plot.epochs > 0) train_plot_write(o.plot, &pr.plot);
+    save_plot(o.plot, &pr.plot);
     if (!o.quiet) printf("saved %s\n", o.out);
+    if (interrupt_requested()) { /* Ctrl-C after the last batch: all is saved, but say so */
+        fprintf(stderr, "%s: interrupted after the last epoch; saved %s\n", cli_prog(), o.out);
+        release(&pr, m, &data, ctx);
+        return 130;
+    }
     release(&pr, m, &data, ctx);
     return 0;
 }

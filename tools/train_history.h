@@ -1,0 +1,23 @@
+/* train_history.h - the per-epoch metrics of clrnn-train: kept for --plot, written to and read
+ * back from --history (train_history.c). */
+#ifndef CLRNN_TRAIN_HISTORY_H
+#define CLRNN_TRAIN_HISTORY_H
+
+#include <stdio.h>
+
+#include "clrnn.h"
+#include "train_plot.h"
+
+/* Keeps one more epoch. */
+void train_history_add(struct train_history *h, const struct clrnn_epoch_logs *l);
+/* Opens --history. A run resumed after epoch resumed_after (-1: not resumed) appends to a
+ * file that holds rows already, as Keras's CSVLogger(append=True), and its epochs before
+ * that one are read into past (for the plot); a file that is not one is a user error. Else
+ * the file is written anew with the header of these metrics. */
+FILE *train_history_open(const char *path, int resumed_after, int accuracy, int validating,
+                         struct train_history *past);
+/* Writes one epoch's row: epoch, then the metric names sorted, as CSVLogger. */
+void train_history_write_row(FILE *f, const struct clrnn_epoch_logs *l);
+void train_history_free(struct train_history *h);
+
+#endif
