@@ -53,3 +53,5 @@ clrnn_status clrnn_gemm(clrnn_ctx *ctx, int trans_a, int trans_b, size_t m, size
                           st == CLBlastOpenCLBuildProgramFailure ? " (its kernels did not build)" : "");
     return CLRNN_OK;
 }
+
+void clrnn_blas_forget(void) { CLBlastClearCache(); }

@@ -177,6 +177,11 @@ clrnn_status clrnn_device_limits_apply(const char *spec, struct clrnn_device_inf
 
 /* ---- matrix products (blas.c: CLBlast, or gemm.c on CPUs) ---- */
 
+/* Drops CLBlast's programs and kernels (blas.c), before a context is released: CLBlast keeps
+ * them by context address until the process exits, where releasing them after the context
+ * corrupted Oclgrind's heap, and a later context at the same address would be handed the
+ * dead one's programs. */
+void clrnn_blas_forget(void);
 /* ctx->gemm_scratch with room for `bytes` bytes; what it holds lasts one product */
 clrnn_status clrnn_gemm_scratch(clrnn_ctx *ctx, size_t bytes);
 /* clrnn's own GEMM kernels (gemm.c; alpha 1, beta 0): whether they take these sizes, and

@@ -296,6 +296,7 @@ void clrnn_ctx_free(clrnn_ctx *ctx) {
                         "(a model freed after its context, or a leak)", held);
     tally_drop(ctx->tally);
     clrnn_programs_release(ctx);
+    clrnn_blas_forget();
     clReleaseCommandQueue(ctx->queue);
     clReleaseContext(ctx->context);
     clrnn_free(ctx);
