@@ -1,7 +1,7 @@
 /*
  * loss.cl - losses with their gradient and accuracy, reduced as Keras does
  * (sum_over_batch_size: per-row values averaged over all rows, a row being everything but
- * the last axis). ../shared/docs/keras-format.md 6.3.
+ * the last axis). docs/keras-format.md 6.3.
  *
  * Kernels, global (rows), one work-item per row; pred, dpred (rows, cols); y (rows, cols)
  * targets, or (rows) class indices as floats for the sparse loss:

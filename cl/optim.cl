@@ -1,6 +1,6 @@
 /*
  * optim.cl - optimizer updates over a segment of the packed parameters, with Keras 3's exact
- * update rules (../shared/docs/keras-format.md 6.1), and gradient clipping by norm.
+ * update rules (docs/keras-format.md 6.1), and gradient clipping by norm.
  *
  * Kernels (w, g and state buffers share the packed layout; off/n select one weight):
  *   optim_sumsq(g, off, n, sumsq, slot)  global = local = REDUCE_LANES: sumsq[slot] = sum g^2

@@ -5,7 +5,7 @@
  * clrnn_fmt_model: the Keras architecture as JSON text plus, per layer, its weights as
  * named float32 arrays in the order Keras stores them. host/ turns that form into a model.
  *
- * Legacy Keras HDF5 (../shared/docs/keras-format.md sections 1 and 2):
+ * Legacy Keras HDF5 (docs/keras-format.md sections 1 and 2):
  *   /                     attrs keras_version, backend, model_config, [training_config]
  *   /model_weights/       attrs layer_names, backend, keras_version
  *   /model_weights/<layer>/            attr weight_names (empty list: float64 array of shape (0,))

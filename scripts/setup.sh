@@ -2,10 +2,14 @@
 # Installs what clrnn needs to build and test on Debian (12 or newer), if it is missing:
 # a C compiler, CMake, the OpenCL ICD loader and headers, PoCL (the CPU OpenCL device),
 # CLBlast, HDF5 (with its command-line tools, used by some tests), cJSON and libzip (.keras);
-# clang with its libFuzzer runtime for the short fuzzing run (tests/fuzz/run.sh).
+# clang with its libFuzzer runtime for the short fuzzing run (tests/fuzz/run.sh); for the GPU
+# checks that run without a GPU (tests/oclgrind/, tests/offline/): Oclgrind, clang 19 with
+# libclc (AMD and NVIDIA targets), clang 14's SPIR-V translator and validator, and Intel's
+# offline compiler (ocloc, in intel-opencl-icd).
 set -euo pipefail
 packages=(gcc make cmake pkg-config ocl-icd-opencl-dev opencl-c-headers pocl-opencl-icd
-          libclblast-dev libhdf5-dev hdf5-tools libcjson-dev libzip-dev clang)
+          libclblast-dev libhdf5-dev hdf5-tools libcjson-dev libzip-dev clang python3
+          oclgrind clang-19 libclc-19 llvm-spirv-14 spirv-tools intel-opencl-icd)
 # libFuzzer comes with clang's runtime package, one per clang version (Debian 12: clang 14)
 if command -v clang >/dev/null; then
   major=$(clang -dumpversion | cut -d. -f1)

@@ -2,13 +2,18 @@
 # Sets up, builds and runs the whole test suite: once on the Release build, once on the
 # ASan+UBSan build (with LeakSanitizer), then a short run of every fuzz target. Device tests
 # run on whatever OpenCL device is there (PoCL in CI) and must not be skipped:
-# CLRNN_REQUIRE_DEVICE=1 turns a missing device into a failure.
+# CLRNN_REQUIRE_DEVICE=1 turns a missing device into a failure. Then the GPU checks that need
+# no GPU: the GPU forms under Oclgrind (a simulator with race detection), and every program
+# the release tests built compiled offline for AMD, NVIDIA and Intel GPUs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export CLRNN_REQUIRE_DEVICE=1
 # one private kernel cache per run, so that the suite also tests building the kernels
 export CLRNN_CACHE_DIR="$PWD/build/kernel-cache"
+# every program the release tests build, for the offline compiles below
+programs="$PWD/build/release/programs.txt"
+rm -f "$programs"
 for kind in release asan; do
   echo "== $kind build"
   bash scripts/build.sh "$kind"
@@ -24,11 +29,18 @@ for kind in release asan; do
   # unscanned, every other check stays.
   skip=()
   [ "$kind" = asan ] && skip=(-E '^test_e2e_(sentiment|charlm|reber)$')
-  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:intercept_tls_get_addr=0 \
+  log=()
+  [ "$kind" = release ] && log=("CLRNN_PROGRAM_LOG=$programs")
+  env "${log[@]}" ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:intercept_tls_get_addr=0 \
     LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp" \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir "build/$kind" --output-on-failure -j 2 "${skip[@]}"
 done
+echo "== GPU forms under Oclgrind (tests/oclgrind/run.sh)"
+bash tests/oclgrind/run.sh build/release
+bash tests/oclgrind/run.sh build/release --mutant
+echo "== offline compiles for AMD, NVIDIA and Intel GPUs (tests/offline/run.sh)"
+bash tests/offline/run.sh "$programs" build/offline
 # every fuzz target replays its regressions, then fuzzes 10 s (tests/fuzz/README.md)
 echo "== fuzz (clang, libFuzzer, ASan+UBSan): a short run of each target"
 bash tests/fuzz/run.sh 10

@@ -3,7 +3,7 @@
  *
  * Written for clarity, never for speed: this is the source of truth the OpenCL kernels are
  * checked against, and its gradients are checked by finite differences. Semantics follow
- * Keras 3 (../shared/docs/keras-format.md sections 5 and 6). All arrays are row-major;
+ * Keras 3 (docs/keras-format.md sections 5 and 6). All arrays are row-major;
  * shape comments use B batch, T steps, I inputs, U units, R rows, C classes.
  * Backward functions overwrite (never accumulate into) their gradient outputs; any gradient
  * output may be NULL when it is not wanted.
