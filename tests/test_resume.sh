@@ -83,6 +83,16 @@ for kind in keras k2json k3json; do
   check_not "$kind: another optimizer state ends elsewhere" \
     same_state "$scratch/$kind-full.$ext" "$scratch/$kind-fresh.$ext"
 done
+# a .keras written by clrnn before its epoch count moved to metadata.json kept it in
+# compile_config: such a file still resumes after its epochs
+mkdir "$scratch/old"
+(cd "$scratch/old" && unzip -q ../keras-half.keras && rm metadata.json &&
+  sed -i 's/"compile_config":{/"compile_config":{"clrnn_epochs_done":2,/' config.json &&
+  zip -q ../old.keras config.json model.weights.h5)
+out=$("$build/clrnn-train" --resume "$scratch/old.keras" "${common[@]}" --epochs 4 \
+      --out "$scratch/old-resumed.keras" --history "$scratch/old.csv" 2>&1)
+check "an older .keras (epochs in compile_config) resumes after epoch 2 ($out)" \
+  [ "$(cut -d, -f1 "$scratch/old.csv" | tail -n +2 | tr '\n' ' ')" = "2 3 " ]
 check "the Keras 3 pair is NAME.json + NAME.weights.h5" [ -e "$scratch/k3json-full.weights.h5" ]
 check "the Keras 2 pair is NAME.json + NAME.h5" [ -e "$scratch/k2json-full.h5" ]
 
