@@ -11,6 +11,7 @@
  *   /model_weights/<layer>/            attr weight_names (empty list: float64 array of shape (0,))
  *   /model_weights/<layer>/<weight name, '/' makes sub-groups>   float32 datasets
  *   /optimizer_weights/   attr weight_names; the optimizer's variables (section 2)
+ *   /clrnn_optimizer_weights/  the same, as clrnn writes it (see below)
  * A Keras 2 save_weights file has the model_weights layout at the root instead.
  * Readers accept vlen or fixed-length, ASCII or UTF-8 strings, NULLPAD or NULLTERM, and
  * name lists split into name0, name1, ... (section 1.3).
@@ -22,6 +23,12 @@
 #define CLRNN_FORMATS_H
 
 #include "clrnn.h"
+
+/* Where clrnn writes its optimizer's state in a legacy .h5, in optimizer_weights's own
+ * layout: a group named optimizer_weights makes Keras 3.15's load_model build the optimizer
+ * for no variables (model._trainable_variables), after which fit() fails, its own files
+ * included; under this name Keras compiles a fresh optimizer and trains on. */
+#define CLRNN_FMT_OPTIMIZER_GROUP "clrnn_optimizer_weights"
 
 /* Limits checked before anything a file declares is allocated. */
 #define CLRNN_FMT_MAX_ELEMENTS ((int64_t)1 << 32) /* elements in one array */
@@ -49,7 +56,8 @@ struct clrnn_fmt_model {
     char *backend;          /* NULL when absent */
     int n_layers;           /* every entry of layer_names, weight-less layers too */
     struct clrnn_fmt_layer *layers;
-    /* optimizer_weights of a full-model file, in Keras's order (iteration, learning rate,
+    /* optimizer_weights of a full-model file (clrnn_optimizer_weights first, when the file
+     * has one), in Keras's order (iteration, learning rate,
      * then the optimizer's slots); n_weights 0 when there are none */
     struct clrnn_fmt_layer optimizer;
     /* writing only: clrnn's test vector, a fixed input and the output computed for it, kept
@@ -80,15 +88,23 @@ clrnn_status clrnn_fmt_keras3_weights_read(const char *path, const void *image, 
                                            const char *const *names, int n,
                                            struct clrnn_fmt_weight *out);
 
+/* In *n, how many datasets group/0, group/1, ... a Keras 3 weights file (at path, or its
+ * bytes at image) holds in a row ("optimizer/vars": a compiled model's optimizer). */
+clrnn_status clrnn_fmt_keras3_group_size(const char *path, const void *image, size_t size,
+                                         const char *group, int *n);
+
 /* Writes a Keras 3 weights file: each ws[i] a float32 dataset at the path ws[i].name
  * ("layers/lstm/cell/vars/0"), atomically (a temporary name, then renamed onto path). */
 clrnn_status clrnn_fmt_keras3_weights_write(const char *path, const struct clrnn_fmt_weight *ws,
                                             int n);
 /* Writes a .keras archive: config.json (the Keras 3 model object), metadata.json with
- * keras_version, and model.weights.h5 made from ws as above; atomically. */
+ * keras_version (and clrnn_epochs_done when epochs_done > 0: Keras reads no more of it),
+ * and model.weights.h5 made from ws as above; atomically. */
 clrnn_status clrnn_fmt_keras_archive_write(const char *path, const char *config_json,
-                                           const char *keras_version,
+                                           const char *keras_version, int epochs_done,
                                            const struct clrnn_fmt_weight *ws, int n);
+/* Writes text to a new file at path, atomically (a temporary name renamed into place). */
+clrnn_status clrnn_fmt_text_write(const char *path, const char *text);
 
 /* A Keras 3 .keras archive (a zip): config.json, metadata.json and model.weights.h5, read
  * into memory (nothing is extracted). Members with absolute or '..' paths, members over
@@ -97,6 +113,7 @@ clrnn_status clrnn_fmt_keras_archive_write(const char *path, const char *config_
 struct clrnn_fmt_keras_archive {
     char *config;        /* config.json text */
     char *keras_version; /* from metadata.json, NULL when absent */
+    int epochs_done;     /* metadata.json's clrnn_epochs_done, 0 when absent */
     void *weights;       /* model.weights.h5 bytes */
     size_t weights_size;
     /* the vocabulary.txt asset of a TextVectorization first layer (one token a line), or

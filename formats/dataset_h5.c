@@ -169,18 +169,19 @@ int clrnn_fmt_data_has(const char *path, const char *name) {
 }
 
 /* Picks the datasets of a split: the split's own pair when the file has both, else x/y.
- * A pair with one half missing is an error rather than a silent fall back to x/y. */
-static clrnn_status pick_pair(hid_t f, const char *path, clrnn_split split, const char **xn,
-                              const char **yn) {
+ * A pair with one half missing is an error rather than a silent fall back to x/y, except
+ * for inputs without labels when unlabelled (*yn NULL then). */
+static clrnn_status pick_pair(hid_t f, const char *path, clrnn_split split, int unlabelled,
+                              const char **xn, const char **yn) {
     static const char *const PAIRS[][2] = {{"x_train", "y_train"}, {"x_test", "y_test"}};
     char have[256];
     const char *const *own = split == CLRNN_SPLIT_TRAIN ? PAIRS[0]
                              : split == CLRNN_SPLIT_TEST ? PAIRS[1] : NULL;
     if (own) {
         int hx = has_dataset(f, own[0]), hy = has_dataset(f, own[1]);
-        if (hx && hy) {
+        if (hx && (hy || unlabelled)) {
             *xn = own[0];
-            *yn = own[1];
+            *yn = hy ? own[1] : NULL;
             return CLRNN_OK;
         }
         if (hx || hy)
@@ -188,9 +189,9 @@ static clrnn_status pick_pair(hid_t f, const char *path, clrnn_split split, cons
                               hx ? own[1] : own[0]);
     }
     int hx = has_dataset(f, "x"), hy = has_dataset(f, "y");
-    if (hx && hy) {
+    if (hx && (hy || unlabelled)) {
         *xn = "x";
-        *yn = "y";
+        *yn = hy ? "y" : NULL;
         return CLRNN_OK;
     }
     if (hx || hy)
@@ -217,7 +218,7 @@ static const char *multi_suffix(hid_t f, clrnn_split split) {
     return !has_dataset(f, "x") && has_dataset(f, "x0") ? "" : NULL;
 }
 
-static clrnn_status load_inputs(hid_t f, const char *path, const char *suffix,
+static clrnn_status load_inputs(hid_t f, const char *path, const char *suffix, int unlabelled,
                                 struct clrnn_data *d) {
     char xn[24], yn[24], a[160], b[160];
     snprintf(yn, sizeof yn, "y%s", suffix);
@@ -228,37 +229,45 @@ static clrnn_status load_inputs(hid_t f, const char *path, const char *suffix,
         s = read_array(f, path, xn, &d->xs[k]);
         if (!s) d->n_x++;
     }
-    if (!s && !has_dataset(f, yn))
+    int labelled = has_dataset(f, yn);
+    if (!s && !labelled && !unlabelled)
         s = clrnn_fail(CLRNN_E_FORMAT, "%s: has x0%s but no %s", path, suffix, yn);
-    if (!s) s = read_array(f, path, yn, &d->y);
+    if (!s && labelled) s = read_array(f, path, yn, &d->y);
     for (int k = 0; !s && k < d->n_x; k++)
-        if (d->xs[k].rank < 1 || d->y.rank < 1 || d->xs[k].dims[0] != d->y.dims[0])
+        if (d->xs[k].rank < 1 || (labelled && (d->y.rank < 1 || d->xs[k].dims[0] != d->y.dims[0])))
             s = clrnn_fail(CLRNN_E_SHAPE, "%s: x%d%s has shape %s and %s has shape %s: the "
                            "numbers of samples (first axis) differ", path, k, suffix,
                            clrnn_shape_str(d->xs[k].rank, d->xs[k].dims, a, sizeof a), yn,
                            clrnn_shape_str(d->y.rank, d->y.dims, b, sizeof b));
     snprintf(d->x_name, sizeof d->x_name, "x0%.8s", suffix);
-    snprintf(d->y_name, sizeof d->y_name, "y%.8s", suffix);
+    if (labelled) snprintf(d->y_name, sizeof d->y_name, "y%.8s", suffix);
     return s;
 }
 
-static clrnn_status load_split(const char *path, clrnn_split split, struct clrnn_data *d) {
+static clrnn_status load_split(const char *path, clrnn_split split, int unlabelled,
+                               struct clrnn_data *d) {
     hid_t f = -1;
     clrnn_status s = clrnn_h5_open_read(path, &f);
     if (s) return s;
     const char *suffix = multi_suffix(f, split);
     if (suffix) {
-        s = load_inputs(f, path, suffix, d);
+        s = load_inputs(f, path, suffix, unlabelled, d);
         H5Fclose(f);
         return s;
     }
     const char *xn = NULL, *yn = NULL;
-    s = pick_pair(f, path, split, &xn, &yn);
+    s = pick_pair(f, path, split, unlabelled, &xn, &yn);
     if (!s) s = read_array(f, path, xn, &d->x);
-    if (!s) s = read_array(f, path, yn, &d->y);
+    if (!s && yn) s = read_array(f, path, yn, &d->y);
     H5Fclose(f);
     if (s) return s;
     char a[160], b[160];
+    if (!yn) { /* inputs only: to predict */
+        snprintf(d->x_name, sizeof d->x_name, "%s", xn);
+        if (d->x.rank >= 1) return CLRNN_OK;
+        return clrnn_fail(CLRNN_E_SHAPE, "%s: %s has shape %s; it needs samples along its first "
+                          "axis", path, xn, clrnn_shape_str(d->x.rank, d->x.dims, a, sizeof a));
+    }
     if (d->x.rank < 1 || d->y.rank < 1)
         return clrnn_fail(CLRNN_E_SHAPE, "%s: %s has shape %s and %s has shape %s; both need "
                           "samples along their first axis", path, xn,
@@ -274,7 +283,8 @@ static clrnn_status load_split(const char *path, clrnn_split split, struct clrnn
     return CLRNN_OK;
 }
 
-clrnn_status clrnn_data_load(const char *path, clrnn_split split, struct clrnn_data *out) {
+static clrnn_status data_load(const char *path, clrnn_split split, int unlabelled,
+                              struct clrnn_data *out) {
     if (!path || !out) return clrnn_fail(CLRNN_E_INVALID_ARG, "clrnn_data_load: NULL argument");
     if (split != CLRNN_SPLIT_TRAIN && split != CLRNN_SPLIT_TEST && split != CLRNN_SPLIT_ALL)
         return clrnn_fail(CLRNN_E_INVALID_ARG, "%s: unknown split %d", path, (int)split);
@@ -282,7 +292,7 @@ clrnn_status clrnn_data_load(const char *path, clrnn_split split, struct clrnn_d
     memset(&d, 0, sizeof d);
     struct clrnn_h5_quiet q;
     clrnn_h5_quiet_begin(&q);
-    clrnn_status s = load_split(path, split, &d);
+    clrnn_status s = load_split(path, split, unlabelled, &d);
     clrnn_h5_quiet_end(&q);
     if (s) {
         clrnn_data_clear(&d);
@@ -290,6 +300,14 @@ clrnn_status clrnn_data_load(const char *path, clrnn_split split, struct clrnn_d
     }
     *out = d;
     return CLRNN_OK;
+}
+
+clrnn_status clrnn_data_load(const char *path, clrnn_split split, struct clrnn_data *out) {
+    return data_load(path, split, 0, out);
+}
+
+clrnn_status clrnn_data_load_inputs(const char *path, clrnn_split split, struct clrnn_data *out) {
+    return data_load(path, split, 1, out);
 }
 
 const struct clrnn_array *clrnn_data_inputs(const struct clrnn_data *d, int *n) {

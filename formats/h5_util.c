@@ -731,3 +731,18 @@ clrnn_status clrnn_h5_write_dataset(hid_t loc, const char *path, clrnn_dtype dty
     if (err < 0) return clrnn_fail(CLRNN_E_IO, "%s: writing the dataset failed (%s)", where, why);
     return CLRNN_OK;
 }
+
+clrnn_status clrnn_h5_write_weight(hid_t g, const struct clrnn_fmt_weight *w, const char *where) {
+    if (!w->as_int32)
+        return clrnn_h5_write_dataset(g, w->name, CLRNN_DTYPE_FLOAT32, w->rank, w->dims, w->data,
+                                      where);
+    size_t count = 1;
+    for (int d = 0; d < w->rank; d++) count *= (size_t)w->dims[d];
+    int32_t *v = clrnn_malloc(count * sizeof *v + 1);
+    if (!v) return clrnn_fail(CLRNN_E_NOMEM, "%s: out of memory", where);
+    for (size_t i = 0; i < count; i++) v[i] = (int32_t)w->data[i];
+    clrnn_status s = clrnn_h5_write_dataset(g, w->name, CLRNN_DTYPE_INT32, w->rank, w->dims, v,
+                                            where);
+    clrnn_free(v);
+    return s;
+}

@@ -106,6 +106,8 @@ clrnn_status clrnn_h5_read_floats(hid_t loc, const char *path, const char *where
  * intermediate groups a '/' in path names. rank 0 is a scalar. */
 clrnn_status clrnn_h5_write_dataset(hid_t loc, const char *path, clrnn_dtype dtype, int rank,
                                     const int64_t *dims, const void *data, const char *where);
+/* The weight w as a dataset at w->name below g: float32, or int32 when w->as_int32. */
+clrnn_status clrnn_h5_write_weight(hid_t g, const struct clrnn_fmt_weight *w, const char *where);
 
 /* Writes tokens at name below f as a 1-D vlen UTF-8 string dataset, h5py's layout for a
  * list of str (dataset_h5.c); path names the file in messages. */

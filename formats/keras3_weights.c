@@ -61,6 +61,24 @@ clrnn_status clrnn_fmt_keras3_weights_read(const char *path, const void *image, 
     return s;
 }
 
+clrnn_status clrnn_fmt_keras3_group_size(const char *path, const void *image, size_t size,
+                                         const char *group, int *n) {
+    *n = 0;
+    struct clrnn_h5_quiet q;
+    hid_t f = -1;
+    clrnn_h5_quiet_begin(&q);
+    clrnn_status s = image ? clrnn_h5_open_image(image, size, path, &f)
+                           : clrnn_h5_open_read(path, &f);
+    char name[1100];
+    for (; !s && *n < CLRNN_FMT_MAX_NAMES; (*n)++) {
+        snprintf(name, sizeof name, "%.1000s/%d", group, *n);
+        if (!clrnn_h5_link_exists(f, name)) break;
+    }
+    if (f >= 0) H5Fclose(f);
+    clrnn_h5_quiet_end(&q);
+    return s;
+}
+
 clrnn_status clrnn_fmt_keras3_weights_write(const char *path, const struct clrnn_fmt_weight *ws,
                                             int n) {
     struct clrnn_h5_writer w;
@@ -72,8 +90,7 @@ clrnn_status clrnn_fmt_keras3_weights_write(const char *path, const struct clrnn
     for (int i = 0; !s && i < n; i++) {
         char where[1200];
         snprintf(where, sizeof where, "%s: %s", path, ws[i].name);
-        s = clrnn_h5_write_dataset(w.file, ws[i].name, CLRNN_DTYPE_FLOAT32, ws[i].rank,
-                                   ws[i].dims, ws[i].data, where);
+        s = clrnn_h5_write_weight(w.file, &ws[i], where);
     }
     if (w.tmp) s = clrnn_h5_finish(&w, s);
     clrnn_h5_quiet_end(&q);

@@ -88,8 +88,8 @@ static clrnn_status read_member(zip_t *z, const char *path, const char *name, ui
     return CLRNN_OK;
 }
 
-/* keras_version from metadata.json, when it has one. */
-static clrnn_status read_version(zip_t *z, const char *path, char **out) {
+/* keras_version (and clrnn's epoch count) from metadata.json, when it has them. */
+static clrnn_status read_metadata(zip_t *z, const char *path, char **out, int *epochs_done) {
     zip_stat_t st;
     if (zip_stat(z, "metadata.json", 0, &st) != 0) return CLRNN_OK;
     char *text = NULL;
@@ -102,6 +102,9 @@ static clrnn_status read_version(zip_t *z, const char *path, char **out) {
         size_t n = strlen(v->valuestring);
         if ((*out = clrnn_malloc(n + 1))) memcpy(*out, v->valuestring, n + 1);
     }
+    const cJSON *done = cJSON_GetObjectItemCaseSensitive(meta, "clrnn_epochs_done");
+    if (cJSON_IsNumber(done) && done->valuedouble > 0 && done->valuedouble < 1e9)
+        *epochs_done = (int)done->valuedouble;
     cJSON_Delete(meta);
     return CLRNN_OK;
 }
@@ -124,7 +127,7 @@ clrnn_status clrnn_fmt_keras_archive_read(const char *path, struct clrnn_fmt_ker
     memset(&a, 0, sizeof a);
     clrnn_status s = check_member_names(z, path);
     if (!s) s = read_member(z, path, "config.json", MAX_JSON_BYTES, &a.config, NULL);
-    if (!s) s = read_version(z, path, &a.keras_version);
+    if (!s) s = read_metadata(z, path, &a.keras_version, &a.epochs_done);
     char *weights = NULL;
     if (!s)
         s = read_member(z, path, "model.weights.h5", CLRNN_FMT_MAX_WEIGHTS_BYTES, &weights,
@@ -162,7 +165,7 @@ static int add_file(zip_t *z, const char *name, const char *file) {
 }
 
 clrnn_status clrnn_fmt_keras_archive_write(const char *path, const char *config_json,
-                                           const char *keras_version,
+                                           const char *keras_version, int epochs_done,
                                            const struct clrnn_fmt_weight *ws, int n) {
     size_t len = strlen(path) + 48;
     char *weights = clrnn_malloc(len), *tmp = clrnn_malloc(len), *meta = NULL;
@@ -176,6 +179,7 @@ clrnn_status clrnn_fmt_keras_archive_write(const char *path, const char *config_
         struct tm utc;
         strftime(date, sizeof date, "%Y-%m-%d@%H:%M:%S", gmtime_r(&now, &utc));
         cJSON_AddStringToObject(m, "date_saved", date);
+        if (epochs_done > 0) cJSON_AddNumberToObject(m, "clrnn_epochs_done", epochs_done);
         meta = cJSON_PrintUnformatted(m);
         cJSON_Delete(m);
     }

@@ -148,6 +148,9 @@ static clrnn_status read_model(const char *path, struct clrnn_fmt_model *m) {
                            "model_config or layer_names)", path);
         if (!s && (root = H5Gopen2(f, "/", H5P_DEFAULT)) < 0)
             s = clrnn_fail(CLRNN_E_FORMAT, "%s: the root group cannot be opened", path);
+        /* clrnn keeps a compiled model's configuration in the weights file it writes beside
+         * an architecture JSON */
+        if (!s) s = clrnn_h5_read_text_if(f, "training_config", path, &m->training_config);
     }
     if (!s) s = clrnn_h5_read_text_if(f, "keras_version", path, &m->keras_version);
     if (!s) s = clrnn_h5_read_text_if(f, "backend", path, &m->backend);
@@ -165,10 +168,14 @@ static clrnn_status read_model(const char *path, struct clrnn_fmt_model *m) {
         names[i] = NULL;
     }
     clrnn_h5_free_names(names, n);
-    if (!s && has_config && clrnn_h5_link_exists(f, "optimizer_weights")) {
-        char *group = clrnn_malloc(sizeof "optimizer_weights");
+    /* clrnn's own copy of its optimizer's state first, else the one Keras wrote */
+    const char *opt_group = clrnn_h5_link_exists(f, CLRNN_FMT_OPTIMIZER_GROUP)
+                                ? CLRNN_FMT_OPTIMIZER_GROUP : "optimizer_weights";
+    if (!s && clrnn_h5_link_exists(f, opt_group)) {
+        size_t len = strlen(opt_group) + 1;
+        char *group = clrnn_malloc(len);
         if (!group) s = clrnn_fail(CLRNN_E_NOMEM, "%s: out of memory", path);
-        else memcpy(group, "optimizer_weights", sizeof "optimizer_weights");
+        else memcpy(group, opt_group, len);
         if (!s) s = read_layer(f, path, group, &m->optimizer);
     }
     if (root >= 0) H5Gclose(root);
@@ -230,29 +237,13 @@ static clrnn_status check_model(const char *path, const struct clrnn_fmt_model *
     }
     if (m->optimizer.n_weights) {
         struct clrnn_fmt_layer opt = m->optimizer;
-        opt.name = (char *)"optimizer_weights";
+        opt.name = (char *)CLRNN_FMT_OPTIMIZER_GROUP;
         return check_weights(path, &opt);
     }
     return CLRNN_OK;
 }
 
-/* One dataset, as float32 or (as_int32) int32. */
-static clrnn_status write_weight(hid_t g, const struct clrnn_fmt_weight *w, const char *where) {
-    if (!w->as_int32)
-        return clrnn_h5_write_dataset(g, w->name, CLRNN_DTYPE_FLOAT32, w->rank, w->dims, w->data,
-                                      where);
-    size_t count = 1;
-    for (int d = 0; d < w->rank; d++) count *= (size_t)w->dims[d];
-    int32_t *v = clrnn_malloc(count * sizeof *v + 1);
-    if (!v) return clrnn_fail(CLRNN_E_NOMEM, "%s: out of memory", where);
-    for (size_t i = 0; i < count; i++) v[i] = (int32_t)w->data[i];
-    clrnn_status s = clrnn_h5_write_dataset(g, w->name, CLRNN_DTYPE_INT32, w->rank, w->dims, v,
-                                            where);
-    clrnn_free(v);
-    return s;
-}
-
-/* The group of layer l (or optimizer_weights) below g: attr weight_names and its datasets,
+/* The group of layer l (or the optimizer's) below g: attr weight_names and its datasets,
  * a '/' in a weight's name making sub-groups. names: scratch for n_weights pointers. */
 static clrnn_status write_group(hid_t g, const char *path, const struct clrnn_fmt_layer *l,
                                 const char **names) {
@@ -273,7 +264,7 @@ static clrnn_status write_group(hid_t g, const char *path, const struct clrnn_fm
             s = clrnn_fail(CLRNN_E_INVALID_ARG, "%s: the layer has two weights of this name",
                            wwhere);
         else
-            s = write_weight(lg, w, wwhere);
+            s = clrnn_h5_write_weight(lg, w, wwhere);
     }
     H5Gclose(lg);
     return s;
@@ -310,8 +301,37 @@ static clrnn_status write_weights(hid_t g, const char *path, const char *where,
     return s;
 }
 
+/* What clrnn keeps beside the weights in either layout, and Keras ignores: the training
+ * configuration of a weights file, the vocabulary, the test vector, the optimizer. */
+static clrnn_status write_extras(hid_t f, const char *path, const struct clrnn_fmt_model *m) {
+    clrnn_status s = CLRNN_OK;
+    if (!m->model_config && m->training_config)
+        s = clrnn_h5_write_text(f, "training_config", m->training_config, path);
+    if (!s && m->vocabulary)
+        s = clrnn_h5_write_tokens(f, path, "clrnn_vocabulary", m->vocabulary, m->n_vocabulary);
+    if (!s && m->test_x && m->test_y) {
+        s = clrnn_h5_write_dataset(f, "clrnn_test_vector/x", m->test_x->dtype, m->test_x->rank,
+                                   m->test_x->dims, m->test_x->data, path);
+        if (!s)
+            s = clrnn_h5_write_dataset(f, "clrnn_test_vector/y", m->test_y->dtype, m->test_y->rank,
+                                       m->test_y->dims, m->test_y->data, path);
+    }
+    if (!s && m->optimizer.n_weights > 0) {
+        const char **names = clrnn_calloc((size_t)m->optimizer.n_weights, sizeof *names);
+        struct clrnn_fmt_layer opt = m->optimizer;
+        opt.name = (char *)CLRNN_FMT_OPTIMIZER_GROUP;
+        s = names ? write_group(f, path, &opt, names)
+                  : clrnn_fail(CLRNN_E_NOMEM, "%s: out of memory", path);
+        clrnn_free(names);
+    }
+    return s;
+}
+
 static clrnn_status write_model(hid_t f, const char *path, const struct clrnn_fmt_model *m) {
-    if (!m->model_config) return write_weights(f, path, path, m); /* save_weights layout */
+    if (!m->model_config) { /* save_weights layout */
+        clrnn_status s = write_weights(f, path, path, m);
+        return s ? s : write_extras(f, path, m);
+    }
     clrnn_status s = clrnn_h5_write_text(
         f, "keras_version", m->keras_version ? m->keras_version : DEFAULT_KERAS_VERSION, path);
     if (!s) s = clrnn_h5_write_text(f, "backend", m->backend ? m->backend : DEFAULT_BACKEND, path);
@@ -329,24 +349,7 @@ static clrnn_status write_model(hid_t f, const char *path, const struct clrnn_fm
     }
     s = write_weights(g, path, where, m);
     H5Gclose(g);
-    if (!s && m->vocabulary)
-        s = clrnn_h5_write_tokens(f, path, "clrnn_vocabulary", m->vocabulary, m->n_vocabulary);
-    if (!s && m->test_x && m->test_y) {
-        s = clrnn_h5_write_dataset(f, "clrnn_test_vector/x", m->test_x->dtype, m->test_x->rank,
-                                   m->test_x->dims, m->test_x->data, path);
-        if (!s)
-            s = clrnn_h5_write_dataset(f, "clrnn_test_vector/y", m->test_y->dtype, m->test_y->rank,
-                                       m->test_y->dims, m->test_y->data, path);
-    }
-    if (!s && m->optimizer.n_weights > 0) {
-        const char **names = clrnn_calloc((size_t)m->optimizer.n_weights, sizeof *names);
-        struct clrnn_fmt_layer opt = m->optimizer;
-        opt.name = (char *)"optimizer_weights";
-        s = names ? write_group(f, path, &opt, names)
-                  : clrnn_fail(CLRNN_E_NOMEM, "%s: out of memory", path);
-        clrnn_free(names);
-    }
-    return s;
+    return s ? s : write_extras(f, path, m);
 }
 
 clrnn_status clrnn_fmt_h5_write(const char *path, const struct clrnn_fmt_model *m) {

@@ -145,6 +145,10 @@ typedef enum {
 /* Reads one split from an HDF5 dataset file. x is int32 (N, T) token ids or float32
  * (N, T, F) / (N, F) features; y is float32 or int32 with N rows. */
 CLRNN_API clrnn_status clrnn_data_load(const char *path, clrnn_split split, struct clrnn_data *out);
+/* The same with the labels optional (to predict): a split with x but no y loads its
+ * inputs, leaving y empty (rank 0) and y_name "". */
+CLRNN_API clrnn_status clrnn_data_load_inputs(const char *path, clrnn_split split,
+                                              struct clrnn_data *out);
 CLRNN_API void clrnn_data_clear(struct clrnn_data *d);
 
 /* ---- models ------------------------------------------------------------------------ */

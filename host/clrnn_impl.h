@@ -665,6 +665,21 @@ clrnn_status clrnn_loss_run(clrnn_ctx *ctx, clrnn_loss_kind k, int from_logits, 
                             cl_mem y_dev, cl_mem dpred, cl_mem row_loss, cl_mem row_acc,
                             size_t rows, size_t cols, cl_mem mask, cl_mem metric, size_t slot);
 
+/* ---- the compile configuration in Keras's files (compile_json.c) ---- */
+
+/* m's compile configuration as a legacy training_config (keras3 0: "optimizer_config") or a
+ * Keras 3 compile_config (keras3 1: "optimizer", objects with their "module"). */
+cJSON *clrnn_compile_json(const clrnn_model *m, int keras3);
+/* Fills *cc from a training_config or compile_config, and *epochs_done from the key clrnn
+ * once kept there; 0 when it has no loss or names a loss or optimizer clrnn cannot use
+ * (the model then loads uncompiled, as Keras does with a configuration it cannot restore).
+ * A compile_config without an optimizer (to_json's) gets Keras's compile() default,
+ * RMSprop. */
+int clrnn_compile_parse(const cJSON *config, struct clrnn_compile_config *cc,
+                        int *epochs_done);
+int clrnn_compile_parse_text(const char *text, struct clrnn_compile_config *cc,
+                             int *epochs_done);
+
 /* ---- optimizers (optim.c) ---- */
 
 clrnn_status clrnn_optim_create(clrnn_ctx *ctx, const struct clrnn_optimizer_config *cfg,

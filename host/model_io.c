@@ -14,120 +14,9 @@
 
 #define KERAS_VERSION "2.15.0"
 #define KERAS3_VERSION "3.6.0"
-
-/* ---- training_config ---- */
-
-static const char *optimizer_class(clrnn_optimizer_kind k) {
-    return k == CLRNN_OPT_SGD ? "SGD" : k == CLRNN_OPT_RMSPROP ? "RMSprop" : "Adam";
-}
-
-static cJSON *training_config_json(const clrnn_model *m) {
-    const struct clrnn_compile_config *c = &m->compile;
-    const struct clrnn_optimizer_config *o = &c->optimizer;
-    cJSON *root = cJSON_CreateObject();
-    clrnn_loss_kind k = CLRNN_LOSS_MSE;
-    clrnn_loss_parse(c->loss, &k);
-    if (c->from_logits) {
-        static const char *const classes[] = {"BinaryCrossentropy", "CategoricalCrossentropy",
-                                              "SparseCategoricalCrossentropy", "MeanSquaredError"};
-        cJSON *loss = cJSON_CreateObject(), *lc = cJSON_CreateObject();
-        cJSON_AddStringToObject(loss, "class_name", classes[k]);
-        cJSON_AddStringToObject(lc, "reduction", "auto");
-        cJSON_AddStringToObject(lc, "name", c->loss);
-        cJSON_AddTrueToObject(lc, "from_logits");
-        cJSON_AddItemToObject(loss, "config", lc);
-        cJSON_AddItemToObject(root, "loss", loss);
-    } else {
-        cJSON_AddStringToObject(root, "loss", c->loss);
-    }
-    cJSON *metrics = cJSON_CreateArray();
-    if (k != CLRNN_LOSS_MSE) cJSON_AddItemToArray(metrics, cJSON_CreateString("accuracy"));
-    cJSON_AddItemToObject(root, "metrics", metrics);
-    cJSON_AddNullToObject(root, "weighted_metrics");
-    cJSON_AddNullToObject(root, "loss_weights");
-    cJSON *opt = cJSON_CreateObject(), *oc = cJSON_CreateObject();
-    cJSON_AddStringToObject(opt, "class_name", optimizer_class(o->kind));
-    cJSON_AddStringToObject(oc, "name", optimizer_class(o->kind));
-    cJSON_AddNumberToObject(oc, "learning_rate", o->learning_rate);
-    if (o->clipnorm > 0) cJSON_AddNumberToObject(oc, "clipnorm", o->clipnorm);
-    if (o->global_clipnorm > 0) cJSON_AddNumberToObject(oc, "global_clipnorm", o->global_clipnorm);
-    if (o->kind == CLRNN_OPT_SGD) {
-        cJSON_AddNumberToObject(oc, "momentum", o->momentum);
-        cJSON_AddBoolToObject(oc, "nesterov", o->nesterov);
-    } else if (o->kind == CLRNN_OPT_RMSPROP) {
-        cJSON_AddNumberToObject(oc, "rho", o->rho);
-        cJSON_AddNumberToObject(oc, "momentum", o->momentum);
-        cJSON_AddNumberToObject(oc, "epsilon", o->epsilon);
-        cJSON_AddBoolToObject(oc, "centered", o->centered);
-    } else {
-        cJSON_AddNumberToObject(oc, "beta_1", o->beta_1);
-        cJSON_AddNumberToObject(oc, "beta_2", o->beta_2);
-        cJSON_AddNumberToObject(oc, "epsilon", o->epsilon);
-        cJSON_AddFalseToObject(oc, "amsgrad");
-    }
-    cJSON_AddItemToObject(opt, "config", oc);
-    cJSON_AddItemToObject(root, "optimizer_config", opt);
-    if (m->epochs_done > 0) cJSON_AddNumberToObject(root, "clrnn_epochs_done", m->epochs_done);
-    return root;
-}
-
-static void read_number(const cJSON *c, const char *key, double *v) {
-    const cJSON *j = cJSON_GetObjectItemCaseSensitive(c, key);
-    if (cJSON_IsNumber(j)) *v = j->valuedouble;
-}
-
-/* Fills *cc from a training_config text (or a Keras 3 compile_config, whose optimizer is
- * under "optimizer"), and *epochs_done from clrnn's own key; 0 when it names something
- * clrnn cannot use (the model then loads uncompiled, as Keras does with a training_config
- * it cannot restore). */
-static int parse_training_config(const char *text, struct clrnn_compile_config *cc,
-                                 int *epochs_done) {
-    cJSON *root = cJSON_Parse(text);
-    if (!root) return 0;
-    int ok = 0;
-    memset(cc, 0, sizeof *cc);
-    const cJSON *loss = cJSON_GetObjectItemCaseSensitive(root, "loss");
-    const char *loss_name = NULL;
-    if (cJSON_IsString(loss)) {
-        loss_name = loss->valuestring;
-    } else if (cJSON_IsObject(loss)) {
-        const cJSON *lc = cJSON_GetObjectItemCaseSensitive(loss, "class_name");
-        const cJSON *fl = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(loss, "config"), "from_logits");
-        loss_name = cJSON_IsString(lc) ? lc->valuestring : NULL;
-        cc->from_logits = cJSON_IsTrue(fl);
-    }
-    clrnn_loss_kind k;
-    const cJSON *opt = cJSON_GetObjectItemCaseSensitive(root, "optimizer_config");
-    if (!opt) opt = cJSON_GetObjectItemCaseSensitive(root, "optimizer"); /* Keras 3 */
-    const cJSON *oname = cJSON_GetObjectItemCaseSensitive(opt, "class_name");
-    const cJSON *oc = cJSON_GetObjectItemCaseSensitive(opt, "config");
-    /* TF 2.11+ names its new optimizers "Custom>Adam" in training_config */
-    const char *optimizer = cJSON_IsString(oname) ? oname->valuestring : NULL;
-    if (optimizer && strncmp(optimizer, "Custom>", 7) == 0) optimizer += 7;
-    if (loss_name && clrnn_loss_parse(loss_name, &k) == CLRNN_OK && optimizer &&
-        clrnn_optimizer_from_name(optimizer, &cc->optimizer) == CLRNN_OK) {
-        snprintf(cc->loss, sizeof cc->loss, "%s", clrnn_loss_name(k));
-        double done = 0;
-        read_number(root, "clrnn_epochs_done", &done);
-        if (epochs_done && done >= 0 && done < 1e9) *epochs_done = (int)done;
-        struct clrnn_optimizer_config *o = &cc->optimizer;
-        read_number(oc, "lr", &o->learning_rate); /* standalone Keras 2.2 */
-        read_number(oc, "learning_rate", &o->learning_rate);
-        read_number(oc, "momentum", &o->momentum);
-        read_number(oc, "rho", &o->rho);
-        read_number(oc, "beta_1", &o->beta_1);
-        read_number(oc, "beta_2", &o->beta_2);
-        read_number(oc, "epsilon", &o->epsilon);
-        read_number(oc, "clipnorm", &o->clipnorm);
-        read_number(oc, "global_clipnorm", &o->global_clipnorm);
-        o->nesterov = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(oc, "nesterov"));
-        o->centered = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(oc, "centered"));
-        ok = 1;
-    }
-    clrnn_clear_error();
-    cJSON_Delete(root);
-    return ok;
-}
+/* The epochs a model has trained, where Keras ignores it: training_config, an archive's
+ * metadata.json, the top level of an architecture JSON. */
+#define CLRNN_EPOCHS_KEY "clrnn_epochs_done"
 
 static int ends_with(const char *s, const char *suffix) {
     size_t n = strlen(s), k = strlen(suffix);
@@ -237,7 +126,8 @@ static clrnn_status optimizer_weights_in(clrnn_model *m, const struct clrnn_fmt_
     /* only iteration (and learning_rate): the optimizer had not been built (no step yet) */
     int counters_only = in->n_weights >= 1 && in->n_weights <= 2 && n > 0;
     int has_lr = in->n_weights == n + 2 || (counters_only && in->n_weights == 2);
-    int legacy = in->n_weights == n + 1 && ends_with(in->weights[0].name, "/iter:0");
+    int legacy = in->n_weights == n + 1 && in->weights[0].name &&
+                 ends_with(in->weights[0].name, "/iter:0");
     if (in->n_weights != n + 2 && in->n_weights != n + 1 && !counters_only)
         why = "it holds another number of variables";
     if (counters_only) n = 0;
@@ -410,16 +300,80 @@ static clrnn_status model_from_config(clrnn_ctx *ctx, const char *json, const ch
     return s;
 }
 
-/* Compiles m as config.json's compile_config says, when it has one clrnn can use. */
-static clrnn_status compile_from_keras3_config(clrnn_model *m, const char *config) {
+/* Compiles m as a training_config or compile_config says, when it names a loss and an
+ * optimizer clrnn can use, and restores the optimizer's state from opt (NULL or no
+ * variables: none saved). Without a loss the model loads uncompiled: it still predicts. */
+static clrnn_status compile_as_saved(clrnn_model *m, const cJSON *config,
+                                     const struct clrnn_fmt_layer *opt, const char *path) {
+    struct clrnn_compile_config cc;
+    if (!clrnn_compile_parse(config, &cc, &m->epochs_done)) return CLRNN_OK;
+    clrnn_status s = clrnn_model_compile(m, &cc);
+    if (!s && opt && opt->n_weights > 0) s = optimizer_weights_in(m, opt, path);
+    return s;
+}
+
+/* The compile_config of a Keras 3 model object (config.json, or to_json's output) and what
+ * clrnn keeps beside it, compiling m and restoring its optimizer from opt. */
+static clrnn_status compile_from_keras3_config(clrnn_model *m, const char *config,
+                                               const struct clrnn_fmt_layer *opt,
+                                               const char *path) {
     cJSON *root = cJSON_Parse(config);
-    const cJSON *cc = cJSON_GetObjectItemCaseSensitive(root, "compile_config");
-    char *text = cJSON_IsObject(cc) ? cJSON_PrintUnformatted(cc) : NULL;
-    struct clrnn_compile_config c;
-    clrnn_status s = CLRNN_OK;
-    if (text && parse_training_config(text, &c, &m->epochs_done)) s = clrnn_model_compile(m, &c);
-    cJSON_free(text);
+    clrnn_status s = compile_as_saved(m, cJSON_GetObjectItemCaseSensitive(root, "compile_config"),
+                                      opt, path);
+    const cJSON *done = cJSON_GetObjectItemCaseSensitive(root, CLRNN_EPOCHS_KEY);
+    if (cJSON_IsNumber(done) && done->valuedouble > 0 && done->valuedouble < 1e9)
+        m->epochs_done = (int)done->valuedouble;
     cJSON_Delete(root);
+    return s;
+}
+
+/* The optimizer's variables in a Keras 3 weights file (optimizer/vars/0, 1, ...: those of
+ * a compiled model), at path or its bytes at image; n_weights 0 when it has none. */
+static clrnn_status keras3_optimizer_vars(const char *path, const void *image, size_t size,
+                                          struct clrnn_fmt_layer *opt) {
+    memset(opt, 0, sizeof *opt);
+    int n = 0;
+    clrnn_status s = clrnn_fmt_keras3_group_size(path, image, size, "optimizer/vars", &n);
+    if (s || n == 0) return s;
+    char (*names)[32] = clrnn_calloc((size_t)n, sizeof *names);
+    const char **list = clrnn_calloc((size_t)n, sizeof *list);
+    opt->weights = clrnn_calloc((size_t)n, sizeof *opt->weights);
+    if (!names || !list || !opt->weights) {
+        s = clrnn_fail(CLRNN_E_NOMEM, "out of memory loading %s", path);
+    } else {
+        for (int i = 0; i < n; i++) {
+            snprintf(names[i], sizeof names[i], "optimizer/vars/%d", i);
+            list[i] = names[i];
+        }
+        s = clrnn_fmt_keras3_weights_read(path, image, size, list, n, opt->weights);
+    }
+    clrnn_free(names), clrnn_free(list);
+    if (s) {
+        clrnn_free(opt->weights);
+        opt->weights = NULL;
+        return s;
+    }
+    opt->n_weights = n;
+    return CLRNN_OK;
+}
+
+static void optimizer_vars_free(struct clrnn_fmt_layer *opt) {
+    for (int i = 0; i < opt->n_weights; i++) clrnn_free(opt->weights[i].data);
+    clrnn_free(opt->weights);
+    memset(opt, 0, sizeof *opt);
+}
+
+/* The weights of a Keras 3 weights file (at path, or its bytes at image) into m, and the
+ * compile_config of its model object config with the optimizer's state from the same file. */
+static clrnn_status keras3_state_in(clrnn_model *m, const char *config, const char *path,
+                                    const void *image, size_t size) {
+    struct clrnn_fmt_layer opt;
+    clrnn_status s = copy_weights_keras3(m, path, image, size);
+    if (!s) s = keras3_optimizer_vars(path, image, size, &opt);
+    if (!s) {
+        s = compile_from_keras3_config(m, config, &opt, path);
+        optimizer_vars_free(&opt);
+    }
     return s;
 }
 
@@ -452,8 +406,8 @@ static clrnn_status load_keras_archive(clrnn_ctx *ctx, const char *path, clrnn_m
     clrnn_model *m = NULL;
     s = model_from_config(ctx, a.config, a.keras_version ? a.keras_version : "3", &m);
     if (s) clrnn_fail_context(s, "%s", path);
-    if (!s) s = copy_weights_keras3(m, path, a.weights, a.weights_size);
-    if (!s) s = compile_from_keras3_config(m, a.config);
+    if (!s) s = keras3_state_in(m, a.config, path, a.weights, a.weights_size);
+    if (!s && a.epochs_done > 0) m->epochs_done = a.epochs_done;
     if (!s && m->text_pad_post && !m->n_vocab && a.text_vocabulary)
         s = vocabulary_from_lines(m, a.text_vocabulary);
     clrnn_fmt_keras_archive_clear(&a);
@@ -465,6 +419,31 @@ static clrnn_status load_keras_archive(clrnn_ctx *ctx, const char *path, clrnn_m
     return CLRNN_OK;
 }
 
+/* The weights file clrnn saves beside an architecture JSON (m.json: m.weights.h5 for
+ * Keras 3, m.h5 for Keras 2), or NULL with the error set when neither is there. */
+static char *weights_beside(const char *path) {
+    size_t n = strlen(path) - (ends_with(path, ".json") ? 5 : 0);
+    char *w = clrnn_malloc(n + sizeof ".weights.h5");
+    if (!w) {
+        clrnn_fail(CLRNN_E_NOMEM, "out of memory");
+        return NULL;
+    }
+    static const char *const suffixes[] = {".weights.h5", ".h5"};
+    for (int i = 0; i < 2; i++) {
+        snprintf(w, n + sizeof ".weights.h5", "%.*s%s", (int)n, path, suffixes[i]);
+        FILE *f = fopen(w, "rb");
+        if (f) {
+            fclose(f);
+            return w;
+        }
+    }
+    clrnn_fail(CLRNN_E_INVALID_ARG, "%s: an architecture JSON needs its weights file (--weights "
+               "FILE; none beside it: %.*s.weights.h5 or %.*s.h5)", path, (int)n, path, (int)n,
+               path);
+    clrnn_free(w);
+    return NULL;
+}
+
 clrnn_status clrnn_model_load(clrnn_ctx *ctx, const char *path, const char *weights_path,
                               clrnn_model **out) {
     int h5 = clrnn_fmt_is_hdf5(path);
@@ -472,7 +451,7 @@ clrnn_status clrnn_model_load(clrnn_ctx *ctx, const char *path, const char *weig
     if (!h5 && clrnn_fmt_is_zip(path) == 1) return load_keras_archive(ctx, path, out);
     struct clrnn_fmt_model f;
     memset(&f, 0, sizeof f);
-    char *json = NULL;
+    char *json = NULL, *beside = NULL;
     const char *weights_file = path;
     int keras3_weights = 0;
     clrnn_status s = CLRNN_OK;
@@ -488,10 +467,9 @@ clrnn_status clrnn_model_load(clrnn_ctx *ctx, const char *path, const char *weig
             clrnn_free(json);
             return clrnn_fail(CLRNN_E_FORMAT, "%s: not a model file (neither HDF5 nor JSON)", path);
         }
-        if (!weights_path) {
+        if (!weights_path && !(weights_path = beside = weights_beside(path))) {
             clrnn_free(json);
-            return clrnn_fail(CLRNN_E_INVALID_ARG, "%s: an architecture JSON needs its weights "
-                              "file (--weights FILE.h5)", path);
+            return CLRNN_E_INVALID_ARG;
         }
         weights_file = weights_path;
         keras3_weights = clrnn_fmt_is_keras3_weights(weights_path) == 1;
@@ -502,24 +480,30 @@ clrnn_status clrnn_model_load(clrnn_ctx *ctx, const char *path, const char *weig
         s = model_from_config(ctx, json, f.keras_version, &m);
         if (s) clrnn_fail_context(s, "%s", path);
     }
-    if (!s) s = keras3_weights ? copy_weights_keras3(m, weights_file, NULL, 0) : copy_weights(m, &f, weights_file);
-    struct clrnn_compile_config cc;
+    if (!s) s = keras3_weights ? keras3_state_in(m, json, weights_file, NULL, 0)
+                               : copy_weights(m, &f, weights_file);
     double diff;
     if (!s && h5) s = clrnn_model_verify_test_vector(m, path, &diff);
-    if (!s && h5 && clrnn_fmt_data_has(path, "clrnn_vocabulary") == 1) {
+    if (!s && !keras3_weights && clrnn_fmt_data_has(weights_file, "clrnn_vocabulary") == 1) {
         char **tokens;
         int n;
-        s = clrnn_fmt_h5_read_tokens(path, "clrnn_vocabulary", &tokens, &n);
+        s = clrnn_fmt_h5_read_tokens(weights_file, "clrnn_vocabulary", &tokens, &n);
         if (!s) {
             s = clrnn_model_set_vocabulary(m, (const char *const *)tokens, n);
             clrnn_fmt_vocabulary_free(tokens, n);
         }
     }
-    if (!s && f.training_config && parse_training_config(f.training_config, &cc, &m->epochs_done)) {
-        s = clrnn_model_compile(m, &cc);
-        if (!s && f.optimizer.n_weights > 0) s = optimizer_weights_in(m, &f.optimizer, path);
+    /* a legacy file's training_config (a Keras 2 weights file clrnn wrote keeps one too),
+     * else the compile_config of a Keras 3 to_json */
+    if (!s && !keras3_weights && f.training_config) {
+        cJSON *tc = cJSON_Parse(f.training_config);
+        s = compile_as_saved(m, tc, &f.optimizer, weights_file);
+        cJSON_Delete(tc);
+    } else if (!s && !h5 && !keras3_weights) {
+        s = compile_from_keras3_config(m, json, NULL, path);
     }
     if (!h5) clrnn_free(json);
+    clrnn_free(beside);
     clrnn_fmt_model_clear(&f);
     if (s) {
         clrnn_model_free(m);
@@ -596,87 +580,84 @@ clrnn_status clrnn_model_verify_test_vector(clrnn_model *m, const char *path, do
 }
 
 
-/* Keras 3's compile_config: the training_config with the optimizer (and a loss object)
- * under the modules Keras 3 finds their classes in. */
-static cJSON *compile_config_json(const clrnn_model *m) {
-    cJSON *c = training_config_json(m);
-    cJSON *opt = cJSON_DetachItemFromObjectCaseSensitive(c, "optimizer_config");
-    cJSON_AddStringToObject(opt, "module", "keras.optimizers");
-    cJSON_AddNullToObject(opt, "registered_name");
-    cJSON_AddItemToObject(c, "optimizer", opt);
-    cJSON *loss = cJSON_GetObjectItemCaseSensitive(c, "loss");
-    if (cJSON_IsObject(loss)) {
-        cJSON_AddStringToObject(loss, "module", "keras.losses");
-        cJSON_AddNullToObject(loss, "registered_name");
-        cJSON *lc = cJSON_GetObjectItemCaseSensitive(loss, "config");
-        cJSON_ReplaceItemInObjectCaseSensitive(lc, "reduction",
-                                               cJSON_CreateString("sum_over_batch_size"));
-    }
-    return c;
-}
-
-/* The Keras 3 model object of config.json: the legacy configuration, which Keras 3's
- * Sequential reads layer by layer, under the module Keras 3 finds the class in, with the
- * compile_config of a compiled model. */
-static char *keras3_config_text(const clrnn_model *m) {
+/* The Keras 3 model object of config.json (and of to_json): the legacy configuration,
+ * which Keras 3's Sequential reads layer by layer, under the module Keras 3 finds the class
+ * in, with the compile_config of a compiled model; with clrnn's epoch count at its top
+ * level when epochs (to_json's form; an archive keeps it in metadata.json). */
+static char *keras3_config_text(const clrnn_model *m, int epochs) {
     cJSON *root = clrnn_model_config_json(m);
     if (!root) return NULL;
     if (!m->graph) { /* a graph's configuration says its module itself */
         cJSON_AddStringToObject(root, "module", "keras");
         cJSON_AddNullToObject(root, "registered_name");
     }
-    if (m->compiled) cJSON_AddItemToObject(root, "compile_config", compile_config_json(m));
+    if (m->compiled) cJSON_AddItemToObject(root, "compile_config", clrnn_compile_json(m, 1));
+    if (epochs && m->epochs_done > 0) cJSON_AddNumberToObject(root, CLRNN_EPOCHS_KEY, m->epochs_done);
     char *text = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);
     return text;
 }
 
-/* A Keras 3 .keras archive (archive) or .weights.h5 file from the weights on the host. */
-static clrnn_status save_keras3(clrnn_model *m, const char *path, int archive) {
-    int total = clrnn_model_weight_count(m);
-    char (*names)[256] = clrnn_calloc((size_t)total + 1, sizeof *names);
-    const struct clrnn_weight **ws = clrnn_calloc((size_t)total + 1, sizeof *ws);
-    struct clrnn_fmt_weight *out = clrnn_calloc((size_t)total + 1, sizeof *out);
-    char *config = archive ? keras3_config_text(m) : NULL;
+/* A Keras 3 .keras archive (config: its config.json) or, config NULL, .weights.h5 file from
+ * the weights on the host; a compiled model's optimizer variables go with them, as Keras 3
+ * keeps them (optimizer/vars/0, 1, ...: iteration, learning_rate, then the slots). */
+static clrnn_status save_keras3(clrnn_model *m, const char *path, const char *config) {
+    int W = clrnn_model_weight_count(m), total = W;
+    char (*names)[256] = clrnn_calloc((size_t)W + 1, sizeof *names);
+    const struct clrnn_weight **ws = clrnn_calloc((size_t)W + 1, sizeof *ws);
+    struct clrnn_fmt_weight *out = clrnn_calloc((size_t)4 * W + 3, sizeof *out); /* + slots */
+    struct opt_state opt;
+    memset(&opt, 0, sizeof opt);
     clrnn_status s = CLRNN_OK;
-    if (!names || !ws || !out || (archive && !config))
-        s = clrnn_fail(CLRNN_E_NOMEM, "out of memory saving %s", path);
+    if (!names || !ws || !out) s = clrnn_fail(CLRNN_E_NOMEM, "out of memory saving %s", path);
     /* Keras 3 has no activation with Keras 2's hard_sigmoid slope: refuse, don't change it */
-    if (!s && archive && m->keras_major < 3 && strstr(config, "\"hard_sigmoid\""))
+    if (!s && config && m->keras_major < 3 && strstr(config, "\"hard_sigmoid\""))
         s = clrnn_fail(CLRNN_E_UNSUPPORTED, "%s: the model uses Keras 2's hard_sigmoid (slope "
                        "0.2), which a Keras 3 .keras file would read as Keras 3's (slope 1/6); "
                        "save it as .h5", path);
     if (!s) {
         keras3_weight_paths(m, names, ws);
-        for (int k = 0; k < total; k++) {
+        for (int k = 0; k < W; k++) {
             out[k].name = names[k];
             out[k].rank = ws[k]->rank;
             for (int d = 0; d < ws[k]->rank; d++) out[k].dims[d] = ws[k]->d[d];
             out[k].data = m->host_params + ws[k]->offset;
         }
-        s = archive ? clrnn_fmt_keras_archive_write(path, config, KERAS3_VERSION, out, total)
-                    : clrnn_fmt_keras3_weights_write(path, out, total);
     }
-    cJSON_free(config);
+    struct clrnn_fmt_layer vars = {0};
+    if (!s && m->compiled && m->optim) s = optimizer_weights_out(m, &opt, &vars);
+    for (int i = 0; !s && i < vars.n_weights; i++, total++) {
+        out[total] = vars.weights[i];
+        snprintf(opt.names[i], sizeof opt.names[i], "optimizer/vars/%d", i);
+        out[total].name = opt.names[i];
+    }
+    if (!s)
+        s = config ? clrnn_fmt_keras_archive_write(path, config, KERAS3_VERSION, m->epochs_done,
+                                                   out, total)
+                   : clrnn_fmt_keras3_weights_write(path, out, total);
+    opt_state_free(&opt);
     clrnn_free(names), clrnn_free(ws), clrnn_free(out);
     return s;
 }
 
-clrnn_status clrnn_model_save(clrnn_model *m, const char *path) {
-    clrnn_status s = clrnn_buf_read(m->ctx, m->params, 0, m->n_params * sizeof(float), m->host_params);
-    if (s) return s;
-    if (ends_with(path, ".keras")) return save_keras3(m, path, 1);
-    if (ends_with(path, ".weights.h5")) return save_keras3(m, path, 0);
+/* A legacy Keras .h5 from the weights on the host: the full model (model_config, clrnn's
+ * test vector) or, weights_only, Keras 2's save_weights layout; both with the
+ * training_config and optimizer_weights of a compiled model and the vocabulary, which
+ * Keras ignores in a weights file. */
+static clrnn_status save_legacy_h5(clrnn_model *m, const char *path, int weights_only) {
+    clrnn_status s = CLRNN_OK;
     struct clrnn_fmt_model f;
     memset(&f, 0, sizeof f);
     struct opt_state opt;
     memset(&opt, 0, sizeof opt);
     struct clrnn_array tx = {0}, ty = {0};
-    cJSON *cfg = clrnn_model_config_json(m);
+    cJSON *cfg = weights_only ? NULL : clrnn_model_config_json(m);
     f.model_config = cfg ? cJSON_PrintUnformatted(cfg) : NULL;
     cJSON_Delete(cfg);
     if (m->compiled) {
-        cJSON *tc = training_config_json(m);
+        cJSON *tc = clrnn_compile_json(m, 0);
+        /* Keras reads the keys of compile() from training_config and ignores this one */
+        if (m->epochs_done > 0) cJSON_AddNumberToObject(tc, CLRNN_EPOCHS_KEY, m->epochs_done);
         f.training_config = tc ? cJSON_PrintUnformatted(tc) : NULL;
         cJSON_Delete(tc);
     }
@@ -687,7 +668,8 @@ clrnn_status clrnn_model_save(clrnn_model *m, const char *path) {
     f.layers = clrnn_calloc((size_t)m->n_layers, sizeof *f.layers);
     struct clrnn_fmt_weight *ws = clrnn_calloc((size_t)clrnn_model_weight_count(m) + 1, sizeof *ws);
     char (*names)[400] = clrnn_calloc((size_t)clrnn_model_weight_count(m) + 1, sizeof *names);
-    if (!f.model_config || !f.layers || !ws || !names || (m->compiled && !f.training_config)) {
+    if ((!weights_only && !f.model_config) || !f.layers || !ws || !names ||
+        (m->compiled && !f.training_config)) {
         s = clrnn_fail(CLRNN_E_NOMEM, "out of memory saving %s", path);
     } else {
         int wi = 0;
@@ -712,7 +694,7 @@ clrnn_status clrnn_model_save(clrnn_model *m, const char *path) {
         }
         /* the optimizer's state, so that training can go on where it stopped */
         if (m->compiled && m->optim) s = optimizer_weights_out(m, &opt, &f.optimizer);
-        make_test_vector(m, &tx, &ty);
+        if (!weights_only) make_test_vector(m, &tx, &ty);
         f.vocabulary = (const char *const *)m->vocab;
         f.n_vocabulary = m->n_vocab;
         if (tx.rank) f.test_x = &tx, f.test_y = &ty;
@@ -726,4 +708,49 @@ clrnn_status clrnn_model_save(clrnn_model *m, const char *path) {
     clrnn_free(ws);
     clrnn_free(names);
     return s;
+}
+
+/* The architecture JSON of m, as to_json writes it for the Keras it targets, with its
+ * weights beside it (m.json: m.weights.h5 in Keras 3's layout, or m.h5 as Keras 2's
+ * save_weights), and clrnn's epoch count at the JSON's top level, which Keras ignores. */
+static clrnn_status save_json(clrnn_model *m, const char *path) {
+    int keras3 = m->keras_major >= 3;
+    size_t n = strlen(path) - (ends_with(path, ".json") ? 5 : 0);
+    char *weights = clrnn_malloc(n + sizeof ".weights.h5"), *text = NULL;
+    if (!weights) return clrnn_fail(CLRNN_E_NOMEM, "out of memory saving %s", path);
+    snprintf(weights, n + sizeof ".weights.h5", "%.*s%s", (int)n, path,
+             keras3 ? ".weights.h5" : ".h5");
+    if (keras3) {
+        text = keras3_config_text(m, 1);
+    } else {
+        cJSON *root = clrnn_model_config_json(m);
+        if (root) {
+            cJSON_AddStringToObject(root, "keras_version", KERAS_VERSION);
+            cJSON_AddStringToObject(root, "backend", "tensorflow");
+            if (m->epochs_done > 0) cJSON_AddNumberToObject(root, CLRNN_EPOCHS_KEY, m->epochs_done);
+            text = cJSON_PrintUnformatted(root);
+        }
+        cJSON_Delete(root);
+    }
+    clrnn_status s = text ? CLRNN_OK : clrnn_fail(CLRNN_E_NOMEM, "out of memory saving %s", path);
+    if (!s) s = keras3 ? save_keras3(m, weights, NULL) : save_legacy_h5(m, weights, 1);
+    if (!s) s = clrnn_fmt_text_write(path, text);
+    cJSON_free(text);
+    clrnn_free(weights);
+    return s;
+}
+
+clrnn_status clrnn_model_save(clrnn_model *m, const char *path) {
+    clrnn_status s = clrnn_buf_read(m->ctx, m->params, 0, m->n_params * sizeof(float), m->host_params);
+    if (s) return s;
+    if (ends_with(path, ".keras")) {
+        char *config = keras3_config_text(m, 0);
+        s = config ? save_keras3(m, path, config)
+                   : clrnn_fail(CLRNN_E_NOMEM, "out of memory saving %s", path);
+        cJSON_free(config);
+        return s;
+    }
+    if (ends_with(path, ".weights.h5")) return save_keras3(m, path, NULL);
+    if (ends_with(path, ".json")) return save_json(m, path);
+    return save_legacy_h5(m, path, 0);
 }

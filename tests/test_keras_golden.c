@@ -4,7 +4,10 @@
  * predicted for the same fixed inputs (io.h5: x, and y = Keras's model.predict(x)) to 1e-5:
  * every layer and option of the seed models, from each format clrnn reads: Keras 3's
  * (.keras, legacy .h5, JSON + .weights.h5) and tf.keras 2.15's (legacy .h5, to_json +
- * save_weights .h5; tests/keras/golden-tf2). No Python runs here; the files are committed. Broken .keras archives (a member outside the archive's
+ * save_weights .h5; tests/keras/golden-tf2). No Python runs here; the files are committed.
+ * Compiled models (compiled_*, tests/keras/make_golden_compiled.py) come back with the
+ * loss and optimizer each file records, in string, object or function form, and with the
+ * optimizer's state where the file keeps it. Broken .keras archives (a member outside the archive's
  * folder, a missing member, a truncated archive, config or weights that are not what they
  * say) are refused with a clear message and no model.
  *
@@ -143,6 +146,66 @@ static void check_optimizer_state(const char *name, clrnn_optimizer_kind kind) {
     clrnn_model_free(m);
 }
 
+/* A compiled case (compiled_*): file (with weights) loads compiled as compile.json says
+ * (keras_json: Keras 3's to_json, which records the loss but not the optimizer: then
+ * Keras's compile() default, RMSprop), with `iterations` optimizer steps restored (-1: not
+ * checked); uncompiled (the loss unknown) when compiled is 0, as tf.keras 2's to_json. */
+static void check_compiled(const char *root, const char *name, const char *file,
+                           const char *weights, int compiled, int keras_json, long iterations) {
+    char path[700], wpath[700], expect_path[700];
+    snprintf(path, sizeof path, "%s/%s/%s", root, name, file);
+    snprintf(wpath, sizeof wpath, "%s/%s/%s", root, name, weights ? weights : "");
+    snprintf(expect_path, sizeof expect_path, "%s/%s/compile.json", root, name);
+    FILE *f = fopen(expect_path, "rb");
+    char text[1024] = {0};
+    CHECK(f && fread(text, 1, sizeof text - 1, f) > 0);
+    if (f) fclose(f);
+    cJSON *expect = cJSON_Parse(text);
+    const char *loss = cJSON_GetStringValue(cJSON_GetObjectItem(expect, "loss"));
+    const char *opt = cJSON_GetStringValue(cJSON_GetObjectItem(expect, "optimizer"));
+    double lr = cJSON_GetNumberValue(cJSON_GetObjectItem(expect, "learning_rate"));
+    int logits = cJSON_IsTrue(cJSON_GetObjectItem(expect, "from_logits"));
+    clrnn_model *m = NULL;
+    CHECK(loss && opt && clrnn_model_load(ctx, path, weights ? wpath : NULL, &m) == CLRNN_OK);
+    struct clrnn_compile_config cc;
+    int got = m && clrnn_model_compile_config(m, &cc);
+    CHECK(got == compiled);
+    if (got && compiled) {
+        struct clrnn_optimizer_config want;
+        CHECK(clrnn_optimizer_from_name(keras_json ? "rmsprop" : opt, &want) == CLRNN_OK);
+        CHECK(strcmp(cc.loss, loss) == 0 && cc.from_logits == logits);
+        CHECK(cc.optimizer.kind == want.kind);
+        /* (load_weights then sets RMSprop's rate from the file's variables, as in Keras) */
+        if (!keras_json) CHECK(fabs(cc.optimizer.learning_rate - lr) < 1e-8);
+        if (!keras_json && want.kind == CLRNN_OPT_SGD)
+            CHECK(fabs(cc.optimizer.momentum -
+                       cJSON_GetNumberValue(cJSON_GetObjectItem(expect, "momentum"))) < 1e-8);
+        long steps = m->optim ? clrnn_optim_iterations(m->optim) : -1;
+        if (iterations >= 0) CHECK(steps == iterations);
+        printf("  %-30s %-28s compiled: %s%s, %s lr %g, %ld steps restored\n", name, file,
+               cc.loss, cc.from_logits ? " (logits)" : "", keras_json ? "rmsprop" : opt,
+               cc.optimizer.learning_rate,
+               steps);
+    } else {
+        printf("  %-30s %-28s %s\n", name, file, got ? "compiled" : "no loss: predicts only");
+    }
+    clrnn_model_free(m);
+    cJSON_Delete(expect);
+}
+
+static void test_compiled(void) {
+    static const char *const cases[] = {"compiled_strings", "compiled_objects",
+                                        "compiled_loss_function"};
+    for (int i = 0; i < 3; i++) {
+        check_compiled(golden, cases[i], "model.keras", NULL, 1, 0, 2);
+        check_compiled(golden, cases[i], "model.h5", NULL, 1, 0, 2);
+        check_compiled(golden, cases[i], "model.json", "model.weights.h5", 1, 1, -1);
+        check_compiled(golden2, cases[i], "model.keras", NULL, 1, 0, 2);
+        check_compiled(golden2, cases[i], "model.h5", NULL, 1, 0, 2);
+        check_compiled(golden2, cases[i], "model.json", "weights.h5", 0, 0, -1);
+    }
+}
+
 /* Writes a zip at path holding the given (name, text) members. */
 static void write_zip(const char *path, const char *const *members, int n) {
     int err;
@@ -221,14 +284,15 @@ int main(void) {
     for (int i = 0; i < n; i++) {
         char keras_file[700];
         snprintf(keras_file, sizeof keras_file, "%s/%s/model.keras", golden2, names[i]);
-        if (access(keras_file, F_OK) == 0) { /* the TextVectorization model: .keras only */
-            check_case(golden2, names[i], "model.keras", NULL);
-            continue;
-        }
+        char h5_file[700];
+        snprintf(h5_file, sizeof h5_file, "%s/%s/model.h5", golden2, names[i]);
+        if (access(keras_file, F_OK) == 0) check_case(golden2, names[i], "model.keras", NULL);
+        if (access(h5_file, F_OK) != 0) continue; /* the TextVectorization model: .keras only */
         check_case(golden2, names[i], "model.h5", NULL);
         check_case(golden2, names[i], "model.json", "weights.h5");
     }
     test_text_vectorization();
+    test_compiled();
     check_optimizer_state("seed_imdb_lstm", CLRNN_OPT_ADAM);
     check_optimizer_state("seed_imdb_lstm_legacy_adam", CLRNN_OPT_ADAM);
     check_optimizer_state("seed_stacked_gru", CLRNN_OPT_RMSPROP);

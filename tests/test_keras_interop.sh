@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Interop: models trained and saved by clrnn open in real Keras 3 (tests/keras/keras.sh,
-# JAX backend) with the same predictions, to 1e-5, from each format clrnn writes: the
-# legacy .h5, the Keras 3 .keras archive and .weights.h5 (keras.models.load_model, and
-# load_weights into the same architecture); and the legacy .h5 files in tf.keras 2.15
-# (tests/keras/keras2.sh), Keras 2's hard_sigmoid included. One model per layer kind
-# and option: Embedding with mask_zero, LSTM, GRU both ways (reset_after), SimpleRNN,
-# go_backwards, the RNN wrapper, Bidirectional with each merge mode, TimeDistributed,
-# Dropout, stacked layers, hard_sigmoid; and Keras 3 Functional graphs (seq2seq, two inputs).
+# Interop: models trained and saved by clrnn open in real Keras the way users open them
+# (tests/keras/interop.py): keras.models.load_model(path) with its defaults, which compiles
+# them with the loss and optimizer clrnn trained with (and its optimizer's variables) and
+# fit()s one batch; model_from_json + load_weights; load_weights into the model built in
+# Keras code. Keras 3 (tests/keras/keras.sh, JAX backend) gets every format clrnn writes:
+# the legacy .h5, the .keras archive, .weights.h5 and the architecture JSON pairs of --out
+# NAME.json; tf.keras 2.15 (tests/keras/keras2.sh) the Keras 2 ones: legacy .h5 (Keras 2's
+# hard_sigmoid included) and the Keras 2 JSON pairs. Predictions must match clrnn's to
+# 1e-5. One model per layer kind and option: Embedding with mask_zero, LSTM, GRU both ways
+# (reset_after), SimpleRNN, go_backwards, the RNN wrapper, Bidirectional with each merge
+# mode, TimeDistributed, Dropout, stacked layers, hard_sigmoid; and Keras 3 Functional
+# graphs (seq2seq, two inputs).
 #
 # Needs Keras from PyPI. It runs when tests/keras/.venv is complete, or when
 # CLRNN_KERAS_INTEROP=1 lets keras.sh make the environment (.ci/run makes it first when PyPI
@@ -24,30 +28,43 @@ fi
   --out "$scratch/text.h5" >/dev/null
 vocab=$(h5dump -H -d vocabulary "$scratch/text.h5" | sed -n 's/.*DATASPACE  SIMPLE { ( \([0-9]*\) ).*/\1/p')
 args=()     # files for Keras 3: every format
-args_k2=()  # files for tf.keras 2: the legacy .h5 ones
+args_k2=()  # files for tf.keras 2: the Keras 2 ones
 only=""     # k3 or k2: the next model goes to that Keras only
 train() { # train NAME DATA LOSS [--model ARCH.json | LAYERS]
   local name=$1 data=$2 loss=$3
   shift 3
-  local arch=(--layers "$1")
-  [ "$1" = --model ] && arch=("$@")
+  local arch=(--layers "$1") spec=$1
+  [ "$1" = --model ] && arch=("$@") && spec=$2
   if "$build/clrnn-train" "${arch[@]}" --data "$scratch/$data.h5" --out "$scratch/$name.h5" \
        --epochs 1 --batch-size 32 --optimizer adam --lr 0.01 --loss "$loss" --seed 3 --quiet &&
      "$build/clrnn-eval" "$scratch/$name.h5" --data "$scratch/$data.h5" \
        --predictions "$scratch/$name.pred.h5" >/dev/null; then
     ok
-    [ "$only" = k3 ] || args_k2+=("$scratch/$name.h5" "$scratch/$data.h5" "$scratch/$name.pred.h5")
-    [ "$only" = k2 ] && return
-    args+=("$scratch/$name.h5" "$scratch/$data.h5" "$scratch/$name.pred.h5")
-    # the same model as a Keras 3 archive and weights file (no training: a conversion)
-    for out in "$name.keras" "$name.weights.h5"; do
+    local files=("$name.h5")
+    # the same model in every other format (no training: a conversion); the JSON pair is
+    # Keras 2's for a --layers model (NAME.pair.h5 beside it), else Keras 3's
+    local outs=("$name.keras" "$name.weights.h5" "$name.pair.json")
+    [ "$only" = k2 ] && outs=("$name.pair.json") # Keras 2's hard_sigmoid: no Keras 3 file
+    for out in "${outs[@]}"; do
       if "$build/clrnn-train" --model "$scratch/$name.h5" --data "$scratch/$data.h5" \
            --epochs 0 --out "$scratch/$out" --quiet; then
         ok
-        args+=("$scratch/$out" "$scratch/$data.h5" "$scratch/$name.pred.h5")
+        files+=("$out")
       else
         bad "clrnn converts $name.h5 to $out"
       fi
+    done
+    # each Keras gets the files it reads: Keras 3 every one but Keras 2's JSON (which has no
+    # "module" for Keras 3 to find its classes by), tf.keras 2 the legacy .h5 and Keras 2's
+    # JSON pair (not Keras 3's .keras, whose configuration it does not read)
+    for f in "${files[@]}"; do
+      local set=("$scratch/$f" "$scratch/$data.h5" "$scratch/$name.pred.h5" "$spec") k2=0 k3=1
+      case "$f" in
+        *.pair.json) [ -e "$scratch/$name.pair.h5" ] && k2=1 k3=0 ;;
+        "$name.h5") k2=1 ;;
+      esac
+      [ $k2 = 1 ] && [ "$only" != k3 ] && args_k2+=("${set[@]}")
+      [ $k3 = 1 ] && [ "$only" != k2 ] && args+=("${set[@]}")
     done
   else
     bad "clrnn trains and saves $name (${arch[*]})"
@@ -105,7 +122,7 @@ in_keras() { # in_keras RUNNER FLAVOUR MODEL DATA PREDICTIONS...: each file load
       FAIL*) bad "$line" ;;
     esac
   done <<< "$out"
-  check "every model was checked in $flavour" [ "$(grep -c '^ok\|^FAIL' <<< "$out")" -eq $(($# / 3)) ]
+  check "every model was checked in $flavour" [ "$(grep -c '^ok\|^FAIL' <<< "$out")" -eq $(($# / 4)) ]
 }
 in_keras keras.sh keras3 "${args[@]}"
 # tf.keras 2.15 (tests/keras/keras2.sh) reads the Keras 2 format, when its environment is

@@ -2,7 +2,8 @@
 # Checkpoints, --resume and interruptions of clrnn-train:
 #  - a run stopped after 2 epochs and resumed to 4 (--resume: weights, optimizer state,
 #    epoch count) ends at exactly the weights of an uninterrupted 4-epoch run with the same
-#    seed (dropout and shuffling depend on the seed and the epoch only);
+#    seed (dropout and shuffling depend on the seed and the epoch only), from each format
+#    clrnn saves a whole model in: .h5, .keras, and the Keras 2 and Keras 3 JSON pairs;
 #  - --checkpoint rewrites the model after every epoch, atomically: SIGKILL at random moments
 #    (in training and in checkpoint writes) always leaves the last checkpoint whole, and
 #    --resume goes on from it;
@@ -27,7 +28,7 @@ check "the resumed run trained epochs 3 and 4" [ "$(cut -d, -f1 "$scratch/resume
 check "2 + 2 resumed epochs end at the weights of 4 epochs, bit for bit" \
   h5diff -q "$scratch/full.h5" "$scratch/resumed.h5" /model_weights /model_weights
 check "and at the same optimizer state" \
-  h5diff -q "$scratch/full.h5" "$scratch/resumed.h5" /optimizer_weights /optimizer_weights
+  h5diff -q "$scratch/full.h5" "$scratch/resumed.h5" /clrnn_optimizer_weights /clrnn_optimizer_weights
 # without the optimizer state (a fresh Adam) the weights would differ: the check has teeth
 "$build/clrnn-train" --resume "$scratch/half.h5" "${common[@]}" --epochs 4 --lr 0.0100001 \
   --out "$scratch/fresh.h5"
@@ -56,6 +57,68 @@ expect 1 "its layers are those --layers gives, but with other settings" \
   --resume "$scratch/half2.h5" --out "$scratch/x.h5"
 expect 2 "give --model or --layers, not both" "$build/clrnn-train" --layers "$layers" \
   --model "$scratch/half2.h5" "${common[@]}" --epochs 4 --out "$scratch/x.h5"
+# every other format clrnn writes a whole model in resumes exactly too: the .keras archive
+# (the optimizer's variables in model.weights.h5's optimizer/vars as Keras 3 keeps them,
+# the epochs in metadata.json) and the architecture JSON pairs (Keras 2's: NAME.h5 as
+# save_weights plus clrnn's training_config and clrnn_optimizer_weights; Keras 3's: NAME.weights.h5
+# with optimizer/vars). Compared by what clrnn loads back: every weight and every
+# optimizer variable, bit for bit.
+k3_arch="$scratch/k3_arch.json"  # a Keras 3 architecture: its JSON pair is Keras 3's
+cat > "$k3_arch" <<'JSON'
+{"module": "keras", "class_name": "Sequential", "config": {"name": "sequential", "layers": [
+ {"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [null, null, 7]}},
+ {"module": "keras.layers", "class_name": "LSTM", "config": {"name": "lstm", "units": 12,
+  "dropout": 0.2, "recurrent_dropout": 0.1}},
+ {"module": "keras.layers", "class_name": "Dropout", "config": {"name": "dropout", "rate": 0.3}},
+ {"module": "keras.layers", "class_name": "Dense", "config": {"name": "dense", "units": 1,
+  "activation": "sigmoid"}}]}}
+JSON
+as_h5() { # as_h5 MODEL OUT: converted by clrnn-train --epochs 0, which keeps the weights and
+  # the optimizer's state (a JSON with the weights clrnn wrote beside it)
+  local weights=()
+  case "$1" in
+    *.json) weights=(--weights "${1%.json}.weights.h5")
+            [ -e "${weights[1]}" ] || weights=(--weights "${1%.json}.h5") ;;
+  esac
+  "$build/clrnn-train" --model "$1" "${weights[@]}" --data "$scratch/reber.h5" --epochs 0 \
+    --out "$2" --quiet
+}
+same_state() { # same_state A B: the weights and optimizer variables clrnn loads from each
+  as_h5 "$1" "$scratch/a.h5" && as_h5 "$2" "$scratch/b.h5" &&
+    h5diff -q "$scratch/a.h5" "$scratch/b.h5" /model_weights /model_weights &&
+    h5diff -q "$scratch/a.h5" "$scratch/b.h5" /clrnn_optimizer_weights /clrnn_optimizer_weights
+}
+for kind in keras k2json k3json; do
+  case $kind in
+    keras) ext=keras; model=(--layers "$layers") ;;
+    k2json) ext=json; model=(--layers "$layers") ;;
+    k3json) ext=json; model=(--model "$k3_arch") ;;
+  esac
+  "$build/clrnn-train" "${model[@]}" "${common[@]}" --epochs 4 --out "$scratch/$kind-full.$ext"
+  "$build/clrnn-train" "${model[@]}" "${common[@]}" --epochs 2 --out "$scratch/$kind-half.$ext"
+  "$build/clrnn-train" --resume "$scratch/$kind-half.$ext" "${common[@]}" --epochs 4 \
+    --history "$scratch/$kind.csv" --out "$scratch/$kind-resumed.$ext"
+  check "$kind: the resumed run trained epochs 3 and 4" \
+    [ "$(cut -d, -f1 "$scratch/$kind.csv" | tail -n +2 | tr '\n' ' ')" = "2 3 " ]
+  check "$kind: 2 + 2 resumed epochs end at the weights and optimizer state of 4, bit for bit" \
+    same_state "$scratch/$kind-full.$ext" "$scratch/$kind-resumed.$ext"
+  "$build/clrnn-train" --resume "$scratch/$kind-half.$ext" "${common[@]}" --epochs 4 \
+    --lr 0.0100001 --out "$scratch/$kind-fresh.$ext"
+  check_not "$kind: another optimizer state ends elsewhere" \
+    same_state "$scratch/$kind-full.$ext" "$scratch/$kind-fresh.$ext"
+done
+# a .keras written by clrnn before its epoch count moved to metadata.json kept it in
+# compile_config: such a file still resumes after its epochs
+mkdir "$scratch/old"
+(cd "$scratch/old" && unzip -q ../keras-half.keras && rm metadata.json &&
+  sed -i 's/"compile_config":{/"compile_config":{"clrnn_epochs_done":2,/' config.json &&
+  zip -q ../old.keras config.json model.weights.h5)
+out=$("$build/clrnn-train" --resume "$scratch/old.keras" "${common[@]}" --epochs 4 \
+      --out "$scratch/old-resumed.keras" --history "$scratch/old.csv" 2>&1)
+check "an older .keras (epochs in compile_config) resumes after epoch 2 ($out)" \
+  [ "$(cut -d, -f1 "$scratch/old.csv" | tail -n +2 | tr '\n' ' ')" = "2 3 " ]
+check "the Keras 3 pair is NAME.json + NAME.weights.h5" [ -e "$scratch/k3json-full.weights.h5" ]
+check "the Keras 2 pair is NAME.json + NAME.h5" [ -e "$scratch/k2json-full.h5" ]
 
 out=$("$build/clrnn-train" --resume "$scratch/full.h5" "${common[@]}" --epochs 4 --out "$scratch/x.h5" 2>&1)
 check "resuming a finished run is refused ($out)" [ $? -ne 0 ] && grep -q "trained 4 epochs already" <<< "$out"

@@ -17,14 +17,19 @@ static const char USAGE[] =
     "\n"
     "Evaluates on x_test/y_test when the file has them, otherwise on x/y (x0_test,\n"
     "x1_test, ... or x0, x1, ... for a model of several inputs). A dataset with a vocabulary\n"
-    "must have the model's (clrnn-data ... --vocabulary-from MODEL makes one).\n"
-    "  --weights FILE.h5       weights for a JSON MODEL\n"
+    "must have the model's (clrnn-data ... --vocabulary-from MODEL makes one). The loss is\n"
+    "the one the model file records (or --loss); a model without one (a Keras 2 to_json +\n"
+    "save_weights pair, a model saved uncompiled), or data without labels (x but no y), is\n"
+    "only predicted: give --predictions.\n"
+    "  --weights FILE.h5       weights for a JSON MODEL (default: NAME.weights.h5 or NAME.h5\n"
+    "                          beside NAME.json)\n"
     "  --split test|train|all  which split to use (test)\n"
     "  --batch-size N          32\n"
-    "  --loss NAME             the loss, when the model file has none\n"
+    "  --loss NAME             the loss, when the model file has none (to evaluate)\n"
     "  --from-logits           with --loss: the model outputs logits\n"
     "  --json                  print one JSON object\n"
-    "  --predictions OUT       write the predictions: .h5 (dataset 'predictions') or .csv\n"
+    "  --predictions OUT       write the predictions: .h5 (dataset 'predictions') or .csv;\n"
+    "                          without a loss or labels, only these\n"
     "  --device SPEC           index, cpu, gpu or part of a name (default $CLRNN_DEVICE)\n"
     "  --text TEXT             score raw text instead (repeatable), with the vocabulary the\n"
     "                          model carries, split as clrnn-data split the training text\n"
@@ -91,6 +96,50 @@ static int confusion(const struct clrnn_array *p, const struct clrnn_array *y, i
     return classes;
 }
 
+/* Seconds on a monotonic clock. */
+static double now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+/* Writes the predictions p to path: .csv, else HDF5 (dataset "predictions"). */
+static void write_predictions(const char *path, const struct clrnn_array *p) {
+    const char *dot = strrchr(path, '.');
+    if (dot && strcmp(dot, ".csv") == 0) {
+        write_csv(path, p);
+    } else {
+        struct clrnn_fmt_named_array a = {"predictions", p};
+        clrnn_status s = clrnn_fmt_data_write(path, &a, 1);
+        if (s) cli_fail_status(s);
+    }
+}
+
+/* Without a loss or without labels: the predictions only, as Keras's predict needs
+ * neither, and what it did. */
+static void predict_only(clrnn_model *m, const char *model, const struct clrnn_data *data,
+                         const char *preds, long batch, int json, const char *why) {
+    if (!preds) cli_fail("%s; give --predictions OUT to predict", why);
+    int n_x;
+    const struct clrnn_array *xs = clrnn_data_inputs(data, &n_x);
+    struct clrnn_array p;
+    double t0 = now();
+    clrnn_status s = clrnn_model_predict_inputs(m, xs, n_x, (int)batch, &p);
+    double seconds = now() - t0;
+    if (s) cli_fail_status(s);
+    write_predictions(preds, &p);
+    long long samples = (long long)p.dims[0];
+    double rate = seconds > 0 ? (double)samples / seconds : 0;
+    if (json)
+        printf("{\"samples\": %lld, \"seconds\": %.6f, \"samples_per_second\": %.1f, "
+               "\"data\": \"%s\", \"predictions\": \"%s\"}\n", samples, seconds, rate,
+               data->x_name, preds);
+    else
+        printf("%s: %lld samples (%s) predicted to %s - %.3fs, %.0f samples/s (no loss: %s)\n",
+               model, samples, data->x_name, preds, seconds, rate, why);
+    clrnn_array_clear(&p);
+}
+
 /* --text and --text-file: the texts (and the file's non-empty lines) scored by the model. */
 static int score_text(const char *model, const char *weights, const char *device, char **texts,
                       int n_text, char *file, int json) {
@@ -155,7 +204,7 @@ int main(int argc, char **argv) {
 
     struct clrnn_data data;
     cli_reading(data_path, cli_read_limit(data_path));
-    clrnn_status s = clrnn_data_load(data_path, sp, &data);
+    clrnn_status s = clrnn_data_load_inputs(data_path, sp, &data);
     cli_reading(NULL, 0);
     if (s) cli_fail_status(s);
     clrnn_ctx *ctx = cli_open_device(device);
@@ -163,9 +212,20 @@ int main(int argc, char **argv) {
     if ((s = cli_load_model(ctx, model, weights, &m))) cli_fail_status(s);
     data_vocab_carry(m, model, data_path, 0); /* the ids must mean the model's tokens */
     struct clrnn_compile_config cc;
-    if (loss || !clrnn_model_compile_config(m, &cc)) {
-        if (!loss)
-            cli_fail("%s has no training configuration (loss); give --loss", model);
+    int known = clrnn_model_compile_config(m, &cc);
+    if (!data.y_name[0] || (!loss && !known)) {
+        char why[600];
+        if (!data.y_name[0])
+            snprintf(why, sizeof why, "%.300s has no labels (%s but no y)", data_path, data.x_name);
+        else
+            snprintf(why, sizeof why, "%.300s records none (--loss NAME evaluates)", model);
+        predict_only(m, model, &data, preds, batch, json, why);
+        clrnn_model_free(m);
+        clrnn_data_clear(&data);
+        clrnn_ctx_free(ctx);
+        return 0;
+    }
+    if (loss) {
         memset(&cc, 0, sizeof cc);
         snprintf(cc.loss, sizeof cc.loss, "%s", loss);
         cc.from_logits = from_logits;
@@ -189,14 +249,7 @@ int main(int argc, char **argv) {
         struct clrnn_array p;
         if ((s = clrnn_model_predict_inputs(m, xs, n_x, (int)batch, &p))) cli_fail_status(s);
         if (classifier) classes = confusion(&p, &data.y, cc.from_logits, counts);
-        const char *dot = preds ? strrchr(preds, '.') : NULL;
-        if (!preds) {
-        } else if (dot && strcmp(dot, ".csv") == 0) {
-            write_csv(preds, &p);
-        } else {
-            struct clrnn_fmt_named_array a = {"predictions", &p};
-            if ((s = clrnn_fmt_data_write(preds, &a, 1))) cli_fail_status(s);
-        }
+        if (preds) write_predictions(preds, &p);
         clrnn_array_clear(&p);
     }
     double rate = r.seconds > 0 ? (double)r.samples / r.seconds : 0;

@@ -264,8 +264,12 @@ static void print_training(const cJSON *tc) {
     const cJSON *opt = cJSON_GetObjectItemCaseSensitive(tc, "optimizer_config");
     if (!opt) opt = cJSON_GetObjectItemCaseSensitive(tc, "optimizer");
     if (!loss && !opt) return;
-    char *ltext = cJSON_IsString(loss) ? NULL : cJSON_PrintUnformatted(loss);
-    printf("training  loss %s", cJSON_IsString(loss) ? loss->valuestring : ltext ? ltext : "-");
+    /* a loss function ({"class_name": "function", "config": NAME}) or object by its name */
+    const char *lcls = json_str(loss, "class_name");
+    const char *lname = cJSON_IsString(loss) ? loss->valuestring
+                        : lcls && strcmp(lcls, "function") == 0 ? json_str(loss, "config") : lcls;
+    char *ltext = lname || !loss ? NULL : cJSON_PrintUnformatted(loss);
+    printf("training  loss %s", lname ? lname : ltext ? ltext : "-");
     free(ltext);
     const char *ocls = cJSON_IsString(opt) ? opt->valuestring : json_str(opt, "class_name");
     if (ocls) {
@@ -372,7 +376,9 @@ int info_file_main(int argc, char **argv) {
         } else if (m.model_config) {
             snprintf(format, sizeof format, "Keras legacy full-model HDF5 (model_config%s, model_weights%s)",
                      m.training_config ? ", training_config" : "",
-                     has_link(path, "optimizer_weights") ? ", optimizer_weights" : "");
+                     has_link(path, "optimizer_weights") ? ", optimizer_weights"
+                     : has_link(path, CLRNN_FMT_OPTIMIZER_GROUP) ? ", " CLRNN_FMT_OPTIMIZER_GROUP
+                                                                 : "");
             arch = parse_arch(m.model_config, path);
             if (m.training_config) training = parse_json(m.training_config, path);
         } else {
