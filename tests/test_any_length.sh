@@ -3,7 +3,8 @@
 # built by fit without input_length (batch_input_shape [None, None]) and Keras 3's Functional
 # Input((None,)) graph (Embedding(mask_zero) + GRU) train with clrnn on reviews of one
 # length, validate and evaluate on another, score raw text of any length, and keep None
-# when clrnn saves them (summary of each file clrnn writes). The task: labelled reviews
+# when clrnn saves them (summary of each file clrnn writes); Keras opens those files with
+# load_model's defaults and predicts both lengths as clrnn does. The task: labelled reviews
 # whose sentiment is one word among filler words (as test_eval_text.sh), pre-padded by
 # clrnn-data labelled to 16 ids (training) and 24 (validation and test).
 source "$(dirname "$0")/e2e_common.sh"
@@ -62,6 +63,45 @@ for case in "golden-tf2/fit_built_any_length/model.h5 fit_built binary_crossentr
       <<< "$("$build/clrnn-info" summary "$scratch/$f")"
   done
 done
+# Keras opens clrnn's files as users do (load_model with its defaults) and predicts both
+# lengths as clrnn does: Keras 3 every format, tf.keras 2 the Keras 2 model's .h5 (the
+# Keras 3 graph is written in Keras 3's Functional layout). The .keras files are
+# conversions (--epochs 0) of the Keras files: one written after training records
+# clrnn_epochs_done in its compile_config, which Keras's compile() refuses (issue 19 item
+# 4, fixed apart). Runs where tests/keras/.venv is (tests/keras/README.md).
+in_keras() { # in_keras RUNNER FLAVOUR MODEL PREDICTED: MODEL against PREDICTED's predictions
+  local out
+  out=$(CLRNN_INTEROP_KERAS=$2 bash "$here/keras/$1" any_length_interop.py "$scratch/$3" \
+    "$scratch/r16.h5" "$scratch/$4.p16.h5" "$scratch/r24.h5" "$scratch/$4.p24.h5" 2>&1 |
+    grep -v "^WARNING\|^E0000\|cuda\|UserWarning\|load_own_variables")
+  echo "$out"
+  check "$2 loads $3 and predicts both lengths as clrnn ($out)" [ "$(grep -c '^ok' <<< "$out")" -eq 2 ]
+}
+predict() { # predict MODEL: its predictions for both lengths, MODEL.p16.h5 and .p24.h5
+  for T in 16 24; do
+    "$build/clrnn-eval" "$scratch/$1" --data "$scratch/r$T.h5" \
+      --predictions "$scratch/$1.p$T.h5" >/dev/null || bad "clrnn-eval --predictions $1 r$T"
+  done
+}
+if [ -f "$here/keras/.venv/.requirements.installed" ]; then
+  for case in "golden-tf2/fit_built_any_length/model.h5 fit_built binary_crossentropy" \
+              "golden/functional_gru_any_length/model.keras functional_gru sparse_categorical_crossentropy"; do
+    set -- $case
+    "$build/clrnn-train" --model "$here/keras/$1" --data "$scratch/r16.h5" --epochs 0 \
+      --loss "$3" --out "$scratch/$2.0.keras" --quiet || bad "clrnn converts $1"
+    predict "$2.h5"
+    predict "$2.0.keras"
+    in_keras keras.sh keras3 "$2.h5" "$2.h5"
+    in_keras keras.sh keras3 "$2.weights.h5" "$2.h5"
+    in_keras keras.sh keras3 "$2.0.keras" "$2.0.keras"
+  done
+  if [ -f "$here/keras/.venv-tf2/.requirements.installed" ]; then
+    in_keras keras2.sh tf2 fit_built.h5 fit_built.h5
+  fi
+else
+  echo "Keras: skipped (no tests/keras/.venv)" >&2
+fi
+
 # raw text of any length, pre-padded to the longest text of its batch
 out=$("$build/clrnn-eval" "$scratch/fit_built.h5" --text "superb" \
   --text "the plot of this film was a great story and the actor is wonderful in it" \

@@ -25,7 +25,8 @@ static const char USAGE[] =
     "  --predictions OUT       write the predictions: .h5 (dataset 'predictions') or .csv\n"
     "  --device SPEC           index, cpu, gpu or part of a name (default $CLRNN_DEVICE)\n"
     "  --text TEXT             score raw text instead (repeatable), with the vocabulary the\n"
-    "                          model carries; prints the score or class of each text\n"
+    "                          model carries; prints the score or class of each text; a\n"
+    "                          model of unknown length pads 32 texts at a time to the longest\n"
     "  --text-file FILE        the same for every line of FILE\n";
 
 static void write_csv(const char *path, const struct clrnn_array *p) {
