@@ -68,7 +68,8 @@ done
 # Keras 3 graph is written in Keras 3's Functional layout). The .keras files are
 # conversions (--epochs 0) of the Keras files: one written after training records
 # clrnn_epochs_done in its compile_config, which Keras's compile() refuses (issue 19 item
-# 4, fixed apart). Runs where tests/keras/.venv is (tests/keras/README.md).
+# 4, fixed apart). Runs in the release build where tests/keras/.venv is
+# (tests/keras/README.md).
 in_keras() { # in_keras RUNNER FLAVOUR MODEL PREDICTED: MODEL against PREDICTED's predictions
   local out
   out=$(CLRNN_INTEROP_KERAS=$2 bash "$here/keras/$1" any_length_interop.py "$scratch/$3" \
@@ -83,7 +84,9 @@ predict() { # predict MODEL: its predictions for both lengths, MODEL.p16.h5 and 
       --predictions "$scratch/$1.p$T.h5" >/dev/null || bad "clrnn-eval --predictions $1 r$T"
   done
 }
-if [ -f "$here/keras/.venv/.requirements.installed" ]; then
+if [[ "$build" == *asan* ]]; then
+  echo "Keras: skipped (runs in the release build, the same files)" >&2
+elif [ -f "$here/keras/.venv/.requirements.installed" ]; then
   for case in "golden-tf2/fit_built_any_length/model.h5 fit_built binary_crossentropy" \
               "golden/functional_gru_any_length/model.keras functional_gru sparse_categorical_crossentropy"; do
     set -- $case
