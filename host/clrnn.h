@@ -208,7 +208,10 @@ CLRNN_API clrnn_status clrnn_model_summary(const clrnn_model *m, char **text);
  * two models with the same text have the same layers and settings. Free it with free(). */
 CLRNN_API clrnn_status clrnn_model_to_json(const clrnn_model *m, char **json);
 
-/* Shapes without the batch axis. For a model of several inputs, the first input's. */
+/* Shapes without the batch axis. For a model of several inputs, the first input's. A model
+ * of unknown length (Keras's Input(shape=(None, ...))) says -1 for its length (the input's
+ * first axis, and the first axis of an output of sequences): it runs on data of any length,
+ * the length taken from each array it is given. */
 CLRNN_API int clrnn_model_input_shape(const clrnn_model *m, int64_t *dims, clrnn_dtype *dtype);
 /* Models of several inputs (Functional models such as Keras's encoder-decoder): how many
  * inputs; input k's name (borrowed; NULL when k is out of range) and shape without the batch

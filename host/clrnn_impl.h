@@ -564,6 +564,9 @@ struct clrnn_model {
     struct clrnn_layer **layers;
     struct clrnn_shape in;
     clrnn_dtype in_dtype;
+    int free_steps;     /* the architecture leaves the input's length unknown (None): in.d[0]
+                         * is the length of the data last given (model_steps.c) */
+    int64_t alloc_steps; /* the length the activations were made for */
     size_t n_params;
     float *host_params; /* mirror for save/init; device copy is authoritative during fit */
     cl_mem params, grads;
@@ -615,7 +618,19 @@ clrnn_status clrnn_model_upload_input(clrnn_model *m, int k, const struct clrnn_
 /* Checks xs (n arrays, one per model input) against the model's inputs and each other. */
 clrnn_status clrnn_model_check_inputs(const clrnn_model *m, const struct clrnn_array *xs, int n,
                                       const char *what);
-/* Makes sure activations are allocated for batches of up to B rows. */
+/* A model of unknown length (m->free_steps; model_steps.c): set_steps re-derives the
+ * layers' shapes for sequences of T steps (nothing else when the model's length is fixed);
+ * take_steps does it for the length of x, an array of the model's input; shown_shape is s
+ * as Keras shows it, -1 (None) on the time axis of such a model (is_input: s is the
+ * model's input). */
+clrnn_status clrnn_model_set_steps(clrnn_model *m, int64_t T);
+clrnn_status clrnn_model_take_steps(clrnn_model *m, const struct clrnn_array *x);
+struct clrnn_shape clrnn_model_shown_shape(const clrnn_model *m, const struct clrnn_shape *s,
+                                           int is_input);
+/* The Keras JSON of a shown shape with its batch axis: [null, d1, ...], null where unknown */
+cJSON *clrnn_model_shape_json(const clrnn_model *m, const struct clrnn_shape *s, int is_input);
+/* Makes sure activations are allocated for batches of up to B rows (and, for a model of
+ * unknown length, of its current length). */
 clrnn_status clrnn_model_reserve(clrnn_model *m, int B);
 /* Checks that x fits the model's input (shape without the batch axis, dtype). */
 clrnn_status clrnn_model_check_x(const clrnn_model *m, const struct clrnn_array *x,
@@ -636,8 +651,9 @@ clrnn_status clrnn_model_backward_dev(clrnn_model *m, int B, cl_mem *dx_out);
  * model names the model in messages. */
 clrnn_status clrnn_functional_check_chain(const cJSON *cfg, const char *model);
 /* Keras's TextVectorization first layer (text_vectorization.c): whether a layer object is
- * one, and what clrnn keeps of it: the output length (the model's input length) and the
- * vocabulary when the config holds it inline (*vocab NULL otherwise; freed by the caller).
+ * one, and what clrnn keeps of it: the output length (the model's input length; 0 for none:
+ * a model of unknown length) and the vocabulary when the config holds it inline (*vocab
+ * NULL otherwise; freed by the caller).
  * Options clrnn cannot reproduce are CLRNN_E_UNSUPPORTED naming the layer. */
 int clrnn_is_text_vectorization(const cJSON *layer);
 clrnn_status clrnn_text_vectorization_read(const cJSON *layer, int *length, char ***vocab,

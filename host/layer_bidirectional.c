@@ -117,6 +117,7 @@ static clrnn_status build_inner(struct clrnn_layer *l, struct clrnn_layer *in) {
     in->in = l->in;
     in->in_dtype = l->in_dtype;
     in->mask_in = in->mask_out = l->mask_in;
+    in->n_weights = 0; /* built again for each length of a model of unknown length */
     clrnn_status s = in->ops->build(in);
     if (s) return clrnn_fail_context(s, "layer '%s' (Bidirectional)", l->name);
     return CLRNN_OK;

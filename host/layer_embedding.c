@@ -84,7 +84,7 @@ static clrnn_status embedding_check_input(const struct clrnn_layer *l,
                                           const struct clrnn_array *x, const char *what) {
     const struct embedding_cfg *e = l->cfg;
     const int32_t *ids = x->data;
-    int64_t n = clrnn_array_count(x), T = l->in.d[0];
+    int64_t n = clrnn_array_count(x), T = x->rank > 1 ? x->dims[1] : 1;
     for (int64_t i = 0; i < n; i++)
         if (ids[i] < 0 || ids[i] >= e->input_dim)
             return clrnn_fail(CLRNN_E_SHAPE, "%s: token id %d at sample %lld, position %lld is "

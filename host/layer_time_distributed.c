@@ -50,6 +50,7 @@ static clrnn_status td_build(struct clrnn_layer *l) {
     for (int i = 1; i < l->in.rank; i++) in->in.d[i - 1] = l->in.d[i];
     in->in_dtype = l->in_dtype;
     in->mask_in = in->mask_out = 0;
+    in->n_weights = 0; /* built again for each length of a model of unknown length */
     clrnn_status s = in->ops->build(in);
     if (s) return clrnn_fail_context(s, "layer '%s' (TimeDistributed)", l->name);
     if (in->out.rank + 1 > 4)

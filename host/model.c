@@ -12,7 +12,8 @@
 const char *clrnn_batch_shape_str(const struct clrnn_shape *s, char *buf, size_t size) {
     size_t n = (size_t)snprintf(buf, size, "(None");
     for (int i = 0; i < s->rank && n < size; i++)
-        n += (size_t)snprintf(buf + n, size - n, ", %lld", (long long)s->d[i]);
+        n += s->d[i] < 0 ? (size_t)snprintf(buf + n, size - n, ", None")
+                         : (size_t)snprintf(buf + n, size - n, ", %lld", (long long)s->d[i]);
     if (n < size) snprintf(buf + n, size - n, ")");
     return buf;
 }
@@ -254,11 +255,14 @@ static clrnn_status allocate(clrnn_model *m, int B) {
     }
     if (m->graph && (s = clrnn_graph_reserve(m, B))) return s;
     m->max_batch = B;
+    m->alloc_steps = m->in.rank ? m->in.d[0] : 0;
     return CLRNN_OK;
 }
 
 clrnn_status clrnn_model_reserve(clrnn_model *m, int B) {
-    if (B <= m->max_batch) return CLRNN_OK;
+    int same_steps = !m->free_steps || m->alloc_steps == m->in.d[0];
+    if (B <= m->max_batch && same_steps) return CLRNN_OK;
+    if (B < m->max_batch) B = m->max_batch; /* a new length: room for the batches seen */
     clrnn_status s = clrnn_ctx_finish(m->ctx);
     /* what the batch needs is measured first (nothing allocated), so that too big a batch is
      * one clear error rather than a failure halfway or, on a CPU device, the system's
@@ -281,14 +285,17 @@ static clrnn_status check_array(const clrnn_model *m, int input, const struct cl
                                 const char *what) {
     char want[96], got[96];
     struct clrnn_shape xs = {0};
+    /* a model of unknown length takes any length of at least one step */
+    struct clrnn_shape expected = input == 0 ? clrnn_model_shown_shape(m, in, 1) : *in;
     int ok = x->rank == in->rank + 1;
     xs.rank = x->rank > 1 ? x->rank - 1 : 0;
     for (int i = 0; i < xs.rank && i < 4; i++) xs.d[i] = x->dims[i + 1];
-    for (int i = 0; ok && i < in->rank; i++) ok = x->dims[i + 1] == in->d[i];
+    for (int i = 0; ok && i < in->rank; i++)
+        ok = expected.d[i] < 0 ? x->dims[i + 1] >= 1 : x->dims[i + 1] == expected.d[i];
     if (!ok)
         return clrnn_fail(CLRNN_E_SHAPE, "%s has shape %s per batch, but the model expects input %s",
                           what, clrnn_batch_shape_str(&xs, got, sizeof got),
-                          clrnn_batch_shape_str(in, want, sizeof want));
+                          clrnn_batch_shape_str(&expected, want, sizeof want));
     if (x->dtype != in_dtype)
         return clrnn_fail(CLRNN_E_SHAPE, "%s is %s, but the model expects %s input", what,
                           x->dtype == CLRNN_DTYPE_INT32 ? "int32" : "float32",
@@ -331,9 +338,10 @@ int clrnn_model_input_shape_at(const clrnn_model *m, int k, int64_t *dims, clrnn
     if (k < 0 || k >= clrnn_model_input_count(m)) return -1;
     if (!m->graph) return clrnn_model_input_shape(m, dims, dtype);
     const struct clrnn_tensor *t = &m->graph->t[m->graph->inputs[k]];
-    for (int i = 0; i < t->shape.rank; i++) dims[i] = t->shape.d[i];
+    struct clrnn_shape shown = clrnn_model_shown_shape(m, &t->shape, 1);
+    for (int i = 0; i < shown.rank; i++) dims[i] = shown.d[i];
     if (dtype) *dtype = t->dtype;
-    return t->shape.rank;
+    return shown.rank;
 }
 
 clrnn_status clrnn_model_check_inputs(const clrnn_model *m, const struct clrnn_array *xs, int n,
@@ -455,15 +463,16 @@ const char *const *clrnn_model_vocabulary(const clrnn_model *m, int *n) {
 }
 
 int clrnn_model_input_shape(const clrnn_model *m, int64_t *dims, clrnn_dtype *dtype) {
-    for (int i = 0; i < m->in.rank; i++) dims[i] = m->in.d[i];
+    struct clrnn_shape in = clrnn_model_shown_shape(m, &m->in, 1);
+    for (int i = 0; i < in.rank; i++) dims[i] = in.d[i];
     if (dtype) *dtype = m->in_dtype;
     return m->in.rank;
 }
 
 int clrnn_model_output_shape(const clrnn_model *m, int64_t *dims) {
-    const struct clrnn_shape *o = &m->layers[m->n_layers - 1]->out;
-    for (int i = 0; i < o->rank; i++) dims[i] = o->d[i];
-    return o->rank;
+    struct clrnn_shape o = clrnn_model_shown_shape(m, &m->layers[m->n_layers - 1]->out, 0);
+    for (int i = 0; i < o.rank; i++) dims[i] = o.d[i];
+    return o.rank;
 }
 
 size_t clrnn_model_param_count(const clrnn_model *m) { return m->n_params; }
@@ -512,8 +521,9 @@ clrnn_status clrnn_model_forward(clrnn_model *m, const struct clrnn_array *x, in
 
 clrnn_status clrnn_model_forward_inputs(clrnn_model *m, const struct clrnn_array *xs, int n_x,
                                         int training, struct clrnn_array *y) {
-    clrnn_status s = clrnn_model_check_inputs(m, xs, n_x, "x");
-    int B = (int)xs[0].dims[0];
+    clrnn_status s = n_x > 0 ? clrnn_model_take_steps(m, xs) : CLRNN_OK;
+    if (!s) s = clrnn_model_check_inputs(m, xs, n_x, "x");
+    int B = s ? 0 : (int)xs[0].dims[0];
     if (!s && B < 1) s = clrnn_fail(CLRNN_E_SHAPE, "x has no rows");
     if (!s) s = clrnn_model_reserve(m, B);
     for (int k = 0; !s && k < n_x; k++) s = clrnn_model_upload_input(m, k, &xs[k], NULL, 0, B);

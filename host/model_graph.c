@@ -186,7 +186,8 @@ static clrnn_status read_call(const struct builder *b, const char *who, const cJ
     return CLRNN_OK;
 }
 
-/* An InputLayer: a model input of fixed shape. */
+/* An InputLayer: a model input of fixed shape, or of unknown length (a model of one input,
+ * which starts at one step: model_steps.c). */
 static clrnn_status add_input(struct builder *b, const cJSON *obj, struct entry *e) {
     const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(obj, "config");
     struct clrnn_shape shape;
@@ -194,19 +195,24 @@ static clrnn_status add_input(struct builder *b, const cJSON *obj, struct entry 
     if (!clrnn_json_batch_shape(cfg, &shape))
         return clrnn_fail(CLRNN_E_FORMAT, "Functional model '%s': input '%s' has no shape",
                           b->model, e->name);
+    struct clrnn_shape declared = shape;
+    int free_steps = shape.rank >= 1 && shape.d[0] < 0;
+    if (free_steps) shape.d[0] = 1;
     for (int i = 0; i < shape.rank; i++)
-        if (shape.d[i] < 1) {
-            snprintf(buf, sizeof buf, "(None");
-            for (int k = 0; k < shape.rank; k++) {
-                char dim[24] = "None";
-                if (shape.d[k] > 0) snprintf(dim, sizeof dim, "%lld", (long long)shape.d[k]);
-                snprintf(buf + strlen(buf), sizeof buf - strlen(buf), ", %s", dim);
-            }
-            snprintf(buf + strlen(buf), sizeof buf - strlen(buf), ")");
-            return clrnn_fail(CLRNN_E_UNSUPPORTED, "Functional model '%s': input '%s' has an "
-                              "unknown dimension %s; clrnn needs fixed lengths (Input(shape="
-                              "(T,)))", b->model, e->name, buf);
-        }
+        if (shape.d[i] < 1)
+            return clrnn_fail(CLRNN_E_UNSUPPORTED, "Functional model '%s': input '%s' %s leaves "
+                              "more than its length unknown (None); clrnn needs its features",
+                              b->model, e->name, clrnn_batch_shape_str(&declared, buf, sizeof buf));
+    if ((free_steps || b->m->free_steps) && b->g->n_inputs > 0) {
+        /* the input of unknown length: this one, or the first */
+        const char *name = free_steps ? e->name : b->g->input_names[0];
+        if (!free_steps) declared = clrnn_model_shown_shape(b->m, &b->g->t[b->g->inputs[0]].shape, 1);
+        return clrnn_fail(CLRNN_E_UNSUPPORTED, "Functional model '%s': input '%s' %s has an "
+                          "unknown length (None), which clrnn takes in a model of one input "
+                          "only; give each input its length (Input(shape=(T, ...)))", b->model,
+                          name, clrnn_batch_shape_str(&declared, buf, sizeof buf));
+    }
+    b->m->free_steps |= free_steps;
     if (b->g->n_inputs == CLRNN_MAX_INPUTS)
         return clrnn_fail(CLRNN_E_UNSUPPORTED, "Functional model '%s' has more than %d inputs",
                           b->model, CLRNN_MAX_INPUTS);
@@ -413,7 +419,11 @@ clrnn_status clrnn_graph_build(clrnn_ctx *ctx, const cJSON *cfg, const char *nam
         const struct clrnn_tensor *t0 = &b.g->t[b.g->inputs[0]];
         m->in = t0->shape;
         m->in_dtype = t0->dtype;
-        s = clrnn_model_finish(m);
+        if (m->free_steps && m->in.rank == 1 && m->in_dtype != CLRNN_DTYPE_INT32)
+            s = clrnn_fail(CLRNN_E_UNSUPPORTED, "Functional model '%s': input '%s' (None, None) "
+                           "leaves its features unknown; clrnn needs them", m->name,
+                           b.g->input_names[0]);
+        if (!s) s = clrnn_model_finish(m);
     }
     clrnn_free(b.e);
     if (s) {
@@ -548,11 +558,8 @@ clrnn_status clrnn_graph_backward(clrnn_model *m, int B) {
 /* {"class_name": "__keras_tensor__", "config": {"shape", "dtype", "keras_history"}} */
 static cJSON *tensor_json(const clrnn_model *m, int id) {
     const struct clrnn_tensor *t = &m->graph->t[id];
-    cJSON *o = cJSON_CreateObject(), *c = cJSON_CreateObject(), *shape = cJSON_CreateArray();
-    cJSON *h = cJSON_CreateArray();
-    cJSON_AddItemToArray(shape, cJSON_CreateNull());
-    for (int i = 0; i < t->shape.rank; i++)
-        cJSON_AddItemToArray(shape, cJSON_CreateNumber((double)t->shape.d[i]));
+    cJSON *o = cJSON_CreateObject(), *c = cJSON_CreateObject();
+    cJSON *shape = clrnn_model_shape_json(m, &t->shape, t->node < 0), *h = cJSON_CreateArray();
     cJSON_AddItemToArray(h, cJSON_CreateString(t->node < 0 ? m->graph->input_names[t->index]
                                                            : m->layers[t->node]->name));
     cJSON_AddItemToArray(h, cJSON_CreateNumber(0));
@@ -567,10 +574,8 @@ static cJSON *tensor_json(const clrnn_model *m, int id) {
 
 static cJSON *input_json(const clrnn_model *m, int k) {
     const struct clrnn_tensor *t = &m->graph->t[m->graph->inputs[k]];
-    cJSON *o = cJSON_CreateObject(), *c = cJSON_CreateObject(), *shape = cJSON_CreateArray();
-    cJSON_AddItemToArray(shape, cJSON_CreateNull());
-    for (int i = 0; i < t->shape.rank; i++)
-        cJSON_AddItemToArray(shape, cJSON_CreateNumber((double)t->shape.d[i]));
+    cJSON *o = cJSON_CreateObject(), *c = cJSON_CreateObject();
+    cJSON *shape = clrnn_model_shape_json(m, &t->shape, 1);
     cJSON_AddStringToObject(o, "module", "keras.layers");
     cJSON_AddStringToObject(o, "class_name", "InputLayer");
     cJSON_AddItemToObject(c, "batch_shape", shape);

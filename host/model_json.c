@@ -48,20 +48,34 @@ clrnn_dtype clrnn_json_dtype(const cJSON *cfg, clrnn_dtype fallback) {
     return fallback;
 }
 
+/* Whether a declared input leaves only its length unknown: a sequence (ids, or steps of
+ * known features) of any length, which the data sets batch by batch (model_steps.c). */
+static int unknown_length_only(const struct clrnn_shape *declared, clrnn_dtype dtype) {
+    if (declared->rank < 1 || declared->d[0] >= 0) return 0;
+    if (declared->rank == 1 && dtype != CLRNN_DTYPE_INT32) return 0; /* unknown features */
+    for (int i = 1; i < declared->rank; i++)
+        if (declared->d[i] < 1) return 0;
+    return 1;
+}
+
 /* Combines the input shape the JSON declares (unknown dims -1) with the one given by the
- * caller (from the data). */
+ * caller (from the data). An unknown length stays unknown (*free_steps): the model starts
+ * at the data's length, or at one step. */
 static clrnn_status merge_shapes(const struct clrnn_shape *declared, int have_declared,
-                                 const int64_t *given, int given_rank, struct clrnn_shape *out) {
+                                 clrnn_dtype dtype, const int64_t *given, int given_rank,
+                                 struct clrnn_shape *out, int *free_steps) {
     char a[96], b[96];
+    *free_steps = have_declared && unknown_length_only(declared, dtype);
     if (!have_declared && !given)
         return clrnn_fail(CLRNN_E_SHAPE, "the architecture does not say its input shape; give "
                           "data or an input shape");
     if (!given) {
         *out = *declared;
+        if (*free_steps) out->d[0] = 1;
         for (int i = 0; i < out->rank; i++)
             if (out->d[i] < 1)
-                return clrnn_fail(CLRNN_E_SHAPE, "the architecture's input shape %s has unknown "
-                                  "dimensions; give data to fix them",
+                return clrnn_fail(CLRNN_E_SHAPE, "the architecture's input shape %s leaves "
+                                  "more than its length unknown (None); clrnn needs its features",
                                   clrnn_batch_shape_str(declared, a, sizeof a));
         return CLRNN_OK;
     }
@@ -179,12 +193,14 @@ clrnn_status clrnn_model_from_json(clrnn_ctx *ctx, const char *json, const int64
         objs[n++] = (cJSON *)item;
     }
     /* a TextVectorization first layer: the model runs on the ids it would make */
-    int text_length = 0, n_text_vocab = 0;
+    int text_length = 0, n_text_vocab = 0, text_vectorized = 0;
     char **text_vocab = NULL;
     if (!s && n > 0 && clrnn_is_text_vectorization(objs[0])) {
+        /* without output_sequence_length Keras pads each batch to its longest text */
         s = clrnn_text_vectorization_read(objs[0], &text_length, &text_vocab, &n_text_vocab);
         memmove(objs, objs + 1, (size_t)(--n) * sizeof *objs);
-        declared = (struct clrnn_shape){1, {text_length}};
+        text_vectorized = 1;
+        declared = (struct clrnn_shape){1, {text_length ? text_length : -1}};
         have_declared = 1;
         dtype = CLRNN_DTYPE_INT32;
     }
@@ -195,7 +211,8 @@ clrnn_status clrnn_model_from_json(clrnn_ctx *ctx, const char *json, const int64
         if (strcmp(c0->valuestring, "Embedding") == 0) dtype = CLRNN_DTYPE_INT32;
     }
     struct clrnn_shape in;
-    if (!s) s = merge_shapes(&declared, have_declared, input_shape, input_rank, &in);
+    int free_steps = 0;
+    if (!s) s = merge_shapes(&declared, have_declared, dtype, input_shape, input_rank, &in, &free_steps);
     int major = keras_major_of_config(root, layers);
     int previous = clrnn_act_set_keras_major(major ? major : clrnn_act_keras_major());
     clrnn_model *m = NULL;
@@ -203,7 +220,8 @@ clrnn_status clrnn_model_from_json(clrnn_ctx *ctx, const char *json, const int64
         s = clrnn_model_build(ctx, objs, n, &in, dtype,
                               cJSON_IsString(jname) ? jname->valuestring : NULL, seed, &m);
     clrnn_act_set_keras_major(previous);
-    if (!s && text_length) m->text_pad_post = 1;
+    if (!s) m->free_steps = free_steps;
+    if (!s && text_vectorized) m->text_pad_post = 1;
     if (!s && text_vocab) s = clrnn_model_set_vocabulary(m, (const char *const *)text_vocab, n_text_vocab);
     if (s) clrnn_model_free(m);
     else *out = m;
@@ -232,10 +250,8 @@ clrnn_status clrnn_model_from_spec(clrnn_ctx *ctx, const char *spec, const int64
 }
 
 static cJSON *input_layer_json(const clrnn_model *m) {
-    cJSON *o = cJSON_CreateObject(), *c = cJSON_CreateObject(), *shape = cJSON_CreateArray();
-    cJSON_AddItemToArray(shape, cJSON_CreateNull());
-    for (int i = 0; i < m->in.rank; i++)
-        cJSON_AddItemToArray(shape, cJSON_CreateNumber((double)m->in.d[i]));
+    cJSON *o = cJSON_CreateObject(), *c = cJSON_CreateObject();
+    cJSON *shape = clrnn_model_shape_json(m, &m->in, 1); /* None: any length */
     cJSON_AddStringToObject(o, "class_name", "InputLayer");
     cJSON_AddItemToObject(c, "batch_input_shape", shape);
     cJSON_AddStringToObject(c, "dtype", m->in_dtype == CLRNN_DTYPE_INT32 ? "int32" : "float32");

@@ -80,10 +80,12 @@ static void graph_summary(struct text *t, const clrnn_model *m) {
     const struct clrnn_graph *g = m->graph;
     char name[200], names[1 + CLRNN_MAX_AUX][200];
     const char *from[1 + CLRNN_MAX_AUX];
+    struct clrnn_shape shown[1 + CLRNN_MAX_AUX];
     const struct clrnn_shape *outs[1 + CLRNN_MAX_AUX];
     for (int k = 0; k < g->n_inputs; k++) {
         snprintf(name, sizeof name, "%s (InputLayer)", g->input_names[k]);
-        outs[0] = &g->t[g->inputs[k]].shape;
+        shown[0] = clrnn_model_shown_shape(m, &g->t[g->inputs[k]].shape, 1);
+        outs[0] = &shown[0];
         graph_row(t, name, outs, 1, 0, from, 0);
         add(t, "\n");
     }
@@ -91,7 +93,10 @@ static void graph_summary(struct text *t, const clrnn_model *m) {
         const struct clrnn_layer *l = m->layers[i];
         const struct clrnn_node *nd = &g->nodes[i];
         for (int k = 0; k < nd->n_in; k++) from[k] = tensor_name(m, nd->in[k], names[k], sizeof names[k]);
-        for (int k = 0; k < nd->n_out; k++) outs[k] = &g->t[nd->out[k]].shape;
+        for (int k = 0; k < nd->n_out; k++) {
+            shown[k] = clrnn_model_shown_shape(m, &g->t[nd->out[k]].shape, 0);
+            outs[k] = &shown[k];
+        }
         snprintf(name, sizeof name, "%s (%s)", l->name, l->ops->keras_class);
         graph_row(t, name, outs, nd->n_out, layer_params(l), from, nd->n_in);
         if (i + 1 < m->n_layers) add(t, "\n");
@@ -119,9 +124,10 @@ clrnn_status clrnn_model_summary(const clrnn_model *m, char **out) {
         for (int i = 0; i < m->n_layers; i++) {
             const struct clrnn_layer *l = m->layers[i];
             char name[200], shape[96];
+            struct clrnn_shape shown = clrnn_model_shown_shape(m, &l->out, 0);
             snprintf(name, sizeof name, "%s (%s)", l->name, l->ops->keras_class);
-            add(&t, " %-28s%-26s%-10zu\n", name,
-                clrnn_batch_shape_str(&l->out, shape, sizeof shape), layer_params(l));
+            add(&t, " %-28s%-26s%-10zu\n", name, clrnn_batch_shape_str(&shown, shape, sizeof shape),
+                layer_params(l));
             if (i + 1 < m->n_layers) add(&t, "%65s\n", "");
         }
     }

@@ -1,11 +1,12 @@
 /*
  * text_vectorization.c - Keras's TextVectorization as a model's first layer (a Keras model
  * that takes raw strings). clrnn runs models on token ids, so the layer is taken apart: its
- * output length becomes the model's input length, its vocabulary (inline in the config, or
+ * output length becomes the model's input length (none: a model of unknown length, each
+ * batch padded at the end to its longest text, as Keras pads it), its vocabulary (inline in the config, or
  * the vocabulary.txt asset of a .keras archive) becomes the model's vocabulary, and tools
  * that read text (clrnn-eval --text) turn strings into ids as it does: lower-case, strip
  * punctuation, split on whitespace, ids by the vocabulary with 1 for unknown words, padded
- * or cut at the end to the output length.
+ * or cut at the end to the output length (or padded to the batch's longest text).
  */
 #include <string.h>
 
@@ -41,10 +42,12 @@ clrnn_status clrnn_text_vectorization_read(const cJSON *layer, int *length, char
         return clrnn_fail(CLRNN_E_UNSUPPORTED, "layer '%s' (TextVectorization): ngrams are not "
                           "supported", name);
     const cJSON *len = cJSON_GetObjectItemCaseSensitive(c, "output_sequence_length");
-    if (!cJSON_IsNumber(len) || len->valuedouble < 1 || len->valuedouble > 1e7)
-        return clrnn_fail(CLRNN_E_UNSUPPORTED, "layer '%s' (TextVectorization) has no "
-                          "output_sequence_length: clrnn needs sequences of one length", name);
-    *length = (int)len->valuedouble;
+    *length = 0; /* none: each batch padded to its longest text */
+    if (len && !cJSON_IsNull(len) &&
+        (!cJSON_IsNumber(len) || len->valuedouble < 1 || len->valuedouble > 1e7))
+        return clrnn_fail(CLRNN_E_FORMAT, "layer '%s' (TextVectorization): "
+                          "output_sequence_length must be null or a length from 1 to 1e7", name);
+    if (cJSON_IsNumber(len)) *length = (int)len->valuedouble;
     const cJSON *list = cJSON_GetObjectItemCaseSensitive(c, "vocabulary"), *t;
     if (!cJSON_IsArray(list)) return CLRNN_OK; /* kept as an asset of the archive */
     int n = cJSON_GetArraySize(list);

@@ -62,16 +62,16 @@ static clrnn_status check_pair(clrnn_model *m, const struct clrnn_array *x, int 
                                const struct clrnn_array *y, const char *what) {
     char name[32];
     snprintf(name, sizeof name, "%s x", what);
-    clrnn_status s = clrnn_model_check_inputs(m, x, n_x, name);
+    clrnn_status s = n_x > 0 ? clrnn_model_take_steps(m, x) : CLRNN_OK;
+    if (!s) s = clrnn_model_check_inputs(m, x, n_x, name);
     if (s) return s;
     if (y->rank < 1 || y->dims[0] != x->dims[0])
         return clrnn_fail(CLRNN_E_SHAPE, "%s: x has %lld samples but y has %lld", what,
                           (long long)x->dims[0], (long long)(y->rank ? y->dims[0] : 0));
     clrnn_loss_kind k;
     if ((s = clrnn_loss_parse(m->compile.loss, &k))) return s;
-    int64_t out[4];
-    int rank = clrnn_model_output_shape(m, out);
-    return clrnn_loss_check_targets(k, out, rank, y);
+    const struct clrnn_shape *o = &m->layers[m->n_layers - 1]->out;
+    return clrnn_loss_check_targets(k, o->d, o->rank, y);
 }
 
 static clrnn_status ensure_metric_slots(clrnn_model *m, size_t slots) {
@@ -89,6 +89,9 @@ static clrnn_status run_batch(clrnn_model *m, const struct clrnn_array *x, int n
                               int B, size_t slot, int train) {
     clrnn_loss_kind k;
     clrnn_status s = clrnn_loss_parse(m->compile.loss, &k);
+    /* training and validation data may differ in length (a model of unknown length) */
+    if (!s) s = clrnn_model_take_steps(m, x);
+    if (!s) s = clrnn_model_reserve(m, B);
     const struct clrnn_shape *o = &m->layers[m->n_layers - 1]->out;
     size_t cols = (size_t)clrnn_shape_last(o);
     size_t rows = (size_t)B * (size_t)(clrnn_shape_count(o) / (int64_t)cols);
@@ -200,7 +203,8 @@ clrnn_status clrnn_model_predict(clrnn_model *m, const struct clrnn_array *x, in
 clrnn_status clrnn_model_predict_inputs(clrnn_model *m, const struct clrnn_array *xs, int n_x,
                                         int batch_size, struct clrnn_array *out) {
     if (batch_size < 1) return clrnn_fail(CLRNN_E_INVALID_ARG, "batch size must be at least 1");
-    clrnn_status s = clrnn_model_check_inputs(m, xs, n_x, "x");
+    clrnn_status s = n_x > 0 ? clrnn_model_take_steps(m, xs) : CLRNN_OK;
+    if (!s) s = clrnn_model_check_inputs(m, xs, n_x, "x");
     if (s) return s;
     int64_t n = xs[0].dims[0];
     const struct clrnn_shape *o = &m->layers[m->n_layers - 1]->out;

@@ -266,7 +266,8 @@ static void check_errors(void) {
     sp.dense_node = NULL;
     sp.enc_shape = "[null, null]";
     expect_refused("an unknown length", &sp, CLRNN_E_UNSUPPORTED,
-                   "input 'enc' has an unknown dimension (None, None)");
+                   "input 'enc' (None, None) has an unknown length (None), which clrnn takes in "
+                   "a model of one input only");
     sp.enc_shape = NULL;
     /* the GRU gives one state */
     struct s2s_spec gru = {"GRU", 1, 0, 0, 6, 6, KT("gru", 1) ", " KT("gru", 2), NULL, NULL,

@@ -51,6 +51,40 @@ static int list_cases(const char *root, char names[][64], int max) {
     return n;
 }
 
+/* The largest difference between clrnn's predictions (got) and Keras's (want). */
+static double worst_diff(const struct clrnn_array *got, const struct clrnn_array *want) {
+    int64_t n = clrnn_array_count(want);
+    double worst = clrnn_array_count(got) == n ? 0 : INFINITY;
+    for (int64_t i = 0; i < n && isfinite(worst); i++) {
+        double d = fabs((double)((float *)got->data)[i] - ((float *)want->data)[i]);
+        if (!(d <= worst)) worst = d; /* NaN counts as the worst */
+    }
+    return worst;
+}
+
+/* A model of unknown length (Input((None,))): io.h5 also holds x_long, longer sequences,
+ * and Keras's y_long for them; the model that just predicted x predicts them too. */
+static void check_long(clrnn_model *m, const char *io, const char *name, const char *file) {
+    if (clrnn_fmt_data_has(io, "x_long") != 1) return;
+    struct clrnn_array x, want, got;
+    CHECK(clrnn_fmt_data_read(io, "x_long", &x) == CLRNN_OK);
+    CHECK(clrnn_fmt_data_read(io, "y_long", &want) == CLRNN_OK);
+    int64_t in[4];
+    CHECK(clrnn_model_input_shape(m, in, NULL) >= 1 && in[0] == -1); /* None */
+    if (clrnn_model_predict(m, &x, 2, &got)) {
+        printf("  %-30s %-28s PREDICT FAILED at length %lld: %s\n", name, file,
+               (long long)x.dims[1], clrnn_last_error());
+        CHECK(0);
+    } else {
+        double worst = worst_diff(&got, &want);
+        printf("  %-30s %-28s length %lld: max |clrnn - keras| %.2e\n", name, file,
+               (long long)x.dims[1], worst);
+        CHECK(worst <= TOL);
+        clrnn_array_clear(&got);
+    }
+    clrnn_array_clear(&x), clrnn_array_clear(&want);
+}
+
 /* Loads one file (and weights file) of a case and compares its predictions with Keras's. */
 static void check_case(const char *root, const char *name, const char *file,
                        const char *weights) {
@@ -82,15 +116,11 @@ static void check_case(const char *root, const char *name, const char *file,
         printf("  %-30s %-28s PREDICT FAILED: %s\n", name, file, clrnn_last_error());
         CHECK(s == CLRNN_OK);
     } else {
-        int64_t n = clrnn_array_count(&want);
-        double worst = clrnn_array_count(&got) == n ? 0 : INFINITY;
-        for (int64_t i = 0; i < n && isfinite(worst); i++) {
-            double d = fabs((double)((float *)got.data)[i] - ((float *)want.data)[i]);
-            if (!(d <= worst)) worst = d; /* NaN counts as the worst */
-        }
+        double worst = worst_diff(&got, &want);
         printf("  %-30s %-28s max |clrnn - keras| %.2e\n", name, file, worst);
         CHECK(worst <= TOL);
         clrnn_array_clear(&got);
+        check_long(m, io, name, file);
     }
     clrnn_model_free(m);
     for (int k = 0; k < n_x; k++) clrnn_array_clear(&xs[k]);
@@ -114,6 +144,48 @@ static void test_text_vectorization(void) {
     CHECK(clrnn_model_input_shape(m, in, &dtype) == 1 && in[0] == 6 && dtype == CLRNN_DTYPE_INT32);
     printf("  text_vectorization: vocabulary of %d from the archive's asset, input (None, %lld) "
            "ids\n", n, (long long)in[0]);
+    clrnn_model_free(m);
+}
+
+/* TextVectorization without output_sequence_length: Keras's predict(texts) pads each batch
+ * of 32 texts to its longest (io.h5 y_text); io.h5's x pads all of them to the longest of
+ * all, so a batch is x's rows cut after their last id (ids are never 0 but for padding). */
+static void test_text_vectorization_any_length(void) {
+    char path[700], io[700];
+    snprintf(path, sizeof path, "%s/text_vectorization_any_length/model.keras", golden2);
+    snprintf(io, sizeof io, "%s/text_vectorization_any_length/io.h5", golden2);
+    clrnn_model *m = NULL;
+    struct clrnn_array x, want;
+    CHECK(clrnn_model_load(ctx, path, NULL, &m) == CLRNN_OK);
+    CHECK(clrnn_fmt_data_read(io, "x", &x) == CLRNN_OK);
+    CHECK(clrnn_fmt_data_read(io, "y_text", &want) == CLRNN_OK);
+    if (!m) return;
+    int64_t in[4], N = x.dims[0], T = x.dims[1];
+    CHECK(clrnn_model_input_shape(m, in, NULL) == 1 && in[0] == -1);
+    double worst = 0;
+    for (int64_t first = 0; first < N; first += 32) {
+        int64_t B = N - first < 32 ? N - first : 32, longest = 1;
+        const int32_t *ids = (const int32_t *)x.data + first * T;
+        for (int64_t i = 0; i < B; i++)
+            for (int64_t t = 0; t < T; t++)
+                if (ids[i * T + t] && t + 1 > longest) longest = t + 1;
+        struct clrnn_array batch, got;
+        int64_t dims[2] = {B, longest};
+        CHECK(clrnn_array_alloc(&batch, CLRNN_DTYPE_INT32, 2, dims) == CLRNN_OK);
+        for (int64_t i = 0; i < B; i++)
+            memcpy((int32_t *)batch.data + i * longest, ids + i * T, (size_t)longest * 4);
+        CHECK(clrnn_model_predict(m, &batch, 32, &got) == CLRNN_OK);
+        for (int64_t i = 0; i < B; i++) {
+            double d = fabs((double)((float *)got.data)[i] - ((float *)want.data)[first + i]);
+            if (!(d <= worst)) worst = d;
+        }
+        printf("  text_vectorization_any_length: texts %lld..%lld padded to %lld ids\n",
+               (long long)first + 1, (long long)(first + B), (long long)longest);
+        clrnn_array_clear(&batch), clrnn_array_clear(&got);
+    }
+    printf("  text_vectorization_any_length: max |clrnn - keras predict(texts)| %.2e\n", worst);
+    CHECK(worst <= TOL);
+    clrnn_array_clear(&x), clrnn_array_clear(&want);
     clrnn_model_free(m);
 }
 
@@ -293,6 +365,7 @@ int main(void) {
     }
     test_text_vectorization();
     test_compiled();
+    test_text_vectorization_any_length();
     check_optimizer_state("seed_imdb_lstm", CLRNN_OPT_ADAM);
     check_optimizer_state("seed_imdb_lstm_legacy_adam", CLRNN_OPT_ADAM);
     check_optimizer_state("seed_stacked_gru", CLRNN_OPT_RMSPROP);

@@ -170,8 +170,20 @@ static void test_bad_architectures(void) {
     CHECK(clrnn_model_from_json(ctx, ok, in, 2, CLRNN_DTYPE_FLOAT32, 1, &m) == CLRNN_OK);
     CHECK_INT_EQ(clrnn_model_param_count(m), 3 * 2 + 3 * 3 + 3 + 3 + 1);
     clrnn_model_free(m);
-    CHECK(clrnn_model_from_json(ctx, ok, NULL, 0, CLRNN_DTYPE_FLOAT32, 1, &m) == CLRNN_E_SHAPE);
-    CHECK_STR_CONTAINS(clrnn_last_error(), "has unknown dimensions");
+    /* without data: a model of unknown length (None), which takes any */
+    CHECK(clrnn_model_from_json(ctx, ok, NULL, 0, CLRNN_DTYPE_FLOAT32, 1, &m) == CLRNN_OK);
+    int64_t shown[4];
+    CHECK(m && clrnn_model_input_shape(m, shown, NULL) == 2 && shown[0] == -1 && shown[1] == 2);
+    clrnn_model_free(m);
+    /* only the length may be unknown */
+    const char *features = "{\"class_name\": \"Sequential\", \"config\": {\"layers\": [{"
+                           "\"class_name\": \"SimpleRNN\", \"config\": {\"units\": 3, "
+                           "\"batch_input_shape\": [null, null, null]}}]}}";
+    m = NULL;
+    CHECK(clrnn_model_from_json(ctx, features, NULL, 0, CLRNN_DTYPE_FLOAT32, 1, &m) == CLRNN_E_SHAPE);
+    CHECK(m == NULL);
+    CHECK_STR_CONTAINS(clrnn_last_error(),
+                       "input shape (None, None, None) leaves more than its length unknown");
 
     /* not model files */
     FILE *t = fopen("io_text.h5", "w");

@@ -36,7 +36,9 @@ static const char USAGE[] =
     "                          (words or characters, lower-cased where it was); prints for\n"
     "                          each text its score (one sigmoid output), the most likely\n"
     "                          next token (a model over its vocabulary) or class, and its\n"
-    "                          probability; with --json one object, \"predictions\": [...]\n"
+    "                          probability; with --json one object, \"predictions\": [...];\n"
+    "                          a model of unknown length pads 32 texts at a time to the\n"
+    "                          longest\n"
     "  --text-file FILE        the same for every line of FILE\n";
 
 static void write_csv(const char *path, const struct clrnn_array *p) {

@@ -4,7 +4,9 @@
  * TextVectorization first layer). Each line becomes ids as clrnn-data numbered the training
  * text (data_vocab_ids: the vocabulary's own level and case):
  *  - for a classifier (words): padded and cut to the model's input length at the start
- *    (pad_sequences' default) or, for a TextVectorization model, at the end;
+ *    (pad_sequences' default) or, for a TextVectorization model, at the end; a model of
+ *    unknown length (TextVectorization without output_sequence_length) takes the texts in
+ *    Keras's predict batches of 32, each padded to its longest text;
  *  - for a model of the next token over its vocabulary (characters or words, ids or
  *    one-hot input): the last T tokens, the window the model reads; a shorter text is fed a
  *    token at a time to the stepping copy of the model (clrnn_model_stepper), as
@@ -23,7 +25,11 @@
 #include "data_tasks.h"
 #include "eval_text.h"
 
-/* What the model takes: T tokens as ids, or one-hot (T, V) when one_hot. */
+/* Keras's predict batch size, by which a model of unknown length pads its texts */
+#define TEXT_BATCH 32
+
+/* What the model takes: T tokens as ids (T < 0: any number), or one-hot (T, V) when
+ * one_hot. */
 struct text_input {
     int T, one_hot, V;
 };
@@ -76,62 +82,81 @@ void eval_text_lines(clrnn_model *m, const char *model, char **lines, int n_line
     if (!(rank == 1 && dtype == CLRNN_DTYPE_INT32) && !(in.one_hot && dims[1] == n_vocab && !v.words))
         cli_fail("%s does not take token ids (its input is of rank %d): --text needs one that "
                  "does", model, rank + 1);
-    int pad_end = clrnn_model_text_pads_at_end(m), T = in.T, classes = (int)out[out_rank - 1];
+    int pad_end = clrnn_model_text_pads_at_end(m), classes = (int)out[out_rank - 1];
     /* a model of the next token over its vocabulary read windows of text, never padding */
-    int next_token = classes == n_vocab && out_rank == 1;
-    struct clrnn_array x, y;
-    int64_t xd[3] = {n_lines, T, n_vocab};
-    clrnn_status s = clrnn_array_alloc(&x, in.one_hot ? CLRNN_DTYPE_FLOAT32 : CLRNN_DTYPE_INT32,
-                                       in.one_hot ? 3 : 2, xd);
-    if (s) cli_fail_status(s);
-    size_t step = in.one_hot ? (size_t)n_vocab : 1;
-    int32_t **short_ids = calloc((size_t)n_lines, sizeof *short_ids); /* next token, < T */
-    size_t *short_n = calloc((size_t)n_lines, sizeof *short_n);
-    if (!short_ids || !short_n) cli_fail("out of memory");
+    int next_token = classes == n_vocab && out_rank == 1 && in.T > 0;
+    int32_t **ids = calloc((size_t)n_lines + 1, sizeof *ids);
+    size_t *counts = calloc((size_t)n_lines + 1, sizeof *counts);
+    if (!ids || !counts) cli_fail("out of memory");
     for (int i = 0; i < n_lines; i++) {
         size_t len = strlen(lines[i]);
         uint32_t *cp = malloc((len + 1) * sizeof *cp);
-        int32_t *ids = malloc((len + 2) * sizeof *ids);
-        if (!cp || !ids) cli_fail("out of memory");
+        ids[i] = malloc((len + 2) * sizeof *ids[i]);
+        if (!cp || !ids[i]) cli_fail("out of memory");
         size_t n_cp = data_text_decode_utf8("--text", (const unsigned char *)lines[i], len, cp,
                                             "the text");
         char name[64]; /* the text, for an error message */
         snprintf(name, sizeof name, "'%.40s%s'", lines[i], len > 40 ? "..." : "");
-        size_t count = data_vocab_ids(&v, cp, n_cp, NULL, name, ids);
+        counts[i] = data_vocab_ids(&v, cp, n_cp, NULL, name, ids[i]);
         free(cp);
-        if (next_token && count == 0) cli_fail("--text: %s has no tokens to read", name);
-        if (next_token && count < (size_t)T) { /* fed to the stepping model below */
-            short_ids[i] = ids;
-            short_n[i] = count;
-            continue;
-        }
-        /* pad_sequences: too long keeps the end (pre) or the start (post); short is padded
-         * with 0 (for words, padding) */
-        size_t keep = count < (size_t)T ? count : (size_t)T, skip = pad_end ? 0 : count - keep;
-        size_t at = pad_end ? 0 : (size_t)T - keep;
-        for (size_t t = 0; t < keep; t++) {
-            size_t cell = ((size_t)i * (size_t)T + at + t) * step;
-            put_token(&in, ids[skip + t], (float *)x.data + cell, (int32_t *)x.data + cell);
-        }
-        free(ids);
+        if (next_token && counts[i] == 0) cli_fail("--text: %s has no tokens to read", name);
     }
-    if ((s = clrnn_model_predict(m, &x, 32, &y))) cli_fail_status(s);
-    float *p = y.data;
-    int64_t per = clrnn_array_count(&y) / (n_lines ? n_lines : 1);
+    /* a batch at a time: padded to the model's length, or for a model of unknown length to
+     * the batch's longest text (as Keras's TextVectorization pads a predict batch) */
+    float *p = NULL;
+    int64_t per = 0;
+    size_t step = in.one_hot ? (size_t)n_vocab : 1;
     clrnn_model *stepper = NULL;
-    for (int i = 0; i < n_lines; i++) {
-        if (!short_ids[i]) continue;
-        if (!stepper && (s = clrnn_model_stepper(m, &stepper))) {
-            fprintf(stderr, "%s: '%s' has %zu tokens, fewer than the %d the model reads, and "
-                    "the model cannot read them one at a time:\n", cli_prog(), lines[i],
-                    short_n[i], T);
-            cli_fail_status(s);
+    for (int first = 0; first < n_lines; first += TEXT_BATCH) {
+        int B = n_lines - first < TEXT_BATCH ? n_lines - first : TEXT_BATCH, T = in.T;
+        if (T < 0) {
+            T = 1; /* texts without a word: one padding step */
+            for (int i = first; i < first + B; i++) T = (int)counts[i] > T ? (int)counts[i] : T;
         }
-        step_through(stepper, &in, short_ids[i], short_n[i], p + (size_t)i * (size_t)per, per);
-        free(short_ids[i]);
+        struct clrnn_array x, y;
+        int64_t xd[3] = {B, T, n_vocab};
+        clrnn_status s = clrnn_array_alloc(&x, in.one_hot ? CLRNN_DTYPE_FLOAT32 : CLRNN_DTYPE_INT32,
+                                           in.one_hot ? 3 : 2, xd);
+        if (s) cli_fail_status(s);
+        for (int r = 0; r < B; r++) {
+            size_t count = counts[first + r];
+            if (next_token && count < (size_t)T) continue; /* fed to the stepping model below */
+            /* pad_sequences: too long keeps the end (pre) or the start (post); short is
+             * padded with 0 (for words, padding) */
+            size_t keep = count < (size_t)T ? count : (size_t)T, skip = pad_end ? 0 : count - keep;
+            size_t at = pad_end ? 0 : (size_t)T - keep;
+            for (size_t t = 0; t < keep; t++) {
+                size_t cell = ((size_t)r * (size_t)T + at + t) * step;
+                put_token(&in, ids[first + r][skip + t], (float *)x.data + cell,
+                          (int32_t *)x.data + cell);
+            }
+        }
+        if ((s = clrnn_model_predict(m, &x, TEXT_BATCH, &y))) cli_fail_status(s);
+        if (!p) {
+            per = clrnn_array_count(&y) / B;
+            p = malloc((size_t)n_lines * (size_t)per * sizeof *p);
+            if (!p) cli_fail("out of memory");
+        }
+        if (clrnn_array_count(&y) != (int64_t)B * per)
+            cli_fail("%s: its output per text changes with the text's length: --text needs one "
+                     "output per text", model);
+        memcpy(p + (size_t)first * (size_t)per, y.data, (size_t)B * (size_t)per * sizeof *p);
+        for (int r = 0; r < B; r++) {
+            int i = first + r;
+            if (!next_token || counts[i] >= (size_t)T) continue;
+            if (!stepper && (s = clrnn_model_stepper(m, &stepper))) {
+                fprintf(stderr, "%s: '%s' has %zu tokens, fewer than the %d the model reads, "
+                        "and the model cannot read them one at a time:\n", cli_prog(), lines[i],
+                        counts[i], T);
+                cli_fail_status(s);
+            }
+            step_through(stepper, &in, ids[i], counts[i], p + (size_t)i * (size_t)per, per);
+        }
+        clrnn_array_clear(&x), clrnn_array_clear(&y);
     }
     clrnn_model_free(stepper);
-    free(short_ids), free(short_n);
+    for (int i = 0; i < n_lines; i++) free(ids[i]);
+    free(ids), free(counts);
 
     cJSON *all = json ? cJSON_CreateArray() : NULL;
     for (int i = 0; i < n_lines; i++) {
@@ -170,5 +195,5 @@ void eval_text_lines(clrnn_model *m, const char *model, char **lines, int n_line
         cJSON_Delete(root);
     }
     data_vocab_free(&v);
-    clrnn_array_clear(&x), clrnn_array_clear(&y);
+    free(p);
 }

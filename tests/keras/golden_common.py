@@ -187,12 +187,55 @@ def c_seq2seq_bidi_lstm(rng):
     return keras.Model([enc_in, dec_in], out), s2s_x(rng)
 
 
+# Inputs of unknown length (Input(shape=(None,))): Keras runs them on any length. io.h5 of
+# such a case also holds x_long (x with its first 4 steps again at the end) and its y_long.
+def c_imdb_bidi_any_length(rng):
+    """keras.io's "Bidirectional LSTM on IMDB", small: Input((None,), int32), Embedding,
+    two Bidirectional(LSTM) (the first returning sequences), Dense sigmoid."""
+    inputs = keras.Input(shape=(None,), dtype="int32")
+    x = L.Embedding(50, 8)(inputs)
+    x = L.Bidirectional(L.LSTM(4, return_sequences=True))(x)
+    x = L.Bidirectional(L.LSTM(4))(x)
+    outputs = L.Dense(1, activation="sigmoid")(x)
+    return keras.Model(inputs, outputs), ids_x(rng, 50, n=4, t=7)
+
+
+def c_functional_gru_any_length(rng):
+    inputs = keras.Input(shape=(None,))
+    x = L.Embedding(30, 6, mask_zero=True)(inputs)
+    x = L.GRU(5)(x)
+    outputs = L.Dense(3, activation="softmax")(x)
+    return keras.Model(inputs, outputs), ids_x(rng, 30, n=4, t=7, pad=True)
+
+
+def c_fit_built_any_length(rng):
+    """The TensorFlow text classification tutorial's way: a Sequential without an input
+    shape, built by fit (its file records batch_input_shape [None, None])."""
+    m = keras.Sequential([L.Embedding(40, 6, mask_zero=True), L.Bidirectional(L.LSTM(4)),
+                          L.Dense(1, activation="sigmoid")])
+    m.compile(optimizer="adam", loss="binary_crossentropy")
+    x = ids_x(rng, 40, n=4, t=7, pad=True)
+    m.fit(x, np.array([[1], [0], [1], [0]], np.float32), epochs=1, verbose=0)
+    return m, x
+
+
+def unknown_length(model):
+    shape = model.input_shape
+    return not isinstance(shape, list) and len(shape) > 1 and shape[1] is None
+
+
+def longer(x):
+    """x with its first 4 steps again at the end: another length for the same model."""
+    return np.concatenate([x, x[:, :4]], axis=1)
+
+
 def maxdiff(a, b):
     return float(np.max(np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64))))
 
 
-def write_io(path, x, y):
-    """x, y; a model of several inputs gets x0, x1, ... in the model's order instead."""
+def write_io(path, x, y, model=None):
+    """x, y; a model of several inputs gets x0, x1, ... in the model's order instead; a
+    model of unknown length also x_long and y_long = its predictions for them."""
     with h5py.File(path, "w") as f:
         if isinstance(x, list):
             for i, xi in enumerate(x):
@@ -200,3 +243,7 @@ def write_io(path, x, y):
         else:
             f.create_dataset("x", data=x)
         f.create_dataset("y", data=y.astype(np.float32))
+        if model is not None and unknown_length(model):
+            f.create_dataset("x_long", data=longer(x))
+            f.create_dataset("y_long", data=np.asarray(
+                model.predict(longer(x), verbose=0), np.float32))

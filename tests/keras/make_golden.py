@@ -31,7 +31,8 @@ from golden_common import (  # noqa: E402,F401
     c_lstm_go_backwards, c_lstm_hard_sigmoid, c_gru_reset_after, c_gru_reset_before,
     c_embedding_mask_lstm, c_stacked_lstm, _bidi, c_bidi_gru_seq_masked, c_rnn_lstm_cell,
     c_time_distributed_dense, c_dropout_lstm, c_functional_lstm, c_seq2seq_lstm,
-    c_seq2seq_gru_masked, c_seq2seq_bidi_lstm, maxdiff, write_io)
+    c_seq2seq_gru_masked, c_seq2seq_bidi_lstm, c_imdb_bidi_any_length,
+    c_functional_gru_any_length, maxdiff, write_io)
 golden_common.use(keras)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -138,6 +139,8 @@ CASES = [
     ("seq2seq_lstm", c_seq2seq_lstm),
     ("seq2seq_gru_masked", c_seq2seq_gru_masked),
     ("seq2seq_bidi_lstm", c_seq2seq_bidi_lstm),
+    ("imdb_bidi_any_length", c_imdb_bidi_any_length),
+    ("functional_gru_any_length", c_functional_gru_any_length),
 ]
 
 
@@ -236,7 +239,7 @@ def make_case(name, builder, outdir, keep_ts):
     model, x = builder(rng)
     randomize_biases(model, rng)
     y = np.asarray(model.predict(x, verbose=0), dtype=np.float32)
-    write_io(os.path.join(d, "io.h5"), x, y)
+    write_io(os.path.join(d, "io.h5"), x, y, model)
 
     def attempt(fname, fn):
         try:

@@ -36,7 +36,8 @@ from golden_common import (  # noqa: E402,F401
     c_lstm_go_backwards, c_lstm_hard_sigmoid, c_gru_reset_after, c_gru_reset_before,
     c_embedding_mask_lstm, c_stacked_lstm, _bidi, c_bidi_gru_seq_masked, c_rnn_lstm_cell,
     c_time_distributed_dense, c_dropout_lstm, c_functional_lstm, c_seq2seq_lstm,
-    c_seq2seq_gru_masked, maxdiff, write_io)
+    c_seq2seq_gru_masked, c_imdb_bidi_any_length, c_functional_gru_any_length,
+    c_fit_built_any_length, maxdiff, write_io)
 golden_common.use(keras)
 import keras as keras_pkg  # noqa: E402  (the keras 2.15 package behind tf.keras; for __version__)
 
@@ -133,6 +134,9 @@ CASES = [
     ("functional_lstm", c_functional_lstm),
     ("seq2seq_lstm", c_seq2seq_lstm),
     ("seq2seq_gru_masked", c_seq2seq_gru_masked),
+    ("imdb_bidi_any_length", c_imdb_bidi_any_length),
+    ("functional_gru_any_length", c_functional_gru_any_length),
+    ("fit_built_any_length", c_fit_built_any_length),
 ]
 
 
@@ -233,7 +237,7 @@ def make_case(name, builder, outdir):
             ["%s%s" % (v.name, list(v.shape)) for v in opt.variables]
         notes.append("optimizer variables (%d): %s" % (len(ovars), ", ".join(ovars)))
     y = np.asarray(model.predict(x, verbose=0), dtype=np.float32)
-    write_io(os.path.join(d, "io.h5"), x, y)
+    write_io(os.path.join(d, "io.h5"), x, y, model)
 
     def attempt(fname, fn):
         try:
@@ -374,40 +378,53 @@ TEXTS = ["The movie was great, wonderful acting!", "Awful. Boring plot and bad a
          "great great fun", "boring and awful", "a wonderful, great film"]
 
 
-def make_text_vectorization(outdir):
-    """A model on raw strings: TextVectorization (adapted on TEXTS) + Embedding + LSTM +
+# 40 texts of 1 to 12 words: Keras predicts them in batches of 32, each padded to its
+# longest text when TextVectorization has no output_sequence_length
+_WORDS = ("the movie was great wonderful acting awful boring plot and bad fun a film "
+          "dull mess brilliant moving").split()
+ANY_LENGTH_TEXTS = [" ".join(np.random.default_rng(i).choice(_WORDS, size=1 + (7 * i) % 12))
+                    for i in range(40)]
+
+
+def make_text_vectorization(outdir, name="text_vectorization", length=6, texts=TEXTS):
+    """A model on raw strings: TextVectorization (adapted on texts) + Embedding + LSTM +
     Dense, saved as model.keras (its vocabulary is an asset of the archive). io.h5 holds
-    x = the ids TextVectorization makes (what clrnn's model takes), y = predict(texts), and
-    the texts (text.txt, one a line) for clrnn-eval --text."""
+    x = the ids TextVectorization makes of all texts at once (what clrnn's model takes),
+    y = predict on them in one batch, y_text = predict(texts) as a user calls it (batches of
+    32), and the texts (text.txt, one a line) for clrnn-eval --text. length None: no
+    output_sequence_length (each batch padded to its longest text)."""
     keras.backend.clear_session()
-    keras.utils.set_random_seed(golden_common.case_seed("text_vectorization"))
-    tv = keras.layers.TextVectorization(max_tokens=20, output_sequence_length=6)
-    tv.adapt(TEXTS)
+    keras.utils.set_random_seed(golden_common.case_seed(name))
+    tv = keras.layers.TextVectorization(max_tokens=20, output_sequence_length=length)
+    tv.adapt(texts)
     m = keras.Sequential([keras.Input(shape=(1,), dtype="string"), tv,
                           keras.layers.Embedding(20, 4), keras.layers.LSTM(3),
                           keras.layers.Dense(1, activation="sigmoid")])
-    rng = np.random.default_rng(golden_common.case_seed("text_vectorization"))
+    rng = np.random.default_rng(golden_common.case_seed(name))
     for layer in m.layers[1:]:  # the layers with weights, not the lookup table
         if hasattr(layer, "bias") and layer.bias is not None:
             layer.bias.assign(rng.uniform(0.05, 0.5, layer.bias.shape) * rng.choice([-1, 1], layer.bias.shape))
         if hasattr(layer, "cell"):
             b = layer.cell.bias
             b.assign(rng.uniform(0.05, 0.5, b.shape) * rng.choice([-1, 1], b.shape))
-    d = os.path.join(outdir, "text_vectorization")
+    d = os.path.join(outdir, name)
     os.makedirs(d, exist_ok=True)
     m.save(os.path.join(d, "model.keras"))
-    strings = np.array([[t] for t in TEXTS])
-    x = tv(np.array(TEXTS)).numpy().astype(np.int32)
-    y = m.predict(strings, verbose=0).astype(np.float32)
+    strings = np.array([[t] for t in texts])
+    x = tv(np.array(texts)).numpy().astype(np.int32)
+    y = m.predict(strings, batch_size=len(texts), verbose=0).astype(np.float32)
+    y_text = m.predict(strings, verbose=0).astype(np.float32)
     write_io(os.path.join(d, "io.h5"), x, y)
+    with h5py.File(os.path.join(d, "io.h5"), "a") as f:
+        f.create_dataset("y_text", data=y_text)
     with open(os.path.join(d, "text.txt"), "w") as f:
-        f.write("\n".join(TEXTS) + "\n")
+        f.write("\n".join(texts) + "\n")
     back = keras.models.load_model(os.path.join(d, "model.keras"))
-    diff = maxdiff(back.predict(strings, verbose=0), y)
-    return ("text_vectorization | x int32%s (TextVectorization ids of str[%d]) | y %s | "
-            "TextVectorization(max_tokens=20, output_sequence_length=6) -> Embedding(20,4) -> "
+    diff = maxdiff(back.predict(strings, verbose=0), y_text)
+    return ("%s | x int32%s (TextVectorization ids of str[%d]) | y %s | "
+            "TextVectorization(max_tokens=20, output_sequence_length=%s) -> Embedding(20,4) -> "
             "LSTM(3) -> Dense(1,sigmoid) | files: io.h5 model.keras text.txt" %
-            (list(x.shape), len(TEXTS), list(y.shape)),
+            (name, list(x.shape), len(texts), list(y.shape), length),
             ["vocabulary %s" % tv.get_vocabulary(), "reload model.keras maxdiff=%g" % diff])
 
 
@@ -448,10 +465,12 @@ def main():
         lines.extend("    " + n for n in notes)
         if any("FAILED" in n or "MISMATCH" in n for n in notes):
             failed = True
-    if not only or "text_vectorization" in only:
-        line, notes = make_text_vectorization(a.out)
-        lines.append(line)
-        lines.extend("    " + n for n in notes)
+    for name, length, texts in (("text_vectorization", 6, TEXTS),
+                                ("text_vectorization_any_length", None, ANY_LENGTH_TEXTS)):
+        if not only or name in only:
+            line, notes = make_text_vectorization(a.out, name, length, texts)
+            lines.append(line)
+            lines.extend("    " + n for n in notes)
     if not only:
         with open(os.path.join(a.out, "MANIFEST.txt"), "w") as f:
             f.write("\n".join(lines) + "\n")
