@@ -16,7 +16,7 @@
 #define ACT_HARD_SIGMOID 5
 #define ACT_HARD_SIGMOID_K3 6
 
-inline float act_apply(int act, float z) {
+static inline float act_apply(int act, float z) {
     switch (act) {
     case ACT_SIGMOID:
         return 1.0f / (1.0f + exp(-z));
@@ -33,7 +33,7 @@ inline float act_apply(int act, float z) {
     }
 }
 
-inline float act_grad_y(int act, float y) {
+static inline float act_grad_y(int act, float y) {
     switch (act) {
     case ACT_SIGMOID:
         return y * (1.0f - y);

@@ -8,7 +8,7 @@
  *     mask[i] = u >= threshold ? keep_scale : 0, with threshold = rate * 2^24 and
  *     keep_scale = 1 / (1 - rate): kept with probability 1 - rate (inverted dropout).
  */
-inline ulong splitmix64(ulong z) {
+static inline ulong splitmix64(ulong z) {
     z += 0x9E3779B97F4A7C15UL;
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;

@@ -26,7 +26,7 @@
  *        dE[rows[u], :] = dy[u, :], the gradient of the batch's distinct ids put in place
  */
 /* The row of dy holding position p = b T + t: p, or (step of t) B + b when dy is time-major */
-inline size_t dy_row(int p, int tB, int tT, int tback) {
+static inline size_t dy_row(int p, int tB, int tT, int tback) {
     if (tB == 0) return (size_t)p;
     int b = p / tT, t = p - b * tT;
     return (size_t)(tback ? tT - 1 - t : t) * (size_t)tB + (size_t)b;

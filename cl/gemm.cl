@@ -32,7 +32,7 @@
 /* One tile: acc = sum over k of a[m, k] b[k, n] (+ bias[n]), where a[m, k] = A[m * ams +
  * k * aks] and b[k, n] = B[k * ldb + n]. Full tiles run in registers; edge tiles one element
  * at a time. */
-inline void gemm_tile(__global const float *A, size_t ams, size_t aks, __global const float *B,
+static inline void gemm_tile(__global const float *A, size_t ams, size_t aks, __global const float *B,
                       size_t ldb, int k0, int k1, int m0, int n0, int M, int N,
                       __global float *C, size_t ldc, __global const float *bias, int has_bias) {
     if (m0 + TILE_M <= M && n0 + TILE_N <= N) {

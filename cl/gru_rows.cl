@@ -4,7 +4,7 @@
  */
 
 /* h_t = z d + (1 - z) hh for row b (d = h_{t-1} * rmask), where the step is taken */
-inline void gru_row_mix(float *h, const float *zg, const float *hh, __global const float *rmask,
+static inline void gru_row_mix(float *h, const float *zg, const float *hh, __global const float *rmask,
                         int keep, int b, int s, int B, int T, int return_sequences,
                         __global float *hs, __global float *y) {
     /* branches outside the loops over units, so that they vectorize */
@@ -19,7 +19,7 @@ inline void gru_row_mix(float *h, const float *zg, const float *hh, __global con
 
 /* Loads zx_t of the RB rows from b0 into z (rows of 3U; zeros past the batch) and their
  * dropped states into hd. */
-inline void gru_rows_inputs(float *z, float *hd, const float *h, __global const float *zx,
+static inline void gru_rows_inputs(float *z, float *hd, const float *h, __global const float *zx,
                             __global const int *ids, __global const float *rmask, int b0, int t,
                             int B, int T) {
     for (int r = 0; r < RB; r++) {

@@ -23,7 +23,7 @@
 
 /* The weight of row r in the batch loss, relative to the unmasked 1 / rows: mask / valid
  * instead, so that the gradients are those of sum(mask * loss) / valid. */
-inline float row_weight(int masked, __global const float *mask, __global const float *metric,
+static inline float row_weight(int masked, __global const float *mask, __global const float *metric,
                         int slot, int r, int rows) {
     if (!masked) return 1.0f;
     float valid = metric[3 * slot + 2];
@@ -60,7 +60,7 @@ __kernel void loss_bce(__global const float *pred, __global const float *y,
     row_acc[r] = m * acc / (float)cols;
 }
 
-inline int row_argmax(__global const float *v, int cols) {
+static inline int row_argmax(__global const float *v, int cols) {
     int best = 0;
     for (int c = 1; c < cols; c++)
         if (v[c] > v[best]) best = c;
@@ -141,7 +141,7 @@ __kernel void loss_mse(__global const float *pred, __global const float *y,
 
 /* The sum of v[0..n) in a fixed order (so the same on every run), by one work-group of
  * REDUCE_LANES; the result is valid in lane 0. */
-inline float group_sum(__global const float *v, int n, __local float *a) {
+static inline float group_sum(__global const float *v, int n, __local float *a) {
     int lane = get_local_id(0);
     float sum = 0.0f;
     for (int r = lane; r < n; r += REDUCE_LANES) sum += v[r];

@@ -4,7 +4,7 @@
  */
 
 /* The step of row b after z = zx_t + h_{t-1} R: gates, new state, outputs. */
-inline void lstm_row_step(float *z, float *h, float *c, int keep, int b, int s, int B, int T,
+static inline void lstm_row_step(float *z, float *h, float *c, int keep, int b, int s, int B, int T,
                           int act, int rec_act, int return_sequences, __global float *hs,
                           __global float *cs, __global float *gates, __global float *y) {
     rows_act(rec_act, z, 2 * RU); /* i, f */
@@ -59,7 +59,7 @@ __kernel void lstm_fwd(__global const float *zx, __global const int *ids,
 
 /* The gradients of row b's step: dz (4U, zero on a masked step), written to dzx and dzh;
  * dh and dc carry on. */
-inline void lstm_row_grads(float *dz, float *dh, float *dc, int keep, int b, int s, int t,
+static inline void lstm_row_grads(float *dz, float *dh, float *dc, int keep, int b, int s, int t,
                            int B, int T, int act, int rec_act, int return_sequences,
                            __global const float *dy, __global const float *cs,
                            __global const float *gates, __global float *dzx,

@@ -76,7 +76,7 @@
 #define RNN_R_ONCHIP(name, src)                  \
     __local float name##_local[RNN_R_LOCAL];     \
     __local const float *name = rnn_r_copy(src, name##_local)
-inline __local const float *rnn_r_copy(__global const float *src, __local float *dst) {
+static inline __local const float *rnn_r_copy(__global const float *src, __local float *dst) {
     for (int i = get_local_id(0); i < RNN_R_LOCAL; i += get_local_size(0)) dst[i] = src[i];
     barrier(CLK_LOCAL_MEM_FENCE);
     return dst;
@@ -87,7 +87,7 @@ inline __local const float *rnn_r_copy(__global const float *src, __local float 
 #endif
 
 /* whether this work-group runs the second layer of a pair */
-inline int rnn_second(void) { return RNN_PAIR && get_group_id(1) == 1; }
+static inline int rnn_second(void) { return RNN_PAIR && get_group_id(1) == 1; }
 
 /* The second layer's buffers and weight offsets: the same per-layer arguments of every cell
  * (a cell ignores those it has no use for); RNN_TAKE_FWD/BWD and RNN_TAKE switch a kernel's
@@ -118,36 +118,36 @@ inline int rnn_second(void) { return RNN_PAIR && get_group_id(1) == 1; }
 
 /* whether step s writes its state to hs (cs): all of them for a backward pass, else the
  * final one (keep_state in host/layer_rnn.c reads it) */
-inline int rnn_store_step(int s, int T) { return RNN_KEEP_STEPS || s == T - 1; }
+static inline int rnn_store_step(int s, int T) { return RNN_KEEP_STEPS || s == T - 1; }
 
 /* The row of zx that position (b, t) reads: its token's with RNN_TOKENS (b inside the batch) */
-inline size_t rnn_zx_row(__global const int *ids, int b, int t, int T) {
+static inline size_t rnn_zx_row(__global const int *ids, int b, int t, int T) {
     size_t p = (size_t)b * T + t;
     return RNN_TOKENS ? (size_t)ids[p] : p;
 }
 
 /* the input timestep that step s reads (the second layer of a pair runs the other way) */
-inline int rnn_time(int s, int T) { return RNN_BACKWARDS != rnn_second() ? T - 1 - s : s; }
+static inline int rnn_time(int s, int T) { return RNN_BACKWARDS != rnn_second() ? T - 1 - s : s; }
 
 /* whether row b takes its step at timestep t (not masked) */
-inline int rnn_keep(__global const float *mask, int b, int t, int T) {
+static inline int rnn_keep(__global const float *mask, int b, int t, int T) {
     return !RNN_MASK || mask[(size_t)b * T + t] != 0.0f;
 }
 
 /* The carry the reverse loop starts with at element k: the gradient of the final state, or
  * zero (a masked final step passes it on, as the state was carried over). */
-inline float rnn_state_grad(__global const float *d, size_t k) {
+static inline float rnn_state_grad(__global const float *d, size_t k) {
     return RNN_STATE_GRAD ? d[k] : 0.0f;
 }
 
 /* the recurrent dropout factor of unit j of row b */
-inline float rnn_drop(__global const float *rmask, int b, int U, int j) {
+static inline float rnn_drop(__global const float *rmask, int b, int U, int j) {
     return RNN_REC_DROPOUT ? rmask[(size_t)b * U + j] : 1.0f;
 }
 
 /* Writes the output of step s: the new state, or on a masked step the carried state h_old
  * (zeros with RNN_ZERO_OUTPUT). Without return_sequences only the last step is output. */
-inline void rnn_put_output(__global float *y, int return_sequences, int b, int s, int T, int U,
+static inline void rnn_put_output(__global float *y, int return_sequences, int b, int s, int T, int U,
                            int u, int keep, float h_new, float h_old) {
     float v = keep ? h_new : (RNN_ZERO_OUTPUT ? 0.0f : h_old);
     if (return_sequences)
@@ -157,21 +157,21 @@ inline void rnn_put_output(__global float *y, int return_sequences, int b, int s
 }
 
 /* The gradient arriving at the output of step s. */
-inline float rnn_output_grad(__global const float *dy, int return_sequences, int b, int s, int T,
+static inline float rnn_output_grad(__global const float *dy, int return_sequences, int b, int s, int T,
                              int U, int u) {
     if (return_sequences) return dy[((size_t)b * T + s) * U + u];
     return s == T - 1 ? dy[(size_t)b * U + u] : 0.0f;
 }
 
 /* On a masked step the output was the carried state, so its gradient joins the carry. */
-inline float rnn_masked_carry(float carry, float dy_s) {
+static inline float rnn_masked_carry(float carry, float dy_s) {
     return RNN_ZERO_OUTPUT ? carry : carry + dy_s;
 }
 
 /* A GRU's pre-activation gradient at (row b, timestep t, step s), unit u, in both layouts:
  * the z and r blocks the same in dzx (B, T, 3U) and dzh (T, B, 3U), the candidate block
  * dzx_h for the input projection and dzh_h for the recurrent one (reset_after: times r) */
-inline void gru_put_dz(__global float *dzx, __global float *dzh, int b, int t, int s, int B,
+static inline void gru_put_dz(__global float *dzx, __global float *dzh, int b, int t, int s, int B,
                        int T, int U, int u, float dzz, float dzr, float dzx_h, float dzh_h) {
     size_t xo = ((size_t)b * T + t) * 3 * U, ho = ((size_t)s * B + b) * 3 * U;
     dzx[xo + u] = dzz;

@@ -34,7 +34,7 @@
 
 /* act over 8 lanes at once: the vector forms of the device's exp and tanh are several times
  * faster on CPUs than 8 calls of the scalar ones */
-inline float8 act_apply8(int act, float8 z) {
+static inline float8 act_apply8(int act, float8 z) {
     switch (act) {
     case ACT_SIGMOID:
         return 1.0f / (1.0f + exp(-z));
@@ -52,7 +52,7 @@ inline float8 act_apply8(int act, float8 z) {
 }
 
 /* z[0..n) = act(z[0..n)) */
-inline void rows_act(int act, float *z, int n) {
+static inline void rows_act(int act, float *z, int n) {
     int k = 0;
     for (; k + 8 <= n; k += 8) vstore8(act_apply8(act, vload8(0, z + k)), 0, z + k);
     for (; k < n; k++) z[k] = act_apply(act, z[k]);
@@ -60,13 +60,13 @@ inline void rows_act(int act, float *z, int n) {
 
 /* hd = h_{t-1} * rmask of row b, the state as the recurrent kernel sees it (zeros for a
  * row past the batch) */
-inline void rows_dropped(float *hd, const float *h, __global const float *rmask, int b, int B) {
+static inline void rows_dropped(float *hd, const float *h, __global const float *rmask, int b, int B) {
     for (int j = 0; j < RU; j++) hd[j] = b < B ? h[j] * rnn_drop(rmask, b, RU, j) : 0.0f;
 }
 
 /* rnn_put_output for all units of row b at once: h is the state after step s (carried over
  * on a masked step) */
-inline void rows_put_outputs(__global float *y, int return_sequences, int b, int s, int T,
+static inline void rows_put_outputs(__global float *y, int return_sequences, int b, int s, int T,
                             int U, int keep, const float *h) {
     if (!return_sequences && s != T - 1) return;
     __global float *o = y + (return_sequences ? ((size_t)b * T + s) * U : (size_t)b * U);
@@ -80,7 +80,7 @@ inline void rows_put_outputs(__global float *y, int return_sequences, int b, int
 }
 
 /* gy[u] = rnn_output_grad of row b at step s, all units */
-inline void rows_output_grads(float *gy, __global const float *dy, int return_sequences, int b,
+static inline void rows_output_grads(float *gy, __global const float *dy, int return_sequences, int b,
                               int s, int T) {
     if (return_sequences || s == T - 1) {
         __global const float *g = dy + (return_sequences ? ((size_t)b * T + s) * RU : (size_t)b * RU);
@@ -91,7 +91,7 @@ inline void rows_output_grads(float *gy, __global const float *dy, int return_se
 }
 
 /* z[0..n) = the input projection of row b at timestep t (zeros past the batch) */
-inline void rows_load_input(float *z, int n, __global const float *zx, __global const int *ids,
+static inline void rows_load_input(float *z, int n, __global const float *zx, __global const int *ids,
                             int b, int t, int B, int T) {
     if (b < B) {
         __global const float *zr = zx + rnn_zx_row(ids, b, t, T) * n;
@@ -102,7 +102,7 @@ inline void rows_load_input(float *z, int n, __global const float *zx, __global 
 }
 
 /* dst[r RU + u] = src[b RU + u] for the RB rows from b0 (zeros past the batch) */
-inline void rows_load_state(float *dst, __global const float *src, int b0, int B) {
+static inline void rows_load_state(float *dst, __global const float *src, int b0, int B) {
     for (int r = 0; r < RB; r++)
         for (int u = 0; u < RU; u++)
             dst[r * RU + u] = b0 + r < B ? src[(size_t)(b0 + r) * RU + u] : 0.0f;
@@ -110,7 +110,7 @@ inline void rows_load_state(float *dst, __global const float *src, int b0, int B
 
 /* The carry the reverse loop starts with: the final states' gradient from src with
  * RNN_STATE_GRAD (return_state, rnn_common.cl), else zeros. */
-inline void rows_start_carry(float *dst, __global const float *src, int b0, int B) {
+static inline void rows_start_carry(float *dst, __global const float *src, int b0, int B) {
     if (RNN_STATE_GRAD)
         rows_load_state(dst, src, b0, B);
     else
@@ -118,7 +118,7 @@ inline void rows_start_carry(float *dst, __global const float *src, int b0, int 
 }
 
 /* dst[b RU + u] = src[r RU + u] for the rows from b0 inside the batch */
-inline void rows_store_state(__global float *dst, const float *src, int b0, int B) {
+static inline void rows_store_state(__global float *dst, const float *src, int b0, int B) {
     for (int r = 0; r < RB && b0 + r < B; r++)
         for (int u = 0; u < RU; u++) dst[(size_t)(b0 + r) * RU + u] = src[r * RU + u];
 }
@@ -148,7 +148,7 @@ inline void rows_store_state(__global float *dst, const float *src, int b0, int 
 /* For each of the RB rows r: z[r zs + k] += sum over j in [0, nv) of v[r vs + j] W[j, k],
  * k in [0, n), W with rows of ldw floats: blocks of up to 64 outputs in registers, then one
  * at a time; each output adds j = 0, 1, ... in order. */
-inline void rows_matvec(float *z, int zs, int n, const float *v, int vs, int nv,
+static inline void rows_matvec(float *z, int zs, int n, const float *v, int vs, int nv,
                         __global const float *W, int ldw) {
     int k = 0;
 #if RB == 1
@@ -164,7 +164,7 @@ inline void rows_matvec(float *z, int zs, int n, const float *v, int vs, int nv,
 
 /* The carry of the rows that took the step becomes their back-projected gradient acc,
  * times the recurrent dropout mask; the others keep theirs (a masked step passes it on) */
-inline void rows_take_carry(float *carry, const float *acc, const int *keep,
+static inline void rows_take_carry(float *carry, const float *acc, const int *keep,
                             __global const float *rmask, int b0) {
     for (int r = 0; r < RB; r++)
         if (keep[r])
@@ -174,7 +174,7 @@ inline void rows_take_carry(float *carry, const float *acc, const int *keep,
 
 /* For each row r: acc[r RU + j] += sum over k in [k0, k1) of dz[r G + k] RT[k, j], k in
  * order (the back-projection dz R^T of the backward kernels) */
-inline void rows_back_project(float *acc, const float *dz, int G, __global const float *RT,
+static inline void rows_back_project(float *acc, const float *dz, int G, __global const float *RT,
                               int k0, int k1) {
     rows_matvec(acc, RU, RU, dz + k0, G, k1 - k0, RT + (size_t)k0 * RU, RU);
 }

@@ -33,7 +33,7 @@
 
 /* The gradient reaching h_s (the state after step s) from step s + 1; at the last step the
  * final state's (RNN_STATE_GRAD) or zero. */
-inline float steps_dh_in(__global const float *mask, __global const float *rmask,
+static inline float steps_dh_in(__global const float *mask, __global const float *rmask,
                          __global const float *P, __global const float *dh, int b, int u, int s,
                          int T, int U) {
     size_t i = (size_t)b * U + u;
@@ -60,7 +60,7 @@ __kernel void rnn_steps_finish(__global const float *mask, __global const float 
 
 /* The state after a step: written to hs[s + 1], dropped into dd for the next product, and
  * output. */
-inline void steps_put_state(__global float *hs, __global float *dd,
+static inline void steps_put_state(__global float *hs, __global float *dd,
                             __global const float *rmask, __global float *y,
                             int return_sequences, int b, int u, int s, int B, int T, int U,
                             int keep, float h_new, float h_old) {

@@ -25,7 +25,7 @@ __kernel void mul_mask_bcast(__global const float *x, __global const float *mask
  *     the two outputs from the gradient of the merged one.
  *   add_into(y, x, n)                                    global (n): y += x
  */
-inline size_t bidi_rev(size_t k, int T, int U, int seq) {
+static inline size_t bidi_rev(size_t k, int T, int U, int seq) {
     if (!seq) return k;
     size_t u = k % U, bt = k / U, t = bt % T, b = bt / T;
     return (b * T + (T - 1 - t)) * U + u;
