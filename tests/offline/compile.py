@@ -2,7 +2,7 @@
 """Compiles every OpenCL program clrnn builds for other vendors' GPUs, offline, and tabulates
 what each kernel takes there (tests/offline/README.md).
 
-    tests/offline/compile.py PROGRAMS.txt OUT_DIR [--jobs N] [--cl-dir DIR]
+    tests/offline/compile.py PROGRAMS.txt OUT_DIR [--jobs N] [--targets T,...] [--cl-dir DIR]
 
 PROGRAMS.txt holds the lines the library logs with CLRNN_PROGRAM_LOG=FILE (host/program.c):
 "FORM|SOURCES|OPTIONS", FORM the kernel forms (cpu: the row kernels and clrnn's GEMM, built
@@ -221,6 +221,8 @@ def main():
     ap.add_argument("programs")
     ap.add_argument("out")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--targets", help="comma-separated targets (default: every one above "
+                    "whose tools are installed)")
     ap.add_argument("--cl-dir", default=os.path.join(ROOT, "cl"),
                     help="the kernel sources (default: the tree's cl/)")
     args = ap.parse_args()
@@ -233,6 +235,12 @@ def main():
     targets = [f"amd-{c}" for c in AMD_CPUS] + ["nvidia-sm90", "spirv"]
     if tool("ocloc"):
         targets.append("intel-dg2")
+    if args.targets:
+        unknown = set(args.targets.split(",")) - set(targets)
+        if unknown:
+            sys.exit(f"unknown or unavailable targets: {', '.join(sorted(unknown))} "
+                     f"(available: {', '.join(targets)})")
+        targets = args.targets.split(",")
     os.makedirs(args.out, exist_ok=True)
     failures = 0
     per_kernel = collections.defaultdict(lambda: {"programs": set(), "rows": collections.defaultdict(list)})
