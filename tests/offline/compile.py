@@ -184,6 +184,21 @@ def compile_program(line, targets, cl_dir):
         shutil.rmtree(work, ignore_errors=True)
 
 
+def widest_cpu_forms(lines):
+    """Of CPU-form programs differing only in -DRNN_UNITS / -DROWS_PER_ITEM, the one with the
+    most units (the most private memory a work-item), then the most rows a work-item."""
+    best = {}
+    for line in lines:
+        if not line.startswith("cpu|"):
+            best[line] = line
+            continue
+        key = re.sub(r" -D(RNN_UNITS|ROWS_PER_ITEM)=\d+", "", line)
+        size = tuple(int(v) for v in re.findall(r"-D(?:RNN_UNITS|ROWS_PER_ITEM)=(\d+)", line))
+        if key not in best or size > best[key][0]:
+            best[key] = (size, line)
+    return sorted(v if isinstance(v, str) else v[1] for v in best.values())
+
+
 def summarize(per_kernel, targets):
     """A markdown table: a row a kernel, the most it takes over its programs on each target."""
     head = {"amd-gfx906": "gfx906 VGPR/scratch/LDS/occ.", "amd-gfx1030": "gfx1030 VGPR/scratch/occ.",
@@ -223,10 +238,16 @@ def main():
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--targets", help="comma-separated targets (default: every one above "
                     "whose tools are installed)")
+    ap.add_argument("--cpu-forms-widest", action="store_true",
+                    help="of the CPU-form programs that differ only in their units or rows a "
+                    "work-item, only the widest (the row kernels fix both at build time, and "
+                    "the tests build hundreds)")
     ap.add_argument("--cl-dir", default=os.path.join(ROOT, "cl"),
                     help="the kernel sources (default: the tree's cl/)")
     args = ap.parse_args()
     lines = sorted({l.rstrip("\n") for l in open(args.programs) if l.count("|") == 2})
+    if args.cpu_forms_widest:
+        lines = widest_cpu_forms(lines)
     if not lines:
         sys.exit(f"{args.programs}: no programs logged (run the tests with CLRNN_PROGRAM_LOG)")
     missing = [t for t in (CLANG, "clang-14", "llvm-spirv-14", "spirv-val") if not tool(t)]

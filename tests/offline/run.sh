@@ -4,8 +4,10 @@
 #
 #   tests/offline/run.sh PROGRAMS.txt OUT_DIR [TARGETS]
 #
-# TARGETS: compile.py's --targets; by default one AMD target (RDNA 3), NVIDIA and SPIR-V,
-# which CI runs (a compile for every target takes about 8 s of CPU a program;
+# Every GPU-form program, and of the CPU-form ones (the row kernels, built per unit count)
+# the widest of each kind. TARGETS: compile.py's --targets; by default one AMD target
+# (RDNA 3), NVIDIA and SPIR-V, which CI runs (about 1 s of CPU a program; every target twice
+# that;
 # `all` compiles for every target whose tools are installed, as for the table in
 # docs/performance.md).
 #
@@ -19,7 +21,7 @@ targets=${3:-amd-gfx1100,nvidia-sm90,spirv}
 chosen=()
 [ "$targets" = all ] || chosen=(--targets "$targets")
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-python3 "$here/compile.py" "$programs" "$out" "${chosen[@]}"
+python3 "$here/compile.py" "$programs" "$out" --cpu-forms-widest "${chosen[@]}"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
