@@ -34,13 +34,13 @@ int main(int argc, char **argv) {
         goto done;
     }
     /* x_test when the file has it, else x */
-    if ((s = clrnn_data_load(argv[2], CLRNN_SPLIT_TEST, &data))) {
+    if ((s = clrnn_data_load(argv[2], CLRNN_SPLIT_TEST, CLRNN_LABELS_REQUIRED, &data))) {
         rc = fail(argv[2], s);
         goto done;
     }
     int n_inputs;
     const struct clrnn_array *inputs = clrnn_data_inputs(&data, &n_inputs);
-    if ((s = clrnn_model_predict_inputs(model, inputs, n_inputs, 32, &out))) {
+    if ((s = clrnn_model_predict(model, inputs, n_inputs, 32, &out))) {
         rc = fail("predicting", s);
         goto done;
     }

@@ -37,8 +37,8 @@ int main(int argc, char **argv) {
     int rc = 1;
     clrnn_status s;
     if ((s = clrnn_ctx_create(NULL, &ctx))) return fail("opening a device", s);
-    if ((s = clrnn_data_load(argv[1], CLRNN_SPLIT_TRAIN, &train)) ||
-        (s = clrnn_data_load(argv[1], CLRNN_SPLIT_TEST, &test))) {
+    if ((s = clrnn_data_load(argv[1], CLRNN_SPLIT_TRAIN, CLRNN_LABELS_REQUIRED, &train)) ||
+        (s = clrnn_data_load(argv[1], CLRNN_SPLIT_TEST, CLRNN_LABELS_REQUIRED, &test))) {
         rc = fail(argv[1], s);
         goto done;
     }
@@ -65,12 +65,12 @@ int main(int argc, char **argv) {
     fit.validation_split = 0.1;
     fit.seed = 1;
     fit.on_epoch = on_epoch;
-    if ((s = clrnn_model_fit(model, &train.x, &train.y, NULL, NULL, &fit))) {
+    if ((s = clrnn_model_fit(model, &train.x, 1, &train.y, NULL, NULL, &fit))) {
         rc = fail("training", s);
         goto done;
     }
     struct clrnn_eval_result r;
-    if ((s = clrnn_model_evaluate(model, &test.x, &test.y, 32, &r))) {
+    if ((s = clrnn_model_evaluate(model, &test.x, 1, &test.y, 32, &r))) {
         rc = fail("evaluating", s);
         goto done;
     }

@@ -283,8 +283,9 @@ static clrnn_status load_split(const char *path, clrnn_split split, int unlabell
     return CLRNN_OK;
 }
 
-static clrnn_status data_load(const char *path, clrnn_split split, int unlabelled,
-                              struct clrnn_data *out) {
+clrnn_status clrnn_data_load(const char *path, clrnn_split split, clrnn_labels labels,
+                             struct clrnn_data *out) {
+    int unlabelled = labels == CLRNN_LABELS_OPTIONAL;
     if (!path || !out) return clrnn_fail(CLRNN_E_INVALID_ARG, "clrnn_data_load: NULL argument");
     if (split != CLRNN_SPLIT_TRAIN && split != CLRNN_SPLIT_TEST && split != CLRNN_SPLIT_ALL)
         return clrnn_fail(CLRNN_E_INVALID_ARG, "%s: unknown split %d", path, (int)split);
@@ -300,14 +301,6 @@ static clrnn_status data_load(const char *path, clrnn_split split, int unlabelle
     }
     *out = d;
     return CLRNN_OK;
-}
-
-clrnn_status clrnn_data_load(const char *path, clrnn_split split, struct clrnn_data *out) {
-    return data_load(path, split, 0, out);
-}
-
-clrnn_status clrnn_data_load_inputs(const char *path, clrnn_split split, struct clrnn_data *out) {
-    return data_load(path, split, 1, out);
 }
 
 const struct clrnn_array *clrnn_data_inputs(const struct clrnn_data *d, int *n) {

@@ -14,22 +14,13 @@ static const char *const DENSE_SOURCES[] = {"common.cl", "dense.cl", NULL};
 static const char *const ACT_NAMES[] = {"linear", "sigmoid",      "tanh",        "relu",
                                         "softmax", "hard_sigmoid", "hard_sigmoid"};
 
-static _Thread_local int keras_major = 2;
-
-int clrnn_act_set_keras_major(int major) {
-    int previous = keras_major;
-    keras_major = major;
-    return previous;
-}
-
-int clrnn_act_keras_major(void) { return keras_major; }
-
 int clrnn_keras_major_of(const char *keras_version) {
     if (!keras_version || keras_version[0] < '1' || keras_version[0] > '9') return 0;
     return atoi(keras_version);
 }
 
-clrnn_status clrnn_act_parse(const char *name, const char *layer, clrnn_act *out) {
+clrnn_status clrnn_act_parse(const char *name, int keras_major, const char *layer,
+                             clrnn_act *out) {
     if (!name) return clrnn_fail(CLRNN_E_FORMAT, "layer '%s': activation is not a string", layer);
     if (strcmp(name, "hard_sigmoid") == 0) {
         *out = keras_major >= 3 ? CLRNN_ACT_HARD_SIGMOID_K3 : CLRNN_ACT_HARD_SIGMOID;

@@ -142,13 +142,16 @@ typedef enum {
     CLRNN_SPLIT_ALL    /* x/y only */
 } clrnn_split;
 
+typedef enum {
+    CLRNN_LABELS_REQUIRED, /* a split without y is CLRNN_E_FORMAT */
+    CLRNN_LABELS_OPTIONAL  /* (to predict) a split with x but no y leaves y empty (rank 0) and
+                            * y_name "" */
+} clrnn_labels;
+
 /* Reads one split from an HDF5 dataset file. x is int32 (N, T) token ids or float32
  * (N, T, F) / (N, F) features; y is float32 or int32 with N rows. */
-CLRNN_API clrnn_status clrnn_data_load(const char *path, clrnn_split split, struct clrnn_data *out);
-/* The same with the labels optional (to predict): a split with x but no y loads its
- * inputs, leaving y empty (rank 0) and y_name "". */
-CLRNN_API clrnn_status clrnn_data_load_inputs(const char *path, clrnn_split split,
-                                              struct clrnn_data *out);
+CLRNN_API clrnn_status clrnn_data_load(const char *path, clrnn_split split, clrnn_labels labels,
+                                       struct clrnn_data *out);
 CLRNN_API void clrnn_data_clear(struct clrnn_data *d);
 
 /* ---- models ------------------------------------------------------------------------ */
@@ -316,8 +319,9 @@ struct clrnn_fit_params {
 };
 CLRNN_API struct clrnn_fit_params clrnn_fit_params_default(void);
 
-/* Trains a compiled model. val_x/val_y may be NULL (then validation_split applies). */
-CLRNN_API clrnn_status clrnn_model_fit(clrnn_model *m, const struct clrnn_array *x,
+/* Trains a compiled model on x (n_x arrays, one per input: see "Model inputs" below) and y.
+ * val_x (n_x arrays) and val_y may be NULL (then validation_split applies). */
+CLRNN_API clrnn_status clrnn_model_fit(clrnn_model *m, const struct clrnn_array *x, int n_x,
                                        const struct clrnn_array *y,
                                        const struct clrnn_array *val_x,
                                        const struct clrnn_array *val_y,
@@ -346,14 +350,16 @@ CLRNN_API int clrnn_model_text_pads_at_end(const clrnn_model *m);
  * models cannot step. */
 CLRNN_API clrnn_status clrnn_model_stepper(const clrnn_model *m, clrnn_model **out);
 
+/* Model inputs: every function below that takes data takes x as n_x arrays, one per input
+ * of the model in its order (clrnn_model_input_name), each with the same number of samples
+ * (rows); a model of one input takes (&x, 1). n_x must be the model's input count:
+ * CLRNN_E_INVALID_ARG otherwise; a shape that does not fit, CLRNN_E_SHAPE naming the input.
+ * The same rows of each input are shuffled and batched together. */
+
 /* One optimizer step on one batch; *loss gets the batch loss. */
 CLRNN_API clrnn_status clrnn_model_train_on_batch(clrnn_model *m, const struct clrnn_array *x,
-                                                  const struct clrnn_array *y, double *loss);
-/* The same for a model of several inputs (x: n_x arrays, one per input). */
-CLRNN_API clrnn_status clrnn_model_train_on_batch_inputs(clrnn_model *m,
-                                                         const struct clrnn_array *x, int n_x,
-                                                         const struct clrnn_array *y,
-                                                         double *loss);
+                                                  int n_x, const struct clrnn_array *y,
+                                                  double *loss);
 
 struct clrnn_eval_result {
     double loss, accuracy;
@@ -362,41 +368,20 @@ struct clrnn_eval_result {
     double seconds;
 };
 CLRNN_API clrnn_status clrnn_model_evaluate(clrnn_model *m, const struct clrnn_array *x,
-                                            const struct clrnn_array *y, int batch_size,
-                                            struct clrnn_eval_result *out);
-/* clrnn_model_fit and clrnn_model_evaluate for a model of several inputs: x (and val_x)
- * hold n_x arrays each, one per input in the model's order (clrnn_model_input_name), with
- * as many samples as y; the same rows of each are shuffled and batched together. */
-CLRNN_API clrnn_status clrnn_model_fit_inputs(clrnn_model *m, const struct clrnn_array *x,
-                                              int n_x, const struct clrnn_array *y,
-                                              const struct clrnn_array *val_x,
-                                              const struct clrnn_array *val_y,
-                                              const struct clrnn_fit_params *p);
-CLRNN_API clrnn_status clrnn_model_evaluate_inputs(clrnn_model *m, const struct clrnn_array *x,
-                                                   int n_x, const struct clrnn_array *y,
-                                                   int batch_size, struct clrnn_eval_result *out);
+                                            int n_x, const struct clrnn_array *y,
+                                            int batch_size, struct clrnn_eval_result *out);
 
 /* Model outputs for x, float32 (N, output shape...), into *out (owned by the caller). */
-CLRNN_API clrnn_status clrnn_model_predict(clrnn_model *m, const struct clrnn_array *x,
+CLRNN_API clrnn_status clrnn_model_predict(clrnn_model *m, const struct clrnn_array *x, int n_x,
                                            int batch_size, struct clrnn_array *out);
-/* The same for a model of several inputs: xs holds n_x arrays, one per input in the model's
- * order (clrnn_model_input_name), with the same number of samples. n_x must be the model's
- * input count: CLRNN_E_INVALID_ARG otherwise; a shape that does not fit, CLRNN_E_SHAPE
- * naming the input. With n_x = 1 it is clrnn_model_predict. */
-CLRNN_API clrnn_status clrnn_model_predict_inputs(clrnn_model *m, const struct clrnn_array *xs,
-                                                  int n_x, int batch_size,
-                                                  struct clrnn_array *out);
 
 /* Low level, for tests and custom loops: a forward pass over one batch (training selects
  * training behaviour), then a backward pass from the gradient of some scalar with respect to
  * the outputs; parameter gradients are then read with clrnn_model_get_grads() and the input
  * gradient (float inputs only) lands in *dx when dx is not NULL. */
-CLRNN_API clrnn_status clrnn_model_forward(clrnn_model *m, const struct clrnn_array *x,
+CLRNN_API clrnn_status clrnn_model_forward(clrnn_model *m, const struct clrnn_array *x, int n_x,
                                            int training, struct clrnn_array *y);
-/* clrnn_model_forward for a model of several inputs (xs as for clrnn_model_predict_inputs).
- * A Functional graph gives no input gradient (dx must be NULL in clrnn_model_backward). */
-CLRNN_API clrnn_status clrnn_model_forward_inputs(clrnn_model *m, const struct clrnn_array *xs,
-                                                  int n_x, int training, struct clrnn_array *y);
+/* A Functional graph gives no input gradient (dx must be NULL). */
 CLRNN_API clrnn_status clrnn_model_backward(clrnn_model *m, const struct clrnn_array *dy,
                                             struct clrnn_array *dx);
 

@@ -266,14 +266,13 @@ typedef enum {
     CLRNN_ACT_HARD_SIGMOID_K3 /* Keras 3: relu6(z + 3) / 6 = clip(z / 6 + 0.5, 0, 1) */
 } clrnn_act;
 /* Keras activation name -> enum; CLRNN_E_UNSUPPORTED naming the layer otherwise.
- * "hard_sigmoid" changed its slope in Keras 3, so its meaning follows the Keras major
- * version of the configuration being read (clrnn_act_set_keras_major). */
-clrnn_status clrnn_act_parse(const char *name, const char *layer, clrnn_act *out);
-/* Sets the Keras major version (2 or 3) whose activation semantics this thread's following
- * clrnn_act_parse() calls use, and returns the previous one. The default is 2: clrnn writes
- * Keras 2 files, and hard_sigmoid comes from older models. */
-int clrnn_act_set_keras_major(int major);
-int clrnn_act_keras_major(void);
+ * "hard_sigmoid" changed its slope in Keras 3, so its meaning follows keras_major, the Keras
+ * major version (2 or 3) of the configuration being read. */
+clrnn_status clrnn_act_parse(const char *name, int keras_major, const char *layer,
+                             clrnn_act *out);
+/* The Keras major version a configuration that does not say is read as: clrnn writes Keras
+ * 2 files, and hard_sigmoid comes from older models. */
+#define CLRNN_KERAS_MAJOR_DEFAULT 2
 /* The Keras major version a saved file or configuration declares: its keras_version string
  * ("2.15.0" -> 2), or 0 when there is none. */
 int clrnn_keras_major_of(const char *keras_version);
@@ -418,6 +417,7 @@ struct clrnn_layer {
     cl_mem mask_y;    /* the mask this layer makes (Embedding with mask_zero), owned */
     cl_mem in_mask;   /* the input's mask in the current pass, or NULL; not owned */
     int stateful;     /* keeps its state from batch to batch (set by configure or build) */
+    int keras_major;  /* the Keras major version its configuration follows (hard_sigmoid) */
     /* tensors besides the main input and output (struct clrnn_aux): n_aux_in is set before
      * build (the model gives them to recurrent layers only), n_aux_out by build */
     int n_aux_in, n_aux_out;
@@ -428,7 +428,8 @@ struct clrnn_layer {
 const struct clrnn_layer_ops *clrnn_layer_ops_by_class(const char *keras_class);
 const struct clrnn_layer_ops *clrnn_layer_ops_by_spec(const char *spec_name);
 /* Creates a layer of the class named in a Keras layer object {"class_name", "config"}. */
-clrnn_status clrnn_layer_create(const cJSON *layer_obj, struct clrnn_layer **out);
+clrnn_status clrnn_layer_create(const cJSON *layer_obj, int keras_major,
+                                struct clrnn_layer **out);
 void clrnn_layer_free(struct clrnn_layer *l);
 
 /* Helpers for configure(): typed reads of Keras config keys, with errors naming the layer. */
@@ -436,7 +437,9 @@ clrnn_status clrnn_cfg_int(const cJSON *c, const char *layer, const char *key, i
                            int min, int *out);
 clrnn_status clrnn_cfg_bool(const cJSON *c, const char *layer, const char *key, int *out);
 clrnn_status clrnn_cfg_double(const cJSON *c, const char *layer, const char *key, double *out);
-clrnn_status clrnn_cfg_act(const cJSON *c, const char *layer, const char *key, clrnn_act *out);
+/* An activation, read as l's Keras version means it (l->keras_major). */
+clrnn_status clrnn_cfg_act(const cJSON *c, const struct clrnn_layer *l, const char *key,
+                           clrnn_act *out);
 /* A key that must be null/absent (regularizers, constraints) or have a given default. */
 clrnn_status clrnn_cfg_must_be_null(const cJSON *c, const char *layer, const char *key);
 clrnn_status clrnn_cfg_must_be_false(const cJSON *c, const char *layer, const char *key);
@@ -590,21 +593,36 @@ struct clrnn_model {
     struct clrnn_graph *graph; /* a Functional graph, NULL for a chain (model_graph.c) */
 };
 
-/* Builds the layers of a model from a list of Keras layer objects (Sequential order). */
+/* clrnn_model_from_json for a configuration that Keras keras_major (2 or 3) wrote, which
+ * decides what hard_sigmoid means where the configuration does not say itself (0: not
+ * known, CLRNN_KERAS_MAJOR_DEFAULT). */
+clrnn_status clrnn_model_from_json_keras(clrnn_ctx *ctx, const char *json, int keras_major,
+                                         const int64_t *input_shape, int input_rank,
+                                         clrnn_dtype input_dtype, uint64_t seed,
+                                         clrnn_model **out);
+/* clrnn_model_from_spec with the activations of Keras keras_major (2 or 3). */
+clrnn_status clrnn_model_from_spec_keras(clrnn_ctx *ctx, const char *spec, int keras_major,
+                                         const int64_t *input_shape, int input_rank,
+                                         clrnn_dtype input_dtype, uint64_t seed,
+                                         clrnn_model **out);
+/* Builds the layers of a model from a list of Keras layer objects (Sequential order), read
+ * as Keras keras_major means them. */
 clrnn_status clrnn_model_build(clrnn_ctx *ctx, cJSON *const *layer_objs, int n,
                                const struct clrnn_shape *in, clrnn_dtype in_dtype,
-                               const char *name, uint64_t seed, clrnn_model **out);
+                               const char *name, int keras_major, uint64_t seed,
+                               clrnn_model **out);
 /* The pieces of clrnn_model_build, which the graph builder shares: an empty model; layer i
  * built for the input its l->in, in_dtype and mask_in describe, its weights placed in the
  * packed parameters; the parameters made once every layer is placed (Keras's initial
  * values, drawn layer by layer). */
-clrnn_status clrnn_model_new(clrnn_ctx *ctx, const char *name, uint64_t seed, clrnn_model **out);
+clrnn_status clrnn_model_new(clrnn_ctx *ctx, const char *name, int keras_major, uint64_t seed,
+                             clrnn_model **out);
 clrnn_status clrnn_model_place_layer(clrnn_model *m, int i);
 clrnn_status clrnn_model_finish(clrnn_model *m);
 /* A model from a Functional config ("config" object) that is not a chain (model_graph.c);
  * name names it in messages. */
-clrnn_status clrnn_graph_build(clrnn_ctx *ctx, const cJSON *cfg, const char *name, uint64_t seed,
-                               clrnn_model **out);
+clrnn_status clrnn_graph_build(clrnn_ctx *ctx, const cJSON *cfg, const char *name,
+                               int keras_major, uint64_t seed, clrnn_model **out);
 void clrnn_graph_free(struct clrnn_graph *g);
 /* Graph buffers for batches of B rows; whether layer i needs an input gradient buffer. */
 clrnn_status clrnn_graph_reserve(clrnn_model *m, int B);

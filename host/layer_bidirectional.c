@@ -75,7 +75,7 @@ static clrnn_status make_inner(const struct clrnn_layer *l, const cJSON *obj, co
         cJSON_DeleteItemFromObjectCaseSensitive(cfg, "go_backwards");
         cJSON_AddBoolToObject(cfg, "go_backwards", !back);
     }
-    clrnn_status s = clrnn_layer_create(copy, out);
+    clrnn_status s = clrnn_layer_create(copy, l->keras_major, out);
     cJSON_Delete(copy);
     if (s) return clrnn_fail_context(s, "layer '%s' (Bidirectional)", l->name);
     if (!(*out)->ops->is_recurrent) {

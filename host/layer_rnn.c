@@ -77,7 +77,7 @@ static clrnn_status configure_cell(struct clrnn_layer *l, const cJSON *cc) {
     r->bias_init = CLRNN_INIT_ZEROS;
     clrnn_status s;
     if ((s = clrnn_cfg_int(cc, l->name, "units", 1, 1, &r->units)) ||
-        (s = clrnn_cfg_act(cc, l->name, "activation", &r->act)) ||
+        (s = clrnn_cfg_act(cc, l, "activation", &r->act)) ||
         (s = clrnn_cfg_bool(cc, l->name, "use_bias", &r->use_bias)) ||
         (s = clrnn_cfg_double(cc, l->name, "dropout", &r->dropout)) ||
         (s = clrnn_cfg_double(cc, l->name, "recurrent_dropout", &r->recurrent_dropout)) ||
@@ -91,7 +91,7 @@ static clrnn_status configure_cell(struct clrnn_layer *l, const cJSON *cc) {
                                   l->name, "bias_initializer", &r->bias_init)))
         return s;
     if (cell->kind != CELL_SIMPLE &&
-        (s = clrnn_cfg_act(cc, l->name, "recurrent_activation", &r->rec_act)))
+        (s = clrnn_cfg_act(cc, l, "recurrent_activation", &r->rec_act)))
         return s;
     if (cell->kind == CELL_LSTM &&
         (s = clrnn_cfg_bool(cc, l->name, "unit_forget_bias", &r->unit_forget_bias)))

@@ -23,7 +23,7 @@ static clrnn_status td_configure(struct clrnn_layer *l, const cJSON *c) {
     if (!cJSON_IsObject(inner))
         return clrnn_fail(CLRNN_E_FORMAT, "layer '%s' (TimeDistributed) has no \"layer\" object",
                           l->name);
-    clrnn_status s = clrnn_layer_create(inner, &t->inner);
+    clrnn_status s = clrnn_layer_create(inner, l->keras_major, &t->inner);
     if (s) return clrnn_fail_context(s, "layer '%s' (TimeDistributed)", l->name);
     if (!t->inner->name[0]) /* unnamed (from --layers): Keras's default name of the class */
         snprintf(t->inner->name, sizeof t->inner->name, "%s", t->inner->ops->spec_name);

@@ -47,7 +47,7 @@ const char *clrnn_layer_desc(const struct clrnn_layer *l, char *buf, size_t size
     return buf;
 }
 
-clrnn_status clrnn_layer_create(const cJSON *obj, struct clrnn_layer **out) {
+clrnn_status clrnn_layer_create(const cJSON *obj, int keras_major, struct clrnn_layer **out) {
     const cJSON *cls = cJSON_GetObjectItemCaseSensitive(obj, "class_name");
     const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(obj, "config");
     if (!cJSON_IsString(cls))
@@ -78,6 +78,7 @@ clrnn_status clrnn_layer_create(const cJSON *obj, struct clrnn_layer **out) {
         return clrnn_fail(CLRNN_E_NOMEM, "out of memory creating layer '%s'", name);
     }
     l->ops = ops;
+    l->keras_major = keras_major;
     l->cfg = c;
     /* an unnamed layer (from --layers) is called by its class's default name in messages;
      * the model gives it its unique name later */
@@ -161,14 +162,16 @@ clrnn_status clrnn_cfg_double(const cJSON *c, const char *layer, const char *key
     return CLRNN_OK;
 }
 
-clrnn_status clrnn_cfg_act(const cJSON *c, const char *layer, const char *key, clrnn_act *out) {
+clrnn_status clrnn_cfg_act(const cJSON *c, const struct clrnn_layer *l, const char *key,
+                           clrnn_act *out) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(c, key);
     if (!v || cJSON_IsNull(v)) return CLRNN_OK;
     if (cJSON_IsObject(v)) { /* serialized function object: {"class_name": "function", ...} */
         const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(v, "config");
         v = cJSON_IsString(cfg) ? cfg : cJSON_GetObjectItemCaseSensitive(v, "class_name");
     }
-    return clrnn_act_parse(cJSON_IsString(v) ? v->valuestring : NULL, layer, out);
+    return clrnn_act_parse(cJSON_IsString(v) ? v->valuestring : NULL, l->keras_major, l->name,
+                           out);
 }
 
 clrnn_status clrnn_cfg_must_be_null(const cJSON *c, const char *layer, const char *key) {
@@ -264,7 +267,7 @@ static size_t key_distance(const char *a, const char *b) {
  * (a wrapped cell's too), the one list of what each layer knows. */
 static clrnn_status spec_check_keys(const char *name, const cJSON *obj) {
     struct clrnn_layer *l;
-    clrnn_status s = clrnn_layer_create(obj, &l);
+    clrnn_status s = clrnn_layer_create(obj, CLRNN_KERAS_MAJOR_DEFAULT, &l);
     if (s) return s;
     cJSON *known = cJSON_CreateObject();
     if (!known || !cJSON_AddStringToObject(known, "name", "") || l->ops->config_json(l, known)) {

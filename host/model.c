@@ -79,11 +79,12 @@ static clrnn_status check_single_output(const clrnn_model *m, int i) {
                       i + 1 < m->n_layers ? "the next layer takes" : "the model gives");
 }
 
-clrnn_status clrnn_model_new(clrnn_ctx *ctx, const char *name, uint64_t seed, clrnn_model **out) {
+clrnn_status clrnn_model_new(clrnn_ctx *ctx, const char *name, int keras_major, uint64_t seed,
+                             clrnn_model **out) {
     clrnn_model *m = clrnn_calloc(1, sizeof *m);
     if (!m) return clrnn_fail(CLRNN_E_NOMEM, "out of memory creating a model");
     m->ctx = ctx;
-    m->keras_major = clrnn_act_keras_major();
+    m->keras_major = keras_major;
     snprintf(m->name, sizeof m->name, "%s", name && *name ? name : "sequential");
     clrnn_rng_seed(&m->rng, seed);
     *out = m;
@@ -126,7 +127,8 @@ clrnn_status clrnn_model_finish(clrnn_model *m) {
 
 clrnn_status clrnn_model_build(clrnn_ctx *ctx, cJSON *const *objs, int n,
                                const struct clrnn_shape *in, clrnn_dtype in_dtype,
-                               const char *name, uint64_t seed, clrnn_model **out) {
+                               const char *name, int keras_major, uint64_t seed,
+                               clrnn_model **out) {
     if (n < 1) return clrnn_fail(CLRNN_E_INVALID_ARG, "a model needs at least one layer");
     if (in->rank < 1 || in->rank > 3)
         return clrnn_fail(CLRNN_E_SHAPE, "model input must be (batch, features) or (batch, steps, "
@@ -136,14 +138,14 @@ clrnn_status clrnn_model_build(clrnn_ctx *ctx, cJSON *const *objs, int n,
             return clrnn_fail(CLRNN_E_SHAPE, "model input shape has an unknown or empty "
                               "dimension; give the data or an input shape");
     clrnn_model *m = NULL;
-    clrnn_status s = clrnn_model_new(ctx, name, seed, &m);
+    clrnn_status s = clrnn_model_new(ctx, name, keras_major, seed, &m);
     if (s) return s;
     m->in = *in;
     m->in_dtype = in_dtype;
     m->layers = clrnn_calloc((size_t)n, sizeof *m->layers);
     if (!m->layers) s = clrnn_fail(CLRNN_E_NOMEM, "out of memory creating a model");
     for (int i = 0; !s && i < n; i++) {
-        s = clrnn_layer_create(objs[i], &m->layers[i]);
+        s = clrnn_layer_create(objs[i], keras_major, &m->layers[i]);
         if (!s) m->n_layers++;
     }
     if (!s) name_layers(m);
@@ -514,13 +516,8 @@ clrnn_status clrnn_model_get_grads(clrnn_model *m, float *out) {
     return clrnn_buf_read(m->ctx, m->grads, 0, m->n_params * sizeof(float), out);
 }
 
-clrnn_status clrnn_model_forward(clrnn_model *m, const struct clrnn_array *x, int training,
-                                 struct clrnn_array *y) {
-    return clrnn_model_forward_inputs(m, x, 1, training, y);
-}
-
-clrnn_status clrnn_model_forward_inputs(clrnn_model *m, const struct clrnn_array *xs, int n_x,
-                                        int training, struct clrnn_array *y) {
+clrnn_status clrnn_model_forward(clrnn_model *m, const struct clrnn_array *xs, int n_x,
+                                 int training, struct clrnn_array *y) {
     clrnn_status s = n_x > 0 ? clrnn_model_take_steps(m, xs) : CLRNN_OK;
     if (!s) s = clrnn_model_check_inputs(m, xs, n_x, "x");
     int B = s ? 0 : (int)xs[0].dims[0];

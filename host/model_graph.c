@@ -292,7 +292,7 @@ static clrnn_status add_layer(struct builder *b, const cJSON *obj, struct entry 
             s = clrnn_fail(CLRNN_E_UNSUPPORTED, "Functional model '%s': layer '%s' takes a "
                            "mask (NotEqual) as a tensor", b->model, e->name);
     }
-    if (!s) s = clrnn_layer_create(obj, &m->layers[i]);
+    if (!s) s = clrnn_layer_create(obj, m->keras_major, &m->layers[i]);
     if (s) return s;
     m->n_layers++;
     nd->n_in = c.n;
@@ -397,12 +397,12 @@ static clrnn_status build_entries(struct builder *b, const cJSON *layers) {
     return CLRNN_OK;
 }
 
-clrnn_status clrnn_graph_build(clrnn_ctx *ctx, const cJSON *cfg, const char *name, uint64_t seed,
-                               clrnn_model **out) {
+clrnn_status clrnn_graph_build(clrnn_ctx *ctx, const cJSON *cfg, const char *name,
+                               int keras_major, uint64_t seed, clrnn_model **out) {
     const cJSON *layers = cJSON_GetObjectItemCaseSensitive(cfg, "layers");
     int n = cJSON_GetArraySize(layers);
     clrnn_model *m = NULL;
-    clrnn_status s = clrnn_model_new(ctx, name, seed, &m);
+    clrnn_status s = clrnn_model_new(ctx, name, keras_major, seed, &m);
     if (s) return s;
     struct builder b = {m, NULL, m->name, NULL, 0};
     m->graph = b.g = clrnn_calloc(1, sizeof *b.g);

@@ -293,11 +293,8 @@ static char *read_text_file(const char *path) {
  * that wrote it means it (keras_version, or the configuration's own form). */
 static clrnn_status model_from_config(clrnn_ctx *ctx, const char *json, const char *keras_version,
                                       clrnn_model **m) {
-    int major = clrnn_keras_major_of(keras_version);
-    int previous = clrnn_act_set_keras_major(major ? major : clrnn_act_keras_major());
-    clrnn_status s = clrnn_model_from_json(ctx, json, NULL, 0, CLRNN_DTYPE_FLOAT32, 0, m);
-    clrnn_act_set_keras_major(previous);
-    return s;
+    return clrnn_model_from_json_keras(ctx, json, clrnn_keras_major_of(keras_version), NULL, 0,
+                                       CLRNN_DTYPE_FLOAT32, 0, m);
 }
 
 /* Compiles m as a training_config or compile_config says, when it names a loss and an
@@ -543,7 +540,7 @@ static void make_test_vector(clrnn_model *m, struct clrnn_array *x, struct clrnn
     memset(y, 0, sizeof *y);
     for (int i = 0; i < m->n_layers; i++)
         if (m->layers[i]->stateful) return;
-    if (test_input(m, x) || clrnn_model_predict(m, x, 2, y)) {
+    if (test_input(m, x) || clrnn_model_predict(m, x, 1, 2, y)) {
         clrnn_array_clear(x);
         clrnn_clear_error();
     }
@@ -556,7 +553,7 @@ clrnn_status clrnn_model_verify_test_vector(clrnn_model *m, const char *path, do
     clrnn_status s = clrnn_fmt_data_read(path, "clrnn_test_vector/x", &x);
     if (!s) s = clrnn_fmt_data_read(path, "clrnn_test_vector/y", &want);
     if (s) return clrnn_fail_context(s, "%s: the test vector", path);
-    s = clrnn_model_predict(m, &x, 2, &got);
+    s = clrnn_model_predict(m, &x, 1, 2, &got);
     if (!s && clrnn_array_count(&got) != clrnn_array_count(&want))
         s = clrnn_fail(CLRNN_E_FORMAT, "%s: the test vector's output has %lld values, the model "
                        "gives %lld", path, (long long)clrnn_array_count(&want),

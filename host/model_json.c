@@ -130,6 +130,14 @@ static int has_return_state(const cJSON *layers) {
 clrnn_status clrnn_model_from_json(clrnn_ctx *ctx, const char *json, const int64_t *input_shape,
                                    int input_rank, clrnn_dtype input_dtype, uint64_t seed,
                                    clrnn_model **out) {
+    return clrnn_model_from_json_keras(ctx, json, 0, input_shape, input_rank, input_dtype, seed,
+                                       out);
+}
+
+clrnn_status clrnn_model_from_json_keras(clrnn_ctx *ctx, const char *json, int keras_major,
+                                         const int64_t *input_shape, int input_rank,
+                                         clrnn_dtype input_dtype, uint64_t seed,
+                                         clrnn_model **out) {
     cJSON *root = clrnn_json_parse(json, "model architecture");
     if (!root) return CLRNN_E_FORMAT;
     clrnn_status s = CLRNN_OK;
@@ -137,6 +145,9 @@ clrnn_status clrnn_model_from_json(clrnn_ctx *ctx, const char *json, const int64
     const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(root, "config");
     const cJSON *layers = cJSON_IsArray(cfg) ? cfg : cJSON_GetObjectItemCaseSensitive(cfg, "layers");
     const cJSON *jname = cJSON_GetObjectItemCaseSensitive(cfg, "name");
+    /* the configuration's own word first, else the caller's */
+    int major = keras_major_of_config(root, layers);
+    if (!major) major = keras_major ? keras_major : CLRNN_KERAS_MAJOR_DEFAULT;
     if (!cJSON_IsString(cls)) {
         s = clrnn_fail(CLRNN_E_FORMAT, "model architecture: no \"class_name\" at the top level");
     } else if (strcmp(cls->valuestring, "Sequential") != 0 && !is_functional(cls->valuestring)) {
@@ -150,10 +161,8 @@ clrnn_status clrnn_model_from_json(clrnn_ctx *ctx, const char *json, const int64
                 clrnn_functional_check_chain(cfg, cJSON_IsString(jname) ? jname->valuestring : "?"))) {
         /* not a chain: a graph of layers, with the shapes its inputs declare */
         clrnn_clear_error();
-        int major = keras_major_of_config(root, layers);
-        int previous = clrnn_act_set_keras_major(major ? major : clrnn_act_keras_major());
-        s = clrnn_graph_build(ctx, cfg, cJSON_IsString(jname) ? jname->valuestring : NULL, seed, out);
-        clrnn_act_set_keras_major(previous);
+        s = clrnn_graph_build(ctx, cfg, cJSON_IsString(jname) ? jname->valuestring : NULL, major,
+                              seed, out);
         cJSON_Delete(root);
         return s;
     }
@@ -213,13 +222,10 @@ clrnn_status clrnn_model_from_json(clrnn_ctx *ctx, const char *json, const int64
     struct clrnn_shape in;
     int free_steps = 0;
     if (!s) s = merge_shapes(&declared, have_declared, dtype, input_shape, input_rank, &in, &free_steps);
-    int major = keras_major_of_config(root, layers);
-    int previous = clrnn_act_set_keras_major(major ? major : clrnn_act_keras_major());
     clrnn_model *m = NULL;
     if (!s)
         s = clrnn_model_build(ctx, objs, n, &in, dtype,
-                              cJSON_IsString(jname) ? jname->valuestring : NULL, seed, &m);
-    clrnn_act_set_keras_major(previous);
+                              cJSON_IsString(jname) ? jname->valuestring : NULL, major, seed, &m);
     if (!s) m->free_steps = free_steps;
     if (!s && text_vectorized) m->text_pad_post = 1;
     if (!s && text_vocab) s = clrnn_model_set_vocabulary(m, (const char *const *)text_vocab, n_text_vocab);
@@ -235,6 +241,14 @@ clrnn_status clrnn_model_from_json(clrnn_ctx *ctx, const char *json, const int64
 clrnn_status clrnn_model_from_spec(clrnn_ctx *ctx, const char *spec, const int64_t *input_shape,
                                    int input_rank, clrnn_dtype input_dtype, uint64_t seed,
                                    clrnn_model **out) {
+    return clrnn_model_from_spec_keras(ctx, spec, CLRNN_KERAS_MAJOR_DEFAULT, input_shape,
+                                       input_rank, input_dtype, seed, out);
+}
+
+clrnn_status clrnn_model_from_spec_keras(clrnn_ctx *ctx, const char *spec, int keras_major,
+                                         const int64_t *input_shape, int input_rank,
+                                         clrnn_dtype input_dtype, uint64_t seed,
+                                         clrnn_model **out) {
     cJSON **objs;
     int n;
     clrnn_status s = clrnn_spec_parse(spec, &objs, &n);
@@ -243,7 +257,8 @@ clrnn_status clrnn_model_from_spec(clrnn_ctx *ctx, const char *spec, const int64
     if (input_rank < 1 || input_rank > 4)
         s = clrnn_fail(CLRNN_E_SHAPE, "input rank %d is not supported", input_rank + 1);
     for (int i = 0; !s && i < input_rank; i++) in.d[i] = input_shape[i];
-    if (!s) s = clrnn_model_build(ctx, objs, n, &in, input_dtype, "sequential", seed, out);
+    if (!s) s = clrnn_model_build(ctx, objs, n, &in, input_dtype, "sequential", keras_major,
+                                         seed, out);
     for (int i = 0; i < n; i++) cJSON_Delete(objs[i]);
     clrnn_free(objs);
     return s;

@@ -59,9 +59,7 @@ clrnn_status clrnn_model_stepper(const clrnn_model *m, clrnn_model **out) {
     if (s) return s;
     if (!text) return clrnn_fail(CLRNN_E_NOMEM, "out of memory copying the model");
     clrnn_model *step = NULL;
-    int previous = clrnn_act_set_keras_major(m->keras_major);
-    s = clrnn_model_from_json(m->ctx, text, NULL, 0, m->in_dtype, 0, &step);
-    clrnn_act_set_keras_major(previous);
+    s = clrnn_model_from_json_keras(m->ctx, text, m->keras_major, NULL, 0, m->in_dtype, 0, &step);
     cJSON_free(text);
     if (!s && step->n_params != m->n_params)
         s = clrnn_fail(CLRNN_E_SHAPE, "the stepping copy has %zu parameters, the model %zu",

@@ -166,15 +166,9 @@ static clrnn_status evaluate_range(clrnn_model *m, const struct clrnn_array *x, 
     return s ? s : read_means(m, batches, batch_size, n, loss, acc);
 }
 
-clrnn_status clrnn_model_evaluate(clrnn_model *m, const struct clrnn_array *x,
+clrnn_status clrnn_model_evaluate(clrnn_model *m, const struct clrnn_array *x, int n_x,
                                   const struct clrnn_array *y, int batch_size,
                                   struct clrnn_eval_result *out) {
-    return clrnn_model_evaluate_inputs(m, x, 1, y, batch_size, out);
-}
-
-clrnn_status clrnn_model_evaluate_inputs(clrnn_model *m, const struct clrnn_array *x, int n_x,
-                                         const struct clrnn_array *y, int batch_size,
-                                         struct clrnn_eval_result *out) {
     if (!m->compiled)
         return clrnn_fail(CLRNN_E_INVALID_ARG, "the model is not compiled: it has no loss (give "
                           "--loss)");
@@ -195,13 +189,8 @@ clrnn_status clrnn_model_evaluate_inputs(clrnn_model *m, const struct clrnn_arra
     return CLRNN_OK;
 }
 
-clrnn_status clrnn_model_predict(clrnn_model *m, const struct clrnn_array *x, int batch_size,
-                                 struct clrnn_array *out) {
-    return clrnn_model_predict_inputs(m, x, 1, batch_size, out);
-}
-
-clrnn_status clrnn_model_predict_inputs(clrnn_model *m, const struct clrnn_array *xs, int n_x,
-                                        int batch_size, struct clrnn_array *out) {
+clrnn_status clrnn_model_predict(clrnn_model *m, const struct clrnn_array *xs, int n_x,
+                                 int batch_size, struct clrnn_array *out) {
     if (batch_size < 1) return clrnn_fail(CLRNN_E_INVALID_ARG, "batch size must be at least 1");
     clrnn_status s = n_x > 0 ? clrnn_model_take_steps(m, xs) : CLRNN_OK;
     if (!s) s = clrnn_model_check_inputs(m, xs, n_x, "x");
@@ -236,13 +225,8 @@ clrnn_status clrnn_model_predict_inputs(clrnn_model *m, const struct clrnn_array
 }
 
 clrnn_status clrnn_model_train_on_batch(clrnn_model *m, const struct clrnn_array *x,
-                                        const struct clrnn_array *y, double *loss) {
-    return clrnn_model_train_on_batch_inputs(m, x, 1, y, loss);
-}
-
-clrnn_status clrnn_model_train_on_batch_inputs(clrnn_model *m, const struct clrnn_array *x,
-                                               int n_x, const struct clrnn_array *y,
-                                               double *loss) {
+                                        int n_x, const struct clrnn_array *y,
+                                        double *loss) {
     if (!m->compiled) return clrnn_fail(CLRNN_E_INVALID_ARG, "the model is not compiled");
     clrnn_status s = check_pair(m, x, n_x, y, "training data");
     int B = (int)x->dims[0];
@@ -256,16 +240,10 @@ clrnn_status clrnn_model_train_on_batch_inputs(clrnn_model *m, const struct clrn
     return s;
 }
 
-clrnn_status clrnn_model_fit(clrnn_model *m, const struct clrnn_array *x,
+clrnn_status clrnn_model_fit(clrnn_model *m, const struct clrnn_array *x, int n_x,
                              const struct clrnn_array *y, const struct clrnn_array *val_x,
-                             const struct clrnn_array *val_y, const struct clrnn_fit_params *p) {
-    return clrnn_model_fit_inputs(m, x, 1, y, val_x, val_y, p);
-}
-
-clrnn_status clrnn_model_fit_inputs(clrnn_model *m, const struct clrnn_array *x, int n_x,
-                                    const struct clrnn_array *y, const struct clrnn_array *val_x,
-                                    const struct clrnn_array *val_y,
-                                    const struct clrnn_fit_params *p) {
+                             const struct clrnn_array *val_y,
+                             const struct clrnn_fit_params *p) {
     if (!m->compiled)
         return clrnn_fail(CLRNN_E_INVALID_ARG, "the model is not compiled: call "
                           "clrnn_model_compile first");

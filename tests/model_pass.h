@@ -18,7 +18,7 @@ static inline void test_model_pass(clrnn_model *m, const struct clrnn_array *x,
                                    float (*dy_of)(long i), float **y, long *ny, float **grads,
                                    long *np) {
     struct clrnn_array out = {0}, dy;
-    CHECK(clrnn_model_forward(m, x, 1, &out) == CLRNN_OK);
+    CHECK(clrnn_model_forward(m, x, 1, 1, &out) == CLRNN_OK);
     *ny = (long)clrnn_array_count(&out);
     clrnn_array_alloc(&dy, CLRNN_DTYPE_FLOAT32, out.rank, out.dims);
     for (long i = 0; i < *ny; i++) ((float *)dy.data)[i] = dy_of(i);

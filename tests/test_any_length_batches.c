@@ -50,12 +50,12 @@ static void check_length(clrnn_model *a, int T) {
     float *w = malloc(clrnn_model_param_count(a) * sizeof *w);
     CHECK(w && clrnn_model_get_params(a, w) == CLRNN_OK && clrnn_model_set_params(c, w) == CLRNN_OK);
     struct clrnn_array x = ids(5, T, (uint32_t)T), y = labels(5), pa, pc;
-    CHECK(clrnn_model_predict(a, &x, 3, &pa) == CLRNN_OK);
-    CHECK(clrnn_model_predict(c, &x, 3, &pc) == CLRNN_OK);
+    CHECK(clrnn_model_predict(a, &x, 1, 3, &pa) == CLRNN_OK);
+    CHECK(clrnn_model_predict(c, &x, 1, 3, &pc) == CLRNN_OK);
     CHECK(same(&pa, &pc));
     struct clrnn_array ga = {0}, gc = {0};
-    CHECK(clrnn_model_forward(a, &x, 1, &ga) == CLRNN_OK);
-    CHECK(clrnn_model_forward(c, &x, 1, &gc) == CLRNN_OK);
+    CHECK(clrnn_model_forward(a, &x, 1, 1, &ga) == CLRNN_OK);
+    CHECK(clrnn_model_forward(c, &x, 1, 1, &gc) == CLRNN_OK);
     CHECK(same(&ga, &gc));
     /* the output gradient of a BCE-like loss: the same gradients of every weight */
     struct clrnn_array dy = ga;
@@ -91,7 +91,7 @@ int main(void) {
             /* a training step at this length (the batches of a generator), then the check */
             struct clrnn_array x = ids(6, lengths[k], 100u + (uint32_t)k), y = labels(6);
             double loss = -1;
-            CHECK(clrnn_model_train_on_batch(a, &x, &y, &loss) == CLRNN_OK);
+            CHECK(clrnn_model_train_on_batch(a, &x, 1, &y, &loss) == CLRNN_OK);
             CHECK(loss > 0 && loss < 2);
             printf("  train_on_batch at length %2d: loss %.6f\n", lengths[k], loss);
             clrnn_array_clear(&x), clrnn_array_clear(&y);
@@ -100,7 +100,7 @@ int main(void) {
         /* a length of 0 steps is refused with the shape it has */
         struct clrnn_array x = ids(2, 1, 1), p;
         x.dims[1] = 0;
-        CHECK(clrnn_model_predict(a, &x, 2, &p) == CLRNN_E_SHAPE);
+        CHECK(clrnn_model_predict(a, &x, 1, 2, &p) == CLRNN_E_SHAPE);
         CHECK_STR_CONTAINS(clrnn_last_error(), "has shape (None, 0) per batch, but the model "
                            "expects input (None, None)");
         x.dims[1] = 1;

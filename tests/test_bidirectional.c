@@ -158,7 +158,7 @@ static void check_bidirectional(ref_cell cell, int merge, int seq, int masked, i
      * them as one launch (rnn_pair.c) */
     for (int pass = 0; pass < 2; pass++) {
         if (pass) clrnn_array_clear(&y);
-        CHECK(clrnn_model_forward(m, &x, 1, &y) == CLRNN_OK);
+        CHECK(clrnn_model_forward(m, &x, 1, 1, &y) == CLRNN_OK);
         double *yd = test_to_double(y.data, (size_t)ny);
         snprintf(l2, sizeof l2, "%s forward (pass %d)", label, pass + 1);
         CHECK_ARRAYS_CLOSE(l2, yd, yr, ny, ATOL, RTOL);
@@ -210,7 +210,7 @@ static long run_passes(clrnn_ctx *c, clrnn_model *m, const char *kernel, int tok
     }
     for (size_t i = 0; i < ny; i++) ((float *)dy.data)[i] = (float)test_uniform(&seed, -1, 1);
     for (int pass = 0; pass < PAIR_PASSES; pass++) {
-        CHECK(clrnn_model_forward(m, &x, 1, &out) == CLRNN_OK);
+        CHECK(clrnn_model_forward(m, &x, 1, 1, &out) == CLRNN_OK);
         if (out.data) memcpy(y + (size_t)pass * ny, out.data, ny * sizeof *y);
         clrnn_array_clear(&out);
         CHECK(clrnn_model_backward(m, &dy, NULL) == CLRNN_OK);
@@ -386,12 +386,12 @@ static void check_save_load(void) {
     int32_t *ids = x.data;
     for (int k = 0; k < 28; k++) ids[k] = k % 7 < k / 7 ? 0 : 1 + k % 5;
     const char *path = "bidirectional_roundtrip.h5";
-    CHECK(clrnn_model_forward(m, &x, 0, &y1) == CLRNN_OK);
+    CHECK(clrnn_model_forward(m, &x, 1, 0, &y1) == CLRNN_OK);
     CHECK(clrnn_model_save(m, path) == CLRNN_OK);
     CHECK(clrnn_model_load(ctx, path, NULL, &back) == CLRNN_OK);
     if (back) {
         CHECK_INT_EQ(clrnn_model_param_count(back), clrnn_model_param_count(m));
-        CHECK(clrnn_model_forward(back, &x, 0, &y2) == CLRNN_OK);
+        CHECK(clrnn_model_forward(back, &x, 1, 0, &y2) == CLRNN_OK);
         CHECK(memcmp(y1.data, y2.data, sizeof(float) * 4) == 0);
         cJSON *a = clrnn_model_config_json(m), *b = clrnn_model_config_json(back);
         char *ta = cJSON_PrintUnformatted(a), *tb = cJSON_PrintUnformatted(b);

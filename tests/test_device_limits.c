@@ -75,7 +75,7 @@ static void run_model(clrnn_ctx *ctx, const char *spec, struct run *r) {
                                       .optimizer = clrnn_optimizer_default(CLRNN_OPT_ADAM)};
     struct clrnn_eval_result metrics;
     CHECK(clrnn_model_compile(m, &cc) == CLRNN_OK);
-    CHECK(clrnn_model_evaluate(m, &x, &y, B, &metrics) == CLRNN_OK);
+    CHECK(clrnn_model_evaluate(m, &x, 1, &y, B, &metrics) == CLRNN_OK);
     r->loss = metrics.loss;
     const struct clrnn_layer *l = m->layers[0];
     r->steps = ((const struct rnn_cfg *)l->cfg)->steps;

@@ -48,12 +48,12 @@ static void test_dropout(void) {
     random_array(&dy, 3, xd, &st);
     size_t n = (size_t)B * T * F;
 
-    CHECK(clrnn_model_predict(m, &x, 16, &y) == CLRNN_OK);
+    CHECK(clrnn_model_predict(m, &x, 1, 16, &y) == CLRNN_OK);
     CHECK(memcmp(y.data, x.data, n * 4) == 0); /* inference: the identity */
     clrnn_array_clear(&y);
 
     float *mask = malloc(n * sizeof *mask), *first = malloc(n * sizeof *first);
-    CHECK(clrnn_model_forward(m, &x, 1, &y) == CLRNN_OK);
+    CHECK(clrnn_model_forward(m, &x, 1, 1, &y) == CLRNN_OK);
     CHECK(clrnn_dropout_layer_mask(m->layers[0], ctx, B, mask) == CLRNN_OK);
     size_t zeros = 0, bad_values = 0, bad_products = 0;
     float keep = (float)(1.0 / (1.0 - rate));
@@ -74,7 +74,7 @@ static void test_dropout(void) {
     CHECK(bad_grads == 0);
     memcpy(first, mask, n * sizeof *mask);
     clrnn_array_clear(&y);
-    CHECK(clrnn_model_forward(m, &x, 1, &y) == CLRNN_OK);
+    CHECK(clrnn_model_forward(m, &x, 1, 1, &y) == CLRNN_OK);
     CHECK(clrnn_dropout_layer_mask(m->layers[0], ctx, B, mask) == CLRNN_OK);
     CHECK(memcmp(first, mask, n * sizeof *mask) != 0); /* a new mask every pass */
     clrnn_array_clear(&y), clrnn_array_clear(&dx);
@@ -87,7 +87,7 @@ static void test_dropout(void) {
         "{\"class_name\": \"Dropout\", \"config\": {\"name\": \"d\", \"rate\": 0.5, "
         "\"noise_shape\": [null, 1, 8], \"seed\": null}}]}}";
     CHECK(clrnn_model_from_json(ctx, json, NULL, 0, CLRNN_DTYPE_FLOAT32, 3, &m) == CLRNN_OK);
-    CHECK(clrnn_model_forward(m, &x, 1, &y) == CLRNN_OK);
+    CHECK(clrnn_model_forward(m, &x, 1, 1, &y) == CLRNN_OK);
     CHECK(clrnn_dropout_layer_mask(m->layers[0], ctx, B, mask) == CLRNN_OK);
     bad_products = 0;
     for (int b = 0; b < B; b++)
@@ -109,7 +109,7 @@ static void test_dropout(void) {
 
     /* rate 0 drops nothing; bad rates and noise shapes are refused naming the layer */
     m = build("dropout(0)", in, 2, CLRNN_DTYPE_FLOAT32);
-    CHECK(clrnn_model_forward(m, &x, 1, &y) == CLRNN_OK);
+    CHECK(clrnn_model_forward(m, &x, 1, 1, &y) == CLRNN_OK);
     CHECK(memcmp(y.data, x.data, n * 4) == 0);
     clrnn_array_clear(&y);
     clrnn_model_free(m);
@@ -141,7 +141,7 @@ static struct run run_model(clrnn_model *m, const float *p, const struct clrnn_a
     size_t np = clrnn_model_param_count(m);
     r.grads = malloc(np * sizeof *r.grads);
     CHECK(clrnn_model_set_params(m, p) == CLRNN_OK);
-    CHECK(clrnn_model_forward(m, x, 1, &r.y) == CLRNN_OK);
+    CHECK(clrnn_model_forward(m, x, 1, 1, &r.y) == CLRNN_OK);
     CHECK(clrnn_model_backward(m, dy, &r.dx) == CLRNN_OK);
     CHECK(clrnn_model_get_grads(m, r.grads) == CLRNN_OK);
     return r;
@@ -183,7 +183,7 @@ static void test_time_distributed(void) {
     struct clrnn_array h;
     clrnn_model *lstm_only = build("lstm(5,return_sequences=true)", in, 2, CLRNN_DTYPE_FLOAT32);
     CHECK(clrnn_model_set_params(lstm_only, p) == CLRNN_OK);
-    CHECK(clrnn_model_predict(lstm_only, &x, B, &h) == CLRNN_OK);
+    CHECK(clrnn_model_predict(lstm_only, &x, 1, B, &h) == CLRNN_OK);
     double *hd = test_to_double(h.data, (size_t)B * T * U), *want = malloc(ny * sizeof *want);
     double *Wd = test_to_double(p + np - (size_t)(U * K + K), (size_t)(U * K + K));
     ref_dense_forward(hd, B * T, U, Wd, Wd + U * K, K, REF_ACT_SOFTMAX, want);
@@ -207,8 +207,8 @@ static void test_time_distributed(void) {
     CHECK(clrnn_model_save(td, "td_model.h5") == CLRNN_OK);
     CHECK(clrnn_model_load(ctx, "td_model.h5", NULL, &back) == CLRNN_OK);
     struct clrnn_array y1, y2;
-    CHECK(clrnn_model_predict(td, &x, 4, &y1) == CLRNN_OK);
-    CHECK(clrnn_model_predict(back, &x, 5, &y2) == CLRNN_OK);
+    CHECK(clrnn_model_predict(td, &x, 1, 4, &y1) == CLRNN_OK);
+    CHECK(clrnn_model_predict(back, &x, 1, 5, &y2) == CLRNN_OK);
     CHECK(memcmp(y1.data, y2.data, ny * 4) == 0);
     CHECK(clrnn_model_weight(back, 3, &w) == CLRNN_OK && strcmp(w.layer, "time_distributed") == 0);
     unlink("td_model.h5");

@@ -80,8 +80,8 @@ static double train(clrnn_ctx *ctx, const char *spec, const struct clrnn_array *
     fp.seed = 3;
     fp.on_epoch = show_epoch;
     struct clrnn_eval_result r = {0};
-    CHECK(clrnn_model_fit(m, x, y, NULL, NULL, &fp) == CLRNN_OK);
-    CHECK(clrnn_model_evaluate(m, tx, ty, 100, &r) == CLRNN_OK);
+    CHECK(clrnn_model_fit(m, x, 1, y, NULL, NULL, &fp) == CLRNN_OK);
+    CHECK(clrnn_model_evaluate(m, tx, 1, ty, 100, &r) == CLRNN_OK);
     printf("  %-45s test loss %.4f, accuracy %.4f\n", spec, r.loss, r.accuracy);
     clrnn_model_free(m);
     return r.accuracy;

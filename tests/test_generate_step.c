@@ -58,11 +58,11 @@ static void check_stepping(const char *spec, int T, int F, clrnn_dtype dtype) {
         if (pass) clrnn_model_reset_states(step);
         for (int t = 0; t < T; t++) {
             struct clrnn_array xt = slice(&x, t, 1), y_step, y_full;
-            CHECK(clrnn_model_predict(step, &xt, 1, &y_step) == CLRNN_OK);
+            CHECK(clrnn_model_predict(step, &xt, 1, 1, &y_step) == CLRNN_OK);
             /* the whole model over the first t + 1 timesteps */
             clrnn_model *prefix = build(spec, t + 1, F, dtype, p);
             struct clrnn_array xp = slice(&x, 0, t + 1);
-            CHECK(clrnn_model_predict(prefix, &xp, 1, &y_full) == CLRNN_OK);
+            CHECK(clrnn_model_predict(prefix, &xp, 1, 1, &y_full) == CLRNN_OK);
             for (int64_t i = 0; i < clrnn_array_count(&y_full); i++)
                 worst = fmax(worst, fabs((double)((float *)y_step.data)[i] - ((float *)y_full.data)[i]));
             clrnn_array_clear(&y_step), clrnn_array_clear(&y_full);

@@ -199,7 +199,7 @@ static void check_model(const char *label, const struct s2s_spec *sp) {
     clrnn_array_alloc(&dy, CLRNN_DTYPE_FLOAT32, 3, dyd);
     pb.dy = malloc(sizeof *pb.dy * ny);
     for (size_t i = 0; i < ny; i++) pb.dy[i] = ((float *)dy.data)[i] = (float)test_uniform(&lcg, -1, 1);
-    st = clrnn_model_forward_inputs(m, xs, n_in, 1, &y);
+    st = clrnn_model_forward(m, xs, n_in, 1, &y);
     if (st) fprintf(stderr, "%s: %s\n", label, clrnn_last_error());
     CHECK(st == CLRNN_OK);
     double *yr = malloc(sizeof *yr * ny), *num = malloc(sizeof *num * np);
@@ -217,7 +217,7 @@ static void check_model(const char *label, const struct s2s_spec *sp) {
     CHECK_ARRAYS_CLOSE(l2, gd, num, (long)np, ATOL, RTOL);
     /* a second pass gives the same gradients: nothing is left over from the first */
     clrnn_array_clear(&y);
-    CHECK(clrnn_model_forward_inputs(m, xs, n_in, 1, &y) == CLRNN_OK);
+    CHECK(clrnn_model_forward(m, xs, n_in, 1, &y) == CLRNN_OK);
     CHECK(clrnn_model_backward(m, &dy, NULL) == CLRNN_OK);
     float *g2 = malloc(sizeof *g2 * np);
     CHECK(clrnn_model_get_grads(m, g2) == CLRNN_OK);
@@ -296,10 +296,10 @@ static void check_errors(void) {
     clrnn_array_alloc(&xs[1], CLRNN_DTYPE_INT32, 2, dd);
     memset(xs[0].data, 0, 12 * sizeof(int32_t));
     memset(xs[1].data, 0, 10 * sizeof(int32_t));
-    CHECK(clrnn_model_predict(m, &xs[0], 2, &y) == CLRNN_E_INVALID_ARG);
+    CHECK(clrnn_model_predict(m, &xs[0], 1, 2, &y) == CLRNN_E_INVALID_ARG);
     CHECK_STR_CONTAINS(clrnn_last_error(), "model 's2s' takes 2 inputs (enc, dec), but 1 array "
                        "is given; give one array for each");
-    CHECK(clrnn_model_predict_inputs(m, xs, 2, 2, &y) == CLRNN_E_SHAPE);
+    CHECK(clrnn_model_predict(m, xs, 2, 2, &y) == CLRNN_E_SHAPE);
     CHECK_STR_CONTAINS(clrnn_last_error(), "x (input 'dec') has shape (None, 5) per batch, but "
                        "the model expects input (None, 4)");
     printf("  %s\n", clrnn_last_error());
@@ -366,7 +366,7 @@ static void check_state_chain(void) {
     int64_t xd[3] = {3, 5, 3};
     clrnn_array_alloc(&x, CLRNN_DTYPE_FLOAT32, 3, xd);
     for (int i = 0; i < 45; i++) ((float *)x.data)[i] = (float)test_uniform(&lcg, -1, 1);
-    CHECK(clrnn_model_predict(plain, &x, 4, &want) == CLRNN_OK);
+    CHECK(clrnn_model_predict(plain, &x, 1, 4, &want) == CLRNN_OK);
     const char *const takes[] = {KT("gru", 0), KT("gru", 1)};
     for (int k = 0; k < 2; k++) {
         char json[2000];
@@ -387,7 +387,7 @@ static void check_state_chain(void) {
         CHECK(st == CLRNN_OK);
         if (!m) continue;
         CHECK(clrnn_model_param_count(m) == np && clrnn_model_set_params(m, pf) == CLRNN_OK);
-        CHECK(clrnn_model_predict(m, &x, 4, &got) == CLRNN_OK);
+        CHECK(clrnn_model_predict(m, &x, 1, 4, &got) == CLRNN_OK);
         printf("  Dense on gru[0][%d]: max |diff| from the chain %.3g\n", k, max_diff(&got, &want));
         CHECK(max_diff(&got, &want) == 0);
         clrnn_array_clear(&got);
@@ -436,7 +436,7 @@ static void check_state_inputs(void) {
         xd[k] = malloc(sizeof *xd[k] * n);
         for (size_t i = 0; i < n; i++) xd[k][i] = ((float *)xs[k].data)[i] = (float)test_uniform(&lcg, -1, 1);
     }
-    CHECK(clrnn_model_predict_inputs(m, xs, 3, 2, &y) == CLRNN_OK);
+    CHECK(clrnn_model_predict(m, xs, 3, 2, &y) == CLRNN_OK);
     double *yr = malloc(sizeof *yr * (size_t)B * T * U);
     struct ref_rnn r = {REF_CELL_LSTM, B, T, I, U, p, p + I * 4 * U, p + (I + U) * 4 * U,
                         REF_ACT_TANH, REF_ACT_SIGMOID, 1, 0, 0, NULL, NULL, NULL, xd[1], xd[2]};
@@ -466,20 +466,20 @@ static void check_train_save(void) {
     copy_task(xs, &y, 512);
     copy_task(vxs, &vy, 64);
     struct clrnn_eval_result before, after;
-    CHECK(clrnn_model_evaluate_inputs(m, vxs, 2, &vy, 32, &before) == CLRNN_OK);
+    CHECK(clrnn_model_evaluate(m, vxs, 2, &vy, 32, &before) == CLRNN_OK);
     struct clrnn_fit_params fp = clrnn_fit_params_default();
     fp.epochs = 25;
     fp.seed = 4;
-    clrnn_status st = clrnn_model_fit_inputs(m, xs, 2, &y, vxs, &vy, &fp);
+    clrnn_status st = clrnn_model_fit(m, xs, 2, &y, vxs, &vy, &fp);
     if (st) fprintf(stderr, "fit: %s\n", clrnn_last_error());
     CHECK(st == CLRNN_OK);
-    CHECK(clrnn_model_evaluate_inputs(m, vxs, 2, &vy, 32, &after) == CLRNN_OK);
+    CHECK(clrnn_model_evaluate(m, vxs, 2, &vy, 32, &after) == CLRNN_OK);
     printf("  copy task: validation loss %.3f -> %.3f, accuracy %.3f -> %.3f\n", before.loss,
            after.loss, before.accuracy, after.accuracy);
     CHECK(after.loss < 0.3 * before.loss && after.accuracy > 0.9);
-    CHECK(clrnn_model_fit_inputs(m, xs, 1, &y, NULL, NULL, &fp) == CLRNN_E_INVALID_ARG);
+    CHECK(clrnn_model_fit(m, xs, 1, &y, NULL, NULL, &fp) == CLRNN_E_INVALID_ARG);
     CHECK_STR_CONTAINS(clrnn_last_error(), "takes 2 inputs (enc, dec), but 1 array is given");
-    CHECK(clrnn_model_predict_inputs(m, vxs, 2, 16, &p1) == CLRNN_OK);
+    CHECK(clrnn_model_predict(m, vxs, 2, 16, &p1) == CLRNN_OK);
     const char *files[] = {"graph_s2s.keras", "graph_s2s.h5"};
     for (int f = 0; f < 2; f++) {
         clrnn_model *back = NULL;
@@ -489,7 +489,7 @@ static void check_train_save(void) {
         CHECK(st == CLRNN_OK);
         if (!back) continue;
         CHECK(clrnn_model_input_count(back) == 2);
-        CHECK(clrnn_model_predict_inputs(back, vxs, 2, 16, &p2) == CLRNN_OK);
+        CHECK(clrnn_model_predict(back, vxs, 2, 16, &p2) == CLRNN_OK);
         double d = max_diff(&p1, &p2);
         printf("  %s: reloaded, max |diff| of predictions %.3g\n", files[f], d);
         CHECK(d == 0);
@@ -515,23 +515,23 @@ static void check_datasets(void) {
                                         {"x1_test", &vxs[1]}, {"y_test", &vy}};
     CHECK(clrnn_fmt_data_write("graph_data.h5", a, 6) == CLRNN_OK);
     struct clrnn_data d;
-    CHECK(clrnn_data_load("graph_data.h5", CLRNN_SPLIT_TRAIN, &d) == CLRNN_OK);
+    CHECK(clrnn_data_load("graph_data.h5", CLRNN_SPLIT_TRAIN, CLRNN_LABELS_REQUIRED, &d) == CLRNN_OK);
     int n;
     const struct clrnn_array *in = clrnn_data_inputs(&d, &n);
     CHECK(n == 2 && in[0].dims[0] == 10 && in[1].dims[1] == 4 && strcmp(d.x_name, "x0_train") == 0);
     clrnn_data_clear(&d);
-    CHECK(clrnn_data_load("graph_data.h5", CLRNN_SPLIT_TEST, &d) == CLRNN_OK);
+    CHECK(clrnn_data_load("graph_data.h5", CLRNN_SPLIT_TEST, CLRNN_LABELS_REQUIRED, &d) == CLRNN_OK);
     in = clrnn_data_inputs(&d, &n);
     CHECK(n == 2 && in[1].dims[0] == 3 && strcmp(d.y_name, "y_test") == 0);
     clrnn_data_clear(&d);
     /* no y, and rows that differ */
     struct clrnn_fmt_named_array no_y[] = {{"x0_train", &xs[0]}, {"x1_train", &xs[1]}};
     CHECK(clrnn_fmt_data_write("graph_data.h5", no_y, 2) == CLRNN_OK);
-    CHECK(clrnn_data_load("graph_data.h5", CLRNN_SPLIT_TRAIN, &d) == CLRNN_E_FORMAT);
+    CHECK(clrnn_data_load("graph_data.h5", CLRNN_SPLIT_TRAIN, CLRNN_LABELS_REQUIRED, &d) == CLRNN_E_FORMAT);
     CHECK_STR_CONTAINS(clrnn_last_error(), "graph_data.h5: has x0_train but no y_train");
     struct clrnn_fmt_named_array rows[] = {{"x0", &xs[0]}, {"x1", &vxs[1]}, {"y", &y}};
     CHECK(clrnn_fmt_data_write("graph_data.h5", rows, 3) == CLRNN_OK);
-    CHECK(clrnn_data_load("graph_data.h5", CLRNN_SPLIT_TRAIN, &d) == CLRNN_E_SHAPE);
+    CHECK(clrnn_data_load("graph_data.h5", CLRNN_SPLIT_TRAIN, CLRNN_LABELS_REQUIRED, &d) == CLRNN_E_SHAPE);
     CHECK_STR_CONTAINS(clrnn_last_error(), "x1 has shape (3, 4) and y has shape (10, 4)");
     printf("  %s\n", clrnn_last_error());
     remove("graph_data.h5");

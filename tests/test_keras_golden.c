@@ -71,7 +71,7 @@ static void check_long(clrnn_model *m, const char *io, const char *name, const c
     CHECK(clrnn_fmt_data_read(io, "y_long", &want) == CLRNN_OK);
     int64_t in[4];
     CHECK(clrnn_model_input_shape(m, in, NULL) >= 1 && in[0] == -1); /* None */
-    if (clrnn_model_predict(m, &x, 2, &got)) {
+    if (clrnn_model_predict(m, &x, 1, 2, &got)) {
         printf("  %-30s %-28s PREDICT FAILED at length %lld: %s\n", name, file,
                (long long)x.dims[1], clrnn_last_error());
         CHECK(0);
@@ -112,7 +112,7 @@ static void check_case(const char *root, const char *name, const char *file,
     if (s) {
         printf("  %-30s %-28s LOAD FAILED: %s\n", name, file, clrnn_last_error());
         CHECK(s == CLRNN_OK);
-    } else if ((s = clrnn_model_predict_inputs(m, xs, n_x, 2, &got))) {
+    } else if ((s = clrnn_model_predict(m, xs, n_x, 2, &got))) {
         printf("  %-30s %-28s PREDICT FAILED: %s\n", name, file, clrnn_last_error());
         CHECK(s == CLRNN_OK);
     } else {
@@ -174,7 +174,7 @@ static void test_text_vectorization_any_length(void) {
         CHECK(clrnn_array_alloc(&batch, CLRNN_DTYPE_INT32, 2, dims) == CLRNN_OK);
         for (int64_t i = 0; i < B; i++)
             memcpy((int32_t *)batch.data + i * longest, ids + i * T, (size_t)longest * 4);
-        CHECK(clrnn_model_predict(m, &batch, 32, &got) == CLRNN_OK);
+        CHECK(clrnn_model_predict(m, &batch, 1, 32, &got) == CLRNN_OK);
         for (int64_t i = 0; i < B; i++) {
             double d = fabs((double)((float *)got.data)[i] - ((float *)want.data)[first + i]);
             if (!(d <= worst)) worst = d;

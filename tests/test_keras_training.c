@@ -84,7 +84,7 @@ static void run(const char *dir, struct clrnn_optimizer_config opt) {
         yb = (struct clrnn_array){CLRNN_DTYPE_FLOAT32, 2, {yd[0], yd[1]},
                                   (float *)y.data + (size_t)i * B * y.dims[2]};
         double loss = NAN;
-        CHECK(clrnn_model_train_on_batch(m, &xb, &yb, &loss) == CLRNN_OK);
+        CHECK(clrnn_model_train_on_batch(m, &xb, 1, &yb, &loss) == CLRNN_OK);
         double d = fabs(loss - ((float *)losses.data)[i]);
         if (!(d <= worst_loss)) worst_loss = d;
     }
@@ -108,9 +108,9 @@ static void run(const char *dir, struct clrnn_optimizer_config opt) {
                                  (int32_t *)x.data + (size_t)i * B * x.dims[2]};
         struct clrnn_array yb = {CLRNN_DTYPE_FLOAT32, 2, {B, y.dims[2]},
                                  (float *)y.data + (size_t)i * B * y.dims[2]};
-        CHECK(clrnn_model_train_on_batch(m, &xb, &yb, NULL) == CLRNN_OK);
-        CHECK(clrnn_model_train_on_batch(want, &xb, &yb, NULL) == CLRNN_OK);
-        CHECK(clrnn_model_train_on_batch(fresh, &xb, &yb, NULL) == CLRNN_OK);
+        CHECK(clrnn_model_train_on_batch(m, &xb, 1, &yb, NULL) == CLRNN_OK);
+        CHECK(clrnn_model_train_on_batch(want, &xb, 1, &yb, NULL) == CLRNN_OK);
+        CHECK(clrnn_model_train_on_batch(fresh, &xb, 1, &yb, NULL) == CLRNN_OK);
     }
     CHECK(clrnn_model_get_params(m, got) == CLRNN_OK);
     CHECK(clrnn_model_get_params(want, ref) == CLRNN_OK);
@@ -165,7 +165,7 @@ static void run_seq2seq(void) {
             {CLRNN_DTYPE_INT32, 2, {B, TD}, (int32_t *)x1.data + (size_t)i * B * TD}};
         struct clrnn_array yb = {CLRNN_DTYPE_INT32, 2, {B, TD}, (int32_t *)y.data + (size_t)i * B * TD};
         double loss = NAN;
-        CHECK(clrnn_model_train_on_batch_inputs(m, xs, 2, &yb, &loss) == CLRNN_OK);
+        CHECK(clrnn_model_train_on_batch(m, xs, 2, &yb, &loss) == CLRNN_OK);
         double d = fabs(loss - ((float *)losses.data)[i]);
         if (!(d <= worst_loss)) worst_loss = d;
     }

@@ -53,9 +53,8 @@ static double *to_double(const float *f, size_t n) {
 static int keras_major = 2;
 static clrnn_model *build(const char *spec, const int64_t *in, int rank) {
     clrnn_model *m = NULL;
-    int previous = clrnn_act_set_keras_major(keras_major);
-    clrnn_status s = clrnn_model_from_spec(ctx, spec, in, rank, CLRNN_DTYPE_FLOAT32, 3, &m);
-    clrnn_act_set_keras_major(previous);
+    clrnn_status s = clrnn_model_from_spec_keras(ctx, spec, keras_major, in, rank,
+                                                 CLRNN_DTYPE_FLOAT32, 3, &m);
     if (s) {
         fprintf(stderr, "building '%s' failed: %s\n", spec, clrnn_last_error());
         exit(1);
@@ -95,7 +94,7 @@ static void test_dense(int act, int use_bias, int three_d) {
     clrnn_array_alloc(&x, CLRNN_DTYPE_FLOAT32, three_d ? 3 : 2, xd);
     double *xr = malloc((size_t)R * I * sizeof *xr);
     fill(x.data, xr, (size_t)R * I, -1, 1);
-    CHECK(clrnn_model_forward(m, &x, 1, &y) == CLRNN_OK);
+    CHECK(clrnn_model_forward(m, &x, 1, 1, &y) == CLRNN_OK);
     double *yr = malloc((size_t)R * U * sizeof *yr);
     const double *W = p, *b = use_bias ? p + I * U : NULL;
     ref_dense_forward(xr, R, I, W, b, U, (ref_act)act, yr);
@@ -147,7 +146,7 @@ static void test_simple_rnn(int act, int return_sequences, int use_bias, int B) 
     double *xr = malloc((size_t)B * T * I * sizeof *xr);
     fill(x.data, xr, (size_t)B * T * I, -1, 1);
     size_t ny = (size_t)B * (return_sequences ? T : 1) * U;
-    CHECK(clrnn_model_forward(m, &x, 1, &y) == CLRNN_OK);
+    CHECK(clrnn_model_forward(m, &x, 1, 1, &y) == CLRNN_OK);
     double *yr = malloc(ny * sizeof *yr);
     ref_simple_rnn_forward(xr, B, T, I, K, Rk, b, U, (ref_act)act, return_sequences, NULL, yr);
     double *yd = to_double(y.data, ny);
@@ -255,7 +254,7 @@ static void test_gated(int lstm, int reset_after, int seq, int bias, int B, ref_
     fill(dy.data, c.dy, ny, -1, 1);
     double *yr = malloc(sizeof *yr * ny);
     gated_objective(&c, yr);
-    CHECK(clrnn_model_forward(m, &x, 1, &y) == CLRNN_OK);
+    CHECK(clrnn_model_forward(m, &x, 1, 1, &y) == CLRNN_OK);
     double *yd = to_double(y.data, ny);
     snprintf(l2, sizeof l2, "%s forward", label);
     CHECK_ARRAYS_CLOSE(l2, yd, yr, (long)ny, ATOL, RTOL);
@@ -295,7 +294,7 @@ static void test_embedding(int D) {
     int64_t xd[2] = {B, T}, yd[3] = {B, T, D};
     clrnn_array_alloc(&x, CLRNN_DTYPE_INT32, 2, xd);
     for (int i = 0; i < B * T; i++) ((int32_t *)x.data)[i] = (i * 7 + i / 5) % (V - 2); /* repeats; ids 11, 12 unused */
-    CHECK(clrnn_model_forward(m, &x, 1, &y) == CLRNN_OK);
+    CHECK(clrnn_model_forward(m, &x, 1, 1, &y) == CLRNN_OK);
     double *yr = malloc(sizeof *yr * (size_t)B * T * D), *yg = to_double(y.data, (size_t)B * T * D);
     for (int i = 0; i < B * T; i++)
         for (int d = 0; d < D; d++) yr[i * D + d] = E[((int32_t *)x.data)[i] * D + d];
@@ -316,7 +315,7 @@ static void test_embedding(int D) {
     /* an id out of range is refused before anything runs, naming it and where it is */
     ((int32_t *)x.data)[2 * T + 4] = 13;
     struct clrnn_array y2;
-    CHECK(clrnn_model_forward(m, &x, 0, &y2) == CLRNN_E_SHAPE);
+    CHECK(clrnn_model_forward(m, &x, 1, 0, &y2) == CLRNN_E_SHAPE);
     CHECK_STR_CONTAINS(clrnn_last_error(), "token id 13 at sample 2, position 4 is outside [0, 13)");
     free(E), free(yr), free(yg), free(dyr), free(dE), free(g1), free(g2), free(gd);
     clrnn_array_clear(&x), clrnn_array_clear(&y), clrnn_array_clear(&dy);
@@ -354,7 +353,7 @@ static void test_embedding_hot_id(void) {
         ((float *)dy.data)[i] = (float)((int)uniform(0, 17) - 8) / 8.0f;
         dE[ids[i / D] * D + i % D] += ((float *)dy.data)[i];
     }
-    CHECK(clrnn_model_forward(m, &x, 1, &y) == CLRNN_OK);
+    CHECK(clrnn_model_forward(m, &x, 1, 1, &y) == CLRNN_OK);
     CHECK(clrnn_model_backward(m, &dy, NULL) == CLRNN_OK);
     float *g = malloc(sizeof *g * (size_t)V * D);
     clrnn_model_get_grads(m, g);

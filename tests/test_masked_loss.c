@@ -67,7 +67,7 @@ static void make_tagging(int64_t n, uint64_t seed, int garbage_tag, struct clrnn
 static void reference_metrics(clrnn_model *m, const struct clrnn_array *x,
                               const struct clrnn_array *y, int bs, double *loss, double *acc) {
     struct clrnn_array p;
-    CHECK(clrnn_model_predict(m, x, bs, &p) == CLRNN_OK);
+    CHECK(clrnn_model_predict(m, x, 1, bs, &p) == CLRNN_OK);
     int64_t n = x->dims[0];
     double weighted = 0, hits = 0, valid = 0;
     for (int64_t start = 0; start < n; start += bs) {
@@ -100,13 +100,13 @@ static void test_against_reference(void) {
     clrnn_array_clear(&x_same);
     struct clrnn_eval_result r, r_other;
     double loss, acc;
-    CHECK(clrnn_model_evaluate(m, &x, &y, 4, &r) == CLRNN_OK); /* batches of 4, 4, 3 */
+    CHECK(clrnn_model_evaluate(m, &x, 1, &y, 4, &r) == CLRNN_OK); /* batches of 4, 4, 3 */
     reference_metrics(m, &x, &y, 4, &loss, &acc);
     printf("masked evaluate: loss %.7f (reference %.7f), accuracy %.4f (reference %.4f)\n",
            r.loss, loss, r.accuracy, acc);
     CHECK_NEAR(r.loss, loss, 1e-6 * (1 + loss));
     CHECK_NEAR(r.accuracy, acc, 1e-6);
-    CHECK(clrnn_model_evaluate(m, &x, &y_other, 4, &r_other) == CLRNN_OK);
+    CHECK(clrnn_model_evaluate(m, &x, 1, &y_other, 4, &r_other) == CLRNN_OK);
     CHECK(r_other.loss == r.loss && r_other.accuracy == r.accuracy);
 
     /* one training step from the same weights: the padded targets make no difference */
@@ -114,13 +114,13 @@ static void test_against_reference(void) {
     float *p0 = malloc(np * 4), *g1 = malloc(np * 4), *g2 = malloc(np * 4);
     CHECK(clrnn_model_get_params(m, p0) == CLRNN_OK);
     double l1, l2;
-    CHECK(clrnn_model_train_on_batch(m, &x, &y, &l1) == CLRNN_OK);
+    CHECK(clrnn_model_train_on_batch(m, &x, 1, &y, &l1) == CLRNN_OK);
     CHECK(clrnn_model_get_grads(m, g1) == CLRNN_OK);
     CHECK(clrnn_model_set_params(m, p0) == CLRNN_OK);
     clrnn_model_free(m);
     m = tagger("adam", 0.01);
     CHECK(clrnn_model_set_params(m, p0) == CLRNN_OK);
-    CHECK(clrnn_model_train_on_batch(m, &x, &y_other, &l2) == CLRNN_OK);
+    CHECK(clrnn_model_train_on_batch(m, &x, 1, &y_other, &l2) == CLRNN_OK);
     CHECK(clrnn_model_get_grads(m, g2) == CLRNN_OK);
     CHECK(l1 == l2);
     CHECK(memcmp(g1, g2, np * 4) == 0);
@@ -130,7 +130,7 @@ static void test_against_reference(void) {
     /* a batch of padding only: loss 0 and no gradient, not 0/0 */
     memset(x.data, 0, sizeof(int32_t) * 11 * T);
     double l0;
-    CHECK(clrnn_model_train_on_batch(m, &x, &y, &l0) == CLRNN_OK);
+    CHECK(clrnn_model_train_on_batch(m, &x, 1, &y, &l0) == CLRNN_OK);
     CHECK(l0 == 0);
     CHECK(clrnn_model_get_grads(m, g1) == CLRNN_OK);
     size_t nonzero = 0;
@@ -150,9 +150,9 @@ static void test_learns_tagging(void) {
     fp.epochs = 25;
     fp.batch_size = 32;
     fp.seed = 4;
-    CHECK(clrnn_model_fit(m, &x, &y, NULL, NULL, &fp) == CLRNN_OK);
+    CHECK(clrnn_model_fit(m, &x, 1, &y, NULL, NULL, &fp) == CLRNN_OK);
     struct clrnn_eval_result r;
-    CHECK(clrnn_model_evaluate(m, &xt, &yt, 64, &r) == CLRNN_OK);
+    CHECK(clrnn_model_evaluate(m, &xt, 1, &yt, 64, &r) == CLRNN_OK);
     printf("tagging through the masked loss: test loss %.4f, masked accuracy %.4f\n", r.loss,
            r.accuracy);
     CHECK(r.accuracy >= 0.98);

@@ -42,10 +42,10 @@ static void test_round_trip(void) {
     CHECK(clrnn_model_compile(m, &cc) == CLRNN_OK);
     struct clrnn_array x, y1, y2;
     sample_input(&x, 7, 6, 3);
-    CHECK(clrnn_model_predict(m, &x, 3, &y1) == CLRNN_OK);
+    CHECK(clrnn_model_predict(m, &x, 1, 3, &y1) == CLRNN_OK);
     CHECK(clrnn_model_save(m, "io_model.h5") == CLRNN_OK);
     CHECK(clrnn_model_load(ctx, "io_model.h5", NULL, &back) == CLRNN_OK);
-    CHECK(clrnn_model_predict(back, &x, 5, &y2) == CLRNN_OK);
+    CHECK(clrnn_model_predict(back, &x, 1, 5, &y2) == CLRNN_OK);
     CHECK(y1.rank == y2.rank && clrnn_array_count(&y1) == clrnn_array_count(&y2));
     CHECK(memcmp(y1.data, y2.data, (size_t)clrnn_array_count(&y1) * 4) == 0);
     struct clrnn_compile_config c2;
@@ -89,7 +89,7 @@ static void test_round_trip(void) {
     clrnn_model *c;
     CHECK(clrnn_model_load(ctx, "io_arch.json", "io_weights.h5", &c) == CLRNN_OK);
     struct clrnn_array y3;
-    CHECK(clrnn_model_predict(c, &x, 7, &y3) == CLRNN_OK);
+    CHECK(clrnn_model_predict(c, &x, 1, 7, &y3) == CLRNN_OK);
     CHECK(memcmp(y1.data, y3.data, (size_t)clrnn_array_count(&y1) * 4) == 0);
     clrnn_array_clear(&y3);
     clrnn_model_free(c);
@@ -209,12 +209,11 @@ static void test_hard_sigmoid_versions(void) {
     const char *spec = "dense(1,activation=hard_sigmoid)";
     float w[2] = {1.0f, 0.0f}; /* kernel 1, bias 0: the output is hard_sigmoid(1.5) */
     CHECK(clrnn_model_from_spec(ctx, spec, in, 1, CLRNN_DTYPE_FLOAT32, 1, &m2) == CLRNN_OK);
-    int previous = clrnn_act_set_keras_major(3);
-    CHECK(clrnn_model_from_spec(ctx, spec, in, 1, CLRNN_DTYPE_FLOAT32, 1, &m3) == CLRNN_OK);
-    clrnn_act_set_keras_major(previous);
+    CHECK(clrnn_model_from_spec_keras(ctx, spec, 3, in, 1, CLRNN_DTYPE_FLOAT32, 1, &m3) ==
+          CLRNN_OK);
     CHECK(clrnn_model_set_params(m2, w) == CLRNN_OK && clrnn_model_set_params(m3, w) == CLRNN_OK);
-    CHECK(clrnn_model_predict(m2, &x, 1, &y2) == CLRNN_OK);
-    CHECK(clrnn_model_predict(m3, &x, 1, &y3) == CLRNN_OK);
+    CHECK(clrnn_model_predict(m2, &x, 1, 1, &y2) == CLRNN_OK);
+    CHECK(clrnn_model_predict(m3, &x, 1, 1, &y3) == CLRNN_OK);
     CHECK_NEAR(((float *)y2.data)[0], 0.2 * 1.5 + 0.5, 1e-7);
     CHECK_NEAR(((float *)y3.data)[0], 1.5 / 6 + 0.5, 1e-7);
     CHECK(clrnn_model_save(m2, "io_hs2.h5") == CLRNN_OK && clrnn_model_save(m3, "io_hs3.h5") == CLRNN_OK);
@@ -227,8 +226,8 @@ static void test_hard_sigmoid_versions(void) {
     clrnn_fmt_model_clear(&f);
     CHECK(clrnn_model_load(ctx, "io_hs2.h5", NULL, &r2) == CLRNN_OK);
     CHECK(clrnn_model_load(ctx, "io_hs3.h5", NULL, &r3) == CLRNN_OK);
-    CHECK(clrnn_model_predict(r2, &x, 1, &back2) == CLRNN_OK);
-    CHECK(clrnn_model_predict(r3, &x, 1, &back3) == CLRNN_OK);
+    CHECK(clrnn_model_predict(r2, &x, 1, 1, &back2) == CLRNN_OK);
+    CHECK(clrnn_model_predict(r3, &x, 1, 1, &back3) == CLRNN_OK);
     CHECK(((float *)back2.data)[0] == ((float *)y2.data)[0]);
     CHECK(((float *)back3.data)[0] == ((float *)y3.data)[0]);
     unlink("io_hs2.h5"), unlink("io_hs3.h5");
@@ -254,10 +253,10 @@ static void test_keras3_round_trip(void) {
     CHECK(clrnn_model_compile(m, &cc) == CLRNN_OK);
     struct clrnn_array x, y1, y2, y3;
     sample_input(&x, 6, 5, 3);
-    CHECK(clrnn_model_predict(m, &x, 6, &y1) == CLRNN_OK);
+    CHECK(clrnn_model_predict(m, &x, 1, 6, &y1) == CLRNN_OK);
     CHECK(clrnn_model_save(m, "io_k3.keras") == CLRNN_OK);
     CHECK(clrnn_model_load(ctx, "io_k3.keras", NULL, &back) == CLRNN_OK);
-    CHECK(clrnn_model_predict(back, &x, 4, &y2) == CLRNN_OK);
+    CHECK(clrnn_model_predict(back, &x, 1, 4, &y2) == CLRNN_OK);
     CHECK(memcmp(y1.data, y2.data, (size_t)clrnn_array_count(&y1) * 4) == 0);
     struct clrnn_compile_config c2;
     CHECK(clrnn_model_compile_config(back, &c2));
@@ -273,7 +272,7 @@ static void test_keras3_round_trip(void) {
     free(json);
     cJSON_Delete(cfg);
     CHECK(clrnn_model_load(ctx, "io_k3.json", "io_k3.weights.h5", &arch) == CLRNN_OK);
-    CHECK(clrnn_model_predict(arch, &x, 3, &y3) == CLRNN_OK);
+    CHECK(clrnn_model_predict(arch, &x, 1, 3, &y3) == CLRNN_OK);
     CHECK(memcmp(y1.data, y3.data, (size_t)clrnn_array_count(&y1) * 4) == 0);
     clrnn_model_free(m), clrnn_model_free(back), clrnn_model_free(arch);
     clrnn_array_clear(&y1), clrnn_array_clear(&y2), clrnn_array_clear(&y3);

@@ -59,8 +59,8 @@ static void check(const char *spec) {
     for (int batch = 0; batch < 2; batch++) {
         struct clrnn_array x, ya = {0}, yb = {0};
         make_ids(100 + (uint64_t)batch, &x);
-        CHECK(clrnn_model_predict(a, &x, B, &ya) == CLRNN_OK);
-        CHECK(clrnn_model_forward(b, &x, 0, &yb) == CLRNN_OK);
+        CHECK(clrnn_model_predict(a, &x, 1, B, &ya) == CLRNN_OK);
+        CHECK(clrnn_model_forward(b, &x, 1, 0, &yb) == CLRNN_OK);
         CHECK_INT_EQ(clrnn_array_count(&ya), clrnn_array_count(&yb));
         for (int64_t i = 0; i < clrnn_array_count(&ya) && i < clrnn_array_count(&yb); i++, n++)
             differ += memcmp((float *)ya.data + i, (float *)yb.data + i, 4) != 0;
@@ -71,12 +71,12 @@ static void check(const char *spec) {
     /* a backward pass needs a forward pass that kept the steps, over the same batch */
     struct clrnn_array x, y = {0}, dy;
     make_ids(7, &x);
-    CHECK(clrnn_model_predict(a, &x, B, &y) == CLRNN_OK);
+    CHECK(clrnn_model_predict(a, &x, 1, B, &y) == CLRNN_OK);
     clrnn_array_alloc(&dy, CLRNN_DTYPE_FLOAT32, y.rank, y.dims);
     memset(dy.data, 0, (size_t)clrnn_array_count(&dy) * 4);
     CHECK(clrnn_model_backward(a, &dy, NULL) == CLRNN_E_INVALID_ARG);
     clrnn_array_clear(&y);
-    CHECK(clrnn_model_forward(a, &x, 0, &y) == CLRNN_OK);
+    CHECK(clrnn_model_forward(a, &x, 1, 0, &y) == CLRNN_OK);
     CHECK(clrnn_model_backward(a, &dy, NULL) == CLRNN_OK);
     struct clrnn_array dy_short = dy;
     dy_short.dims[0] = B - 1;
@@ -99,10 +99,10 @@ static void check_step_buffers(void) {
                                                      : 0;
     struct clrnn_array x, y = {0};
     make_ids(3, &x);
-    CHECK(clrnn_model_predict(m, &x, B, &y) == CLRNN_OK);
+    CHECK(clrnn_model_predict(m, &x, 1, B, &y) == CLRNN_OK);
     size_t predicted = clrnn_ctx_bytes_held(ctx);
     clrnn_array_clear(&y);
-    CHECK(clrnn_model_forward(m, &x, 0, &y) == CLRNN_OK);
+    CHECK(clrnn_model_forward(m, &x, 1, 0, &y) == CLRNN_OK);
     size_t forwarded = clrnn_ctx_bytes_held(ctx);
     printf("step buffers: predict holds %zu bytes, forward %zu more (want %zu)\n", predicted,
            forwarded - predicted, want);
@@ -122,14 +122,14 @@ static void check_small_batch_lookup(void) {
     unsetenv("CLRNN_FUSE_EMBEDDING");
     struct clrnn_array big, x, ya = {0}, yb = {0}, dy;
     make_ids(11, &big);
-    CHECK(clrnn_model_predict(a, &big, B, &ya) == CLRNN_OK);
+    CHECK(clrnn_model_predict(a, &big, 1, B, &ya) == CLRNN_OK);
     CHECK(clrnn_embedding_fused(a->layers[0], B) && !clrnn_embedding_fused(a->layers[0], 1));
     clrnn_array_clear(&ya);
     make_rows(12, 1, &x);
     for (int t = 0; t < T; t++) ((int32_t *)x.data)[t] = 1 + t; /* distinct: not projected */
-    CHECK(clrnn_model_forward(a, &x, 0, &ya) == CLRNN_OK);
+    CHECK(clrnn_model_forward(a, &x, 1, 0, &ya) == CLRNN_OK);
     CHECK_INT_EQ(clrnn_embedding_projection(a->layers[0], NULL, NULL), 0);
-    CHECK(clrnn_model_forward(b, &x, 0, &yb) == CLRNN_OK);
+    CHECK(clrnn_model_forward(b, &x, 1, 0, &yb) == CLRNN_OK);
     long n = (long)clrnn_array_count(&ya), differ = 0;
     CHECK_INT_EQ(n, clrnn_array_count(&yb));
     differ += memcmp(ya.data, yb.data, (size_t)n * 4) != 0;
@@ -178,7 +178,7 @@ int main(void) {
         clrnn_model *m = build(distinct[i]);
         struct clrnn_array x, y = {0};
         make_ids(5, &x);
-        CHECK(clrnn_model_predict(m, &x, B, &y) == CLRNN_OK);
+        CHECK(clrnn_model_predict(m, &x, 1, B, &y) == CLRNN_OK);
         int rows = clrnn_embedding_projection(m->layers[0], NULL, NULL);
         CHECK(rows > 0 && rows <= VOCAB);
         clrnn_array_clear(&x), clrnn_array_clear(&y);

@@ -160,7 +160,7 @@ static void check_mode(struct mode md, int B) {
     float *dyf = dy.data;
     for (size_t i = 0; i < ny; i++) pb.dy[i] = dyf[i] = (float)uniform(-1, 1);
 
-    CHECK(clrnn_model_forward(m, &x, training, &y) == CLRNN_OK);
+    CHECK(clrnn_model_forward(m, &x, 1, training, &y) == CLRNN_OK);
     if (training) {
         /* the masks this pass drew: one row per sequence, values 0 or 1/(1-rate) */
         float *dm = calloc((size_t)B * I, sizeof *dm), *rm = calloc((size_t)B * U, sizeof *rm);
@@ -208,7 +208,7 @@ static void check_mode(struct mode md, int B) {
     if (training) {
         /* out of training the same layer runs without dropout */
         struct clrnn_array yi;
-        CHECK(clrnn_model_forward(m, &x, 0, &yi) == CLRNN_OK);
+        CHECK(clrnn_model_forward(m, &x, 1, 0, &yi) == CLRNN_OK);
         free(pb.dmask), free(pb.rmask);
         pb.dmask = pb.rmask = NULL;
         objective(&pb, yr);
@@ -244,8 +244,8 @@ static void check_post_padding_invariance(const char *cell) {
             il[r * T + t] = t < keep ? id : 0;
             if (t < keep) is[r * keep + t] = id;
         }
-    CHECK(clrnn_model_forward(a, &xl, 0, &yl) == CLRNN_OK);
-    CHECK(clrnn_model_forward(b, &xs, 0, &ys) == CLRNN_OK);
+    CHECK(clrnn_model_forward(a, &xl, 1, 0, &yl) == CLRNN_OK);
+    CHECK(clrnn_model_forward(b, &xs, 1, 0, &ys) == CLRNN_OK);
     double worst = 0;
     const float *fl = yl.data, *fs = ys.data;
     for (int i = 0; i < B * U; i++) worst = fmax(worst, fabs(fl[i] - fs[i]));
@@ -280,7 +280,7 @@ static void check_stateful(ref_cell cell) {
         xd[k] = malloc(sizeof *xd[k] * B * T * I);
         float *f = x[k].data;
         for (int i = 0; i < B * T * I; i++) xd[k][i] = f[i] = (float)uniform(-1, 1);
-        CHECK(clrnn_model_forward(m, &x[k], 0, &y[k]) == CLRNN_OK);
+        CHECK(clrnn_model_forward(m, &x[k], 1, 0, &y[k]) == CLRNN_OK);
     }
     const double *K = p, *Rk = p + I * G * U, *b = Rk + U * G * U;
     struct ref_rnn r = {cell, B, T, I, U, K, Rk, b, REF_ACT_TANH, REF_ACT_SIGMOID, 1, 0, 0,
@@ -295,14 +295,14 @@ static void check_stateful(ref_cell cell) {
     CHECK_ARRAYS_CLOSE(label, y1, yr, (long)B * T * U, ATOL, RTOL);
     /* after a reset the first batch gives what it gave */
     clrnn_model_reset_states(m);
-    CHECK(clrnn_model_forward(m, &x[0], 0, &y[2]) == CLRNN_OK);
+    CHECK(clrnn_model_forward(m, &x[0], 1, 0, &y[2]) == CLRNN_OK);
     CHECK(memcmp(y[0].data, y[2].data, sizeof(float) * B * T * U) == 0);
     /* a batch of another size is refused while a state is kept */
     struct clrnn_array xs, ys;
     int64_t ds[3] = {B - 1, T, I};
     clrnn_array_alloc(&xs, CLRNN_DTYPE_FLOAT32, 3, ds);
     memset(xs.data, 0, sizeof(float) * (B - 1) * T * I);
-    CHECK(clrnn_model_forward(m, &xs, 0, &ys) == CLRNN_E_SHAPE);
+    CHECK(clrnn_model_forward(m, &xs, 1, 0, &ys) == CLRNN_E_SHAPE);
     CHECK_STR_CONTAINS(clrnn_last_error(), "stateful layer");
     free(pf), free(p), free(h), free(c), free(yr), free(y1), free(xd[0]), free(xd[1]);
     for (int k = 0; k < 2; k++) clrnn_array_clear(&x[k]);

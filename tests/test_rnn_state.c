@@ -125,7 +125,7 @@ static void check_mode(struct mode md, int B) {
              md.init, md.pad, md.rec_dropout);
     cJSON *obj = layer_json(&md, U);
     struct clrnn_layer *l = NULL;
-    CHECK(obj && clrnn_layer_create(obj, &l) == CLRNN_OK);
+    CHECK(obj && clrnn_layer_create(obj, CLRNN_KERAS_MAJOR_DEFAULT, &l) == CLRNN_OK);
     cJSON_Delete(obj);
     if (!l) return;
     l->in = (struct clrnn_shape){2, {T, I}};
@@ -227,7 +227,7 @@ static void check_errors(void) {
     struct mode md = {REF_CELL_LSTM, 0, 0, 1, 1, 0, 0, 0};
     cJSON *obj = layer_json(&md, 4);
     struct clrnn_layer *l = NULL;
-    CHECK(clrnn_layer_create(obj, &l) == CLRNN_OK);
+    CHECK(clrnn_layer_create(obj, CLRNN_KERAS_MAJOR_DEFAULT, &l) == CLRNN_OK);
     cJSON_Delete(obj);
     l->in = (struct clrnn_shape){2, {5, 3}};
     l->in_dtype = CLRNN_DTYPE_FLOAT32;

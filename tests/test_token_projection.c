@@ -182,7 +182,7 @@ static double train_loss(int fuse) {
     }
     double loss = 0;
     for (int step = 0; step < 30; step++) {
-        CHECK(clrnn_model_train_on_batch(m, &x, &y, &loss) == CLRNN_OK);
+        CHECK(clrnn_model_train_on_batch(m, &x, 1, &y, &loss) == CLRNN_OK);
     }
     clrnn_array_clear(&x), clrnn_array_clear(&y);
     clrnn_model_free(m);

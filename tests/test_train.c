@@ -60,7 +60,7 @@ static void test_train_step(void) {
     size_t np = clrnn_model_param_count(m);
     float *w0 = malloc(np * 4), *w1 = malloc(np * 4), *g = malloc(np * 4);
     clrnn_model_get_params(m, w0);
-    CHECK(clrnn_model_forward(m, &x, 0, &pred) == CLRNN_OK);
+    CHECK(clrnn_model_forward(m, &x, 1, 0, &pred) == CLRNN_OK);
     double pd[6], yd[6];
     for (int i = 0; i < n; i++) {
         pd[i] = ((float *)pred.data)[i];
@@ -69,7 +69,7 @@ static void test_train_step(void) {
     double dp[6];
     double want_loss = ref_loss_forward_backward(REF_LOSS_BCE, 0, pd, yd, n, 1, dp);
     double loss = -1;
-    CHECK(clrnn_model_train_on_batch(m, &x, &y, &loss) == CLRNN_OK);
+    CHECK(clrnn_model_train_on_batch(m, &x, 1, &y, &loss) == CLRNN_OK);
     CHECK_NEAR(loss, want_loss, 1e-6);
     clrnn_model_get_grads(m, g);
     clrnn_model_get_params(m, w1);
@@ -83,7 +83,7 @@ static void test_train_step(void) {
     for (int i = 0; i < n; i++) ((float *)dy.data)[i] = (float)dp[i];
     clrnn_model_set_params(m, w0);
     struct clrnn_array p2;
-    clrnn_model_forward(m, &x, 1, &p2);
+    clrnn_model_forward(m, &x, 1, 1, &p2);
     CHECK(clrnn_model_backward(m, &dy, NULL) == CLRNN_OK);
     float *g2 = malloc(np * 4);
     clrnn_model_get_grads(m, g2);
@@ -117,7 +117,7 @@ static void test_fit_repeatable(void) {
         fp.validation_split = 0.2;
         fp.on_epoch = count_epochs;
         fp.user = &logs[run];
-        CHECK(clrnn_model_fit(m, &x, &y, NULL, NULL, &fp) == CLRNN_OK);
+        CHECK(clrnn_model_fit(m, &x, 1, &y, NULL, NULL, &fp) == CLRNN_OK);
         size_t n = clrnn_model_param_count(m);
         p[run] = malloc(n * 4);
         clrnn_model_get_params(m, p[run]);
@@ -130,7 +130,7 @@ static void test_fit_repeatable(void) {
             clrnn_array_slice(&x, 80, 100, &vx);
             clrnn_array_slice(&y, 80, 100, &vy);
             struct clrnn_eval_result r;
-            CHECK(clrnn_model_evaluate(m, &vx, &vy, 7, &r) == CLRNN_OK);
+            CHECK(clrnn_model_evaluate(m, &vx, 1, &vy, 7, &r) == CLRNN_OK);
             CHECK_NEAR(r.loss, logs[0].val_loss, 1e-6);
             CHECK_NEAR(r.accuracy, logs[0].val_accuracy, 1e-9);
             CHECK_INT_EQ(r.samples, 20);
@@ -155,7 +155,7 @@ static void test_per_timestep(void) {
     struct clrnn_array x, y, pred;
     make_data(&x, &y, n, T, I, 1, 4);
     clrnn_model *m = model("simple_rnn(5,return_sequences=true) dense(1,sigmoid)", T, I, 3, "adam");
-    CHECK(clrnn_model_predict(m, &x, 4, &pred) == CLRNN_OK);
+    CHECK(clrnn_model_predict(m, &x, 1, 4, &pred) == CLRNN_OK);
     CHECK_INT_EQ(pred.rank, 3);
     double *pd = malloc((size_t)n * T * sizeof *pd), *yd = malloc((size_t)n * T * sizeof *yd);
     for (int i = 0; i < n * T; i++) {
@@ -163,7 +163,7 @@ static void test_per_timestep(void) {
         yd[i] = ((float *)y.data)[i];
     }
     struct clrnn_eval_result r;
-    CHECK(clrnn_model_evaluate(m, &x, &y, 4, &r) == CLRNN_OK);
+    CHECK(clrnn_model_evaluate(m, &x, 1, &y, 4, &r) == CLRNN_OK);
     CHECK_NEAR(r.loss, ref_loss_forward_backward(REF_LOSS_BCE, 0, pd, yd, n * T, 1, NULL), 1e-6);
     CHECK_NEAR(r.accuracy, ref_accuracy(REF_LOSS_BCE, 0, pd, yd, n * T, 1), 1e-9);
     free(pd), free(yd);
@@ -176,20 +176,20 @@ static void test_bad_data(void) {
     make_data(&x, &y, 10, 5, 2, 0, 5);
     clrnn_model *m = model("simple_rnn(4) dense(1,sigmoid)", 5, 3, 1, "adam");
     struct clrnn_fit_params fp = clrnn_fit_params_default();
-    CHECK(clrnn_model_fit(m, &x, &y, NULL, NULL, &fp) == CLRNN_E_SHAPE);
+    CHECK(clrnn_model_fit(m, &x, 1, &y, NULL, NULL, &fp) == CLRNN_E_SHAPE);
     CHECK_STR_CONTAINS(clrnn_last_error(), "training data x has shape (None, 5, 2) per batch, but "
                        "the model expects input (None, 5, 3)");
     clrnn_model_free(m);
     m = model("simple_rnn(4) dense(2,softmax)", 5, 2, 1, "adam");
-    CHECK(clrnn_model_fit(m, &x, &y, NULL, NULL, &fp) == CLRNN_E_SHAPE);
+    CHECK(clrnn_model_fit(m, &x, 1, &y, NULL, NULL, &fp) == CLRNN_E_SHAPE);
     CHECK_STR_CONTAINS(clrnn_last_error(), "targets y have shape (None, 1) but the model output is (None, 2)");
     clrnn_array_slice(&y, 0, 9, &y2);
     clrnn_model_free(m);
     m = model("simple_rnn(4) dense(1,sigmoid)", 5, 2, 1, "adam");
-    CHECK(clrnn_model_fit(m, &x, &y2, NULL, NULL, &fp) == CLRNN_E_SHAPE);
+    CHECK(clrnn_model_fit(m, &x, 1, &y2, NULL, NULL, &fp) == CLRNN_E_SHAPE);
     CHECK_STR_CONTAINS(clrnn_last_error(), "x has 10 samples but y has 9");
     fp.validation_split = 0.95;
-    CHECK(clrnn_model_fit(m, &x, &y, NULL, NULL, &fp) == CLRNN_E_INVALID_ARG);
+    CHECK(clrnn_model_fit(m, &x, 1, &y, NULL, NULL, &fp) == CLRNN_E_INVALID_ARG);
     CHECK_STR_CONTAINS(clrnn_last_error(), "empty training or validation set");
     clrnn_model_free(m);
     clrnn_array_clear(&x), clrnn_array_clear(&y), clrnn_array_clear(&y2);

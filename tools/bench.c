@@ -201,24 +201,24 @@ static void run_config(clrnn_ctx *ctx, const struct bench_config *c, long sample
     double t0 = now();
     if (warmup > 0) {
         fp.epochs = warmup;
-        if ((s = clrnn_model_fit(m, &x, &y, NULL, NULL, &fp))) cli_fail_status(s);
+        if ((s = clrnn_model_fit(m, &x, 1, &y, NULL, NULL, &fp))) cli_fail_status(s);
     }
     double t1 = now();
     fp.initial_epoch = warmup;
     fp.epochs = warmup + 1;
-    if ((s = clrnn_model_fit(m, &x, &y, NULL, NULL, &fp))) cli_fail_status(s);
+    if ((s = clrnn_model_fit(m, &x, 1, &y, NULL, NULL, &fp))) cli_fail_status(s);
     double t2 = now(), t2b;
     if (warmup > 0) { /* the first inference batch: any kernels only inference uses */
         struct clrnn_array head = {0};
         int64_t rows = n < c->infer_batch ? n : c->infer_batch;
         if ((s = clrnn_array_slice(&x, 0, rows, &head)) ||
-            (s = clrnn_model_predict(m, &head, c->infer_batch, &p)))
+            (s = clrnn_model_predict(m, &head, 1, c->infer_batch, &p)))
             cli_fail_status(s);
         clrnn_array_clear(&head);
         clrnn_array_clear(&p);
     }
     t2b = now();
-    if ((s = clrnn_model_predict(m, &x, c->infer_batch, &p))) cli_fail_status(s);
+    if ((s = clrnn_model_predict(m, &x, 1, c->infer_batch, &p))) cli_fail_status(s);
     double t3 = now();
 
     double train_s = t2 - t1, infer_s = t3 - t2b;

@@ -126,7 +126,7 @@ static void predict_only(clrnn_model *m, const char *model, const struct clrnn_d
     const struct clrnn_array *xs = clrnn_data_inputs(data, &n_x);
     struct clrnn_array p;
     double t0 = now();
-    clrnn_status s = clrnn_model_predict_inputs(m, xs, n_x, (int)batch, &p);
+    clrnn_status s = clrnn_model_predict(m, xs, n_x, (int)batch, &p);
     double seconds = now() - t0;
     if (s) cli_fail_status(s);
     write_predictions(preds, &p);
@@ -206,7 +206,7 @@ int main(int argc, char **argv) {
 
     struct clrnn_data data;
     cli_reading(data_path, cli_read_limit(data_path));
-    clrnn_status s = clrnn_data_load_inputs(data_path, sp, &data);
+    clrnn_status s = clrnn_data_load(data_path, sp, CLRNN_LABELS_OPTIONAL, &data);
     cli_reading(NULL, 0);
     if (s) cli_fail_status(s);
     clrnn_ctx *ctx = cli_open_device(device);
@@ -237,7 +237,7 @@ int main(int argc, char **argv) {
     struct clrnn_eval_result r;
     int n_x;
     const struct clrnn_array *xs = clrnn_data_inputs(&data, &n_x);
-    if ((s = clrnn_model_evaluate_inputs(m, xs, n_x, &data.y, (int)batch, &r))) {
+    if ((s = clrnn_model_evaluate(m, xs, n_x, &data.y, (int)batch, &r))) {
         fprintf(stderr, "%s: on %s/%s of %s:\n", cli_prog(), data.x_name, data.y_name, data_path);
         cli_fail_status(s);
     }
@@ -249,7 +249,7 @@ int main(int argc, char **argv) {
     int classifier = r.has_accuracy && out[out_rank - 1] <= MAX_MATRIX_CLASSES;
     if (preds || classifier) {
         struct clrnn_array p;
-        if ((s = clrnn_model_predict_inputs(m, xs, n_x, (int)batch, &p))) cli_fail_status(s);
+        if ((s = clrnn_model_predict(m, xs, n_x, (int)batch, &p))) cli_fail_status(s);
         if (classifier) classes = confusion(&p, &data.y, cc.from_logits, counts);
         if (preds) write_predictions(preds, &p);
         clrnn_array_clear(&p);

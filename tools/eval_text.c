@@ -51,7 +51,7 @@ static void step_through(clrnn_model *stepper, const struct text_input *in, cons
     for (size_t t = 0; t < n; t++) {
         if (in->one_hot) memset(x.data, 0, (size_t)in->V * sizeof(float));
         put_token(in, ids[t], x.data, x.data);
-        if ((s = clrnn_model_predict(stepper, &x, 1, &y))) cli_fail_status(s);
+        if ((s = clrnn_model_predict(stepper, &x, 1, 1, &y))) cli_fail_status(s);
         if (t + 1 == n) memcpy(row, y.data, (size_t)per * sizeof *row);
         clrnn_array_clear(&y);
     }
@@ -131,7 +131,7 @@ void eval_text_lines(clrnn_model *m, const char *model, char **lines, int n_line
                           (int32_t *)x.data + cell);
             }
         }
-        if ((s = clrnn_model_predict(m, &x, TEXT_BATCH, &y))) cli_fail_status(s);
+        if ((s = clrnn_model_predict(m, &x, 1, TEXT_BATCH, &y))) cli_fail_status(s);
         if (!p) {
             per = clrnn_array_count(&y) / B;
             p = malloc((size_t)n_lines * (size_t)per * sizeof *p);

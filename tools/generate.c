@@ -134,7 +134,7 @@ static void step(clrnn_model *m, int id, int one_hot, int n_vocab, float *probs)
     if (s) cli_fail_status(s);
     if (one_hot) ((float *)x.data)[id] = 1.0f;
     else ((int32_t *)x.data)[0] = id;
-    if ((s = clrnn_model_predict(m, &x, 1, &y))) cli_fail_status(s);
+    if ((s = clrnn_model_predict(m, &x, 1, 1, &y))) cli_fail_status(s);
     memcpy(probs, y.data, (size_t)n_vocab * sizeof *probs);
     clrnn_array_clear(&x), clrnn_array_clear(&y);
 }

@@ -373,7 +373,7 @@ int main(int argc, char **argv) {
 
     struct clrnn_data data;
     cli_reading(o.data, cli_read_limit(o.data));
-    clrnn_status s = clrnn_data_load(o.data, CLRNN_SPLIT_TRAIN, &data);
+    clrnn_status s = clrnn_data_load(o.data, CLRNN_SPLIT_TRAIN, CLRNN_LABELS_REQUIRED, &data);
     cli_reading(NULL, 0);
     if (s) cli_fail_status(s);
     int n_x;
@@ -456,7 +456,7 @@ int main(int argc, char **argv) {
     memset(&val, 0, sizeof val);
     if (o.val_data) {
         cli_reading(o.val_data, cli_read_limit(o.val_data));
-        s = clrnn_data_load(o.val_data, CLRNN_SPLIT_TEST, &val);
+        s = clrnn_data_load(o.val_data, CLRNN_SPLIT_TEST, CLRNN_LABELS_REQUIRED, &val);
         cli_reading(NULL, 0);
         if (s) cli_fail_status(s);
     }
@@ -466,7 +466,7 @@ int main(int argc, char **argv) {
         cli_fail("%s holds %d input%s, but %s holds %d", o.val_data, n_vx, n_vx == 1 ? "" : "s",
                  o.data, n_x);
     interrupt_training_begins();
-    s = clrnn_model_fit_inputs(m, xs, n_x, &data.y, o.val_data ? vxs : NULL,
+    s = clrnn_model_fit(m, xs, n_x, &data.y, o.val_data ? vxs : NULL,
                                o.val_data ? &val.y : NULL, &fp);
     clrnn_data_clear(&val);
     if (pr.history) fclose(pr.history);
