@@ -12,7 +12,7 @@ install(TARGETS clrnn EXPORT clrnnTargets
 # the static library is the same objects; libclrnn.a beside libclrnn.so
 set_target_properties(clrnn_static PROPERTIES OUTPUT_NAME clrnn)
 install(FILES $<TARGET_FILE:clrnn_static> DESTINATION ${CMAKE_INSTALL_LIBDIR})
-install(FILES ${PROJECT_SOURCE_DIR}/host/clrnn.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(FILES ${PROJECT_SOURCE_DIR}/include/clrnn.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(TARGETS clrnn-info clrnn-train clrnn-eval clrnn-data clrnn-generate clrnn-bench
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 

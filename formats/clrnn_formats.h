@@ -147,6 +147,11 @@ clrnn_status clrnn_fmt_data_write(const char *path, const struct clrnn_fmt_named
 clrnn_status clrnn_fmt_data_read(const char *path, const char *name, struct clrnn_array *out);
 /* 1 when the file has a dataset of that name, 0 when not, negative on error. */
 int clrnn_fmt_data_has(const char *path, const char *name);
+/* One split of a dataset file into *out (clrnn_data_load says how), the file opened once;
+ * on error nothing is left allocated. clear frees what load filled and zeroes d. */
+clrnn_status clrnn_fmt_data_load(const char *path, clrnn_split split, clrnn_labels labels,
+                                 struct clrnn_data *out);
+void clrnn_fmt_data_clear(struct clrnn_data *d);
 
 /* The vocabulary of a text dataset (design.md: it lives in the dataset file): dataset
  * "vocabulary", a 1-D array of variable-length UTF-8 strings, one token per entry in id

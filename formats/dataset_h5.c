@@ -283,10 +283,9 @@ static clrnn_status load_split(const char *path, clrnn_split split, int unlabell
     return CLRNN_OK;
 }
 
-clrnn_status clrnn_data_load(const char *path, clrnn_split split, clrnn_labels labels,
-                             struct clrnn_data *out) {
+clrnn_status clrnn_fmt_data_load(const char *path, clrnn_split split, clrnn_labels labels,
+                                 struct clrnn_data *out) {
     int unlabelled = labels == CLRNN_LABELS_OPTIONAL;
-    if (!path || !out) return clrnn_fail(CLRNN_E_INVALID_ARG, "clrnn_data_load: NULL argument");
     if (split != CLRNN_SPLIT_TRAIN && split != CLRNN_SPLIT_TEST && split != CLRNN_SPLIT_ALL)
         return clrnn_fail(CLRNN_E_INVALID_ARG, "%s: unknown split %d", path, (int)split);
     struct clrnn_data d;
@@ -296,19 +295,14 @@ clrnn_status clrnn_data_load(const char *path, clrnn_split split, clrnn_labels l
     clrnn_status s = load_split(path, split, unlabelled, &d);
     clrnn_h5_quiet_end(&q);
     if (s) {
-        clrnn_data_clear(&d);
+        clrnn_fmt_data_clear(&d);
         return s;
     }
     *out = d;
     return CLRNN_OK;
 }
 
-const struct clrnn_array *clrnn_data_inputs(const struct clrnn_data *d, int *n) {
-    *n = d->n_x ? d->n_x : 1;
-    return d->n_x ? d->xs : &d->x;
-}
-
-void clrnn_data_clear(struct clrnn_data *d) {
+void clrnn_fmt_data_clear(struct clrnn_data *d) {
     if (!d) return;
     for (int k = 0; k < d->n_x; k++) clrnn_array_clear(&d->xs[k]);
     clrnn_array_clear(&d->x);

@@ -18,7 +18,7 @@
 #include <hdf5.h>
 #include <stdio.h>
 
-#include "clrnn_err.h"
+#include "clrnn_base.h"
 #include "clrnn_formats.h"
 
 /* HDF5 prints its error stack by default. Every entry point of formats/ brackets its HDF5

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "clrnn_err.h"
+#include "clrnn_base.h"
 #include "clrnn_formats.h"
 #include "h5_util.h"
 

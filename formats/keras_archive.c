@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <zip.h>
 
-#include "clrnn_err.h"
+#include "clrnn_base.h"
 #include "clrnn_formats.h"
 
 #define MAX_JSON_BYTES ((uint64_t)64 << 20)

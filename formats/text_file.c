@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "clrnn_err.h"
+#include "clrnn_base.h"
 #include "clrnn_formats.h"
 
 clrnn_status clrnn_fmt_text_write(const char *path, const char *text) {

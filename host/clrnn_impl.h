@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "clrnn.h"
-#include "clrnn_err.h"
+#include "clrnn_base.h"
 
 /* ---- OpenCL errors ---- */
 
@@ -304,17 +304,6 @@ clrnn_status clrnn_mul_mask_bcast(clrnn_ctx *ctx, cl_mem x, cl_mem mask, cl_mem 
 
 /* ---- layers ---- */
 
-/* Shape of one sample, without the batch axis: (F) or (T, F). */
-struct clrnn_shape {
-    int rank;
-    int64_t d[4];
-};
-static inline int64_t clrnn_shape_count(const struct clrnn_shape *s) {
-    int64_t n = 1;
-    for (int i = 0; i < s->rank; i++) n *= s->d[i];
-    return n;
-}
-static inline int64_t clrnn_shape_last(const struct clrnn_shape *s) { return s->d[s->rank - 1]; }
 
 #define CLRNN_MAX_WEIGHTS 6
 
@@ -747,8 +736,5 @@ clrnn_dtype clrnn_json_dtype(const cJSON *cfg, clrnn_dtype fallback);
 cJSON *clrnn_json_parse(const char *text, const char *what);
 clrnn_status clrnn_json_check_alloc(const void *p);
 
-
-/* "(None, 20, 16)": a per-sample shape with Keras's batch axis in front. */
-const char *clrnn_batch_shape_str(const struct clrnn_shape *s, char *buf, size_t size);
 
 #endif

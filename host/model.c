@@ -9,15 +9,6 @@
 
 #include "clrnn_impl.h"
 
-const char *clrnn_batch_shape_str(const struct clrnn_shape *s, char *buf, size_t size) {
-    size_t n = (size_t)snprintf(buf, size, "(None");
-    for (int i = 0; i < s->rank && n < size; i++)
-        n += s->d[i] < 0 ? (size_t)snprintf(buf + n, size - n, ", None")
-                         : (size_t)snprintf(buf + n, size - n, ", %lld", (long long)s->d[i]);
-    if (n < size) snprintf(buf + n, size - n, ")");
-    return buf;
-}
-
 /* Keras-style unique names: "simple_rnn", "simple_rnn_1", ... for layers without one. */
 static void name_layers(clrnn_model *m) {
     for (int i = 0; i < m->n_layers; i++) {

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "clrnn_err.h"
+#include "clrnn_base.h"
 #include "clrnn_formats.h"
 #include "test.h"
 

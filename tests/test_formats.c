@@ -32,7 +32,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "clrnn_err.h"
+#include "clrnn_base.h"
 #include "clrnn_formats.h"
 #include "test.h"
 

@@ -1,10 +1,11 @@
 /*
- * array.c - host arrays (struct clrnn_array): allocation, slicing, shape text.
+ * array.c - host arrays (struct clrnn_array): allocation, slicing, shape text; the text of
+ * a per-sample shape (struct clrnn_shape).
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "clrnn_err.h"
+#include "clrnn_base.h"
 
 int64_t clrnn_array_count(const struct clrnn_array *a) {
     int64_t n = 1;
@@ -69,6 +70,15 @@ char *clrnn_shape_str(int rank, const int64_t *dims, char *buf, size_t size) {
         n += (size_t)snprintf(buf + n, size > n ? size - n : 0, "%s%lld", i ? ", " : "",
                               (long long)dims[i]);
     if (rank == 1 && n < size) n += (size_t)snprintf(buf + n, size - n, ",");
+    if (n < size) snprintf(buf + n, size - n, ")");
+    return buf;
+}
+
+const char *clrnn_batch_shape_str(const struct clrnn_shape *s, char *buf, size_t size) {
+    size_t n = (size_t)snprintf(buf, size, "(None");
+    for (int i = 0; i < s->rank && n < size; i++)
+        n += s->d[i] < 0 ? (size_t)snprintf(buf + n, size - n, ", None")
+                         : (size_t)snprintf(buf + n, size - n, ", %lld", (long long)s->d[i]);
     if (n < size) snprintf(buf + n, size - n, ")");
     return buf;
 }

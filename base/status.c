@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clrnn_err.h"
+#include "clrnn_base.h"
 
 #define MESSAGE_SIZE 2048
 
