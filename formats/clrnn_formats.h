@@ -49,7 +49,19 @@ struct clrnn_fmt_layer {
     struct clrnn_fmt_weight *weights;
 };
 
+/* What a model file holds, told by its content (clrnn_fmt_model_read). */
+typedef enum {
+    CLRNN_FMT_H5_MODEL,       /* a legacy full-model .h5 */
+    CLRNN_FMT_H5_WEIGHTS,     /* a Keras 2 save_weights .h5 */
+    CLRNN_FMT_KERAS3_WEIGHTS, /* a Keras 3 .weights.h5: a /layers group, no layer_names */
+    CLRNN_FMT_KERAS_ARCHIVE,  /* a Keras 3 .keras archive (a zip) */
+    CLRNN_FMT_JSON            /* text: an architecture JSON (model.to_json()) */
+} clrnn_fmt_kind;
+
+/* A model file in memory. Reading fills it (and owns all of it); writing reads it (and the
+ * writer's caller owns what it points at). */
 struct clrnn_fmt_model {
+    clrnn_fmt_kind kind;    /* reading only */
     char *model_config;     /* {"class_name": ..., "config": ...}; NULL for a weights-only file */
     char *training_config;  /* JSON text or NULL */
     char *keras_version;    /* NULL when absent */
@@ -60,15 +72,18 @@ struct clrnn_fmt_model {
      * has one), in Keras's order (iteration, learning rate,
      * then the optimizer's slots); n_weights 0 when there are none */
     struct clrnn_fmt_layer optimizer;
-    /* writing only: clrnn's test vector, a fixed input and the output computed for it, kept
-     * in the group clrnn_test_vector (x, y), which Keras ignores; NULL for none. Readers
-     * take it with clrnn_fmt_data_read(path, "clrnn_test_vector/x"). */
-    const struct clrnn_array *test_x, *test_y;
-    /* writing only: the vocabulary the model was trained with, kept as the string dataset
-     * clrnn_vocabulary (read it with clrnn_fmt_h5_read_tokens); NULL for none */
-    const char *const *vocabulary;
+    /* clrnn's test vector, a fixed input and the output computed for it, kept in the group
+     * clrnn_test_vector (x, y), which Keras ignores; empty (rank 0, data NULL) for none */
+    struct clrnn_array test_x, test_y;
+    /* the vocabulary the model was trained with, kept as the string dataset
+     * clrnn_vocabulary; NULL for none */
+    char **vocabulary;
     int n_vocabulary;
 };
+
+/* Test hook: how many times formats/ has opened a file to read it, on this thread (HDF5's
+ * opens and the plain ones that look at a file's first bytes or read its text). */
+long clrnn_fmt_read_opens(void);
 
 /* Frees everything inside m and zeroes it. */
 void clrnn_fmt_model_clear(struct clrnn_fmt_model *m);
@@ -125,9 +140,18 @@ int clrnn_fmt_is_zip(const char *path);
 clrnn_status clrnn_fmt_keras_archive_read(const char *path, struct clrnn_fmt_keras_archive *out);
 void clrnn_fmt_keras_archive_clear(struct clrnn_fmt_keras_archive *a);
 
-/* Reads a legacy full-model .h5 or a Keras 2 save_weights .h5 into *out (zeroed first).
- * On error nothing is left allocated. */
+/* Reads a legacy full-model .h5 or a Keras 2 save_weights .h5 into *out (zeroed first):
+ * everything clrnn_fmt_h5_write writes, the file opened once. On error nothing is left
+ * allocated. */
 clrnn_status clrnn_fmt_h5_read(const char *path, struct clrnn_fmt_model *out);
+
+/* Any model file, told apart by content and opened once (a legacy .h5 only by HDF5): out
+ * (zeroed first) gets its kind and, for the legacy .h5 kinds, what clrnn_fmt_h5_read
+ * reads; for CLRNN_FMT_JSON the text in model_config; nothing more for a Keras 3 weights
+ * file (read its datasets with clrnn_fmt_keras3_weights_read, by the model's paths) or a
+ * .keras archive (clrnn_fmt_keras_archive_read). Text that is not a JSON object is
+ * CLRNN_E_FORMAT; on error nothing is left allocated. */
+clrnn_status clrnn_fmt_model_read(const char *path, struct clrnn_fmt_model *out);
 
 /* Writes m as a legacy full-model .h5 (m->model_config set) or as a save_weights file
  * (m->model_config NULL). Writes to "<path>.tmp-<pid>" and renames it into place, so an

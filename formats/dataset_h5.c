@@ -44,8 +44,7 @@ static const char *root_names(hid_t f, char *buf, size_t size) {
     return buf;
 }
 
-/* 1 when f has a dataset at name. */
-static int has_dataset(hid_t f, const char *name) {
+int clrnn_h5_has_dataset(hid_t f, const char *name) {
     if (!clrnn_h5_link_exists(f, name)) return 0;
     hid_t obj = H5Oopen(f, name, H5P_DEFAULT);
     if (obj < 0) return 0;
@@ -73,8 +72,8 @@ static H5T_conv_ret_t out_of_range(H5T_conv_except_t e, hid_t src, hid_t dst, vo
 }
 
 /* Reads dataset name of the open file f (path for messages) into a new array. */
-static clrnn_status read_array(hid_t f, const char *path, const char *name,
-                               struct clrnn_array *out) {
+clrnn_status clrnn_h5_read_array(hid_t f, const char *path, const char *name,
+                                 struct clrnn_array *out) {
     char where[WHERE_SIZE], why[256], tname[64];
     snprintf(where, sizeof where, "%s: dataset '%s'", path, name);
     if (!clrnn_h5_link_exists(f, name))
@@ -145,7 +144,7 @@ clrnn_status clrnn_fmt_data_read(const char *path, const char *name, struct clrn
     hid_t f = -1;
     clrnn_status s = clrnn_h5_open_read(path, &f);
     if (!s) {
-        s = read_array(f, path, name, out);
+        s = clrnn_h5_read_array(f, path, name, out);
         H5Fclose(f);
     }
     clrnn_h5_quiet_end(&q);
@@ -161,7 +160,7 @@ int clrnn_fmt_data_has(const char *path, const char *name) {
     clrnn_status s = clrnn_h5_open_read(path, &f);
     int has = 0;
     if (!s) {
-        has = has_dataset(f, name);
+        has = clrnn_h5_has_dataset(f, name);
         H5Fclose(f);
     }
     clrnn_h5_quiet_end(&q);
@@ -178,7 +177,7 @@ static clrnn_status pick_pair(hid_t f, const char *path, clrnn_split split, int 
     const char *const *own = split == CLRNN_SPLIT_TRAIN ? PAIRS[0]
                              : split == CLRNN_SPLIT_TEST ? PAIRS[1] : NULL;
     if (own) {
-        int hx = has_dataset(f, own[0]), hy = has_dataset(f, own[1]);
+        int hx = clrnn_h5_has_dataset(f, own[0]), hy = clrnn_h5_has_dataset(f, own[1]);
         if (hx && (hy || unlabelled)) {
             *xn = own[0];
             *yn = hy ? own[1] : NULL;
@@ -188,7 +187,7 @@ static clrnn_status pick_pair(hid_t f, const char *path, clrnn_split split, int 
             return clrnn_fail(CLRNN_E_FORMAT, "%s: has %s but no %s", path, hx ? own[0] : own[1],
                               hx ? own[1] : own[0]);
     }
-    int hx = has_dataset(f, "x"), hy = has_dataset(f, "y");
+    int hx = clrnn_h5_has_dataset(f, "x"), hy = clrnn_h5_has_dataset(f, "y");
     if (hx && (hy || unlabelled)) {
         *xn = "x";
         *yn = hy ? "y" : NULL;
@@ -211,11 +210,11 @@ static const char *multi_suffix(hid_t f, clrnn_split split) {
     char name[24];
     if (own) {
         snprintf(name, sizeof name, "x0%s", own);
-        if (has_dataset(f, name)) return own;
+        if (clrnn_h5_has_dataset(f, name)) return own;
         snprintf(name, sizeof name, "x%s", own);
-        if (has_dataset(f, name)) return NULL; /* the split's own single input comes first */
+        if (clrnn_h5_has_dataset(f, name)) return NULL; /* the split's own single input comes first */
     }
-    return !has_dataset(f, "x") && has_dataset(f, "x0") ? "" : NULL;
+    return !clrnn_h5_has_dataset(f, "x") && clrnn_h5_has_dataset(f, "x0") ? "" : NULL;
 }
 
 static clrnn_status load_inputs(hid_t f, const char *path, const char *suffix, int unlabelled,
@@ -225,14 +224,14 @@ static clrnn_status load_inputs(hid_t f, const char *path, const char *suffix, i
     clrnn_status s = CLRNN_OK;
     for (int k = 0; !s && k < CLRNN_DATA_MAX_INPUTS; k++) {
         snprintf(xn, sizeof xn, "x%d%s", k, suffix);
-        if (!has_dataset(f, xn)) break;
-        s = read_array(f, path, xn, &d->xs[k]);
+        if (!clrnn_h5_has_dataset(f, xn)) break;
+        s = clrnn_h5_read_array(f, path, xn, &d->xs[k]);
         if (!s) d->n_x++;
     }
-    int labelled = has_dataset(f, yn);
+    int labelled = clrnn_h5_has_dataset(f, yn);
     if (!s && !labelled && !unlabelled)
         s = clrnn_fail(CLRNN_E_FORMAT, "%s: has x0%s but no %s", path, suffix, yn);
-    if (!s && labelled) s = read_array(f, path, yn, &d->y);
+    if (!s && labelled) s = clrnn_h5_read_array(f, path, yn, &d->y);
     for (int k = 0; !s && k < d->n_x; k++)
         if (d->xs[k].rank < 1 || (labelled && (d->y.rank < 1 || d->xs[k].dims[0] != d->y.dims[0])))
             s = clrnn_fail(CLRNN_E_SHAPE, "%s: x%d%s has shape %s and %s has shape %s: the "
@@ -257,8 +256,8 @@ static clrnn_status load_split(const char *path, clrnn_split split, int unlabell
     }
     const char *xn = NULL, *yn = NULL;
     s = pick_pair(f, path, split, unlabelled, &xn, &yn);
-    if (!s) s = read_array(f, path, xn, &d->x);
-    if (!s && yn) s = read_array(f, path, yn, &d->y);
+    if (!s) s = clrnn_h5_read_array(f, path, xn, &d->x);
+    if (!s && yn) s = clrnn_h5_read_array(f, path, yn, &d->y);
     H5Fclose(f);
     if (s) return s;
     char a[160], b[160];
@@ -513,20 +512,28 @@ clrnn_status clrnn_fmt_h5_read_tokens(const char *path, const char *name, char *
         return clrnn_fail(CLRNN_E_INVALID_ARG, "clrnn_fmt_h5_read_tokens: NULL argument");
     *tokens = NULL;
     *n = 0;
-    char where[WHERE_SIZE], have[256];
-    snprintf(where, sizeof where, "%s: dataset '%s'", path, name);
+    char have[256];
     struct clrnn_h5_quiet q;
     clrnn_h5_quiet_begin(&q);
-    hid_t f = -1, ds = -1;
+    hid_t f = -1;
     clrnn_status s = clrnn_h5_open_read(path, &f);
-    if (!s && !has_dataset(f, name))
+    if (!s && !clrnn_h5_has_dataset(f, name))
         s = clrnn_fail(CLRNN_E_FORMAT, "%s: no %s (the file has: %s)", path, name,
                        root_names(f, have, sizeof have));
-    if (!s) s = clrnn_h5_open_dataset(f, name, where, &ds);
-    if (!s) s = read_tokens(ds, where, tokens, n);
-    if (ds >= 0) H5Oclose(ds);
+    if (!s) s = clrnn_h5_read_tokens(f, path, name, tokens, n);
     if (f >= 0) H5Fclose(f);
     clrnn_h5_quiet_end(&q);
+    return s;
+}
+
+clrnn_status clrnn_h5_read_tokens(hid_t f, const char *path, const char *name, char ***tokens,
+                                  int *n) {
+    char where[WHERE_SIZE];
+    snprintf(where, sizeof where, "%s: dataset '%s'", path, name);
+    hid_t ds = -1;
+    clrnn_status s = clrnn_h5_open_dataset(f, name, where, &ds);
+    if (!s) s = read_tokens(ds, where, tokens, n);
+    if (ds >= 0) H5Oclose(ds);
     return s;
 }
 

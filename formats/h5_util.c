@@ -80,6 +80,20 @@ const char *clrnn_h5_type_str(hid_t type, char *buf, size_t size) {
     return buf;
 }
 
+static _Thread_local long read_opens;
+
+long clrnn_fmt_read_opens(void) { return read_opens; }
+
+FILE *clrnn_fmt_fopen_read(const char *path) {
+    read_opens++;
+    return fopen(path, "rb");
+}
+
+hid_t clrnn_h5_fopen_read(const char *path, hid_t fapl) {
+    read_opens++;
+    return H5Fopen(path, H5F_ACC_RDONLY, fapl);
+}
+
 /* File access: keep HDF5's file locking, but do not fail on file systems without it. */
 static hid_t file_access(void) {
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
@@ -94,20 +108,69 @@ static void close_plist(hid_t p) {
     if (p >= 0 && p != H5P_DEFAULT) H5Pclose(p);
 }
 
-clrnn_status clrnn_h5_open_read(const char *path, hid_t *out) {
+/* The HDF5 superblock sits at offset 0, or after a user block at 512, 1024, 2048, ...
+ * (HDF5 file format specification, "Disk Format: Level 0A"). */
+#define MAX_USER_BLOCK (1L << 30)
+
+int clrnn_h5_signature(FILE *f) {
+    static const unsigned char SIGNATURE[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+    int found = 0, err = 0;
+    for (long offset = 0;; offset = offset ? offset * 2 : 512) {
+        unsigned char head[sizeof SIGNATURE];
+        if (fseek(f, offset, SEEK_SET) != 0) {
+            err = errno;
+            break;
+        }
+        size_t n = fread(head, 1, sizeof head, f);
+        if (n < sizeof head) {
+            if (ferror(f)) err = errno ? errno : EIO; /* e.g. EISDIR for a directory */
+            break;
+        }
+        if (memcmp(head, SIGNATURE, sizeof head) == 0) {
+            found = 1;
+            break;
+        }
+        if (offset >= MAX_USER_BLOCK) break;
+    }
+    if (err) {
+        errno = err;
+        return -1;
+    }
+    return found;
+}
+
+int clrnn_fmt_is_hdf5(const char *path) {
+    FILE *f = clrnn_fmt_fopen_read(path);
+    if (!f) return -1;
+    int found = clrnn_h5_signature(f);
+    int err = errno;
+    fclose(f);
+    errno = err;
+    return found;
+}
+
+clrnn_status clrnn_h5_open_fails(const char *path, const char *why) {
     int kind = clrnn_fmt_is_hdf5(path);
     if (kind < 0) return clrnn_fail(CLRNN_E_IO, "%s: %s", path, strerror(errno));
     if (kind == 0) return clrnn_fail(CLRNN_E_FORMAT, "%s: not an HDF5 file", path);
+    return clrnn_fail(CLRNN_E_FORMAT, "%s: HDF5 cannot open it (%s); the file may be "
+                      "truncated or corrupt", path, why);
+}
+
+clrnn_status clrnn_h5_try_open(const char *path, hid_t *out, char *why, size_t size) {
     hid_t fapl = file_access();
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, fapl);
-    if (f < 0) {
-        char why[256];
-        clrnn_h5_error_text(why, sizeof why);
-        close_plist(fapl);
-        return clrnn_fail(CLRNN_E_FORMAT, "%s: HDF5 cannot open it (%s); the file may be "
-                          "truncated or corrupt", path, why);
-    }
+    *out = clrnn_h5_fopen_read(path, fapl);
+    /* HDF5's reason before the next call clears its error stack */
+    if (*out < 0) clrnn_h5_error_text(why, size);
     close_plist(fapl);
+    return *out >= 0 ? CLRNN_OK : CLRNN_E_FORMAT;
+}
+
+clrnn_status clrnn_h5_open_read(const char *path, hid_t *out) {
+    /* HDF5 first, so that a good file is opened once; a failure is explained after */
+    hid_t f;
+    char why[256];
+    if (clrnn_h5_try_open(path, &f, why, sizeof why)) return clrnn_h5_open_fails(path, why);
     *out = f;
     return CLRNN_OK;
 }
@@ -125,7 +188,7 @@ clrnn_status clrnn_h5_open_image(const void *image, size_t size, const char *whe
     hid_t f = -1;
     if (fapl >= 0 && H5Pset_fapl_core(fapl, 1 << 20, 0) >= 0 &&
         H5Pset_file_image(fapl, (void *)image, size) >= 0)
-        f = H5Fopen(name, H5F_ACC_RDONLY, fapl);
+        f = clrnn_h5_fopen_read(name, fapl);
     close_plist(fapl);
     if (f < 0) {
         char why[256];

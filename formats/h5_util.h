@@ -39,10 +39,20 @@ const char *clrnn_h5_error_text(char *buf, size_t size);
 /* A short name for a datatype: "float64", "int16", "uint8", "strings", "a compound type". */
 const char *clrnn_h5_type_str(hid_t type, char *buf, size_t size);
 
+/* fopen(path, "rb") and H5Fopen(path, H5F_ACC_RDONLY, fapl), counted for
+ * clrnn_fmt_read_opens(). */
+FILE *clrnn_fmt_fopen_read(const char *path);
+hid_t clrnn_h5_fopen_read(const char *path, hid_t fapl);
+
 /* Opens an existing file read-only. CLRNN_E_IO "<path>: <strerror>" when it cannot be read,
  * CLRNN_E_FORMAT "<path>: not an HDF5 file", or CLRNN_E_FORMAT with HDF5's reason when HDF5
  * cannot open it (a truncated file). */
 clrnn_status clrnn_h5_open_read(const char *path, hid_t *out);
+/* The two halves of open_read: try_open opens the file or fails recording nothing (no
+ * HDF5 file there, or a broken one) but HDF5's reason in why; open_fails records the
+ * message and returns the status open_read gives. */
+clrnn_status clrnn_h5_try_open(const char *path, hid_t *out, char *why, size_t size);
+clrnn_status clrnn_h5_open_fails(const char *path, const char *why);
 /* Opens an HDF5 file held in memory (size bytes at image) read-only: model.weights.h5 of
  * the .keras archive `where`, as messages name it. */
 clrnn_status clrnn_h5_open_image(const void *image, size_t size, const char *where,
@@ -108,6 +118,25 @@ clrnn_status clrnn_h5_write_dataset(hid_t loc, const char *path, clrnn_dtype dty
                                     const int64_t *dims, const void *data, const char *where);
 /* The weight w as a dataset at w->name below g: float32, or int32 when w->as_int32. */
 clrnn_status clrnn_h5_write_weight(hid_t g, const struct clrnn_fmt_weight *w, const char *where);
+
+/* Readers of an open file f (dataset_h5.c; path names it in messages): whether it has a
+ * dataset at name; one as float32 or int32 (clrnn_fmt_data_read); a 1-D string dataset
+ * (clrnn_fmt_h5_read_tokens). */
+int clrnn_h5_has_dataset(hid_t f, const char *name);
+clrnn_status clrnn_h5_read_array(hid_t f, const char *path, const char *name,
+                                 struct clrnn_array *out);
+clrnn_status clrnn_h5_read_tokens(hid_t f, const char *path, const char *name, char ***tokens,
+                                  int *n);
+
+/* Reads the legacy Keras layout of the open file f into *out (zeroed first), as
+ * clrnn_fmt_h5_read does (keras_h5.c); with keras3 set, a Keras 3 weights file is only
+ * recognized (out->kind). */
+clrnn_status clrnn_h5_read_model(hid_t f, const char *path, int keras3,
+                                 struct clrnn_fmt_model *out);
+
+/* The HDF5 signature at offset 0 or after a user block (512, 1024, 2048, ...) of the file
+ * open at f: 1 found, 0 not, -1 a read error (errno set). */
+int clrnn_h5_signature(FILE *f);
 
 /* Writes tokens at name below f as a 1-D vlen UTF-8 string dataset, h5py's layout for a
  * list of str (dataset_h5.c); path names the file in messages. */

@@ -16,13 +16,14 @@
 
 #include "clrnn_base.h"
 #include "clrnn_formats.h"
+#include "h5_util.h"
 
 #define MAX_JSON_BYTES ((uint64_t)64 << 20)
 /* where Keras keeps the vocabulary of a TextVectorization layer (the first of its class) */
 #define TEXT_VOCABULARY "assets/layers/text_vectorization/vocabulary.txt"
 
 int clrnn_fmt_is_zip(const char *path) {
-    FILE *f = fopen(path, "rb");
+    FILE *f = clrnn_fmt_fopen_read(path);
     if (!f) return -1;
     unsigned char head[4] = {0};
     size_t n = fread(head, 1, sizeof head, f);

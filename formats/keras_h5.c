@@ -49,41 +49,10 @@ void clrnn_fmt_model_clear(struct clrnn_fmt_model *m) {
     for (int i = 0; m->layers && i < m->n_layers; i++) layer_clear(&m->layers[i]);
     clrnn_free(m->layers);
     layer_clear(&m->optimizer);
+    clrnn_array_clear(&m->test_x);
+    clrnn_array_clear(&m->test_y);
+    clrnn_fmt_vocabulary_free(m->vocabulary, m->n_vocabulary);
     memset(m, 0, sizeof *m);
-}
-
-/* The HDF5 superblock sits at offset 0, or after a user block at 512, 1024, 2048, ...
- * (HDF5 file format specification, "Disk Format: Level 0A"). */
-#define MAX_USER_BLOCK (1L << 30)
-
-int clrnn_fmt_is_hdf5(const char *path) {
-    static const unsigned char SIGNATURE[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
-    FILE *f = fopen(path, "rb");
-    if (!f) return -1;
-    int found = 0, err = 0;
-    for (long offset = 0;; offset = offset ? offset * 2 : 512) {
-        unsigned char head[sizeof SIGNATURE];
-        if (fseek(f, offset, SEEK_SET) != 0) {
-            err = errno;
-            break;
-        }
-        size_t n = fread(head, 1, sizeof head, f);
-        if (n < sizeof head) {
-            if (ferror(f)) err = errno ? errno : EIO; /* e.g. EISDIR for a directory */
-            break;
-        }
-        if (memcmp(head, SIGNATURE, sizeof head) == 0) {
-            found = 1;
-            break;
-        }
-        if (offset >= MAX_USER_BLOCK) break;
-    }
-    fclose(f);
-    if (err) {
-        errno = err;
-        return -1;
-    }
-    return found;
 }
 
 /* ---- reading ---- */
@@ -122,13 +91,39 @@ static clrnn_status read_layer(hid_t root, const char *path, char *name,
     return s;
 }
 
-static clrnn_status read_model(const char *path, struct clrnn_fmt_model *m) {
-    hid_t f = -1, root = -1;
-    clrnn_status s = clrnn_h5_open_read(path, &f);
-    if (s) return s;
+/* What clrnn keeps besides Keras's own: the test vector and the vocabulary. */
+static clrnn_status read_extras(hid_t f, const char *path, struct clrnn_fmt_model *m) {
+    clrnn_status s = CLRNN_OK;
+    if (clrnn_h5_has_dataset(f, "clrnn_test_vector/x")) {
+        s = clrnn_h5_read_array(f, path, "clrnn_test_vector/x", &m->test_x);
+        if (!s) s = clrnn_h5_read_array(f, path, "clrnn_test_vector/y", &m->test_y);
+        if (s) return clrnn_fail_context(s, "%s: the test vector", path);
+    }
+    if (clrnn_h5_has_dataset(f, "clrnn_vocabulary"))
+        s = clrnn_h5_read_tokens(f, path, "clrnn_vocabulary", &m->vocabulary, &m->n_vocabulary);
+    return s;
+}
+
+/* A Keras 3 weights file: a /layers group, and neither layer_names nor model_config. */
+static int is_keras3_weights(hid_t f, const char *path) {
+    int names = 0, config = 0;
+    clrnn_h5_attr_exists(f, "layer_names", path, &names);
+    clrnn_h5_attr_exists(f, "model_config", path, &config);
+    return !names && !config && clrnn_h5_link_exists(f, "layers");
+}
+
+/* The legacy layout of the open file f into m; keras3 allowed: a Keras 3 weights file is
+ * only recognized (m->kind), not read. */
+static clrnn_status read_model(hid_t f, const char *path, int keras3, struct clrnn_fmt_model *m) {
+    if (keras3 && is_keras3_weights(f, path)) {
+        m->kind = CLRNN_FMT_KERAS3_WEIGHTS;
+        return CLRNN_OK;
+    }
+    hid_t root = -1;
     char where[WHERE_SIZE];
     int has_config = 0, has_names = 0;
-    s = clrnn_h5_attr_exists(f, "model_config", path, &has_config);
+    clrnn_status s = clrnn_h5_attr_exists(f, "model_config", path, &has_config);
+    m->kind = has_config ? CLRNN_FMT_H5_MODEL : CLRNN_FMT_H5_WEIGHTS;
     if (!s && has_config) {
         snprintf(where, sizeof where, "%s: model_weights", path);
         s = clrnn_h5_read_text(f, "model_config", path, &m->model_config);
@@ -179,8 +174,20 @@ static clrnn_status read_model(const char *path, struct clrnn_fmt_model *m) {
         if (!s) s = read_layer(f, path, group, &m->optimizer);
     }
     if (root >= 0) H5Gclose(root);
-    H5Fclose(f);
-    return s;
+    return s ? s : read_extras(f, path, m);
+}
+
+clrnn_status clrnn_h5_read_model(hid_t f, const char *path, int keras3,
+                                 struct clrnn_fmt_model *out) {
+    struct clrnn_fmt_model m;
+    memset(&m, 0, sizeof m);
+    clrnn_status s = read_model(f, path, keras3, &m);
+    if (s) {
+        clrnn_fmt_model_clear(&m);
+        return s;
+    }
+    *out = m;
+    return CLRNN_OK;
 }
 
 clrnn_status clrnn_fmt_h5_read(const char *path, struct clrnn_fmt_model *out) {
@@ -191,7 +198,12 @@ clrnn_status clrnn_fmt_h5_read(const char *path, struct clrnn_fmt_model *out) {
     memset(&m, 0, sizeof m);
     struct clrnn_h5_quiet q;
     clrnn_h5_quiet_begin(&q);
-    clrnn_status s = read_model(path, &m);
+    hid_t f;
+    clrnn_status s = clrnn_h5_open_read(path, &f);
+    if (!s) {
+        s = clrnn_h5_read_model(f, path, 0, &m);
+        H5Fclose(f);
+    }
     clrnn_h5_quiet_end(&q);
     if (s) {
         clrnn_fmt_model_clear(&m);
@@ -308,13 +320,14 @@ static clrnn_status write_extras(hid_t f, const char *path, const struct clrnn_f
     if (!m->model_config && m->training_config)
         s = clrnn_h5_write_text(f, "training_config", m->training_config, path);
     if (!s && m->vocabulary)
-        s = clrnn_h5_write_tokens(f, path, "clrnn_vocabulary", m->vocabulary, m->n_vocabulary);
-    if (!s && m->test_x && m->test_y) {
-        s = clrnn_h5_write_dataset(f, "clrnn_test_vector/x", m->test_x->dtype, m->test_x->rank,
-                                   m->test_x->dims, m->test_x->data, path);
+        s = clrnn_h5_write_tokens(f, path, "clrnn_vocabulary", (const char *const *)m->vocabulary,
+                                  m->n_vocabulary);
+    if (!s && m->test_x.data && m->test_y.data) {
+        s = clrnn_h5_write_dataset(f, "clrnn_test_vector/x", m->test_x.dtype, m->test_x.rank,
+                                   m->test_x.dims, m->test_x.data, path);
         if (!s)
-            s = clrnn_h5_write_dataset(f, "clrnn_test_vector/y", m->test_y->dtype, m->test_y->rank,
-                                       m->test_y->dims, m->test_y->data, path);
+            s = clrnn_h5_write_dataset(f, "clrnn_test_vector/y", m->test_y.dtype, m->test_y.rank,
+                                       m->test_y.dims, m->test_y.data, path);
     }
     if (!s && m->optimizer.n_weights > 0) {
         const char **names = clrnn_calloc((size_t)m->optimizer.n_weights, sizeof *names);

@@ -4,7 +4,6 @@
  * (training_config) so that a saved model evaluates and trains on with the same loss and
  * optimizer.
  */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -264,31 +263,6 @@ static clrnn_status copy_weights_keras3(clrnn_model *m, const char *path, const 
     return clrnn_buf_write(m->ctx, m->params, 0, m->n_params * sizeof(float), m->host_params);
 }
 
-static char *read_text_file(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        clrnn_fail(CLRNN_E_IO, "%s: %s", path, strerror(errno));
-        return NULL;
-    }
-    char *buf = NULL;
-    long n = -1;
-    if (fseek(f, 0, SEEK_END) == 0) n = ftell(f);
-    if (n >= 0 && (size_t)n <= CLRNN_FMT_MAX_TEXT && fseek(f, 0, SEEK_SET) == 0 &&
-        (buf = clrnn_malloc((size_t)n + 1))) {
-        if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
-            clrnn_free(buf);
-            buf = NULL;
-            clrnn_fail(CLRNN_E_IO, "%s: read error", path);
-        } else {
-            buf[n] = '\0';
-        }
-    } else {
-        clrnn_fail(CLRNN_E_IO, "%s: cannot read (too large or unreadable)", path);
-    }
-    fclose(f);
-    return buf;
-}
-
 /* Builds a model from its configuration text, with hard_sigmoid as the Keras version
  * that wrote it means it (keras_version, or the configuration's own form). */
 static clrnn_status model_from_config(clrnn_ctx *ctx, const char *json, const char *keras_version,
@@ -441,67 +415,60 @@ static char *weights_beside(const char *path) {
     return NULL;
 }
 
+static clrnn_status verify_test_vector(clrnn_model *m, const char *path,
+                                       const struct clrnn_array *x,
+                                       const struct clrnn_array *want, double *diff);
+
 clrnn_status clrnn_model_load(clrnn_ctx *ctx, const char *path, const char *weights_path,
                               clrnn_model **out) {
-    int h5 = clrnn_fmt_is_hdf5(path);
-    if (h5 < 0) return clrnn_fail(CLRNN_E_IO, "%s: %s", path, strerror(errno ? errno : ENOENT));
-    if (!h5 && clrnn_fmt_is_zip(path) == 1) return load_keras_archive(ctx, path, out);
-    struct clrnn_fmt_model f;
-    memset(&f, 0, sizeof f);
-    char *json = NULL, *beside = NULL;
+    struct clrnn_fmt_model f, wf;
+    memset(&wf, 0, sizeof wf);
+    clrnn_status s = clrnn_fmt_model_read(path, &f);
+    if (s) return s;
+    if (f.kind == CLRNN_FMT_KERAS_ARCHIVE) return load_keras_archive(ctx, path, out);
+    char *beside = NULL;
+    const char *json = f.model_config;
+    /* where the weights, training configuration, test vector and vocabulary come from */
+    struct clrnn_fmt_model *w = &f;
     const char *weights_file = path;
-    int keras3_weights = 0;
-    clrnn_status s = CLRNN_OK;
-    if (h5) {
-        if ((s = clrnn_fmt_h5_read(path, &f))) return s;
-        if (!f.model_config)
-            s = clrnn_fail(CLRNN_E_FORMAT, "%s: a weights-only file has no architecture; give "
-                           "the architecture JSON as the model and this file as --weights", path);
-        json = f.model_config;
-    } else {
-        if (!(json = read_text_file(path))) return CLRNN_E_IO;
-        if (json[strspn(json, " \t\r\n")] != '{') {
-            clrnn_free(json);
-            return clrnn_fail(CLRNN_E_FORMAT, "%s: not a model file (neither HDF5 nor JSON)", path);
-        }
-        if (!weights_path && !(weights_path = beside = weights_beside(path))) {
-            clrnn_free(json);
-            return CLRNN_E_INVALID_ARG;
-        }
+    if (f.kind == CLRNN_FMT_H5_WEIGHTS || f.kind == CLRNN_FMT_KERAS3_WEIGHTS) {
+        s = clrnn_fail(CLRNN_E_FORMAT, "%s: a weights-only file has no architecture; give "
+                       "the architecture JSON as the model and this file as --weights", path);
+    } else if (f.kind == CLRNN_FMT_JSON) {
+        if (!weights_path && !(weights_path = beside = weights_beside(path)))
+            s = CLRNN_E_INVALID_ARG;
+        if (!s) s = clrnn_fmt_model_read(weights_path, &wf);
+        if (!s && wf.kind != CLRNN_FMT_H5_WEIGHTS && wf.kind != CLRNN_FMT_H5_MODEL &&
+            wf.kind != CLRNN_FMT_KERAS3_WEIGHTS)
+            s = clrnn_fail(CLRNN_E_FORMAT, "%s: not an HDF5 file", weights_path);
+        w = &wf;
         weights_file = weights_path;
-        keras3_weights = clrnn_fmt_is_keras3_weights(weights_path) == 1;
-        if (!keras3_weights) s = clrnn_fmt_h5_read(weights_path, &f);
     }
+    int keras3_weights = w->kind == CLRNN_FMT_KERAS3_WEIGHTS;
     clrnn_model *m = NULL;
     if (!s) {
-        s = model_from_config(ctx, json, f.keras_version, &m);
+        s = model_from_config(ctx, json, w->keras_version, &m);
         if (s) clrnn_fail_context(s, "%s", path);
     }
     if (!s) s = keras3_weights ? keras3_state_in(m, json, weights_file, NULL, 0)
-                               : copy_weights(m, &f, weights_file);
+                               : copy_weights(m, w, weights_file);
     double diff;
-    if (!s && h5) s = clrnn_model_verify_test_vector(m, path, &diff);
-    if (!s && !keras3_weights && clrnn_fmt_data_has(weights_file, "clrnn_vocabulary") == 1) {
-        char **tokens;
-        int n;
-        s = clrnn_fmt_h5_read_tokens(weights_file, "clrnn_vocabulary", &tokens, &n);
-        if (!s) {
-            s = clrnn_model_set_vocabulary(m, (const char *const *)tokens, n);
-            clrnn_fmt_vocabulary_free(tokens, n);
-        }
-    }
+    if (!s && f.kind == CLRNN_FMT_H5_MODEL && f.test_x.data)
+        s = verify_test_vector(m, path, &f.test_x, &f.test_y, &diff);
+    if (!s && w->vocabulary)
+        s = clrnn_model_set_vocabulary(m, (const char *const *)w->vocabulary, w->n_vocabulary);
     /* a legacy file's training_config (a Keras 2 weights file clrnn wrote keeps one too),
      * else the compile_config of a Keras 3 to_json */
-    if (!s && !keras3_weights && f.training_config) {
-        cJSON *tc = cJSON_Parse(f.training_config);
-        s = compile_as_saved(m, tc, &f.optimizer, weights_file);
+    if (!s && w->training_config) {
+        cJSON *tc = cJSON_Parse(w->training_config);
+        s = compile_as_saved(m, tc, &w->optimizer, weights_file);
         cJSON_Delete(tc);
-    } else if (!s && !h5 && !keras3_weights) {
+    } else if (!s && f.kind == CLRNN_FMT_JSON && !keras3_weights) {
         s = compile_from_keras3_config(m, json, NULL, path);
     }
-    if (!h5) clrnn_free(json);
     clrnn_free(beside);
     clrnn_fmt_model_clear(&f);
+    clrnn_fmt_model_clear(&wf);
     if (s) {
         clrnn_model_free(m);
         return s;
@@ -549,19 +516,29 @@ static void make_test_vector(clrnn_model *m, struct clrnn_array *x, struct clrnn
 clrnn_status clrnn_model_verify_test_vector(clrnn_model *m, const char *path, double *diff) {
     *diff = -1;
     if (clrnn_fmt_data_has(path, "clrnn_test_vector/x") != 1) return CLRNN_OK;
-    struct clrnn_array x, want, got;
+    struct clrnn_array x = {0}, want = {0};
     clrnn_status s = clrnn_fmt_data_read(path, "clrnn_test_vector/x", &x);
     if (!s) s = clrnn_fmt_data_read(path, "clrnn_test_vector/y", &want);
-    if (s) return clrnn_fail_context(s, "%s: the test vector", path);
-    s = clrnn_model_predict(m, &x, 1, 2, &got);
-    if (!s && clrnn_array_count(&got) != clrnn_array_count(&want))
+    if (s) clrnn_fail_context(s, "%s: the test vector", path);
+    else s = verify_test_vector(m, path, &x, &want, diff);
+    clrnn_array_clear(&x), clrnn_array_clear(&want);
+    return s;
+}
+
+/* Recomputes the test vector x of the file at path and compares with its output want. */
+static clrnn_status verify_test_vector(clrnn_model *m, const char *path,
+                                       const struct clrnn_array *x,
+                                       const struct clrnn_array *want, double *diff) {
+    struct clrnn_array got;
+    clrnn_status s = clrnn_model_predict(m, x, 1, 2, &got);
+    if (!s && clrnn_array_count(&got) != clrnn_array_count(want))
         s = clrnn_fail(CLRNN_E_FORMAT, "%s: the test vector's output has %lld values, the model "
-                       "gives %lld", path, (long long)clrnn_array_count(&want),
+                       "gives %lld", path, (long long)clrnn_array_count(want),
                        (long long)clrnn_array_count(&got));
     if (!s) {
         double worst = 0;
         for (int64_t i = 0; i < clrnn_array_count(&got); i++) {
-            double d = fabs((double)((float *)got.data)[i] - ((float *)want.data)[i]);
+            double d = fabs((double)((float *)got.data)[i] - ((float *)want->data)[i]);
             if (!(d <= worst)) worst = d; /* NaN is the worst */
         }
         *diff = worst;
@@ -572,7 +549,6 @@ clrnn_status clrnn_model_verify_test_vector(clrnn_model *m, const char *path, do
                            TEST_VECTOR_TOLERANCE);
         clrnn_array_clear(&got);
     }
-    clrnn_array_clear(&x), clrnn_array_clear(&want);
     return s;
 }
 
@@ -692,9 +668,9 @@ static clrnn_status save_legacy_h5(clrnn_model *m, const char *path, int weights
         /* the optimizer's state, so that training can go on where it stopped */
         if (m->compiled && m->optim) s = optimizer_weights_out(m, &opt, &f.optimizer);
         if (!weights_only) make_test_vector(m, &tx, &ty);
-        f.vocabulary = (const char *const *)m->vocab;
+        f.vocabulary = m->vocab;
         f.n_vocabulary = m->n_vocab;
-        if (tx.rank) f.test_x = &tx, f.test_y = &ty;
+        if (tx.rank) f.test_x = tx, f.test_y = ty;
         if (!s) s = clrnn_fmt_h5_write(path, &f);
     }
     opt_state_free(&opt);

@@ -324,6 +324,33 @@ static void test_test_vector(void) {
     unlink("io_tv.h5");
 }
 
+/* Loading a legacy .h5 opens it once: its configuration, weights, optimizer state, test
+ * vector and vocabulary are read in one pass (formats/ counts its opens). */
+static void test_opened_once(void) {
+    int64_t ids[1] = {9};
+    clrnn_model *m, *back;
+    CHECK(clrnn_model_from_spec(ctx, "embedding(30,4) gru(5) dense(2,softmax)", ids, 1,
+                                CLRNN_DTYPE_INT32, 2, &m) == CLRNN_OK);
+    struct clrnn_compile_config cc = {"sparse_categorical_crossentropy", 0,
+                                      clrnn_optimizer_default(CLRNN_OPT_ADAM)};
+    const char *const tokens[] = {"", "[UNK]", "a", "b"};
+    CHECK(clrnn_model_compile(m, &cc) == CLRNN_OK);
+    CHECK(clrnn_model_set_vocabulary(m, tokens, 4) == CLRNN_OK);
+    CHECK(clrnn_model_save(m, "io_once.h5") == CLRNN_OK);
+    CHECK(clrnn_fmt_data_has("io_once.h5", "clrnn_test_vector/x") == 1);
+    long before = clrnn_fmt_read_opens();
+    CHECK(clrnn_model_load(ctx, "io_once.h5", NULL, &back) == CLRNN_OK);
+    long opens = clrnn_fmt_read_opens() - before;
+    CHECK_INT_EQ(opens, 1); /* times loading io_once.h5 opened it */
+    int n = 0;
+    const char *const *got = clrnn_model_vocabulary(back, &n);
+    CHECK(n == 4 && strcmp(got[2], "a") == 0);
+    CHECK(clrnn_model_compile_config(back, &cc) && cc.optimizer.kind == CLRNN_OPT_ADAM);
+    clrnn_model_free(back);
+    clrnn_model_free(m);
+    unlink("io_once.h5");
+}
+
 int main(void) {
     clrnn_status s = clrnn_ctx_create(NULL, &ctx);
     if (s == CLRNN_E_NO_DEVICE) test_skip_no_device(clrnn_last_error());
@@ -334,6 +361,7 @@ int main(void) {
     test_hard_sigmoid_versions();
     test_keras3_round_trip();
     test_test_vector();
+    test_opened_once();
     clrnn_ctx_free(ctx);
     TEST_MAIN_END();
 }
