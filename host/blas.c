@@ -1,5 +1,6 @@
 /*
- * blas.c - matrix products through CLBlast, with its status codes turned into messages.
+ * blas.c - matrix products: clrnn's own kernels where they fit (gemm.c), else CLBlast, with
+ * its status codes turned into messages; a product plus a bias row.
  */
 #include <stdio.h>
 
@@ -52,6 +53,20 @@ clrnn_status clrnn_gemm(clrnn_ctx *ctx, int trans_a, int trans_b, size_t m, size
                           (int)st,
                           st == CLBlastOpenCLBuildProgramFailure ? " (its kernels did not build)" : "");
     return CLRNN_OK;
+}
+
+clrnn_status clrnn_gemm_bias(clrnn_ctx *ctx, size_t m, size_t n, size_t k, cl_mem a,
+                             size_t a_off, size_t lda, cl_mem b, size_t b_off, size_t ldb,
+                             cl_mem c, size_t c_off, size_t ldc, cl_mem bias, size_t bias_off) {
+    if (!bias)
+        return clrnn_gemm(ctx, 0, 0, m, n, k, 1.0f, a, a_off, lda, b, b_off, ldb, 0.0f, c, c_off,
+                          ldc);
+    if (clrnn_gemm_own_bias_fits(ctx, m, n, k, lda, ldb, c_off, ldc))
+        return clrnn_gemm_own_bias(ctx, m, n, k, a, a_off, lda, b, b_off, ldb, c, c_off, ldc,
+                                   bias, bias_off);
+    clrnn_status s = clrnn_gemm(ctx, 0, 0, m, n, k, 1.0f, a, a_off, lda, b, b_off, ldb, 0.0f, c,
+                                c_off, ldc);
+    return s ? s : clrnn_add_bias(ctx, c, m, n, bias, bias_off);
 }
 
 void clrnn_blas_forget(void) { CLBlastClearCache(); }

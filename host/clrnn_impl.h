@@ -51,7 +51,7 @@ struct clrnn_ctx {
     size_t measured, measured_largest;
     cl_mem placeholder;
     int lost;                       /* a wait or read failed: never wait on the device again */
-    long fault_at, waits;           /* the test hook of clrnn_ctx_finish (ctx.c) */
+    long fault_at, waits;           /* the test hook of clrnn_ctx_finish (buffer.c) */
     cl_int fault_code;
 };
 
@@ -75,6 +75,8 @@ void clrnn_profile_report(clrnn_ctx *ctx);
 clrnn_status clrnn_ctx_finish(clrnn_ctx *ctx);
 /* Device memory clrnn's buffers hold now, in bytes. */
 size_t clrnn_ctx_bytes_held(const clrnn_ctx *ctx);
+/* Drops the context's hold on the tally of device memory (buffer.c; at clrnn_ctx_free). */
+void clrnn_ctx_tally_release(clrnn_ctx *ctx);
 /* Between begin and end, clrnn_buf_create allocates nothing: it adds up the bytes asked for
  * (the total and the largest buffer) and returns references to a placeholder. This is how
  * clrnn_model_reserve learns what a batch needs before allocating any of it. */
@@ -197,6 +199,14 @@ clrnn_status clrnn_transpose(clrnn_ctx *ctx, cl_mem src, size_t off, size_t ld, 
 /* C (m, n) = A (m, k) B (k, n) + the bias row (n floats at bias + bias_off) on every row;
  * bias NULL: no bias. On CPUs the bias joins the product's tiles (no second pass). C must be
  * whole rows (c_off 0, ldc n), as clrnn_add_bias expects. */
+/* The one-pass form of clrnn_gemm_bias on CPUs (gemm.c): whether it takes this product, and
+ * the product. */
+int clrnn_gemm_own_bias_fits(const clrnn_ctx *ctx, size_t m, size_t n, size_t k, size_t lda,
+                             size_t ldb, size_t c_off, size_t ldc);
+clrnn_status clrnn_gemm_own_bias(clrnn_ctx *ctx, size_t m, size_t n, size_t k, cl_mem a,
+                                 size_t a_off, size_t lda, cl_mem b, size_t b_off, size_t ldb,
+                                 cl_mem c, size_t c_off, size_t ldc, cl_mem bias,
+                                 size_t bias_off);
 clrnn_status clrnn_gemm_bias(clrnn_ctx *ctx, size_t m, size_t n, size_t k, cl_mem a,
                              size_t a_off, size_t lda, cl_mem b, size_t b_off, size_t ldb,
                              cl_mem c, size_t c_off, size_t ldc, cl_mem bias, size_t bias_off);
@@ -731,6 +741,11 @@ void clrnn_optim_restore_counters(struct clrnn_optim *o, long iterations, double
 /* ---- small JSON helpers (json.c) ---- */
 /* An InputLayer config's batch_input_shape or batch_shape [null, d1, ...] into shape
  * (without the batch axis; -1 for unknown); 0 when it has neither. Its dtype, or fallback. */
+/* Keras configuration JSON (keras_json.c): [null, d1, d2, ...] into shape (without the batch
+ * axis), 1 when found; a layer config's batch_input_shape or batch_shape the same way; its
+ * dtype (int or float, else fallback); parsing text, CLRNN_E_FORMAT naming what and the
+ * byte where it fails. */
+int clrnn_json_read_batch_shape(const cJSON *arr, struct clrnn_shape *shape);
 int clrnn_json_batch_shape(const cJSON *cfg, struct clrnn_shape *shape);
 clrnn_dtype clrnn_json_dtype(const cJSON *cfg, clrnn_dtype fallback);
 cJSON *clrnn_json_parse(const char *text, const char *what);

@@ -90,10 +90,3 @@ size_t clrnn_kernel_group_limit(const clrnn_ctx *ctx, cl_kernel k) {
     if (device && (limit == 0 || device < limit)) limit = device;
     return limit;
 }
-
-size_t clrnn_reduce_lanes(const clrnn_ctx *ctx, char *options, size_t size) {
-    size_t device = ctx->info.max_work_group_size;
-    size_t lanes = clrnn_element_group(device ? device : CLRNN_ELEMENT_GROUP);
-    snprintf(options, size, "-DREDUCE_LANES=%zu", lanes);
-    return lanes;
-}

@@ -113,19 +113,18 @@ static clrnn_status launch_nn(clrnn_ctx *ctx, int M, int N, int K, cl_mem a, cl_
     return launch_nn_bias(ctx, M, N, K, a, a_off, lda, b, b_off, ldb, c, c_off, ldc, NULL, 0);
 }
 
-clrnn_status clrnn_gemm_bias(clrnn_ctx *ctx, size_t m, size_t n, size_t k, cl_mem a,
-                             size_t a_off, size_t lda, cl_mem b, size_t b_off, size_t ldb,
-                             cl_mem c, size_t c_off, size_t ldc, cl_mem bias, size_t bias_off) {
-    if (!bias)
-        return clrnn_gemm(ctx, 0, 0, m, n, k, 1.0f, a, a_off, lda, b, b_off, ldb, 0.0f, c, c_off,
-                          ldc);
-    if (ctx->cpu_forms && k > 0 && c_off == 0 && ldc == n &&
-        clrnn_gemm_own_fits(0, 0, m, n, k, lda, ldb, ldc) && !pack_pays((int)k, (int)n))
-        return launch_nn_bias(ctx, (int)m, (int)n, (int)k, a, a_off, (int)lda, b, b_off,
-                              (int)ldb, c, c_off, (int)ldc, bias, bias_off);
-    clrnn_status s = clrnn_gemm(ctx, 0, 0, m, n, k, 1.0f, a, a_off, lda, b, b_off, ldb, 0.0f, c,
-                                c_off, ldc);
-    return s ? s : clrnn_add_bias(ctx, c, m, n, bias, bias_off);
+int clrnn_gemm_own_bias_fits(const clrnn_ctx *ctx, size_t m, size_t n, size_t k, size_t lda,
+                             size_t ldb, size_t c_off, size_t ldc) {
+    return ctx->cpu_forms && k > 0 && c_off == 0 && ldc == n &&
+           clrnn_gemm_own_fits(0, 0, m, n, k, lda, ldb, ldc) && !pack_pays((int)k, (int)n);
+}
+
+clrnn_status clrnn_gemm_own_bias(clrnn_ctx *ctx, size_t m, size_t n, size_t k, cl_mem a,
+                                 size_t a_off, size_t lda, cl_mem b, size_t b_off, size_t ldb,
+                                 cl_mem c, size_t c_off, size_t ldc, cl_mem bias,
+                                 size_t bias_off) {
+    return launch_nn_bias(ctx, (int)m, (int)n, (int)k, a, a_off, (int)lda, b, b_off, (int)ldb,
+                          c, c_off, (int)ldc, bias, bias_off);
 }
 
 /* How a sum over K rows is split into parts of about `rows` rows for an (M, N) result: *kc

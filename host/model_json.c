@@ -2,51 +2,11 @@
  * model_json.c - models from and to Keras architecture JSON (Sequential; keras-format.md 3),
  * and from the --layers one-line syntax (which becomes the same layer objects).
  */
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "clrnn_impl.h"
 #include "layers.h"
-
-cJSON *clrnn_json_parse(const char *text, const char *what) {
-    cJSON *j = cJSON_Parse(text);
-    if (!j) {
-        const char *at = cJSON_GetErrorPtr();
-        size_t off = at && at >= text ? (size_t)(at - text) : 0;
-        clrnn_fail(CLRNN_E_FORMAT, "%s: invalid JSON near byte %zu", what, off);
-    }
-    return j;
-}
-
-/* Reads [null, d1, d2, ...] into shape (without the batch axis); 1 when found. */
-static int read_batch_shape(const cJSON *arr, struct clrnn_shape *shape) {
-    if (!cJSON_IsArray(arr)) return 0;
-    int n = cJSON_GetArraySize(arr);
-    if (n < 2 || n > 5) return 0;
-    shape->rank = n - 1;
-    for (int i = 1; i < n; i++) {
-        const cJSON *d = cJSON_GetArrayItem(arr, i);
-        /* -1: unknown; 0 (refused later) for a number that is no dimension: 2.5, or 1e300,
-         * which would not even convert */
-        double v = cJSON_IsNumber(d) ? d->valuedouble : -1;
-        shape->d[i - 1] = v < 0 ? -1 : v <= 1e9 && v == floor(v) ? (int64_t)v : 0;
-    }
-    return 1;
-}
-
-int clrnn_json_batch_shape(const cJSON *cfg, struct clrnn_shape *shape) {
-    return read_batch_shape(cJSON_GetObjectItemCaseSensitive(cfg, "batch_input_shape"), shape) ||
-           read_batch_shape(cJSON_GetObjectItemCaseSensitive(cfg, "batch_shape"), shape);
-}
-
-clrnn_dtype clrnn_json_dtype(const cJSON *cfg, clrnn_dtype fallback) {
-    const cJSON *d = cJSON_GetObjectItemCaseSensitive(cfg, "dtype");
-    if (cJSON_IsObject(d)) d = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(d, "config"), "name");
-    if (cJSON_IsString(d) && strstr(d->valuestring, "int")) return CLRNN_DTYPE_INT32;
-    if (cJSON_IsString(d) && strstr(d->valuestring, "float")) return CLRNN_DTYPE_FLOAT32;
-    return fallback;
-}
 
 /* Whether a declared input leaves only its length unknown: a sequence (ids, or steps of
  * known features) of any length, which the data sets batch by batch (model_steps.c). */
@@ -172,7 +132,8 @@ clrnn_status clrnn_model_from_json_keras(clrnn_ctx *ctx, const char *json, int k
     int n = 0;
     cJSON **objs = NULL;
     if (!s) {
-        read_batch_shape(cJSON_GetObjectItemCaseSensitive(cfg, "build_input_shape"), &declared) &&
+        clrnn_json_read_batch_shape(cJSON_GetObjectItemCaseSensitive(cfg, "build_input_shape"),
+                                    &declared) &&
             (have_declared = 1);
         objs = clrnn_calloc((size_t)cJSON_GetArraySize(layers) + 1, sizeof *objs);
         if (!objs) s = clrnn_fail(CLRNN_E_NOMEM, "out of memory reading the architecture");

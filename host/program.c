@@ -315,6 +315,13 @@ size_t clrnn_element_group(size_t kernel_limit) {
     return l;
 }
 
+size_t clrnn_reduce_lanes(const clrnn_ctx *ctx, char *options, size_t size) {
+    size_t device = ctx->info.max_work_group_size;
+    size_t lanes = clrnn_element_group(device ? device : CLRNN_ELEMENT_GROUP);
+    snprintf(options, size, "-DREDUCE_LANES=%zu", lanes);
+    return lanes;
+}
+
 clrnn_status clrnn_element_shape(clrnn_ctx *ctx, cl_kernel k, const char *name, size_t count,
                                  size_t *global, size_t *local) {
     size_t limit = clrnn_kernel_group_limit(ctx, k);
