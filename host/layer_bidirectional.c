@@ -25,29 +25,6 @@ struct bidi_cfg {
     cl_mem dxb;         /* the backward layer's input gradient */
 };
 
-cJSON *clrnn_layer_to_json(const struct clrnn_layer *l) {
-    cJSON *o = cJSON_CreateObject(), *c = cJSON_CreateObject();
-    if (!o || !c) {
-        cJSON_Delete(o);
-        cJSON_Delete(c);
-        return NULL;
-    }
-    /* nested layers need their module for Keras 3 to find the class (it writes them so in
-     * legacy .h5 files too); tf.keras 2 reads the same */
-    cJSON_AddStringToObject(o, "module", "keras.layers");
-    cJSON_AddStringToObject(o, "class_name", l->ops->keras_class);
-    cJSON_AddNullToObject(o, "registered_name");
-    cJSON_AddStringToObject(c, "name", l->name);
-    cJSON_AddTrueToObject(c, "trainable");
-    cJSON_AddStringToObject(c, "dtype", "float32");
-    cJSON_AddItemToObject(o, "config", c);
-    if (l->ops->config_json(l, c)) {
-        cJSON_Delete(o);
-        return NULL;
-    }
-    return o;
-}
-
 /* Creates an inner layer from a copy of obj named prefix + name (without a prefix it already
  * has, as Keras 3 does), with go_backwards flipped when flip. */
 static clrnn_status make_inner(const struct clrnn_layer *l, const cJSON *obj, const char *prefix,

@@ -47,6 +47,29 @@ const char *clrnn_layer_desc(const struct clrnn_layer *l, char *buf, size_t size
     return buf;
 }
 
+cJSON *clrnn_layer_to_json(const struct clrnn_layer *l) {
+    cJSON *o = cJSON_CreateObject(), *c = cJSON_CreateObject();
+    if (!o || !c) {
+        cJSON_Delete(o);
+        cJSON_Delete(c);
+        return NULL;
+    }
+    /* nested layers need their module for Keras 3 to find the class (it writes them so in
+     * legacy .h5 files too); tf.keras 2 reads the same */
+    cJSON_AddStringToObject(o, "module", "keras.layers");
+    cJSON_AddStringToObject(o, "class_name", l->ops->keras_class);
+    cJSON_AddNullToObject(o, "registered_name");
+    cJSON_AddStringToObject(c, "name", l->name);
+    cJSON_AddTrueToObject(c, "trainable");
+    cJSON_AddStringToObject(c, "dtype", "float32");
+    cJSON_AddItemToObject(o, "config", c);
+    if (l->ops->config_json(l, c)) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
 clrnn_status clrnn_layer_create(const cJSON *obj, int keras_major, struct clrnn_layer **out) {
     const cJSON *cls = cJSON_GetObjectItemCaseSensitive(obj, "class_name");
     const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(obj, "config");
