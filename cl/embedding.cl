@@ -69,7 +69,7 @@ __kernel void embedding_mask(__global const int *ids, __global float *mask, int 
 
 /* Where D allows, sums in float8 registers, 64 floats of the row at a time (in the order of
  * k, as the scalar loop): PoCL, vectorizing the scalar loop across work-items, kept the
- * sums in memory (bilstm's 25600 positions: 2.65 -> 1.97 ms a call on the 2-core EPYC) */
+ * sums in memory (docs/performance.md) */
 __kernel void embedding_bwd_rows(__global const float *dy, __global const int *order,
                                  __global const int *starts, __global const int *rows,
                                  int n_rows, __global float *grads, ulong e_off, int D,

@@ -118,8 +118,7 @@ __kernel void gemm_nn_packed(int M, int N, int K, __global const float *A, ulong
  * `strip` columns (16 or 64) by TN_BLOCK_M rows and walks its part in chunks of TN_CHUNK rows:
  * a chunk of B stays in L1 for all the 8-row register tiles down the strip, and B is read
  * once. (A 4x16 tile per work-item over the whole part, as gemm_nn does, read each row of B
- * once per tile and waited on those loads: 87 -> 138 GFLOP/s for lstm128_b80's weight
- * gradients on the 2-core EPYC.) */
+ * once per tile and waited on those loads: docs/performance.md.) */
 __kernel void gemm_tn_part(int M, int N, int K, int kc, int strip, __global const float *A,
                            ulong a_off, int lda, __global const float *B, ulong b_off, int ldb,
                            __global float *P) {

@@ -11,21 +11,13 @@
 
 /* ---- waiting, and a lost device ---- */
 
-/* Test hook, read here only: CLRNN_TEST_DEVICE_LOST=N[:CODE] makes the N-th wait of this
- * context (clrnn_ctx_finish) fail with the OpenCL error CODE (default CL_DEVICE_NOT_AVAILABLE),
- * as a device that is lost mid-run does, and every wait, read and write after it too.
- * tests/test_device_faults.sh uses it; nothing else sets it. */
-static cl_int injected_loss(clrnn_ctx *ctx) {
-    if (ctx->fault_at == 0) {
-        const char *e = getenv("CLRNN_TEST_DEVICE_LOST");
-        char *end = NULL;
-        ctx->fault_at = e ? strtol(e, &end, 10) : -1;
-        ctx->fault_code = end && *end == ':' ? (cl_int)strtol(end + 1, NULL, 10)
-                                             : CL_DEVICE_NOT_AVAILABLE;
-        if (ctx->fault_at < 1) ctx->fault_at = -1;
-    }
-    if (ctx->fault_at > 0 && ctx->waits >= ctx->fault_at) return ctx->fault_code;
-    return CL_SUCCESS;
+/* Test hook: CLRNN_TEST_DEVICE_LOST=N[:CODE] makes the N-th wait of this context
+ * (clrnn_ctx_finish) fail with the OpenCL error CODE, as a device that is lost mid-run does,
+ * and every wait, read and write after it too. tests/test_device_faults.sh uses it; nothing
+ * else sets it. */
+static cl_int injected_loss(const clrnn_ctx *ctx) {
+    long at = ctx->opts.device_lost_at;
+    return at > 0 && ctx->waits >= at ? (cl_int)ctx->opts.device_lost_code : CL_SUCCESS;
 }
 
 clrnn_status clrnn_ctx_finish(clrnn_ctx *ctx) {

@@ -11,6 +11,7 @@
 
 #include "clrnn.h"
 #include "clrnn_base.h"
+#include "options.h"
 
 /* ---- OpenCL errors ---- */
 
@@ -34,6 +35,7 @@ struct clrnn_ctx {
     cl_context context;
     cl_command_queue queue;
     struct clrnn_device_info info;
+    struct clrnn_options opts;      /* the environment's switches, read at creation */
     struct clrnn_program *programs; /* built programs, a list */
     cl_mem scratch;                 /* small shared scratch (norms of gradients) */
     struct clrnn_profile *profile;  /* CLRNN_PROFILE: device time per kernel, else NULL */
@@ -51,14 +53,13 @@ struct clrnn_ctx {
     size_t measured, measured_largest;
     cl_mem placeholder;
     int lost;                       /* a wait or read failed: never wait on the device again */
-    long fault_at, waits;           /* the test hook of clrnn_ctx_finish (buffer.c) */
-    cl_int fault_code;
+    long waits;                     /* clrnn_ctx_finish's calls, for its test hook (buffer.c) */
 };
 
 /* ---- profiling (profile.c) ---- */
 
 /* Whether CLRNN_PROFILE asks for kernel times (the queue is then made with profiling on). */
-int clrnn_profile_wanted(void);
+int clrnn_profile_wanted(const clrnn_ctx *ctx);
 clrnn_status clrnn_profile_start(clrnn_ctx *ctx);
 /* The event slot for the next enqueue (NULL when not profiling); after the enqueue,
  * clrnn_profile_record files its time under `name`. */

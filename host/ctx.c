@@ -152,14 +152,17 @@ static clrnn_status pick(const struct clrnn_device_info *infos, int n, const cha
 }
 
 clrnn_status clrnn_ctx_create(const char *spec, clrnn_ctx **out) {
+    struct clrnn_options opts;
+    clrnn_status s = clrnn_options_read(&opts);
+    if (s) return s;
     const char *origin = "--device";
     if (!spec || !*spec) {
-        spec = getenv("CLRNN_DEVICE");
+        spec = opts.device;
         origin = "CLRNN_DEVICE";
     }
     struct found_device *found;
     int count;
-    clrnn_status s = find_devices(&found, &count);
+    s = find_devices(&found, &count);
     if (s) return s;
     struct clrnn_device_info *infos = clrnn_calloc((size_t)count, sizeof *infos);
     clrnn_ctx *ctx = clrnn_calloc(1, sizeof *ctx);
@@ -176,7 +179,8 @@ clrnn_status clrnn_ctx_create(const char *spec, clrnn_ctx **out) {
         ctx->platform = found[chosen].platform;
         ctx->device = found[chosen].device;
         ctx->info = infos[chosen];
-        s = clrnn_device_limits_apply(getenv("CLRNN_DEVICE_LIMITS"), &ctx->info);
+        ctx->opts = opts;
+        s = clrnn_device_limits_apply(opts.device_limits, &ctx->info);
     }
     clrnn_free(infos);
     clrnn_free(found);
@@ -190,7 +194,7 @@ clrnn_status clrnn_ctx_create(const char *spec, clrnn_ctx **out) {
         clrnn_free(ctx);
         return clrnn_fail_cl(err, "clCreateContext", __FILE__, __LINE__);
     }
-    int profiling = clrnn_profile_wanted();
+    int profiling = clrnn_profile_wanted(ctx);
     ctx->queue = clCreateCommandQueue(ctx->context, ctx->device,
                                       profiling ? CL_QUEUE_PROFILING_ENABLE : 0, &err);
     if (ctx->queue && profiling && (s = clrnn_profile_start(ctx))) {
@@ -210,16 +214,29 @@ clrnn_status clrnn_ctx_create(const char *spec, clrnn_ctx **out) {
     /* The kernels' CPU forms (clrnn's GEMM instead of CLBlast's GPU-tuned one, a batch row a
      * work-item in the recurrences and element-wise kernels) are several times faster on
      * CPUs and slower on GPUs. CLRNN_KERNELS=cpu|gpu chooses (the tests run both on PoCL). */
-    const char *forms = getenv("CLRNN_KERNELS");
-    ctx->cpu_forms = forms && *forms ? strcmp(forms, "cpu") == 0 : ctx->info.is_cpu;
+    ctx->cpu_forms = opts.cpu_forms != CLRNN_OPT_AUTO ? opts.cpu_forms : ctx->info.is_cpu;
     /* clrnn's GEMM tiles by the vector registers (gemm.c): PoCL reports 16 floats on AVX-512
      * CPUs, 8 on AVX2 ones. CLRNN_GEMM_TILES=wide|narrow chooses (tests, measurements). */
     cl_uint width = 0;
     clGetDeviceInfo(ctx->device, CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT, sizeof width, &width, NULL);
-    const char *tiles = getenv("CLRNN_GEMM_TILES");
-    ctx->gemm_wide = tiles && *tiles ? strcmp(tiles, "wide") == 0 : width >= 16;
+    ctx->gemm_wide = opts.gemm_wide != CLRNN_OPT_AUTO ? opts.gemm_wide : width >= 16;
     ctx->transfers_async = clrnn_transfers_async(ctx);
     *out = ctx;
+    return CLRNN_OK;
+}
+
+clrnn_status clrnn_options_reread(clrnn_ctx *ctx) {
+    struct clrnn_options now;
+    clrnn_status s = clrnn_options_read(&now);
+    if (s) return s;
+    /* what shaped the context stays */
+    memcpy(now.device, ctx->opts.device, sizeof now.device);
+    memcpy(now.device_limits, ctx->opts.device_limits, sizeof now.device_limits);
+    memcpy(now.profile, ctx->opts.profile, sizeof now.profile);
+    now.cpu_forms = ctx->opts.cpu_forms;
+    now.gemm_wide = ctx->opts.gemm_wide;
+    now.transfers_async = ctx->opts.transfers_async;
+    ctx->opts = now;
     return CLRNN_OK;
 }
 

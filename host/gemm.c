@@ -13,10 +13,7 @@ static const char *const GEMM_SOURCES[] = {"gemm.cl", NULL};
 
 /* Rows of C a work-item of gemm_nn computes (cl/gemm.cl TILE_M) by 16 columns, a float16 a
  * row: 8 with 16-float vector registers (ctx.c gemm_wide), 4 with 8-float ones, whose sums
- * then fill 8 of their 16. On the 2-core EPYC (Zen 4, AVX-512 through PoCL; best of 7 a
- * product, three alternating runs) 8 rows against 4: 6400 x 512 x 128 143-154 -> 200
- * GFLOP/s, 800 x 2048 x 512 86-91 -> 165-177. (gemm_tn_part's tiles stay at 8 rows: 16
- * were slower, 128-137 against 154-157 GFLOP/s at 128 x 512 x 6400.) */
+ * then fill 8 of their 16 (docs/performance.md, "The measurements behind the constants"). */
 static int tile_rows(const clrnn_ctx *ctx) { return ctx->gemm_wide ? 8 : 4; }
 static const char *gemm_options(const clrnn_ctx *ctx) {
     return ctx->gemm_wide ? "-DTILE_M=8" : "-DTILE_M=4";
@@ -85,10 +82,8 @@ clrnn_status clrnn_gemm_packed(clrnn_ctx *ctx, size_t m, size_t n, size_t k, cl_
 }
 
 /* A B with B packed first (gemm_pack) once it is larger than PACK_MIN_BYTES: read in place,
- * a strip of B spans a page a row and, at widths like 4096, the same cache sets. Best of 7 on
- * the 2-core EPYC, packing included: 6400x1100x4400 12.7 -> 106 GFLOP/s, 128x4096x1024
- * 19 -> 85, 256x4400x1100 22 -> 130; but 256x2048x512 (4 MiB) 124 -> 109 and 51200x2048x256
- * 127 -> 80, so B up to 8 MiB stays in place. */
+ * a strip of B spans a page a row and, at widths like 4096, the same cache sets; smaller B
+ * loses more to the packing than it gains (docs/performance.md). */
 #define PACK_MIN_BYTES ((size_t)8 << 20)
 static int pack_pays(int K, int N) { return (size_t)K * (size_t)N * sizeof(float) > PACK_MIN_BYTES; }
 
@@ -156,8 +151,7 @@ static clrnn_status sum_parts(clrnn_ctx *ctx, int np, int M, int N, cl_mem c, cl
 
 /* Columns of C a work-item of gemm_tn_part computes: 16, or 64 when the part of A its rows
  * read (kc x TN_BLOCK_M floats) no longer stays in a core's L2 between work-items, so that
- * each read of it serves more columns (2-core EPYC: lstm512x2's dR 91 -> 112 GFLOP/s, the
- * smaller products unchanged or slower with 64). */
+ * each read of it serves more columns (docs/performance.md). */
 static int tn_strip(int M, int kc) {
     size_t a_part = (size_t)kc * (size_t)(M < TN_BLOCK_M ? M : TN_BLOCK_M) * sizeof(float);
     return a_part > ((size_t)256 << 10) ? 64 : 16;
@@ -165,13 +159,8 @@ static int tn_strip(int M, int kc) {
 
 /* Whether A^T B runs as gemm_nn's register tiles over parts of kc rows of K (gemm_tn_tiles,
  * A's 8 values of a step side by side) rather than in strips (gemm_tn_part): from 128 rows of
- * C, while a part of A (kc x M) stays in a core's L2. 2-core EPYC, 8-row tiles, best of 7 a
- * product, three alternating runs, strips against tiles in GFLOP/s: 128x512x6400
- * (lstm128_b80's dK and dR, parts of 200 KiB) 139-154 -> 151-169, 128x512x25600 117-122 ->
- * 153-166; at 64x256x25600 (bilstm's dR) the two were equal (139-161, 131-163), at
- * 50x128x256000 (lstm32's dK: 7 tiles, the last a partial one, over 640 parts) the tiles were
- * twice as slow, and at lstm512x2's 512x2048x51200 (the scratch allows 16 parts: 6.5 MiB of A
- * each) too (1327 against 683 ms a product). */
+ * C, while a part of A (kc x M) stays in a core's L2; narrower C leaves the tiles partly
+ * empty, and larger parts fall out of L2 (docs/performance.md). */
 static int tn_tiles_pay(int M, int kc) {
     return M >= 128 && (size_t)kc * (size_t)M * sizeof(float) <= ((size_t)512 << 10);
 }

@@ -177,9 +177,8 @@ static clrnn_status group_positions(struct clrnn_layer *l, const struct clrnn_pa
 /* Whether the linked recurrent layer projects this batch's distinct ids rather than its
  * positions. Each position not needing a row spares a row of three GEMMs (the projection,
  * dK and dE), but every position then costs a copy of its projected row and a sum by id of
- * its gradient (GU floats each) instead of its embedding's (I floats): on the 2-core EPYC,
- * Embedding(20000,128) LSTM(128) at 80 x 80 trained 23% faster on Zipf-distributed ids
- * (text-like, ~38% of them distinct) and 7% slower on uniform ones (85% distinct). */
+ * its gradient (GU floats each) instead of its embedding's (I floats): it pays where at most
+ * half the positions are distinct, as in text (docs/performance.md). */
 static int distinct_pays(int n_rows, int positions) {
     return (int64_t)n_rows * 2 <= (int64_t)positions;
 }

@@ -291,10 +291,9 @@ static size_t r_bytes(const struct rnn_cfg *r) {
  * first forward pass times both (tune_r_place) unless CLRNN_R_LOCAL=0|1 fixes it (*fixed =
  * 1; 1 where it fits) or CLRNN_TUNE=0 asks for this guess: local where it fits. */
 static int r_starts_onchip(const clrnn_ctx *ctx, const struct rnn_cfg *r, int *fixed) {
-    const char *v = getenv("CLRNN_R_LOCAL"), *tune = getenv("CLRNN_TUNE");
-    *fixed = v && (strcmp(v, "0") == 0 || strcmp(v, "1") == 0);
-    if (*fixed && strcmp(v, "0") == 0) return 0;
-    if (!*fixed) *fixed = tune && strcmp(tune, "0") == 0;
+    *fixed = ctx->opts.r_local != CLRNN_OPT_AUTO;
+    if (ctx->opts.r_local == 0) return 0;
+    if (!*fixed) *fixed = ctx->opts.tune == CLRNN_TUNE_GUESS;
     return r_bytes(r) + backward_local_floats(r) * sizeof(float) <= local_budget(ctx);
 }
 
@@ -316,9 +315,7 @@ static int r_starts_onchip(const clrnn_ctx *ctx, const struct rnn_cfg *r, int *f
  * kernels would run them, one work-item after another), and on GPUs from the same size of R
  * and where a row's backward state outgrows local memory (the group kernels refuse it). */
 static int use_steps(const clrnn_ctx *ctx, const struct rnn_cfg *r) {
-    const char *v = getenv("CLRNN_RECURRENCE");
-    if (v && strcmp(v, "steps") == 0) return 1;
-    if (v && strcmp(v, "persistent") == 0) return 0;
+    if (ctx->opts.steps != CLRNN_OPT_AUTO) return ctx->opts.steps;
     if (r_bytes(r) >= STEPS_MIN_R_BYTES) return 1;
     if (ctx->cpu_forms) return r->units > ROWS_MAX_UNITS;
     return backward_local_floats(r) * sizeof(float) > local_budget(ctx);
@@ -329,11 +326,10 @@ static int use_steps(const clrnn_ctx *ctx, const struct rnn_cfg *r) {
  * registers; fewer leave more work-items to spread over the cores. The first forward pass
  * times 1, 2 and 4 (tune_rows_per_item) unless CLRNN_ROWS_PER_ITEM=1|2|4 fixes the number
  * (*fixed = 1) or CLRNN_TUNE=0 asks for this guess: 4 from 64 units, else 1. */
-static int rows_per_item(const struct rnn_cfg *r, int B, int *fixed) {
-    const char *v = getenv("CLRNN_ROWS_PER_ITEM"), *tune = getenv("CLRNN_TUNE");
+static int rows_per_item(const clrnn_ctx *ctx, const struct rnn_cfg *r, int B, int *fixed) {
     *fixed = 1;
-    if (v && (strcmp(v, "1") == 0 || strcmp(v, "2") == 0 || strcmp(v, "4") == 0)) return atoi(v);
-    *fixed = tune && strcmp(tune, "0") == 0;
+    if (ctx->opts.rows_per_item) return ctx->opts.rows_per_item;
+    *fixed = ctx->opts.tune == CLRNN_TUNE_GUESS;
     return r->units >= 64 && B >= 8 ? 4 : 1;
 }
 
@@ -343,11 +339,10 @@ static int rows_per_item(const struct rnn_cfg *r, int B, int *fixed) {
  * launch_shape (0: enough groups for twice the compute units) and 1, 2, 4, 8 rows
  * (tune_group_rows) unless CLRNN_GROUP_ROWS=N fixes the number (*fixed = 1) or CLRNN_TUNE=0
  * keeps the guess. */
-static int group_rows(int *fixed) {
-    const char *v = getenv("CLRNN_GROUP_ROWS"), *tune = getenv("CLRNN_TUNE");
+static int group_rows(const clrnn_ctx *ctx, int *fixed) {
     *fixed = 1;
-    if (v && atoi(v) > 0) return atoi(v);
-    *fixed = tune && strcmp(tune, "0") == 0;
+    if (ctx->opts.group_rows) return ctx->opts.group_rows;
+    *fixed = ctx->opts.tune == CLRNN_TUNE_GUESS;
     return 0;
 }
 
@@ -359,10 +354,9 @@ static int group_rows(int *fixed) {
  * times both (tune_token_reads) unless CLRNN_TOKEN_DIRECT=0|1 fixes it (*fixed = 1) or
  * CLRNN_TUNE=0 asks for this guess: direct on GPUs, gathered on CPUs. */
 static int token_reads(const clrnn_ctx *ctx, int *fixed) {
-    const char *v = getenv("CLRNN_TOKEN_DIRECT"), *tune = getenv("CLRNN_TUNE");
     *fixed = 1;
-    if (v && (strcmp(v, "0") == 0 || strcmp(v, "1") == 0)) return atoi(v);
-    *fixed = tune && strcmp(tune, "0") == 0;
+    if (ctx->opts.token_direct != CLRNN_OPT_AUTO) return ctx->opts.token_direct;
+    *fixed = ctx->opts.tune == CLRNN_TUNE_GUESS;
     return !ctx->cpu_forms;
 }
 
@@ -425,8 +419,8 @@ static clrnn_status alloc(struct clrnn_layer *l, clrnn_ctx *ctx, int B) {
         return s;
     r->steps = use_steps(ctx, r);
     r->rows_variant = !r->steps && use_rows_variant(ctx, r);
-    r->rows_per_item = rows_per_item(r, B, &r->rows_tuned);
-    if (!r->rows_variant) r->group_rows = group_rows(&r->rows_tuned);
+    r->rows_per_item = rows_per_item(ctx, r, B, &r->rows_tuned);
+    if (!r->rows_variant) r->group_rows = group_rows(ctx, &r->rows_tuned);
     r->r_onchip = !r->steps && !r->rows_variant && r_starts_onchip(ctx, r, &r->r_place_fixed);
     if (r->steps) r->rows_tuned = 1; /* nothing to tune */
     r->tokens_direct = token_reads(ctx, &r->tokens_tuned);

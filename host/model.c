@@ -155,8 +155,7 @@ clrnn_status clrnn_model_build(clrnn_ctx *ctx, cJSON *const *objs, int n,
         mask = l->mask_out;
     }
     /* Embedding -> a recurrent layer: that layer may take the tokens (token_projection.c) */
-    const char *fuse = getenv("CLRNN_FUSE_EMBEDDING");
-    if (!s && !(fuse && strcmp(fuse, "0") == 0) && m->n_layers > 1 &&
+    if (!s && ctx->opts.fuse_embedding && m->n_layers > 1 &&
         strcmp(m->layers[0]->ops->keras_class, "Embedding") == 0 &&
         m->layers[1]->ops->take_tokens && m->layers[1]->ops->take_tokens(m->layers[1], m->layers[0]))
         clrnn_embedding_link(m->layers[0]);

@@ -27,10 +27,7 @@ struct clrnn_profile {
     int n_entries, cap_entries;
 };
 
-int clrnn_profile_wanted(void) {
-    const char *p = getenv("CLRNN_PROFILE");
-    return p && *p && strcmp(p, "0") != 0;
-}
+int clrnn_profile_wanted(const clrnn_ctx *ctx) { return ctx->opts.profile[0] != '\0'; }
 
 clrnn_status clrnn_profile_start(clrnn_ctx *ctx) {
     ctx->profile = clrnn_calloc(1, sizeof *ctx->profile);
@@ -106,9 +103,9 @@ void clrnn_profile_report(clrnn_ctx *ctx) {
     struct clrnn_profile *p = ctx->profile;
     if (!p) return;
     drain(p);
-    const char *dest = getenv("CLRNN_PROFILE");
+    const char *dest = ctx->opts.profile;
     FILE *f = stderr;
-    if (dest && strcmp(dest, "1") != 0 && !(f = fopen(dest, "a"))) f = stderr;
+    if (strcmp(dest, "1") != 0 && !(f = fopen(dest, "a"))) f = stderr;
     double total = 0;
     for (int i = 0; i < p->n_entries; i++) total += p->entries[i].ns;
     qsort(p->entries, (size_t)p->n_entries, sizeof *p->entries, by_time_desc);

@@ -65,10 +65,11 @@ static char *read_file(const char *path, size_t *len) {
 }
 
 /* The text of one cl/ file; *owned says whether the caller must free it. */
-static clrnn_status source_text(const char *name, const char **text, size_t *len, int *owned) {
-    const char *dir = getenv("CLRNN_CL_DIR");
-    if (dir && *dir) {
-        char path[1024];
+static clrnn_status source_text(const clrnn_ctx *ctx, const char *name, const char **text,
+                                size_t *len, int *owned) {
+    const char *dir = ctx->opts.cl_dir;
+    if (*dir) {
+        char path[sizeof ctx->opts.cl_dir + 256];
         snprintf(path, sizeof path, "%s/%s", dir, name);
         char *t = read_file(path, len);
         if (!t) return clrnn_fail(CLRNN_E_IO, "CLRNN_CL_DIR: cannot read %s: %s", path, strerror(errno));
@@ -98,23 +99,18 @@ static uint64_t fnv1a(uint64_t h, const void *data, size_t n) {
     return h;
 }
 
-static int cache_enabled(void) {
-    const char *c = getenv("CLRNN_CACHE");
-    return !(c && strcmp(c, "0") == 0);
-}
+static int cache_enabled(const clrnn_ctx *ctx) { return ctx->opts.cache; }
 
-static int cache_dir(char *buf, size_t size) {
-    const char *d = getenv("CLRNN_CACHE_DIR");
-    if (d && *d) {
-        snprintf(buf, size, "%s", d);
-    } else if ((d = getenv("XDG_CACHE_HOME")) && *d) {
-        snprintf(buf, size, "%s/clrnn", d);
-    } else if ((d = getenv("HOME")) && *d) {
-        snprintf(buf, size, "%s/.cache", d);
+/* The cache's folder (options.c picks it), made with its parent (~/.cache) if missing */
+static int cache_dir(const clrnn_ctx *ctx, char *buf, size_t size) {
+    const char *d = ctx->opts.cache_dir;
+    if (!*d || strlen(d) >= size) return -1;
+    snprintf(buf, size, "%s", d);
+    char *slash = strrchr(buf, '/');
+    if (slash && slash != buf) {
+        *slash = '\0';
         mkdir(buf, 0755);
-        snprintf(buf, size, "%s/.cache/clrnn", d);
-    } else {
-        return -1;
+        *slash = '/';
     }
     if (mkdir(buf, 0755) != 0 && errno != EEXIST) return -1;
     return 0;
@@ -124,7 +120,7 @@ static void cache_path(clrnn_ctx *ctx, const char *const *texts, const size_t *l
                        const char *options, char *path, size_t size) {
     char dir[900], platform_version[256] = "";
     path[0] = '\0';
-    if (!cache_enabled() || cache_dir(dir, sizeof dir)) return;
+    if (!cache_enabled(ctx) || cache_dir(ctx, dir, sizeof dir)) return;
     clGetPlatformInfo(ctx->platform, CL_PLATFORM_VERSION, sizeof platform_version,
                       platform_version, NULL);
     platform_version[sizeof platform_version - 1] = '\0';
@@ -192,14 +188,14 @@ static clrnn_status build_program(clrnn_ctx *ctx, const char *const *sources,
     clrnn_status s = CLRNN_OK;
     for (; sources[n]; n++) {
         if (n == MAX_SOURCES) return clrnn_fail(CLRNN_E_INVALID_ARG, "too many kernel sources");
-        s = source_text(sources[n], &texts[n], &lens[n], &owned[n]);
+        s = source_text(ctx, sources[n], &texts[n], &lens[n], &owned[n]);
         if (s) break;
     }
     char full_options[1024];
     snprintf(full_options, sizeof full_options, "-cl-std=CL1.2 %s", options ? options : "");
     char path[1200] = "";
     cl_program p = NULL;
-    if (!s && cache_enabled()) {
+    if (!s && cache_enabled(ctx)) {
         cache_path(ctx, texts, lens, n, full_options, path, sizeof path);
         p = load_cached(ctx, path, full_options);
     }
@@ -225,7 +221,7 @@ static clrnn_status build_program(clrnn_ctx *ctx, const char *const *sources,
             clrnn_free(log);
             clReleaseProgram(p);
             p = NULL;
-        } else if (cache_enabled()) {
+        } else if (cache_enabled(ctx)) {
             store_cached(ctx, p, path);
         }
     }
@@ -241,8 +237,8 @@ static clrnn_status build_program(clrnn_ctx *ctx, const char *const *sources,
  * program the test suite builds for other vendors' GPUs. A line is one appending write, so
  * processes logging at once leave whole lines. */
 static void log_program(const clrnn_ctx *ctx, const char *const *sources, const char *options) {
-    const char *path = getenv("CLRNN_PROGRAM_LOG");
-    if (!path || !*path) return;
+    const char *path = ctx->opts.program_log;
+    if (!*path) return;
     char line[1024];
     snprintf(line, sizeof line, "%s|", ctx->cpu_forms ? "cpu" : "gpu");
     for (int i = 0; sources[i]; i++)

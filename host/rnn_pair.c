@@ -20,10 +20,10 @@
 
 /* Whether the two layers run the same kernel, with the same build options and launch shape,
  * in opposite directions. */
-static int same_kernel(const struct clrnn_layer *la, const struct clrnn_layer *lb) {
+static int same_kernel(const clrnn_ctx *ctx, const struct clrnn_layer *la,
+                       const struct clrnn_layer *lb) {
     const struct rnn_cfg *a = la->cfg, *b = lb->cfg;
-    const char *v = getenv("CLRNN_BIDIRECTIONAL");
-    if (v && strcmp(v, "separate") == 0) return 0;
+    if (!ctx->opts.pair_kernels) return 0;
     if (a->steps || b->steps || clrnn_rnn_tunes_forward(la) || clrnn_rnn_tunes_forward(lb))
         return 0;
     return a->cell == b->cell && a->reset_after == b->reset_after && a->units == b->units &&
@@ -67,7 +67,7 @@ clrnn_status clrnn_rnn_forward_pair(struct clrnn_layer *a, struct clrnn_layer *b
                                     const struct clrnn_pass *p, cl_mem x) {
     clrnn_status s = clrnn_rnn_prepare_forward(a, p, x);
     if (!s) s = clrnn_rnn_prepare_forward(b, p, x);
-    if (!s && same_kernel(a, b)) {
+    if (!s && same_kernel(p->ctx, a, b)) {
         s = clrnn_rnn_launch_forward(a, b, p);
     } else if (!s) {
         s = clrnn_rnn_run_forward(a, p);
@@ -82,7 +82,7 @@ clrnn_status clrnn_rnn_backward_pair(struct clrnn_layer *a, struct clrnn_layer *
                                      const struct clrnn_pass *p, cl_mem x, cl_mem dya,
                                      cl_mem dyb, cl_mem dxa, cl_mem dxb) {
     clrnn_status s;
-    if (!same_kernel(a, b)) {
+    if (!same_kernel(p->ctx, a, b)) {
         s = a->ops->backward(a, p, x, dya, dxa);
         return s ? s : b->ops->backward(b, p, x, dyb, dxb);
     }

@@ -57,16 +57,12 @@ static clrnn_status time_variant(clrnn_ctx *ctx, clrnn_tune_run run, void *arg, 
 #define TUNE_MAX_VARIANTS 8
 
 /* CLRNN_TUNE=again: time every choice once more and store the new ones (a choice made while
- * other work kept the machine busy stays cached: lstm512x2's 4 rows a work-item, 25% slower
- * than 2 on a quiet machine) */
-static int tune_again(void) {
-    const char *v = getenv("CLRNN_TUNE");
-    return v && strcmp(v, "again") == 0;
-}
+ * other work kept the machine busy stays cached otherwise) */
+static int tune_again(const clrnn_ctx *ctx) { return ctx->opts.tune == CLRNN_TUNE_AGAIN; }
 
 clrnn_status clrnn_tune(clrnn_ctx *ctx, const char *key, const int *variants, int n,
                         clrnn_tune_run run, void *arg, cl_mem out, size_t out_bytes, int *chosen) {
-    int cached = tune_again() ? -1 : cached_choice(ctx, key);
+    int cached = tune_again(ctx) ? -1 : cached_choice(ctx, key);
     for (int i = 0; i < n; i++)
         if (variants[i] == cached) {
             *chosen = cached;

@@ -40,10 +40,8 @@ struct clrnn_uploads {
  * once for the context (clrnn_ctx_create), so that a read back without waiting is always
  * waited for later. */
 int clrnn_transfers_async(const clrnn_ctx *ctx) {
-    const char *v = getenv("CLRNN_TRANSFERS");
-    if (v && strcmp(v, "async") == 0) return 1;
-    if (v && strcmp(v, "blocking") == 0) return 0;
-    return !ctx->cpu_forms;
+    int v = ctx->opts.transfers_async;
+    return v != CLRNN_OPT_AUTO ? v : !ctx->cpu_forms;
 }
 
 /* Waits for slot k's write and forgets it. */

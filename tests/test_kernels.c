@@ -376,6 +376,7 @@ static int r_place_units = 200;
 static void r_place_pass(int B, const char *local, float **y, float **g, long *ny, long *np,
                          int *fwd_local, int *bwd_local) {
     setenv("CLRNN_R_LOCAL", local, 1);
+    clrnn_options_reread(ctx); /* options are read when a context is made */
     int64_t in[2] = {2, 4}, xd[3] = {B, 2, 4};
     char spec[32];
     snprintf(spec, sizeof spec, "lstm(%d)", r_place_units);
@@ -404,6 +405,7 @@ static void test_r_place(void) {
     char saved[8] = "";
     if (was) snprintf(saved, sizeof saved, "%s", was);
     setenv("CLRNN_TUNE", "0", 1);
+    clrnn_options_reread(ctx); /* options are read when a context is made */
     int cu = ctx->info.compute_units > 0 ? ctx->info.compute_units : 1;
     /* where each kernel reads R is checked where the numbers above hold (the copy fits beside
      * 4 rows' backward state but not beside 100, as in PoCL's 1 MiB but not its 512 KiB on
@@ -439,6 +441,7 @@ static void test_r_place(void) {
         setenv("CLRNN_R_LOCAL", saved, 1);
     else
         unsetenv("CLRNN_R_LOCAL");
+    clrnn_options_reread(ctx); /* options are read when a context is made */
 }
 
 /* A loss kernel on given predictions and targets, against ref_loss_forward_backward, and

@@ -118,8 +118,10 @@ static void check_small_batch_lookup(void) {
     const char *spec = "embedding(13,4) lstm(6,return_sequences=true) lstm(3) dense(2)";
     clrnn_model *a = build(spec);
     setenv("CLRNN_FUSE_EMBEDDING", "0", 1);
+    clrnn_options_reread(ctx); /* options are read when a context is made */
     clrnn_model *b = build(spec);
     unsetenv("CLRNN_FUSE_EMBEDDING");
+    clrnn_options_reread(ctx);
     struct clrnn_array big, x, ya = {0}, yb = {0}, dy;
     make_ids(11, &big);
     CHECK(clrnn_model_predict(a, &big, 1, B, &ya) == CLRNN_OK);

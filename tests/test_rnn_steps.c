@@ -48,6 +48,7 @@ static void run_model(const char *spec, const char *recurrence, struct run *r) {
         setenv("CLRNN_RECURRENCE", recurrence, 1);
     else
         unsetenv("CLRNN_RECURRENCE"); /* the default choice */
+    clrnn_options_reread(ctx); /* options are read when a context is made */
     CHECK(clrnn_model_from_spec(ctx, spec, in, 1, CLRNN_DTYPE_INT32, 3, &m) == CLRNN_OK);
     if (!m) {
         fprintf(stderr, "%s: %s\n", spec, clrnn_last_error());
@@ -66,6 +67,7 @@ static void run_model(const char *spec, const char *recurrence, struct run *r) {
     clrnn_array_clear(&x);
     clrnn_model_free(m);
     unsetenv("CLRNN_RECURRENCE");
+    clrnn_options_reread(ctx);
 }
 
 static void check(const char *spec, int recurrent_layers) {

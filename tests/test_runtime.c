@@ -74,6 +74,7 @@ static void test_build_failure(clrnn_ctx *ctx) {
     fputs("__kernel void broken(__global float *x) { x[0] = undefined_name; }\n", f);
     fclose(f);
     setenv("CLRNN_CL_DIR", dir, 1);
+    clrnn_options_reread(ctx); /* options are read when a context is made */
     const char *const sources[] = {"broken.cl", NULL};
     cl_kernel k;
     CHECK(clrnn_kernel_get(ctx, sources, "", "broken", &k) == CLRNN_E_BUILD);
@@ -81,6 +82,7 @@ static void test_build_failure(clrnn_ctx *ctx) {
     CHECK_STR_CONTAINS(clrnn_last_error(), "build log");
     CHECK_STR_CONTAINS(clrnn_last_error(), "undefined_name");
     unsetenv("CLRNN_CL_DIR");
+    clrnn_options_reread(ctx);
     remove(path);
     rmdir(dir);
 }

@@ -69,6 +69,7 @@ static void run_model(const char *spec, int vocab, int masked, int fuse, int dir
     clrnn_model *m = NULL;
     setenv("CLRNN_FUSE_EMBEDDING", fuse ? "1" : "0", 1);
     setenv("CLRNN_TOKEN_DIRECT", direct ? "1" : "0", 1);
+    clrnn_options_reread(ctx); /* options are read when a context is made */
     CHECK(clrnn_model_from_spec(ctx, spec, in, 1, CLRNN_DTYPE_INT32, 7, &m) == CLRNN_OK);
     if (!m) {
         fprintf(stderr, "%s: %s\n", spec, clrnn_last_error());
@@ -82,6 +83,7 @@ static void run_model(const char *spec, int vocab, int masked, int fuse, int dir
     clrnn_model_free(m);
     unsetenv("CLRNN_FUSE_EMBEDDING");
     unsetenv("CLRNN_TOKEN_DIRECT");
+    clrnn_options_reread(ctx);
 }
 
 /* The distinct ids of make_ids's batch */

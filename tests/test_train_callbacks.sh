@@ -27,6 +27,37 @@ check "and a label for each" grep -q '>val_accuracy<' "$scratch/p.svg"
 "$build/clrnn-train" --layers "lstm(4) dense(1,sigmoid)" --data "$scratch/reber.h5" \
   --out "$scratch/m.h5" --epochs 2 --quiet --plot "$scratch/q.svg"
 check "without validation: loss and accuracy lines only" [ "$(grep -c '<polyline' "$scratch/q.svg")" -eq 2 ]
+# the plot reads like matplotlib's: round tick values (a step of 1, 2 or 5 times a power of
+# ten, no "-0.0343"), a grid, the legend under the axes rather than over the curves, and
+# every epoch marked, so that a single epoch shows as a dot
+plot_shape() { # SVG -> "round grid legend_below markers"
+  python3 - "$1" <<'PY'
+import re, sys, math
+svg = open(sys.argv[1]).read()
+def round_ticks(ticks):
+    steps = {round(b - a, 9) for a, b in zip(ticks, ticks[1:])}
+    step = steps.pop() if len(steps) == 1 else 0
+    mantissa = step / 10 ** math.floor(math.log10(step)) if step > 0 else 0
+    return any(abs(mantissa - m) < 1e-6 for m in (1, 2, 5)) and \
+        all(abs(t / step - round(t / step)) < 1e-6 for t in ticks)
+panels = svg.split("font-size='14'")[1:]  # each panel from its title
+ticks = [[float(t) for t in re.findall(r"text-anchor='end'>([-0-9.]+)<", p)] for p in panels]
+round_ticks = all(round_ticks(t) for t in ticks)
+grid = svg.count("stroke='#ddd'") >= sum(map(len, ticks))
+boxes = [int(y) + int(h) for y, h in re.findall(r"<rect x='\d+' y='(\d+)' width='\d+' height='(\d+)' fill='none'", svg)]
+labels = [float(y) for y in re.findall(r"<text x='\d+' y='([\d.]+)' font-size='11'>(?:loss|accuracy|val_)", svg)]
+below = bool(labels) and min(labels) > max(boxes)
+print(int(round_ticks), int(grid), int(below), svg.count("<circle"))
+PY
+}
+read -r round grid below markers <<< "$(plot_shape "$scratch/p.svg")"
+check "the plot's ticks are round values ($round), on a grid ($grid), the legend under the axes ($below)" \
+  [ "$round" = 1 ] && [ "$grid" = 1 ] && [ "$below" = 1 ]
+"$build/clrnn-train" --layers "lstm(4) dense(1,sigmoid)" --data "$scratch/reber.h5" \
+  --out "$scratch/m.h5" --epochs 1 --quiet --plot "$scratch/one.svg"
+read -r round grid below markers <<< "$(plot_shape "$scratch/one.svg")"
+check "one epoch: a dot for the loss and one for the accuracy ($markers), round ticks ($round)" \
+  [ "$markers" -eq 2 ] && [ "$round" = 1 ]
 # clrnn-eval's confusion matrix: its cells add up to the test samples, its diagonal is the
 # accuracy
 json=$("$build/clrnn-eval" "$scratch/es.h5" --data "$scratch/reber.h5" --json)

@@ -87,9 +87,11 @@ int main(void) {
     memset(f.runs, 0, sizeof f.runs);
     warnings = 0;
     setenv("CLRNN_TUNE", "again", 1);
+    clrnn_options_reread(f.ctx); /* options are read when a context is made */
     CHECK(clrnn_tune(f.ctx, "test key", variants, 4, run, &f, f.out, sizeof f.data, &chosen) ==
           CLRNN_OK);
     unsetenv("CLRNN_TUNE");
+    clrnn_options_reread(f.ctx);
     CHECK_INT_EQ(chosen, 0);
     CHECK_INT_EQ(f.runs[0], 5);
     CHECK_INT_EQ(f.runs[1], 4);

@@ -10,49 +10,79 @@
 #include "train_plot.h"
 
 #define PANEL_W 420
-#define PANEL_H 300
-#define MARGIN 50
+#define PANEL_H 330
+#define MARGIN 56
 
-/* One panel at x offset left: the series values[k][epoch] for k in [0, n_series). */
+/* A round step for about `target` ticks over `range`: 1, 2 or 5 times a power of ten. */
+static double round_step(double range, int target) {
+    double raw = range / target, magnitude = pow(10, floor(log10(raw))), f = raw / magnitude;
+    return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * magnitude;
+}
+
+/* Decimals that show every multiple of step exactly (0.05: 2) */
+static int step_decimals(double step) {
+    int d = (int)-floor(log10(step) + 1e-9);
+    return d > 0 ? d : 0;
+}
+
+/* One panel at x offset left: the series values[k][epoch] for k in [0, n_series), on round
+ * ticks with a grid, each epoch's value marked (one epoch is a dot), the legend under it. */
 static void panel(FILE *f, int left, const char *title, const double *const *values,
                   const char *const *names, const char *const *colors, int n_series, int epochs) {
     double lo = INFINITY, hi = -INFINITY;
     for (int k = 0; k < n_series; k++)
         for (int e = 0; e < epochs; e++)
             if (isfinite(values[k][e])) lo = fmin(lo, values[k][e]), hi = fmax(hi, values[k][e]);
-    if (!(hi > lo)) lo -= 0.5, hi += 0.5; /* one value, or none */
-    double pad = (hi - lo) * 0.05;
-    lo -= pad, hi += pad;
-    int x0 = left + MARGIN, y0 = 30, w = PANEL_W - MARGIN - 10, h = PANEL_H - 30 - 40;
+    if (!isfinite(lo)) lo = 0, hi = 1;                      /* no value */
+    if (!(hi > lo)) lo -= fmax(fabs(lo) * 0.05, 0.05), hi = 2 * hi - lo; /* one value */
+    double step = round_step(hi - lo, 5);
+    lo = floor(lo / step) * step, hi = ceil(hi / step) * step;
+    int decimals = step_decimals(step);
+    /* epochs counted from 1; a single one sits in the middle */
+    double e_lo = epochs > 1 ? 1 : 0.5, e_hi = epochs > 1 ? epochs : 1.5;
+    int x0 = left + MARGIN, y0 = 30, w = PANEL_W - MARGIN - 14, h = PANEL_H - 30 - 76;
+#define PLOT_X(e) (x0 + (double)w * ((e) - e_lo) / (e_hi - e_lo))
+#define PLOT_Y(v) (y0 + h - (double)h * ((v) - lo) / (hi - lo))
     fprintf(f, "<text x='%d' y='20' font-size='14' text-anchor='middle'>%s</text>\n",
             x0 + w / 2, title);
+    for (int t = 0; lo + step * t <= hi + step * 1e-6; t++) { /* y ticks and grid */
+        double v = lo + step * t, y = PLOT_Y(v);
+        if (fabs(v) < step * 1e-6) v = 0; /* no "-0.000" */
+        fprintf(f, "<line x1='%d' y1='%.1f' x2='%d' y2='%.1f' stroke='#ddd'/>\n", x0, y, x0 + w,
+                y);
+        fprintf(f, "<text x='%d' y='%.1f' font-size='10' text-anchor='end'>%.*f</text>\n",
+                x0 - 4, y + 3, decimals, v);
+    }
+    int e_step = epochs > 10 ? (int)round_step(epochs - 1, 8) : 1;
+    for (int e = 1; e <= epochs; e += e_step) { /* x ticks and grid */
+        double x = PLOT_X(e);
+        fprintf(f, "<line x1='%.1f' y1='%d' x2='%.1f' y2='%d' stroke='#ddd'/>\n", x, y0, x,
+                y0 + h);
+        fprintf(f, "<text x='%.1f' y='%d' font-size='10' text-anchor='middle'>%d</text>\n", x,
+                y0 + h + 14, e);
+    }
     fprintf(f, "<rect x='%d' y='%d' width='%d' height='%d' fill='none' stroke='#888'/>\n", x0, y0,
             w, h);
-    for (int t = 0; t <= 4; t++) { /* y ticks */
-        double v = lo + (hi - lo) * t / 4;
-        int y = y0 + h - (int)(h * t / 4);
-        fprintf(f, "<text x='%d' y='%d' font-size='10' text-anchor='end'>%.3g</text>\n", x0 - 4,
-                y + 3, v);
-    }
-    int step = epochs > 10 ? (epochs + 9) / 10 : 1;
-    for (int e = 0; e < epochs; e += step) { /* x ticks: epochs counted from 1 */
-        int x = x0 + (epochs > 1 ? (int)((double)w * e / (epochs - 1)) : w / 2);
-        fprintf(f, "<text x='%d' y='%d' font-size='10' text-anchor='middle'>%d</text>\n", x,
-                y0 + h + 14, e + 1);
-    }
     fprintf(f, "<text x='%d' y='%d' font-size='11' text-anchor='middle'>epoch</text>\n",
             x0 + w / 2, y0 + h + 30);
     for (int k = 0; k < n_series; k++) {
         fprintf(f, "<polyline fill='none' stroke='%s' stroke-width='2' points='", colors[k]);
-        for (int e = 0; e < epochs; e++) {
-            if (!isfinite(values[k][e])) continue;
-            double x = x0 + (epochs > 1 ? (double)w * e / (epochs - 1) : w / 2.0);
-            double y = y0 + h - h * (values[k][e] - lo) / (hi - lo);
-            fprintf(f, "%.1f,%.1f ", x, y);
-        }
-        fprintf(f, "'/>\n<text x='%d' y='%d' font-size='11' fill='%s'>%s</text>\n", x0 + 8,
-                y0 + 14 + 13 * k, colors[k], names[k]);
+        for (int e = 0; e < epochs; e++)
+            if (isfinite(values[k][e]))
+                fprintf(f, "%.1f,%.1f ", PLOT_X(e + 1), PLOT_Y(values[k][e]));
+        fprintf(f, "'/>\n");
+        for (int e = 0; e < epochs && epochs <= 50; e++)
+            if (isfinite(values[k][e]))
+                fprintf(f, "<circle cx='%.1f' cy='%.1f' r='2.5' fill='%s'/>\n", PLOT_X(e + 1),
+                        PLOT_Y(values[k][e]), colors[k]);
+        /* the legend: under the axis, beside each other */
+        int lx = x0 + 120 * k, ly = y0 + h + 50;
+        fprintf(f, "<line x1='%d' y1='%d' x2='%d' y2='%d' stroke='%s' stroke-width='2'/>\n"
+                   "<text x='%d' y='%d' font-size='11'>%s</text>\n",
+                lx, ly, lx + 20, ly, colors[k], lx + 26, ly + 4, names[k]);
     }
+#undef PLOT_X
+#undef PLOT_Y
 }
 
 void train_plot_write(const char *path, const struct train_history *h) {
