@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clrnn_impl.h"
+#include "runtime.h"
 
 static const char *const DENSE_SOURCES[] = {"common.cl", "dense.cl", NULL};
 

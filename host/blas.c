@@ -6,7 +6,7 @@
 
 #include <clblast_c.h>
 
-#include "clrnn_impl.h"
+#include "runtime.h"
 
 clrnn_status clrnn_gemm(clrnn_ctx *ctx, int trans_a, int trans_b, size_t m, size_t n, size_t k,
                         float alpha, cl_mem a, size_t a_off, size_t lda, cl_mem b, size_t b_off,

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "clrnn_impl.h"
+#include "runtime.h"
 
 /* ---- waiting, and a lost device ---- */
 

@@ -3,7 +3,7 @@
  */
 #include <string.h>
 
-#include "clrnn_impl.h"
+#include "runtime.h"
 
 const char *clrnn_cl_error_name(cl_int code) {
     switch (code) {

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "clrnn_impl.h"
+#include "model_impl.h"
 
 static const char *optimizer_class(clrnn_optimizer_kind k) {
     return k == CLRNN_OPT_SGD ? "SGD" : k == CLRNN_OPT_RMSPROP ? "RMSprop" : "Adam";

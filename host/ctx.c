@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clrnn_impl.h"
+#include "runtime.h"
 
 
 /* ---- device listing ---- */

@@ -1,8 +1,8 @@
 /*
  * data.c - the public dataset functions: formats/ reads the file, this is the library's face.
  */
+#include "clrnn_base.h"
 #include "clrnn_formats.h"
-#include "clrnn_impl.h"
 
 clrnn_status clrnn_data_load(const char *path, clrnn_split split, clrnn_labels labels,
                              struct clrnn_data *out) {

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clrnn_impl.h"
+#include "runtime.h"
 
 /* "16K" -> 16384; 0 on a malformed or zero value */
 static uint64_t parse_amount(const char *text, size_t len) {

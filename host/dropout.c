@@ -5,7 +5,7 @@
  */
 #include <math.h>
 
-#include "clrnn_impl.h"
+#include "runtime.h"
 
 static const char *const DROPOUT_SOURCES[] = {"dropout.cl", NULL};
 static const char *const UTIL_SOURCES[] = {"rnn_util.cl", NULL};

@@ -7,7 +7,7 @@
  */
 #include <limits.h>
 
-#include "clrnn_impl.h"
+#include "runtime.h"
 
 static const char *const GEMM_SOURCES[] = {"gemm.cl", NULL};
 

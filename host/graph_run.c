@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "clrnn_impl.h"
+#include "model_impl.h"
 
 static const char *const UTIL_SOURCES[] = {"rnn_util.cl", NULL};
 

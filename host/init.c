@@ -6,7 +6,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "clrnn_impl.h"
+#include "layer_interface.h"
 
 /* Orthogonal (gain 1) as Keras makes it: for a (rows, cols) matrix take a normal matrix of
  * shape (max, min), QR-factorize it, fix the signs by diag(R), and transpose if rows < cols,

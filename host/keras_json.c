@@ -5,7 +5,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "clrnn_impl.h"
+#include "model_impl.h"
 
 cJSON *clrnn_json_parse(const char *text, const char *what) {
     cJSON *j = cJSON_Parse(text);

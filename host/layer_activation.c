@@ -1,7 +1,7 @@
 /*
  * layer_activation.c - Activation: y = act(x), element-wise (softmax over the last axis).
  */
-#include "clrnn_impl.h"
+#include "layer_interface.h"
 
 struct activation_cfg {
     clrnn_act act;

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "clrnn_impl.h"
+#include "bidirectional_rnn.h"
 
 static const char *const UTIL_SOURCES[] = {"rnn_util.cl", NULL};
 static const char *const BIDI_POSITIONAL[] = {"layer", "merge_mode", NULL};

@@ -4,7 +4,7 @@
  */
 #include <string.h>
 
-#include "clrnn_impl.h"
+#include "layer_interface.h"
 
 struct dense_cfg {
     int units;

@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "clrnn_impl.h"
+#include "test_hooks.h"
 
 struct dropout_cfg {
     double rate;

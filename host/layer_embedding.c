@@ -14,7 +14,7 @@
  * gathers for it, and their gradient arrives here a row per distinct id, to be scattered.
  */
 
-#include "clrnn_impl.h"
+#include "embedding_rnn.h"
 
 static const char *const EMB_SOURCES[] = {"embedding.cl", NULL};
 static const char *const EMBEDDING_POSITIONAL[] = {"input_dim", "output_dim", NULL};

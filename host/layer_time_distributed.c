@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "clrnn_impl.h"
+#include "layer_interface.h"
 
 static const char *const TD_POSITIONAL[] = {"layer", NULL};
 

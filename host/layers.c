@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clrnn_impl.h"
+#include "layer_interface.h"
 #include "layers.h"
 
 #define X(ops) extern const struct clrnn_layer_ops ops;

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "clrnn_impl.h"
+#include "model_impl.h"
 
 static const char *const LOSS_SOURCES[] = {"loss.cl", NULL};
 

@@ -7,7 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clrnn_impl.h"
+#include "embedding_rnn.h"
+#include "model_impl.h"
 
 /* Keras-style unique names: "simple_rnn", "simple_rnn_1", ... for layers without one. */
 static void name_layers(clrnn_model *m) {

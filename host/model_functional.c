@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "clrnn_impl.h"
+#include "model_impl.h"
 
 /* Counts the tensors a Keras 3 node value refers to, keeping the layer name of the first. */
 static int keras3_sources(const cJSON *v, const char **first) {

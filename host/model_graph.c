@@ -17,7 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "clrnn_impl.h"
+#include "model_impl.h"
 
 /* What an entry of the config's layer list made: an input, a mask (NotEqual), or a layer;
  * its tensors are first .. first + count - 1 (a mask entry: the ids it compares). */

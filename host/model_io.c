@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "clrnn_formats.h"
-#include "clrnn_impl.h"
+#include "model_impl.h"
 
 #define KERAS_VERSION "2.15.0"
 #define KERAS3_VERSION "3.6.0"

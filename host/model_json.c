@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "clrnn_impl.h"
+#include "model_impl.h"
 #include "layers.h"
 
 /* Whether a declared input leaves only its length unknown: a sequence (ids, or steps of

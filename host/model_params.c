@@ -4,7 +4,7 @@
  */
 #include <string.h>
 
-#include "clrnn_impl.h"
+#include "model_impl.h"
 
 size_t clrnn_model_param_count(const clrnn_model *m) { return m->n_params; }
 

@@ -7,7 +7,7 @@
  */
 #include <string.h>
 
-#include "clrnn_impl.h"
+#include "model_impl.h"
 
 /* Makes a layer object of the configuration step-ready: recurrent layers stateful; a
  * Bidirectional layer cannot step, since its backward half reads the sequence's end. */

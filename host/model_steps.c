@@ -10,7 +10,7 @@
  */
 #include <string.h>
 
-#include "clrnn_impl.h"
+#include "model_impl.h"
 
 /* Re-runs layer l's build for its new input shape, keeping the weights it had (their places
  * in the packed parameters included): they must come out the same. */

@@ -7,7 +7,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "clrnn_impl.h"
+#include "model_impl.h"
 
 static const char *const OPTIM_SOURCES[] = {"optim.cl", NULL};
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clrnn_impl.h"
+#include "runtime.h"
 
 #define PENDING_MAX 1024
 

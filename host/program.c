@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "clrnn_impl.h"
+#include "runtime.h"
 
 #define CACHE_FORMAT "clrnn-cache-1"
 #define MAX_SOURCES 8

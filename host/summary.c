@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "clrnn_impl.h"
+#include "model_impl.h"
 
 struct text {
     char *buf;

@@ -10,7 +10,7 @@
  */
 #include <string.h>
 
-#include "clrnn_impl.h"
+#include "model_impl.h"
 
 int clrnn_is_text_vectorization(const cJSON *layer) {
     const cJSON *cls = cJSON_GetObjectItemCaseSensitive(layer, "class_name");

@@ -15,7 +15,7 @@
  * distinct_pays): E is then their embeddings, the table has a row per distinct id, and the
  * recurrent kernel reads it through each position's index among them.
  */
-#include "clrnn_impl.h"
+#include "embedding_rnn.h"
 
 clrnn_status clrnn_tokens_project(const struct clrnn_pass *p, struct clrnn_layer *emb,
                                   cl_ulong k_off, int has_bias, cl_ulong b_off, size_t GU,

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "clrnn_impl.h"
+#include "model_impl.h"
 
 static double now_seconds(void) {
     struct timespec ts;

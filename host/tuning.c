@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "clrnn_impl.h"
+#include "runtime.h"
 
 static double seconds(void) {
     struct timespec ts;

@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clrnn_impl.h"
+#include "runtime.h"
 
 /* Enough for a batch's uploads (input, targets, the Embedding's three groupings) several
  * batches over */

@@ -8,8 +8,7 @@ header), base/ (status, allocation, arrays), formats/ (model and dataset files),
   includes  a file's #include "x.h" uses the folder that holds x.h;
   calls     an object file of LIBRARY (the static library) that calls a function another one
             defines uses that file (nm: undefined symbols against defined text symbols).
-Neither may close a circle: between folders, nor between the files of one folder (for
-calls). A table of function pointers (the layer registry, which a wrapper such as
+Neither may close a circle: between folders, nor between the files of one folder. A table of function pointers (the layer registry, which a wrapper such as
 Bidirectional creates its inner layer through) is data, not a call, and does not count.
 Exit 0 when there is no circle, 1 with each circle and its edges otherwise.
 """
@@ -74,13 +73,14 @@ def add(graph, why, a, b, reason):
 
 
 def includes(root):
-    """Folder graph of #include "x.h" between the library's folders."""
+    """Folder graph of #include "x.h" between the library's folders, and file graph of the
+    includes within each folder."""
     home = {}
     for folder in FOLDERS:
         for name in os.listdir(os.path.join(root, folder)):
             if name.endswith(".h"):
                 home[name] = folder
-    graph, why = {}, {}
+    graph, why, files, file_why = {}, {}, {}, {}
     for folder in FOLDERS:
         for name in sorted(os.listdir(os.path.join(root, folder))):
             if not name.endswith((".c", ".h")):
@@ -89,7 +89,9 @@ def includes(root):
                 for header in re.findall(r'^\s*#\s*include\s+"([^"]+)"', f.read(), re.M):
                     if header in home:
                         add(graph, why, folder, home[header], f"{folder}/{name} includes {header}")
-    return graph, why
+                        if home[header] == folder:
+                            add(files, file_why, f"{folder}/{name}", f"{folder}/{header}", "includes")
+    return graph, why, files, file_why
 
 
 def calls(library, root):
@@ -133,7 +135,9 @@ def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
     library, root = sys.argv[1], sys.argv[2]
-    bad = report("include (folders)", *includes(root))
+    folders, folder_why, headers, header_why = includes(root)
+    bad = report("include (folders)", folders, folder_why)
+    bad += report("include (files)", headers, header_why)
     files, file_why, folders, folder_why = calls(library, root)
     bad += report("call (folders)", folders, folder_why)
     bad += report("call (files)", files, file_why)

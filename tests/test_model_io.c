@@ -6,7 +6,7 @@
  * loads too; and bad files give clear errors: wrong weight shapes, missing layers, unknown
  * and Lambda layers, not a model file; hard_sigmoid keeps its Keras 2 or Keras 3 meaning;
  * the Keras 3 .keras and .weights.h5 files clrnn writes load back the same; the test vector
- * saved with a model refuses a device that computes it wrong.
+ * saved with a model refuses a device that computes it wrong; loading a .h5 opens it once.
  */
 #include <stdio.h>
 #include <stdlib.h>
