@@ -52,7 +52,8 @@ static clrnn_status read_other(const char *path, const char *why, struct clrnn_f
 }
 
 clrnn_status clrnn_fmt_model_read(const char *path, struct clrnn_fmt_model *out) {
-    if (!path || !out) return clrnn_fail(CLRNN_E_INVALID_ARG, "clrnn_fmt_model_read: NULL argument");
+    if (!path || !out)
+        return clrnn_fail(CLRNN_E_INVALID_ARG, "clrnn_fmt_model_read: NULL argument");
     memset(out, 0, sizeof *out);
     struct clrnn_fmt_model m;
     memset(&m, 0, sizeof m);

@@ -1,6 +1,6 @@
 /*
- * bidirectional_rnn.h - what the Bidirectional wrapper (layer_bidirectional.c) uses of the recurrent
- * layers it wraps (layer_rnn.c, rnn_pair.c).
+ * bidirectional_rnn.h - what the Bidirectional wrapper (layer_bidirectional.c) uses of the
+ * recurrent layers it wraps (layer_rnn.c, rnn_pair.c).
  */
 #ifndef CLRNN_BIDIRECTIONAL_RNN_H
 #define CLRNN_BIDIRECTIONAL_RNN_H

@@ -233,9 +233,9 @@ void clrnn_optim_restore_counters(struct clrnn_optim *o, long iterations, double
 
 /* ---- Keras configuration JSON (keras_json.c) ---- */
 
-/* [null, d1, d2, ...] into shape (without the batch axis), 1 when found; a layer config's batch_input_shape or batch_shape the same way; its
- * dtype (int or float, else fallback); parsing text, CLRNN_E_FORMAT naming what and the
- * byte where it fails. */
+/* [null, d1, d2, ...] into shape (without the batch axis), 1 when found; a layer config's
+ * batch_input_shape or batch_shape the same way; its dtype (int or float, else fallback);
+ * parsing text, CLRNN_E_FORMAT naming what and the byte where it fails. */
 int clrnn_json_read_batch_shape(const cJSON *arr, struct clrnn_shape *shape);
 int clrnn_json_batch_shape(const cJSON *cfg, struct clrnn_shape *shape);
 clrnn_dtype clrnn_json_dtype(const cJSON *cfg, clrnn_dtype fallback);

@@ -8,8 +8,9 @@ header), base/ (status, allocation, arrays), formats/ (model and dataset files),
   includes  a file's #include "x.h" uses the folder that holds x.h;
   calls     an object file of LIBRARY (the static library) that calls a function another one
             defines uses that file (nm: undefined symbols against defined text symbols).
-Neither may close a circle: between folders, nor between the files of one folder. A table of function pointers (the layer registry, which a wrapper such as
-Bidirectional creates its inner layer through) is data, not a call, and does not count.
+Neither may close a circle: between folders, nor between the files of one folder. A table
+of function pointers (the layer registry, which a wrapper such as Bidirectional creates its
+inner layer through) is data, not a call, and does not count.
 Exit 0 when there is no circle, 1 with each circle and its edges otherwise.
 """
 import os
@@ -90,7 +91,8 @@ def includes(root):
                     if header in home:
                         add(graph, why, folder, home[header], f"{folder}/{name} includes {header}")
                         if home[header] == folder:
-                            add(files, file_why, f"{folder}/{name}", f"{folder}/{header}", "includes")
+                            add(files, file_why, f"{folder}/{name}", f"{folder}/{header}",
+                                "includes")
     return graph, why, files, file_why
 
 

@@ -897,7 +897,8 @@ static void fail_write(void) {
 
 static struct clrnn_data alloc_data;
 static clrnn_status op_load(void) {
-    return clrnn_data_load("fmt_alloc_data.h5", CLRNN_SPLIT_TEST, CLRNN_LABELS_REQUIRED, &alloc_data);
+    return clrnn_data_load("fmt_alloc_data.h5", CLRNN_SPLIT_TEST, CLRNN_LABELS_REQUIRED,
+                           &alloc_data);
 }
 static void ok_load(void) {
     CHECK(strcmp(alloc_data.x_name, "x_test") == 0 && alloc_data.x.dims[0] == 4);
@@ -1013,24 +1014,29 @@ static void test_datasets(void) {
     memset(&d, 0, sizeof d);
     d.x.rank = 55;
     CHECK(clrnn_fmt_data_write("fmt_train_only.h5", all, 2) == CLRNN_OK);
-    EXPECT_STATUS(clrnn_data_load("fmt_train_only.h5", CLRNN_SPLIT_TEST, CLRNN_LABELS_REQUIRED, &d), CLRNN_E_FORMAT,
+    EXPECT_STATUS(clrnn_data_load("fmt_train_only.h5", CLRNN_SPLIT_TEST, CLRNN_LABELS_REQUIRED,
+                                  &d), CLRNN_E_FORMAT,
                   "fmt_train_only.h5: no x_test/y_test or x/y datasets (the file has: x_train, "
                   "y_train)");
-    EXPECT_STATUS(clrnn_data_load("fmt_train_only.h5", CLRNN_SPLIT_ALL, CLRNN_LABELS_REQUIRED, &d), CLRNN_E_FORMAT,
+    EXPECT_STATUS(clrnn_data_load("fmt_train_only.h5", CLRNN_SPLIT_ALL, CLRNN_LABELS_REQUIRED,
+                                  &d), CLRNN_E_FORMAT,
                   "fmt_train_only.h5: no x/y datasets");
     CHECK(clrnn_fmt_data_write("fmt_half.h5", all, 1) == CLRNN_OK);
-    EXPECT_STATUS(clrnn_data_load("fmt_half.h5", CLRNN_SPLIT_TRAIN, CLRNN_LABELS_REQUIRED, &d), CLRNN_E_FORMAT,
+    EXPECT_STATUS(clrnn_data_load("fmt_half.h5", CLRNN_SPLIT_TRAIN, CLRNN_LABELS_REQUIRED,
+                                  &d), CLRNN_E_FORMAT,
                   "fmt_half.h5: has x_train but no y_train");
     CHECK_INT_EQ(d.x.rank, 55); /* untouched by failures */
 
     /* x and y with different numbers of rows; a scalar x */
     struct clrnn_fmt_named_array rows[2] = {{"x", &xtr}, {"y", &y2}};
     CHECK(clrnn_fmt_data_write("fmt_rows.h5", rows, 2) == CLRNN_OK);
-    EXPECT_STATUS(clrnn_data_load("fmt_rows.h5", CLRNN_SPLIT_ALL, CLRNN_LABELS_REQUIRED, &d), CLRNN_E_SHAPE,
+    EXPECT_STATUS(clrnn_data_load("fmt_rows.h5", CLRNN_SPLIT_ALL, CLRNN_LABELS_REQUIRED,
+                                  &d), CLRNN_E_SHAPE,
                   "fmt_rows.h5: x has shape (5, 4) but y has shape (2,)");
     rows[0].array = &sc;
     CHECK(clrnn_fmt_data_write("fmt_rows.h5", rows, 2) == CLRNN_OK);
-    EXPECT_STATUS(clrnn_data_load("fmt_rows.h5", CLRNN_SPLIT_ALL, CLRNN_LABELS_REQUIRED, &d), CLRNN_E_SHAPE,
+    EXPECT_STATUS(clrnn_data_load("fmt_rows.h5", CLRNN_SPLIT_ALL, CLRNN_LABELS_REQUIRED,
+                                  &d), CLRNN_E_SHAPE,
                   "fmt_rows.h5: x has shape () and y has shape (2,)");
     CHECK_INT_EQ(d.x.rank, 55);
 
@@ -1062,7 +1068,8 @@ static void test_datasets(void) {
     put_dataset(f, "c", ct, ct, 1, n3, PAIRS);
     H5Tclose(ct);
     H5Fclose(f);
-    CHECK(clrnn_data_load("fmt_types.h5", CLRNN_SPLIT_ALL, CLRNN_LABELS_REQUIRED, &d) == CLRNN_E_SHAPE); /* 3 vs 2 */
+    CHECK(clrnn_data_load("fmt_types.h5", CLRNN_SPLIT_ALL, CLRNN_LABELS_REQUIRED,
+                          &d) == CLRNN_E_SHAPE); /* 3 vs 2 */
     CHECK(clrnn_fmt_data_read("fmt_types.h5", "x", &r) == CLRNN_OK);
     CHECK(r.dtype == CLRNN_DTYPE_INT32 && r.rank == 1 && r.dims[0] == 3 &&
           ((int32_t *)r.data)[0] == 5 && ((int32_t *)r.data)[1] == -3 &&
@@ -1096,12 +1103,14 @@ static void test_datasets(void) {
                   "u8, x, y)");
 
     /* files that cannot be read */
-    EXPECT_STATUS(clrnn_data_load("fmt_nofile.h5", CLRNN_SPLIT_TRAIN, CLRNN_LABELS_REQUIRED, &d), CLRNN_E_IO,
+    EXPECT_STATUS(clrnn_data_load("fmt_nofile.h5", CLRNN_SPLIT_TRAIN, CLRNN_LABELS_REQUIRED,
+                                  &d), CLRNN_E_IO,
                   "fmt_nofile.h5: No such file or directory");
     FILE *t = fopen("fmt_text.txt", "w");
     fputs("1,2,3\n", t);
     fclose(t);
-    EXPECT_STATUS(clrnn_data_load("fmt_text.txt", CLRNN_SPLIT_TRAIN, CLRNN_LABELS_REQUIRED, &d), CLRNN_E_FORMAT,
+    EXPECT_STATUS(clrnn_data_load("fmt_text.txt", CLRNN_SPLIT_TRAIN, CLRNN_LABELS_REQUIRED,
+                                  &d), CLRNN_E_FORMAT,
                   "fmt_text.txt: not an HDF5 file");
     EXPECT_STATUS(clrnn_fmt_data_read("fmt_text.txt", "x", &r), CLRNN_E_FORMAT,
                   "fmt_text.txt: not an HDF5 file");

@@ -515,23 +515,27 @@ static void check_datasets(void) {
                                         {"x1_test", &vxs[1]}, {"y_test", &vy}};
     CHECK(clrnn_fmt_data_write("graph_data.h5", a, 6) == CLRNN_OK);
     struct clrnn_data d;
-    CHECK(clrnn_data_load("graph_data.h5", CLRNN_SPLIT_TRAIN, CLRNN_LABELS_REQUIRED, &d) == CLRNN_OK);
+    CHECK(clrnn_data_load("graph_data.h5", CLRNN_SPLIT_TRAIN, CLRNN_LABELS_REQUIRED,
+                          &d) == CLRNN_OK);
     int n;
     const struct clrnn_array *in = clrnn_data_inputs(&d, &n);
     CHECK(n == 2 && in[0].dims[0] == 10 && in[1].dims[1] == 4 && strcmp(d.x_name, "x0_train") == 0);
     clrnn_data_clear(&d);
-    CHECK(clrnn_data_load("graph_data.h5", CLRNN_SPLIT_TEST, CLRNN_LABELS_REQUIRED, &d) == CLRNN_OK);
+    CHECK(clrnn_data_load("graph_data.h5", CLRNN_SPLIT_TEST, CLRNN_LABELS_REQUIRED,
+                          &d) == CLRNN_OK);
     in = clrnn_data_inputs(&d, &n);
     CHECK(n == 2 && in[1].dims[0] == 3 && strcmp(d.y_name, "y_test") == 0);
     clrnn_data_clear(&d);
     /* no y, and rows that differ */
     struct clrnn_fmt_named_array no_y[] = {{"x0_train", &xs[0]}, {"x1_train", &xs[1]}};
     CHECK(clrnn_fmt_data_write("graph_data.h5", no_y, 2) == CLRNN_OK);
-    CHECK(clrnn_data_load("graph_data.h5", CLRNN_SPLIT_TRAIN, CLRNN_LABELS_REQUIRED, &d) == CLRNN_E_FORMAT);
+    CHECK(clrnn_data_load("graph_data.h5", CLRNN_SPLIT_TRAIN, CLRNN_LABELS_REQUIRED,
+                          &d) == CLRNN_E_FORMAT);
     CHECK_STR_CONTAINS(clrnn_last_error(), "graph_data.h5: has x0_train but no y_train");
     struct clrnn_fmt_named_array rows[] = {{"x0", &xs[0]}, {"x1", &vxs[1]}, {"y", &y}};
     CHECK(clrnn_fmt_data_write("graph_data.h5", rows, 3) == CLRNN_OK);
-    CHECK(clrnn_data_load("graph_data.h5", CLRNN_SPLIT_TRAIN, CLRNN_LABELS_REQUIRED, &d) == CLRNN_E_SHAPE);
+    CHECK(clrnn_data_load("graph_data.h5", CLRNN_SPLIT_TRAIN, CLRNN_LABELS_REQUIRED,
+                          &d) == CLRNN_E_SHAPE);
     CHECK_STR_CONTAINS(clrnn_last_error(), "x1 has shape (3, 4) and y has shape (10, 4)");
     printf("  %s\n", clrnn_last_error());
     remove("graph_data.h5");

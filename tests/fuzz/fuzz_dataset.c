@@ -18,6 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (clrnn_fmt_data_read_vocabulary(path, &tokens, &n) == CLRNN_OK)
         clrnn_fmt_vocabulary_free(tokens, n);
     struct clrnn_data d;
-    if (clrnn_data_load(path, CLRNN_SPLIT_TEST, CLRNN_LABELS_REQUIRED, &d) == CLRNN_OK) clrnn_data_clear(&d);
+    if (clrnn_data_load(path, CLRNN_SPLIT_TEST, CLRNN_LABELS_REQUIRED, &d) == CLRNN_OK)
+        clrnn_data_clear(&d);
     return 0;
 }
