@@ -12,6 +12,12 @@ check() { # check DESCRIPTION COMMAND...
   local what=$1; shift
   if "$@"; then ok; else bad "$what"; fi
 }
+# check_all DESCRIPTION 'CONDITION': a whole shell condition in one string (&&, ||, <<<),
+# evaluated when checked; `check DESCRIPTION [ a ] && [ b ]` would check only [ a ]
+check_all() {
+  local what=$1; shift
+  if eval "$1"; then ok; else bad "$what"; fi
+}
 check_not() { # check_not DESCRIPTION COMMAND...: the command must fail
   local what=$1; shift
   if "$@"; then bad "$what"; else ok; fi

@@ -36,7 +36,7 @@ else
   check "it says the bytes asked for and the bytes the device has: $line" grep -qE \
     "^clrnn-train: error: a batch of $samples needs [0-9]+ bytes .* of device memory, its largest buffer [0-9]+ bytes .* has [0-9]+ bytes .* buffers of at most [0-9]+ bytes" <<<"$line"
   hint=$(sed -n 's/.*try --batch-size \([0-9]*\)$/\1/p' <<<"$line")
-  check "with a smaller --batch-size as the hint ($hint)" [ -n "$hint" ] && [ "$hint" -lt "$samples" ]
+  check_all "with a smaller --batch-size as the hint ($hint)" '[ -n "$hint" ] && [ "$hint" -lt "$samples" ]'
   # checked before anything was allocated: the process stayed small (under 2 GiB with the
   # sanitizers' shadow memory, where the batch needs more than the device's whole memory)
   rss=$(sed -n 's/^rss \([0-9]*\)$/\1/p' <<<"$err")
@@ -57,7 +57,7 @@ for code in "" ":-5" ":-36"; do
     --data "$scratch/add.h5" --out "$scratch/lost.h5" --checkpoint "$scratch/ck.h5" --epochs 4 \
     --quiet ${dev:+--device "$dev"} 2>&1)
   status=$?
-  check "lost device$code: a non-zero exit, no hang (exit $status)" [ "$status" -ne 0 ] && [ "$status" -ne 124 ]
+  check_all "lost device$code: a non-zero exit, no hang (exit $status)" '[ "$status" -ne 0 ] && [ "$status" -ne 124 ]'
   check "lost device$code: one line: $err" [ "$(wc -l <<<"$err")" -eq 1 ]
   check "lost device$code: it says where and what to do: $err" grep -qE \
     "^clrnn-train: error: end of epoch 2: OpenCL call clFinish failed: CL_[A-Z_]+ \(-[0-9]+\) at .*; the device (was lost|ran out)" <<<"$err"

@@ -102,7 +102,8 @@ expect 1 "--text: 'caf.*': the character '.*' \(U\+00E9, character 4\) is not in
 "$build/clrnn-data" reber --out "$scratch/reber.h5" --samples 64 --test-samples 8 >/dev/null
 "$build/clrnn-train" --layers "lstm(4) dense(1,sigmoid)" --data "$scratch/reber.h5" --out "$scratch/plain.h5" --epochs 1 --quiet
 err=$("$build/clrnn-eval" "$scratch/plain.h5" --text "hello" 2>&1)
-check "a model without vocabulary: exit 1 and why ($err)" [ $? -eq 1 ] && grep -q "carries no vocabulary" <<< "$err"
+status=$?
+check_all "a model without vocabulary: exit 1 and why ($err)" '[ $status -eq 1 ] && grep -q "carries no vocabulary" <<< "$err"'
 err=$("$build/clrnn-eval" "$scratch/sentiment.h5" --text "hello" --data "$scratch/reviews.h5" 2>&1)
 check "--text with --data: usage error ($err)" [ $? -eq 2 ]
 finish

@@ -66,7 +66,7 @@ expect_error() { # expect_error STATUS TEXT COMMAND...
   local out status
   out=$("$@" 2>&1 >/dev/null)
   status=$?
-  check "'$text' with exit $want (got $status: $out)" [ "$status" -eq "$want" ] && grep -q -- "$text" <<< "$out"
+  check_all "'$text' with exit $want (got $status: $out)" '[ "$status" -eq "$want" ] && grep -q -- "$text" <<< "$out"'
 }
 "$build/clrnn-data" reber --out "$scratch/reber.h5" --samples 64 --test-samples 8 >/dev/null
 "$build/clrnn-train" --layers "lstm(4) dense(1,sigmoid)" --data "$scratch/reber.h5" \

@@ -121,7 +121,8 @@ check "the Keras 3 pair is NAME.json + NAME.weights.h5" [ -e "$scratch/k3json-fu
 check "the Keras 2 pair is NAME.json + NAME.h5" [ -e "$scratch/k2json-full.h5" ]
 
 out=$("$build/clrnn-train" --resume "$scratch/full.h5" "${common[@]}" --epochs 4 --out "$scratch/x.h5" 2>&1)
-check "resuming a finished run is refused ($out)" [ $? -ne 0 ] && grep -q "trained 4 epochs already" <<< "$out"
+status=$?
+check_all "resuming a finished run is refused ($out)" '[ $status -ne 0 ] && grep -q "trained 4 epochs already" <<< "$out"'
 out=$("$build/clrnn-train" --resume "$scratch/missing.h5" "${common[@]}" --epochs 4 --out "$scratch/x.h5" 2>&1)
 check "resuming from a missing file is one clear line ($out)" [ "$(wc -l <<< "$out")" -eq 1 ]
 

@@ -19,7 +19,7 @@ for tool in clrnn-train clrnn-eval clrnn-generate clrnn-info clrnn-data clrnn-be
     [ "$(tail -n 1 <<<"$err")" = "Try '$tool --help' for more information." ]
   check "$tool: two lines, not the usage ($err)" [ "$(wc -l <<<"$err")" -eq 2 ]
   out=$("$build/$tool" --version); status=$?
-  check "$tool --version ($out)" [ "$status" -eq 0 ] && grep -qE "^$tool \(clrnn\) [0-9]+\.[0-9]+\.[0-9]+$" <<<"$out"
+  check_all "$tool --version ($out)" '[ "$status" -eq 0 ] && grep -qE "^$tool \(clrnn\) [0-9]+\.[0-9]+\.[0-9]+$" <<<"$out"'
 done
 expect 2 "unknown option '--bogus'" "$build/clrnn-train" --bogus
 expect 2 "--data is required" "$build/clrnn-train" --layers "$spec" --out "$scratch/m.h5"

@@ -51,13 +51,31 @@ print(int(round_ticks), int(grid), int(below), svg.count("<circle"))
 PY
 }
 read -r round grid below markers <<< "$(plot_shape "$scratch/p.svg")"
-check "the plot's ticks are round values ($round), on a grid ($grid), the legend under the axes ($below)" \
-  [ "$round" = 1 ] && [ "$grid" = 1 ] && [ "$below" = 1 ]
+check_all "the plot's ticks are round values ($round), on a grid ($grid), the legend under the axes ($below)" \
+  '[ "$round" = 1 ] && [ "$grid" = 1 ] && [ "$below" = 1 ]'
 "$build/clrnn-train" --layers "lstm(4) dense(1,sigmoid)" --data "$scratch/reber.h5" \
   --out "$scratch/m.h5" --epochs 1 --quiet --plot "$scratch/one.svg"
 read -r round grid below markers <<< "$(plot_shape "$scratch/one.svg")"
-check "one epoch: a dot for the loss and one for the accuracy ($markers), round ticks ($round)" \
-  [ "$markers" -eq 2 ] && [ "$round" = 1 ]
+check_all "one epoch: a dot for the loss and one for the accuracy ($markers), round ticks ($round)" \
+  '[ "$markers" -eq 2 ] && [ "$round" = 1 ]'
+# --save-best-only: ModelCheckpoint(save_best_only=True): the checkpoint is written only when
+# val_loss improves, saying so as Keras's verbose ModelCheckpoint does, so it ends holding
+# the best epoch's model (the last one is in --out)
+out=$("$build/clrnn-train" --layers "lstm(8) dense(1,sigmoid)" --data "$scratch/reber.h5" \
+  --out "$scratch/last.h5" --epochs 15 --lr 0.05 --seed 2 --validation-data "$scratch/reber.h5" \
+  --checkpoint "$scratch/best.h5" --save-best-only --history "$scratch/hb.csv")
+improved=$(grep -c "^Epoch [0-9]*: val_loss improved from .* saving model to $scratch/best.h5$" <<< "$out" || true)
+kept=$(grep -c "^Epoch [0-9]*: val_loss did not improve from" <<< "$out" || true)
+# the epochs whose val_loss is below every earlier one's, and the lowest
+read -r minima lowest <<< "$(tail -n +2 "$scratch/hb.csv" | awk -F, \
+  'NR == 1 || $5 < best { best = $5; n++ } END { printf "%d %.9f", n, best }')"
+check_all "saved at the $improved epochs that improved val_loss (history: $minima), not at $kept others" \
+  '[ "$improved" -eq "$minima" ] && [ "$kept" -eq $((15 - minima)) ] && [ "$kept" -gt 0 ]'
+best_loss=$("$build/clrnn-eval" "$scratch/best.h5" --data "$scratch/reber.h5" --json | \
+  sed -n 's/^{"loss": \([0-9.e-]*\),.*/\1/p')
+# the same data and model: only the order of the batch sums differs (float32)
+check "the checkpoint is the best epoch's model: its loss $best_loss is the lowest val_loss $lowest" \
+  awk -v a="$best_loss" -v b="$lowest" 'BEGIN { exit !(a != "" && a - b < 1e-6 && b - a < 1e-6) }'
 # clrnn-eval's confusion matrix: its cells add up to the test samples, its diagonal is the
 # accuracy
 json=$("$build/clrnn-eval" "$scratch/es.h5" --data "$scratch/reber.h5" --json)
@@ -81,9 +99,9 @@ err=$("$build/clrnn-train" --layers "simple_rnn(4,activation=relu) dense(1)" --l
   --data "$scratch/reber.h5" --out "$scratch/nan.h5" --checkpoint "$scratch/nan_ck.h5" --epochs 3 \
   --lr 1e6 --optimizer sgd --quiet 2>&1)
 status=$?
-check "a NaN loss: exit 1 naming the epoch and batch (exit $status: $err)" [ "$status" -eq 1 ] && \
-  grep -qE "the training loss became .*nan in epoch 1 \(first in batch [1-9][0-9]* of [0-9]+\)" <<< "$err"
-check "no checkpoint or model of the NaN epoch" [ ! -e "$scratch/nan_ck.h5" ] && [ ! -e "$scratch/nan.h5" ]
+check_all "a NaN loss: exit 1 naming the epoch and batch (exit $status: $err)" '[ "$status" -eq 1 ] &&
+  grep -qE "the training loss became .*nan in epoch 1 \(first in batch [1-9][0-9]* of [0-9]+\)" <<< "$err"'
+check_all "no checkpoint or model of the NaN epoch" '[ ! -e "$scratch/nan_ck.h5" ] && [ ! -e "$scratch/nan.h5" ]'
 # NaN after a good epoch: the last good checkpoint stays as it was
 "$build/clrnn-train" --layers "simple_rnn(4,activation=relu) dense(1)" --loss mean_squared_error \
   --data "$scratch/reber.h5" --out "$scratch/good.h5" --checkpoint "$scratch/good_ck.h5" --epochs 1 \
@@ -92,15 +110,15 @@ cp "$scratch/good_ck.h5" "$scratch/good_ck.before"
 err=$("$build/clrnn-train" --resume "$scratch/good_ck.h5" --data "$scratch/reber.h5" \
   --out "$scratch/nan2.h5" --checkpoint "$scratch/good_ck.h5" --epochs 3 --lr 1e6 --quiet 2>&1)
 status=$?
-check "NaN in epoch 2: exit 1 naming it (exit $status: $err)" [ "$status" -eq 1 ] && \
-  grep -qE "became .*nan in epoch 2 \(first in batch" <<< "$err"
+check_all "NaN in epoch 2: exit 1 naming it (exit $status: $err)" '[ "$status" -eq 1 ] &&
+  grep -qE "became .*nan in epoch 2 \(first in batch" <<< "$err"'
 check "the checkpoint of epoch 1 is unchanged" cmp -s "$scratch/good_ck.h5" "$scratch/good_ck.before"
 # a plot whose folder does not exist: refused before training, one line, exit 1
 err=$("$build/clrnn-train" --layers "lstm(4) dense(1,sigmoid)" --data "$scratch/reber.h5" \
   --out "$scratch/never.h5" --epochs 1 --quiet --plot "$scratch/no/such/dir/p.svg" 2>&1)
 status=$?
-check "an unwritable --plot: exit 1 naming it (exit $status: $err)" [ "$status" -eq 1 ] && \
-  grep -q "^clrnn-train: error: --plot .*no/such/dir/p.svg: folder .*: No such file or directory" <<< "$err"
+check_all "an unwritable --plot: exit 1 naming it (exit $status: $err)" '[ "$status" -eq 1 ] &&
+  grep -q "^clrnn-train: error: --plot .*no/such/dir/p.svg: folder .*: No such file or directory" <<< "$err"'
 check_not "before training: no model" [ -e "$scratch/never.h5" ]
 # a plot that fails when it is written after training (its temporary name is taken by a
 # folder): one line, exit 1, and the trained model is saved all the same
@@ -108,17 +126,19 @@ mkdir -p "$scratch/p.svg.tmp"
 err=$("$build/clrnn-train" --layers "lstm(4) dense(1,sigmoid)" --data "$scratch/reber.h5" \
   --out "$scratch/kept.h5" --epochs 1 --quiet --plot "$scratch/p.svg" 2>&1)
 status=$?
-check "a plot that cannot be written: exit 1 naming it (exit $status: $err)" [ "$status" -eq 1 ] && \
-  grep -q "p.svg: cannot write the plot" <<< "$err"
+check_all "a plot that cannot be written: exit 1 naming it (exit $status: $err)" '[ "$status" -eq 1 ] &&
+  grep -q "p.svg: cannot write the plot" <<< "$err"'
 check "and the model was saved first" [ -s "$scratch/kept.h5" ]
 usage() { # usage TEXT ARGS...: exit 2 and TEXT on stderr
   local text=$1; shift
   local err status
   err=$("$build/clrnn-train" --layers "lstm(4) dense(1,sigmoid)" --data "$scratch/reber.h5" --out "$scratch/x.h5" "$@" 2>&1 >/dev/null)
   status=$?
-  check "usage error '$text' (exit $status: $err)" [ "$status" -eq 2 ] && grep -q -- "$text" <<< "$err"
+  check_all "usage error '$text' (exit $status: $err)" '[ "$status" -eq 2 ] && grep -q -- "$text" <<< "$err"'
 }
-usage "go with --early-stopping" --restore-best-weights
+usage "restore-best-weights goes with --early-stopping" --restore-best-weights
+usage "save-best-only goes with --checkpoint" --save-best-only
+usage "monitor goes with --early-stopping N or --save-best-only" --monitor loss
 usage "needs validation data" --early-stopping 2 --monitor val_loss
 usage "give loss, accuracy, val_loss or val_accuracy" --early-stopping 2 --monitor speed
 usage "not both" --validation-split 0.2 --validation-data "$scratch/reber.h5"

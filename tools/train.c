@@ -57,15 +57,16 @@ static const char USAGE[] =
     "                        resuming, as CSVLogger(append=True))\n"
     "  --checkpoint FILE     save the model after every epoch (written whole, then renamed\n"
     "                        into place: the last checkpoint survives a crash)\n"
-    "  --resume FILE         go on training from a checkpoint or saved model: its weights,\n"
-    "                        optimizer state and epoch count; --epochs is the total. Add it\n"
-    "                        to the command that made the checkpoint (--layers or --model\n"
-    "                        are then checked to give the same architecture), or give it\n"
-    "                        alone\n"
+    "  --save-best-only      with --checkpoint: save only when the monitored metric\n"
+    "                        improves (Keras's ModelCheckpoint(save_best_only=True))\n"
+    "  --resume FILE         go on from a checkpoint or saved model (weights, optimizer\n"
+    "                        state, epochs; --epochs is the total): added to the command\n"
+    "                        that made it (the architecture is checked), or alone\n"
     "  --plot FILE.svg       loss and accuracy per epoch, training and validation (resuming\n"
     "                        with --history: from the first epoch)\n"
     "  --early-stopping N    stop when the monitored metric has not improved for N epochs\n"
-    "  --monitor NAME        loss, accuracy, val_loss or val_accuracy (val_loss with\n"
+    "  --monitor NAME        what --early-stopping and --save-best-only watch: loss,\n"
+    "                        accuracy, val_loss or val_accuracy (default val_loss with\n"
     "                        validation data, else loss)\n"
     "  --restore-best-weights  with --early-stopping: end with the best epoch's weights\n"
     "  --device SPEC         index, cpu, gpu or part of a name (default $CLRNN_DEVICE)\n"
@@ -80,7 +81,7 @@ struct options {
     const char *model, *weights, *layers, *data, *out, *loss, *optimizer, *history, *device;
     const char *checkpoint, *resume, *plot, *monitor, *val_data;
     long patience;
-    int restore_best;
+    int restore_best, save_best_only;
     long epochs, batch_size, seed;
     double lr, momentum, rho, beta_1, beta_2, epsilon, clipnorm, global_clipnorm, val_split;
     int nesterov, centered, from_logits, no_shuffle, quiet;
@@ -111,6 +112,7 @@ static void parse(int argc, char **argv, struct options *o) {
         else if ((v = cli_flag_value(argc, argv, &i, "--early-stopping")))
             o->patience = cli_long("--early-stopping", v, 1, 1000000);
         else if (strcmp(a, "--restore-best-weights") == 0) o->restore_best = 1;
+        else if (strcmp(a, "--save-best-only") == 0) o->save_best_only = 1;
         else if ((v = cli_flag_value(argc, argv, &i, "--device"))) o->device = v;
         else if ((v = cli_flag_value(argc, argv, &i, "--epochs"))) o->epochs = cli_long("--epochs", v, 0, 1000000);
         else if ((v = cli_flag_value(argc, argv, &i, "--batch-size"))) o->batch_size = cli_long("--batch-size", v, 1, 1 << 24);
@@ -140,8 +142,12 @@ static void parse(int argc, char **argv, struct options *o) {
     if (o->monitor && strcmp(o->monitor, "loss") != 0 && strcmp(o->monitor, "accuracy") != 0 &&
         strcmp(o->monitor, "val_loss") != 0 && strcmp(o->monitor, "val_accuracy") != 0)
         cli_usage_error("--monitor %s: give loss, accuracy, val_loss or val_accuracy", o->monitor);
-    if ((o->monitor || o->restore_best) && !o->patience)
-        cli_usage_error("--monitor and --restore-best-weights go with --early-stopping N");
+    if (o->restore_best && !o->patience)
+        cli_usage_error("--restore-best-weights goes with --early-stopping N");
+    if (o->save_best_only && !o->checkpoint)
+        cli_usage_error("--save-best-only goes with --checkpoint FILE");
+    if (o->monitor && !o->patience && !o->save_best_only)
+        cli_usage_error("--monitor goes with --early-stopping N or --save-best-only");
     if (o->val_data && o->val_split > 0)
         cli_usage_error("give --validation-split or --validation-data, not both");
     if (o->monitor && strncmp(o->monitor, "val_", 4) == 0 && !(o->val_split > 0) && !o->val_data)
@@ -168,6 +174,10 @@ struct progress {
     double best;
     int best_epoch;
     float *best_weights;
+    /* Keras's ModelCheckpoint(save_best_only=True): the best value of the same metric, kept
+     * apart as Keras's callbacks keep theirs */
+    int save_best_only, saved_any;
+    double saved_best;
 };
 
 static double monitored(const struct clrnn_epoch_logs *l, const char *name) {
@@ -177,13 +187,18 @@ static double monitored(const struct clrnn_epoch_logs *l, const char *name) {
     return l->val_accuracy;
 }
 
+/* Whether v improves on best (min_delta 0; lower is better for losses, higher for
+ * accuracies, as Keras's mode "auto"); the first value always does. */
+static int improves(const char *monitor, double v, int have_best, double best) {
+    if (!have_best) return 1;
+    return strstr(monitor, "accuracy") ? v > best : v < best;
+}
+
 /* 1 when training should stop: no improvement of the monitored metric for patience
- * epochs (min_delta 0; lower is better for losses, higher for accuracies, as Keras's
- * mode "auto"). The best epoch's weights are kept for --restore-best-weights. */
+ * epochs. The best epoch's weights are kept for --restore-best-weights. */
 static int early_stop(struct progress *pr, const struct clrnn_epoch_logs *l) {
     double v = monitored(l, pr->monitor);
-    int higher = strstr(pr->monitor, "accuracy") != NULL;
-    if (pr->best_epoch < 0 || (higher ? v > pr->best : v < pr->best)) {
+    if (improves(pr->monitor, v, pr->best_epoch >= 0, pr->best)) {
         pr->best = v;
         pr->best_epoch = l->epoch;
         pr->waited = 0;
@@ -224,6 +239,27 @@ static void save_plot(const char *path, const struct train_history *h) {
     interrupt_writing_ends();
 }
 
+/* After every epoch, or with --save-best-only when the monitored metric improved, saying
+ * so as ModelCheckpoint(verbose=1) does */
+static void save_checkpoint(struct progress *pr, const struct clrnn_epoch_logs *l) {
+    if (pr->save_best_only) {
+        double v = monitored(l, pr->monitor);
+        int better = improves(pr->monitor, v, pr->saved_any, pr->saved_best);
+        if (!pr->quiet && better)
+            printf("Epoch %d: %s improved from %.5f to %.5f, saving model to %s\n",
+                   l->epoch + 1, pr->monitor, pr->saved_any ? pr->saved_best :
+                   strstr(pr->monitor, "accuracy") ? -INFINITY : INFINITY, v, pr->checkpoint);
+        else if (!pr->quiet)
+            printf("Epoch %d: %s did not improve from %.5f\n", l->epoch + 1, pr->monitor,
+                   pr->saved_best);
+        if (!better) return;
+        pr->saved_best = v;
+        pr->saved_any = 1;
+    }
+    clrnn_status s = save_model(pr->model, pr->checkpoint);
+    if (s) cli_fail_status(s); /* the previous checkpoint is still in place */
+}
+
 static int on_epoch(const struct clrnn_epoch_logs *l, void *user) {
     struct progress *pr = user;
     if (!pr->quiet) {
@@ -238,10 +274,7 @@ static int on_epoch(const struct clrnn_epoch_logs *l, void *user) {
         fflush(stdout);
     }
     if (pr->history) train_history_write_row(pr->history, l);
-    if (pr->checkpoint) {
-        clrnn_status s = save_model(pr->model, pr->checkpoint);
-        if (s) cli_fail_status(s); /* the previous checkpoint is still in place */
-    }
+    if (pr->checkpoint) save_checkpoint(pr, l);
     train_history_add(&pr->plot, l);
     return interrupt_requested() || (pr->patience && early_stop(pr, l));
 }
@@ -426,6 +459,7 @@ int main(int argc, char **argv) {
     int validating = o.val_split > 0 || o.val_data;
     pr.monitor = o.monitor ? o.monitor : validating ? "val_loss" : "loss";
     pr.patience = o.patience;
+    pr.save_best_only = o.save_best_only;
     pr.best_epoch = -1;
     if (o.restore_best && !(pr.best_weights = malloc(clrnn_model_param_count(m) * sizeof(float))))
         cli_fail("out of memory");
