@@ -1,7 +1,7 @@
 /*
  * layer_rnn.c - the recurrent layers SimpleRNN, LSTM and GRU (reset_after true and false),
  * and Keras's RNN wrapper around SimpleRNNCell, LSTMCell and GRUCell: one implementation of
- * the time loop around a small table per cell, with Keras's options: return_sequences,
+ * the time loop around the table of each cell (cell.h, cell_*.c), with Keras's options: return_sequences,
  * go_backwards, stateful, masking (zero_output_for_mask), dropout and recurrent_dropout, and
  * in Functional graphs initial_state (the states to start from, aux inputs) and return_state
  * (the final states as aux outputs after the output: [h] or [h, c]). The final state is
@@ -1057,12 +1057,12 @@ static void release(struct clrnn_layer *l) {
     for (int k = 0; k < CLRNN_MAX_AUX; k++) clrnn_buf_release(&l->aux_out[k].val);
 }
 
-#define RNN_LAYER_OPS(symbol, cls, spec, positional_names, scope, configure_fn)                 \
+/* The weights' scope is set by build (the cell's, or the wrapped cell's name) */
+#define RNN_LAYER_OPS(symbol, cls, spec, positional_names, configure_fn)                        \
     const struct clrnn_layer_ops symbol = {                                                      \
         .keras_class = cls,                                                                      \
         .spec_name = spec,                                                                       \
         .positional = positional_names,                                                          \
-        .weight_scope = scope,                                                                   \
         .cfg_size = sizeof(struct rnn_cfg),                                                      \
         .configure = configure_fn,                                                               \
         .build = build,                                                                          \
@@ -1077,9 +1077,8 @@ static void release(struct clrnn_layer *l) {
         .is_recurrent = 1,                                                                       \
     };
 
-/* The Keras layer of each cell (its keras_class, cell.h) */
-RNN_LAYER_OPS(clrnn_layer_simple_rnn, "SimpleRNN", "simple_rnn", RNN_POSITIONAL, "simple_rnn_cell",
-              configure)
-RNN_LAYER_OPS(clrnn_layer_lstm, "LSTM", "lstm", RNN_POSITIONAL, "lstm_cell", configure)
-RNN_LAYER_OPS(clrnn_layer_gru, "GRU", "gru", RNN_POSITIONAL, "gru_cell", configure)
-RNN_LAYER_OPS(clrnn_layer_rnn, "RNN", "rnn", WRAPPER_POSITIONAL, NULL, configure_wrapper)
+/* The Keras layer of each cell that has one (its keras_class, cell.h) */
+RNN_LAYER_OPS(clrnn_layer_simple_rnn, "SimpleRNN", "simple_rnn", RNN_POSITIONAL, configure)
+RNN_LAYER_OPS(clrnn_layer_lstm, "LSTM", "lstm", RNN_POSITIONAL, configure)
+RNN_LAYER_OPS(clrnn_layer_gru, "GRU", "gru", RNN_POSITIONAL, configure)
+RNN_LAYER_OPS(clrnn_layer_rnn, "RNN", "rnn", WRAPPER_POSITIONAL, configure_wrapper)

@@ -16,7 +16,9 @@ struct rnn_cfg {
     /* the cell's options */
     int units;
     clrnn_act act, rec_act;
-    int use_bias, unit_forget_bias, reset_after;
+    int use_bias;
+    int unit_forget_bias;           /* LSTM (cell_lstm.c) */
+    int reset_after;                /* GRU (cell_gru.c): 0 runs the clrnn_cell_gru_v1 table */
     clrnn_init_kind kernel_init, recurrent_init, bias_init;
     double dropout, recurrent_dropout;
     /* the layer's options */
