@@ -88,6 +88,19 @@ const struct clrnn_cell_ops *clrnn_cell_by_scope(const char *cell_scope);
  * LSTMCell, GRUCell", for messages */
 void clrnn_cell_list(char *buf, size_t size, int scopes);
 
+/* A weight of the cell, in Keras's layout: its short name, shape and initializer */
+#define CLRNN_CELL_WEIGHTS 3
+struct clrnn_cell_weight {
+    const char *name;
+    int rank;
+    int64_t d[2];
+    clrnn_init_kind init;
+};
+/* The weights of the cell r->cell as configured in r, for I inputs, in Keras's order (the
+ * layer's w[0], w[1], w[2]): kernel (I, GU), recurrent_kernel (U, GU) and with use_bias the
+ * bias, (GU) or (2, GU) (bias_rows), with the cell's bias_init; returns how many. */
+int clrnn_cell_weights(const struct rnn_cfg *r, int64_t I, struct clrnn_cell_weight *w);
+
 /* Reads the Keras config keys of the cell r->cell from cc: the ones every cell has (units,
  * activations, use_bias, initializers, dropout, regularizers and constraints null), then the
  * cell's own (ops->configure). `layer` names the layer in messages. */

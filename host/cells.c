@@ -1,6 +1,6 @@
 /*
- * cells.c - the registry of recurrent cells (cell_list.h) and the Keras config keys every
- * cell shares; each cell's own keys and behaviour are in its cell_*.c.
+ * cells.c - the registry of recurrent cells (cell_list.h), their weights and the Keras
+ * config keys every cell shares; each cell's own keys and behaviour are in its cell_*.c.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -52,6 +52,19 @@ void clrnn_cell_list(char *buf, size_t size, int scopes) {
         if (k < 0 || (size_t)k >= size - n) return;
         n += (size_t)k;
     }
+}
+
+int clrnn_cell_weights(const struct rnn_cfg *r, int64_t I, struct clrnn_cell_weight *w) {
+    int64_t U = r->units, GU = r->cell->gates * U;
+    w[0] = (struct clrnn_cell_weight){"kernel", 2, {I, GU}, r->kernel_init};
+    w[1] = (struct clrnn_cell_weight){"recurrent_kernel", 2, {U, GU}, r->recurrent_init};
+    if (!r->use_bias) return 2;
+    clrnn_init_kind bi = r->cell->bias_init ? r->cell->bias_init(r) : r->bias_init;
+    if (r->cell->bias_rows == 2) /* row 0 the input bias, row 1 the recurrent bias */
+        w[2] = (struct clrnn_cell_weight){"bias", 2, {2, GU}, bi};
+    else
+        w[2] = (struct clrnn_cell_weight){"bias", 1, {GU, 0}, bi};
+    return 3;
 }
 
 static clrnn_status check_rate(const char *layer, const char *key, double v) {

@@ -129,24 +129,15 @@ static clrnn_status build(struct clrnn_layer *l) {
     if (l->in_dtype != CLRNN_DTYPE_FLOAT32)
         return clrnn_fail(CLRNN_E_SHAPE, "layer '%s' (%s) needs float input, but gets integer "
                           "token ids (put an Embedding layer first)", l->name, r->cell->keras_class);
-    int64_t U = r->units, I = l->in.d[1], GU = r->cell->gates * U;
+    int64_t U = r->units, I = l->in.d[1];
     l->mask_out = l->mask_in && r->return_sequences; /* the mask goes on with the sequence */
     l->out.rank = r->return_sequences ? 2 : 1;
     l->out.d[0] = r->return_sequences ? l->in.d[0] : U;
     l->out.d[1] = U;
-    int64_t kd[2] = {I, GU}, rd[2] = {U, GU};
-    clrnn_layer_add_weight(l, "kernel", 2, kd, r->kernel_init);
-    clrnn_layer_add_weight(l, "recurrent_kernel", 2, rd, r->recurrent_init);
-    if (r->use_bias) {
-        clrnn_init_kind bi = r->cell->bias_init ? r->cell->bias_init(r) : r->bias_init;
-        if (recurrent_bias(r)) {
-            int64_t bd[2] = {2, GU}; /* row 0 input bias, row 1 recurrent bias */
-            clrnn_layer_add_weight(l, "bias", 2, bd, bi);
-        } else {
-            int64_t bd[1] = {GU};
-            clrnn_layer_add_weight(l, "bias", 1, bd, bi);
-        }
-    }
+    struct clrnn_cell_weight cw[CLRNN_CELL_WEIGHTS];
+    int n = clrnn_cell_weights(r, I, cw);
+    for (int j = 0; j < n; j++)
+        clrnn_layer_add_weight(l, cw[j].name, cw[j].rank, cw[j].d, cw[j].init);
     for (int j = 0; j < l->n_weights; j++)
         snprintf(l->w[j].scope, sizeof l->w[j].scope, "%s",
                  r->wrapped ? r->cell_name : r->cell->cell_scope);
