@@ -21,7 +21,7 @@ static cJSON *optimizer_json(const struct clrnn_optimizer_config *o, int keras3)
     if (keras3) cJSON_AddStringToObject(opt, "module", "keras.optimizers");
     cJSON_AddStringToObject(opt, "class_name", optimizer_class(o->kind));
     cJSON_AddStringToObject(oc, "name", optimizer_class(o->kind));
-    cJSON_AddNumberToObject(oc, "learning_rate", o->learning_rate);
+    cJSON_AddItemToObject(oc, "learning_rate", clrnn_lr_schedule_json(o));
     if (o->clipnorm > 0) cJSON_AddNumberToObject(oc, "clipnorm", o->clipnorm);
     if (o->global_clipnorm > 0) cJSON_AddNumberToObject(oc, "global_clipnorm", o->global_clipnorm);
     if (o->kind == CLRNN_OPT_SGD) {
@@ -107,6 +107,8 @@ static clrnn_status optimizer_from(const cJSON *opt, struct clrnn_optimizer_conf
     const cJSON *oc = cJSON_GetObjectItemCaseSensitive(opt, "config");
     read_number(oc, "lr", &o->learning_rate); /* standalone Keras 2.2 */
     read_number(oc, "learning_rate", &o->learning_rate);
+    const cJSON *lr = cJSON_GetObjectItemCaseSensitive(oc, "learning_rate");
+    if (cJSON_IsObject(lr) && (s = clrnn_lr_schedule_parse(lr, o))) return s;
     read_number(oc, "momentum", &o->momentum);
     read_number(oc, "rho", &o->rho);
     read_number(oc, "beta_1", &o->beta_1);
@@ -127,8 +129,13 @@ int clrnn_compile_parse(const cJSON *root, struct clrnn_compile_config *cc, int 
     const cJSON *opt = cJSON_GetObjectItemCaseSensitive(root, "optimizer_config");
     if (!opt) opt = cJSON_GetObjectItemCaseSensitive(root, "optimizer"); /* compile_config */
     clrnn_loss_kind k;
-    int ok = loss && clrnn_loss_parse(loss, &k) == CLRNN_OK &&
-             optimizer_from(opt, &cc->optimizer) == CLRNN_OK;
+    int ok = loss && clrnn_loss_parse(loss, &k) == CLRNN_OK;
+    if (ok && optimizer_from(opt, &cc->optimizer) != CLRNN_OK) {
+        /* as Keras, which warns and loads the model uncompiled */
+        clrnn_log(1, "the file's optimizer cannot be restored (%s): the model loads "
+                  "uncompiled", clrnn_last_error());
+        ok = 0;
+    }
     clrnn_clear_error();
     if (!ok) return 0;
     snprintf(cc->loss, sizeof cc->loss, "%s", clrnn_loss_name(k));

@@ -14,7 +14,7 @@ static clrnn_status activation_configure(struct clrnn_layer *l, const cJSON *c) 
     if (!cJSON_GetObjectItemCaseSensitive(c, "activation"))
         return clrnn_fail(CLRNN_E_FORMAT, "layer '%s' (Activation): \"activation\" is required",
                           l->name);
-    return clrnn_cfg_act(c, l, "activation", &a->act);
+    return clrnn_cfg_act(c, l->name, l->keras_major, "activation", &a->act);
 }
 
 static clrnn_status activation_build(struct clrnn_layer *l) {

@@ -24,7 +24,7 @@ static clrnn_status dense_configure(struct clrnn_layer *l, const cJSON *c) {
     d->bias_init = CLRNN_INIT_ZEROS;
     clrnn_status s;
     if ((s = clrnn_cfg_int(c, l->name, "units", 1, 1, &d->units)) ||
-        (s = clrnn_cfg_act(c, l, "activation", &d->act)) ||
+        (s = clrnn_cfg_act(c, l->name, l->keras_major, "activation", &d->act)) ||
         (s = clrnn_cfg_bool(c, l->name, "use_bias", &d->use_bias)) ||
         (s = clrnn_init_from_json(cJSON_GetObjectItemCaseSensitive(c, "kernel_initializer"),
                                   l->name, "kernel_initializer", &d->kernel_init)) ||

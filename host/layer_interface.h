@@ -151,8 +151,8 @@ clrnn_status clrnn_cfg_int(const cJSON *c, const char *layer, const char *key, i
                            int min, int *out);
 clrnn_status clrnn_cfg_bool(const cJSON *c, const char *layer, const char *key, int *out);
 clrnn_status clrnn_cfg_double(const cJSON *c, const char *layer, const char *key, double *out);
-/* An activation, read as l's Keras version means it (l->keras_major). */
-clrnn_status clrnn_cfg_act(const cJSON *c, const struct clrnn_layer *l, const char *key,
+/* An activation, read as Keras keras_major (2 or 3: a layer's l->keras_major) means it. */
+clrnn_status clrnn_cfg_act(const cJSON *c, const char *layer, int keras_major, const char *key,
                            clrnn_act *out);
 /* A key that must be null/absent (regularizers, constraints) or have a given default. */
 clrnn_status clrnn_cfg_must_be_null(const cJSON *c, const char *layer, const char *key);

@@ -1,7 +1,7 @@
 /*
  * layer_rnn.c - the recurrent layers SimpleRNN, LSTM and GRU (reset_after true and false),
  * and Keras's RNN wrapper around SimpleRNNCell, LSTMCell and GRUCell: one implementation of
- * the time loop around a small table per cell, with Keras's options: return_sequences,
+ * the time loop around the table of each cell (cell.h, cell_*.c), with Keras's options: return_sequences,
  * go_backwards, stateful, masking (zero_output_for_mask), dropout and recurrent_dropout, and
  * in Functional graphs initial_state (the states to start from, aux inputs) and return_state
  * (the final states as aux outputs after the output: [h] or [h, c]). The final state is
@@ -29,86 +29,8 @@
 #include "layer_rnn.h"
 
 
-static const char *const SIMPLE_SOURCES[] = {"common.cl", "rnn_common.cl", "simple_rnn.cl", NULL};
-static const char *const LSTM_SOURCES[] = {"common.cl", "rnn_common.cl", "lstm.cl", NULL};
-static const char *const GRU_SOURCES[] = {"common.cl", "rnn_common.cl", "gru.cl", NULL};
-static const char *const SIMPLE_ROWS[] = {"common.cl", "rnn_common.cl", "rnn_rows.cl",
-                                          "simple_rnn_rows.cl", NULL};
-static const char *const LSTM_ROWS[] = {"common.cl", "rnn_common.cl", "rnn_rows.cl",
-                                        "lstm_rows.cl", NULL};
-static const char *const GRU_ROWS[] = {"common.cl", "rnn_common.cl", "rnn_rows.cl",
-                                       "gru_rows.cl", NULL};
-static const struct cell SIMPLE = {CELL_SIMPLE, 1, SIMPLE_SOURCES, SIMPLE_ROWS, "SimpleRNN",
-                                   "SimpleRNNCell", "simple_rnn_cell"};
-static const struct cell LSTM = {CELL_LSTM, 4, LSTM_SOURCES, LSTM_ROWS, "LSTM", "LSTMCell",
-                                 "lstm_cell"};
-static const struct cell GRU = {CELL_GRU, 3, GRU_SOURCES, GRU_ROWS, "GRU", "GRUCell",
-                                 "gru_cell"};
-static const struct cell *const CELLS[] = {&SIMPLE, &LSTM, &GRU};
-
 static const char *const RNN_POSITIONAL[] = {"units", "activation", NULL};
 static const char *const WRAPPER_POSITIONAL[] = {"cell", "units", "activation", NULL};
-
-
-static const struct cell *cell_by_class(const char *cls) {
-    for (size_t i = 0; i < sizeof CELLS / sizeof *CELLS; i++)
-        if (strcmp(CELLS[i]->cell_class, cls) == 0) return CELLS[i];
-    return NULL;
-}
-
-static clrnn_status check_rate(const char *layer, const char *key, double v) {
-    if (v >= 0.0 && v < 1.0) return CLRNN_OK;
-    return clrnn_fail(CLRNN_E_FORMAT, "layer '%s': \"%s\" must be in [0, 1), found %g", layer,
-                      key, v);
-}
-
-/* The keys of the cell (units, activations, initializers, dropout), from cc: the layer's own
- * config, or the "cell" config inside Keras's RNN wrapper. */
-static clrnn_status configure_cell(struct clrnn_layer *l, const cJSON *cc) {
-    struct rnn_cfg *r = l->cfg;
-    const struct cell *cell = r->cell;
-    r->act = CLRNN_ACT_TANH;
-    r->rec_act = CLRNN_ACT_SIGMOID;
-    r->use_bias = 1;
-    r->unit_forget_bias = 1;
-    r->reset_after = 1; /* the tf.keras 2 and Keras 3 default */
-    r->kernel_init = CLRNN_INIT_GLOROT_UNIFORM;
-    r->recurrent_init = CLRNN_INIT_ORTHOGONAL;
-    r->bias_init = CLRNN_INIT_ZEROS;
-    clrnn_status s;
-    if ((s = clrnn_cfg_int(cc, l->name, "units", 1, 1, &r->units)) ||
-        (s = clrnn_cfg_act(cc, l, "activation", &r->act)) ||
-        (s = clrnn_cfg_bool(cc, l->name, "use_bias", &r->use_bias)) ||
-        (s = clrnn_cfg_double(cc, l->name, "dropout", &r->dropout)) ||
-        (s = clrnn_cfg_double(cc, l->name, "recurrent_dropout", &r->recurrent_dropout)) ||
-        (s = check_rate(l->name, "dropout", r->dropout)) ||
-        (s = check_rate(l->name, "recurrent_dropout", r->recurrent_dropout)) ||
-        (s = clrnn_init_from_json(cJSON_GetObjectItemCaseSensitive(cc, "kernel_initializer"),
-                                  l->name, "kernel_initializer", &r->kernel_init)) ||
-        (s = clrnn_init_from_json(cJSON_GetObjectItemCaseSensitive(cc, "recurrent_initializer"),
-                                  l->name, "recurrent_initializer", &r->recurrent_init)) ||
-        (s = clrnn_init_from_json(cJSON_GetObjectItemCaseSensitive(cc, "bias_initializer"),
-                                  l->name, "bias_initializer", &r->bias_init)))
-        return s;
-    if (cell->kind != CELL_SIMPLE &&
-        (s = clrnn_cfg_act(cc, l, "recurrent_activation", &r->rec_act)))
-        return s;
-    if (cell->kind == CELL_LSTM &&
-        (s = clrnn_cfg_bool(cc, l->name, "unit_forget_bias", &r->unit_forget_bias)))
-        return s;
-    if (cell->kind == CELL_GRU && (s = clrnn_cfg_bool(cc, l->name, "reset_after", &r->reset_after)))
-        return s;
-    if (r->act == CLRNN_ACT_SOFTMAX || r->rec_act == CLRNN_ACT_SOFTMAX)
-        return clrnn_fail(CLRNN_E_UNSUPPORTED, "layer '%s' (%s): softmax is not supported inside "
-                          "a recurrent cell", l->name, cell->keras_class);
-    static const char *const nulls[] = {"kernel_regularizer",   "recurrent_regularizer",
-                                        "bias_regularizer",     "activity_regularizer",
-                                        "kernel_constraint",    "recurrent_constraint",
-                                        "bias_constraint"};
-    for (size_t i = 0; i < sizeof nulls / sizeof *nulls; i++)
-        if ((s = clrnn_cfg_must_be_null(cc, l->name, nulls[i]))) return s;
-    return CLRNN_OK;
-}
 
 /* The keys of the layer around the cell (return_sequences, go_backwards, ...). */
 static clrnn_status configure_layer(struct clrnn_layer *l, const cJSON *c) {
@@ -126,21 +48,12 @@ static clrnn_status configure_layer(struct clrnn_layer *l, const cJSON *c) {
     return CLRNN_OK;
 }
 
-static clrnn_status configure(struct clrnn_layer *l, const cJSON *c, const struct cell *cell) {
+/* SimpleRNN, LSTM, GRU: the cell of the layer's class, its keys beside the layer's */
+static clrnn_status configure(struct clrnn_layer *l, const cJSON *c) {
     struct rnn_cfg *r = l->cfg;
-    r->cell = cell;
-    clrnn_status s = configure_cell(l, c);
+    r->cell = clrnn_cell_by_keras_class(l->ops->keras_class);
+    clrnn_status s = clrnn_cell_configure(r, c, l->name, l->keras_major);
     return s ? s : configure_layer(l, c);
-}
-
-static clrnn_status configure_simple(struct clrnn_layer *l, const cJSON *c) {
-    return configure(l, c, &SIMPLE);
-}
-static clrnn_status configure_lstm(struct clrnn_layer *l, const cJSON *c) {
-    return configure(l, c, &LSTM);
-}
-static clrnn_status configure_gru(struct clrnn_layer *l, const cJSON *c) {
-    return configure(l, c, &GRU);
 }
 
 /* Keras's RNN(cell): {"cell": {"class_name": "LSTMCell", "config": {...}}, ...layer keys}.
@@ -148,17 +61,18 @@ static clrnn_status configure_gru(struct clrnn_layer *l, const cJSON *c) {
 static clrnn_status configure_wrapper(struct clrnn_layer *l, const cJSON *c) {
     struct rnn_cfg *r = l->cfg;
     const cJSON *cell = cJSON_GetObjectItemCaseSensitive(c, "cell");
+    char list[256];
     if (cJSON_IsString(cell)) {
-        for (size_t i = 0; i < sizeof CELLS / sizeof *CELLS; i++)
-            if (strcmp(CELLS[i]->cell_scope, cell->valuestring) == 0 ||
-                strcmp(CELLS[i]->cell_class, cell->valuestring) == 0)
-                r->cell = CELLS[i];
-        if (!r->cell)
+        r->cell = clrnn_cell_by_scope(cell->valuestring);
+        if (!r->cell) r->cell = clrnn_cell_by_cell_class(cell->valuestring);
+        if (!r->cell) {
+            clrnn_cell_list(list, sizeof list, 1);
             return clrnn_fail(CLRNN_E_UNSUPPORTED, "layer '%s' (RNN): cell '%s' is not supported "
-                              "(simple_rnn_cell, lstm_cell, gru_cell)", l->name, cell->valuestring);
+                              "(%s)", l->name, cell->valuestring, list);
+        }
         r->wrapped = 1;
         snprintf(r->cell_name, sizeof r->cell_name, "%s", r->cell->cell_scope);
-        clrnn_status s = configure_cell(l, c);
+        clrnn_status s = clrnn_cell_configure(r, c, l->name, l->keras_major);
         return s ? s : configure_layer(l, c);
     }
     const cJSON *cls = cJSON_GetObjectItemCaseSensitive(cell, "class_name");
@@ -167,29 +81,33 @@ static clrnn_status configure_wrapper(struct clrnn_layer *l, const cJSON *c) {
         return clrnn_fail(CLRNN_E_FORMAT, "layer '%s' (RNN): \"cell\" must be an object with "
                           "\"class_name\" and \"config\" (a list of cells, StackedRNNCells, is "
                           "not supported)", l->name);
-    if (!(r->cell = cell_by_class(cls->valuestring)))
+    if (!(r->cell = clrnn_cell_by_cell_class(cls->valuestring))) {
+        clrnn_cell_list(list, sizeof list, 0);
         return clrnn_fail(CLRNN_E_UNSUPPORTED, "layer '%s' (RNN): cell class '%s' is not "
-                          "supported (SimpleRNNCell, LSTMCell, GRUCell)", l->name,
-                          cls->valuestring);
+                          "supported (%s)", l->name, cls->valuestring, list);
+    }
     r->wrapped = 1;
     const cJSON *cname = cJSON_GetObjectItemCaseSensitive(cc, "name");
     snprintf(r->cell_name, sizeof r->cell_name, "%s",
              cJSON_IsString(cname) ? cname->valuestring : r->cell->cell_scope);
-    clrnn_status s = configure_cell(l, cc);
+    clrnn_status s = clrnn_cell_configure(r, cc, l->name, l->keras_major);
     return s ? s : configure_layer(l, c);
 }
 
-static int gru_after(const struct rnn_cfg *r) { return r->cell->kind == CELL_GRU && r->reset_after; }
+/* Whether the bias has a second row, the recurrent bias (the GRU's reset_after) */
+static int recurrent_bias(const struct rnn_cfg *r) { return r->cell->bias_rows == 2; }
+/* its name in the kernel launches */
+static int gru_after(const struct rnn_cfg *r) { return recurrent_bias(r); }
 
-/* The states: [h], or [h, c] for the LSTM, each (U): what initial_state must give, and
- * what return_state gives. */
+/* The cell's states, each (U) ([h], or [h, c] for the LSTM): what initial_state must give,
+ * and what return_state gives. */
 static clrnn_status build_states(struct clrnn_layer *l) {
     struct rnn_cfg *r = l->cfg;
-    int n = r->cell->kind == CELL_LSTM ? 2 : 1;
+    int n = r->cell->states;
     if (l->n_aux_in && l->n_aux_in != n)
-        return clrnn_fail(CLRNN_E_SHAPE, "layer '%s' (%s) takes %s as initial_state, but is "
-                          "given %d", l->name, l->ops->keras_class,
-                          n == 2 ? "2 tensors [h, c]" : "1 tensor [h]", l->n_aux_in);
+        return clrnn_fail(CLRNN_E_SHAPE, "layer '%s' (%s) takes %d tensor%s %s as initial_state, "
+                          "but is given %d", l->name, l->ops->keras_class, n, n > 1 ? "s" : "",
+                          r->cell->state_names, l->n_aux_in);
     if (l->n_aux_in && r->stateful)
         return clrnn_fail(CLRNN_E_UNSUPPORTED, "layer '%s' (%s): initial_state on a stateful "
                           "layer is not supported", l->name, l->ops->keras_class);
@@ -211,26 +129,15 @@ static clrnn_status build(struct clrnn_layer *l) {
     if (l->in_dtype != CLRNN_DTYPE_FLOAT32)
         return clrnn_fail(CLRNN_E_SHAPE, "layer '%s' (%s) needs float input, but gets integer "
                           "token ids (put an Embedding layer first)", l->name, r->cell->keras_class);
-    int64_t U = r->units, I = l->in.d[1], GU = r->cell->gates * U;
+    int64_t U = r->units, I = l->in.d[1];
     l->mask_out = l->mask_in && r->return_sequences; /* the mask goes on with the sequence */
     l->out.rank = r->return_sequences ? 2 : 1;
     l->out.d[0] = r->return_sequences ? l->in.d[0] : U;
     l->out.d[1] = U;
-    int64_t kd[2] = {I, GU}, rd[2] = {U, GU};
-    clrnn_layer_add_weight(l, "kernel", 2, kd, r->kernel_init);
-    clrnn_layer_add_weight(l, "recurrent_kernel", 2, rd, r->recurrent_init);
-    if (r->use_bias) {
-        clrnn_init_kind bi = r->bias_init;
-        if (r->cell->kind == CELL_LSTM && r->unit_forget_bias && bi == CLRNN_INIT_ZEROS)
-            bi = CLRNN_INIT_LSTM_BIAS;
-        if (gru_after(r)) {
-            int64_t bd[2] = {2, GU}; /* row 0 input bias, row 1 recurrent bias */
-            clrnn_layer_add_weight(l, "bias", 2, bd, bi);
-        } else {
-            int64_t bd[1] = {GU};
-            clrnn_layer_add_weight(l, "bias", 1, bd, bi);
-        }
-    }
+    struct clrnn_cell_weight cw[CLRNN_CELL_WEIGHTS];
+    int n = clrnn_cell_weights(r, I, cw);
+    for (int j = 0; j < n; j++)
+        clrnn_layer_add_weight(l, cw[j].name, cw[j].rank, cw[j].d, cw[j].init);
     for (int j = 0; j < l->n_weights; j++)
         snprintf(l->w[j].scope, sizeof l->w[j].scope, "%s",
                  r->wrapped ? r->cell_name : r->cell->cell_scope);
@@ -270,13 +177,13 @@ static int use_rows_variant(const clrnn_ctx *ctx, const struct rnn_cfg *r) {
 }
 
 /* Local memory the group kernels may use, and the floats a batch row needs in the backward
- * kernel (the larger of the two): dh carry (+ dc for the LSTM) + the G*U pre-activation
- * gradients */
+ * kernel (the larger of the forward's and the backward's needs): its carries and the G*U
+ * pre-activation gradients */
 static size_t local_budget(const clrnn_ctx *ctx) {
     return ctx->info.local_mem_bytes ? ctx->info.local_mem_bytes - 1024 : 16384;
 }
 static size_t backward_local_floats(const struct rnn_cfg *r) {
-    return (size_t)r->units * (size_t)(1 + r->cell->gates + (r->cell->kind == CELL_LSTM));
+    return (size_t)r->units * (size_t)r->cell->bwd_local_per_unit;
 }
 
 /* The bytes of R (U, GU), and of R^T */
@@ -379,8 +286,8 @@ static clrnn_status step_buffers(struct clrnn_layer *l, clrnn_ctx *ctx, int B) {
     clrnn_buf_release(&r->dzh);
     r->step_rows = 0;
     clrnn_status s;
-    if ((s = clrnn_buf_create(ctx, r->cell->kind != CELL_SIMPLE ? bt * 4 * U * f : f,
-                              &r->gates)) ||
+    size_t kept = (size_t)r->cell->gates_kept * U;
+    if ((s = clrnn_buf_create(ctx, kept ? bt * kept * f : f, &r->gates)) ||
         (s = clrnn_buf_create(ctx, bt * GU * f, &r->dzx)) ||
         (s = clrnn_buf_create(ctx, bt * GU * f, &r->dzh)))
         return s;
@@ -392,7 +299,7 @@ static clrnn_status alloc(struct clrnn_layer *l, clrnn_ctx *ctx, int B) {
     struct rnn_cfg *r = l->cfg;
     size_t T = (size_t)l->in.d[0], U = (size_t)r->units, GU = (size_t)r->cell->gates * U;
     size_t f = sizeof(float), bt = (size_t)B * T;
-    int lstm = r->cell->kind == CELL_LSTM;
+    int c_state = r->cell->states > 1;
     release_buffers(r);
     clrnn_buf_release(&l->y);
     clrnn_status s;
@@ -402,9 +309,9 @@ static clrnn_status alloc(struct clrnn_layer *l, clrnn_ctx *ctx, int B) {
     if (ctx->measuring && (s = step_buffers(l, ctx, B))) return s;
     if ((s = clrnn_buf_create(ctx, bt * GU * f, &r->zx)) ||
         (s = clrnn_buf_create(ctx, (T + 1) * (size_t)B * U * f, &r->hs)) ||
-        (s = clrnn_buf_create(ctx, lstm ? (T + 1) * (size_t)B * U * f : f, &r->cs)) ||
+        (s = clrnn_buf_create(ctx, c_state ? (T + 1) * (size_t)B * U * f : f, &r->cs)) ||
         (s = clrnn_buf_create(ctx, (size_t)B * U * f, &r->dh0)) ||
-        (s = clrnn_buf_create(ctx, lstm ? (size_t)B * U * f : f, &r->dc0)) ||
+        (s = clrnn_buf_create(ctx, c_state ? (size_t)B * U * f : f, &r->dc0)) ||
         (s = clrnn_buf_create(ctx, (size_t)B * (size_t)clrnn_shape_count(&l->out) * f, &l->y)))
         return s;
     size_t I = (size_t)l->in.d[1];
@@ -415,7 +322,7 @@ static clrnn_status alloc(struct clrnn_layer *l, clrnn_ctx *ctx, int B) {
                                      (s = clrnn_buf_create(ctx, bt * U * f, &r->hsd))))
         return s;
     if (r->stateful && ((s = clrnn_buf_create(ctx, (size_t)B * U * f, &r->state_h)) ||
-                        (s = clrnn_buf_create(ctx, lstm ? (size_t)B * U * f : f, &r->state_c))))
+                        (s = clrnn_buf_create(ctx, c_state ? (size_t)B * U * f : f, &r->state_c))))
         return s;
     r->steps = use_steps(ctx, r);
     r->rows_variant = !r->steps && use_rows_variant(ctx, r);
@@ -463,22 +370,22 @@ static void kernel_options(const struct clrnn_layer *l, int rec_dropout, int r_l
 static clrnn_status initial_state(struct clrnn_layer *l, clrnn_ctx *ctx, int B) {
     struct rnn_cfg *r = l->cfg;
     size_t bytes = (size_t)B * (size_t)r->units * sizeof(float);
-    int lstm = r->cell->kind == CELL_LSTM;
+    int c_state = r->cell->states > 1;
     clrnn_status s;
     if (l->n_aux_in) {
         if ((s = clrnn_buf_copy(ctx, l->aux_in[0].val, 0, r->hs, 0, bytes))) return s;
-        return lstm ? clrnn_buf_copy(ctx, l->aux_in[1].val, 0, r->cs, 0, bytes) : CLRNN_OK;
+        return c_state ? clrnn_buf_copy(ctx, l->aux_in[1].val, 0, r->cs, 0, bytes) : CLRNN_OK;
     }
     if (!r->stateful || r->state_rows == 0) {
         if ((s = clrnn_buf_fill_zero(ctx, r->hs, 0, bytes))) return s;
-        return lstm ? clrnn_buf_fill_zero(ctx, r->cs, 0, bytes) : CLRNN_OK;
+        return c_state ? clrnn_buf_fill_zero(ctx, r->cs, 0, bytes) : CLRNN_OK;
     }
     if (r->state_rows != B)
         return clrnn_fail(CLRNN_E_SHAPE, "stateful layer '%s' keeps the state of batches of %d "
                           "rows, but got a batch of %d (use one batch size, or reset the states)",
                           l->name, r->state_rows, B);
     if ((s = clrnn_buf_copy(ctx, r->state_h, 0, r->hs, 0, bytes))) return s;
-    return lstm ? clrnn_buf_copy(ctx, r->state_c, 0, r->cs, 0, bytes) : CLRNN_OK;
+    return c_state ? clrnn_buf_copy(ctx, r->state_c, 0, r->cs, 0, bytes) : CLRNN_OK;
 }
 
 /* The final state (hs[T], cs[T]): the return_state outputs, and what a stateful layer keeps
@@ -492,7 +399,7 @@ clrnn_status clrnn_rnn_keep_state(struct clrnn_layer *l, clrnn_ctx *ctx, int B) 
         s = clrnn_buf_copy(ctx, k ? r->cs : r->hs, last, l->aux_out[k].val, 0, bytes);
     if (s || !r->stateful) return s;
     s = clrnn_buf_copy(ctx, r->hs, last, r->state_h, 0, bytes);
-    if (!s && r->cell->kind == CELL_LSTM) s = clrnn_buf_copy(ctx, r->cs, last, r->state_c, 0, bytes);
+    if (!s && r->cell->states > 1) s = clrnn_buf_copy(ctx, r->cs, last, r->state_c, 0, bytes);
     if (!s) r->state_rows = B;
     return s;
 }
@@ -640,10 +547,10 @@ static clrnn_status project_input(struct clrnn_layer *l, const struct clrnn_pass
 }
 
 /* Whether a pass no backward pass follows leaves out the step buffers: with the row kernels
- * and the per-step path, but for a per-step GRU v1, whose candidate product reads its r * d
- * from the gates; the group kernels always keep the steps. */
+ * and the per-step path, but for a per-step cell whose later products read a gated state
+ * from the gates (the GRU v1's r * d); the group kernels always keep the steps. */
 static int predicts_without_steps(const struct rnn_cfg *r) {
-    return r->rows_variant || (r->steps && !(r->cell->kind == CELL_GRU && !r->reset_after));
+    return r->rows_variant || (r->steps && r->cell->h_product_gates == r->cell->gates);
 }
 
 /* Everything of a forward pass before the recurrence: the step buffers it needs, the dropout
@@ -844,8 +751,7 @@ static clrnn_status tune_forward(struct clrnn_layer *l, const struct clrnn_pass 
     kernel_options(l, r->rec_dropped, r->r_onchip, opts, sizeof opts);
     char *drop = drop_option ? strstr(opts, drop_option) : NULL;
     if (drop) *drop = '\0';
-    snprintf(key, sizeof key, "%s %s%s units=%d%s batch=%d steps=%d %s", what,
-             r->cell->keras_class, r->cell->kind == CELL_GRU && !r->reset_after ? "(v1)" : "",
+    snprintf(key, sizeof key, "%s %s units=%d%s batch=%d steps=%d %s", what, r->cell->label,
              r->units, extra, p->B, (int)l->in.d[0], opts);
     void *arg[3] = {l, (void *)p, field};
     size_t out_bytes = (size_t)p->B * (size_t)clrnn_shape_count(&l->out) * sizeof(float);
@@ -930,11 +836,12 @@ static clrnn_status initial_state_grads(struct clrnn_layer *l, clrnn_ctx *ctx, i
     return s;
 }
 
-/* Whether the backward kernel writes dzx, the batch-major copy of dzh: not for an LSTM or
- * SimpleRNN that took tokens, whose input and recurrent pre-activations are one (dzx = dzh
- * but for the layout), so the sums by id read dzh (a GRU's differ by its reset gate). */
+/* Whether the backward kernel writes dzx, the batch-major copy of dzh: not for a cell that
+ * took tokens and whose input and recurrent pre-activations are one (dzx = dzh but for the
+ * layout: the LSTM's, SimpleRNN's), so the sums by id read dzh (a GRU's differ by its reset
+ * gate). */
 static int dzx_needed(const struct rnn_cfg *r) {
-    return !(r->tokens_pass && (r->cell->kind == CELL_LSTM || r->cell->kind == CELL_SIMPLE));
+    return !(r->tokens_pass && r->cell->dzx_is_dzh);
 }
 
 /* What a layer's backward kernel reads and writes in this pass; unused ones are still valid
@@ -1058,25 +965,23 @@ clrnn_status clrnn_rnn_backward_weights(struct clrnn_layer *l, const struct clrn
     else if (!s)
         s = clrnn_gemm(ctx, 1, 0, I, GU, rows, 1.0f, xu, 0, I, r->dzx, 0, GU, 0.0f, p->grads,
                        l->w[0].offset, GU);
-    /* dR (U, GU) = (hs[0:T] * rmask)^T dzh; a reset_after=false GRU's candidate block pairs
-     * with r*d, kept in gates */
+    /* dR (U, GU) = (hs[0:T] * rmask)^T dzh; the blocks past h_product_gates (a reset_after=
+     * false GRU's candidate) pair with the gated state the forward kept in gates */
     if (!s && r->rec_dropped) {
         s = clrnn_mul_mask_bcast(ctx, r->hs, r->rmask, r->hsd, Ti, B, Ui, 1);
         hu = r->hsd;
     }
-    if (!s && r->cell->kind == CELL_GRU && !r->reset_after) {
-        s = clrnn_gemm(ctx, 1, 0, U, 2 * U, rows, 1.0f, hu, 0, U, r->dzh, 0, GU, 0.0f,
-                       p->grads, l->w[1].offset, GU);
-        if (!s)
-            s = clrnn_gemm(ctx, 1, 0, U, U, rows, 1.0f, r->gates, 3 * U, 4 * U, r->dzh, 2 * U, GU,
-                           0.0f, p->grads, l->w[1].offset + 2 * U, GU);
-    } else if (!s) {
-        s = clrnn_gemm(ctx, 1, 0, U, GU, rows, 1.0f, hu, 0, U, r->dzh, 0, GU, 0.0f, p->grads,
+    size_t HU = (size_t)r->cell->h_product_gates * U;
+    if (!s)
+        s = clrnn_gemm(ctx, 1, 0, U, HU, rows, 1.0f, hu, 0, U, r->dzh, 0, GU, 0.0f, p->grads,
                        l->w[1].offset, GU);
-    }
+    if (!s && HU < GU)
+        s = clrnn_gemm(ctx, 1, 0, U, GU - HU, rows, 1.0f, r->gates,
+                       (size_t)r->cell->gated_state_block * U, (size_t)r->cell->gates_kept * U,
+                       r->dzh, HU, GU, 0.0f, p->grads, l->w[1].offset + HU, GU);
     if (!s && r->use_bias) {
         if (!r->tokens_pass) s = clrnn_sum_rows(ctx, r->dzx, rows, GU, p->grads, l->w[2].offset);
-        if (!s && gru_after(r))
+        if (!s && recurrent_bias(r))
             s = clrnn_sum_rows(ctx, r->dzh, rows, GU, p->grads, l->w[2].offset + GU);
     }
     if (!s && dx && !r->tokens_pass)
@@ -1084,27 +989,6 @@ clrnn_status clrnn_rnn_backward_weights(struct clrnn_layer *l, const struct clrn
                        0.0f, dx, 0, I);
     if (!s && dx && r->in_dropped) s = clrnn_mul_mask_bcast(ctx, dx, r->dmask, dx, B, Ti, Ii, 0);
     return s ? s : initial_state_grads(l, ctx, B);
-}
-
-static void cell_config_json(const struct rnn_cfg *r, cJSON *o) {
-    cJSON_AddNumberToObject(o, "units", r->units);
-    cJSON_AddStringToObject(o, "activation", clrnn_act_name(r->act));
-    if (r->cell->kind != CELL_SIMPLE)
-        cJSON_AddStringToObject(o, "recurrent_activation", clrnn_act_name(r->rec_act));
-    cJSON_AddBoolToObject(o, "use_bias", r->use_bias);
-    cJSON_AddItemToObject(o, "kernel_initializer", clrnn_init_to_json(r->kernel_init));
-    cJSON_AddItemToObject(o, "recurrent_initializer", clrnn_init_to_json(r->recurrent_init));
-    cJSON_AddItemToObject(o, "bias_initializer", clrnn_init_to_json(r->bias_init));
-    if (r->cell->kind == CELL_LSTM) cJSON_AddBoolToObject(o, "unit_forget_bias", r->unit_forget_bias);
-    static const char *const nulls[] = {"kernel_regularizer",   "recurrent_regularizer",
-                                        "bias_regularizer",     "activity_regularizer",
-                                        "kernel_constraint",    "recurrent_constraint",
-                                        "bias_constraint"};
-    for (size_t i = 0; i < sizeof nulls / sizeof *nulls; i++) cJSON_AddNullToObject(o, nulls[i]);
-    cJSON_AddNumberToObject(o, "dropout", r->dropout);
-    cJSON_AddNumberToObject(o, "recurrent_dropout", r->recurrent_dropout);
-    if (r->cell->kind != CELL_SIMPLE) cJSON_AddNumberToObject(o, "implementation", 2);
-    if (r->cell->kind == CELL_GRU) cJSON_AddBoolToObject(o, "reset_after", r->reset_after);
 }
 
 static clrnn_status config_json(const struct clrnn_layer *l, cJSON *o) {
@@ -1116,7 +1000,7 @@ static clrnn_status config_json(const struct clrnn_layer *l, cJSON *o) {
     cJSON_AddFalseToObject(o, "unroll");
     if (r->zero_output_for_mask) cJSON_AddTrueToObject(o, "zero_output_for_mask");
     if (!r->wrapped) {
-        cell_config_json(r, o);
+        clrnn_cell_config_json(r, o);
         return CLRNN_OK;
     }
     cJSON *cell = cJSON_AddObjectToObject(o, "cell");
@@ -1130,7 +1014,7 @@ static clrnn_status config_json(const struct clrnn_layer *l, cJSON *o) {
     cJSON_AddStringToObject(cc, "name", r->cell_name);
     cJSON_AddTrueToObject(cc, "trainable");
     cJSON_AddStringToObject(cc, "dtype", "float32");
-    cell_config_json(r, cc);
+    clrnn_cell_config_json(r, cc);
     return CLRNN_OK;
 }
 
@@ -1158,12 +1042,12 @@ static void release(struct clrnn_layer *l) {
     for (int k = 0; k < CLRNN_MAX_AUX; k++) clrnn_buf_release(&l->aux_out[k].val);
 }
 
-#define RNN_LAYER_OPS(symbol, cls, spec, positional_names, scope, configure_fn)                 \
+/* The weights' scope is set by build (the cell's, or the wrapped cell's name) */
+#define RNN_LAYER_OPS(symbol, cls, spec, positional_names, configure_fn)                        \
     const struct clrnn_layer_ops symbol = {                                                      \
         .keras_class = cls,                                                                      \
         .spec_name = spec,                                                                       \
         .positional = positional_names,                                                          \
-        .weight_scope = scope,                                                                   \
         .cfg_size = sizeof(struct rnn_cfg),                                                      \
         .configure = configure_fn,                                                               \
         .build = build,                                                                          \
@@ -1178,8 +1062,8 @@ static void release(struct clrnn_layer *l) {
         .is_recurrent = 1,                                                                       \
     };
 
-RNN_LAYER_OPS(clrnn_layer_simple_rnn, "SimpleRNN", "simple_rnn", RNN_POSITIONAL, "simple_rnn_cell",
-              configure_simple)
-RNN_LAYER_OPS(clrnn_layer_lstm, "LSTM", "lstm", RNN_POSITIONAL, "lstm_cell", configure_lstm)
-RNN_LAYER_OPS(clrnn_layer_gru, "GRU", "gru", RNN_POSITIONAL, "gru_cell", configure_gru)
-RNN_LAYER_OPS(clrnn_layer_rnn, "RNN", "rnn", WRAPPER_POSITIONAL, NULL, configure_wrapper)
+/* The Keras layer of each cell that has one (its keras_class, cell.h) */
+RNN_LAYER_OPS(clrnn_layer_simple_rnn, "SimpleRNN", "simple_rnn", RNN_POSITIONAL, configure)
+RNN_LAYER_OPS(clrnn_layer_lstm, "LSTM", "lstm", RNN_POSITIONAL, configure)
+RNN_LAYER_OPS(clrnn_layer_gru, "GRU", "gru", RNN_POSITIONAL, configure)
+RNN_LAYER_OPS(clrnn_layer_rnn, "RNN", "rnn", WRAPPER_POSITIONAL, configure_wrapper)

@@ -1,32 +1,24 @@
 /*
  * layer_rnn.h - what the recurrent layer (layer_rnn.c) shares with its per-step path
- * (rnn_steps.c): the cell table and the layer's state.
+ * (rnn_steps.c), its Bidirectional pairs (rnn_pair.c) and its cells (cell_*.c, cell.h): the
+ * layer's state.
  */
 #ifndef CLRNN_LAYER_RNN_H
 #define CLRNN_LAYER_RNN_H
 
+#include "cell.h"
 #include "clrnn_impl.h"
 
-typedef enum { CELL_SIMPLE, CELL_LSTM, CELL_GRU } cell_kind;
-
-struct cell {
-    cell_kind kind;
-    int gates;                      /* G: 1, 4, 3 */
-    const char *const *sources;      /* the group variant of its kernels (GPUs) */
-    const char *const *rows_sources; /* the row variant (CPUs), cl/rnn_rows.cl */
-    const char *keras_class; /* the layer: "LSTM" */
-    const char *cell_class;  /* its cell, as Keras's RNN wrapper names it: "LSTMCell" */
-    const char *cell_scope;  /* the cell's default name, the Keras 2 weight scope */
-};
-
 struct rnn_cfg {
-    const struct cell *cell;
+    const struct clrnn_cell_ops *cell;
     int wrapped;                    /* Keras's RNN(cell) rather than LSTM(...) */
     char cell_name[128];            /* wrapped: the cell's name, its weights' scope */
     /* the cell's options */
     int units;
     clrnn_act act, rec_act;
-    int use_bias, unit_forget_bias, reset_after;
+    int use_bias;
+    int unit_forget_bias;           /* LSTM (cell_lstm.c) */
+    int reset_after;                /* GRU (cell_gru.c): 0 runs the clrnn_cell_gru_v1 table */
     clrnn_init_kind kernel_init, recurrent_init, bias_init;
     double dropout, recurrent_dropout;
     /* the layer's options */

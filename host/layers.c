@@ -185,7 +185,7 @@ clrnn_status clrnn_cfg_double(const cJSON *c, const char *layer, const char *key
     return CLRNN_OK;
 }
 
-clrnn_status clrnn_cfg_act(const cJSON *c, const struct clrnn_layer *l, const char *key,
+clrnn_status clrnn_cfg_act(const cJSON *c, const char *layer, int keras_major, const char *key,
                            clrnn_act *out) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(c, key);
     if (!v || cJSON_IsNull(v)) return CLRNN_OK;
@@ -193,8 +193,7 @@ clrnn_status clrnn_cfg_act(const cJSON *c, const struct clrnn_layer *l, const ch
         const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(v, "config");
         v = cJSON_IsString(cfg) ? cfg : cJSON_GetObjectItemCaseSensitive(v, "class_name");
     }
-    return clrnn_act_parse(cJSON_IsString(v) ? v->valuestring : NULL, l->keras_major, l->name,
-                           out);
+    return clrnn_act_parse(cJSON_IsString(v) ? v->valuestring : NULL, keras_major, layer, out);
 }
 
 clrnn_status clrnn_cfg_must_be_null(const cJSON *c, const char *layer, const char *key) {

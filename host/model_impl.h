@@ -206,6 +206,15 @@ int clrnn_compile_parse(const cJSON *config, struct clrnn_compile_config *cc,
 int clrnn_compile_parse_text(const char *text, struct clrnn_compile_config *cc,
                              int *epochs_done);
 
+/* ---- learning-rate schedules (lr_schedule.c) ---- */
+
+/* The optimizer config's learning_rate as Keras records it: a number, or the schedule's
+ * object {"module", "class_name", "config": {"initial_learning_rate", ...}}. */
+cJSON *clrnn_lr_schedule_json(const struct clrnn_optimizer_config *c);
+/* Fills c's learning_rate and schedule from such an object; CLRNN_E_UNSUPPORTED for a
+ * schedule clrnn does not have. */
+clrnn_status clrnn_lr_schedule_parse(const cJSON *lr, struct clrnn_optimizer_config *c);
+
 /* ---- optimizers (optim.c) ---- */
 
 clrnn_status clrnn_optim_create(clrnn_ctx *ctx, const struct clrnn_optimizer_config *cfg,

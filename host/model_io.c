@@ -30,7 +30,7 @@ static const char *optimizer_prefix(clrnn_optimizer_kind k) {
 }
 
 /* What optimizer_weights holds for a compiled model, as Keras 3 writes it: iteration,
- * learning_rate, then the slots in Keras's order, named <prefix>/<model>_<weight path>_<kind>.
+ * learning_rate (none with a schedule), then the slots in Keras's order, named <prefix>/<model>_<weight path>_<kind>.
  * Everything the arrays point to lives in *st (freed with opt_state_free). */
 struct opt_state {
     struct clrnn_optim_var *vars;
@@ -78,6 +78,8 @@ static clrnn_status optimizer_weights_out(clrnn_model *m, struct opt_state *st,
             s = clrnn_optim_read_slot(m->optim, m->ctx, slot, m->n_params, st->slots[slot - 1]);
     if (s) return s;
     const char *prefix = optimizer_prefix(m->compile.optimizer.kind);
+    /* an optimizer with a schedule has no learning_rate variable in Keras */
+    int first = m->compile.optimizer.schedule.kind == CLRNN_LR_CONSTANT ? 2 : 1;
     st->scalars[0] = (float)clrnn_optim_iterations(m->optim);
     st->scalars[1] = (float)m->compile.optimizer.learning_rate;
     snprintf(st->names[0], sizeof st->names[0], "%s/iteration", prefix);
@@ -96,15 +98,15 @@ static clrnn_status optimizer_weights_out(clrnn_model *m, struct opt_state *st,
                  cw->scope[0] ? "_" : "", w.name);
         for (char *c = path; *c; c++)
             if (*c == '/') *c = '_';
-        snprintf(st->names[i + 2], sizeof st->names[i + 2], "%s/%s_%s", prefix, path,
+        snprintf(st->names[i + first], sizeof st->names[i + first], "%s/%s_%s", prefix, path,
                  st->vars[i].kind);
-        struct clrnn_fmt_weight *fw = &st->ws[i + 2];
-        fw->name = st->names[i + 2];
+        struct clrnn_fmt_weight *fw = &st->ws[i + first];
+        fw->name = st->names[i + first];
         fw->rank = w.rank;
         for (int d = 0; d < w.rank; d++) fw->dims[d] = w.dims[d];
         fw->data = st->slots[st->vars[i].slot - 1] + w.offset;
     }
-    out->n_weights = n + 2;
+    out->n_weights = n + first;
     out->weights = st->ws;
     return CLRNN_OK;
 }

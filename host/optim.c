@@ -52,6 +52,12 @@ clrnn_status clrnn_optim_create(clrnn_ctx *ctx, const struct clrnn_optimizer_con
         cfg->clipnorm < 0 || cfg->global_clipnorm < 0)
         return clrnn_fail(CLRNN_E_INVALID_ARG, "optimizer: learning rate, epsilon, momentum and "
                           "clip norms must not be negative");
+    const struct clrnn_lr_schedule *sch = &cfg->schedule;
+    if (sch->kind != CLRNN_LR_CONSTANT &&
+        (!(sch->decay_steps > 0) || sch->alpha < 0 || sch->warmup_steps < 0 ||
+         (sch->kind == CLRNN_LR_EXPONENTIAL_DECAY && !(sch->decay_rate > 0))))
+        return clrnn_fail(CLRNN_E_INVALID_ARG, "learning-rate schedule: decay_steps and "
+                          "decay_rate must be positive, alpha and warmup_steps not negative");
     if (cfg->clipnorm > 0 && cfg->global_clipnorm > 0)
         return clrnn_fail(CLRNN_E_INVALID_ARG, "optimizer: set clipnorm or global_clipnorm, not "
                           "both (as in Keras)");
@@ -135,7 +141,7 @@ clrnn_status clrnn_optim_step(struct clrnn_optim *o, clrnn_model *m) {
     const struct clrnn_optimizer_config *c = &o->cfg;
     cl_ulong off = 0, n = m->n_params;
     size_t g = m->n_params;
-    float lr = (float)c->learning_rate;
+    float lr = (float)clrnn_optimizer_learning_rate_at(c, o->iterations);
     cl_kernel k;
     if (c->kind == CLRNN_OPT_SGD) {
         if ((s = optim_kernel(ctx, "optim_sgd", &k))) return s;

@@ -22,14 +22,20 @@ static void element_items(int B, int U, size_t items[2]) {
     items[1] = (size_t)B;
 }
 
-static int gru_v1(const struct rnn_cfg *r) { return r->cell->kind == CELL_GRU && !r->reset_after; }
+/* Whether the cell's last gate blocks multiply R with a gated state rather than h_{t-1}, a
+ * second product a step (the GRU v1's candidate: (r * d) R_h, cell.h h_product_gates) */
+static int product_apart(const struct rnn_cfg *r) {
+    return r->cell->h_product_gates < r->cell->gates;
+}
+/* its name in the kernel launches */
+static int gru_v1(const struct rnn_cfg *r) { return product_apart(r); }
 
-/* The forward products' columns of R: all GU, or a GRU v1's z and r blocks (2U) and its
- * candidate's (U) apart. On CPUs R is packed in strips for them (gemm_pack: R is read once
- * a step from memory, and a strip's rows lie a row of R apart), the candidate's block after
- * the first. */
+/* The forward products' columns of R: all GU, or the blocks that read h_{t-1} (a GRU v1's z
+ * and r, 2U) and the later ones (its candidate's U) apart. On CPUs R is packed in strips for
+ * them (gemm_pack: R is read once a step from memory, and a strip's rows lie a row of R
+ * apart), the later block after the first. */
 static size_t first_columns(const struct rnn_cfg *r) {
-    return (size_t)(gru_v1(r) ? 2 : r->cell->gates) * (size_t)r->units;
+    return (size_t)r->cell->h_product_gates * (size_t)r->units;
 }
 static size_t candidate_packed_at(const struct rnn_cfg *r) {
     return clrnn_gemm_packed_floats((size_t)r->units, first_columns(r));
@@ -38,7 +44,8 @@ static size_t candidate_packed_at(const struct rnn_cfg *r) {
 clrnn_status clrnn_rnn_steps_alloc(struct clrnn_layer *l, clrnn_ctx *ctx, int B) {
     struct rnn_cfg *r = l->cfg;
     size_t U = (size_t)r->units, GU = (size_t)r->cell->gates * U, f = sizeof(float);
-    size_t rp = candidate_packed_at(r) + (gru_v1(r) ? clrnn_gemm_packed_floats(U, U) : 0);
+    size_t later = GU - first_columns(r); /* the columns of the product apart */
+    size_t rp = candidate_packed_at(r) + (later ? clrnn_gemm_packed_floats(U, later) : 0);
     size_t rt = ctx->cpu_forms ? clrnn_gemm_packed_floats(GU, U) : GU * U;
     clrnn_status s;
     if ((s = clrnn_buf_create(ctx, (size_t)B * GU * f, &r->zh)) ||
@@ -67,9 +74,9 @@ static clrnn_status pack_r(struct clrnn_layer *l, const struct clrnn_pass *p) {
     size_t U = (size_t)r->units, G = (size_t)r->cell->gates * U, off = l->w[1].offset;
     if (!p->ctx->cpu_forms) return CLRNN_OK;
     clrnn_status s = clrnn_gemm_pack(p->ctx, 0, U, first_columns(r), p->params, off, G, r->rp, 0);
-    if (!s && gru_v1(r))
-        s = clrnn_gemm_pack(p->ctx, 0, U, U, p->params, off + 2 * U, G, r->rp,
-                            candidate_packed_at(r));
+    if (!s && product_apart(r))
+        s = clrnn_gemm_pack(p->ctx, 0, U, G - first_columns(r), p->params,
+                            off + first_columns(r), G, r->rp, candidate_packed_at(r));
     return s;
 }
 

@@ -55,6 +55,23 @@ int clrnn_model_compile_config(const clrnn_model *m, struct clrnn_compile_config
     return m->compile.loss[0] != 0;
 }
 
+double clrnn_model_learning_rate(const clrnn_model *m) {
+    if (!m->compiled || !m->optim) return NAN;
+    return clrnn_optimizer_learning_rate_at(&m->compile.optimizer, clrnn_optim_iterations(m->optim));
+}
+
+clrnn_status clrnn_model_set_learning_rate(clrnn_model *m, double lr) {
+    if (!m->compiled || !m->optim)
+        return clrnn_fail(CLRNN_E_INVALID_ARG, "set the learning rate of a compiled model");
+    if (m->compile.optimizer.schedule.kind != CLRNN_LR_CONSTANT)
+        return clrnn_fail(CLRNN_E_INVALID_ARG, "the optimizer's learning rate follows a schedule "
+                          "and cannot be set (as in Keras)");
+    if (!(lr >= 0)) return clrnn_fail(CLRNN_E_INVALID_ARG, "learning rate %g: must not be negative", lr);
+    clrnn_optim_restore_counters(m->optim, clrnn_optim_iterations(m->optim), lr);
+    m->compile.optimizer.learning_rate = lr;
+    return CLRNN_OK;
+}
+
 static int has_accuracy(clrnn_loss_kind k) { return k != CLRNN_LOSS_MSE; }
 
 /* x is n_x arrays, one per model input (x[0] for a model of one input). */

@@ -254,9 +254,32 @@ typedef enum {
 /* Keras's optimizers with Keras's defaults (clrnn_optimizer_default). clipnorm clips each
  * weight's gradient by its own norm and global_clipnorm all of them by their joint norm,
  * as Keras does; 0 means off. */
+/* Keras's learning-rate schedules (keras.optimizers.schedules), the rate at optimizer step
+ * `step` (the steps taken before it) from the optimizer's learning_rate as
+ * initial_learning_rate:
+ * ExponentialDecay: lr * decay_rate ^ (step / decay_steps), the exponent floored with
+ *   staircase;
+ * CosineDecay: from lr down to lr * alpha along half a cosine over decay_steps, then flat;
+ *   with warmup_steps > 0, first a straight line from lr up to warmup_target, and the
+ *   cosine from warmup_target. */
+typedef enum {
+    CLRNN_LR_CONSTANT = 0,
+    CLRNN_LR_EXPONENTIAL_DECAY,
+    CLRNN_LR_COSINE_DECAY
+} clrnn_lr_schedule_kind;
+struct clrnn_lr_schedule {
+    clrnn_lr_schedule_kind kind;
+    double decay_steps;
+    double decay_rate;  /* ExponentialDecay */
+    int staircase;      /* ExponentialDecay */
+    double alpha;       /* CosineDecay */
+    double warmup_target, warmup_steps; /* CosineDecay; warmup_steps 0: none */
+};
+
 struct clrnn_optimizer_config {
     clrnn_optimizer_kind kind;
-    double learning_rate;
+    double learning_rate;             /* with a schedule, its initial_learning_rate */
+    struct clrnn_lr_schedule schedule; /* CLRNN_LR_CONSTANT (zeroed): none */
     double momentum;  /* SGD, RMSprop */
     int nesterov;     /* SGD */
     double rho;       /* RMSprop */
@@ -268,6 +291,8 @@ struct clrnn_optimizer_config {
 CLRNN_API struct clrnn_optimizer_config clrnn_optimizer_default(clrnn_optimizer_kind kind);
 /* "sgd", "rmsprop", "adam" (any case) -> defaults for that optimizer. */
 CLRNN_API clrnn_status clrnn_optimizer_from_name(const char *name, struct clrnn_optimizer_config *out);
+/* The learning rate at optimizer step `step` (0 for the first), by the schedule. */
+CLRNN_API double clrnn_optimizer_learning_rate_at(const struct clrnn_optimizer_config *c, long step);
 
 /* loss: "binary_crossentropy", "categorical_crossentropy",
  * "sparse_categorical_crossentropy", "mean_squared_error" (or "mse"). from_logits applies to
@@ -281,6 +306,12 @@ CLRNN_API clrnn_status clrnn_model_compile(clrnn_model *m, const struct clrnn_co
 /* The compile configuration (loaded from a file's training_config or set by compile).
  * Returns 0 when the model is not compiled. */
 CLRNN_API int clrnn_model_compile_config(const clrnn_model *m, struct clrnn_compile_config *out);
+/* The learning rate of the compiled model's next optimizer step (its schedule's at the
+ * steps taken so far), as Keras's optimizer.learning_rate reads. */
+CLRNN_API double clrnn_model_learning_rate(const clrnn_model *m);
+/* Sets the learning rate from the next step on, as Keras's ReduceLROnPlateau does; refused
+ * (CLRNN_E_INVALID_ARG) for an optimizer with a schedule, as Keras refuses it. */
+CLRNN_API clrnn_status clrnn_model_set_learning_rate(clrnn_model *m, double lr);
 
 /* ---- training and inference ------------------------------------------------------------ */
 

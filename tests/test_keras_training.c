@@ -52,7 +52,9 @@ static double max_weight_difference(clrnn_model *m, clrnn_model *want) {
     return worst_rel;
 }
 
-static void run(const char *dir, struct clrnn_optimizer_config opt) {
+/* Trains initial.h5 of tests/keras/golden/<dir> on its batches with the optimizer `opt`, or
+ * with NULL the one the file records, against Keras's losses and final weights. */
+static void run(const char *dir, const struct clrnn_optimizer_config *given) {
     char path[700], batches[700], final_path[700];
     snprintf(path, sizeof path, "%s/%s/initial.h5", golden, dir);
     snprintf(batches, sizeof batches, "%s/%s/batches.h5", golden, dir);
@@ -68,7 +70,9 @@ static void run(const char *dir, struct clrnn_optimizer_config opt) {
     struct clrnn_compile_config cc;
     memset(&cc, 0, sizeof cc);
     snprintf(cc.loss, sizeof cc.loss, "binary_crossentropy");
-    cc.optimizer = opt;
+    if (given) cc.optimizer = *given;
+    else CHECK(clrnn_model_compile_config(m, &cc)); /* as the file records it */
+    struct clrnn_optimizer_config opt = cc.optimizer;
     CHECK(clrnn_model_compile(m, &cc) == CLRNN_OK);
     struct clrnn_array x, y, losses;
     CHECK(clrnn_fmt_data_read(batches, "x", &x) == CLRNN_OK);
@@ -179,6 +183,47 @@ static void run_seq2seq(void) {
     clrnn_model_free(m), clrnn_model_free(want);
 }
 
+/* Keras's learning-rate schedules as its files record them (initial.h5's training_config:
+ * Adam(ExponentialDecay(0.02, decay_steps=4, decay_rate=0.5)), SGD(CosineDecay(0.05,
+ * decay_steps=15, alpha=0.1, warmup_target=0.2, warmup_steps=4), momentum=0.9)): read from
+ * the file, each step's rate as Keras computes it, trained to Keras's losses and weights;
+ * and Keras's saved state (iteration, no learning_rate variable) goes on as clrnn's own. */
+static void schedules(void) {
+    char path[700];
+    snprintf(path, sizeof path, "%s/train_adam_exponential_decay/initial.h5", golden);
+    clrnn_model *m = NULL;
+    struct clrnn_compile_config cc;
+    CHECK(clrnn_model_load(ctx, path, NULL, &m) == CLRNN_OK);
+    CHECK(m && clrnn_model_compile_config(m, &cc));
+    const struct clrnn_optimizer_config *o = &cc.optimizer;
+    CHECK(o->kind == CLRNN_OPT_ADAM && o->schedule.kind == CLRNN_LR_EXPONENTIAL_DECAY);
+    CHECK_NEAR(o->learning_rate, 0.02, 0);
+    CHECK_NEAR(o->schedule.decay_steps, 4, 0);
+    CHECK_NEAR(o->schedule.decay_rate, 0.5, 0);
+    /* 0.02 * 0.5^(step / 4), in float32 */
+    CHECK_NEAR(clrnn_optimizer_learning_rate_at(o, 0), 0.02, 1e-9);
+    CHECK_NEAR(clrnn_optimizer_learning_rate_at(o, 6), 0.02 * pow(0.5, 1.5), 1e-9);
+    CHECK_NEAR(clrnn_model_learning_rate(m), 0.02, 1e-9);
+    CHECK(clrnn_model_set_learning_rate(m, 0.1) == CLRNN_E_INVALID_ARG); /* as Keras */
+    clrnn_model_free(m);
+    m = NULL;
+    snprintf(path, sizeof path, "%s/train_sgd_cosine_decay/initial.h5", golden);
+    CHECK(clrnn_model_load(ctx, path, NULL, &m) == CLRNN_OK);
+    CHECK(m && clrnn_model_compile_config(m, &cc));
+    CHECK(o->kind == CLRNN_OPT_SGD && o->schedule.kind == CLRNN_LR_COSINE_DECAY);
+    CHECK_NEAR(o->schedule.warmup_steps, 4, 0);
+    CHECK_NEAR(o->schedule.warmup_target, 0.2, 0);
+    CHECK_NEAR(o->schedule.alpha, 0.1, 0);
+    /* warmup: 0.05 -> 0.2 over 4 steps; then 0.2 down to 0.02 over 15; then flat */
+    CHECK_NEAR(clrnn_optimizer_learning_rate_at(o, 2), 0.125, 1e-8);
+    CHECK_NEAR(clrnn_optimizer_learning_rate_at(o, 4), 0.2, 1e-8);
+    CHECK_NEAR(clrnn_optimizer_learning_rate_at(o, 4 + 7.5 * 0 + 15), 0.02, 1e-8);
+    CHECK_NEAR(clrnn_optimizer_learning_rate_at(o, 100), 0.02, 1e-8);
+    clrnn_model_free(m);
+    run("train_adam_exponential_decay", NULL);
+    run("train_sgd_cosine_decay", NULL);
+}
+
 int main(void) {
     const char *data = getenv("CLRNN_TEST_DATA");
     snprintf(golden, sizeof golden, "%s/keras/golden", data ? data : "../../tests");
@@ -189,13 +234,14 @@ int main(void) {
     struct clrnn_optimizer_config sgd = clrnn_optimizer_default(CLRNN_OPT_SGD);
     sgd.learning_rate = 0.05;
     sgd.momentum = 0.9;
-    run("train_sgd_momentum", sgd);
+    run("train_sgd_momentum", &sgd);
     struct clrnn_optimizer_config rms = clrnn_optimizer_default(CLRNN_OPT_RMSPROP);
     rms.learning_rate = 0.01;
-    run("train_rmsprop", rms);
+    run("train_rmsprop", &rms);
     struct clrnn_optimizer_config adam = clrnn_optimizer_default(CLRNN_OPT_ADAM);
     adam.learning_rate = 0.01;
-    run("train_adam", adam);
+    run("train_adam", &adam);
+    schedules();
     run_seq2seq();
     clrnn_ctx_free(ctx);
     TEST_MAIN_END();

@@ -138,8 +138,15 @@ usage() { # usage TEXT ARGS...: exit 2 and TEXT on stderr
 }
 usage "restore-best-weights goes with --early-stopping" --restore-best-weights
 usage "save-best-only goes with --checkpoint" --save-best-only
-usage "monitor goes with --early-stopping N or --save-best-only" --monitor loss
+usage "monitor goes with --early-stopping N, --save-best-only or --reduce-lr-on-plateau" --monitor loss
 usage "needs validation data" --early-stopping 2 --monitor val_loss
 usage "give loss, accuracy, val_loss or val_accuracy" --early-stopping 2 --monitor speed
 usage "not both" --validation-split 0.2 --validation-data "$scratch/reber.h5"
+usage "cannot change a rate that --lr-schedule sets" --reduce-lr-on-plateau "" \
+  --lr-schedule "exponential_decay(decay_steps=5,decay_rate=0.5)"
+usage "unknown key 'decay'" --lr-schedule "exponential_decay(decay=5)"
+usage "give exponential_decay(...) or cosine_decay(...)" --lr-schedule "step_decay(decay_steps=5)"
+usage "warmup_target and warmup_steps go together" --lr-schedule "cosine_decay(decay_steps=5,warmup_steps=2)"
+usage "give a factor below 1" --reduce-lr-on-plateau "factor=2"
+usage "unknown key 'patient'" --reduce-lr-on-plateau "patient=3"
 finish

@@ -15,8 +15,9 @@
 #include "train_history.h"
 #include "train_interrupt.h"
 #include "train_plot.h"
+#include "train_schedule.h"
 
-static const char USAGE[] =
+static const char USAGE_MODEL[] =
     "usage: clrnn-train (--model ARCH | --layers SPEC) --data DATA.h5 --out MODEL [options]\n"
     "       clrnn-train [--model ARCH | --layers SPEC] --resume CKPT --data DATA.h5 --out MODEL\n"
     "\n"
@@ -37,6 +38,10 @@ static const char USAGE[] =
     "  --batch-size N        32\n"
     "  --optimizer NAME      sgd, rmsprop or adam (adam; a loaded model keeps its own)\n"
     "  --lr X                learning rate (Keras's default for the optimizer)\n"
+    "  --lr-schedule SPEC    the rate step by step from --lr, as Keras's schedules:\n"
+    "                        \"exponential_decay(decay_steps=N,decay_rate=R[,staircase=true])\",\n"
+    "                        \"cosine_decay(decay_steps=N[,alpha=A][,warmup_target=LR,\n"
+    "                        warmup_steps=N])\"\n"
     "  --momentum X          SGD and RMSprop momentum (0)\n"
     "  --nesterov            SGD with Nesterov momentum\n"
     "  --rho X               RMSprop rho (0.9)\n"
@@ -53,6 +58,8 @@ static const char USAGE[] =
     "  --validation-data F   validate on F's x_test/y_test (or x/y) instead\n"
     "  --no-shuffle          keep the sample order\n"
     "  --seed N              initial weights and shuffling (1)\n"
+    ;
+static const char USAGE_TRAINING[] =
     "  --history FILE.csv    per-epoch metrics, Keras CSVLogger columns (appended to when\n"
     "                        resuming, as CSVLogger(append=True))\n"
     "  --checkpoint FILE     save the model after every epoch (written whole, then renamed\n"
@@ -65,10 +72,13 @@ static const char USAGE[] =
     "  --plot FILE.svg       loss and accuracy per epoch, training and validation (resuming\n"
     "                        with --history: from the first epoch)\n"
     "  --early-stopping N    stop when the monitored metric has not improved for N epochs\n"
-    "  --monitor NAME        what --early-stopping and --save-best-only watch: loss,\n"
-    "                        accuracy, val_loss or val_accuracy (default val_loss with\n"
-    "                        validation data, else loss)\n"
+    "  --monitor NAME        what --early-stopping, --save-best-only and\n"
+    "                        --reduce-lr-on-plateau watch: loss, accuracy, val_loss or\n"
+    "                        val_accuracy (val_loss with validation data, else loss)\n"
     "  --restore-best-weights  with --early-stopping: end with the best epoch's weights\n"
+    "  --reduce-lr-on-plateau SETTINGS  ReduceLROnPlateau on the monitored metric:\n"
+    "                        \"factor=F,patience=N,min_delta=D,cooldown=N,min_lr=LR\"\n"
+    "                        (each optional; Keras's defaults 0.1, 10, 1e-4, 0, 0)\n"
     "  --device SPEC         index, cpu, gpu or part of a name (default $CLRNN_DEVICE)\n"
     "  --quiet               no progress output\n"
     "  --help, --version\n"
@@ -79,7 +89,7 @@ static const char USAGE[] =
 
 struct options {
     const char *model, *weights, *layers, *data, *out, *loss, *optimizer, *history, *device;
-    const char *checkpoint, *resume, *plot, *monitor, *val_data;
+    const char *checkpoint, *resume, *plot, *monitor, *val_data, *lr_schedule, *reduce_lr;
     long patience;
     int restore_best, save_best_only;
     long epochs, batch_size, seed;
@@ -113,6 +123,8 @@ static void parse(int argc, char **argv, struct options *o) {
             o->patience = cli_long("--early-stopping", v, 1, 1000000);
         else if (strcmp(a, "--restore-best-weights") == 0) o->restore_best = 1;
         else if (strcmp(a, "--save-best-only") == 0) o->save_best_only = 1;
+        else if ((v = cli_flag_value(argc, argv, &i, "--lr-schedule"))) o->lr_schedule = v;
+        else if ((v = cli_flag_value(argc, argv, &i, "--reduce-lr-on-plateau"))) o->reduce_lr = v;
         else if ((v = cli_flag_value(argc, argv, &i, "--device"))) o->device = v;
         else if ((v = cli_flag_value(argc, argv, &i, "--epochs"))) o->epochs = cli_long("--epochs", v, 0, 1000000);
         else if ((v = cli_flag_value(argc, argv, &i, "--batch-size"))) o->batch_size = cli_long("--batch-size", v, 1, 1 << 24);
@@ -146,8 +158,12 @@ static void parse(int argc, char **argv, struct options *o) {
         cli_usage_error("--restore-best-weights goes with --early-stopping N");
     if (o->save_best_only && !o->checkpoint)
         cli_usage_error("--save-best-only goes with --checkpoint FILE");
-    if (o->monitor && !o->patience && !o->save_best_only)
-        cli_usage_error("--monitor goes with --early-stopping N or --save-best-only");
+    if (o->monitor && !o->patience && !o->save_best_only && !o->reduce_lr)
+        cli_usage_error("--monitor goes with --early-stopping N, --save-best-only or "
+                        "--reduce-lr-on-plateau");
+    if (o->reduce_lr && o->lr_schedule)
+        cli_usage_error("--reduce-lr-on-plateau cannot change a rate that --lr-schedule sets "
+                        "(as in Keras)");
     if (o->val_data && o->val_split > 0)
         cli_usage_error("give --validation-split or --validation-data, not both");
     if (o->monitor && strncmp(o->monitor, "val_", 4) == 0 && !(o->val_split > 0) && !o->val_data)
@@ -178,6 +194,9 @@ struct progress {
      * apart as Keras's callbacks keep theirs */
     int save_best_only, saved_any;
     double saved_best;
+    /* ReduceLROnPlateau */
+    int reducing;
+    struct reduce_lr reduce;
 };
 
 static double monitored(const struct clrnn_epoch_logs *l, const char *name) {
@@ -260,6 +279,16 @@ static void save_checkpoint(struct progress *pr, const struct clrnn_epoch_logs *
     if (s) cli_fail_status(s); /* the previous checkpoint is still in place */
 }
 
+/* Keras's ReduceLROnPlateau(verbose=1) after an epoch trained at rate lr */
+static void reduce_learning_rate(struct progress *pr, const struct clrnn_epoch_logs *l, double lr) {
+    double next = reduce_lr_on_epoch(&pr->reduce, monitored(l, pr->monitor), lr);
+    if (next == lr) return;
+    clrnn_status s = clrnn_model_set_learning_rate(pr->model, next);
+    if (s) cli_fail_status(s);
+    if (!pr->quiet)
+        printf("Epoch %d: ReduceLROnPlateau reducing learning rate to %.9g.\n", l->epoch + 1, next);
+}
+
 static int on_epoch(const struct clrnn_epoch_logs *l, void *user) {
     struct progress *pr = user;
     if (!pr->quiet) {
@@ -273,9 +302,11 @@ static int on_epoch(const struct clrnn_epoch_logs *l, void *user) {
         printf(" - %.0f samples/s\n", l->seconds > 0 ? (double)l->samples / l->seconds : 0.0);
         fflush(stdout);
     }
-    if (pr->history) train_history_write_row(pr->history, l);
+    double lr = clrnn_model_learning_rate(pr->model);
+    if (pr->history) train_history_write_row(pr->history, l, pr->reducing ? (float)lr : NAN);
     if (pr->checkpoint) save_checkpoint(pr, l);
     train_history_add(&pr->plot, l);
+    if (pr->reducing) reduce_learning_rate(pr, l, lr);
     return interrupt_requested() || (pr->patience && early_stop(pr, l));
 }
 
@@ -310,7 +341,8 @@ static int same_compile(const struct clrnn_compile_config *a, const struct clrnn
            p->momentum == q->momentum && p->nesterov == q->nesterov && p->rho == q->rho &&
            p->centered == q->centered && p->beta_1 == q->beta_1 && p->beta_2 == q->beta_2 &&
            p->epsilon == q->epsilon && p->clipnorm == q->clipnorm &&
-           p->global_clipnorm == q->global_clipnorm;
+           p->global_clipnorm == q->global_clipnorm &&
+           memcmp(&p->schedule, &q->schedule, sizeof p->schedule) == 0;
 }
 
 static void apply_overrides(const struct options *o, struct clrnn_optimizer_config *c) {
@@ -398,7 +430,9 @@ static void check_resumed_architecture(clrnn_ctx *ctx, const struct options *o,
 }
 
 int main(int argc, char **argv) {
-    cli_start("clrnn-train", USAGE, argc, argv);
+    static char usage[sizeof USAGE_MODEL + sizeof USAGE_TRAINING];
+    snprintf(usage, sizeof usage, "%s%s", USAGE_MODEL, USAGE_TRAINING);
+    cli_start("clrnn-train", usage, argc, argv);
     struct options o;
     parse(argc, argv, &o);
     cli_guard(); /* the files it reads may be hostile (the model, data and checkpoints) */
@@ -442,6 +476,11 @@ int main(int argc, char **argv) {
     }
     if (o.from_logits) cc.from_logits = 1;
     apply_overrides(&o, &cc.optimizer);
+    if (o.lr_schedule) {
+        double initial = NAN;
+        lr_schedule_parse(o.lr_schedule, &cc.optimizer.schedule, &initial);
+        if (!isnan(initial)) cc.optimizer.learning_rate = initial;
+    }
     /* a loaded model keeps its optimizer's state unless the training setup changes */
     if (!(had && same_compile(&loaded, &cc)) && (s = clrnn_model_compile(m, &cc)))
         cli_fail_status(s);
@@ -460,13 +499,20 @@ int main(int argc, char **argv) {
     pr.monitor = o.monitor ? o.monitor : validating ? "val_loss" : "loss";
     pr.patience = o.patience;
     pr.save_best_only = o.save_best_only;
+    if (o.reduce_lr) {
+        if (cc.optimizer.schedule.kind != CLRNN_LR_CONSTANT)
+            cli_usage_error("--reduce-lr-on-plateau: the model's optimizer follows a learning-rate "
+                            "schedule, which cannot be changed (as in Keras)");
+        reduce_lr_parse(o.reduce_lr, pr.monitor, &pr.reduce);
+        pr.reducing = 1;
+    }
     pr.best_epoch = -1;
     if (o.restore_best && !(pr.best_weights = malloc(clrnn_model_param_count(m) * sizeof(float))))
         cli_fail("out of memory");
     if (o.history)
         pr.history = train_history_open(o.history, o.resume ? initial_epoch : -1,
                                         strcmp(cc.loss, "mean_squared_error") != 0, validating,
-                                        &pr.plot);
+                                        pr.reducing, &pr.plot);
     if (!o.quiet) {
         char *text;
         if (clrnn_model_summary(m, &text) == CLRNN_OK) {

@@ -77,21 +77,23 @@ static void read_csv(const char *path, int before, struct train_history *h) {
 }
 
 FILE *train_history_open(const char *path, int resumed_after, int accuracy, int validating,
-                         struct train_history *past) {
+                         int learning_rate, struct train_history *past) {
     struct stat st;
     int append = resumed_after >= 0 && stat(path, &st) == 0 && st.st_size > 0;
     if (append) read_csv(path, resumed_after, past);
     FILE *f = fopen(path, append ? "a" : "w");
     if (!f) cli_fail("%s: cannot write the history file: %s", path, strerror(errno));
     if (!append)
-        fprintf(f, "epoch%s,loss%s%s\n", accuracy ? ",accuracy" : "",
-                validating && accuracy ? ",val_accuracy" : "", validating ? ",val_loss" : "");
+        fprintf(f, "epoch%s%s,loss%s%s\n", accuracy ? ",accuracy" : "",
+                learning_rate ? ",learning_rate" : "", validating && accuracy ? ",val_accuracy" : "",
+                validating ? ",val_loss" : "");
     return f;
 }
 
-void train_history_write_row(FILE *f, const struct clrnn_epoch_logs *l) {
+void train_history_write_row(FILE *f, const struct clrnn_epoch_logs *l, double learning_rate) {
     fprintf(f, "%d", l->epoch);
     if (l->has_accuracy) fprintf(f, ",%.9g", l->accuracy);
+    if (!isnan(learning_rate)) fprintf(f, ",%.9g", learning_rate);
     fprintf(f, ",%.9g", l->loss);
     if (l->has_val) {
         if (l->has_accuracy) fprintf(f, ",%.9g", l->val_accuracy);

@@ -335,6 +335,14 @@ OPTS = {
     "sgd_momentum": lambda: keras.optimizers.SGD(learning_rate=0.05, momentum=0.9),
     "rmsprop": lambda: keras.optimizers.RMSprop(learning_rate=0.01),
     "adam": lambda: keras.optimizers.Adam(learning_rate=0.01),
+    # learning-rate schedules: the rate at each step from optimizer.iterations
+    "adam_exponential_decay": lambda: keras.optimizers.Adam(
+        learning_rate=keras.optimizers.schedules.ExponentialDecay(
+            0.02, decay_steps=4, decay_rate=0.5, staircase=False)),
+    "sgd_cosine_decay": lambda: keras.optimizers.SGD(
+        learning_rate=keras.optimizers.schedules.CosineDecay(
+            0.05, decay_steps=15, alpha=0.1, warmup_target=0.2, warmup_steps=4),
+        momentum=0.9),
 }
 TRAIN_STEPS = 20
 TRAIN_BATCH = 4

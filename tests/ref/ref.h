@@ -84,6 +84,27 @@ struct ref_rnn {
 void ref_rnn_forward(const struct ref_rnn *r, const double *x, double *y, double *h_last,
                      double *c_last);
 
+/* The cells of ref_rnn_forward (ref_cells.c), one entry each, keyed by the library's cell
+ * names (host/cell_list.h, clrnn_cell_ops.name): test_cells fails for a library cell
+ * without an entry, or with other shapes. */
+struct ref_cell_info {
+    const char *name;    /* "lstm" */
+    ref_cell cell;
+    int gates, states;   /* G; 1 (h) or 2 (h, c) */
+    int bias_rows;       /* 1: b (GU); 2: (2, GU), the second row added to h R (GRU) */
+    int h_product_gates; /* gate blocks of h R computed from h_{t-1} before the unit's step
+                          * (all G but for the GRU v1, whose candidate reads r * h_{t-1}) */
+    /* One unit u of the step for one sample: from the pre-activations zx (x_t K + input
+     * bias) and zh (d R + recurrent bias) of the first h_product_gates blocks, x_t, the
+     * dropped state d (U) and c (U), the new hn[u] and, with 2 states, cn[u]. */
+    void (*unit)(const struct ref_rnn *r, int u, const double *zx, const double *zh,
+                 const double *xt, const double *d, const double *c, double *hn, double *cn);
+};
+int ref_cell_count(void);
+const struct ref_cell_info *ref_cell_at(int i);
+const struct ref_cell_info *ref_cell_get(ref_cell cell);
+const struct ref_cell_info *ref_cell_by_name(const char *name);
+
 /* Losses, reduced as Keras's sum_over_batch_size: the per-row loss (the mean over the last
  * axis for binary cross-entropy and MSE) averaged over all R rows (all axes but the last).
  * pred (R, C); y_true (R, C), or (R) class indices stored as doubles for the sparse loss.

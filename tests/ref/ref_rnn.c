@@ -5,21 +5,15 @@
 
 #include "ref.h"
 
-static double act1(ref_act a, double z) {
-    double y;
-    ref_act_forward(a, &z, 1, 1, &y);
-    return y;
-}
-
 /* One step of the cell for one sample: from x_t (already dropped) and the states h, c, the
  * new states hn, cn. d is scratch (U). */
 static void cell_step(const struct ref_rnn *r, int n, const double *xt, const double *h,
                       const double *c, double *hn, double *cn, double *d) {
-    int I = r->I, U = r->U;
-    int G = r->cell == REF_CELL_SIMPLE ? 1 : r->cell == REF_CELL_LSTM ? 4 : 3;
+    const struct ref_cell_info *cell = ref_cell_get(r->cell);
+    int I = r->I, U = r->U, G = cell->gates;
     for (int j = 0; j < U; j++) d[j] = h[j] * (r->rmask ? r->rmask[(long)n * U + j] : 1.0);
-    /* the input projection with the input bias; for reset_after the recurrent bias apart */
-    const double *b_in = r->b, *b_rec = r->cell == REF_CELL_GRU && r->b ? r->b + 3 * U : NULL;
+    /* the input projection with the input bias; the recurrent bias apart (GRU reset_after) */
+    const double *b_in = r->b, *b_rec = cell->bias_rows == 2 && r->b ? r->b + G * U : NULL;
     for (int u = 0; u < U; u++) {
         double zx[4], zh[4];
         for (int g = 0; g < G; g++) {
@@ -27,40 +21,11 @@ static void cell_step(const struct ref_rnn *r, int n, const double *xt, const do
             zx[g] = b_in ? b_in[k] : 0;
             zh[g] = b_rec ? b_rec[k] : 0;
             for (int i = 0; i < I; i++) zx[g] += xt[i] * r->K[(long)i * G * U + k];
-            /* reset_after=false: the candidate's recurrent part needs r first (below) */
-            if (!(r->cell == REF_CELL_GRU_V1 && g == 2))
+            /* the blocks past h_product_gates need the gates first (the cell's unit) */
+            if (g < cell->h_product_gates)
                 for (int j = 0; j < U; j++) zh[g] += d[j] * r->Rk[(long)j * G * U + k];
         }
-        switch (r->cell) {
-        case REF_CELL_SIMPLE:
-            hn[u] = act1(r->act, zx[0] + zh[0]);
-            break;
-        case REF_CELL_LSTM: {
-            double i = act1(r->rec, zx[0] + zh[0]), f = act1(r->rec, zx[1] + zh[1]);
-            double g = act1(r->act, zx[2] + zh[2]), o = act1(r->rec, zx[3] + zh[3]);
-            cn[u] = f * c[u] + i * g;
-            hn[u] = o * act1(r->act, cn[u]);
-            break;
-        }
-        case REF_CELL_GRU: {
-            double z = act1(r->rec, zx[0] + zh[0]), rg = act1(r->rec, zx[1] + zh[1]);
-            double hh = act1(r->act, zx[2] + rg * zh[2]);
-            hn[u] = z * d[u] + (1 - z) * hh;
-            break;
-        }
-        case REF_CELL_GRU_V1: {
-            double z = act1(r->rec, zx[0] + zh[0]), a = zx[2];
-            for (int j = 0; j < U; j++) {
-                double zr = 0;
-                for (int i = 0; i < I; i++) zr += xt[i] * r->K[(long)i * G * U + U + j];
-                if (b_in) zr += b_in[U + j];
-                for (int k = 0; k < U; k++) zr += d[k] * r->Rk[(long)k * G * U + U + j];
-                a += act1(r->rec, zr) * d[j] * r->Rk[(long)j * G * U + 2 * U + u];
-            }
-            hn[u] = z * d[u] + (1 - z) * act1(r->act, a);
-            break;
-        }
-        }
+        cell->unit(r, u, zx, zh, xt, d, c, hn, cn);
     }
 }
 
