@@ -54,7 +54,8 @@ for seeds in "$root"/tests/fuzz/corpus/*/; do
             continue ;;
         esac
         # Replayed alone, it is classified by the first frame of its report outside the
-        # sanitizer runtime, the C and C++ allocators and libc. The fuzzing log (fork mode
+        # sanitizer runtime, the C and C++ allocators and libc (whose frames name libc.so,
+        # or glibc's source, sysdeps/..., where its debug symbols are installed). The fuzzing log (fork mode
         # keeps only the error line of each job) and the replay are kept beside the input.
         name=$(basename "$a")
         cp "$work/log" "$keep/$name.fuzz.log"
@@ -66,7 +67,7 @@ for seeds in "$root"/tests/fuzz/corpus/*/; do
             break
         done
         frame=$(grep -E '^ +#[0-9]+ 0x' "$replay" |
-            grep -vE 'in (__interceptor_|__sanitizer|__asan|__lsan|__ubsan|fuzzer::)|in (malloc|calloc|realloc|free|strdup) |in operator (new|delete)|libc\.so|libstdc\+\+' |
+            grep -vE 'in (__interceptor_|__sanitizer|__asan|__lsan|__ubsan|fuzzer::)|in (malloc|calloc|realloc|free|strdup) |in operator (new|delete)|libc\.so|libstdc\+\+| sysdeps/|string/\.\./sysdeps' |
             head -1)
         if grep -qE 'ERROR: libFuzzer: (timeout|out-of-memory)' "$replay"; then
             # slower alone than while fuzzing (a loaded machine), or a hostile size: as above
