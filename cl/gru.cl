@@ -26,14 +26,10 @@
  * 3 * rpg * U (gru_v1_fwd), backward (1 + 3) * rpg * U floats; with RNN_R_LOCAL also the
  * U G floats of R (R^T).
  */
-__kernel void gru_fwd(__global const float *zx, __global const int *ids,
-                      __global const float *params, ulong r_off,
-                      ulong rb_off, int has_rbias, __global const float *mask,
-                      __global const float *rmask, __global float *hs, __global float *gates,
-                      __global float *y, int B, int T, int U, int act, int rec_act,
-                      int return_sequences, int rows_per_group, __local float *h,
-                      __local float *hn, __local float *unused RNN_PAIR_FWD_ARGS) {
-    RNN_TAKE_FWD(); RNN_TAKE(rb_off); RNN_TAKE(gates);
+__kernel void gru_fwd(RNN_FWD_ARGS) {
+    RNN_TAKE_FWD();
+    int lrows = rows_per_group * U; /* lmem: h, hn, U floats a row each */
+    __local float *h = lmem, *hn = lmem + lrows;
     RNN_R_ONCHIP(R, params + r_off);
     __global const float *b1 = params + rb_off;
     int G = 3 * U;
@@ -41,7 +37,6 @@ __kernel void gru_fwd(__global const float *zx, __global const int *ids,
     int rows = min(rows_per_group, B - b0);
     int n = rows > 0 ? rows * U : 0;
     int lid = get_local_id(0), lsz = get_local_size(0);
-    (void)unused;
     for (int i = lid; i < n; i += lsz) h[i] = hs[(size_t)b0 * U + i];
     barrier(CLK_LOCAL_MEM_FENCE);
     for (int s = 0; s < T; s++) {
@@ -79,13 +74,10 @@ __kernel void gru_fwd(__global const float *zx, __global const int *ids,
     }
 }
 
-__kernel void gru_bwd(__global const float *dy, __global const float *hs,
-                      __global const float *gates, __global const float *params, ulong r_off,
-                      __global const float *mask, __global const float *rmask,
-                      __global float *dzx, __global float *dzh, __global float *dh0, int B,
-                      int T, int U, int act, int rec_act, int return_sequences,
-                      int rows_per_group, __local float *dh, __local float *dz RNN_PAIR_BWD_ARGS) {
-    RNN_TAKE_BWD(); RNN_TAKE(gates); RNN_TAKE(dzx); RNN_TAKE(dzh);
+__kernel void gru_bwd(RNN_BWD_ARGS) {
+    RNN_TAKE_BWD();
+    int lrows = rows_per_group * U; /* lmem: dh (U floats a row), dz (3U) */
+    __local float *dh = lmem, *dz = lmem + lrows;
     RNN_R_ONCHIP(RT, params + r_off); /* R^T (G, U): host/layer_rnn.c backward_args */
     int G = 3 * U;
     int b0 = get_group_id(0) * rows_per_group;
@@ -132,22 +124,16 @@ __kernel void gru_bwd(__global const float *dy, __global const float *hs,
     for (int i = lid; i < n; i += lsz) dh0[(size_t)b0 * U + i] = dh[i];
 }
 
-__kernel void gru_v1_fwd(__global const float *zx, __global const int *ids,
-                         __global const float *params, ulong r_off,
-                         ulong rb_off, int has_rbias, __global const float *mask,
-                         __global const float *rmask, __global float *hs, __global float *gates,
-                         __global float *y, int B, int T, int U, int act, int rec_act,
-                         int return_sequences, int rows_per_group, __local float *h,
-                         __local float *hn, __local float *rh RNN_PAIR_FWD_ARGS) {
-    RNN_TAKE_FWD(); RNN_TAKE(rb_off); RNN_TAKE(gates);
+__kernel void gru_v1_fwd(RNN_FWD_ARGS) {
+    RNN_TAKE_FWD();
+    int lrows = rows_per_group * U; /* lmem: h, hn, rh, U floats a row each */
+    __local float *h = lmem, *hn = lmem + lrows, *rh = lmem + 2 * lrows;
     RNN_R_ONCHIP(R, params + r_off);
     int G = 3 * U;
     int b0 = get_group_id(0) * rows_per_group;
     int rows = min(rows_per_group, B - b0);
     int n = rows > 0 ? rows * U : 0;
     int lid = get_local_id(0), lsz = get_local_size(0);
-    (void)rb_off;
-    (void)has_rbias;
     for (int i = lid; i < n; i += lsz) h[i] = hs[(size_t)b0 * U + i];
     barrier(CLK_LOCAL_MEM_FENCE);
     for (int s = 0; s < T; s++) {
@@ -193,14 +179,10 @@ __kernel void gru_v1_fwd(__global const float *zx, __global const int *ids,
     }
 }
 
-__kernel void gru_v1_bwd(__global const float *dy, __global const float *hs,
-                         __global const float *gates, __global const float *params, ulong r_off,
-                         __global const float *mask, __global const float *rmask,
-                         __global float *dzx, __global float *dzh, __global float *dh0, int B,
-                         int T, int U, int act, int rec_act, int return_sequences,
-                         int rows_per_group, __local float *dh,
-                         __local float *dz RNN_PAIR_BWD_ARGS) {
-    RNN_TAKE_BWD(); RNN_TAKE(gates); RNN_TAKE(dzx); RNN_TAKE(dzh);
+__kernel void gru_v1_bwd(RNN_BWD_ARGS) {
+    RNN_TAKE_BWD();
+    int lrows = rows_per_group * U; /* lmem: dh (U floats a row), dz (3U) */
+    __local float *dh = lmem, *dz = lmem + lrows;
     RNN_R_ONCHIP(RT, params + r_off); /* R^T (G, U): host/layer_rnn.c backward_args */
     int G = 3 * U;
     int b0 = get_group_id(0) * rows_per_group;

@@ -29,14 +29,8 @@ static inline void gru_rows_inputs(float *z, float *hd, const float *h, __global
     }
 }
 
-__kernel void gru_fwd(__global const float *zx, __global const int *ids,
-                      __global const float *params, ulong r_off,
-                      ulong rb_off, int has_rbias, __global const float *mask,
-                      __global const float *rmask, __global float *hs, __global float *gates,
-                      __global float *y, int B, int T, int U, int act, int rec_act,
-                      int return_sequences, int rows_per_group, __local float *unused_h,
-                      __local float *unused_hn, __local float *unused RNN_PAIR_FWD_ARGS) {
-    RNN_TAKE_FWD(); RNN_TAKE(rb_off); RNN_TAKE(gates);
+__kernel void gru_fwd(RNN_FWD_ARGS) {
+    RNN_TAKE_FWD();
     int b0 = get_global_id(0) * RB;
     if (b0 >= B) return;
     ROWS_FIX_ACTS();
@@ -73,14 +67,8 @@ __kernel void gru_fwd(__global const float *zx, __global const int *ids,
 }
 
 /* params + r_off is R^T (3U, U) here (rnn_rows.cl) */
-__kernel void gru_bwd(__global const float *dy, __global const float *hs,
-                      __global const float *gates, __global const float *params, ulong r_off,
-                      __global const float *mask, __global const float *rmask,
-                      __global float *dzx, __global float *dzh, __global float *dh0, int B,
-                      int T, int U, int act, int rec_act, int return_sequences,
-                      int rows_per_group, __local float *unused_dh,
-                      __local float *unused_dz RNN_PAIR_BWD_ARGS) {
-    RNN_TAKE_BWD(); RNN_TAKE(gates); RNN_TAKE(dzx); RNN_TAKE(dzh);
+__kernel void gru_bwd(RNN_BWD_ARGS) {
+    RNN_TAKE_BWD();
     int b0 = get_global_id(0) * RB;
     if (b0 >= B) return;
     ROWS_FIX_ACTS();
@@ -136,14 +124,8 @@ __kernel void gru_bwd(__global const float *dy, __global const float *hs,
     rows_store_state(dh0, dh, b0, B);
 }
 
-__kernel void gru_v1_fwd(__global const float *zx, __global const int *ids,
-                         __global const float *params, ulong r_off,
-                         ulong rb_off, int has_rbias, __global const float *mask,
-                         __global const float *rmask, __global float *hs, __global float *gates,
-                         __global float *y, int B, int T, int U, int act, int rec_act,
-                         int return_sequences, int rows_per_group, __local float *unused_h,
-                         __local float *unused_hn, __local float *unused_rh RNN_PAIR_FWD_ARGS) {
-    RNN_TAKE_FWD(); RNN_TAKE(rb_off); RNN_TAKE(gates);
+__kernel void gru_v1_fwd(RNN_FWD_ARGS) {
+    RNN_TAKE_FWD();
     int b0 = get_global_id(0) * RB;
     if (b0 >= B) return;
     ROWS_FIX_ACTS();
@@ -186,14 +168,8 @@ __kernel void gru_v1_fwd(__global const float *zx, __global const int *ids,
 }
 
 /* params + r_off is R^T (3U, U) here (rnn_rows.cl) */
-__kernel void gru_v1_bwd(__global const float *dy, __global const float *hs,
-                         __global const float *gates, __global const float *params, ulong r_off,
-                         __global const float *mask, __global const float *rmask,
-                         __global float *dzx, __global float *dzh, __global float *dh0, int B,
-                         int T, int U, int act, int rec_act, int return_sequences,
-                         int rows_per_group, __local float *unused_dh,
-                         __local float *unused_dz RNN_PAIR_BWD_ARGS) {
-    RNN_TAKE_BWD(); RNN_TAKE(gates); RNN_TAKE(dzx); RNN_TAKE(dzh);
+__kernel void gru_v1_bwd(RNN_BWD_ARGS) {
+    RNN_TAKE_BWD();
     int b0 = get_global_id(0) * RB;
     if (b0 >= B) return;
     ROWS_FIX_ACTS();

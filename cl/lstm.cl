@@ -23,21 +23,16 @@
  * RNN_R_LOCAL also the U G floats of R (R^T).
  * rb_off is unused (no recurrent bias); act and rec_act are activation codes (common.cl).
  */
-__kernel void lstm_fwd(__global const float *zx, __global const int *ids,
-                       __global const float *params, ulong r_off,
-                       ulong rb_off, __global const float *mask, __global const float *rmask,
-                       __global float *hs, __global float *cs, __global float *gates,
-                       __global float *y, int B, int T, int U, int act, int rec_act,
-                       int return_sequences, int rows_per_group, __local float *h,
-                       __local float *hn RNN_PAIR_FWD_ARGS) {
-    RNN_TAKE_FWD(); RNN_TAKE(rb_off); RNN_TAKE(cs); RNN_TAKE(gates);
+__kernel void lstm_fwd(RNN_FWD_ARGS) {
+    RNN_TAKE_FWD();
+    int lrows = rows_per_group * U; /* lmem: h, hn, a batch row U floats each */
+    __local float *h = lmem, *hn = lmem + lrows;
     RNN_R_ONCHIP(R, params + r_off);
     int G = 4 * U;
     int b0 = get_group_id(0) * rows_per_group;
     int rows = min(rows_per_group, B - b0);
     int n = rows > 0 ? rows * U : 0;
     int lid = get_local_id(0), lsz = get_local_size(0);
-    (void)rb_off;
     for (int i = lid; i < n; i += lsz) h[i] = hs[(size_t)b0 * U + i];
     barrier(CLK_LOCAL_MEM_FENCE);
     for (int s = 0; s < T; s++) {
@@ -77,15 +72,10 @@ __kernel void lstm_fwd(__global const float *zx, __global const int *ids,
     }
 }
 
-__kernel void lstm_bwd(__global const float *dy, __global const float *hs,
-                       __global const float *cs, __global const float *gates,
-                       __global const float *params, ulong r_off, __global const float *mask,
-                       __global const float *rmask, __global float *dzx, __global float *dzh,
-                       __global float *dh0, __global float *dc0, int B, int T, int U,
-                       int act, int rec_act,
-                       int return_sequences, int rows_per_group, __local float *dh,
-                       __local float *dc, __local float *dz RNN_PAIR_BWD_ARGS) {
-    RNN_TAKE_BWD(); RNN_TAKE(cs); RNN_TAKE(gates); RNN_TAKE(dzx); RNN_TAKE(dzh); RNN_TAKE(dc0);
+__kernel void lstm_bwd(RNN_BWD_ARGS) {
+    RNN_TAKE_BWD();
+    int lrows = rows_per_group * U; /* lmem: dh, dc (U floats a row), dz (4U) */
+    __local float *dh = lmem, *dc = lmem + lrows, *dz = lmem + 2 * lrows;
     RNN_R_ONCHIP(RT, params + r_off); /* R^T (G, U): host/layer_rnn.c backward_args */
     int G = 4 * U;
     int b0 = get_group_id(0) * rows_per_group;

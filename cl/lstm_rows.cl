@@ -28,14 +28,8 @@ static inline void lstm_row_step(float *z, float *h, float *c, int keep, int b, 
     rows_put_outputs(y, return_sequences, b, s, T, RU, keep, h);
 }
 
-__kernel void lstm_fwd(__global const float *zx, __global const int *ids,
-                       __global const float *params, ulong r_off,
-                       ulong rb_off, __global const float *mask, __global const float *rmask,
-                       __global float *hs, __global float *cs, __global float *gates,
-                       __global float *y, int B, int T, int U, int act, int rec_act,
-                       int return_sequences, int rows_per_group, __local float *unused_h,
-                       __local float *unused_hn RNN_PAIR_FWD_ARGS) {
-    RNN_TAKE_FWD(); RNN_TAKE(rb_off); RNN_TAKE(cs); RNN_TAKE(gates);
+__kernel void lstm_fwd(RNN_FWD_ARGS) {
+    RNN_TAKE_FWD();
     int b0 = get_global_id(0) * RB;
     if (b0 >= B) return;
     ROWS_FIX_ACTS();
@@ -98,15 +92,8 @@ static inline void lstm_row_grads(float *dz, float *dh, float *dc, int keep, int
 }
 
 /* params + r_off is R^T (4U, U) here (rnn_rows.cl) */
-__kernel void lstm_bwd(__global const float *dy, __global const float *hs,
-                       __global const float *cs, __global const float *gates,
-                       __global const float *params, ulong r_off, __global const float *mask,
-                       __global const float *rmask, __global float *dzx, __global float *dzh,
-                       __global float *dh0, __global float *dc0, int B, int T, int U,
-                       int act, int rec_act, int return_sequences, int rows_per_group,
-                       __local float *unused_dh, __local float *unused_dc,
-                       __local float *unused_dz RNN_PAIR_BWD_ARGS) {
-    RNN_TAKE_BWD(); RNN_TAKE(cs); RNN_TAKE(gates); RNN_TAKE(dzx); RNN_TAKE(dzh); RNN_TAKE(dc0);
+__kernel void lstm_bwd(RNN_BWD_ARGS) {
+    RNN_TAKE_BWD();
     int b0 = get_global_id(0) * RB;
     if (b0 >= B) return;
     ROWS_FIX_ACTS();

@@ -111,10 +111,37 @@ static inline int rnn_second(void) { return RNN_PAIR && get_group_id(1) == 1; }
 #define RNN_TAKE_AS(x, x2) (void)0
 #endif
 #define RNN_TAKE(x) RNN_TAKE_AS(x, x##_2)
-#define RNN_TAKE_FWD() \
-    RNN_TAKE(zx); RNN_TAKE(r_off); RNN_TAKE(rmask); RNN_TAKE(hs); RNN_TAKE(y)
-#define RNN_TAKE_BWD() \
-    RNN_TAKE(dy); RNN_TAKE(hs); RNN_TAKE(params); RNN_TAKE(r_off); RNN_TAKE(rmask); RNN_TAKE(dh0)
+
+/* The one argument list of every forward and every backward kernel of the group and row
+ * forms, whatever the cell (host/layer_rnn.c launches them all alike); a cell reads what it
+ * needs and the host passes valid buffers for the rest (hs for a cell without cs, ...):
+ *   has_rbias, rb_off: the recurrent bias b1 = params[rb_off..] (G U) of a GRU with
+ *                reset_after and a bias; the other cells ignore them
+ *   cs, dc0:   the LSTM's cell state and its gradient
+ *   gates:     (T, B, 4U), what a step keeps for backward (unused by the SimpleRNN)
+ *   act, rec_act: activation codes (common.cl); the SimpleRNN has no rec_act
+ *   rows_per_group, lmem: the group kernels' batch rows a work-group and their local memory,
+ *                rows_per_group * U floats times the cell's count a row (its kernel file
+ *                says); the row kernels ignore both */
+#define RNN_FWD_ARGS                                                                          \
+    __global const float *zx, __global const int *ids, __global const float *params,         \
+        ulong r_off, ulong rb_off, int has_rbias, __global const float *mask,                 \
+        __global const float *rmask, __global float *hs, __global float *cs,                  \
+        __global float *gates, __global float *y, int B, int T, int U, int act, int rec_act,  \
+        int return_sequences, int rows_per_group, __local float *lmem RNN_PAIR_FWD_ARGS
+#define RNN_BWD_ARGS                                                                          \
+    __global const float *dy, __global const float *hs, __global const float *cs,            \
+        __global const float *gates, __global const float *params, ulong r_off,               \
+        __global const float *mask, __global const float *rmask, __global float *dzx,         \
+        __global float *dzh, __global float *dh0, __global float *dc0, int B, int T, int U,   \
+        int act, int rec_act, int return_sequences, int rows_per_group,                       \
+        __local float *lmem RNN_PAIR_BWD_ARGS
+#define RNN_TAKE_FWD()                                                                 \
+    RNN_TAKE(zx); RNN_TAKE(r_off); RNN_TAKE(rb_off); RNN_TAKE(rmask); RNN_TAKE(hs);      \
+    RNN_TAKE(cs); RNN_TAKE(gates); RNN_TAKE(y)
+#define RNN_TAKE_BWD()                                                                 \
+    RNN_TAKE(dy); RNN_TAKE(hs); RNN_TAKE(cs); RNN_TAKE(gates); RNN_TAKE(params);          \
+    RNN_TAKE(r_off); RNN_TAKE(rmask); RNN_TAKE(dzx); RNN_TAKE(dzh); RNN_TAKE(dh0); RNN_TAKE(dc0)
 
 /* whether step s writes its state to hs (cs): all of them for a backward pass, else the
  * final one (keep_state in host/layer_rnn.c reads it) */

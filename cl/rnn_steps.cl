@@ -20,6 +20,24 @@
  * The GRU v1 takes the product of its candidate in the middle of the step (P as well).
  */
 
+/* The one argument list of every forward and every backward element kernel, whatever the
+ * cell (host/rnn_steps.c launches them all alike); a cell reads what it needs and the host
+ * passes valid buffers for the rest. zh: the step's R products (B, GU) forward, P (B, U)
+ * backward; dd (B, U): the dropped state for the next product; dh, dc: the carries; the
+ * rest as in the group kernels (rnn_common.cl RNN_FWD_ARGS). */
+#define RNN_STEP_FWD_ARGS                                                                     \
+    __global const float *zx, __global const int *ids, __global const float *zh,             \
+        __global const float *params, ulong rb_off, int has_rbias,                            \
+        __global const float *mask, __global const float *rmask, __global float *hs,          \
+        __global float *cs, __global float *gates, __global float *y, __global float *dd,     \
+        int s, int B, int T, int U, int act, int rec_act, int return_sequences
+#define RNN_STEP_BWD_ARGS                                                                     \
+    __global const float *dy, __global const float *hs, __global const float *cs,            \
+        __global const float *gates, __global const float *mask, __global const float *rmask, \
+        __global const float *P, __global float *dzx, __global float *dzh, __global float *dh, \
+        __global float *dc, int s, int B, int T, int U, int act, int rec_act,                 \
+        int return_sequences
+
 /* The layer's activations, fixed at build time (host/layer_rnn.c kernel_options), so that
  * the switches on them fold away (lstm_step_fwd at 256 x 512 took as long as its step's
  * GEMM with them); the act arguments serve programs built without them. */
@@ -71,11 +89,7 @@ static inline void steps_put_state(__global float *hs, __global float *dd,
     rnn_put_output(y, return_sequences, b, s, T, U, u, keep, h_new, h_old);
 }
 
-__kernel void simple_rnn_step_fwd(__global const float *zx, __global const int *ids,
-                                  __global const float *zh, __global const float *mask,
-                                  __global const float *rmask, __global float *hs,
-                                  __global float *y, __global float *dd, int s, int B, int T,
-                                  int U, int act, int return_sequences) {
+__kernel void simple_rnn_step_fwd(RNN_STEP_FWD_ARGS) {
     int u = get_global_id(0), b = get_global_id(1), t = rnn_time(s, T);
     if (u >= U || b >= B) return;
     size_t i = (size_t)b * U + u;
@@ -85,11 +99,7 @@ __kernel void simple_rnn_step_fwd(__global const float *zx, __global const int *
                     rnn_keep(mask, b, t, T), h_new, h_old);
 }
 
-__kernel void simple_rnn_step_bwd(__global const float *dy, __global const float *hs,
-                                  __global const float *mask, __global const float *rmask,
-                                  __global const float *P, __global float *dzx,
-                                  __global float *dzh, __global float *dh, int s, int B, int T,
-                                  int U, int act, int return_sequences) {
+__kernel void simple_rnn_step_bwd(RNN_STEP_BWD_ARGS) {
     int u = get_global_id(0), b = get_global_id(1), t = rnn_time(s, T);
     if (u >= U || b >= B) return;
     size_t i = (size_t)b * U + u;
@@ -105,11 +115,7 @@ __kernel void simple_rnn_step_bwd(__global const float *dy, __global const float
     dzh[(size_t)s * B * U + i] = d;
 }
 
-__kernel void lstm_step_fwd(__global const float *zx, __global const int *ids,
-                            __global const float *zh, __global const float *mask,
-                            __global const float *rmask, __global float *hs, __global float *cs,
-                            __global float *gates, __global float *y, __global float *dd, int s,
-                            int B, int T, int U, int act, int rec_act, int return_sequences) {
+__kernel void lstm_step_fwd(RNN_STEP_FWD_ARGS) {
     int u = get_global_id(0), b = get_global_id(1), t = rnn_time(s, T), G = 4 * U;
     if (u >= U || b >= B) return;
     size_t i = (size_t)b * U + u;
@@ -133,12 +139,7 @@ __kernel void lstm_step_fwd(__global const float *zx, __global const int *ids,
                     og * act_apply(STEPS_ACT(act), c_new), hs[o]);
 }
 
-__kernel void lstm_step_bwd(__global const float *dy, __global const float *cs,
-                            __global const float *gates, __global const float *mask,
-                            __global const float *rmask, __global const float *P,
-                            __global float *dzx, __global float *dzh, __global float *dh,
-                            __global float *dc, int s, int B, int T, int U, int act,
-                            int rec_act, int return_sequences) {
+__kernel void lstm_step_bwd(RNN_STEP_BWD_ARGS) {
     int u = get_global_id(0), b = get_global_id(1), t = rnn_time(s, T), G = 4 * U;
     if (u >= U || b >= B) return;
     size_t i = (size_t)b * U + u;
@@ -179,12 +180,7 @@ __kernel void lstm_step_bwd(__global const float *dy, __global const float *cs,
 }
 
 /* GRU, reset_after = true: zh = d R; the recurrent bias b1 joins here */
-__kernel void gru_step_fwd(__global const float *zx, __global const int *ids,
-                           __global const float *zh, __global const float *params, ulong rb_off,
-                           int has_rbias, __global const float *mask,
-                           __global const float *rmask, __global float *hs,
-                           __global float *gates, __global float *y, __global float *dd, int s,
-                           int B, int T, int U, int act, int rec_act, int return_sequences) {
+__kernel void gru_step_fwd(RNN_STEP_FWD_ARGS) {
     int u = get_global_id(0), b = get_global_id(1), t = rnn_time(s, T), G = 3 * U;
     if (u >= U || b >= B) return;
     size_t i = (size_t)b * U + u;
@@ -209,11 +205,7 @@ __kernel void gru_step_fwd(__global const float *zx, __global const int *ids,
                     rnn_keep(mask, b, t, T), h_new, h_old);
 }
 
-__kernel void gru_step_bwd(__global const float *dy, __global const float *hs,
-                           __global const float *gates, __global const float *mask,
-                           __global const float *rmask, __global const float *P,
-                           __global float *dzx, __global float *dzh, __global float *dh, int s,
-                           int B, int T, int U, int act, int rec_act, int return_sequences) {
+__kernel void gru_step_bwd(RNN_STEP_BWD_ARGS) {
     int u = get_global_id(0), b = get_global_id(1), t = rnn_time(s, T);
     if (u >= U || b >= B) return;
     size_t i = (size_t)b * U + u;
@@ -238,10 +230,7 @@ __kernel void gru_step_bwd(__global const float *dy, __global const float *hs,
 
 /* GRU, reset_after = false, forward: the gates z and r from zh[:, 0:2U] = d R_zr, and r * d,
  * which the candidate's product reads from gates[s][:, 3U:4U] */
-__kernel void gru_v1_step_gates(__global const float *zx, __global const int *ids,
-                                __global const float *zh, __global const float *rmask,
-                                __global const float *hs, __global float *gates, int s, int B,
-                                int T, int U, int rec_act) {
+__kernel void gru_v1_step_gates(RNN_STEP_FWD_ARGS) {
     int u = get_global_id(0), b = get_global_id(1), t = rnn_time(s, T), G = 3 * U;
     if (u >= U || b >= B) return;
     size_t i = (size_t)b * U + u;
@@ -255,11 +244,7 @@ __kernel void gru_v1_step_gates(__global const float *zx, __global const int *id
 }
 
 /* and the candidate from zh[:, 2U:3U] = (r * d) R_h, and the new state */
-__kernel void gru_v1_step_fwd(__global const float *zx, __global const int *ids,
-                              __global const float *zh, __global const float *mask,
-                              __global const float *rmask, __global float *hs,
-                              __global float *gates, __global float *y, __global float *dd,
-                              int s, int B, int T, int U, int act, int return_sequences) {
+__kernel void gru_v1_step_fwd(RNN_STEP_FWD_ARGS) {
     int u = get_global_id(0), b = get_global_id(1), t = rnn_time(s, T), G = 3 * U;
     if (u >= U || b >= B) return;
     size_t i = (size_t)b * U + u;
@@ -275,12 +260,7 @@ __kernel void gru_v1_step_fwd(__global const float *zx, __global const int *ids,
 
 /* GRU v1 backward, first half: the z and candidate blocks of dz (the r block is zero until
  * gru_v1_step_reset) and the direct path */
-__kernel void gru_v1_step_bwd(__global const float *dy, __global const float *hs,
-                              __global const float *gates, __global const float *mask,
-                              __global const float *rmask, __global const float *P,
-                              __global float *dzx, __global float *dzh, __global float *dh,
-                              int s, int B, int T, int U, int act, int rec_act,
-                              int return_sequences) {
+__kernel void gru_v1_step_bwd(RNN_STEP_BWD_ARGS) {
     int u = get_global_id(0), b = get_global_id(1), t = rnn_time(s, T);
     if (u >= U || b >= B) return;
     size_t i = (size_t)b * U + u;
@@ -303,11 +283,7 @@ __kernel void gru_v1_step_bwd(__global const float *dy, __global const float *hs
 
 /* second half: with P = dhpre R_h^T, the gradient of r * d: the r block and r's share of the
  * direct path */
-__kernel void gru_v1_step_reset(__global const float *hs, __global const float *gates,
-                                __global const float *mask, __global const float *rmask,
-                                __global const float *P, __global float *dzx,
-                                __global float *dzh, __global float *dh, int s, int B, int T,
-                                int U, int rec_act) {
+__kernel void gru_v1_step_reset(RNN_STEP_BWD_ARGS) {
     int u = get_global_id(0), b = get_global_id(1), t = rnn_time(s, T), G = 3 * U;
     if (u >= U || b >= B) return;
     size_t i = (size_t)b * U + u;

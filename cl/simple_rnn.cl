@@ -13,10 +13,10 @@
  *   mask (B, T), rmask (B, U): read only when the program is built for them
  *   hs   (T+1, B, U)     time-major states; hs[0] = initial state (set by the host),
  *                        hs[s+1] = state after step s. Time-major so that
- *                        dR = hs[0:T]^T dz_tm is one GEMM.
+ *                        dR = hs[0:T]^T dzh is one GEMM.
  *   y    (B, T, U) with return_sequences, else (B, U) = the output of the last step
  *   dy   shaped like y
- *   dz_bm (B, T, U), dz_tm (T, B, U): gradient of the pre-activation, in both layouts
+ *   dzx (B, T, U), dzh (T, B, U): gradient of the pre-activation, in both layouts
  *                        (batch-major by timestep for dK = x^T dz and dx = dz K^T,
  *                        time-major by step for dR); zero on masked steps
  *   dh0  (B, U)          gradient with respect to the initial state (in: the final state's
@@ -24,14 +24,10 @@
  * Work sizes: global = n_groups * local, local any size; local memory 2 * rows_per_group * U
  * floats (with RNN_R_LOCAL also the U U of R). Barriers are reached by every work-item the same number of times.
  */
-__kernel void simple_rnn_fwd(__global const float *zx, __global const int *ids,
-                             __global const float *params,
-                             ulong r_off, __global const float *mask,
-                             __global const float *rmask, __global float *hs, __global float *y,
-                             int B, int T, int U, int act, int return_sequences,
-                             int rows_per_group, __local float *h,
-                             __local float *hn RNN_PAIR_FWD_ARGS) {
+__kernel void simple_rnn_fwd(RNN_FWD_ARGS) {
     RNN_TAKE_FWD();
+    int lrows = rows_per_group * U; /* lmem: h, hn, U floats a row each */
+    __local float *h = lmem, *hn = lmem + lrows;
     RNN_R_ONCHIP(R, params + r_off);
     int b0 = get_group_id(0) * rows_per_group;
     int rows = min(rows_per_group, B - b0);
@@ -59,14 +55,10 @@ __kernel void simple_rnn_fwd(__global const float *zx, __global const int *ids,
     }
 }
 
-__kernel void simple_rnn_bwd(__global const float *dy, __global const float *hs,
-                             __global const float *params, ulong r_off,
-                             __global const float *mask, __global const float *rmask,
-                             __global float *dz_bm, __global float *dz_tm, __global float *dh0,
-                             int B, int T, int U, int act, int return_sequences,
-                             int rows_per_group, __local float *carry,
-                             __local float *dz RNN_PAIR_BWD_ARGS) {
-    RNN_TAKE_BWD(); RNN_TAKE_AS(dz_bm, dzx_2); RNN_TAKE_AS(dz_tm, dzh_2);
+__kernel void simple_rnn_bwd(RNN_BWD_ARGS) {
+    RNN_TAKE_BWD();
+    int lrows = rows_per_group * U; /* lmem: carry, dz, U floats a row each */
+    __local float *carry = lmem, *dz = lmem + lrows;
     RNN_R_ONCHIP(RT, params + r_off); /* R^T (U, U): host/layer_rnn.c backward_args */
     int b0 = get_group_id(0) * rows_per_group;
     int rows = min(rows_per_group, B - b0);
@@ -85,8 +77,8 @@ __kernel void simple_rnn_bwd(__global const float *dy, __global const float *hs,
             else
                 carry[i] = rnn_masked_carry(carry[i], gy);
             dz[i] = d;
-            if (RNN_DZX) dz_bm[((size_t)b * T + t) * U + u] = d;
-            dz_tm[((size_t)s * B + b) * U + u] = d;
+            if (RNN_DZX) dzx[((size_t)b * T + t) * U + u] = d;
+            dzh[((size_t)s * B + b) * U + u] = d;
         }
         barrier(CLK_LOCAL_MEM_FENCE);
         /* dh_{t-1}[j] = rmask[j] * sum_k dz[k] R[j, k] on the rows that took the step */

@@ -2,13 +2,7 @@
  * simple_rnn_rows.cl - the row variant of simple_rnn.cl for CPUs (see rnn_rows.cl): a
  * work-item runs RB batch rows; the equations, arguments and layouts are simple_rnn.cl's.
  */
-__kernel void simple_rnn_fwd(__global const float *zx, __global const int *ids,
-                             __global const float *params,
-                             ulong r_off, __global const float *mask,
-                             __global const float *rmask, __global float *hs, __global float *y,
-                             int B, int T, int U, int act, int return_sequences,
-                             int rows_per_group, __local float *unused_h,
-                             __local float *unused_hn RNN_PAIR_FWD_ARGS) {
+__kernel void simple_rnn_fwd(RNN_FWD_ARGS) {
     RNN_TAKE_FWD();
     int b0 = get_global_id(0) * RB;
     if (b0 >= B) return;
@@ -44,14 +38,8 @@ __kernel void simple_rnn_fwd(__global const float *zx, __global const int *ids,
 }
 
 /* params + r_off is R^T (U, U) here (rnn_rows.cl) */
-__kernel void simple_rnn_bwd(__global const float *dy, __global const float *hs,
-                             __global const float *params, ulong r_off,
-                             __global const float *mask, __global const float *rmask,
-                             __global float *dz_bm, __global float *dz_tm, __global float *dh0,
-                             int B, int T, int U, int act, int return_sequences,
-                             int rows_per_group, __local float *unused_carry,
-                             __local float *unused_dz RNN_PAIR_BWD_ARGS) {
-    RNN_TAKE_BWD(); RNN_TAKE_AS(dz_bm, dzx_2); RNN_TAKE_AS(dz_tm, dzh_2);
+__kernel void simple_rnn_bwd(RNN_BWD_ARGS) {
+    RNN_TAKE_BWD();
     int b0 = get_global_id(0) * RB;
     if (b0 >= B) return;
     ROWS_FIX_ACT();
@@ -69,8 +57,8 @@ __kernel void simple_rnn_bwd(__global const float *dy, __global const float *hs,
                 continue;
             }
             __global const float *hnow = hs + ((size_t)(s + 1) * B + b) * RU;
-            __global float *xo = dz_bm + ((size_t)b * T + t) * RU;
-            __global float *ho = dz_tm + ((size_t)s * B + b) * RU;
+            __global float *xo = dzx + ((size_t)b * T + t) * RU;
+            __global float *ho = dzh + ((size_t)s * B + b) * RU;
             float gy[RU], *cr = carry + r * RU, *dr = dz + r * RU;
             rows_output_grads(gy, dy, return_sequences, b, s, T);
             /* branches outside the loops over units and the global stores after them, so

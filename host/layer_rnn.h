@@ -9,6 +9,19 @@
 
 typedef enum { CELL_SIMPLE, CELL_LSTM, CELL_GRU } cell_kind;
 
+/* The names of a cell's recurrent kernels, one per form (cl/); every kernel of a form takes
+ * the same argument list (cl/rnn_common.cl RNN_FWD_ARGS, cl/rnn_steps.cl RNN_STEP_FWD_ARGS),
+ * so the launch code calls them all alike. */
+struct cell_kernels {
+    const char *fwd, *bwd;           /* group and row forms */
+    int fwd_local;                   /* the group forward kernel's local memory: U floats a
+                                      * batch row, times this */
+    const char *step_fwd, *step_bwd; /* the per-step path */
+    /* the per-step path's kernels around a second product in the middle of a step (the GRU
+     * without reset_after: (r * d) R_h), NULL for one product a step */
+    const char *step_gates, *step_reset;
+};
+
 struct cell {
     cell_kind kind;
     int gates;                      /* G: 1, 4, 3 */
@@ -17,6 +30,8 @@ struct cell {
     const char *keras_class; /* the layer: "LSTM" */
     const char *cell_class;  /* its cell, as Keras's RNN wrapper names it: "LSTMCell" */
     const char *cell_scope;  /* the cell's default name, the Keras 2 weight scope */
+    struct cell_kernels kernels;
+    struct cell_kernels kernels_v1; /* the GRU's without reset_after; .fwd NULL elsewhere */
 };
 
 struct rnn_cfg {
@@ -72,6 +87,11 @@ struct rnn_cfg {
     cl_mem dd;               /* and h_{t-1} * rmask (B, U) with recurrent dropout */
     cl_mem rp;               /* and R packed for its forward products, on CPUs */
 };
+
+/* The kernels of the layer's cell (a GRU without reset_after has its own) */
+static inline const struct cell_kernels *rnn_kernels(const struct rnn_cfg *r) {
+    return !r->reset_after && r->cell->kernels_v1.fwd ? &r->cell->kernels_v1 : &r->cell->kernels;
+}
 
 /* The per-step path of the recurrence (rnn_steps.c): a GEMM of all batch rows by R and
  * element kernels per step, for hidden sizes the persistent kernels cannot hold. Forward
