@@ -1,6 +1,7 @@
 /*
  * gru_rows.cl - the row variants of gru.cl for CPUs (see rnn_rows.cl): a work-item runs RB
- * batch rows; the equations, arguments and layouts are gru.cl's.
+ * batch rows; the equations and layouts are gru.cl's, the arguments RNN_FWD_ARGS and
+ * RNN_BWD_ARGS (rnn_common.cl).
  */
 
 /* h_t = z d + (1 - z) hh for row b (d = h_{t-1} * rmask), where the step is taken */

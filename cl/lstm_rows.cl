@@ -1,6 +1,7 @@
 /*
  * lstm_rows.cl - the row variant of lstm.cl for CPUs (see rnn_rows.cl): a work-item runs RB
- * batch rows; the equations, arguments and layouts are lstm.cl's.
+ * batch rows; the equations and layouts are lstm.cl's, the arguments RNN_FWD_ARGS and
+ * RNN_BWD_ARGS (rnn_common.cl).
  */
 
 /* The step of row b after z = zx_t + h_{t-1} R: gates, new state, outputs. */

@@ -27,6 +27,8 @@
  *   RNN_R_LOCAL      group kernels: R's floats (R^T's in the backward kernels), which the
  *                    work-group copies into local memory at the start and reads there at
  *                    every step (RNN_R_ONCHIP); 0 (default) reads it from global memory
+ *   RNN_RESET_AFTER  default 1: a GRU's reset_after (gru.cl; 0: the v1 kernels); the
+ *                    other cells ignore it
  *   RNN_PAIR         one launch runs two layers of the same options in opposite directions,
  *                    a Bidirectional's pair (host/layer_rnn.c clrnn_rnn_forward_pair): the
  *                    work-groups with get_group_id(1) == 1 run the second layer, on the
@@ -63,6 +65,9 @@
 #ifndef RNN_PAIR
 #define RNN_PAIR 0
 #endif
+#ifndef RNN_RESET_AFTER
+#define RNN_RESET_AFTER 1
+#endif
 
 #ifndef RNN_R_LOCAL
 #define RNN_R_LOCAL 0
@@ -85,6 +90,12 @@ static inline __local const float *rnn_r_copy(__global const float *src, __local
 #define RNN_R_SPACE __global
 #define RNN_R_ONCHIP(name, src) __global const float *name = (src)
 #endif
+
+/* A kernel of the program's cell, for the loops written once for every cell (rnn_group.cl,
+ * rnn_steps.cl): RNN_KERNEL(fwd) is lstm_fwd in a program of lstm.cl */
+#define RNN_PASTE2(a, b) a##_##b
+#define RNN_PASTE(a, b) RNN_PASTE2(a, b)
+#define RNN_KERNEL(x) RNN_PASTE(CELL_NAME, x)
 
 /* whether this work-group runs the second layer of a pair */
 static inline int rnn_second(void) { return RNN_PAIR && get_group_id(1) == 1; }
@@ -193,18 +204,4 @@ static inline float rnn_output_grad(__global const float *dy, int return_sequenc
 /* On a masked step the output was the carried state, so its gradient joins the carry. */
 static inline float rnn_masked_carry(float carry, float dy_s) {
     return RNN_ZERO_OUTPUT ? carry : carry + dy_s;
-}
-
-/* A GRU's pre-activation gradient at (row b, timestep t, step s), unit u, in both layouts:
- * the z and r blocks the same in dzx (B, T, 3U) and dzh (T, B, 3U), the candidate block
- * dzx_h for the input projection and dzh_h for the recurrent one (reset_after: times r) */
-static inline void gru_put_dz(__global float *dzx, __global float *dzh, int b, int t, int s, int B,
-                       int T, int U, int u, float dzz, float dzr, float dzx_h, float dzh_h) {
-    size_t xo = ((size_t)b * T + t) * 3 * U, ho = ((size_t)s * B + b) * 3 * U;
-    dzx[xo + u] = dzz;
-    dzx[xo + U + u] = dzr;
-    dzx[xo + 2 * U + u] = dzx_h;
-    dzh[ho + u] = dzz;
-    dzh[ho + U + u] = dzr;
-    dzh[ho + 2 * U + u] = dzh_h;
 }

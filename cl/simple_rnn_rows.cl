@@ -1,6 +1,7 @@
 /*
- * simple_rnn_rows.cl - the row variant of simple_rnn.cl for CPUs (see rnn_rows.cl): a
- * work-item runs RB batch rows; the equations, arguments and layouts are simple_rnn.cl's.
+ * simple_rnn_rows.cl - the row variant of simple_rnn.cl for CPUs (see rnn_rows.cl): a work-item runs RB
+ * batch rows; the equations and layouts are simple_rnn.cl's, the arguments RNN_FWD_ARGS and
+ * RNN_BWD_ARGS (rnn_common.cl).
  */
 __kernel void simple_rnn_fwd(RNN_FWD_ARGS) {
     RNN_TAKE_FWD();

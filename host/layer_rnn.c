@@ -29,9 +29,21 @@
 #include "layer_rnn.h"
 
 
-static const char *const SIMPLE_SOURCES[] = {"common.cl", "rnn_common.cl", "simple_rnn.cl", NULL};
-static const char *const LSTM_SOURCES[] = {"common.cl", "rnn_common.cl", "lstm.cl", NULL};
-static const char *const GRU_SOURCES[] = {"common.cl", "rnn_common.cl", "gru.cl", NULL};
+/* A cell's programs: its step (cl/<cell>.cl) under the loops of the group kernels
+ * (rnn_group.cl) or of the per-step path (rnn_steps.cl); the row kernels (<cell>_rows.cl)
+ * on the helpers of rnn_rows.cl. */
+static const char *const SIMPLE_SOURCES[] = {"common.cl", "rnn_common.cl", "simple_rnn.cl",
+                                             "rnn_group.cl", NULL};
+static const char *const LSTM_SOURCES[] = {"common.cl", "rnn_common.cl", "lstm.cl",
+                                           "rnn_group.cl", NULL};
+static const char *const GRU_SOURCES[] = {"common.cl", "rnn_common.cl", "gru.cl", "rnn_group.cl",
+                                          NULL};
+static const char *const SIMPLE_STEPS[] = {"common.cl", "rnn_common.cl", "simple_rnn.cl",
+                                           "rnn_steps.cl", NULL};
+static const char *const LSTM_STEPS[] = {"common.cl", "rnn_common.cl", "lstm.cl", "rnn_steps.cl",
+                                         NULL};
+static const char *const GRU_STEPS[] = {"common.cl", "rnn_common.cl", "gru.cl", "rnn_steps.cl",
+                                        NULL};
 static const char *const SIMPLE_ROWS[] = {"common.cl", "rnn_common.cl", "rnn_rows.cl",
                                           "simple_rnn_rows.cl", NULL};
 static const char *const LSTM_ROWS[] = {"common.cl", "rnn_common.cl", "rnn_rows.cl",
@@ -40,15 +52,16 @@ static const char *const GRU_ROWS[] = {"common.cl", "rnn_common.cl", "rnn_rows.c
                                        "gru_rows.cl", NULL};
 static const struct cell SIMPLE = {
     CELL_SIMPLE, 1, SIMPLE_SOURCES, SIMPLE_ROWS, "SimpleRNN", "SimpleRNNCell", "simple_rnn_cell",
+    SIMPLE_STEPS,
     {"simple_rnn_fwd", "simple_rnn_bwd", 2, "simple_rnn_step_fwd", "simple_rnn_step_bwd", NULL,
      NULL},
     {NULL, NULL, 0, NULL, NULL, NULL, NULL}};
 static const struct cell LSTM = {
-    CELL_LSTM, 4, LSTM_SOURCES, LSTM_ROWS, "LSTM", "LSTMCell", "lstm_cell",
+    CELL_LSTM, 4, LSTM_SOURCES, LSTM_ROWS, "LSTM", "LSTMCell", "lstm_cell", LSTM_STEPS,
     {"lstm_fwd", "lstm_bwd", 2, "lstm_step_fwd", "lstm_step_bwd", NULL, NULL},
     {NULL, NULL, 0, NULL, NULL, NULL, NULL}};
 static const struct cell GRU = {
-    CELL_GRU, 3, GRU_SOURCES, GRU_ROWS, "GRU", "GRUCell", "gru_cell",
+    CELL_GRU, 3, GRU_SOURCES, GRU_ROWS, "GRU", "GRUCell", "gru_cell", GRU_STEPS,
     {"gru_fwd", "gru_bwd", 2, "gru_step_fwd", "gru_step_bwd", NULL, NULL},
     {"gru_v1_fwd", "gru_v1_bwd", 3, "gru_v1_step_fwd", "gru_v1_step_bwd", "gru_v1_step_gates",
      "gru_v1_step_reset"}};
@@ -459,8 +472,8 @@ static void kernel_options(const struct clrnn_layer *l, int rec_dropout, int r_l
                            size_t n) {
     const struct rnn_cfg *r = l->cfg;
     int k = snprintf(buf, n, "-DRNN_MASK=%d -DRNN_ZERO_OUTPUT=%d -DRNN_BACKWARDS=%d "
-                     "-DRNN_REC_DROPOUT=%d", l->mask_in, r->zero_output_for_mask, r->go_backwards,
-                     rec_dropout);
+                     "-DRNN_REC_DROPOUT=%d%s", l->mask_in, r->zero_output_for_mask, r->go_backwards,
+                     rec_dropout, r->reset_after ? "" : " -DRNN_RESET_AFTER=0");
     if (r->rows_variant && k > 0 && (size_t)k < n)
         snprintf(buf + k, n - (size_t)k,
                  " -DRNN_UNITS=%d -DRNN_ACT=%d -DRNN_REC_ACT=%d -DROWS_PER_ITEM=%d", r->units,

@@ -30,6 +30,7 @@ struct cell {
     const char *keras_class; /* the layer: "LSTM" */
     const char *cell_class;  /* its cell, as Keras's RNN wrapper names it: "LSTMCell" */
     const char *cell_scope;  /* the cell's default name, the Keras 2 weight scope */
+    const char *const *steps_sources; /* the per-step path (cl/rnn_steps.cl) */
     struct cell_kernels kernels;
     struct cell_kernels kernels_v1; /* the GRU's without reset_after; .fwd NULL elsewhere */
 };

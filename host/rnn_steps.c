@@ -13,9 +13,6 @@
  */
 #include "layer_rnn.h"
 
-static const char *const STEPS_SOURCES[] = {"common.cl", "rnn_common.cl", "rnn_steps.cl",
-                                            NULL};
-
 /* The element kernels' global size: a work-item a unit (rounded up to 16) and batch row */
 static void element_items(int B, int U, size_t items[2]) {
     items[0] = clrnn_round_up((size_t)U, 16);
@@ -84,17 +81,18 @@ clrnn_status clrnn_rnn_steps_forward(struct clrnn_layer *l, const struct clrnn_p
     int has_rbias = r->use_bias && l->w[2].rank == 2; /* the bias's second row */
     cl_ulong rb_off = has_rbias ? l->w[2].offset + (cl_ulong)G : 0;
     const struct cell_kernels *kn = rnn_kernels(r);
+    const char *const *src = r->cell->steps_sources;
     size_t items[2];
     element_items(B, U, items);
     cl_mem d = r->rec_dropped ? r->dd : r->hs; /* what the product reads: h_{t-1} (dropped) */
     cl_mem gates = r->gates ? r->gates : r->hs; /* not written without RNN_KEEP_STEPS */
     cl_kernel k, kg = NULL;
     clrnn_status s = pack_r(l, p);
-    if (!s) s = clrnn_kernel_get(ctx, STEPS_SOURCES, opts, kn->step_fwd, &k);
-    if (!s && kn->step_gates) s = clrnn_kernel_get(ctx, STEPS_SOURCES, opts, kn->step_gates, &kg);
+    if (!s) s = clrnn_kernel_get(ctx, src, opts, kn->step_fwd, &k);
+    if (!s && kn->step_gates) s = clrnn_kernel_get(ctx, src, opts, kn->step_gates, &kg);
     if (!s && r->rec_dropped) {
         cl_kernel kd;
-        if (!(s = clrnn_kernel_get(ctx, STEPS_SOURCES, opts, "rnn_steps_drop", &kd)))
+        if (!(s = clrnn_kernel_get(ctx, src, opts, "rnn_steps_drop", &kd)))
             s = CLRNN_LAUNCH(ctx, kd, "rnn_steps_drop", 2, items, NULL, KARG(r->hs),
                              KARG(r->rmask), KARG(dd), KARG(B), KARG(U));
     }
@@ -139,6 +137,7 @@ clrnn_status clrnn_rnn_steps_backward(struct clrnn_layer *l, const struct clrnn_
     int act = (int)r->act, rec = (int)r->rec_act, rs = r->return_sequences;
     cl_mem mask = l->in_mask ? l->in_mask : r->hs, rmask = r->rec_dropped ? r->rmask : r->hs;
     const struct cell_kernels *kn = rnn_kernels(r);
+    const char *const *src = r->cell->steps_sources;
     size_t items[2];
     element_items(B, U, items);
     cl_kernel k, kr = NULL, kf;
@@ -147,9 +146,9 @@ clrnn_status clrnn_rnn_steps_backward(struct clrnn_layer *l, const struct clrnn_
                                               l->w[1].offset, (size_t)G, r->rt, 0)
                             : clrnn_transpose(ctx, p->params, l->w[1].offset, (size_t)G,
                                               (size_t)U, (size_t)G, r->rt)) ||
-        (s = clrnn_kernel_get(ctx, STEPS_SOURCES, opts, kn->step_bwd, &k)) ||
-        (s = clrnn_kernel_get(ctx, STEPS_SOURCES, opts, "rnn_steps_finish", &kf)) ||
-        (kn->step_reset && (s = clrnn_kernel_get(ctx, STEPS_SOURCES, opts, kn->step_reset, &kr))))
+        (s = clrnn_kernel_get(ctx, src, opts, kn->step_bwd, &k)) ||
+        (s = clrnn_kernel_get(ctx, src, opts, "rnn_steps_finish", &kf)) ||
+        (kn->step_reset && (s = clrnn_kernel_get(ctx, src, opts, kn->step_reset, &kr))))
         return s;
 #define STEP_BWD_ARGS                                                                           \
     KARG(dy), KARG(r->hs), KARG(r->cs), KARG(r->gates), KARG(mask), KARG(rmask), KARG(r->zh),  \
