@@ -30,8 +30,9 @@
 
 
 /* A cell's programs: its step (cl/<cell>.cl) under the loops of the group kernels
- * (rnn_group.cl) or of the per-step path (rnn_steps.cl); the row kernels (<cell>_rows.cl)
- * on the helpers of rnn_rows.cl. */
+ * (rnn_group.cl) or of the per-step path (rnn_steps.cl), or its step at whole rows
+ * (<cell>_rows.cl, on the helpers of rnn_rows.cl) under the loops of the row kernels
+ * (rnn_rows_kernels.cl). */
 static const char *const SIMPLE_SOURCES[] = {"common.cl", "rnn_common.cl", "simple_rnn.cl",
                                              "rnn_group.cl", NULL};
 static const char *const LSTM_SOURCES[] = {"common.cl", "rnn_common.cl", "lstm.cl",
@@ -44,12 +45,15 @@ static const char *const LSTM_STEPS[] = {"common.cl", "rnn_common.cl", "lstm.cl"
                                          NULL};
 static const char *const GRU_STEPS[] = {"common.cl", "rnn_common.cl", "gru.cl", "rnn_steps.cl",
                                         NULL};
-static const char *const SIMPLE_ROWS[] = {"common.cl", "rnn_common.cl", "rnn_rows.cl",
-                                          "simple_rnn_rows.cl", NULL};
-static const char *const LSTM_ROWS[] = {"common.cl", "rnn_common.cl", "rnn_rows.cl",
-                                        "lstm_rows.cl", NULL};
-static const char *const GRU_ROWS[] = {"common.cl", "rnn_common.cl", "rnn_rows.cl",
-                                       "gru_rows.cl", NULL};
+static const char *const SIMPLE_ROWS[] = {"common.cl",          "rnn_common.cl",
+                                          "simple_rnn.cl",      "rnn_rows.cl",
+                                          "simple_rnn_rows.cl", "rnn_rows_kernels.cl", NULL};
+static const char *const LSTM_ROWS[] = {"common.cl",    "rnn_common.cl", "lstm.cl",
+                                        "rnn_rows.cl",  "lstm_rows.cl",  "rnn_rows_kernels.cl",
+                                        NULL};
+static const char *const GRU_ROWS[] = {"common.cl",   "rnn_common.cl", "gru.cl",
+                                       "rnn_rows.cl", "gru_rows.cl",   "rnn_rows_kernels.cl",
+                                       NULL};
 static const struct cell SIMPLE = {
     CELL_SIMPLE, 1, SIMPLE_SOURCES, SIMPLE_ROWS, "SimpleRNN", "SimpleRNNCell", "simple_rnn_cell",
     SIMPLE_STEPS,
