@@ -58,12 +58,13 @@ __kernel void RNN_KERNEL(fwd)(RNN_FWD_ARGS) {
             int r = i / U, u = i - r * U, b = b0 + r;
             __global const float *z = zx + rnn_zx_row(ids, b, t, T) * G;
             float sum[CELL_GATES];
-            for (int k = 0; k < CELL_SUMS; k++) sum[k] = cell_sum_start(z, b1, has_rbias, U, u, k);
+            _Pragma("unroll") for (int k = 0; k < CELL_SUMS; k++)
+                sum[k] = cell_sum_start(z, b1, has_rbias, U, u, k);
             __local const float *hr = h + r * U;
             for (int j = 0; j < U; j++) {
                 RNN_R_SPACE const float *Rj = R + (size_t)j * G;
                 float dj = hr[j] * rnn_drop(rmask, b, U, j);
-                for (int k = 0; k < CELL_SUMS; k++) sum[k] += dj * Rj[k * U + u];
+                _Pragma("unroll") for (int k = 0; k < CELL_SUMS; k++) sum[k] += dj * Rj[k * U + u];
             }
             float h_old = hr[u];
 #if CELL_SPLIT
@@ -86,11 +87,11 @@ __kernel void RNN_KERNEL(fwd)(RNN_FWD_ARGS) {
             int keep = rnn_keep(mask, b, t, T);
             __global const float *z = zx + rnn_zx_row(ids, b, t, T) * G;
             float sum[CELL_GATES];
-            for (int k = CELL_SUMS; k < CELL_GATES; k++)
+            _Pragma("unroll") for (int k = CELL_SUMS; k < CELL_GATES; k++)
                 sum[k] = cell_sum_start(z, b1, has_rbias, U, u, k);
             __local const float *mr = mid + r * U;
             for (int j = 0; j < U; j++)
-                for (int k = CELL_SUMS; k < CELL_GATES; k++)
+                _Pragma("unroll") for (int k = CELL_SUMS; k < CELL_GATES; k++)
                     sum[k] += mr[j] * R[(size_t)j * G + k * U + u];
             float h_old = h[i];
             float h_new = cell_fwd(act, rec_act, sum, z, cs, gates, keep, b, s, B, U, u, h_old,
@@ -128,7 +129,7 @@ __kernel void RNN_KERNEL(bwd)(RNN_BWD_ARGS) {
             int r = i / U, u = i - r * U, b = b0 + r;
             float gy = rnn_output_grad(dy, return_sequences, b, s, T, U, u);
             float dzv[CELL_GATES], dxv[CELL_GATES];
-            for (int k = 0; k < CELL_GATES; k++) dzv[k] = dxv[k] = 0.0f;
+            _Pragma("unroll") for (int k = 0; k < CELL_GATES; k++) dzv[k] = dxv[k] = 0.0f;
             if (rnn_keep(mask, b, t, T)) {
                 float c = CELL_STATES > 1 ? dc[i] : 0.0f;
                 float direct = cell_bwd(act, rec_act, dh[i] + gy, &c, hs, cs, gates, b, s, B, U,
@@ -138,7 +139,7 @@ __kernel void RNN_KERNEL(bwd)(RNN_BWD_ARGS) {
             } else {
                 dh[i] = rnn_masked_carry(dh[i], gy); /* dc is carried over unchanged */
             }
-            for (int k = 0; k < CELL_GATES; k++) {
+            _Pragma("unroll") for (int k = 0; k < CELL_GATES; k++) {
                 dz[r * G + k * U + u] = dzv[k];
                 if (RNN_DZX) dzx[((size_t)b * T + t) * G + k * U + u] = dxv[k];
                 dzh[((size_t)s * B + b) * G + k * U + u] = dzv[k];

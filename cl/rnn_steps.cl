@@ -93,31 +93,24 @@ static inline void steps_put_state(__global float *hs, __global float *dd,
     rnn_put_output(y, return_sequences, b, s, T, U, u, keep, h_new, h_old);
 }
 
-/* The forward step of gate sums k0..k1 - 1 at unit u of row b: each the product in zh
- * joined to where the cell starts its sum (cell_sum_start); leaves the row's input
- * projection in *z */
-static inline void steps_sums(float *sum, int k0, int k1, __global const float **z,
-                              __global const float *zx, __global const int *ids,
-                              __global const float *zh, __global const float *b1,
-                              int has_rbias, int b, int t, int T, int U, int u) {
-    int G = CELL_GATES * U;
-    *z = zx + rnn_zx_row(ids, b, t, T) * G;
-    for (int k = k0; k < k1; k++) {
-        float p = zh[(size_t)b * G + k * U + u];
-        sum[k] = CELL_ZERO_START(k) ? p : cell_sum_start(*z, b1, has_rbias, U, u, k) + p;
+/* sum[k] for gates k0..k1 - 1 at unit u of row b: the product in zh joined to where the
+ * cell starts its sum (cell_sum_start). Unrolled, as the loops over gates below: PoCL
+ * otherwise kept the private arrays in memory and lstm_step_fwd took 4 times as long. */
+#define STEPS_SUMS(k0, k1)                                                                    \
+    _Pragma("unroll") for (int k = (k0); k < (k1); k++) {                                    \
+        float p = zh[(size_t)b * G + k * U + u];                                              \
+        sum[k] = CELL_ZERO_START(k) ? p : cell_sum_start(z, b1, has_rbias, U, u, k) + p;      \
     }
-}
 
 /* Forward, step s: the cell's step after the products (with CELL_SPLIT, after the
  * second), its state written and output */
 __kernel void RNN_KERNEL(step_fwd)(RNN_STEP_FWD_ARGS) {
-    int u = get_global_id(0), b = get_global_id(1), t = rnn_time(s, T);
+    int u = get_global_id(0), b = get_global_id(1), t = rnn_time(s, T), G = CELL_GATES * U;
     if (u >= U || b >= B) return;
     size_t i = (size_t)b * U + u;
     float sum[CELL_GATES];
-    __global const float *z;
-    steps_sums(sum, CELL_SPLIT ? CELL_SUMS : 0, CELL_GATES, &z, zx, ids, zh, params + rb_off,
-               has_rbias, b, t, T, U, u);
+    __global const float *z = zx + rnn_zx_row(ids, b, t, T) * G, *b1 = params + rb_off;
+    STEPS_SUMS(CELL_SPLIT ? CELL_SUMS : 0, CELL_GATES)
     int keep = rnn_keep(mask, b, t, T);
     float h_old = hs[(size_t)s * B * U + i];
     float h_new = cell_fwd(STEPS_ACT(act), STEPS_REC(rec_act), sum, z, cs, gates, keep, b, s,
@@ -134,14 +127,14 @@ __kernel void RNN_KERNEL(step_bwd)(RNN_STEP_BWD_ARGS) {
     float dcv = CELL_STATES < 2 ? 0.0f : s == T - 1 ? rnn_state_grad(dc, i) : dc[i];
     float gy = rnn_output_grad(dy, return_sequences, b, s, T, U, u);
     float dzv[CELL_GATES], dxv[CELL_GATES];
-    for (int k = 0; k < CELL_GATES; k++) dzv[k] = dxv[k] = 0.0f;
+    _Pragma("unroll") for (int k = 0; k < CELL_GATES; k++) dzv[k] = dxv[k] = 0.0f;
     if (rnn_keep(mask, b, t, T))
         dh[i] = cell_bwd(STEPS_ACT(act), STEPS_REC(rec_act), dhv + gy, &dcv, hs, cs, gates, b,
                          s, B, U, u, rnn_drop(rmask, b, U, u), dzv, dxv);
     else
         dh[i] = rnn_masked_carry(dhv, gy); /* dc is carried over unchanged */
     if (CELL_STATES > 1) dc[i] = dcv;
-    for (int k = 0; k < CELL_GATES; k++) {
+    _Pragma("unroll") for (int k = 0; k < CELL_GATES; k++) {
         dzh[((size_t)s * B + b) * G + k * U + u] = dzv[k];
         if (RNN_DZX) dzx[((size_t)b * T + t) * G + k * U + u] = dxv[k];
     }
@@ -151,11 +144,11 @@ __kernel void RNN_KERNEL(step_bwd)(RNN_STEP_BWD_ARGS) {
 /* Forward, step s, between the products: the cell's step on the first product's sums; what
  * it returns goes to gates[s][:, 3U:4U], which the second product reads */
 __kernel void RNN_KERNEL(step_gates)(RNN_STEP_FWD_ARGS) {
-    int u = get_global_id(0), b = get_global_id(1), t = rnn_time(s, T);
+    int u = get_global_id(0), b = get_global_id(1), t = rnn_time(s, T), G = CELL_GATES * U;
     if (u >= U || b >= B) return;
     float sum[CELL_GATES];
-    __global const float *z;
-    steps_sums(sum, 0, CELL_SUMS, &z, zx, ids, zh, params + rb_off, has_rbias, b, t, T, U, u);
+    __global const float *z = zx + rnn_zx_row(ids, b, t, T) * G, *b1 = params + rb_off;
+    STEPS_SUMS(0, CELL_SUMS)
     cell_gates(STEPS_REC(rec_act), sum, z, gates, b, s, B, U, u,
                hs[(size_t)s * B * U + (size_t)b * U + u], rnn_drop(rmask, b, U, u));
 }
