@@ -94,8 +94,8 @@ static inline void steps_put_state(__global float *hs, __global float *dd,
 }
 
 /* sum[k] for gates k0..k1 - 1 at unit u of row b: the product in zh joined to where the
- * cell starts its sum (cell_sum_start). Unrolled, as the loops over gates below: PoCL
- * otherwise kept the private arrays in memory and lstm_step_fwd took 4 times as long. */
+ * cell starts its sum (cell_sum_start). Unrolled, as the loops over gates below, so that
+ * the private arrays stay in registers (docs/performance.md). */
 #define STEPS_SUMS(k0, k1)                                                                    \
     _Pragma("unroll") for (int k = (k0); k < (k1); k++) {                                    \
         float p = zh[(size_t)b * G + k * U + u];                                              \
