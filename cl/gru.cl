@@ -1,262 +1,126 @@
 /*
- * gru.cl - the GRU recurrence as persistent kernels, Keras gate order z, r, h
- * (keras-format.md 5.1), in both of Keras's variants:
- *   reset_after = true (gru_fwd/gru_bwd; the Keras 2 TF2 and Keras 3 default, CuDNN's):
+ * gru.cl - the GRU cell, Keras gate order z, r, h (keras-format.md 5.1), in both of Keras's
+ * variants, chosen by RNN_RESET_AFTER (rnn_common.cl):
+ *   reset_after = true (gru_*; the Keras 2 TF2 and Keras 3 default, CuDNN's):
  *     rk = d R + b1;  z = rec(zx_z + rk_z);  r = rec(zx_r + rk_r)
  *     hh = act(zx_h + r * rk_h);  h_t = z d + (1 - z) hh
- *   reset_after = false (gru_v1_fwd/gru_v1_bwd; Keras <= 2.3):
+ *   reset_after = false (gru_v1_*; Keras <= 2.3):
  *     z = rec(zx_z + d R_z);  r = rec(zx_r + d R_r);  hh = act(zx_h + (r * d) R_h)
  *     h_t = z d + (1 - z) hh
  * where d = h_{t-1} * rmask (Keras 3's GRUCell drops h_{t-1} once, before all its uses, the
  * mix included; d = h_{t-1} without recurrent dropout).
- * zx = x K + b0 (reset_after) or x K + b, for all timesteps, from one GEMM. Masking,
- * go_backwards and recurrent dropout: rnn_common.cl.
+ * zx = x K + b0 (reset_after) or x K + b, for all timesteps, from one GEMM.
  *
- * Layouts (floats; G = 3U):
- *   zx (B, T, G); R = params[r_off..] (U, G) (the backward kernels' params[r_off..] is R^T
- *   (G, U), transposed by the host once a pass, read along units); b1 = params[rb_off..]
- *   (G), used when has_rbias; mask (B, T), rmask (B, U) when built for them; hs (T+1, B, U) time-major
- *   by step, hs[0] = initial state; gates (T, B, 4U): z, r, hh, and rk_h (reset_after) or
- *   r*d (v1, also the rows of the dR_h GEMM);
- *   y, dy (B, T, U) or (B, U); dzx (B, T, G) gradient of zx; dzh (T, B, G) gradient of the
- *   recurrent pre-activation (d R + b1 for reset_after; for v1 the h-gate third is with
- *   respect to (r*d) R_h); both zero on masked steps; dh0 (B, U) (in: the final state's gradient with
- *   RNN_STATE_GRAD).
- * Local memory: forward 2 * rpg * U floats (gru_fwd; its third local argument is unused) or
- * 3 * rpg * U (gru_v1_fwd), backward (1 + 3) * rpg * U floats; with RNN_R_LOCAL also the
- * U G floats of R (R^T).
+ * Its step at one unit, forward and backward, written once for the loops that run it: the
+ * group kernels (rnn_group.cl) and the per-step path (rnn_steps.cl); the cell interface
+ * (cell_*, CELL_*) is described in rnn_group.cl. The row kernels (gru_rows.cl) run whole
+ * rows at once in vector form. Without reset_after a step takes two products (CELL_SPLIT):
+ * d R_zr for z and r, then (r * d) R_h for the candidate.
+ *
+ * Layouts beyond rnn_common.cl's: b1 = params[rb_off..] (G), used when has_rbias;
+ * gates (T, B, 4U): z, r, hh, and rk_h (reset_after) or r * d (v1, also the rows of the
+ * dR_h GEMM); dzh's h-gate third is with respect to (d R + b1)_h for reset_after, to
+ * (r * d) R_h for v1. No cs or dc0.
+ * Local memory of the group kernels: forward 2 U floats a batch row (h, hn), 3 U for v1
+ * (h, hn, r * d); backward 4 U (dh, dz).
  */
-__kernel void gru_fwd(__global const float *zx, __global const int *ids,
-                      __global const float *params, ulong r_off,
-                      ulong rb_off, int has_rbias, __global const float *mask,
-                      __global const float *rmask, __global float *hs, __global float *gates,
-                      __global float *y, int B, int T, int U, int act, int rec_act,
-                      int return_sequences, int rows_per_group, __local float *h,
-                      __local float *hn, __local float *unused RNN_PAIR_FWD_ARGS) {
-    RNN_TAKE_FWD(); RNN_TAKE(rb_off); RNN_TAKE(gates);
-    RNN_R_ONCHIP(R, params + r_off);
-    __global const float *b1 = params + rb_off;
-    int G = 3 * U;
-    int b0 = get_group_id(0) * rows_per_group;
-    int rows = min(rows_per_group, B - b0);
-    int n = rows > 0 ? rows * U : 0;
-    int lid = get_local_id(0), lsz = get_local_size(0);
-    (void)unused;
-    for (int i = lid; i < n; i += lsz) h[i] = hs[(size_t)b0 * U + i];
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int s = 0; s < T; s++) {
-        int t = rnn_time(s, T);
-        for (int i = lid; i < n; i += lsz) {
-            int r = i / U, u = i - r * U, b = b0 + r;
-            int keep = rnn_keep(mask, b, t, T);
-            __global const float *z = zx + rnn_zx_row(ids, b, t, T) * G;
-            float kz = has_rbias ? b1[u] : 0.0f, kr = has_rbias ? b1[U + u] : 0.0f;
-            float kh = has_rbias ? b1[2 * U + u] : 0.0f;
-            __local const float *hr = h + r * U;
-            for (int j = 0; j < U; j++) {
-                RNN_R_SPACE const float *Rj = R + (size_t)j * G;
-                float dj = hr[j] * rnn_drop(rmask, b, U, j);
-                kz += dj * Rj[u];
-                kr += dj * Rj[U + u];
-                kh += dj * Rj[2 * U + u];
-            }
-            float zg = act_apply(rec_act, z[u] + kz), rg = act_apply(rec_act, z[U + u] + kr);
-            float hh = act_apply(act, z[2 * U + u] + rg * kh);
-            __global float *gs = gates + ((size_t)s * B + b) * 4 * U;
-            gs[u] = zg;
-            gs[U + u] = rg;
-            gs[2 * U + u] = hh;
-            gs[3 * U + u] = kh;
-            float h_old = hr[u];
-            float h_new = zg * h_old * rnn_drop(rmask, b, U, u) + (1.0f - zg) * hh;
-            hn[i] = keep ? h_new : h_old;
-            hs[((size_t)(s + 1) * B + b) * U + u] = hn[i];
-            rnn_put_output(y, return_sequences, b, s, T, U, u, keep, h_new, h_old);
-        }
-        barrier(CLK_LOCAL_MEM_FENCE);
-        for (int i = lid; i < n; i += lsz) h[i] = hn[i];
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
+#if RNN_RESET_AFTER
+#define CELL_NAME gru
+#define CELL_SUMS 3
+#define CELL_SPLIT 0
+#define CELL_ZERO_START(k) 0
+#else
+#define CELL_NAME gru_v1
+#define CELL_SUMS 2 /* z and r; the candidate's sum is the second product */
+#define CELL_SPLIT 1
+#define CELL_SPLIT_GATE 1 /* r, whose gradient comes through the second product */
+#define CELL_ZERO_START(k) ((k) < 2) /* zx_z and zx_r join after the product */
+#endif
+#define CELL_GATES 3
+#define CELL_STATES 1
+#define CELL_DIRECT 1
+
+/* where gate k's recurrent sum starts: reset_after's recurrent bias b1 (zero without), v1's
+ * candidate from the input projection */
+static inline float cell_sum_start(__global const float *z, __global const float *b1,
+                                   int has_rbias, int U, int u, int k) {
+    if (!RNN_RESET_AFTER) return k == 2 ? z[2 * U + u] : 0.0f;
+    return has_rbias ? b1[k * U + u] : 0.0f;
 }
 
-__kernel void gru_bwd(__global const float *dy, __global const float *hs,
-                      __global const float *gates, __global const float *params, ulong r_off,
-                      __global const float *mask, __global const float *rmask,
-                      __global float *dzx, __global float *dzh, __global float *dh0, int B,
-                      int T, int U, int act, int rec_act, int return_sequences,
-                      int rows_per_group, __local float *dh, __local float *dz RNN_PAIR_BWD_ARGS) {
-    RNN_TAKE_BWD(); RNN_TAKE(gates); RNN_TAKE(dzx); RNN_TAKE(dzh);
-    RNN_R_ONCHIP(RT, params + r_off); /* R^T (G, U): host/layer_rnn.c backward_args */
-    int G = 3 * U;
-    int b0 = get_group_id(0) * rows_per_group;
-    int rows = min(rows_per_group, B - b0);
-    int n = rows > 0 ? rows * U : 0;
-    int lid = get_local_id(0), lsz = get_local_size(0);
-    for (int i = lid; i < n; i += lsz) dh[i] = rnn_state_grad(dh0, (size_t)b0 * U + i);
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int s = T - 1; s >= 0; s--) {
-        int t = rnn_time(s, T);
-        for (int i = lid; i < n; i += lsz) {
-            int r = i / U, u = i - r * U, b = b0 + r;
-            float gy = rnn_output_grad(dy, return_sequences, b, s, T, U, u);
-            float dzz = 0.0f, dzr = 0.0f, dhpre = 0.0f, rg = 0.0f;
-            if (rnn_keep(mask, b, t, T)) {
-                float g = dh[i] + gy;
-                __global const float *gs = gates + ((size_t)s * B + b) * 4 * U;
-                float zg = gs[u], hh = gs[2 * U + u], kh = gs[3 * U + u];
-                rg = gs[U + u];
-                float d = hs[((size_t)s * B + b) * U + u] * rnn_drop(rmask, b, U, u);
-                dhpre = g * (1.0f - zg) * act_grad_y(act, hh);
-                dzz = g * (d - hh) * act_grad_y(rec_act, zg);
-                dzr = dhpre * kh * act_grad_y(rec_act, rg);
-                dh[i] = g * zg; /* the direct path d -> h_t; times rmask below */
-            } else {
-                dh[i] = rnn_masked_carry(dh[i], gy);
-            }
-            gru_put_dz(dzx, dzh, b, t, s, B, T, U, u, dzz, dzr, dhpre, dhpre * rg);
-            dz[r * G + u] = dzz;
-            dz[r * G + U + u] = dzr;
-            dz[r * G + 2 * U + u] = dhpre * rg;
-        }
-        barrier(CLK_LOCAL_MEM_FENCE);
-        for (int i = lid; i < n; i += lsz) {
-            int r = i / U, j = i - r * U, b = b0 + r;
-            if (!rnn_keep(mask, b, t, T)) continue;
-            __local const float *dr = dz + r * G;
-            float acc = dh[i];
-            for (int k = 0; k < G; k++) acc += dr[k] * RT[(size_t)k * U + j];
-            dh[i] = acc * rnn_drop(rmask, b, U, j);
-        }
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    for (int i = lid; i < n; i += lsz) dh0[(size_t)b0 * U + i] = dh[i];
+/* h_t = z d + (1 - z) hh */
+static inline float gru_mix(float zg, float h_old, float drop, float hh) {
+    return zg * h_old * drop + (1.0f - zg) * hh;
 }
 
-__kernel void gru_v1_fwd(__global const float *zx, __global const int *ids,
-                         __global const float *params, ulong r_off,
-                         ulong rb_off, int has_rbias, __global const float *mask,
-                         __global const float *rmask, __global float *hs, __global float *gates,
-                         __global float *y, int B, int T, int U, int act, int rec_act,
-                         int return_sequences, int rows_per_group, __local float *h,
-                         __local float *hn, __local float *rh RNN_PAIR_FWD_ARGS) {
-    RNN_TAKE_FWD(); RNN_TAKE(rb_off); RNN_TAKE(gates);
-    RNN_R_ONCHIP(R, params + r_off);
-    int G = 3 * U;
-    int b0 = get_group_id(0) * rows_per_group;
-    int rows = min(rows_per_group, B - b0);
-    int n = rows > 0 ? rows * U : 0;
-    int lid = get_local_id(0), lsz = get_local_size(0);
-    (void)rb_off;
-    (void)has_rbias;
-    for (int i = lid; i < n; i += lsz) h[i] = hs[(size_t)b0 * U + i];
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int s = 0; s < T; s++) {
-        int t = rnn_time(s, T);
-        /* z and r, and r * d for the candidate */
-        for (int i = lid; i < n; i += lsz) {
-            int r = i / U, u = i - r * U, b = b0 + r;
-            __global const float *z = zx + rnn_zx_row(ids, b, t, T) * G;
-            float kz = 0.0f, kr = 0.0f;
-            __local const float *hr = h + r * U;
-            for (int j = 0; j < U; j++) {
-                RNN_R_SPACE const float *Rj = R + (size_t)j * G;
-                float dj = hr[j] * rnn_drop(rmask, b, U, j);
-                kz += dj * Rj[u];
-                kr += dj * Rj[U + u];
-            }
-            float zg = act_apply(rec_act, z[u] + kz), rg = act_apply(rec_act, z[U + u] + kr);
-            __global float *gs = gates + ((size_t)s * B + b) * 4 * U;
-            gs[u] = zg;
-            gs[U + u] = rg;
-            rh[i] = rg * hr[u] * rnn_drop(rmask, b, U, u);
-            gs[3 * U + u] = rh[i];
-        }
-        barrier(CLK_LOCAL_MEM_FENCE);
-        for (int i = lid; i < n; i += lsz) {
-            int r = i / U, u = i - r * U, b = b0 + r;
-            int keep = rnn_keep(mask, b, t, T);
-            float kh = zx[rnn_zx_row(ids, b, t, T) * G + 2 * U + u];
-            __local const float *rhr = rh + r * U;
-            for (int j = 0; j < U; j++) kh += rhr[j] * R[(size_t)j * G + 2 * U + u];
-            float hh = act_apply(act, kh);
-            __global float *gs = gates + ((size_t)s * B + b) * 4 * U;
-            gs[2 * U + u] = hh;
-            float zg = gs[u], h_old = h[i];
-            float h_new = zg * h_old * rnn_drop(rmask, b, U, u) + (1.0f - zg) * hh;
-            hn[i] = keep ? h_new : h_old;
-            hs[((size_t)(s + 1) * B + b) * U + u] = hn[i];
-            rnn_put_output(y, return_sequences, b, s, T, U, u, keep, h_new, h_old);
-        }
-        barrier(CLK_LOCAL_MEM_FENCE);
-        for (int i = lid; i < n; i += lsz) h[i] = hn[i];
-        barrier(CLK_LOCAL_MEM_FENCE);
+#if !RNN_RESET_AFTER
+/* v1, before the candidate's product: z and r from sum[0..2), kept in gates (the candidate
+ * reads z there), and r * d, kept there too for the product and dR_h; returns r * d */
+static inline float cell_gates(int rec_act, const float *sum, __global const float *z,
+                               __global float *gates, int b, int s, int B, int U, int u,
+                               float h_old, float drop) {
+    float zg = act_apply(rec_act, z[u] + sum[0]), rg = act_apply(rec_act, z[U + u] + sum[1]);
+    __global float *gs = gates + ((size_t)s * B + b) * 4 * U;
+    gs[u] = zg;
+    gs[U + u] = rg;
+    return gs[3 * U + u] = rg * h_old * drop;
+}
+#endif
+
+/* the step after the sums (v1: after the candidate's, sum[2]); returns the new h */
+static inline float cell_fwd(int act, int rec_act, const float *sum, __global const float *z,
+                             __global float *cs, __global float *gates, int keep, int b, int s,
+                             int B, int U, int u, float h_old, float drop) {
+    __global float *gs = gates + ((size_t)s * B + b) * 4 * U;
+    if (!RNN_RESET_AFTER) {
+        float hh = act_apply(act, sum[2]);
+        gs[2 * U + u] = hh;
+        return gru_mix(gs[u], h_old, drop, hh);
     }
+    float zg = act_apply(rec_act, z[u] + sum[0]), rg = act_apply(rec_act, z[U + u] + sum[1]);
+    float hh = act_apply(act, z[2 * U + u] + rg * sum[2]);
+    if (RNN_KEEP_STEPS) { /* for the backward pass */
+        gs[u] = zg;
+        gs[U + u] = rg;
+        gs[2 * U + u] = hh;
+        gs[3 * U + u] = sum[2];
+    }
+    return gru_mix(zg, h_old, drop, hh);
 }
 
-__kernel void gru_v1_bwd(__global const float *dy, __global const float *hs,
-                         __global const float *gates, __global const float *params, ulong r_off,
-                         __global const float *mask, __global const float *rmask,
-                         __global float *dzx, __global float *dzh, __global float *dh0, int B,
-                         int T, int U, int act, int rec_act, int return_sequences,
-                         int rows_per_group, __local float *dh,
-                         __local float *dz RNN_PAIR_BWD_ARGS) {
-    RNN_TAKE_BWD(); RNN_TAKE(gates); RNN_TAKE(dzx); RNN_TAKE(dzh);
-    RNN_R_ONCHIP(RT, params + r_off); /* R^T (G, U): host/layer_rnn.c backward_args */
-    int G = 3 * U;
-    int b0 = get_group_id(0) * rows_per_group;
-    int rows = min(rows_per_group, B - b0);
-    int n = rows > 0 ? rows * U : 0;
-    int lid = get_local_id(0), lsz = get_local_size(0);
-    for (int i = lid; i < n; i += lsz) dh[i] = rnn_state_grad(dh0, (size_t)b0 * U + i);
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int s = T - 1; s >= 0; s--) {
-        int t = rnn_time(s, T);
-        for (int i = lid; i < n; i += lsz) {
-            int r = i / U, u = i - r * U, b = b0 + r;
-            float gy = rnn_output_grad(dy, return_sequences, b, s, T, U, u);
-            float dzz = 0.0f, dhpre = 0.0f;
-            if (rnn_keep(mask, b, t, T)) {
-                float g = dh[i] + gy;
-                __global const float *gs = gates + ((size_t)s * B + b) * 4 * U;
-                float zg = gs[u], hh = gs[2 * U + u];
-                float d = hs[((size_t)s * B + b) * U + u] * rnn_drop(rmask, b, U, u);
-                dhpre = g * (1.0f - zg) * act_grad_y(act, hh);
-                dzz = g * (d - hh) * act_grad_y(rec_act, zg);
-                dh[i] = g * zg; /* with respect to d; times rmask below */
-            } else {
-                dh[i] = rnn_masked_carry(dh[i], gy);
-            }
-            /* the r block: set below on the rows that took the step */
-            gru_put_dz(dzx, dzh, b, t, s, B, T, U, u, dzz, 0.0f, dhpre, dhpre);
-            dz[r * G + u] = dzz;
-            dz[r * G + 2 * U + u] = dhpre;
-        }
-        barrier(CLK_LOCAL_MEM_FENCE);
-        /* through r * d: d(rd)[j] = sum_k dhpre[k] R_h[j, k] */
-        for (int i = lid; i < n; i += lsz) {
-            int r = i / U, j = i - r * U, b = b0 + r;
-            if (!rnn_keep(mask, b, t, T)) continue;
-            __local const float *dr = dz + r * G + 2 * U;
-            float drh = 0.0f;
-            for (int k = 0; k < U; k++) drh += dr[k] * RT[(size_t)(2 * U + k) * U + j];
-            float rg = gates[((size_t)s * B + b) * 4 * U + U + j];
-            float d = hs[((size_t)s * B + b) * U + j] * rnn_drop(rmask, b, U, j);
-            float dzr = drh * d * act_grad_y(rec_act, rg);
-            dzx[((size_t)b * T + t) * G + U + j] = dzr;
-            dzh[((size_t)s * B + b) * G + U + j] = dzr;
-            dz[r * G + U + j] = dzr;
-            dh[i] += drh * rg;
-        }
-        barrier(CLK_LOCAL_MEM_FENCE);
-        for (int i = lid; i < n; i += lsz) {
-            int r = i / U, j = i - r * U, b = b0 + r;
-            if (!rnn_keep(mask, b, t, T)) continue;
-            __local const float *dr = dz + r * G;
-            float acc = dh[i];
-            for (int k = 0; k < 2 * U; k++) acc += dr[k] * RT[(size_t)k * U + j];
-            dh[i] = acc * rnn_drop(rmask, b, U, j);
-        }
-        barrier(CLK_LOCAL_MEM_FENCE);
+/* The gradients of a step that was taken, from g, the gradient reaching h_t: dz (the
+ * candidate's with respect to the recurrent pre-activation: times r for reset_after) and
+ * dzx (the input projection's); v1 leaves the r block zero for cell_reset. Returns the
+ * direct path d -> h_t, g z (times rmask by the caller). */
+static inline float cell_bwd(int act, int rec_act, float g, float *dc,
+                             __global const float *hs, __global const float *cs,
+                             __global const float *gates, int b, int s, int B, int U, int u,
+                             float drop, float *dz, float *dzx) {
+    __global const float *gs = gates + ((size_t)s * B + b) * 4 * U;
+    float zg = gs[u], hh = gs[2 * U + u];
+    float d = hs[((size_t)s * B + b) * U + u] * drop;
+    float dhpre = g * (1.0f - zg) * act_grad_y(act, hh);
+    dz[0] = dzx[0] = g * (d - hh) * act_grad_y(rec_act, zg);
+    dzx[2] = dhpre;
+    if (RNN_RESET_AFTER) {
+        float kh = gs[3 * U + u], rg = gs[U + u];
+        dz[1] = dzx[1] = dhpre * kh * act_grad_y(rec_act, rg);
+        dz[2] = dhpre * rg;
+    } else {
+        dz[2] = dhpre;
     }
-    for (int i = lid; i < n; i += lsz) dh0[(size_t)b0 * U + i] = dh[i];
+    return g * zg;
 }
+
+#if !RNN_RESET_AFTER
+/* v1, after the gradient of r * d, drh = dhpre R_h^T, is summed: r's gradient (returned)
+ * and r's share of the direct path, added to *dh */
+static inline float cell_reset(int rec_act, float drh, float *dh, __global const float *hs,
+                               __global const float *gates, int b, int s, int B, int U, int u,
+                               float drop) {
+    float rg = gates[((size_t)s * B + b) * 4 * U + U + u];
+    float d = hs[((size_t)s * B + b) * U + u] * drop;
+    *dh += drh * rg;
+    return drh * d * act_grad_y(rec_act, rg);
+}
+#endif

@@ -1,12 +1,20 @@
 /*
  * lstm_rows.cl - the row variant of lstm.cl for CPUs (see rnn_rows.cl): a work-item runs RB
- * batch rows; the equations, arguments and layouts are lstm.cl's.
+ * batch rows; the equations and layouts are lstm.cl's, the arguments RNN_FWD_ARGS and
+ * RNN_BWD_ARGS (rnn_common.cl). Its step at whole rows, under the loops of
+ * rnn_rows_kernels.cl.
  */
 
-/* The step of row b after z = zx_t + h_{t-1} R: gates, new state, outputs. */
-static inline void lstm_row_step(float *z, float *h, float *c, int keep, int b, int s, int B, int T,
-                          int act, int rec_act, int return_sequences, __global float *hs,
-                          __global float *cs, __global float *gates, __global float *y) {
+/* the sums start from the input projection, loaded into them */
+#define CELL_ROWS_SUMS_FROM_INPUT 1
+static inline void cell_rows_start(float *sums, const float *rbias) {}
+
+/* The step of row b after z = zx_t + h_{t-1} R (the sums): gates, new state, outputs. */
+static inline void cell_row_step(const float *x, float *z, float *second, const float *mid,
+                                 float *h, float *c, int keep, int b, int s, int B, int T,
+                                 int act, int rec_act, int return_sequences,
+                                 __global const float *rmask, __global float *hs,
+                                 __global float *cs, __global float *gates, __global float *y) {
     rows_act(rec_act, z, 2 * RU); /* i, f */
     rows_act(act, z + 2 * RU, RU); /* g */
     rows_act(rec_act, z + 3 * RU, RU); /* o */
@@ -28,42 +36,14 @@ static inline void lstm_row_step(float *z, float *h, float *c, int keep, int b, 
     rows_put_outputs(y, return_sequences, b, s, T, RU, keep, h);
 }
 
-__kernel void lstm_fwd(__global const float *zx, __global const int *ids,
-                       __global const float *params, ulong r_off,
-                       ulong rb_off, __global const float *mask, __global const float *rmask,
-                       __global float *hs, __global float *cs, __global float *gates,
-                       __global float *y, int B, int T, int U, int act, int rec_act,
-                       int return_sequences, int rows_per_group, __local float *unused_h,
-                       __local float *unused_hn RNN_PAIR_FWD_ARGS) {
-    RNN_TAKE_FWD(); RNN_TAKE(rb_off); RNN_TAKE(cs); RNN_TAKE(gates);
-    int b0 = get_global_id(0) * RB;
-    if (b0 >= B) return;
-    ROWS_FIX_ACTS();
-    __global const float *R = params + r_off;
-    float h[RB * RU], c[RB * RU], hd[RB * RU], z[RB * 4 * RU];
-    rows_load_state(h, hs, b0, B);
-    rows_load_state(c, cs, b0, B);
-    for (int s = 0; s < T; s++) {
-        int t = rnn_time(s, T);
-        for (int r = 0; r < RB; r++) {
-            int b = b0 + r;
-            rows_load_input(z + r * 4 * RU, 4 * RU, zx, ids, b, t, B, T);
-            rows_dropped(hd + r * RU, h + r * RU, rmask, b, B);
-        }
-        rows_matvec(z, 4 * RU, 4 * RU, hd, RU, RU, R, 4 * RU);
-        for (int r = 0; r < RB && b0 + r < B; r++)
-            lstm_row_step(z + r * 4 * RU, h + r * RU, c + r * RU, rnn_keep(mask, b0 + r, t, T),
-                          b0 + r, s, B, T, act, rec_act, return_sequences, hs, cs, gates, y);
-    }
-}
-
 /* The gradients of row b's step: dz (4U, zero on a masked step), written to dzx and dzh;
  * dh and dc carry on. */
-static inline void lstm_row_grads(float *dz, float *dh, float *dc, int keep, int b, int s, int t,
-                           int B, int T, int act, int rec_act, int return_sequences,
-                           __global const float *dy, __global const float *cs,
-                           __global const float *gates, __global float *dzx,
-                           __global float *dzh) {
+static inline void cell_row_grads(float *dz, float *dh, float *dc, int keep, int b, int s,
+                                  int t, int B, int T, int act, int rec_act,
+                                  int return_sequences, __global const float *dy,
+                                  __global const float *hs, __global const float *cs,
+                                  __global const float *gates, __global const float *rmask,
+                                  __global float *dzx, __global float *dzh) {
     __global const float *gs = gates + ((size_t)s * B + b) * 4 * RU;
     __global const float *cnow = cs + ((size_t)(s + 1) * B + b) * RU;
     __global const float *cprev = cs + ((size_t)s * B + b) * RU;
@@ -95,42 +75,4 @@ static inline void lstm_row_grads(float *dz, float *dh, float *dc, int keep, int
     if (RNN_DZX)
         for (int k = 0; k < 4 * RU; k++) xo[k] = dz[k];
     for (int k = 0; k < 4 * RU; k++) ho[k] = dz[k];
-}
-
-/* params + r_off is R^T (4U, U) here (rnn_rows.cl) */
-__kernel void lstm_bwd(__global const float *dy, __global const float *hs,
-                       __global const float *cs, __global const float *gates,
-                       __global const float *params, ulong r_off, __global const float *mask,
-                       __global const float *rmask, __global float *dzx, __global float *dzh,
-                       __global float *dh0, __global float *dc0, int B, int T, int U,
-                       int act, int rec_act, int return_sequences, int rows_per_group,
-                       __local float *unused_dh, __local float *unused_dc,
-                       __local float *unused_dz RNN_PAIR_BWD_ARGS) {
-    RNN_TAKE_BWD(); RNN_TAKE(cs); RNN_TAKE(gates); RNN_TAKE(dzx); RNN_TAKE(dzh); RNN_TAKE(dc0);
-    int b0 = get_global_id(0) * RB;
-    if (b0 >= B) return;
-    ROWS_FIX_ACTS();
-    __global const float *RT = params + r_off;
-    float dh[RB * RU], dc[RB * RU], dz[RB * 4 * RU], acc[RB * RU];
-    int keep[RB];
-    rows_start_carry(dh, dh0, b0, B);
-    rows_start_carry(dc, dc0, b0, B);
-    for (int s = T - 1; s >= 0; s--) {
-        int t = rnn_time(s, T);
-        for (int r = 0; r < RB; r++) {
-            int b = b0 + r;
-            keep[r] = b < B && rnn_keep(mask, b, t, T);
-            if (b < B)
-                lstm_row_grads(dz + r * 4 * RU, dh + r * RU, dc + r * RU, keep[r], b, s, t, B, T,
-                               act, rec_act, return_sequences, dy, cs, gates, dzx, dzh);
-            else
-                for (int k = 0; k < 4 * RU; k++) dz[r * 4 * RU + k] = 0.0f;
-        }
-        /* dh_{t-1}[j] = rmask[j] * sum_k dz[k] R[j, k] on the rows that took the step */
-        for (int i = 0; i < RB * RU; i++) acc[i] = 0.0f;
-        rows_back_project(acc, dz, 4 * RU, RT, 0, 4 * RU);
-        rows_take_carry(dh, acc, keep, rmask, b0);
-    }
-    rows_store_state(dh0, dh, b0, B);
-    rows_store_state(dc0, dc, b0, B);
 }

@@ -27,6 +27,8 @@
  *   RNN_R_LOCAL      group kernels: R's floats (R^T's in the backward kernels), which the
  *                    work-group copies into local memory at the start and reads there at
  *                    every step (RNN_R_ONCHIP); 0 (default) reads it from global memory
+ *   RNN_RESET_AFTER  default 1: a GRU's reset_after (gru.cl; 0: the v1 kernels); the
+ *                    other cells ignore it
  *   RNN_PAIR         one launch runs two layers of the same options in opposite directions,
  *                    a Bidirectional's pair (host/layer_rnn.c clrnn_rnn_forward_pair): the
  *                    work-groups with get_group_id(1) == 1 run the second layer, on the
@@ -63,6 +65,9 @@
 #ifndef RNN_PAIR
 #define RNN_PAIR 0
 #endif
+#ifndef RNN_RESET_AFTER
+#define RNN_RESET_AFTER 1
+#endif
 
 #ifndef RNN_R_LOCAL
 #define RNN_R_LOCAL 0
@@ -85,6 +90,12 @@ static inline __local const float *rnn_r_copy(__global const float *src, __local
 #define RNN_R_SPACE __global
 #define RNN_R_ONCHIP(name, src) __global const float *name = (src)
 #endif
+
+/* A kernel of the program's cell, for the loops written once for every cell (rnn_group.cl,
+ * rnn_steps.cl): RNN_KERNEL(fwd) is lstm_fwd in a program of lstm.cl */
+#define RNN_PASTE2(a, b) a##_##b
+#define RNN_PASTE(a, b) RNN_PASTE2(a, b)
+#define RNN_KERNEL(x) RNN_PASTE(CELL_NAME, x)
 
 /* whether this work-group runs the second layer of a pair */
 static inline int rnn_second(void) { return RNN_PAIR && get_group_id(1) == 1; }
@@ -111,10 +122,37 @@ static inline int rnn_second(void) { return RNN_PAIR && get_group_id(1) == 1; }
 #define RNN_TAKE_AS(x, x2) (void)0
 #endif
 #define RNN_TAKE(x) RNN_TAKE_AS(x, x##_2)
-#define RNN_TAKE_FWD() \
-    RNN_TAKE(zx); RNN_TAKE(r_off); RNN_TAKE(rmask); RNN_TAKE(hs); RNN_TAKE(y)
-#define RNN_TAKE_BWD() \
-    RNN_TAKE(dy); RNN_TAKE(hs); RNN_TAKE(params); RNN_TAKE(r_off); RNN_TAKE(rmask); RNN_TAKE(dh0)
+
+/* The one argument list of every forward and every backward kernel of the group and row
+ * forms, whatever the cell (host/layer_rnn.c launches them all alike); a cell reads what it
+ * needs and the host passes valid buffers for the rest (hs for a cell without cs, ...):
+ *   has_rbias, rb_off: the recurrent bias b1 = params[rb_off..] (G U) of a GRU with
+ *                reset_after and a bias; the other cells ignore them
+ *   cs, dc0:   the LSTM's cell state and its gradient
+ *   gates:     (T, B, 4U), what a step keeps for backward (unused by the SimpleRNN)
+ *   act, rec_act: activation codes (common.cl); the SimpleRNN has no rec_act
+ *   rows_per_group, lmem: the group kernels' batch rows a work-group and their local memory,
+ *                rows_per_group * U floats times the cell's count a row (its kernel file
+ *                says); the row kernels ignore both */
+#define RNN_FWD_ARGS                                                                          \
+    __global const float *zx, __global const int *ids, __global const float *params,         \
+        ulong r_off, ulong rb_off, int has_rbias, __global const float *mask,                 \
+        __global const float *rmask, __global float *hs, __global float *cs,                  \
+        __global float *gates, __global float *y, int B, int T, int U, int act, int rec_act,  \
+        int return_sequences, int rows_per_group, __local float *lmem RNN_PAIR_FWD_ARGS
+#define RNN_BWD_ARGS                                                                          \
+    __global const float *dy, __global const float *hs, __global const float *cs,            \
+        __global const float *gates, __global const float *params, ulong r_off,               \
+        __global const float *mask, __global const float *rmask, __global float *dzx,         \
+        __global float *dzh, __global float *dh0, __global float *dc0, int B, int T, int U,   \
+        int act, int rec_act, int return_sequences, int rows_per_group,                       \
+        __local float *lmem RNN_PAIR_BWD_ARGS
+#define RNN_TAKE_FWD()                                                                 \
+    RNN_TAKE(zx); RNN_TAKE(r_off); RNN_TAKE(rb_off); RNN_TAKE(rmask); RNN_TAKE(hs);      \
+    RNN_TAKE(cs); RNN_TAKE(gates); RNN_TAKE(y)
+#define RNN_TAKE_BWD()                                                                 \
+    RNN_TAKE(dy); RNN_TAKE(hs); RNN_TAKE(cs); RNN_TAKE(gates); RNN_TAKE(params);          \
+    RNN_TAKE(r_off); RNN_TAKE(rmask); RNN_TAKE(dzx); RNN_TAKE(dzh); RNN_TAKE(dh0); RNN_TAKE(dc0)
 
 /* whether step s writes its state to hs (cs): all of them for a backward pass, else the
  * final one (keep_state in host/layer_rnn.c reads it) */
@@ -166,18 +204,4 @@ static inline float rnn_output_grad(__global const float *dy, int return_sequenc
 /* On a masked step the output was the carried state, so its gradient joins the carry. */
 static inline float rnn_masked_carry(float carry, float dy_s) {
     return RNN_ZERO_OUTPUT ? carry : carry + dy_s;
-}
-
-/* A GRU's pre-activation gradient at (row b, timestep t, step s), unit u, in both layouts:
- * the z and r blocks the same in dzx (B, T, 3U) and dzh (T, B, 3U), the candidate block
- * dzx_h for the input projection and dzh_h for the recurrent one (reset_after: times r) */
-static inline void gru_put_dz(__global float *dzx, __global float *dzh, int b, int t, int s, int B,
-                       int T, int U, int u, float dzz, float dzr, float dzx_h, float dzh_h) {
-    size_t xo = ((size_t)b * T + t) * 3 * U, ho = ((size_t)s * B + b) * 3 * U;
-    dzx[xo + u] = dzz;
-    dzx[xo + U + u] = dzr;
-    dzx[xo + 2 * U + u] = dzx_h;
-    dzh[ho + u] = dzz;
-    dzh[ho + U + u] = dzr;
-    dzh[ho + 2 * U + u] = dzh_h;
 }

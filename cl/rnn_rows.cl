@@ -1,18 +1,19 @@
 /*
- * rnn_rows.cl - what the row variants of the recurrent kernels share (lstm_rows.cl,
- * gru_rows.cl, simple_rnn_rows.cl). The row variants are for CPUs: one work-item runs the
- * whole sequence of RB = ROWS_PER_ITEM batch rows (b0 = RB * global id, ...) in lockstep with
- * their state in private memory, so there is no barrier and no local memory; the inner loops
- * run along contiguous units with trip counts fixed at build time (RNN_UNITS), which the
- * compiler vectorizes, and each block of the recurrent kernel read from memory serves all RB
- * rows. The group variants (lstm.cl, ...) spread one row's units over a work-group instead,
- * for GPUs.
+ * rnn_rows.cl - what the row variants of the recurrent kernels share: their loops
+ * (rnn_rows_kernels.cl) and the cells' steps at whole rows (lstm_rows.cl, gru_rows.cl,
+ * simple_rnn_rows.cl) run on these helpers. The row variants are for CPUs: one work-item runs
+ * the whole sequence of RB = ROWS_PER_ITEM batch rows (b0 = RB * global id, ...) in lockstep
+ * with their state in private memory, so there is no barrier and no local memory; the inner
+ * loops run along contiguous units with trip counts fixed at build time (RNN_UNITS), which
+ * the compiler vectorizes, and each block of the recurrent kernel read from memory serves
+ * all RB rows. The group variants (rnn_group.cl) spread one row's units over a work-group
+ * instead, for GPUs.
  *
- * A row kernel has the arguments, layouts and arithmetic order of its group variant, with
- * two differences: rows_per_group and the local buffers are unused, and the backward
- * kernels read the recurrent kernel transposed: params + r_off is R^T (G, U) (made by
- * gemm_transpose, host/gemm.c), so that dh_{t-1} = dz R^T also runs along contiguous units,
- * adding up over k in the same order as the group variant.
+ * A row kernel has the arguments (RNN_FWD_ARGS, RNN_BWD_ARGS), layouts and arithmetic order
+ * of its group variant, with two differences: rows_per_group and lmem are unused, and the
+ * backward kernels read the recurrent kernel transposed: params + r_off is R^T (G, U)
+ * (made by gemm_transpose, host/gemm.c), so that dh_{t-1} = dz R^T also runs along
+ * contiguous units, adding up over k in the same order as the group variant.
  */
 #define RU RNN_UNITS
 #ifndef ROWS_PER_ITEM

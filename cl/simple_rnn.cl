@@ -1,104 +1,41 @@
 /*
- * simple_rnn.cl - the SimpleRNN recurrence, h_t = act(zx_t + (h_{t-1} * rmask) R), as
- * persistent kernels: each work-group owns a slice of the batch (rows_per_group rows; batch
- * rows are independent) and loops over all steps itself, keeping the state in local memory
- * (and R where it fits: RNN_R_LOCAL, rnn_common.cl), so a whole sequence costs one launch.
- * zx = x K + b for all timesteps comes from one GEMM.
- * Masking, go_backwards and recurrent dropout: rnn_common.cl.
+ * simple_rnn.cl - the SimpleRNN cell, h_t = act(zx_t + (h_{t-1} * rmask) R), with
+ * zx = x K + b for all timesteps from one GEMM.
  *
- * Layouts (floats; U units, B batch, T steps):
- *   zx   (B, T, U)       input projection, batch-major like the layer input
- *   R    params[r_off..] (U, U) recurrent kernel, Keras layout; the backward kernel's
- *        params[r_off..] is R^T instead (the host transposes it once a pass), read along units
- *   mask (B, T), rmask (B, U): read only when the program is built for them
- *   hs   (T+1, B, U)     time-major states; hs[0] = initial state (set by the host),
- *                        hs[s+1] = state after step s. Time-major so that
- *                        dR = hs[0:T]^T dz_tm is one GEMM.
- *   y    (B, T, U) with return_sequences, else (B, U) = the output of the last step
- *   dy   shaped like y
- *   dz_bm (B, T, U), dz_tm (T, B, U): gradient of the pre-activation, in both layouts
- *                        (batch-major by timestep for dK = x^T dz and dx = dz K^T,
- *                        time-major by step for dR); zero on masked steps
- *   dh0  (B, U)          gradient with respect to the initial state (in: the final state's
- *                        with RNN_STATE_GRAD)
- * Work sizes: global = n_groups * local, local any size; local memory 2 * rows_per_group * U
- * floats (with RNN_R_LOCAL also the U U of R). Barriers are reached by every work-item the same number of times.
+ * Its step at one unit, forward and backward, written once for the loops that run it: the
+ * group kernels (rnn_group.cl) and the per-step path (rnn_steps.cl); the cell interface
+ * (cell_*, CELL_*) is described in rnn_group.cl. The row kernels (simple_rnn_rows.cl) run
+ * whole rows at once in vector form. It has no gates, c or rec_act (cs, gates, dc0 and
+ * rec_act are ignored).
+ * Local memory of the group kernels: 2 U floats a batch row, forward (h, hn) and backward
+ * (the carry, dz).
  */
-__kernel void simple_rnn_fwd(__global const float *zx, __global const int *ids,
-                             __global const float *params,
-                             ulong r_off, __global const float *mask,
-                             __global const float *rmask, __global float *hs, __global float *y,
-                             int B, int T, int U, int act, int return_sequences,
-                             int rows_per_group, __local float *h,
-                             __local float *hn RNN_PAIR_FWD_ARGS) {
-    RNN_TAKE_FWD();
-    RNN_R_ONCHIP(R, params + r_off);
-    int b0 = get_group_id(0) * rows_per_group;
-    int rows = min(rows_per_group, B - b0);
-    int n = rows > 0 ? rows * U : 0;
-    int lid = get_local_id(0), lsz = get_local_size(0);
-    for (int i = lid; i < n; i += lsz) h[i] = hs[(size_t)b0 * U + i];
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int s = 0; s < T; s++) {
-        int t = rnn_time(s, T);
-        for (int i = lid; i < n; i += lsz) {
-            int r = i / U, u = i - r * U, b = b0 + r;
-            int keep = rnn_keep(mask, b, t, T);
-            float acc = zx[rnn_zx_row(ids, b, t, T) * U + u];
-            __local const float *hr = h + r * U;
-            for (int j = 0; j < U; j++)
-                acc += hr[j] * rnn_drop(rmask, b, U, j) * R[(size_t)j * U + u];
-            float h_new = act_apply(act, acc), h_old = hr[u];
-            hn[i] = keep ? h_new : h_old;
-            hs[((size_t)(s + 1) * B + b) * U + u] = hn[i];
-            rnn_put_output(y, return_sequences, b, s, T, U, u, keep, h_new, h_old);
-        }
-        barrier(CLK_LOCAL_MEM_FENCE);
-        for (int i = lid; i < n; i += lsz) h[i] = hn[i];
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
+#define CELL_NAME simple_rnn
+#define CELL_GATES 1
+#define CELL_SUMS 1
+#define CELL_SPLIT 0
+#define CELL_STATES 1
+#define CELL_DIRECT 0
+#define CELL_ZERO_START(k) 0
+
+/* the recurrent sum starts from the input projection */
+static inline float cell_sum_start(__global const float *z, __global const float *b1,
+                                   int has_rbias, int U, int u, int k) {
+    return z[k * U + u];
 }
 
-__kernel void simple_rnn_bwd(__global const float *dy, __global const float *hs,
-                             __global const float *params, ulong r_off,
-                             __global const float *mask, __global const float *rmask,
-                             __global float *dz_bm, __global float *dz_tm, __global float *dh0,
-                             int B, int T, int U, int act, int return_sequences,
-                             int rows_per_group, __local float *carry,
-                             __local float *dz RNN_PAIR_BWD_ARGS) {
-    RNN_TAKE_BWD(); RNN_TAKE_AS(dz_bm, dzx_2); RNN_TAKE_AS(dz_tm, dzh_2);
-    RNN_R_ONCHIP(RT, params + r_off); /* R^T (U, U): host/layer_rnn.c backward_args */
-    int b0 = get_group_id(0) * rows_per_group;
-    int rows = min(rows_per_group, B - b0);
-    int n = rows > 0 ? rows * U : 0;
-    int lid = get_local_id(0), lsz = get_local_size(0);
-    for (int i = lid; i < n; i += lsz) carry[i] = rnn_state_grad(dh0, (size_t)b0 * U + i);
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int s = T - 1; s >= 0; s--) {
-        int t = rnn_time(s, T);
-        for (int i = lid; i < n; i += lsz) {
-            int r = i / U, u = i - r * U, b = b0 + r;
-            float gy = rnn_output_grad(dy, return_sequences, b, s, T, U, u);
-            float d = 0.0f;
-            if (rnn_keep(mask, b, t, T))
-                d = (carry[i] + gy) * act_grad_y(act, hs[((size_t)(s + 1) * B + b) * U + u]);
-            else
-                carry[i] = rnn_masked_carry(carry[i], gy);
-            dz[i] = d;
-            if (RNN_DZX) dz_bm[((size_t)b * T + t) * U + u] = d;
-            dz_tm[((size_t)s * B + b) * U + u] = d;
-        }
-        barrier(CLK_LOCAL_MEM_FENCE);
-        /* dh_{t-1}[j] = rmask[j] * sum_k dz[k] R[j, k] on the rows that took the step */
-        for (int i = lid; i < n; i += lsz) {
-            int r = i / U, j = i - r * U, b = b0 + r;
-            if (!rnn_keep(mask, b, t, T)) continue;
-            __local const float *dr = dz + r * U;
-            float acc = 0.0f;
-            for (int k = 0; k < U; k++) acc += dr[k] * RT[(size_t)k * U + j];
-            carry[i] = acc * rnn_drop(rmask, b, U, j);
-        }
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    for (int i = lid; i < n; i += lsz) dh0[(size_t)b0 * U + i] = carry[i];
+/* the new h */
+static inline float cell_fwd(int act, int rec_act, const float *sum, __global const float *z,
+                             __global float *cs, __global float *gates, int keep, int b, int s,
+                             int B, int U, int u, float h_old, float drop) {
+    return act_apply(act, sum[0]);
+}
+
+/* dz of a step that was taken, from g, the gradient reaching h_t (h_t = hs[s + 1]) */
+static inline float cell_bwd(int act, int rec_act, float g, float *dc,
+                             __global const float *hs, __global const float *cs,
+                             __global const float *gates, int b, int s, int B, int U, int u,
+                             float drop, float *dz, float *dzx) {
+    dz[0] = dzx[0] = g * act_grad_y(act, hs[((size_t)(s + 1) * B + b) * U + u]);
+    return 0.0f;
 }

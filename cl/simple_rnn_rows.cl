@@ -1,93 +1,55 @@
 /*
  * simple_rnn_rows.cl - the row variant of simple_rnn.cl for CPUs (see rnn_rows.cl): a
- * work-item runs RB batch rows; the equations, arguments and layouts are simple_rnn.cl's.
+ * work-item runs RB batch rows; the equations and layouts are simple_rnn.cl's, the arguments
+ * RNN_FWD_ARGS and RNN_BWD_ARGS (rnn_common.cl). Its step at whole rows, under the loops of
+ * rnn_rows_kernels.cl.
  */
-__kernel void simple_rnn_fwd(__global const float *zx, __global const int *ids,
-                             __global const float *params,
-                             ulong r_off, __global const float *mask,
-                             __global const float *rmask, __global float *hs, __global float *y,
-                             int B, int T, int U, int act, int return_sequences,
-                             int rows_per_group, __local float *unused_h,
-                             __local float *unused_hn RNN_PAIR_FWD_ARGS) {
-    RNN_TAKE_FWD();
-    int b0 = get_global_id(0) * RB;
-    if (b0 >= B) return;
-    ROWS_FIX_ACT();
-    __global const float *R = params + r_off;
-    float h[RB * RU], hd[RB * RU], z[RB * RU];
-    rows_load_state(h, hs, b0, B);
-    for (int s = 0; s < T; s++) {
-        int t = rnn_time(s, T);
-        for (int r = 0; r < RB; r++) {
-            int b = b0 + r;
-            rows_load_input(z + r * RU, RU, zx, ids, b, t, B, T);
-            rows_dropped(hd + r * RU, h + r * RU, rmask, b, B);
-        }
-        rows_matvec(z, RU, RU, hd, RU, RU, R, RU);
-        /* row by row: a unit's activation then takes the same path (vector lanes or the
-         * scalar tail when RU is not a multiple of 8) whatever the rows a work-item, and
-         * the variants give the same bits (PoCL's vector and scalar tanh differ by a few
-         * ulps for some arguments) */
-        for (int r = 0; r < RB; r++) rows_act(act, z + r * RU, RU);
-        /* branches outside the loops over units, so that they vectorize */
-        for (int r = 0; r < RB && b0 + r < B; r++) {
-            int b = b0 + r, keep = rnn_keep(mask, b, t, T);
-            float *hr = h + r * RU;
-            if (keep)
-                for (int u = 0; u < RU; u++) hr[u] = z[r * RU + u];
-            size_t so = ((size_t)(s + 1) * B + b) * RU;
-            if (rnn_store_step(s, T))
-                for (int u = 0; u < RU; u++) hs[so + u] = hr[u];
-            rows_put_outputs(y, return_sequences, b, s, T, RU, keep, hr);
-        }
-    }
+
+/* the sums start from the input projection, loaded into them */
+#define CELL_ROWS_SUMS_FROM_INPUT 1
+static inline void cell_rows_start(float *sums, const float *rbias) {}
+
+/* The step of row b after z = zx_t + h_{t-1} R (the sums): the new state, outputs. The
+ * activation row by row: a unit's then takes the same path (vector lanes or the scalar tail
+ * when RU is not a multiple of 8) whatever the rows a work-item, and the variants give the
+ * same bits (PoCL's vector and scalar tanh differ by a few ulps for some arguments). */
+static inline void cell_row_step(const float *x, float *z, float *second, const float *mid,
+                                 float *h, float *c, int keep, int b, int s, int B, int T,
+                                 int act, int rec_act, int return_sequences,
+                                 __global const float *rmask, __global float *hs,
+                                 __global float *cs, __global float *gates, __global float *y) {
+    rows_act(act, z, RU);
+    /* branches outside the loops over units, so that they vectorize */
+    if (keep)
+        for (int u = 0; u < RU; u++) h[u] = z[u];
+    size_t so = ((size_t)(s + 1) * B + b) * RU;
+    if (rnn_store_step(s, T))
+        for (int u = 0; u < RU; u++) hs[so + u] = h[u];
+    rows_put_outputs(y, return_sequences, b, s, T, RU, keep, h);
 }
 
-/* params + r_off is R^T (U, U) here (rnn_rows.cl) */
-__kernel void simple_rnn_bwd(__global const float *dy, __global const float *hs,
-                             __global const float *params, ulong r_off,
-                             __global const float *mask, __global const float *rmask,
-                             __global float *dz_bm, __global float *dz_tm, __global float *dh0,
-                             int B, int T, int U, int act, int return_sequences,
-                             int rows_per_group, __local float *unused_carry,
-                             __local float *unused_dz RNN_PAIR_BWD_ARGS) {
-    RNN_TAKE_BWD(); RNN_TAKE_AS(dz_bm, dzx_2); RNN_TAKE_AS(dz_tm, dzh_2);
-    int b0 = get_global_id(0) * RB;
-    if (b0 >= B) return;
-    ROWS_FIX_ACT();
-    __global const float *RT = params + r_off;
-    float carry[RB * RU], dz[RB * RU], acc[RB * RU];
-    int keep[RB];
-    rows_start_carry(carry, dh0, b0, B);
-    for (int s = T - 1; s >= 0; s--) {
-        int t = rnn_time(s, T);
-        for (int r = 0; r < RB; r++) {
-            int b = b0 + r;
-            keep[r] = b < B && rnn_keep(mask, b, t, T);
-            if (b >= B) {
-                for (int u = 0; u < RU; u++) dz[r * RU + u] = 0.0f;
-                continue;
-            }
-            __global const float *hnow = hs + ((size_t)(s + 1) * B + b) * RU;
-            __global float *xo = dz_bm + ((size_t)b * T + t) * RU;
-            __global float *ho = dz_tm + ((size_t)s * B + b) * RU;
-            float gy[RU], *cr = carry + r * RU, *dr = dz + r * RU;
-            rows_output_grads(gy, dy, return_sequences, b, s, T);
-            /* branches outside the loops over units and the global stores after them, so
-             * that the loops vectorize */
-            if (keep[r]) {
-                for (int u = 0; u < RU; u++) dr[u] = (cr[u] + gy[u]) * act_grad_y(act, hnow[u]);
-            } else {
-                for (int u = 0; u < RU; u++) cr[u] = rnn_masked_carry(cr[u], gy[u]);
-                for (int u = 0; u < RU; u++) dr[u] = 0.0f;
-            }
-            if (RNN_DZX)
-                for (int u = 0; u < RU; u++) xo[u] = dr[u];
-            for (int u = 0; u < RU; u++) ho[u] = dr[u];
-        }
-        for (int i = 0; i < RB * RU; i++) acc[i] = 0.0f;
-        rows_back_project(acc, dz, RU, RT, 0, RU);
-        rows_take_carry(carry, acc, keep, rmask, b0);
+/* The gradients of row b's step: dz (U, zero on a masked step), written to dzx and dzh; dh
+ * carries on (on a masked step). */
+static inline void cell_row_grads(float *dz, float *dh, float *dc, int keep, int b, int s,
+                                  int t, int B, int T, int act, int rec_act,
+                                  int return_sequences, __global const float *dy,
+                                  __global const float *hs, __global const float *cs,
+                                  __global const float *gates, __global const float *rmask,
+                                  __global float *dzx, __global float *dzh) {
+    __global const float *hnow = hs + ((size_t)(s + 1) * B + b) * RU;
+    __global float *xo = dzx + ((size_t)b * T + t) * RU;
+    __global float *ho = dzh + ((size_t)s * B + b) * RU;
+    float gy[RU];
+    rows_output_grads(gy, dy, return_sequences, b, s, T);
+    /* branches outside the loops over units and the global stores after them, so that the
+     * loops vectorize */
+    if (keep) {
+        for (int u = 0; u < RU; u++) dz[u] = (dh[u] + gy[u]) * act_grad_y(act, hnow[u]);
+    } else {
+        for (int u = 0; u < RU; u++) dh[u] = rnn_masked_carry(dh[u], gy[u]);
+        for (int u = 0; u < RU; u++) dz[u] = 0.0f;
     }
-    rows_store_state(dh0, carry, b0, B);
+    if (RNN_DZX)
+        for (int u = 0; u < RU; u++) xo[u] = dz[u];
+    for (int u = 0; u < RU; u++) ho[u] = dz[u];
 }

@@ -12,9 +12,16 @@
 
 struct rnn_cfg;
 
-/* Which cell, for the kernel launches that still pass each cell its own argument list
- * (layer_rnn.c clrnn_rnn_launch_forward/_backward, rnn_steps.c); nothing else reads it. */
-typedef enum { CELL_SIMPLE, CELL_LSTM, CELL_GRU } cell_kind;
+/* The names of a cell's recurrent kernels, one per form (cl/); every kernel of a form takes
+ * the same argument list (cl/rnn_common.cl RNN_FWD_ARGS, cl/rnn_steps.cl RNN_STEP_FWD_ARGS),
+ * so the launch code calls them all alike. */
+struct clrnn_cell_kernels {
+    const char *fwd, *bwd;           /* group and row forms */
+    const char *step_fwd, *step_bwd; /* the per-step path */
+    /* the per-step path's kernels around a second product in the middle of a step (the GRU
+     * without reset_after: (r * d) R_h), NULL for one product a step */
+    const char *step_gates, *step_reset;
+};
 
 struct clrnn_cell_ops {
     /* The cell's key, unique: the registry's and the reference's (tests/ref/ref_cells.c):
@@ -25,7 +32,6 @@ struct clrnn_cell_ops {
     const char *keras_class; /* the layer: "LSTM" */
     const char *cell_class;  /* its cell, as Keras's RNN wrapper names it: "LSTMCell" */
     const char *cell_scope;  /* the cell's default name, the Keras 2 weight scope */
-    cell_kind kind;
 
     /* Shapes. G gate blocks of U columns in the kernel (I, GU) and recurrent kernel (U, GU),
      * in Keras's order; the states each (B, U): h, and c for the LSTM (initial_state,
@@ -52,12 +58,15 @@ struct clrnn_cell_ops {
      * the backward's carries (dh, dc for the LSTM) and G pre-activation gradients */
     int fwd_local_per_unit, bwd_local_per_unit;
 
-    /* Its kernels: the group variant (GPUs) and the row variant (CPUs, cl/rnn_rows.cl) define
-     * fwd_kernel and bwd_kernel; cl/rnn_steps.cl the per-step path's element kernels */
+    /* Its programs: the cell's step (cl/<cell>.cl) under the loops of the group kernels
+     * (rnn_group.cl, GPUs) or of the per-step path (rnn_steps.cl), or its step at whole rows
+     * (cl/<cell>_rows.cl on the helpers of rnn_rows.cl) under the loops of the row kernels
+     * (rnn_rows_kernels.cl, CPUs); the build options they add ("" for none); the kernels */
     const char *const *sources;
     const char *const *rows_sources;
-    const char *fwd_kernel, *bwd_kernel;
-    const char *step_fwd_kernel, *step_bwd_kernel;
+    const char *const *steps_sources;
+    const char *build_options;
+    struct clrnn_cell_kernels kernels;
 
     /* Reads the cell's own Keras config keys (beyond those of clrnn_cell_configure) from cc
      * into r, with their defaults; may set r->cell to a variant of the same cell class (the

@@ -9,9 +9,11 @@
 #include "cell.h"
 #include "layer_rnn.h"
 
-static const char *const SOURCES[] = {"common.cl", "rnn_common.cl", "gru.cl", NULL};
-static const char *const ROWS[] = {"common.cl", "rnn_common.cl", "rnn_rows.cl", "gru_rows.cl",
-                                   NULL};
+static const char *const SOURCES[] = {"common.cl", "rnn_common.cl", "gru.cl", "rnn_group.cl",
+                                      NULL};
+static const char *const STEPS[] = {"common.cl", "rnn_common.cl", "gru.cl", "rnn_steps.cl", NULL};
+static const char *const ROWS[] = {"common.cl",   "rnn_common.cl", "gru.cl",
+                                   "rnn_rows.cl", "gru_rows.cl",  "rnn_rows_kernels.cl", NULL};
 
 static clrnn_status configure(struct rnn_cfg *r, const cJSON *cc, const char *layer,
                               int keras_major) {
@@ -40,7 +42,6 @@ const struct clrnn_cell_ops clrnn_cell_gru = {
     .keras_class = "GRU",
     .cell_class = "GRUCell",
     .cell_scope = "gru_cell",
-    .kind = CELL_GRU,
     .gates = 3,
     .states = 1,
     .state_names = "[h]",
@@ -52,10 +53,9 @@ const struct clrnn_cell_ops clrnn_cell_gru = {
     .bwd_local_per_unit = 4, /* dh, dz of the 3 gates */
     .sources = SOURCES,
     .rows_sources = ROWS,
-    .fwd_kernel = "gru_fwd",
-    .bwd_kernel = "gru_bwd",
-    .step_fwd_kernel = "gru_step_fwd",
-    .step_bwd_kernel = "gru_step_bwd",
+    .steps_sources = STEPS,
+    .build_options = "",
+    .kernels = {"gru_fwd", "gru_bwd", "gru_step_fwd", "gru_step_bwd", NULL, NULL},
     .configure = configure,
     .config_json = config_json,
 };
@@ -66,7 +66,6 @@ const struct clrnn_cell_ops clrnn_cell_gru_v1 = {
     .keras_class = "GRU",
     .cell_class = "GRUCell",
     .cell_scope = "gru_cell",
-    .kind = CELL_GRU,
     .gates = 3,
     .states = 1,
     .state_names = "[h]",
@@ -79,10 +78,9 @@ const struct clrnn_cell_ops clrnn_cell_gru_v1 = {
     .bwd_local_per_unit = 4,
     .sources = SOURCES,
     .rows_sources = ROWS,
-    .fwd_kernel = "gru_v1_fwd",
-    .bwd_kernel = "gru_v1_bwd",
-    .step_fwd_kernel = "gru_v1_step_fwd",
-    .step_bwd_kernel = "gru_v1_step_bwd",
+    .steps_sources = STEPS,
+    .build_options = " -DRNN_RESET_AFTER=0",
+    .kernels = {"gru_v1_fwd", "gru_v1_bwd", "gru_v1_step_fwd", "gru_v1_step_bwd", "gru_v1_step_gates", "gru_v1_step_reset"},
     .configure = configure,
     .config_json = config_json,
 };

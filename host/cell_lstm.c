@@ -7,9 +7,11 @@
 #include "cell.h"
 #include "layer_rnn.h"
 
-static const char *const SOURCES[] = {"common.cl", "rnn_common.cl", "lstm.cl", NULL};
-static const char *const ROWS[] = {"common.cl", "rnn_common.cl", "rnn_rows.cl", "lstm_rows.cl",
-                                   NULL};
+static const char *const SOURCES[] = {"common.cl", "rnn_common.cl", "lstm.cl", "rnn_group.cl",
+                                      NULL};
+static const char *const STEPS[] = {"common.cl", "rnn_common.cl", "lstm.cl", "rnn_steps.cl", NULL};
+static const char *const ROWS[] = {"common.cl",   "rnn_common.cl", "lstm.cl",
+                                   "rnn_rows.cl", "lstm_rows.cl",  "rnn_rows_kernels.cl", NULL};
 
 static clrnn_status configure(struct rnn_cfg *r, const cJSON *cc, const char *layer,
                               int keras_major) {
@@ -41,7 +43,6 @@ const struct clrnn_cell_ops clrnn_cell_lstm = {
     .keras_class = "LSTM",
     .cell_class = "LSTMCell",
     .cell_scope = "lstm_cell",
-    .kind = CELL_LSTM,
     .gates = 4,
     .states = 2,
     .state_names = "[h, c]",
@@ -53,10 +54,9 @@ const struct clrnn_cell_ops clrnn_cell_lstm = {
     .bwd_local_per_unit = 6, /* dh, dc, dz of the 4 gates */
     .sources = SOURCES,
     .rows_sources = ROWS,
-    .fwd_kernel = "lstm_fwd",
-    .bwd_kernel = "lstm_bwd",
-    .step_fwd_kernel = "lstm_step_fwd",
-    .step_bwd_kernel = "lstm_step_bwd",
+    .steps_sources = STEPS,
+    .build_options = "",
+    .kernels = {"lstm_fwd", "lstm_bwd", "lstm_step_fwd", "lstm_step_bwd", NULL, NULL},
     .configure = configure,
     .config_json = config_json,
     .bias_init = bias_init,

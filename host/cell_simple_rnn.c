@@ -6,9 +6,11 @@
 #include "cell.h"
 #include "layer_rnn.h"
 
-static const char *const SOURCES[] = {"common.cl", "rnn_common.cl", "simple_rnn.cl", NULL};
-static const char *const ROWS[] = {"common.cl", "rnn_common.cl", "rnn_rows.cl",
-                                   "simple_rnn_rows.cl", NULL};
+static const char *const SOURCES[] = {"common.cl", "rnn_common.cl", "simple_rnn.cl", "rnn_group.cl",
+                                      NULL};
+static const char *const STEPS[] = {"common.cl", "rnn_common.cl", "simple_rnn.cl", "rnn_steps.cl", NULL};
+static const char *const ROWS[] = {"common.cl",   "rnn_common.cl", "simple_rnn.cl",
+                                   "rnn_rows.cl", "simple_rnn_rows.cl",  "rnn_rows_kernels.cl", NULL};
 
 /* Keras's SimpleRNNCell.get_config: no recurrent activation, no implementation */
 static void config_json(const struct rnn_cfg *r, cJSON *o) {
@@ -23,7 +25,6 @@ const struct clrnn_cell_ops clrnn_cell_simple_rnn = {
     .keras_class = "SimpleRNN",
     .cell_class = "SimpleRNNCell",
     .cell_scope = "simple_rnn_cell",
-    .kind = CELL_SIMPLE,
     .gates = 1,
     .states = 1,
     .state_names = "[h]",
@@ -35,9 +36,8 @@ const struct clrnn_cell_ops clrnn_cell_simple_rnn = {
     .bwd_local_per_unit = 2, /* dh, dz */
     .sources = SOURCES,
     .rows_sources = ROWS,
-    .fwd_kernel = "simple_rnn_fwd",
-    .bwd_kernel = "simple_rnn_bwd",
-    .step_fwd_kernel = "simple_rnn_step_fwd",
-    .step_bwd_kernel = "simple_rnn_step_bwd",
+    .steps_sources = STEPS,
+    .build_options = "",
+    .kernels = {"simple_rnn_fwd", "simple_rnn_bwd", "simple_rnn_step_fwd", "simple_rnn_step_bwd", NULL, NULL},
     .config_json = config_json,
 };

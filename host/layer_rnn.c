@@ -96,8 +96,6 @@ static clrnn_status configure_wrapper(struct clrnn_layer *l, const cJSON *c) {
 
 /* Whether the bias has a second row, the recurrent bias (the GRU's reset_after) */
 static int recurrent_bias(const struct rnn_cfg *r) { return r->cell->bias_rows == 2; }
-/* its name in the kernel launches */
-static int gru_after(const struct rnn_cfg *r) { return recurrent_bias(r); }
 
 /* The cell's states, each (U) ([h], or [h, c] for the LSTM): what initial_state must give,
  * and what return_state gives. */
@@ -352,8 +350,8 @@ static void kernel_options(const struct clrnn_layer *l, int rec_dropout, int r_l
                            size_t n) {
     const struct rnn_cfg *r = l->cfg;
     int k = snprintf(buf, n, "-DRNN_MASK=%d -DRNN_ZERO_OUTPUT=%d -DRNN_BACKWARDS=%d "
-                     "-DRNN_REC_DROPOUT=%d", l->mask_in, r->zero_output_for_mask, r->go_backwards,
-                     rec_dropout);
+                     "-DRNN_REC_DROPOUT=%d%s", l->mask_in, r->zero_output_for_mask, r->go_backwards,
+                     rec_dropout, r->cell->build_options);
     if (r->rows_variant && k > 0 && (size_t)k < n)
         snprintf(buf + k, n - (size_t)k,
                  " -DRNN_UNITS=%d -DRNN_ACT=%d -DRNN_REC_ACT=%d -DROWS_PER_ITEM=%d", r->units,
@@ -636,6 +634,7 @@ struct forward_args {
     int direct;                 /* it reads the token table by id (RNN_TOKENS) */
     cl_mem zx, ids, mask, rmask, hs, cs, gates;
     cl_ulong r_off, rb_off;
+    int has_rbias;              /* rb_off is a recurrent bias: the bias's second row */
 };
 
 /* A layer's forward_args, gathering each position's row of a projected vocabulary into zx
@@ -651,10 +650,11 @@ static clrnn_status forward_args(struct clrnn_layer *l, const struct clrnn_pass 
     a->mask = l->in_mask ? l->in_mask : r->hs;
     a->rmask = r->rec_dropped ? r->rmask : r->hs;
     a->hs = r->hs;
-    a->cs = r->cell->kind == CELL_LSTM ? r->cs : r->hs;
+    a->cs = r->cs; /* a float but for the LSTM */
     a->gates = r->gates ? r->gates : r->hs; /* not written without RNN_KEEP_STEPS */
     a->r_off = l->w[1].offset;
-    a->rb_off = r->use_bias ? l->w[2].offset + GU : 0;
+    a->has_rbias = r->use_bias && l->w[2].rank == 2;
+    a->rb_off = a->has_rbias ? l->w[2].offset + GU : 0;
     if (r->tokens_pass && !a->direct)
         return clrnn_embedding_gather(p->ctx, a->ids, p->B * (int)l->in.d[0], table, 0, (int)GU,
                                       r->zx);
@@ -686,50 +686,20 @@ clrnn_status clrnn_rnn_launch_forward(struct clrnn_layer *l, struct clrnn_layer 
     const struct clrnn_karg *x2 = second ? pair : NULL;
     int n2 = (int)(sizeof pair / sizeof pair[0]);
     int act = (int)r->act, rec = (int)r->rec_act, rs = r->return_sequences;
+    const struct clrnn_cell_kernels *kn = &r->cell->kernels;
     cl_kernel k;
     int rpg;
-    size_t global, local, lb;
-    switch (r->cell->kind) {
-    case CELL_SIMPLE:
-        if ((s = clrnn_kernel_get(ctx, cell_sources(r), opts, "simple_rnn_fwd", &k)) ||
-            (s = launch_shape(ctx, k, l, B, 2 * (size_t)U, r->r_onchip, &rpg, &global, &local)))
-            return s;
-        lb = (size_t)rpg * (size_t)U * sizeof(float);
-        s = LAUNCH_CELL(ctx, k, "simple_rnn_fwd", global, local, x2, n2, KARG(a.zx), KARG(a.ids),
-                        KARG(p->params), KARG(a.r_off), KARG(a.mask), KARG(a.rmask), KARG(a.hs),
-                        KARG(l->y), KARG(B), KARG(T), KARG(U), KARG(act), KARG(rs), KARG(rpg),
-                        KARG_LOCAL(lb), KARG_LOCAL(lb));
-        break;
-    case CELL_LSTM:
-        if ((s = clrnn_kernel_get(ctx, cell_sources(r), opts, "lstm_fwd", &k)) ||
-            (s = launch_shape(ctx, k, l, B, 2 * (size_t)U, r->r_onchip, &rpg, &global, &local)))
-            return s;
-        lb = (size_t)rpg * (size_t)U * sizeof(float);
-        s = LAUNCH_CELL(ctx, k, "lstm_fwd", global, local, x2, n2, KARG(a.zx), KARG(a.ids),
-                        KARG(p->params), KARG(a.r_off), KARG(a.rb_off), KARG(a.mask),
-                        KARG(a.rmask), KARG(a.hs), KARG(a.cs), KARG(a.gates), KARG(l->y),
-                        KARG(B), KARG(T), KARG(U), KARG(act), KARG(rec), KARG(rs), KARG(rpg),
-                        KARG_LOCAL(lb), KARG_LOCAL(lb));
-        break;
-    case CELL_GRU: {
-        const char *name = r->reset_after ? "gru_fwd" : "gru_v1_fwd";
-        int has_rbias = gru_after(r) && r->use_bias;
-        size_t locals = r->reset_after ? 2 : 3; /* gru_fwd's third is unused */
-        if ((s = clrnn_kernel_get(ctx, cell_sources(r), opts, name, &k)) ||
-            (s = launch_shape(ctx, k, l, B, locals * (size_t)U, r->r_onchip, &rpg, &global,
-                              &local)))
-            return s;
-        lb = (size_t)rpg * (size_t)U * sizeof(float);
-        size_t lb3 = r->reset_after ? sizeof(float) : lb;
-        s = LAUNCH_CELL(ctx, k, name, global, local, x2, n2, KARG(a.zx), KARG(a.ids),
-                        KARG(p->params), KARG(a.r_off), KARG(a.rb_off), KARG(has_rbias),
-                        KARG(a.mask), KARG(a.rmask), KARG(a.hs), KARG(a.gates), KARG(l->y),
-                        KARG(B), KARG(T), KARG(U), KARG(act), KARG(rec), KARG(rs), KARG(rpg),
-                        KARG_LOCAL(lb), KARG_LOCAL(lb), KARG_LOCAL(lb3));
-        break;
-    }
-    }
-    return s;
+    size_t global, local;
+    if ((s = clrnn_kernel_get(ctx, cell_sources(r), opts, kn->fwd, &k)) ||
+        (s = launch_shape(ctx, k, l, B, (size_t)r->cell->fwd_local_per_unit * (size_t)U, r->r_onchip, &rpg,
+                          &global, &local)))
+        return s;
+    size_t lb = (size_t)r->cell->fwd_local_per_unit * (size_t)rpg * (size_t)U * sizeof(float);
+    return LAUNCH_CELL(ctx, k, kn->fwd, global, local, x2, n2, KARG(a.zx), KARG(a.ids),
+                       KARG(p->params), KARG(a.r_off), KARG(a.rb_off), KARG(a.has_rbias),
+                       KARG(a.mask), KARG(a.rmask), KARG(a.hs), KARG(a.cs), KARG(a.gates),
+                       KARG(l->y), KARG(B), KARG(T), KARG(U), KARG(act), KARG(rec), KARG(rs),
+                       KARG(rpg), KARG_LOCAL(lb));
 }
 
 /* One variant of a tuned choice: the choice's field set to it, the forward kernel run */
@@ -859,10 +829,9 @@ static clrnn_status backward_args(struct clrnn_layer *l, const struct clrnn_pass
                                   struct backward_args *a) {
     struct rnn_cfg *r = l->cfg;
     int GU = r->cell->gates * r->units;
-    int lstm = r->cell->kind == CELL_LSTM;
     a->dy = dy;
     a->hs = r->hs;
-    a->cs = lstm ? r->cs : r->hs;
+    a->cs = r->cs; /* a float but for the LSTM, as dc0 */
     a->gates = r->gates;
     a->rk = p->params;
     a->r_off = l->w[1].offset;
@@ -871,7 +840,7 @@ static clrnn_status backward_args(struct clrnn_layer *l, const struct clrnn_pass
     a->dzx = r->dzx;
     a->dzh = r->dzh;
     a->dh0 = r->dh0;
-    a->dc0 = lstm ? r->dc0 : r->dh0;
+    a->dc0 = r->dc0;
     clrnn_status s = final_state_grads(l, p->ctx, p->B);
     if (s || r->steps) return s; /* the per-step path makes its own R^T (rnn_steps.c) */
     a->rk = r->rt;
@@ -886,7 +855,7 @@ clrnn_status clrnn_rnn_launch_backward(struct clrnn_layer *l, struct clrnn_layer
                                        const struct clrnn_pass *p, cl_mem dy, cl_mem dy2) {
     struct rnn_cfg *r = l->cfg;
     clrnn_ctx *ctx = p->ctx;
-    int B = p->B, T = (int)l->in.d[0], U = r->units, G = r->cell->gates;
+    int B = p->B, T = (int)l->in.d[0], U = r->units;
     int act = (int)r->act, rec = (int)r->rec_act, rs = r->return_sequences;
     struct backward_args a, a2 = {0};
     clrnn_status s = backward_args(l, p, dy, &a);
@@ -907,35 +876,16 @@ clrnn_status clrnn_rnn_launch_backward(struct clrnn_layer *l, struct clrnn_layer
     cl_kernel k;
     int rpg;
     size_t global, local;
-    const char *name = r->cell->kind == CELL_SIMPLE ? "simple_rnn_bwd"
-                     : r->cell->kind == CELL_LSTM   ? "lstm_bwd"
-                     : r->reset_after               ? "gru_bwd"
-                                                    : "gru_v1_bwd";
+    const char *name = r->cell->kernels.bwd;
     if ((s = clrnn_kernel_get(ctx, cell_sources(r), opts, name, &k)) ||
         (s = launch_shape(ctx, k, l, B, backward_local_floats(r), r_local, &rpg, &global,
                           &local)))
         return s;
-    size_t lb = (size_t)rpg * (size_t)U * sizeof(float), lbg = lb * (size_t)G;
-    switch (r->cell->kind) {
-    case CELL_SIMPLE:
-        return LAUNCH_CELL(ctx, k, name, global, local, x2, n2, KARG(a.dy), KARG(a.hs),
-                           KARG(a.rk), KARG(a.r_off), KARG(a.mask), KARG(a.rmask), KARG(a.dzx),
-                           KARG(a.dzh), KARG(a.dh0), KARG(B), KARG(T), KARG(U), KARG(act),
-                           KARG(rs), KARG(rpg), KARG_LOCAL(lb), KARG_LOCAL(lb));
-    case CELL_LSTM:
-        return LAUNCH_CELL(ctx, k, name, global, local, x2, n2, KARG(a.dy), KARG(a.hs),
-                           KARG(a.cs), KARG(a.gates), KARG(a.rk), KARG(a.r_off), KARG(a.mask),
-                           KARG(a.rmask), KARG(a.dzx), KARG(a.dzh), KARG(a.dh0), KARG(a.dc0),
-                           KARG(B), KARG(T), KARG(U), KARG(act), KARG(rec), KARG(rs), KARG(rpg),
-                           KARG_LOCAL(lb), KARG_LOCAL(lb), KARG_LOCAL(lbg));
-    case CELL_GRU:
-        return LAUNCH_CELL(ctx, k, name, global, local, x2, n2, KARG(a.dy), KARG(a.hs),
-                           KARG(a.gates), KARG(a.rk), KARG(a.r_off), KARG(a.mask),
-                           KARG(a.rmask), KARG(a.dzx), KARG(a.dzh), KARG(a.dh0), KARG(B),
-                           KARG(T), KARG(U), KARG(act), KARG(rec), KARG(rs), KARG(rpg),
-                           KARG_LOCAL(lb), KARG_LOCAL(lbg));
-    }
-    return clrnn_fail(CLRNN_E_INVALID_ARG, "unknown cell");
+    size_t lb = backward_local_floats(r) * (size_t)rpg * sizeof(float);
+    return LAUNCH_CELL(ctx, k, name, global, local, x2, n2, KARG(a.dy), KARG(a.hs), KARG(a.cs),
+                       KARG(a.gates), KARG(a.rk), KARG(a.r_off), KARG(a.mask), KARG(a.rmask),
+                       KARG(a.dzx), KARG(a.dzh), KARG(a.dh0), KARG(a.dc0), KARG(B), KARG(T),
+                       KARG(U), KARG(act), KARG(rec), KARG(rs), KARG(rpg), KARG_LOCAL(lb));
 }
 
 static clrnn_status backward(struct clrnn_layer *l, const struct clrnn_pass *p, cl_mem x,

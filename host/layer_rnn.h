@@ -65,6 +65,7 @@ struct rnn_cfg {
     cl_mem rp;               /* and R packed for its forward products, on CPUs */
 };
 
+
 /* The per-step path of the recurrence (rnn_steps.c): a GEMM of all batch rows by R and
  * element kernels per step, for hidden sizes the persistent kernels cannot hold. Forward
  * reads zx (or the token table with ids, as `opts` says) and fills hs, cs, gates and y as

@@ -26,7 +26,7 @@ static int same_kernel(const clrnn_ctx *ctx, const struct clrnn_layer *la,
     if (!ctx->opts.pair_kernels) return 0;
     if (a->steps || b->steps || clrnn_rnn_tunes_forward(la) || clrnn_rnn_tunes_forward(lb))
         return 0;
-    return a->cell == b->cell && a->reset_after == b->reset_after && a->units == b->units &&
+    return a->cell == b->cell && a->units == b->units &&
            a->act == b->act && a->rec_act == b->rec_act && a->use_bias == b->use_bias &&
            a->return_sequences == b->return_sequences && a->return_state == b->return_state &&
            a->zero_output_for_mask == b->zero_output_for_mask &&
@@ -45,7 +45,7 @@ static int same_kernel(const clrnn_ctx *ctx, const struct clrnn_layer *la,
 static void share_tuning(struct clrnn_layer *to, const struct clrnn_layer *from) {
     struct rnn_cfg *t = to->cfg;
     const struct rnn_cfg *f = from->cfg;
-    if (t->cell != f->cell || t->reset_after != f->reset_after || t->units != f->units ||
+    if (t->cell != f->cell || t->units != f->units ||
         t->act != f->act || t->rec_act != f->rec_act || t->steps != f->steps)
         return;
     if (!t->rows_tuned && f->rows_tuned && t->rows_variant == f->rows_variant) {

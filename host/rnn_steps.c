@@ -13,9 +13,6 @@
  */
 #include "layer_rnn.h"
 
-static const char *const STEPS_SOURCES[] = {"common.cl", "rnn_common.cl", "rnn_steps.cl",
-                                            NULL};
-
 /* The element kernels' global size: a work-item a unit (rounded up to 16) and batch row */
 static void element_items(int B, int U, size_t items[2]) {
     items[0] = clrnn_round_up((size_t)U, 16);
@@ -27,8 +24,6 @@ static void element_items(int B, int U, size_t items[2]) {
 static int product_apart(const struct rnn_cfg *r) {
     return r->cell->h_product_gates < r->cell->gates;
 }
-/* its name in the kernel launches */
-static int gru_v1(const struct rnn_cfg *r) { return product_apart(r); }
 
 /* The forward products' columns of R: all GU, or the blocks that read h_{t-1} (a GRU v1's z
  * and r, 2U) and the later ones (its candidate's U) apart. On CPUs R is packed in strips for
@@ -88,67 +83,41 @@ clrnn_status clrnn_rnn_steps_forward(struct clrnn_layer *l, const struct clrnn_p
     int act = (int)r->act, rec = (int)r->rec_act, rs = r->return_sequences;
     cl_mem mask = l->in_mask ? l->in_mask : r->hs, rmask = r->rec_dropped ? r->rmask : r->hs;
     cl_mem dd = r->dd ? r->dd : r->hs; /* written only with recurrent dropout */
-    cl_ulong rb_off = r->use_bias ? l->w[2].offset + (cl_ulong)G : 0;
-    int has_rbias = r->cell->kind == CELL_GRU && r->reset_after && r->use_bias;
-    int v1 = gru_v1(r);
+    int has_rbias = r->use_bias && l->w[2].rank == 2; /* the bias's second row */
+    cl_ulong rb_off = has_rbias ? l->w[2].offset + (cl_ulong)G : 0;
+    const struct clrnn_cell_kernels *kn = &r->cell->kernels;
+    const char *const *src = r->cell->steps_sources;
     size_t items[2];
     element_items(B, U, items);
     cl_mem d = r->rec_dropped ? r->dd : r->hs; /* what the product reads: h_{t-1} (dropped) */
     cl_mem gates = r->gates ? r->gates : r->hs; /* not written without RNN_KEEP_STEPS */
     cl_kernel k, kg = NULL;
-    const char *name = r->cell->kind == CELL_SIMPLE ? "simple_rnn_step_fwd"
-                     : r->cell->kind == CELL_LSTM   ? "lstm_step_fwd"
-                     : v1                           ? "gru_v1_step_fwd"
-                                                    : "gru_step_fwd";
     clrnn_status s = pack_r(l, p);
-    if (!s) s = clrnn_kernel_get(ctx, STEPS_SOURCES, opts, name, &k);
-    if (!s && v1) s = clrnn_kernel_get(ctx, STEPS_SOURCES, opts, "gru_v1_step_gates", &kg);
+    if (!s) s = clrnn_kernel_get(ctx, src, opts, kn->step_fwd, &k);
+    if (!s && kn->step_gates) s = clrnn_kernel_get(ctx, src, opts, kn->step_gates, &kg);
     if (!s && r->rec_dropped) {
         cl_kernel kd;
-        if (!(s = clrnn_kernel_get(ctx, STEPS_SOURCES, opts, "rnn_steps_drop", &kd)))
+        if (!(s = clrnn_kernel_get(ctx, src, opts, "rnn_steps_drop", &kd)))
             s = CLRNN_LAUNCH(ctx, kd, "rnn_steps_drop", 2, items, NULL, KARG(r->hs),
                              KARG(r->rmask), KARG(dd), KARG(B), KARG(U));
     }
+#define STEP_FWD_ARGS                                                                           \
+    KARG(zx), KARG(ids), KARG(r->zh), KARG(p->params), KARG(rb_off), KARG(has_rbias),          \
+        KARG(mask), KARG(rmask), KARG(r->hs), KARG(r->cs), KARG(gates), KARG(l->y), KARG(dd),  \
+        KARG(st), KARG(B), KARG(T), KARG(U), KARG(act), KARG(rec), KARG(rs)
     for (int st = 0; !s && st < T; st++) {
         size_t d_off = r->rec_dropped ? 0 : (size_t)st * (size_t)B * (size_t)U;
-        if ((s = forward_product(l, p, d, d_off, (size_t)U, 0, (int)first_columns(r)))) break;
-        switch (r->cell->kind) {
-        case CELL_SIMPLE:
-            s = CLRNN_LAUNCH(ctx, k, name, 2, items, NULL, KARG(zx), KARG(ids), KARG(r->zh),
-                             KARG(mask), KARG(rmask), KARG(r->hs), KARG(l->y), KARG(dd),
-                             KARG(st), KARG(B), KARG(T), KARG(U), KARG(act), KARG(rs));
-            break;
-        case CELL_LSTM:
-            s = CLRNN_LAUNCH(ctx, k, name, 2, items, NULL, KARG(zx), KARG(ids), KARG(r->zh),
-                             KARG(mask), KARG(rmask), KARG(r->hs), KARG(r->cs), KARG(gates),
-                             KARG(l->y), KARG(dd), KARG(st), KARG(B), KARG(T), KARG(U),
-                             KARG(act), KARG(rec), KARG(rs));
-            break;
-        case CELL_GRU:
-            if (!v1) {
-                s = CLRNN_LAUNCH(ctx, k, name, 2, items, NULL, KARG(zx), KARG(ids),
-                                 KARG(r->zh), KARG(p->params), KARG(rb_off), KARG(has_rbias),
-                                 KARG(mask), KARG(rmask), KARG(r->hs), KARG(gates),
-                                 KARG(l->y), KARG(dd), KARG(st), KARG(B), KARG(T), KARG(U),
-                                 KARG(act), KARG(rec), KARG(rs));
-                break;
-            }
-            /* z and r, then the candidate from (r * d) R_h */
-            s = CLRNN_LAUNCH(ctx, kg, "gru_v1_step_gates", 2, items, NULL, KARG(zx),
-                             KARG(ids), KARG(r->zh), KARG(rmask), KARG(r->hs), KARG(r->gates),
-                             KARG(st), KARG(B), KARG(T), KARG(U), KARG(rec));
-            if (!s)
-                s = forward_product(l, p, r->gates,
-                                    (size_t)st * (size_t)B * 4 * (size_t)U + 3 * (size_t)U,
-                                    4 * (size_t)U, 2 * U, U);
-            if (!s)
-                s = CLRNN_LAUNCH(ctx, k, name, 2, items, NULL, KARG(zx), KARG(ids),
-                                 KARG(r->zh), KARG(mask), KARG(rmask), KARG(r->hs),
-                                 KARG(r->gates), KARG(l->y), KARG(dd), KARG(st), KARG(B),
-                                 KARG(T), KARG(U), KARG(act), KARG(rs));
-            break;
-        }
+        s = forward_product(l, p, d, d_off, (size_t)U, 0, (int)first_columns(r));
+        /* a second product: the gates before it leave r * d in gates[s][:, 3U:4U] */
+        if (!s && kg)
+            s = CLRNN_LAUNCH(ctx, kg, kn->step_gates, 2, items, NULL, STEP_FWD_ARGS);
+        if (!s && kg)
+            s = forward_product(l, p, r->gates,
+                                (size_t)st * (size_t)B * 4 * (size_t)U + 3 * (size_t)U,
+                                4 * (size_t)U, 2 * U, U);
+        if (!s) s = CLRNN_LAUNCH(ctx, k, kn->step_fwd, 2, items, NULL, STEP_FWD_ARGS);
     }
+#undef STEP_FWD_ARGS
     return s;
 }
 
@@ -172,54 +141,33 @@ clrnn_status clrnn_rnn_steps_backward(struct clrnn_layer *l, const struct clrnn_
     int B = p->B, T = (int)l->in.d[0], U = r->units, G = r->cell->gates * U;
     int act = (int)r->act, rec = (int)r->rec_act, rs = r->return_sequences;
     cl_mem mask = l->in_mask ? l->in_mask : r->hs, rmask = r->rec_dropped ? r->rmask : r->hs;
-    int v1 = gru_v1(r);
+    const struct clrnn_cell_kernels *kn = &r->cell->kernels;
+    const char *const *src = r->cell->steps_sources;
     size_t items[2];
     element_items(B, U, items);
     cl_kernel k, kr = NULL, kf;
-    const char *name = r->cell->kind == CELL_SIMPLE ? "simple_rnn_step_bwd"
-                     : r->cell->kind == CELL_LSTM   ? "lstm_step_bwd"
-                     : v1                           ? "gru_v1_step_bwd"
-                                                    : "gru_step_bwd";
     clrnn_status s;
     if ((s = ctx->cpu_forms ? clrnn_gemm_pack(ctx, 1, (size_t)G, (size_t)U, p->params,
                                               l->w[1].offset, (size_t)G, r->rt, 0)
                             : clrnn_transpose(ctx, p->params, l->w[1].offset, (size_t)G,
                                               (size_t)U, (size_t)G, r->rt)) ||
-        (s = clrnn_kernel_get(ctx, STEPS_SOURCES, opts, name, &k)) ||
-        (s = clrnn_kernel_get(ctx, STEPS_SOURCES, opts, "rnn_steps_finish", &kf)) ||
-        (v1 && (s = clrnn_kernel_get(ctx, STEPS_SOURCES, opts, "gru_v1_step_reset", &kr))))
+        (s = clrnn_kernel_get(ctx, src, opts, kn->step_bwd, &k)) ||
+        (s = clrnn_kernel_get(ctx, src, opts, "rnn_steps_finish", &kf)) ||
+        (kn->step_reset && (s = clrnn_kernel_get(ctx, src, opts, kn->step_reset, &kr))))
         return s;
+#define STEP_BWD_ARGS                                                                           \
+    KARG(dy), KARG(r->hs), KARG(r->cs), KARG(r->gates), KARG(mask), KARG(rmask), KARG(r->zh),  \
+        KARG(r->dzx), KARG(r->dzh), KARG(r->dh0), KARG(r->dc0), KARG(st), KARG(B), KARG(T),    \
+        KARG(U), KARG(act), KARG(rec), KARG(rs)
     /* the first step reads P only past the last step: any buffer will do */
     for (int st = T - 1; !s && st >= 0; st--) {
-        switch (r->cell->kind) {
-        case CELL_SIMPLE:
-            s = CLRNN_LAUNCH(ctx, k, name, 2, items, NULL, KARG(dy), KARG(r->hs), KARG(mask),
-                             KARG(rmask), KARG(r->zh), KARG(r->dzx), KARG(r->dzh),
-                             KARG(r->dh0), KARG(st), KARG(B), KARG(T), KARG(U), KARG(act),
-                             KARG(rs));
-            break;
-        case CELL_LSTM:
-            s = CLRNN_LAUNCH(ctx, k, name, 2, items, NULL, KARG(dy), KARG(r->cs),
-                             KARG(r->gates), KARG(mask), KARG(rmask), KARG(r->zh),
-                             KARG(r->dzx), KARG(r->dzh), KARG(r->dh0), KARG(r->dc0), KARG(st),
-                             KARG(B), KARG(T), KARG(U), KARG(act), KARG(rec), KARG(rs));
-            break;
-        case CELL_GRU:
-            s = CLRNN_LAUNCH(ctx, k, name, 2, items, NULL, KARG(dy), KARG(r->hs),
-                             KARG(r->gates), KARG(mask), KARG(rmask), KARG(r->zh),
-                             KARG(r->dzx), KARG(r->dzh), KARG(r->dh0), KARG(st), KARG(B),
-                             KARG(T), KARG(U), KARG(act), KARG(rec), KARG(rs));
-            if (!s && v1) /* the r block, through the candidate's product */
-                s = backward_product(l, p, st, 2 * U, U);
-            if (!s && v1)
-                s = CLRNN_LAUNCH(ctx, kr, "gru_v1_step_reset", 2, items, NULL, KARG(r->hs),
-                                 KARG(r->gates), KARG(mask), KARG(rmask), KARG(r->zh),
-                                 KARG(r->dzx), KARG(r->dzh), KARG(r->dh0), KARG(st), KARG(B),
-                                 KARG(T), KARG(U), KARG(rec));
-            break;
-        }
-        if (!s) s = backward_product(l, p, st, 0, v1 ? 2 * U : G);
+        s = CLRNN_LAUNCH(ctx, k, kn->step_bwd, 2, items, NULL, STEP_BWD_ARGS);
+        if (!s && kr) /* the rest of the step, through the second product */
+            s = backward_product(l, p, st, 2 * U, U);
+        if (!s && kr) s = CLRNN_LAUNCH(ctx, kr, kn->step_reset, 2, items, NULL, STEP_BWD_ARGS);
+        if (!s) s = backward_product(l, p, st, 0, (int)first_columns(r));
     }
+#undef STEP_BWD_ARGS
     return s ? s : CLRNN_LAUNCH(ctx, kf, "rnn_steps_finish", 2, items, NULL, KARG(mask),
                                 KARG(rmask), KARG(r->zh), KARG(r->dh0), KARG(B), KARG(T),
                                 KARG(U));

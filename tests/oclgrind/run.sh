@@ -50,15 +50,16 @@ run() {
 
 t="$build/tests"
 if [ "$mode" = --mutant ]; then
-    # lstm_fwd without the barrier after a step's new state is copied into h: a work-item of
-    # the next step reads h[j] that another may still be writing
+    # the group forward kernels (lstm_fwd here) without the barrier after a step's new state
+    # is copied into h: a work-item of the next step reads h[j] that another may still be
+    # writing
     cp -r "$root/cl" "$work/cl"
-    python3 - "$work/cl/lstm.cl" <<'EOF'
+    python3 - "$work/cl/rnn_group.cl" <<'EOF'
 import sys
 path = sys.argv[1]
 src = open(path).read()
 copy = "        for (int i = lid; i < n; i += lsz) h[i] = hn[i];\n        barrier(CLK_LOCAL_MEM_FENCE);\n"
-assert src.count(copy) >= 1, "the barrier to remove is not in lstm.cl any more: update tests/oclgrind/run.sh"
+assert src.count(copy) >= 1, "the barrier to remove is not in rnn_group.cl any more: update tests/oclgrind/run.sh"
 open(path, "w").write(src.replace(copy, "        for (int i = lid; i < n; i += lsz) h[i] = hn[i];\n", 1))
 EOF
     "$build/clrnn-data" reber --out "$work/reber.h5" --samples 32 --test-samples 8 --max-length 12 \
