@@ -204,14 +204,10 @@ static int r_starts_onchip(const clrnn_ctx *ctx, const struct rnn_cfg *r, int *f
 
 /* R's size from which the CPU forms run the recurrence step by step: the row kernels read R
  * once a step for every work-item's rows, from L3 once R outgrows L2, while a step's GEMM
- * reads it once for the batch. On the 2-core EPYC (1 MiB L2 a core), LSTM(512)x2 (R 4 MiB)
- * trained 22-28 -> 27-31 samples/s at batch 256 and 18 -> 22 at batch 4; at 128 units
- * (R 256 KiB) the per-step path was 13% slower to train and 43% slower to predict; at 256
- * and 384 units the two were within the noise. The GPU forms take it from the same size:
- * every work-group of the group kernels reads all of R from L2 each step (LSTM(512) at batch
- * 256: 128-256 groups x 4 MiB, 0.5-1 GiB a step, ~100-200 us at an H100's L2 bandwidth),
- * where the step's GEMM reads it once (gpu.md: 14-25 us a step-sized call) - an estimate,
- * not measured on a GPU yet (tests/bench/gpu_run.sh times both). */
+ * reads it once for the batch. The GPU forms take it from the same size: every work-group
+ * of the group kernels reads all of R from L2 each step, where the step's GEMM reads it
+ * once (an estimate, not measured on a GPU yet; docs/performance.md, "The measurements
+ * behind the constants", has the figures). */
 #define STEPS_MIN_R_BYTES ((size_t)4 << 20)
 
 /* Whether the recurrence runs step by step (rnn_steps.c: a GEMM of the batch by R a step)
@@ -254,8 +250,8 @@ static int group_rows(const clrnn_ctx *ctx, int *fixed) {
 /* How the forward kernel reads a projected vocabulary (token_projection.c): straight from
  * the table by token (1), or from zx after a gather kernel copied each position's row (0).
  * The table's rows are read in token order, which the gather does in parallel and the
- * recurrence one step at a time: on the 2-core EPYC reading a 5 MB table directly made the
- * LSTM forward kernel 35% slower, a 1 MB one 12% faster. The first forward pass with tokens
+ * recurrence one step at a time: direct reads pay for small tables only (docs/performance.md).
+ * The first forward pass with tokens
  * times both (tune_token_reads) unless CLRNN_TOKEN_DIRECT=0|1 fixes it (*fixed = 1) or
  * CLRNN_TUNE=0 asks for this guess: direct on GPUs, gathered on CPUs. */
 static int token_reads(const clrnn_ctx *ctx, int *fixed) {
