@@ -135,7 +135,7 @@ check "sine windows" [ "$(shape "$scratch/sine.h5" x_train)" = "1556,24,1" ]
 # 1604 = line 1606 of the file; y * std + mean gives the value back
 mean=$(vals "$scratch/sine.h5" series_target_mean)
 std=$(vals "$scratch/sine.h5" series_target_std)
-y0=$(vals "$scratch/sine.h5" y_test | head -n 1)
+y0=$(vals "$scratch/sine.h5" y_test | sed -n 1p)
 check "y maps back to the CSV value" same "$(sed -n 1606p "$scratch/sine.csv" | cut -d, -f2)" \
   "$(awk -v y="$y0" -v m="$mean" -v s="$std" 'BEGIN { printf "%.6f", y * s + m }')"
 require_device

@@ -33,8 +33,10 @@ __kernel void offline_mutant(__global float *p) {
 }
 CL
 # an LSTM program every target builds (not one with R in more local memory than they have)
-grep '^gpu|common.cl,rnn_common.cl,lstm.cl,rnn_group.cl|' "$programs" | grep -v -- '-DRNN_R_LOCAL=' |
-    head -n 1 > "$work/one.txt"
+# (awk reads the whole file: `grep | head` under pipefail failed CI with SIGPIPE, exit 141,
+# when head closed the pipe before grep had written all it found)
+awk 'index($0, "gpu|common.cl,rnn_common.cl,lstm.cl,rnn_group.cl|") == 1 &&
+     index($0, "-DRNN_R_LOCAL=") == 0 { print; exit }' "$programs" > "$work/one.txt"
 [ -s "$work/one.txt" ] ||
     { echo "offline: no LSTM program in $programs" >&2; exit 1; }
 if python3 "$here/compile.py" "$work/one.txt" "$work/out" --cl-dir "$work/cl" "${chosen[@]}" \
