@@ -76,7 +76,8 @@ struct clrnn_model {
     struct clrnn_compile_config compile;
     struct clrnn_optim *optim;
     cl_mem y_dev;       /* targets of the batch */
-    cl_mem metric_dev;  /* per batch: sums of loss and accuracy, rows counted; 3 floats */
+    cl_mem metric_dev;  /* per batch: CLRNN_METRIC_FLOATS floats (clrnn_loss_run) */
+    cl_mem weight_dev;  /* sample weights of the batch's output rows, when weighted */
     size_t metric_slots;
     cl_mem dx_in;       /* input gradient (float inputs) */
     cl_mem row_loss, row_acc; /* per output row, scratch of the loss kernels */
@@ -182,14 +183,38 @@ const char *clrnn_loss_name(clrnn_loss_kind k);
 /* Checks that targets y fit the model output (without the batch axis). */
 clrnn_status clrnn_loss_check_targets(clrnn_loss_kind k, const int64_t *out_dims, int out_rank,
                                       const struct clrnn_array *y);
+/* A batch's slot in metric: CLRNN_METRIC_FLOATS floats, at these indices (cl/loss.cl's
+ * METRIC_*, which the kernels get the stride of as a build option). */
+#define CLRNN_METRIC_FLOATS 8
+enum {
+    CLRNN_METRIC_LOSS,   /* sum of the rows' weighted losses */
+    CLRNN_METRIC_ACC,    /* sum of the rows' weighted accuracies */
+    CLRNN_METRIC_VALID,  /* rows that count: the loss's divisor */
+    CLRNN_METRIC_WEIGHT, /* their weights' sum: the accuracy's divisor */
+};
 /* From predictions pred (rows of the output) and targets y_dev: writes d(batch loss) / d pred
- * into dpred, and the batch's sums into metric[3*slot ...]: loss, accuracy, and the rows
- * that count. Unmasked (mask NULL), the batch loss is the mean over all rows, as Keras
- * reduces, and every row counts; with a Keras mask (rows floats, 1 = a real timestep) it is
- * sum(mask * loss) / sum(mask), accuracy is weighted by the mask, and sum(mask) rows count. */
+ * into dpred, and the batch's sums into metric's slot. Unmasked (mask NULL), the batch loss
+ * is the mean over all rows, as Keras reduces, and every row counts; with a Keras mask (rows
+ * floats, 1 = a real timestep) it is sum(mask * loss) / sum(mask), accuracy is weighted by
+ * the mask, and sum(mask) rows count. With sample weights (weights, rows floats; NULL:
+ * none) each row's loss and accuracy are multiplied by its weight; the loss keeps its
+ * divisor and the accuracy is divided by the weights' sum (Keras's weighted mean). */
 clrnn_status clrnn_loss_run(clrnn_ctx *ctx, clrnn_loss_kind k, int from_logits, cl_mem pred,
                             cl_mem y_dev, cl_mem dpred, cl_mem row_loss, cl_mem row_acc,
-                            size_t rows, size_t cols, cl_mem mask, cl_mem metric, size_t slot);
+                            size_t rows, size_t cols, cl_mem mask, cl_mem weights, cl_mem metric,
+                            size_t slot);
+
+/* ---- sample and class weights (sample_weight.c) ---- */
+
+/* Checks sample weights sw for `samples` samples against m's output: (N,) for an output of
+ * one row a sample, (N, T) for one of T timesteps; float32 and finite. what names the data. */
+clrnn_status clrnn_sample_weight_check(const clrnn_model *m, const struct clrnn_array *sw,
+                                       int64_t samples, const char *what);
+/* Keras's class_weight_to_sample_weights: *out (N,) gets class_weight[class of y's row]
+ * (1 for a class >= classes). Per-sample outputs only. */
+clrnn_status clrnn_class_sample_weights(const clrnn_model *m, const struct clrnn_array *y,
+                                        const double *class_weight, int classes,
+                                        struct clrnn_array *out);
 
 /* ---- the compile configuration in Keras's files (compile_json.c) ---- */
 

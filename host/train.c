@@ -91,19 +91,35 @@ static clrnn_status check_pair(clrnn_model *m, const struct clrnn_array *x, int 
     return clrnn_loss_check_targets(k, o->d, o->rank, y);
 }
 
+/* fit's sample and class weights checked; class weights made into sample weights in *cw */
+static clrnn_status fit_sample_weights(clrnn_model *m, const struct clrnn_array *x,
+                                       const struct clrnn_array *y,
+                                       const struct clrnn_fit_params *p, struct clrnn_array *cw) {
+    if (p->sample_weight && p->class_weights > 0)
+        return clrnn_fail(CLRNN_E_INVALID_ARG, "give sample weights or class weights, not both "
+                          "(as Keras)");
+    if (p->sample_weight) return clrnn_sample_weight_check(m, p->sample_weight, x->dims[0],
+                                                           "training data");
+    if (p->class_weights > 0) return clrnn_class_sample_weights(m, y, p->class_weight,
+                                                                p->class_weights, cw);
+    return CLRNN_OK;
+}
+
 static clrnn_status ensure_metric_slots(clrnn_model *m, size_t slots) {
     if (slots <= m->metric_slots) return CLRNN_OK;
     clrnn_buf_release(&m->metric_dev);
     m->metric_slots = 0;
-    clrnn_status s = clrnn_buf_create(m->ctx, slots * 3 * sizeof(float), &m->metric_dev);
+    clrnn_status s = clrnn_buf_create(m->ctx, slots * CLRNN_METRIC_FLOATS * sizeof(float), &m->metric_dev);
     if (!s) m->metric_slots = slots;
     return s;
 }
 
-/* One batch: upload, forward, loss into slot; with train also backward and an update. */
+/* One batch: upload, forward, loss into slot; with train also backward and an update. sw:
+ * sample weights checked by clrnn_sample_weight_check, or NULL. */
 static clrnn_status run_batch(clrnn_model *m, const struct clrnn_array *x, int n_x,
-                              const struct clrnn_array *y, const int64_t *order, int64_t begin,
-                              int B, size_t slot, int train) {
+                              const struct clrnn_array *y, const struct clrnn_array *sw,
+                              const int64_t *order, int64_t begin, int B, size_t slot,
+                              int train) {
     clrnn_loss_kind k;
     clrnn_status s = clrnn_loss_parse(m->compile.loss, &k);
     /* training and validation data may differ in length (a model of unknown length) */
@@ -115,10 +131,12 @@ static clrnn_status run_batch(clrnn_model *m, const struct clrnn_array *x, int n
     cl_mem pred;
     for (int i = 0; !s && i < n_x; i++) s = clrnn_model_upload_input(m, i, &x[i], order, begin, B);
     if (!s) s = clrnn_model_upload_rows(m, m->y_dev, y, order, begin, B, 1);
+    if (!s && sw) s = clrnn_model_upload_rows(m, m->weight_dev, sw, order, begin, B, 0);
     if (!s) s = clrnn_model_forward_dev(m, B, train ? CLRNN_FWD_TRAIN : CLRNN_FWD_PREDICT, &pred);
     if (!s)
         s = clrnn_loss_run(m->ctx, k, m->compile.from_logits, pred, m->y_dev, m->dy_dev,
-                           m->row_loss, m->row_acc, rows, cols, m->out_mask, m->metric_dev, slot);
+                           m->row_loss, m->row_acc, rows, cols, m->out_mask,
+                           sw ? m->weight_dev : NULL, m->metric_dev, slot);
     if (!s && train) s = clrnn_model_backward_dev(m, B, NULL);
     if (!s && train) s = clrnn_optim_step(m->optim, m);
     return s;
@@ -127,23 +145,25 @@ static clrnn_status run_batch(clrnn_model *m, const struct clrnn_array *x, int n
 /* Keras's loss and accuracy over the first n batches (slots) of batch_size rows out of
  * samples, read from the device: the loss of each batch (its sum over the rows that count,
  * divided by their number) averaged with the batch's samples as weights, as Keras's loss
- * tracker does; accuracy summed over the rows that count, divided by their number. */
+ * tracker does; accuracy summed over the rows that count, divided by their weights' sum. */
 static clrnn_status read_means(clrnn_model *m, size_t n, int batch_size, int64_t samples,
                                double *loss, double *acc) {
-    float buf[768];
+    enum { F = CLRNN_METRIC_FLOATS };
+    float buf[256 * F];
     double loss_sum = 0, acc_sum = 0, counted = 0;
     for (size_t done = 0; done < n;) {
         size_t chunk = n - done > 256 ? 256 : n - done;
-        clrnn_status s = clrnn_buf_read(m->ctx, m->metric_dev, done * 3 * sizeof(float),
-                                        chunk * 3 * sizeof(float), buf);
+        clrnn_status s = clrnn_buf_read(m->ctx, m->metric_dev, done * F * sizeof(float),
+                                        chunk * F * sizeof(float), buf);
         if (s) return s;
         for (size_t i = 0; i < chunk; i++) {
+            const float *slot = buf + F * i;
             int64_t start = (int64_t)(done + i) * batch_size;
             double B = (double)(samples - start < batch_size ? samples - start : batch_size);
-            double rows = buf[3 * i + 2];
-            if (rows > 0) loss_sum += B * buf[3 * i] / rows; /* nothing counts: loss 0 */
-            acc_sum += buf[3 * i + 1];
-            counted += rows;
+            double rows = slot[CLRNN_METRIC_VALID];
+            if (rows > 0) loss_sum += B * slot[CLRNN_METRIC_LOSS] / rows; /* none: loss 0 */
+            acc_sum += slot[CLRNN_METRIC_ACC];
+            counted += slot[CLRNN_METRIC_WEIGHT];
         }
         done += chunk;
     }
@@ -155,22 +175,24 @@ static clrnn_status read_means(clrnn_model *m, size_t n, int batch_size, int64_t
 /* The first of the n batches (slots) whose loss is not finite, counting from 1; 0 when none
  * is or the device cannot say. */
 static size_t first_bad_batch(clrnn_model *m, size_t n) {
-    float buf[768];
+    enum { F = CLRNN_METRIC_FLOATS };
+    float buf[256 * F];
     for (size_t done = 0; done < n;) {
         size_t chunk = n - done > 256 ? 256 : n - done;
-        if (clrnn_buf_read(m->ctx, m->metric_dev, done * 3 * sizeof(float),
-                           chunk * 3 * sizeof(float), buf))
+        if (clrnn_buf_read(m->ctx, m->metric_dev, done * F * sizeof(float),
+                           chunk * F * sizeof(float), buf))
             return 0;
         for (size_t i = 0; i < chunk; i++)
-            if (!isfinite(buf[3 * i])) return done + i + 1;
+            if (!isfinite(buf[F * i + CLRNN_METRIC_LOSS])) return done + i + 1;
         done += chunk;
     }
     return 0;
 }
 
 static clrnn_status evaluate_range(clrnn_model *m, const struct clrnn_array *x, int n_x,
-                                   const struct clrnn_array *y, int64_t begin, int64_t end,
-                                   int batch_size, double *loss, double *acc) {
+                                   const struct clrnn_array *y, const struct clrnn_array *sw,
+                                   int64_t begin, int64_t end, int batch_size, double *loss,
+                                   double *acc) {
     int64_t n = end - begin;
     size_t batches = (size_t)((n + batch_size - 1) / batch_size);
     clrnn_status s = clrnn_model_reserve(m, (int)(n < batch_size ? n : batch_size));
@@ -178,7 +200,7 @@ static clrnn_status evaluate_range(clrnn_model *m, const struct clrnn_array *x, 
     for (size_t b = 0; !s && b < batches; b++) {
         int64_t start = begin + (int64_t)b * batch_size;
         int B = (int)(end - start < batch_size ? end - start : batch_size);
-        s = run_batch(m, x, n_x, y, NULL, start, B, b, 0);
+        s = run_batch(m, x, n_x, y, sw, NULL, start, B, b, 0);
     }
     return s ? s : read_means(m, batches, batch_size, n, loss, acc);
 }
@@ -194,7 +216,8 @@ clrnn_status clrnn_model_evaluate(clrnn_model *m, const struct clrnn_array *x, i
     if (s) return s;
     if (x->dims[0] < 1) return clrnn_fail(CLRNN_E_SHAPE, "evaluation data has no samples");
     double t0 = now_seconds(), loss, acc;
-    if ((s = evaluate_range(m, x, n_x, y, 0, x->dims[0], batch_size, &loss, &acc))) return s;
+    if ((s = evaluate_range(m, x, n_x, y, NULL, 0, x->dims[0], batch_size, &loss, &acc)))
+        return s;
     clrnn_loss_kind k;
     clrnn_loss_parse(m->compile.loss, &k);
     memset(out, 0, sizeof *out);
@@ -244,13 +267,20 @@ clrnn_status clrnn_model_predict(clrnn_model *m, const struct clrnn_array *xs, i
 clrnn_status clrnn_model_train_on_batch(clrnn_model *m, const struct clrnn_array *x,
                                         int n_x, const struct clrnn_array *y,
                                         double *loss) {
+    return clrnn_model_train_on_batch_weighted(m, x, n_x, y, NULL, loss);
+}
+
+clrnn_status clrnn_model_train_on_batch_weighted(clrnn_model *m, const struct clrnn_array *x,
+                                                 int n_x, const struct clrnn_array *y,
+                                                 const struct clrnn_array *sw, double *loss) {
     if (!m->compiled) return clrnn_fail(CLRNN_E_INVALID_ARG, "the model is not compiled");
     clrnn_status s = check_pair(m, x, n_x, y, "training data");
+    if (!s && sw) s = clrnn_sample_weight_check(m, sw, x->dims[0], "training data");
     int B = (int)x->dims[0];
     if (!s && B < 1) s = clrnn_fail(CLRNN_E_SHAPE, "training batch has no samples");
     if (!s) s = clrnn_model_reserve(m, B);
     if (!s) s = ensure_metric_slots(m, 1);
-    if (!s) s = run_batch(m, x, n_x, y, NULL, 0, B, 0, 1);
+    if (!s) s = run_batch(m, x, n_x, y, sw, NULL, 0, B, 0, 1);
     double mean_loss, acc;
     if (!s) s = read_means(m, 1, B, B, &mean_loss, &acc);
     if (!s && loss) *loss = mean_loss;
@@ -272,6 +302,10 @@ clrnn_status clrnn_model_fit(clrnn_model *m, const struct clrnn_array *x, int n_
     clrnn_status s = check_pair(m, x, n_x, y, "training data");
     if (!s && val_x) s = check_pair(m, val_x, n_x, val_y, "validation data");
     if (s) return s;
+    struct clrnn_array class_sw = {0};
+    const struct clrnn_array *sw = p->sample_weight;
+    if ((s = fit_sample_weights(m, x, y, p, &class_sw))) return s;
+    if (p->class_weights > 0) sw = &class_sw;
     int64_t n = x->dims[0], n_train = n;
     const struct clrnn_array *vx = val_x, *vy = val_y;
     int64_t v_begin = 0, v_end = val_x ? val_x->dims[0] : 0;
@@ -289,7 +323,10 @@ clrnn_status clrnn_model_fit(clrnn_model *m, const struct clrnn_array *x, int n_
     }
     if (n_train < 1) return clrnn_fail(CLRNN_E_SHAPE, "training data has no samples");
     int64_t *order = clrnn_malloc((size_t)n_train * sizeof *order);
-    if (!order) return clrnn_fail(CLRNN_E_NOMEM, "out of memory for %lld samples", (long long)n_train);
+    if (!order) {
+        clrnn_array_clear(&class_sw);
+        return clrnn_fail(CLRNN_E_NOMEM, "out of memory for %lld samples", (long long)n_train);
+    }
     int bs = p->batch_size;
     size_t batches = (size_t)((n_train + bs - 1) / bs);
     s = clrnn_model_reserve(m, (int)(n_train < bs ? n_train : bs));
@@ -307,7 +344,7 @@ clrnn_status clrnn_model_fit(clrnn_model *m, const struct clrnn_array *x, int n_
         for (size_t b = 0; !s && b < batches; b++) {
             int64_t start = (int64_t)b * bs;
             int B = (int)(n_train - start < bs ? n_train - start : bs);
-            s = run_batch(m, x, n_x, y, order, start, B, b, 1);
+            s = run_batch(m, x, n_x, y, sw, order, start, B, b, 1);
             if (s) s = clrnn_fail_context(s, "epoch %d, batch %zu", epoch + 1, b + 1);
             double t = now_seconds();
             int last = b + 1 == batches;
@@ -342,8 +379,9 @@ clrnn_status clrnn_model_fit(clrnn_model *m, const struct clrnn_array *x, int n_
             break;
         }
         if (vx && v_end > v_begin) {
-            s = evaluate_range(m, vx, n_x, vy, v_begin, v_end, bs, &logs.val_loss,
-                               &logs.val_accuracy);
+            /* Keras: the split keeps its samples' weights; class weights train only */
+            s = evaluate_range(m, vx, n_x, vy, val_x ? NULL : p->sample_weight, v_begin, v_end,
+                               bs, &logs.val_loss, &logs.val_accuracy);
             if (s) break;
             logs.has_val = 1;
             /* validation reused the slots; keep them sized for training */
@@ -358,5 +396,6 @@ clrnn_status clrnn_model_fit(clrnn_model *m, const struct clrnn_array *x, int n_
     }
     if (!s) s = clrnn_buf_read(m->ctx, m->params, 0, m->n_params * sizeof(float), m->host_params);
     clrnn_free(order);
+    clrnn_array_clear(&class_sw);
     return s;
 }

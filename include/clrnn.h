@@ -347,6 +347,18 @@ struct clrnn_fit_params {
     double batch_interval;    /* seconds between on_batch calls (0.25); 0: every batch */
     clrnn_epoch_fn on_epoch;
     void *user;
+    /* Keras's fit(sample_weight=...): a weight per sample (N,) multiplying its loss, or per
+     * sample and timestep (N, T) for an output of (N, T, C); float32; NULL: none. The loss
+     * stays divided by the samples (or unmasked timesteps) counted, as Keras's
+     * sum_over_batch_size does; accuracy becomes the weighted mean. The validation part of
+     * validation_split keeps its samples' weights, as in Keras. */
+    const struct clrnn_array *sample_weight;
+    /* Keras's fit(class_weight=...): class_weight[c] (c < class_weights) weighs the samples
+     * whose target is class c (binary targets rounded, one-hot ones by their largest entry);
+     * other classes weigh 1. Per-sample targets only, and not with sample_weight (as in
+     * Keras). class_weights 0: none. */
+    const double *class_weight;
+    int class_weights;
 };
 CLRNN_API struct clrnn_fit_params clrnn_fit_params_default(void);
 
@@ -391,6 +403,13 @@ CLRNN_API clrnn_status clrnn_model_stepper(const clrnn_model *m, clrnn_model **o
 CLRNN_API clrnn_status clrnn_model_train_on_batch(clrnn_model *m, const struct clrnn_array *x,
                                                   int n_x, const struct clrnn_array *y,
                                                   double *loss);
+/* The same with Keras's train_on_batch(sample_weight=...): sample_weight as in
+ * clrnn_fit_params (NULL: none). */
+CLRNN_API clrnn_status clrnn_model_train_on_batch_weighted(clrnn_model *m,
+                                                           const struct clrnn_array *x, int n_x,
+                                                           const struct clrnn_array *y,
+                                                           const struct clrnn_array *sample_weight,
+                                                           double *loss);
 
 struct clrnn_eval_result {
     double loss, accuracy;
