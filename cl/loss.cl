@@ -16,31 +16,23 @@
  * batch's slot of metric (METRIC_FLOATS floats a batch, at the METRIC_* indices below).
  *
  * Sample weights (Keras's fit(sample_weight=...), and class_weight turned into them; weights
- * is (rows) when weighted): a row's loss and accuracy are multiplied by its weight; the loss
- * is still divided by the rows that count (sum_over_batch_size), the accuracy by the sum of
- * the weights that count (a weighted mean, as Keras's metrics take sample weights).
+ * is (rows) when weighted): a row's loss is multiplied by its weight and still divided by
+ * the rows that count (sum_over_batch_size). Accuracy is not weighted: Keras weighs only
+ * compile's weighted_metrics, not its metrics.
  *
  * Masked outputs (a Keras mask that reaches the loss, 1 per real timestep, 0 per padded one;
  * mask is NULL-equivalent when not masked): the batch loss is sum(mask * loss) / valid with
  * valid = sum(mask) (Keras's apply_mask, 0 when nothing is valid), accuracy is weighted by
- * the mask. row_counts (global = local = REDUCE_LANES) first writes valid and the weights'
- * sum into the slot, where the loss kernels read it (masked or weighted batches only; else
- * loss_reduce writes rows into both).
+ * the mask. mask_sum (global = local = REDUCE_LANES) first writes valid into the slot, where
+ * the loss kernels read it (masked batches only; else loss_reduce writes rows).
  */
 #define EPSILON 1e-7f
 
 /* a batch's slot of metric: the host passes METRIC_FLOATS and reads these indices
  * (model_impl.h) */
 #define METRIC_LOSS 0   /* sum of the rows' weighted losses */
-#define METRIC_ACC 1    /* sum of the rows' weighted accuracies */
-#define METRIC_VALID 2  /* rows that count: the loss's divisor */
-#define METRIC_WEIGHT 3 /* sum of the weights of the rows that count: the accuracy's divisor */
-
-/* The sample weight of row r and its mask (1 when unmasked) */
-static inline float row_sample_weight(int masked, __global const float *mask, int weighted,
-                                      __global const float *weights, int r) {
-    return (masked ? mask[r] : 1.0f) * (weighted ? weights[r] : 1.0f);
-}
+#define METRIC_ACC 1    /* sum of the rows' accuracies */
+#define METRIC_VALID 2  /* rows that count: the divisor of both */
 
 /* The weight of row r in the batch loss, relative to the unmasked 1 / rows: mask / valid
  * instead, so that the gradients are those of sum(mask * loss) / valid; times the sample
@@ -80,8 +72,8 @@ __kernel void loss_bce(__global const float *pred, __global const float *y,
             acc += ((p > 0.5f ? 1.0f : 0.0f) == t) ? 1.0f : 0.0f;
         }
     }
-    float m = row_sample_weight(masked, mask, weighted, weights, r);
-    row_loss[r] = m * loss / (float)cols;
+    float m = masked ? mask[r] : 1.0f;
+    row_loss[r] = m * (weighted ? weights[r] : 1.0f) * loss / (float)cols;
     row_acc[r] = m * acc / (float)cols;
 }
 
@@ -137,8 +129,8 @@ __kernel void loss_cce(__global const float *pred, __global const float *y,
         for (int c = 0; c < cols; c++) d[c] = (d[c] / s - gq_dot_p / (s * s)) * scale;
     }
     int truth = sparse ? label : row_argmax(y + (size_t)r * cols, cols);
-    float m = row_sample_weight(masked, mask, weighted, weights, r);
-    row_loss[r] = m * loss;
+    float m = masked ? mask[r] : 1.0f;
+    row_loss[r] = m * (weighted ? weights[r] : 1.0f) * loss;
     row_acc[r] = row_argmax(p, cols) == truth ? m : 0.0f;
 }
 
@@ -157,7 +149,7 @@ __kernel void loss_mse(__global const float *pred, __global const float *y,
         loss += e * e;
         dpred[i] = 2.0f * e * scale;
     }
-    row_loss[r] = row_sample_weight(masked, mask, weighted, weights, r) * loss / (float)cols;
+    row_loss[r] = (masked ? mask[r] : 1.0f) * (weighted ? weights[r] : 1.0f) * loss / (float)cols;
     row_acc[r] = 0.0f;
 }
 
@@ -166,13 +158,12 @@ __kernel void loss_mse(__global const float *pred, __global const float *y,
 #define REDUCE_LANES 256
 #endif
 
-/* The sum of v[0..n) (with use_u, of v[r] * u[r]) in a fixed order (so the same on every
- * run), by one work-group of REDUCE_LANES; the result is valid in lane 0. */
-static inline float group_sum(__global const float *v, int use_u, __global const float *u, int n,
-                              __local float *a) {
+/* The sum of v[0..n) in a fixed order (so the same on every run), by one work-group of
+ * REDUCE_LANES; the result is valid in lane 0. */
+static inline float group_sum(__global const float *v, int n, __local float *a) {
     int lane = get_local_id(0);
     float sum = 0.0f;
-    for (int r = lane; r < n; r += REDUCE_LANES) sum += use_u ? v[r] * u[r] : v[r];
+    for (int r = lane; r < n; r += REDUCE_LANES) sum += v[r];
     a[lane] = sum;
     barrier(CLK_LOCAL_MEM_FENCE);
     for (int step = REDUCE_LANES / 2; step > 0; step /= 2) {
@@ -184,32 +175,22 @@ static inline float group_sum(__global const float *v, int use_u, __global const
 
 __kernel __attribute__((reqd_work_group_size(REDUCE_LANES, 1, 1)))
 void loss_reduce(__global const float *row_loss, __global const float *row_acc, int rows,
-                 __global float *metric, int slot, int counted) {
+                 __global float *metric, int slot, int masked) {
     __local float a[REDUCE_LANES];
-    float loss = group_sum(row_loss, 0, row_loss, rows, a);
+    float loss = group_sum(row_loss, rows, a);
     barrier(CLK_LOCAL_MEM_FENCE);
-    float acc = group_sum(row_acc, 0, row_acc, rows, a);
+    float acc = group_sum(row_acc, rows, a);
     if (get_local_id(0) == 0) {
         __global float *out = metric + METRIC_FLOATS * slot;
         out[METRIC_LOSS] = loss;
         out[METRIC_ACC] = acc;
-        if (!counted) out[METRIC_VALID] = out[METRIC_WEIGHT] = (float)rows;
+        if (!masked) out[METRIC_VALID] = (float)rows; /* mask_sum wrote it otherwise */
     }
 }
 
-/* The rows that count (the mask's sum, or rows) and the sum of their sample weights, before
- * the loss kernels, which scale their gradients by the first. */
 __kernel __attribute__((reqd_work_group_size(REDUCE_LANES, 1, 1)))
-void row_counts(int masked, __global const float *mask, int weighted,
-                __global const float *weights, int rows, __global float *metric, int slot) {
+void mask_sum(__global const float *mask, int rows, __global float *metric, int slot) {
     __local float a[REDUCE_LANES];
-    float valid = masked ? group_sum(mask, 0, mask, rows, a) : (float)rows;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    float weight = !weighted ? valid
-                   : masked  ? group_sum(mask, 1, weights, rows, a)
-                             : group_sum(weights, 0, weights, rows, a);
-    if (get_local_id(0) == 0) {
-        metric[METRIC_FLOATS * slot + METRIC_VALID] = valid;
-        metric[METRIC_FLOATS * slot + METRIC_WEIGHT] = weight;
-    }
+    float valid = group_sum(mask, rows, a);
+    if (get_local_id(0) == 0) metric[METRIC_FLOATS * slot + METRIC_VALID] = valid;
 }

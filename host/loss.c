@@ -90,18 +90,16 @@ clrnn_status clrnn_loss_run(clrnn_ctx *ctx, clrnn_loss_kind k, int from_logits, 
     snprintf(opts + used, sizeof opts - used, " -DMETRIC_FLOATS=%d", CLRNN_METRIC_FLOATS);
     clrnn_status s = clrnn_kernel_get(ctx, LOSS_SOURCES, opts, name, &kern);
     if (!s) s = clrnn_kernel_get(ctx, LOSS_SOURCES, opts, "loss_reduce", &reduce);
-    if (!s) s = clrnn_kernel_get(ctx, LOSS_SOURCES, opts, "row_counts", &count);
+    if (!s) s = clrnn_kernel_get(ctx, LOSS_SOURCES, opts, "mask_sum", &count);
     if (s) return s;
     int r = (int)rows, c = (int)cols, logits = from_logits, sparse = k == CLRNN_LOSS_SPARSE_CCE;
     int masked = mask != NULL, weighted = weights != NULL, sl = (int)slot;
-    int counted = masked || weighted;
     /* not read when unmasked or unweighted, but must be buffers */
     cl_mem m = masked ? mask : pred, w = weighted ? weights : pred;
     size_t g = rows;
     /* the valid count comes first: the loss kernels scale their gradients by it */
-    if (counted && (s = CLRNN_LAUNCH(ctx, count, "row_counts", 1, &lanes, &lanes, KARG(masked),
-                                     KARG(m), KARG(weighted), KARG(w), KARG(r), KARG(metric),
-                                     KARG(sl))))
+    if (masked && (s = CLRNN_LAUNCH(ctx, count, "mask_sum", 1, &lanes, &lanes, KARG(mask), KARG(r),
+                                    KARG(metric), KARG(sl))))
         return s;
     if (k == CLRNN_LOSS_BCE)
         s = CLRNN_LAUNCH(ctx, kern, name, 1, &g, NULL, KARG(pred), KARG(y), KARG(dpred), KARG(r),
@@ -117,5 +115,5 @@ clrnn_status clrnn_loss_run(clrnn_ctx *ctx, clrnn_loss_kind k, int from_logits, 
                          KARG(masked), KARG(m), KARG(weighted), KARG(w), KARG(metric), KARG(sl));
     if (s) return s;
     return CLRNN_LAUNCH(ctx, reduce, "loss_reduce", 1, &lanes, &lanes, KARG(row_loss),
-                        KARG(row_acc), KARG(r), KARG(metric), KARG(sl), KARG(counted));
+                        KARG(row_acc), KARG(r), KARG(metric), KARG(sl), KARG(masked));
 }

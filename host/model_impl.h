@@ -187,18 +187,17 @@ clrnn_status clrnn_loss_check_targets(clrnn_loss_kind k, const int64_t *out_dims
  * METRIC_*, which the kernels get the stride of as a build option). */
 #define CLRNN_METRIC_FLOATS 8
 enum {
-    CLRNN_METRIC_LOSS,   /* sum of the rows' weighted losses */
-    CLRNN_METRIC_ACC,    /* sum of the rows' weighted accuracies */
-    CLRNN_METRIC_VALID,  /* rows that count: the loss's divisor */
-    CLRNN_METRIC_WEIGHT, /* their weights' sum: the accuracy's divisor */
+    CLRNN_METRIC_LOSS,  /* sum of the rows' weighted losses */
+    CLRNN_METRIC_ACC,   /* sum of the rows' accuracies */
+    CLRNN_METRIC_VALID, /* rows that count: the divisor of both */
 };
 /* From predictions pred (rows of the output) and targets y_dev: writes d(batch loss) / d pred
  * into dpred, and the batch's sums into metric's slot. Unmasked (mask NULL), the batch loss
  * is the mean over all rows, as Keras reduces, and every row counts; with a Keras mask (rows
  * floats, 1 = a real timestep) it is sum(mask * loss) / sum(mask), accuracy is weighted by
  * the mask, and sum(mask) rows count. With sample weights (weights, rows floats; NULL:
- * none) each row's loss and accuracy are multiplied by its weight; the loss keeps its
- * divisor and the accuracy is divided by the weights' sum (Keras's weighted mean). */
+ * none) each row's loss is multiplied by its weight and keeps its divisor; accuracy is not
+ * weighted (Keras weighs compile's weighted_metrics only, not its metrics). */
 clrnn_status clrnn_loss_run(clrnn_ctx *ctx, clrnn_loss_kind k, int from_logits, cl_mem pred,
                             cl_mem y_dev, cl_mem dpred, cl_mem row_loss, cl_mem row_acc,
                             size_t rows, size_t cols, cl_mem mask, cl_mem weights, cl_mem metric,

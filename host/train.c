@@ -145,7 +145,7 @@ static clrnn_status run_batch(clrnn_model *m, const struct clrnn_array *x, int n
 /* Keras's loss and accuracy over the first n batches (slots) of batch_size rows out of
  * samples, read from the device: the loss of each batch (its sum over the rows that count,
  * divided by their number) averaged with the batch's samples as weights, as Keras's loss
- * tracker does; accuracy summed over the rows that count, divided by their weights' sum. */
+ * tracker does; accuracy summed over the rows that count, divided by their number. */
 static clrnn_status read_means(clrnn_model *m, size_t n, int batch_size, int64_t samples,
                                double *loss, double *acc) {
     enum { F = CLRNN_METRIC_FLOATS };
@@ -163,7 +163,7 @@ static clrnn_status read_means(clrnn_model *m, size_t n, int batch_size, int64_t
             double rows = slot[CLRNN_METRIC_VALID];
             if (rows > 0) loss_sum += B * slot[CLRNN_METRIC_LOSS] / rows; /* none: loss 0 */
             acc_sum += slot[CLRNN_METRIC_ACC];
-            counted += slot[CLRNN_METRIC_WEIGHT];
+            counted += rows;
         }
         done += chunk;
     }

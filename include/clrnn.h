@@ -350,7 +350,8 @@ struct clrnn_fit_params {
     /* Keras's fit(sample_weight=...): a weight per sample (N,) multiplying its loss, or per
      * sample and timestep (N, T) for an output of (N, T, C); float32; NULL: none. The loss
      * stays divided by the samples (or unmasked timesteps) counted, as Keras's
-     * sum_over_batch_size does; accuracy becomes the weighted mean. The validation part of
+     * sum_over_batch_size does; accuracy is not weighted (compile's metrics, in Keras, are
+     * not; only its weighted_metrics). The validation part of
      * validation_split keeps its samples' weights, as in Keras. */
     const struct clrnn_array *sample_weight;
     /* Keras's fit(class_weight=...): class_weight[c] (c < class_weights) weighs the samples

@@ -15,7 +15,9 @@
  * Adam, which divides by sqrt(v) + 1e-7 with v near 0 for some weights, magnifies the
  * differences to ~6e-4 (1e-3 allowed); a fresh state is off by 2 to 15. Then the seq2seq
  * encoder-decoder (two inputs, return_state into initial_state) with Adam, to the same
- * tolerances.
+ * tolerances. Then Keras's class_weight and sample_weight (train_class_weight/,
+ * train_sample_weight/ from make_golden_weighted.py): two epochs of fit, every batch's
+ * running loss and the final weights, to the same tolerances; accuracy is not weighted.
  */
 #include <math.h>
 #include <stdio.h>
@@ -224,6 +226,112 @@ static void schedules(void) {
     run("train_sgd_cosine_decay", NULL);
 }
 
+/* What fit reports, batch by batch (running means) and epoch by epoch. */
+struct fit_record {
+    int batches, epochs;
+    double batch_loss[64], batch_acc[64], epoch_loss[8], epoch_acc[8];
+};
+static int record_batch(const struct clrnn_progress *p, void *user) {
+    struct fit_record *r = user;
+    if (r->batches < 64) r->batch_loss[r->batches] = p->loss, r->batch_acc[r->batches++] = p->accuracy;
+    return 0;
+}
+static int record_epoch(const struct clrnn_epoch_logs *l, void *user) {
+    struct fit_record *r = user;
+    if (r->epochs < 8) r->epoch_loss[r->epochs] = l->loss, r->epoch_acc[r->epochs++] = l->accuracy;
+    return 0;
+}
+
+/* The largest difference between n values of got and the first n of the float32 dataset
+ * `name` of file. */
+static double worst_against(const char *file, const char *name, const double *got, int n) {
+    struct clrnn_array want;
+    if (clrnn_fmt_data_read(file, name, &want) != CLRNN_OK) return INFINITY;
+    double worst = clrnn_array_count(&want) >= n ? 0 : INFINITY;
+    for (int i = 0; i < n && worst < INFINITY; i++)
+        worst = fmax(worst, fabs(got[i] - ((float *)want.data)[i]));
+    clrnn_array_clear(&want);
+    return worst;
+}
+
+/* fit(epochs=2, batch_size=4, shuffle=False) from Keras's initial.h5 with the class or sample
+ * weights of batches.h5: the running loss after every batch, the epochs' losses (and the
+ * weighted accuracy, where the file records it) and the final weights are Keras's. */
+static void run_weighted(const char *dir) {
+    char path[700], batches[700], final_path[700];
+    snprintf(path, sizeof path, "%s/%s/initial.h5", golden, dir);
+    snprintf(batches, sizeof batches, "%s/%s/batches.h5", golden, dir);
+    snprintf(final_path, sizeof final_path, "%s/%s/final.h5", golden, dir);
+    clrnn_model *m = NULL, *want = NULL;
+    struct clrnn_compile_config cc;
+    CHECK(clrnn_model_load(ctx, path, NULL, &m) == CLRNN_OK);
+    CHECK(clrnn_model_load(ctx, final_path, NULL, &want) == CLRNN_OK);
+    CHECK(m && clrnn_model_compile_config(m, &cc) && clrnn_model_compile(m, &cc) == CLRNN_OK);
+    if (!m || !want) {
+        printf("%s: %s\n", dir, clrnn_last_error());
+        clrnn_model_free(m), clrnn_model_free(want);
+        return;
+    }
+    struct clrnn_array x, y, sw = {0}, cw = {0};
+    CHECK(clrnn_fmt_data_read(batches, "x", &x) == CLRNN_OK);
+    CHECK(clrnn_fmt_data_read(batches, "y", &y) == CLRNN_OK);
+    int has_sw = clrnn_fmt_data_read(batches, "sample_weight", &sw) == CLRNN_OK;
+    int has_cw = clrnn_fmt_data_read(batches, "class_weight", &cw) == CLRNN_OK;
+    CHECK(has_sw != has_cw);
+    double class_weight[16];
+    struct clrnn_fit_params p = clrnn_fit_params_default();
+    p.epochs = 2, p.batch_size = 4, p.shuffle = 0, p.batch_interval = 0;
+    struct fit_record r = {0};
+    p.on_batch = record_batch, p.on_epoch = record_epoch, p.user = &r;
+    if (has_sw) p.sample_weight = &sw;
+    for (int c = 0; has_cw && c < clrnn_array_count(&cw) && c < 16; c++)
+        class_weight[c] = ((float *)cw.data)[c], p.class_weight = class_weight, p.class_weights = c + 1;
+    CHECK(clrnn_model_fit(m, &x, 1, &y, NULL, NULL, &p) == CLRNN_OK);
+    double worst_batch = worst_against(batches, "batch_losses", r.batch_loss, r.batches);
+    double worst_epoch = worst_against(batches, "epoch_losses", r.epoch_loss, r.epochs);
+    double worst_acc = 0;
+    if (has_sw) { /* Keras's evaluate with the weights at the initial weights */
+        clrnn_model *first = NULL;
+        struct clrnn_eval_result e;
+        CHECK(clrnn_model_load(ctx, path, NULL, &first) == CLRNN_OK);
+        CHECK(first && clrnn_model_compile(first, &cc) == CLRNN_OK);
+        CHECK(first && clrnn_model_evaluate(first, &x, 1, &y, 4, &e) == CLRNN_OK);
+        worst_acc = worst_against(batches, "initial_accuracy", &e.accuracy, 1);
+        clrnn_model_free(first);
+    }
+    double worst_rel = max_weight_difference(m, want);
+    printf("%-20s %d batches: max |loss - keras| %.2e (epochs %.2e), accuracy %.2e, max weight "
+           "difference %.2e of the tensor's largest weight\n", dir, r.batches, worst_batch,
+           worst_epoch, worst_acc, worst_rel);
+    CHECK(r.batches == 12 && r.epochs == 2);
+    CHECK(worst_batch <= 1e-5 && worst_epoch <= 1e-5);
+    CHECK(worst_acc <= 1e-6); /* counts of rows: exact but for float32's rounding */
+    CHECK(worst_rel <= 1e-4);
+
+    /* train_on_batch with the first batch's weights from the same start: Keras's first
+     * batch loss */
+    if (has_sw) {
+        clrnn_model *again = NULL;
+        CHECK(clrnn_model_load(ctx, path, NULL, &again) == CLRNN_OK);
+        CHECK(again && clrnn_model_compile(again, &cc) == CLRNN_OK);
+        int64_t T = x.dims[1];
+        struct clrnn_array xb = {CLRNN_DTYPE_INT32, 2, {4, T}, x.data};
+        struct clrnn_array yb = {y.dtype, 2, {4, T}, y.data};
+        struct clrnn_array wb = {CLRNN_DTYPE_FLOAT32, 2, {4, T}, sw.data};
+        double loss = NAN;
+        CHECK(again && clrnn_model_train_on_batch_weighted(again, &xb, 1, &yb, &wb, &loss) ==
+              CLRNN_OK);
+        CHECK(worst_against(batches, "batch_losses", &loss, 1) <= 1e-5);
+        /* a weight per sample does not fit a sequence output (Keras refuses it too) */
+        struct clrnn_array per_sample = {CLRNN_DTYPE_FLOAT32, 1, {4}, sw.data};
+        CHECK(clrnn_model_train_on_batch_weighted(again, &xb, 1, &yb, &per_sample, NULL) ==
+              CLRNN_E_SHAPE);
+        clrnn_model_free(again);
+    }
+    clrnn_array_clear(&x), clrnn_array_clear(&y), clrnn_array_clear(&sw), clrnn_array_clear(&cw);
+    clrnn_model_free(m), clrnn_model_free(want);
+}
+
 int main(void) {
     const char *data = getenv("CLRNN_TEST_DATA");
     snprintf(golden, sizeof golden, "%s/keras/golden", data ? data : "../../tests");
@@ -243,6 +351,8 @@ int main(void) {
     run("train_adam", &adam);
     schedules();
     run_seq2seq();
+    run_weighted("train_class_weight");
+    run_weighted("train_sample_weight");
     clrnn_ctx_free(ctx);
     TEST_MAIN_END();
 }
