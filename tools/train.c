@@ -16,6 +16,7 @@
 #include "train_interrupt.h"
 #include "train_plot.h"
 #include "train_schedule.h"
+#include "train_weights.h"
 
 static const char USAGE_MODEL[] =
     "usage: clrnn-train (--model ARCH | --layers SPEC) --data DATA.h5 --out MODEL [options]\n"
@@ -57,6 +58,10 @@ static const char USAGE_MODEL[] =
     "  --validation-split F  validate on the last fraction F of the data (0)\n"
     "  --validation-data F   validate on F's x_test/y_test (or x/y) instead\n"
     "  --no-shuffle          keep the sample order\n"
+    "  --class-weight SPEC   weigh each class's samples in the loss, e.g. 0:1,1:3 (Keras's\n"
+    "                        class_weight; others 1). A dataset sample_weight_train (or\n"
+    "                        sample_weight, with x/y) in --data weighs each sample, (N) or\n"
+    "                        (N, T) for a sequence output (Keras's sample_weight)\n"
     "  --seed N              initial weights and shuffling (1)\n"
     ;
 static const char USAGE_TRAINING[] =
@@ -90,6 +95,7 @@ static const char USAGE_TRAINING[] =
 struct options {
     const char *model, *weights, *layers, *data, *out, *loss, *optimizer, *history, *device;
     const char *checkpoint, *resume, *plot, *monitor, *val_data, *lr_schedule, *reduce_lr;
+    const char *class_weight;
     long patience;
     int restore_best, save_best_only;
     long epochs, batch_size, seed;
@@ -126,6 +132,7 @@ static void parse(int argc, char **argv, struct options *o) {
         else if ((v = cli_flag_value(argc, argv, &i, "--lr-schedule"))) o->lr_schedule = v;
         else if ((v = cli_flag_value(argc, argv, &i, "--reduce-lr-on-plateau"))) o->reduce_lr = v;
         else if ((v = cli_flag_value(argc, argv, &i, "--device"))) o->device = v;
+        else if ((v = cli_flag_value(argc, argv, &i, "--class-weight"))) o->class_weight = v;
         else if ((v = cli_flag_value(argc, argv, &i, "--epochs"))) o->epochs = cli_long("--epochs", v, 0, 1000000);
         else if ((v = cli_flag_value(argc, argv, &i, "--batch-size"))) o->batch_size = cli_long("--batch-size", v, 1, 1 << 24);
         else if ((v = cli_flag_value(argc, argv, &i, "--seed"))) o->seed = cli_long("--seed", v, 0, 0x7fffffffL);
@@ -531,6 +538,16 @@ int main(int argc, char **argv) {
     fp.on_batch = on_batch;
     fp.on_epoch = on_epoch;
     fp.user = &pr;
+    double *class_weight = NULL;
+    struct clrnn_array sample_weight = {0};
+    if (o.class_weight) fp.class_weights = class_weight_parse(o.class_weight, &class_weight);
+    fp.class_weight = class_weight;
+    if (sample_weight_read(o.data, data.y_name, &sample_weight)) {
+        if (o.class_weight)
+            cli_usage_error("--class-weight: %s has sample weights already; give one or the "
+                            "other (as Keras)", o.data);
+        fp.sample_weight = &sample_weight;
+    }
     if (o.resume && !o.quiet) printf("resuming %s after epoch %d\n", o.resume, initial_epoch);
     struct clrnn_data val;
     memset(&val, 0, sizeof val);
@@ -549,6 +566,8 @@ int main(int argc, char **argv) {
     s = clrnn_model_fit(m, xs, n_x, &data.y, o.val_data ? vxs : NULL,
                                o.val_data ? &val.y : NULL, &fp);
     clrnn_data_clear(&val);
+    clrnn_array_clear(&sample_weight);
+    free(class_weight);
     if (pr.history) fclose(pr.history);
     if (s == CLRNN_E_INTERRUPTED || (!s && interrupt_requested())) {
         /* Ctrl-C: keep what was learned; the checkpoint stays at the last whole epoch */
