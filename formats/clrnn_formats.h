@@ -114,10 +114,13 @@ clrnn_status clrnn_fmt_keras3_weights_write(const char *path, const struct clrnn
                                             int n);
 /* Writes a .keras archive: config.json (the Keras 3 model object), metadata.json with
  * keras_version (and clrnn_epochs_done when epochs_done > 0: Keras reads no more of it),
- * and model.weights.h5 made from ws as above; atomically. */
+ * model.weights.h5 made from ws as above, and with n_vocabulary > 0 the vocabulary as the
+ * asset assets/clrnn/vocabulary.json (a JSON list of the tokens, which Keras ignores);
+ * atomically. */
 clrnn_status clrnn_fmt_keras_archive_write(const char *path, const char *config_json,
                                            const char *keras_version, int epochs_done,
-                                           const struct clrnn_fmt_weight *ws, int n);
+                                           const struct clrnn_fmt_weight *ws, int n,
+                                           const char *const *vocabulary, int n_vocabulary);
 /* Writes text to a new file at path, atomically (a temporary name renamed into place). */
 clrnn_status clrnn_fmt_text_write(const char *path, const char *text);
 
@@ -134,6 +137,9 @@ struct clrnn_fmt_keras_archive {
     /* the vocabulary.txt asset of a TextVectorization first layer (one token a line), or
      * NULL */
     char *text_vocabulary;
+    /* the vocabulary clrnn keeps (assets/clrnn/vocabulary.json), or NULL */
+    char **vocabulary;
+    int n_vocabulary;
 };
 /* 1 when the file starts like a zip archive, 0 when not, -1 when it cannot be read. */
 int clrnn_fmt_is_zip(const char *path);

@@ -21,6 +21,9 @@
 #define MAX_JSON_BYTES ((uint64_t)64 << 20)
 /* where Keras keeps the vocabulary of a TextVectorization layer (the first of its class) */
 #define TEXT_VOCABULARY "assets/layers/text_vectorization/vocabulary.txt"
+/* where clrnn keeps a model's vocabulary: an asset no Keras layer owns, which Keras's
+ * load_model extracts with the other assets and never reads (keras-format.md) */
+#define CLRNN_VOCABULARY "assets/clrnn/vocabulary.json"
 
 int clrnn_fmt_is_zip(const char *path) {
     FILE *f = clrnn_fmt_fopen_read(path);
@@ -36,6 +39,7 @@ void clrnn_fmt_keras_archive_clear(struct clrnn_fmt_keras_archive *a) {
     clrnn_free(a->keras_version);
     clrnn_free(a->weights);
     clrnn_free(a->text_vocabulary);
+    clrnn_fmt_vocabulary_free(a->vocabulary, a->n_vocabulary);
     memset(a, 0, sizeof *a);
 }
 
@@ -110,6 +114,42 @@ static clrnn_status read_metadata(zip_t *z, const char *path, char **out, int *e
     return CLRNN_OK;
 }
 
+/* clrnn's vocabulary asset: a JSON array of the tokens (any character, a newline too). */
+static clrnn_status read_vocabulary(zip_t *z, const char *path, char ***tokens, int *n) {
+    char *text = NULL;
+    clrnn_status s = read_member(z, path, CLRNN_VOCABULARY, MAX_JSON_BYTES, &text, NULL);
+    if (s) return s;
+    cJSON *list = cJSON_Parse(text);
+    clrnn_free(text);
+    int count = cJSON_IsArray(list) ? cJSON_GetArraySize(list) : -1;
+    char **t = count > 0 ? clrnn_calloc((size_t)count, sizeof *t) : NULL;
+    if (count < 1) s = clrnn_fail(CLRNN_E_FORMAT, "%s: %s is not a list of tokens", path,
+                                  CLRNN_VOCABULARY);
+    else if (!t) s = clrnn_fail(CLRNN_E_NOMEM, "%s: out of memory for the vocabulary", path);
+    for (int i = 0; !s && i < count; i++) {
+        const cJSON *item = cJSON_GetArrayItem(list, i);
+        if (!cJSON_IsString(item)) {
+            s = clrnn_fail(CLRNN_E_FORMAT, "%s: %s: token %d is not a string", path,
+                           CLRNN_VOCABULARY, i);
+            break;
+        }
+        size_t len = strlen(item->valuestring);
+        if (!(t[i] = clrnn_malloc(len + 1))) {
+            s = clrnn_fail(CLRNN_E_NOMEM, "%s: out of memory for the vocabulary", path);
+            break;
+        }
+        memcpy(t[i], item->valuestring, len + 1);
+    }
+    cJSON_Delete(list);
+    if (s) {
+        clrnn_fmt_vocabulary_free(t, count);
+        return s;
+    }
+    *tokens = t;
+    *n = count;
+    return CLRNN_OK;
+}
+
 clrnn_status clrnn_fmt_keras_archive_read(const char *path, struct clrnn_fmt_keras_archive *out) {
     memset(out, 0, sizeof *out);
     int err = 0;
@@ -137,6 +177,8 @@ clrnn_status clrnn_fmt_keras_archive_read(const char *path, struct clrnn_fmt_ker
     zip_stat_t st;
     if (!s && zip_stat(z, TEXT_VOCABULARY, 0, &st) == 0)
         s = read_member(z, path, TEXT_VOCABULARY, MAX_JSON_BYTES, &a.text_vocabulary, NULL);
+    if (!s && zip_stat(z, CLRNN_VOCABULARY, 0, &st) == 0)
+        s = read_vocabulary(z, path, &a.vocabulary, &a.n_vocabulary);
     zip_discard(z);
     if (s) {
         clrnn_fmt_keras_archive_clear(&a);
@@ -167,11 +209,18 @@ static int add_file(zip_t *z, const char *name, const char *file) {
 
 clrnn_status clrnn_fmt_keras_archive_write(const char *path, const char *config_json,
                                            const char *keras_version, int epochs_done,
-                                           const struct clrnn_fmt_weight *ws, int n) {
+                                           const struct clrnn_fmt_weight *ws, int n,
+                                           const char *const *vocabulary, int n_vocabulary) {
     size_t len = strlen(path) + 48;
-    char *weights = clrnn_malloc(len), *tmp = clrnn_malloc(len), *meta = NULL;
+    char *weights = clrnn_malloc(len), *tmp = clrnn_malloc(len), *meta = NULL, *vocab = NULL;
     clrnn_status s = CLRNN_OK;
     if (!weights || !tmp) s = clrnn_fail(CLRNN_E_NOMEM, "out of memory writing %s", path);
+    if (!s && n_vocabulary > 0) {
+        cJSON *list = cJSON_CreateStringArray(vocabulary, n_vocabulary);
+        vocab = list ? cJSON_PrintUnformatted(list) : NULL;
+        cJSON_Delete(list);
+        if (!vocab) s = clrnn_fail(CLRNN_E_NOMEM, "out of memory writing %s", path);
+    }
     cJSON *m = s ? NULL : cJSON_CreateObject();
     if (m) {
         cJSON_AddStringToObject(m, "keras_version", keras_version);
@@ -195,7 +244,8 @@ clrnn_status clrnn_fmt_keras_archive_write(const char *path, const char *config_
         remove(tmp);
         zip_t *z = zip_open(tmp, ZIP_CREATE | ZIP_EXCL, &err);
         if (!z || add_text(z, "metadata.json", meta) || add_text(z, "config.json", config_json) ||
-            add_file(z, "model.weights.h5", weights)) {
+            add_file(z, "model.weights.h5", weights) ||
+            (vocab && add_text(z, CLRNN_VOCABULARY, vocab))) {
             s = clrnn_fail(CLRNN_E_IO, "%s: cannot write the archive (%s)", path,
                            z ? zip_strerror(z) : "cannot create it");
             if (z) zip_discard(z);
@@ -211,6 +261,7 @@ clrnn_status clrnn_fmt_keras_archive_write(const char *path, const char *config_
         if (s) remove(tmp);
     }
     cJSON_free(meta);
+    cJSON_free(vocab);
     clrnn_free(weights), clrnn_free(tmp);
     return s;
 }

@@ -383,6 +383,8 @@ static clrnn_status load_keras_archive(clrnn_ctx *ctx, const char *path, clrnn_m
     if (!s && a.epochs_done > 0) m->epochs_done = a.epochs_done;
     if (!s && m->text_pad_post && !m->n_vocab && a.text_vocabulary)
         s = vocabulary_from_lines(m, a.text_vocabulary);
+    if (!s && !m->n_vocab && a.vocabulary) /* the one clrnn keeps */
+        s = clrnn_model_set_vocabulary(m, (const char *const *)a.vocabulary, a.n_vocabulary);
     clrnn_fmt_keras_archive_clear(&a);
     if (s) {
         clrnn_model_free(m);
@@ -608,7 +610,8 @@ static clrnn_status save_keras3(clrnn_model *m, const char *path, const char *co
     }
     if (!s)
         s = config ? clrnn_fmt_keras_archive_write(path, config, KERAS3_VERSION, m->epochs_done,
-                                                   out, total)
+                                                   out, total, (const char *const *)m->vocab,
+                                                   m->n_vocab)
                    : clrnn_fmt_keras3_weights_write(path, out, total);
     opt_state_free(&opt);
     clrnn_free(names), clrnn_free(ws), clrnn_free(out);

@@ -378,6 +378,7 @@ CLRNN_API int clrnn_model_epochs_done(const clrnn_model *m);
 
 /* The vocabulary a model was trained with (the token of each id, from the dataset file),
  * which travels in the .h5 files clrnn saves (dataset clrnn_vocabulary, ignored by Keras)
+ * and in its .keras archives (asset assets/clrnn/vocabulary.json, ignored by Keras)
  * so that evaluation and generation map text to ids and back. set copies the tokens (n 0:
  * none); get returns them (owned by the model) and their number in *n. */
 CLRNN_API clrnn_status clrnn_model_set_vocabulary(clrnn_model *m, const char *const *tokens,

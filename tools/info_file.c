@@ -365,6 +365,8 @@ int info_file_main(int argc, char **argv) {
     struct wsource src = {NULL, 0, 0, 0, 0};
     struct clrnn_fmt_model m = {0};
     cJSON *arch = NULL, *training = NULL;
+    char **archive_vocabulary = NULL; /* clrnn's, in a .keras archive */
+    int n_archive_vocabulary = 0;
     char format[200] = "", keras[200] = "";
     int keras3 = 0;
     const char *backend = NULL;
@@ -394,6 +396,8 @@ int info_file_main(int argc, char **argv) {
         snprintf(keras, sizeof keras, "%s", a.keras_version ? a.keras_version : "");
         arch = parse_arch(a.config, path);
         read_keras3_weights(path, a.weights, a.weights_size, &src);
+        archive_vocabulary = a.vocabulary, n_archive_vocabulary = a.n_vocabulary;
+        a.vocabulary = NULL; /* kept for printing */
         clrnn_fmt_keras_archive_clear(&a);
     } else {
         char *text = cli_read_text(path);
@@ -428,6 +432,10 @@ int info_file_main(int argc, char **argv) {
     if (training) print_training(training);
     if (training) print_epochs(training);
     if (hdf5 && !keras3) print_h5_vocabulary(path);
+    if (archive_vocabulary)
+        print_vocabulary((const char *const *)archive_vocabulary, n_archive_vocabulary,
+                         "assets/clrnn/vocabulary.json");
+    clrnn_fmt_vocabulary_free(archive_vocabulary, n_archive_vocabulary);
     print_model(arch, &src, from);
 
     cJSON_Delete(arch);
