@@ -5,15 +5,21 @@
  *
  * Kernels, global (rows), one work-item per row; pred, dpred (rows, cols); y (rows, cols)
  * targets, or (rows) class indices as floats for the sparse loss:
- *   loss_bce(pred, y, dpred, rows, cols, from_logits, row_loss, row_acc, masked, mask,
- *            weighted, weights, metric, slot)
- *   loss_cce(pred, y, dpred, rows, cols, from_logits, sparse, row_loss, row_acc, masked,
+ *   loss_bce(pred, y, dpred, rows, cols, from_logits, row_loss, row_acc, row_extra, masked,
  *            mask, weighted, weights, metric, slot)
- *   loss_mse(pred, y, dpred, rows, cols, row_loss, row_acc, masked, mask, weighted, weights,
- *            metric, slot)
+ *   loss_cce(pred, y, dpred, rows, cols, from_logits, sparse, row_loss, row_acc, row_extra,
+ *            top_k, masked, mask, weighted, weights, metric, slot)
+ *   loss_mse(pred, y, dpred, rows, cols, row_loss, row_acc, row_extra, masked, mask,
+ *            weighted, weights, metric, slot)
  * dpred = d(batch loss) / d pred. row_loss/row_acc get each row's loss and accuracy;
  * loss_reduce (global = local = REDUCE_LANES) adds their sums, in a fixed order, into the
- * batch's slot of metric (METRIC_FLOATS floats a batch, at the METRIC_* indices below).
+ * batch's slot of metric (SLOT_FLOATS floats a batch, at the SLOT_* indices below).
+ *
+ * Metrics beyond accuracy (not weighted, masked as accuracy is): row_extra (3 rows) gets per
+ * row, for the binary loss, the true positives, false positives and false negatives of
+ * outputs > 0.5 against targets of 1 (Keras's Precision and Recall; summed, not averaged,
+ * over the row's columns); for the categorical losses, whether the target class is in the
+ * top_k outputs (fewer than top_k are strictly higher: Keras's in_top_k) and two zeros.
  *
  * Sample weights (Keras's fit(sample_weight=...), and class_weight turned into them; weights
  * is (rows) when weighted): a row's loss is multiplied by its weight and still divided by
@@ -28,11 +34,13 @@
  */
 #define EPSILON 1e-7f
 
-/* a batch's slot of metric: the host passes METRIC_FLOATS and reads these indices
+/* a batch's slot of metric: the host passes SLOT_FLOATS and reads these indices
  * (model_impl.h) */
-#define METRIC_LOSS 0   /* sum of the rows' weighted losses */
-#define METRIC_ACC 1    /* sum of the rows' accuracies */
-#define METRIC_VALID 2  /* rows that count: the divisor of both */
+#define SLOT_LOSS 0   /* sum of the rows' weighted losses */
+#define SLOT_ACC 1    /* sum of the rows' accuracies */
+#define SLOT_VALID 2  /* rows that count: the divisor of both */
+#define SLOT_EXTRA 3  /* row_extra's three sums: true positives (or top-k hits), false
+                       * positives, false negatives */
 
 /* The weight of row r in the batch loss, relative to the unmasked 1 / rows: mask / valid
  * instead, so that the gradients are those of sum(mask * loss) / valid; times the sample
@@ -42,22 +50,28 @@ static inline float row_weight(int masked, __global const float *mask, int weigh
                                int slot, int r, int rows) {
     float w = weighted ? weights[r] : 1.0f;
     if (!masked) return w;
-    float valid = metric[METRIC_FLOATS * slot + METRIC_VALID];
+    float valid = metric[SLOT_FLOATS * slot + SLOT_VALID];
     return valid > 0.0f ? w * mask[r] * (float)rows / valid : 0.0f;
 }
 
 __kernel void loss_bce(__global const float *pred, __global const float *y,
                        __global float *dpred, int rows, int cols, int from_logits,
-                       __global float *row_loss, __global float *row_acc, int masked,
+                       __global float *row_loss, __global float *row_acc,
+                       __global float *row_extra, int masked,
                        __global const float *mask, int weighted, __global const float *weights,
                        __global const float *metric, int slot) {
     int r = get_global_id(0);
     if (r >= rows) return;
     float scale = row_weight(masked, mask, weighted, weights, metric, slot, r, rows) / ((float)rows * (float)cols);
-    float loss = 0.0f, acc = 0.0f;
+    float loss = 0.0f, acc = 0.0f, tp = 0.0f, fp = 0.0f, fn = 0.0f;
     for (int c = 0; c < cols; c++) {
         size_t i = (size_t)r * cols + c;
         float p = pred[i], t = y[i];
+        /* Keras's Precision and Recall threshold the output as it is, logits too */
+        int positive = p > 0.5f, truth = t == 1.0f;
+        tp += positive && truth ? 1.0f : 0.0f;
+        fp += positive && !truth ? 1.0f : 0.0f;
+        fn += !positive && truth ? 1.0f : 0.0f;
         if (from_logits) {
             /* max(x, 0) - x t + log(1 + exp(-|x|)), gradient sigmoid(x) - t */
             loss += fmax(p, 0.0f) - p * t + log1p(exp(-fabs(p)));
@@ -75,6 +89,9 @@ __kernel void loss_bce(__global const float *pred, __global const float *y,
     float m = masked ? mask[r] : 1.0f;
     row_loss[r] = m * (weighted ? weights[r] : 1.0f) * loss / (float)cols;
     row_acc[r] = m * acc / (float)cols;
+    row_extra[r] = m * tp;
+    row_extra[rows + r] = m * fp;
+    row_extra[2 * rows + r] = m * fn;
 }
 
 static inline int row_argmax(__global const float *v, int cols) {
@@ -86,7 +103,8 @@ static inline int row_argmax(__global const float *v, int cols) {
 
 __kernel void loss_cce(__global const float *pred, __global const float *y,
                        __global float *dpred, int rows, int cols, int from_logits, int sparse,
-                       __global float *row_loss, __global float *row_acc, int masked,
+                       __global float *row_loss, __global float *row_acc,
+                       __global float *row_extra, int top_k, int masked,
                        __global const float *mask, int weighted, __global const float *weights,
                        __global const float *metric, int slot) {
     int r = get_global_id(0);
@@ -132,11 +150,16 @@ __kernel void loss_cce(__global const float *pred, __global const float *y,
     float m = masked ? mask[r] : 1.0f;
     row_loss[r] = m * (weighted ? weights[r] : 1.0f) * loss;
     row_acc[r] = row_argmax(p, cols) == truth ? m : 0.0f;
+    int higher = 0;
+    for (int c = 0; c < cols; c++) higher += p[c] > p[truth];
+    row_extra[r] = higher < top_k ? m : 0.0f;
+    row_extra[rows + r] = row_extra[2 * rows + r] = 0.0f;
 }
 
 __kernel void loss_mse(__global const float *pred, __global const float *y,
                        __global float *dpred, int rows, int cols, __global float *row_loss,
-                       __global float *row_acc, int masked, __global const float *mask,
+                       __global float *row_acc, __global float *row_extra, int masked,
+                       __global const float *mask,
                        int weighted, __global const float *weights,
                        __global const float *metric, int slot) {
     int r = get_global_id(0);
@@ -150,7 +173,7 @@ __kernel void loss_mse(__global const float *pred, __global const float *y,
         dpred[i] = 2.0f * e * scale;
     }
     row_loss[r] = (masked ? mask[r] : 1.0f) * (weighted ? weights[r] : 1.0f) * loss / (float)cols;
-    row_acc[r] = 0.0f;
+    row_acc[r] = row_extra[r] = row_extra[rows + r] = row_extra[2 * rows + r] = 0.0f;
 }
 
 /* one work-group's lanes: 256, or fewer where the device allows fewer (clrnn_reduce_lanes) */
@@ -174,17 +197,24 @@ static inline float group_sum(__global const float *v, int n, __local float *a) 
 }
 
 __kernel __attribute__((reqd_work_group_size(REDUCE_LANES, 1, 1)))
-void loss_reduce(__global const float *row_loss, __global const float *row_acc, int rows,
-                 __global float *metric, int slot, int masked) {
+void loss_reduce(__global const float *row_loss, __global const float *row_acc,
+                 __global const float *row_extra, int rows, __global float *metric, int slot,
+                 int masked) {
     __local float a[REDUCE_LANES];
     float loss = group_sum(row_loss, rows, a);
     barrier(CLK_LOCAL_MEM_FENCE);
     float acc = group_sum(row_acc, rows, a);
+    float extra[3];
+    for (int k = 0; k < 3; k++) {
+        barrier(CLK_LOCAL_MEM_FENCE);
+        extra[k] = group_sum(row_extra + (size_t)k * rows, rows, a);
+    }
     if (get_local_id(0) == 0) {
-        __global float *out = metric + METRIC_FLOATS * slot;
-        out[METRIC_LOSS] = loss;
-        out[METRIC_ACC] = acc;
-        if (!masked) out[METRIC_VALID] = (float)rows; /* mask_sum wrote it otherwise */
+        __global float *out = metric + SLOT_FLOATS * slot;
+        out[SLOT_LOSS] = loss;
+        out[SLOT_ACC] = acc;
+        for (int k = 0; k < 3; k++) out[SLOT_EXTRA + k] = extra[k];
+        if (!masked) out[SLOT_VALID] = (float)rows; /* mask_sum wrote it otherwise */
     }
 }
 
@@ -192,5 +222,5 @@ __kernel __attribute__((reqd_work_group_size(REDUCE_LANES, 1, 1)))
 void mask_sum(__global const float *mask, int rows, __global float *metric, int slot) {
     __local float a[REDUCE_LANES];
     float valid = group_sum(mask, rows, a);
-    if (get_local_id(0) == 0) metric[METRIC_FLOATS * slot + METRIC_VALID] = valid;
+    if (get_local_id(0) == 0) metric[SLOT_FLOATS * slot + SLOT_VALID] = valid;
 }

@@ -63,9 +63,7 @@ cJSON *clrnn_compile_json(const clrnn_model *m, int keras3) {
     } else {
         cJSON_AddStringToObject(root, "loss", c->loss);
     }
-    cJSON *metrics = cJSON_CreateArray();
-    if (k != CLRNN_LOSS_MSE) cJSON_AddItemToArray(metrics, cJSON_CreateString("accuracy"));
-    cJSON_AddItemToObject(root, "metrics", metrics);
+    cJSON_AddItemToObject(root, "metrics", clrnn_metrics_json(c, keras3));
     cJSON_AddNullToObject(root, "weighted_metrics");
     cJSON_AddNullToObject(root, "loss_weights");
     cJSON_AddItemToObject(root, keras3 ? "optimizer" : "optimizer_config",
@@ -140,6 +138,7 @@ int clrnn_compile_parse(const cJSON *root, struct clrnn_compile_config *cc, int 
     if (!ok) return 0;
     snprintf(cc->loss, sizeof cc->loss, "%s", clrnn_loss_name(k));
     cc->from_logits = from_logits;
+    clrnn_metrics_from_json(cJSON_GetObjectItemCaseSensitive(root, "metrics"), cc);
     double done = 0; /* where clrnn before 2026-12 kept it; Keras 3 refuses the key there */
     read_number(root, "clrnn_epochs_done", &done);
     if (epochs_done && done > 0 && done < 1e9) *epochs_done = (int)done;

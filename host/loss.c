@@ -80,20 +80,21 @@ clrnn_status clrnn_loss_check_targets(clrnn_loss_kind k, const int64_t *out, int
 
 clrnn_status clrnn_loss_run(clrnn_ctx *ctx, clrnn_loss_kind k, int from_logits, cl_mem pred,
                             cl_mem y, cl_mem dpred, cl_mem row_loss, cl_mem row_acc,
-                            size_t rows, size_t cols, cl_mem mask, cl_mem weights, cl_mem metric,
-                            size_t slot) {
+                            cl_mem row_extra, int top_k, size_t rows, size_t cols, cl_mem mask,
+                            cl_mem weights, cl_mem metric, size_t slot) {
     cl_kernel kern, reduce, count;
     const char *name = k == CLRNN_LOSS_BCE ? "loss_bce" : k == CLRNN_LOSS_MSE ? "loss_mse" : "loss_cce";
     char opts[64];
     size_t lanes = clrnn_reduce_lanes(ctx, opts, sizeof opts);
     size_t used = strlen(opts);
-    snprintf(opts + used, sizeof opts - used, " -DMETRIC_FLOATS=%d", CLRNN_METRIC_FLOATS);
+    snprintf(opts + used, sizeof opts - used, " -DSLOT_FLOATS=%d", CLRNN_SLOT_FLOATS);
     clrnn_status s = clrnn_kernel_get(ctx, LOSS_SOURCES, opts, name, &kern);
     if (!s) s = clrnn_kernel_get(ctx, LOSS_SOURCES, opts, "loss_reduce", &reduce);
     if (!s) s = clrnn_kernel_get(ctx, LOSS_SOURCES, opts, "mask_sum", &count);
     if (s) return s;
     int r = (int)rows, c = (int)cols, logits = from_logits, sparse = k == CLRNN_LOSS_SPARSE_CCE;
     int masked = mask != NULL, weighted = weights != NULL, sl = (int)slot;
+    int k_top = top_k > 0 ? top_k : CLRNN_DEFAULT_TOP_K;
     /* not read when unmasked or unweighted, but must be buffers */
     cl_mem m = masked ? mask : pred, w = weighted ? weights : pred;
     size_t g = rows;
@@ -103,17 +104,19 @@ clrnn_status clrnn_loss_run(clrnn_ctx *ctx, clrnn_loss_kind k, int from_logits, 
         return s;
     if (k == CLRNN_LOSS_BCE)
         s = CLRNN_LAUNCH(ctx, kern, name, 1, &g, NULL, KARG(pred), KARG(y), KARG(dpred), KARG(r),
-                         KARG(c), KARG(logits), KARG(row_loss), KARG(row_acc), KARG(masked),
-                         KARG(m), KARG(weighted), KARG(w), KARG(metric), KARG(sl));
+                         KARG(c), KARG(logits), KARG(row_loss), KARG(row_acc), KARG(row_extra),
+                         KARG(masked), KARG(m), KARG(weighted), KARG(w), KARG(metric), KARG(sl));
     else if (k == CLRNN_LOSS_MSE)
         s = CLRNN_LAUNCH(ctx, kern, name, 1, &g, NULL, KARG(pred), KARG(y), KARG(dpred), KARG(r),
-                         KARG(c), KARG(row_loss), KARG(row_acc), KARG(masked), KARG(m),
-                         KARG(weighted), KARG(w), KARG(metric), KARG(sl));
+                         KARG(c), KARG(row_loss), KARG(row_acc), KARG(row_extra), KARG(masked),
+                         KARG(m), KARG(weighted), KARG(w), KARG(metric), KARG(sl));
     else
         s = CLRNN_LAUNCH(ctx, kern, name, 1, &g, NULL, KARG(pred), KARG(y), KARG(dpred), KARG(r),
                          KARG(c), KARG(logits), KARG(sparse), KARG(row_loss), KARG(row_acc),
-                         KARG(masked), KARG(m), KARG(weighted), KARG(w), KARG(metric), KARG(sl));
+                         KARG(row_extra), KARG(k_top), KARG(masked), KARG(m), KARG(weighted),
+                         KARG(w), KARG(metric), KARG(sl));
     if (s) return s;
     return CLRNN_LAUNCH(ctx, reduce, "loss_reduce", 1, &lanes, &lanes, KARG(row_loss),
-                        KARG(row_acc), KARG(r), KARG(metric), KARG(sl), KARG(masked));
+                        KARG(row_acc), KARG(row_extra), KARG(r), KARG(metric), KARG(sl),
+                        KARG(masked));
 }

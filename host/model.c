@@ -186,6 +186,7 @@ void clrnn_model_free(clrnn_model *m) {
     clrnn_buf_release(&m->row_loss);
     clrnn_buf_release(&m->row_acc);
     clrnn_buf_release(&m->weight_dev);
+    clrnn_buf_release(&m->row_extra);
     clrnn_free(m->stage);
     clrnn_free(m->x_host);
     clrnn_free(m->host_params);
@@ -223,6 +224,7 @@ static clrnn_status allocate(clrnn_model *m, int B) {
     clrnn_buf_release(&m->row_loss);
     clrnn_buf_release(&m->row_acc);
     clrnn_buf_release(&m->weight_dev);
+    clrnn_buf_release(&m->row_extra);
     clrnn_free(m->stage);
     clrnn_free(m->x_host);
     m->max_batch = 0;
@@ -236,7 +238,8 @@ static clrnn_status allocate(clrnn_model *m, int B) {
         (s = clrnn_buf_create(ctx, out_bytes, &m->y_dev)) ||
         (s = clrnn_buf_create(ctx, out_rows * 4, &m->row_loss)) ||
         (s = clrnn_buf_create(ctx, out_rows * 4, &m->row_acc)) ||
-        (s = clrnn_buf_create(ctx, out_rows * 4, &m->weight_dev)))
+        (s = clrnn_buf_create(ctx, out_rows * 4, &m->weight_dev)) ||
+        (s = clrnn_buf_create(ctx, out_rows * 3 * 4, &m->row_extra)))
         return s;
     if (m->in_dtype == CLRNN_DTYPE_FLOAT32 && (s = clrnn_buf_create(ctx, in_bytes, &m->dx_in)))
         return s;

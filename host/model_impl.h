@@ -76,11 +76,12 @@ struct clrnn_model {
     struct clrnn_compile_config compile;
     struct clrnn_optim *optim;
     cl_mem y_dev;       /* targets of the batch */
-    cl_mem metric_dev;  /* per batch: CLRNN_METRIC_FLOATS floats (clrnn_loss_run) */
+    cl_mem metric_dev;  /* per batch: CLRNN_SLOT_FLOATS floats (clrnn_loss_run) */
     cl_mem weight_dev;  /* sample weights of the batch's output rows, when weighted */
     size_t metric_slots;
     cl_mem dx_in;       /* input gradient (float inputs) */
     cl_mem row_loss, row_acc; /* per output row, scratch of the loss kernels */
+    cl_mem row_extra;   /* 3 per output row, the same for the metrics beyond accuracy */
     void *stage;        /* host staging for uploads and downloads of one batch */
     void *x_host;       /* the input batch last uploaded, for layers that need it on the host */
     struct clrnn_graph *graph; /* a Functional graph, NULL for a chain (model_graph.c) */
@@ -183,14 +184,17 @@ const char *clrnn_loss_name(clrnn_loss_kind k);
 /* Checks that targets y fit the model output (without the batch axis). */
 clrnn_status clrnn_loss_check_targets(clrnn_loss_kind k, const int64_t *out_dims, int out_rank,
                                       const struct clrnn_array *y);
-/* A batch's slot in metric: CLRNN_METRIC_FLOATS floats, at these indices (cl/loss.cl's
+/* A batch's slot in metric: CLRNN_SLOT_FLOATS floats, at these indices (cl/loss.cl's
  * METRIC_*, which the kernels get the stride of as a build option). */
-#define CLRNN_METRIC_FLOATS 8
+#define CLRNN_SLOT_FLOATS 8
 enum {
-    CLRNN_METRIC_LOSS,  /* sum of the rows' weighted losses */
-    CLRNN_METRIC_ACC,   /* sum of the rows' accuracies */
-    CLRNN_METRIC_VALID, /* rows that count: the divisor of both */
+    CLRNN_SLOT_LOSS,  /* sum of the rows' weighted losses */
+    CLRNN_SLOT_ACC,   /* sum of the rows' accuracies */
+    CLRNN_SLOT_VALID, /* rows that count: the divisor of both */
+    CLRNN_SLOT_EXTRA, /* 3 sums: true positives (or top-k hits), false positives and
+                       * false negatives */
 };
+#define CLRNN_DEFAULT_TOP_K 5 /* Keras's TopKCategoricalAccuracy(k=5) */
 /* From predictions pred (rows of the output) and targets y_dev: writes d(batch loss) / d pred
  * into dpred, and the batch's sums into metric's slot. Unmasked (mask NULL), the batch loss
  * is the mean over all rows, as Keras reduces, and every row counts; with a Keras mask (rows
@@ -200,8 +204,8 @@ enum {
  * weighted (Keras weighs compile's weighted_metrics only, not its metrics). */
 clrnn_status clrnn_loss_run(clrnn_ctx *ctx, clrnn_loss_kind k, int from_logits, cl_mem pred,
                             cl_mem y_dev, cl_mem dpred, cl_mem row_loss, cl_mem row_acc,
-                            size_t rows, size_t cols, cl_mem mask, cl_mem weights, cl_mem metric,
-                            size_t slot);
+                            cl_mem row_extra, int top_k, size_t rows, size_t cols, cl_mem mask,
+                            cl_mem weights, cl_mem metric, size_t slot);
 
 /* ---- sample and class weights (sample_weight.c) ---- */
 
@@ -214,6 +218,17 @@ clrnn_status clrnn_sample_weight_check(const clrnn_model *m, const struct clrnn_
 clrnn_status clrnn_class_sample_weights(const clrnn_model *m, const struct clrnn_array *y,
                                         const double *class_weight, int classes,
                                         struct clrnn_array *out);
+
+/* ---- metrics beyond accuracy (metrics.c) ---- */
+
+/* CLRNN_E_INVALID_ARG when a metric of the bits cannot go with the loss. */
+clrnn_status clrnn_metrics_check(unsigned metrics, const char *loss);
+/* cc->metrics and top_k from a compile configuration's metrics list (cc->loss set first);
+ * metrics clrnn does not report, or that do not fit the loss, are left out. */
+void clrnn_metrics_from_json(const cJSON *list, struct clrnn_compile_config *cc);
+/* The metrics list of a compile configuration: "accuracy" (but for mean_squared_error) and
+ * the metric objects of cc->metrics (with Keras 3's "module" when keras3). */
+cJSON *clrnn_metrics_json(const struct clrnn_compile_config *cc, int keras3);
 
 /* ---- the compile configuration in Keras's files (compile_json.c) ---- */
 

@@ -40,6 +40,7 @@ clrnn_status clrnn_model_compile(clrnn_model *m, const struct clrnn_compile_conf
         return clrnn_fail(CLRNN_E_UNSUPPORTED, "the model's output %s carries a mask of "
                           "timesteps, but a loss weighted by it needs an output (batch, steps, "
                           "features)", clrnn_batch_shape_str(o, (char[96]){0}, 96));
+    if ((s = clrnn_metrics_check(cfg->metrics, clrnn_loss_name(k)))) return s;
     struct clrnn_optim *opt;
     if ((s = clrnn_optim_create(m->ctx, &cfg->optimizer, m, &opt))) return s;
     clrnn_optim_free(m->optim);
@@ -47,6 +48,16 @@ clrnn_status clrnn_model_compile(clrnn_model *m, const struct clrnn_compile_conf
     m->compile = *cfg;
     snprintf(m->compile.loss, sizeof m->compile.loss, "%s", clrnn_loss_name(k));
     m->compiled = 1;
+    return CLRNN_OK;
+}
+
+clrnn_status clrnn_model_set_metrics(clrnn_model *m, unsigned metrics, int top_k) {
+    if (!m->compiled) return clrnn_fail(CLRNN_E_INVALID_ARG, "the model is not compiled");
+    if (top_k < 0) return clrnn_fail(CLRNN_E_INVALID_ARG, "top_k %d: must be at least 1", top_k);
+    clrnn_status s = clrnn_metrics_check(metrics, m->compile.loss);
+    if (s) return s;
+    m->compile.metrics = metrics;
+    m->compile.top_k = top_k;
     return CLRNN_OK;
 }
 
@@ -109,7 +120,7 @@ static clrnn_status ensure_metric_slots(clrnn_model *m, size_t slots) {
     if (slots <= m->metric_slots) return CLRNN_OK;
     clrnn_buf_release(&m->metric_dev);
     m->metric_slots = 0;
-    clrnn_status s = clrnn_buf_create(m->ctx, slots * CLRNN_METRIC_FLOATS * sizeof(float), &m->metric_dev);
+    clrnn_status s = clrnn_buf_create(m->ctx, slots * CLRNN_SLOT_FLOATS * sizeof(float), &m->metric_dev);
     if (!s) m->metric_slots = slots;
     return s;
 }
@@ -135,7 +146,8 @@ static clrnn_status run_batch(clrnn_model *m, const struct clrnn_array *x, int n
     if (!s) s = clrnn_model_forward_dev(m, B, train ? CLRNN_FWD_TRAIN : CLRNN_FWD_PREDICT, &pred);
     if (!s)
         s = clrnn_loss_run(m->ctx, k, m->compile.from_logits, pred, m->y_dev, m->dy_dev,
-                           m->row_loss, m->row_acc, rows, cols, m->out_mask,
+                           m->row_loss, m->row_acc, m->row_extra, m->compile.top_k, rows, cols,
+                           m->out_mask,
                            sw ? m->weight_dev : NULL, m->metric_dev, slot);
     if (!s && train) s = clrnn_model_backward_dev(m, B, NULL);
     if (!s && train) s = clrnn_optim_step(m->optim, m);
@@ -147,10 +159,10 @@ static clrnn_status run_batch(clrnn_model *m, const struct clrnn_array *x, int n
  * divided by their number) averaged with the batch's samples as weights, as Keras's loss
  * tracker does; accuracy summed over the rows that count, divided by their number. */
 static clrnn_status read_means(clrnn_model *m, size_t n, int batch_size, int64_t samples,
-                               double *loss, double *acc) {
-    enum { F = CLRNN_METRIC_FLOATS };
+                               double *loss, double *acc, struct clrnn_metric_values *more) {
+    enum { F = CLRNN_SLOT_FLOATS };
     float buf[256 * F];
-    double loss_sum = 0, acc_sum = 0, counted = 0;
+    double loss_sum = 0, acc_sum = 0, counted = 0, extra[3] = {0, 0, 0};
     for (size_t done = 0; done < n;) {
         size_t chunk = n - done > 256 ? 256 : n - done;
         clrnn_status s = clrnn_buf_read(m->ctx, m->metric_dev, done * F * sizeof(float),
@@ -160,22 +172,31 @@ static clrnn_status read_means(clrnn_model *m, size_t n, int batch_size, int64_t
             const float *slot = buf + F * i;
             int64_t start = (int64_t)(done + i) * batch_size;
             double B = (double)(samples - start < batch_size ? samples - start : batch_size);
-            double rows = slot[CLRNN_METRIC_VALID];
-            if (rows > 0) loss_sum += B * slot[CLRNN_METRIC_LOSS] / rows; /* none: loss 0 */
-            acc_sum += slot[CLRNN_METRIC_ACC];
+            double rows = slot[CLRNN_SLOT_VALID];
+            if (rows > 0) loss_sum += B * slot[CLRNN_SLOT_LOSS] / rows; /* none: loss 0 */
+            acc_sum += slot[CLRNN_SLOT_ACC];
             counted += rows;
+            for (int k = 0; k < 3; k++) extra[k] += slot[CLRNN_SLOT_EXTRA + k];
         }
         done += chunk;
     }
     *loss = samples > 0 ? loss_sum / (double)samples : 0;
     *acc = counted > 0 ? acc_sum / counted : 0;
+    if (more) { /* Keras's Precision and Recall: 0 when nothing is predicted (or true) */
+        memset(more, 0, sizeof *more);
+        more->metrics = m->compile.metrics;
+        more->sparse = strcmp(m->compile.loss, "sparse_categorical_crossentropy") == 0;
+        more->top_k_accuracy = counted > 0 ? extra[0] / counted : 0;
+        more->precision = extra[0] + extra[1] > 0 ? extra[0] / (extra[0] + extra[1]) : 0;
+        more->recall = extra[0] + extra[2] > 0 ? extra[0] / (extra[0] + extra[2]) : 0;
+    }
     return CLRNN_OK;
 }
 
 /* The first of the n batches (slots) whose loss is not finite, counting from 1; 0 when none
  * is or the device cannot say. */
 static size_t first_bad_batch(clrnn_model *m, size_t n) {
-    enum { F = CLRNN_METRIC_FLOATS };
+    enum { F = CLRNN_SLOT_FLOATS };
     float buf[256 * F];
     for (size_t done = 0; done < n;) {
         size_t chunk = n - done > 256 ? 256 : n - done;
@@ -183,7 +204,7 @@ static size_t first_bad_batch(clrnn_model *m, size_t n) {
                            chunk * F * sizeof(float), buf))
             return 0;
         for (size_t i = 0; i < chunk; i++)
-            if (!isfinite(buf[F * i + CLRNN_METRIC_LOSS])) return done + i + 1;
+            if (!isfinite(buf[F * i + CLRNN_SLOT_LOSS])) return done + i + 1;
         done += chunk;
     }
     return 0;
@@ -192,7 +213,7 @@ static size_t first_bad_batch(clrnn_model *m, size_t n) {
 static clrnn_status evaluate_range(clrnn_model *m, const struct clrnn_array *x, int n_x,
                                    const struct clrnn_array *y, const struct clrnn_array *sw,
                                    int64_t begin, int64_t end, int batch_size, double *loss,
-                                   double *acc) {
+                                   double *acc, struct clrnn_metric_values *more) {
     int64_t n = end - begin;
     size_t batches = (size_t)((n + batch_size - 1) / batch_size);
     clrnn_status s = clrnn_model_reserve(m, (int)(n < batch_size ? n : batch_size));
@@ -202,7 +223,7 @@ static clrnn_status evaluate_range(clrnn_model *m, const struct clrnn_array *x, 
         int B = (int)(end - start < batch_size ? end - start : batch_size);
         s = run_batch(m, x, n_x, y, sw, NULL, start, B, b, 0);
     }
-    return s ? s : read_means(m, batches, batch_size, n, loss, acc);
+    return s ? s : read_means(m, batches, batch_size, n, loss, acc, more);
 }
 
 clrnn_status clrnn_model_evaluate(clrnn_model *m, const struct clrnn_array *x, int n_x,
@@ -216,7 +237,8 @@ clrnn_status clrnn_model_evaluate(clrnn_model *m, const struct clrnn_array *x, i
     if (s) return s;
     if (x->dims[0] < 1) return clrnn_fail(CLRNN_E_SHAPE, "evaluation data has no samples");
     double t0 = now_seconds(), loss, acc;
-    if ((s = evaluate_range(m, x, n_x, y, NULL, 0, x->dims[0], batch_size, &loss, &acc)))
+    struct clrnn_metric_values more;
+    if ((s = evaluate_range(m, x, n_x, y, NULL, 0, x->dims[0], batch_size, &loss, &acc, &more)))
         return s;
     clrnn_loss_kind k;
     clrnn_loss_parse(m->compile.loss, &k);
@@ -224,6 +246,7 @@ clrnn_status clrnn_model_evaluate(clrnn_model *m, const struct clrnn_array *x, i
     out->loss = loss;
     out->accuracy = acc;
     out->has_accuracy = has_accuracy(k);
+    out->more = more;
     out->samples = x->dims[0];
     out->seconds = now_seconds() - t0;
     return CLRNN_OK;
@@ -282,7 +305,7 @@ clrnn_status clrnn_model_train_on_batch_weighted(clrnn_model *m, const struct cl
     if (!s) s = ensure_metric_slots(m, 1);
     if (!s) s = run_batch(m, x, n_x, y, sw, NULL, 0, B, 0, 1);
     double mean_loss, acc;
-    if (!s) s = read_means(m, 1, B, B, &mean_loss, &acc);
+    if (!s) s = read_means(m, 1, B, B, &mean_loss, &acc, NULL);
     if (!s && loss) *loss = mean_loss;
     return s;
 }
@@ -350,11 +373,12 @@ clrnn_status clrnn_model_fit(clrnn_model *m, const struct clrnn_array *x, int n_
             int last = b + 1 == batches;
             if (!s && p->on_batch && (last || t - last_report >= p->batch_interval)) {
                 double ls, as;
+                struct clrnn_metric_values more;
                 int64_t seen = start + B;
-                if ((s = read_means(m, b + 1, bs, seen, &ls, &as))) break;
+                if ((s = read_means(m, b + 1, bs, seen, &ls, &as, &more))) break;
                 struct clrnn_progress pr = {epoch,          p->epochs, (int64_t)b + 1,
                                             (int64_t)batches, seen,    ls,
-                                            as,             has_accuracy(k), t - t0};
+                                            as,             has_accuracy(k), t - t0, more};
                 last_report = t;
                 if (p->on_batch(&pr, p->user)) {
                     stop = 1;
@@ -368,7 +392,8 @@ clrnn_status clrnn_model_fit(clrnn_model *m, const struct clrnn_array *x, int n_
         memset(&logs, 0, sizeof logs);
         logs.epoch = epoch;
         logs.epochs = p->epochs;
-        if ((s = read_means(m, batches, bs, n_train, &logs.loss, &logs.accuracy))) break;
+        if ((s = read_means(m, batches, bs, n_train, &logs.loss, &logs.accuracy, &logs.more)))
+            break;
         logs.has_accuracy = has_accuracy(k);
         logs.samples = n_train;
         if (!isfinite(logs.loss)) {
@@ -381,7 +406,7 @@ clrnn_status clrnn_model_fit(clrnn_model *m, const struct clrnn_array *x, int n_
         if (vx && v_end > v_begin) {
             /* Keras: the split keeps its samples' weights; class weights train only */
             s = evaluate_range(m, vx, n_x, vy, val_x ? NULL : p->sample_weight, v_begin, v_end,
-                               bs, &logs.val_loss, &logs.val_accuracy);
+                               bs, &logs.val_loss, &logs.val_accuracy, &logs.val_more);
             if (s) break;
             logs.has_val = 1;
             /* validation reused the slots; keep them sized for training */

@@ -297,15 +297,41 @@ CLRNN_API double clrnn_optimizer_learning_rate_at(const struct clrnn_optimizer_c
 /* loss: "binary_crossentropy", "categorical_crossentropy",
  * "sparse_categorical_crossentropy", "mean_squared_error" (or "mse"). from_logits applies to
  * the cross-entropies. Accuracy is reported for the cross-entropy losses. */
+/* Metrics beyond the loss and accuracy (reported for every loss but mean_squared_error), as
+ * compile(metrics=[...]) names them in Keras: a set of these bits. */
+enum {
+    /* top_k_categorical_accuracy (sparse_top_k_categorical_accuracy with the sparse loss):
+     * the target class is among the top_k highest outputs (fewer than top_k outputs are
+     * strictly higher, as Keras's in_top_k); categorical losses only */
+    CLRNN_METRIC_TOP_K = 1,
+    /* precision and recall of outputs > 0.5 against targets of 1 (Keras's Precision() and
+     * Recall(), thresholds 0.5), over the epoch; binary_crossentropy only */
+    CLRNN_METRIC_PRECISION = 2,
+    CLRNN_METRIC_RECALL = 4,
+};
+
 struct clrnn_compile_config {
     char loss[64];
     int from_logits;
     struct clrnn_optimizer_config optimizer;
+    unsigned metrics; /* CLRNN_METRIC_* bits (0: loss and accuracy only) */
+    int top_k;        /* k of CLRNN_METRIC_TOP_K (0: Keras's 5) */
 };
+/* Keras's name of one metric bit ("precision", "top_k_categorical_accuracy", or with sparse
+ * (integer) labels "sparse_top_k_categorical_accuracy"). */
+CLRNN_API const char *clrnn_metric_name(unsigned metric, int sparse);
+/* Parses a comma-separated list of Keras metric names for a loss into *metrics (bits):
+ * accuracy (and Keras's other spellings of it: always reported), top_k_categorical_accuracy
+ * or sparse_top_k_categorical_accuracy (the one that fits the loss), precision, recall. An
+ * unknown name or one the loss cannot have is CLRNN_E_INVALID_ARG naming it. */
+CLRNN_API clrnn_status clrnn_metrics_parse(const char *list, const char *loss, unsigned *metrics);
 CLRNN_API clrnn_status clrnn_model_compile(clrnn_model *m, const struct clrnn_compile_config *cfg);
 /* The compile configuration (loaded from a file's training_config or set by compile).
  * Returns 0 when the model is not compiled. */
 CLRNN_API int clrnn_model_compile_config(const clrnn_model *m, struct clrnn_compile_config *out);
+/* Changes the metrics of a compiled model (as compile(metrics=...) would) and keeps its
+ * optimizer's state; a metric the loss cannot have is CLRNN_E_INVALID_ARG. */
+CLRNN_API clrnn_status clrnn_model_set_metrics(clrnn_model *m, unsigned metrics, int top_k);
 /* The learning rate of the compiled model's next optimizer step (its schedule's at the
  * steps taken so far), as Keras's optimizer.learning_rate reads. */
 CLRNN_API double clrnn_model_learning_rate(const clrnn_model *m);
@@ -315,6 +341,16 @@ CLRNN_API clrnn_status clrnn_model_set_learning_rate(clrnn_model *m, double lr);
 
 /* ---- training and inference ------------------------------------------------------------ */
 
+/* The compile config's metrics beyond accuracy (CLRNN_METRIC_* bits in `metrics`), over the
+ * batches so far, as Keras's metric objects accumulate them. */
+struct clrnn_metric_values {
+    unsigned metrics;
+    int sparse; /* the labels are class indices (clrnn_metric_name) */
+    double top_k_accuracy, precision, recall;
+};
+/* The value of one CLRNN_METRIC_* bit. */
+CLRNN_API double clrnn_metric_value(const struct clrnn_metric_values *v, unsigned metric);
+
 struct clrnn_progress {
     int epoch, epochs;           /* epoch is 0-based */
     int64_t batch, batches;      /* batches done so far in this epoch, of batches */
@@ -322,6 +358,7 @@ struct clrnn_progress {
     double loss, accuracy;       /* running means over this epoch */
     int has_accuracy;
     double seconds;              /* since the epoch began */
+    struct clrnn_metric_values more;
 };
 
 struct clrnn_epoch_logs {
@@ -330,6 +367,7 @@ struct clrnn_epoch_logs {
     int has_accuracy, has_val;
     double seconds;
     int64_t samples;
+    struct clrnn_metric_values more, val_more;
 };
 
 /* Callbacks return nonzero to stop training after the current batch (on_batch) or epoch. */
@@ -418,6 +456,7 @@ struct clrnn_eval_result {
     int has_accuracy;
     int64_t samples;
     double seconds;
+    struct clrnn_metric_values more;
 };
 CLRNN_API clrnn_status clrnn_model_evaluate(clrnn_model *m, const struct clrnn_array *x,
                                             int n_x, const struct clrnn_array *y,

@@ -459,7 +459,7 @@ static void check_train_save(void) {
     free(json);
     if (!m) return;
     struct clrnn_compile_config cc = {"sparse_categorical_crossentropy", 0,
-                                      clrnn_optimizer_default(CLRNN_OPT_ADAM)};
+                                      clrnn_optimizer_default(CLRNN_OPT_ADAM), 0, 0};
     cc.optimizer.learning_rate = 0.02;
     CHECK(clrnn_model_compile(m, &cc) == CLRNN_OK);
     struct clrnn_array xs[2], y, vxs[2], vy, p1, p2;

@@ -479,17 +479,17 @@ static void test_loss(clrnn_loss_kind kind, int from_logits, int masked) {
         maskd[r] = mask[r] = (r % 7 == 3 || r < 2 || r > 19) ? 0.0f : 1.0f;
     }
     for (size_t i = 0; i < ny; i++) yd[i] = y[i];
-    cl_mem bp, by, bd, bl, ba, bm, bk;
+    cl_mem bp, by, bd, bl, ba, bm, bk, be;
     clrnn_buf_create(ctx, n * 4, &bp), clrnn_buf_create(ctx, ny * 4, &by);
     clrnn_buf_create(ctx, n * 4, &bd), clrnn_buf_create(ctx, (size_t)R * 4, &bl);
-    clrnn_buf_create(ctx, (size_t)R * 4, &ba), clrnn_buf_create(ctx, 2 * CLRNN_METRIC_FLOATS * 4, &bm);
-    clrnn_buf_create(ctx, (size_t)R * 4, &bk);
+    clrnn_buf_create(ctx, (size_t)R * 4, &ba), clrnn_buf_create(ctx, 2 * CLRNN_SLOT_FLOATS * 4, &bm);
+    clrnn_buf_create(ctx, (size_t)R * 4, &bk), clrnn_buf_create(ctx, (size_t)R * 3 * 4, &be);
     clrnn_buf_write(ctx, bp, 0, n * 4, pred), clrnn_buf_write(ctx, by, 0, ny * 4, y);
     clrnn_buf_write(ctx, bk, 0, (size_t)R * 4, mask);
-    CHECK(clrnn_loss_run(ctx, kind, from_logits, bp, by, bd, bl, ba, (size_t)R, (size_t)C,
+    CHECK(clrnn_loss_run(ctx, kind, from_logits, bp, by, bd, bl, ba, be, 0, (size_t)R, (size_t)C,
                          masked ? bk : NULL, NULL, bm, 1) == CLRNN_OK);
-    float grad[200], slots[2 * CLRNN_METRIC_FLOATS];
-    const float *metric = slots + CLRNN_METRIC_FLOATS; /* slot 1 */
+    float grad[200], slots[2 * CLRNN_SLOT_FLOATS];
+    const float *metric = slots + CLRNN_SLOT_FLOATS; /* slot 1 */
     clrnn_buf_read(ctx, bd, 0, n * 4, grad), clrnn_buf_read(ctx, bm, 0, sizeof slots, slots);
     double *gr = malloc(n * sizeof *gr), *gd = to_double(grad, n), acc;
     double loss = masked ? ref_loss_masked(REF[kind], from_logits, pd, yd, maskd, R, C, gr, &acc)
@@ -499,18 +499,18 @@ static void test_loss(clrnn_loss_kind kind, int from_logits, int masked) {
     char label[96];
     snprintf(label, sizeof label, "%s logits=%d%s", clrnn_loss_name(kind), from_logits,
              masked ? " masked" : "");
-    double valid = metric[CLRNN_METRIC_VALID], mean = metric[CLRNN_METRIC_LOSS] / valid;
+    double valid = metric[CLRNN_SLOT_VALID], mean = metric[CLRNN_SLOT_LOSS] / valid;
     printf("  %-40s loss %.7f (reference %.7f)\n", label, mean, loss);
     CHECK_NEAR(valid, counted, 0);
     CHECK_NEAR(mean, loss, 1e-5 + 1e-5 * fabs(loss));
-    if (kind != CLRNN_LOSS_MSE) CHECK_NEAR(metric[CLRNN_METRIC_ACC] / valid, acc, 1e-6);
+    if (kind != CLRNN_LOSS_MSE) CHECK_NEAR(metric[CLRNN_SLOT_ACC] / valid, acc, 1e-6);
     char l2[128];
     snprintf(l2, sizeof l2, "%s gradient", label);
     /* gradients are scaled by 1/rows counted, so compare them at that scale */
     CHECK_ARRAYS_CLOSE(l2, gd, gr, (long)n, ATOL / counted, RTOL);
     clrnn_buf_release(&bp), clrnn_buf_release(&by), clrnn_buf_release(&bd);
     clrnn_buf_release(&bl), clrnn_buf_release(&ba), clrnn_buf_release(&bm);
-    clrnn_buf_release(&bk);
+    clrnn_buf_release(&bk), clrnn_buf_release(&be);
     free(pred), free(y), free(pd), free(yd), free(gr), free(gd);
 }
 

@@ -332,7 +332,7 @@ static void test_opened_once(void) {
     CHECK(clrnn_model_from_spec(ctx, "embedding(30,4) gru(5) dense(2,softmax)", ids, 1,
                                 CLRNN_DTYPE_INT32, 2, &m) == CLRNN_OK);
     struct clrnn_compile_config cc = {"sparse_categorical_crossentropy", 0,
-                                      clrnn_optimizer_default(CLRNN_OPT_ADAM)};
+                                      clrnn_optimizer_default(CLRNN_OPT_ADAM), 0, 0};
     const char *const tokens[] = {"", "[UNK]", "a", "b"};
     CHECK(clrnn_model_compile(m, &cc) == CLRNN_OK);
     CHECK(clrnn_model_set_vocabulary(m, tokens, 4) == CLRNN_OK);

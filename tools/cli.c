@@ -150,3 +150,15 @@ void cli_check_writable(const char *flag, const char *path) {
 int cli_vocabulary_is_words(const char *const *vocab, int n) {
     return n >= 2 && vocab[0][0] == '\0' && strcmp(vocab[1], "[UNK]") == 0;
 }
+
+int cli_metrics_text(const struct clrnn_metric_values *v, const char *prefix, char *buf,
+                     size_t n) {
+    int len = 0;
+    if (n) buf[0] = '\0';
+    for (unsigned bit = CLRNN_METRIC_TOP_K; bit <= CLRNN_METRIC_RECALL; bit <<= 1) {
+        if (!(v->metrics & bit) || (size_t)len >= n) continue;
+        len += snprintf(buf + len, n - (size_t)len, " - %s%s: %.4f", prefix,
+                        clrnn_metric_name(bit, v->sparse), clrnn_metric_value(v, bit));
+    }
+    return (size_t)len < n ? len : (int)(n ? n - 1 : 0);
+}

@@ -55,6 +55,11 @@ int cli_vocabulary_is_words(const char *const *vocab, int n);
 /* The whole of a text file, NUL-terminated (free() it); a user error when unreadable. */
 char *cli_read_text(const char *path);
 
+/* Appends " - <prefix><name>: <value>" (%.4f) for each metric of v beyond accuracy to buf
+ * (size n), as Keras's progress bar shows them; returns the length written. */
+int cli_metrics_text(const struct clrnn_metric_values *v, const char *prefix, char *buf,
+                     size_t n);
+
 /* The device spec: --device, else $CLRNN_DEVICE (the library reads it), else NULL. */
 clrnn_ctx *cli_open_device(const char *spec);
 

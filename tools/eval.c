@@ -27,6 +27,9 @@ static const char USAGE[] =
     "  --batch-size N          32\n"
     "  --loss NAME             the loss, when the model file has none (to evaluate)\n"
     "  --from-logits           with --loss: the model outputs logits\n"
+    "  --metrics LIST          metrics beyond loss and accuracy, by Keras's names (default:\n"
+    "                          those the model file records): top_k_categorical_accuracy\n"
+    "                          (sparse_top_k_categorical_accuracy), precision, recall\n"
     "  --json                  print one JSON object\n"
     "  --predictions OUT       write the predictions: .h5 (dataset 'predictions') or .csv;\n"
     "                          without a loss or labels, only these\n"
@@ -169,7 +172,7 @@ int main(int argc, char **argv) {
     cli_start("clrnn-eval", USAGE, argc, argv);
     cli_guard(); /* the files it reads may be hostile */
     const char *model = NULL, *weights = NULL, *data_path = NULL, *preds = NULL, *device = NULL;
-    const char *split = "test", *loss = NULL, *v;
+    const char *split = "test", *loss = NULL, *metrics = NULL, *v;
     long batch = 32;
     int json = 0, from_logits = 0, n_text = 0;
     char **texts = calloc((size_t)argc, sizeof *texts), *text_file = NULL;
@@ -183,6 +186,7 @@ int main(int argc, char **argv) {
         else if ((v = cli_flag_value(argc, argv, &i, "--device"))) device = v;
         else if ((v = cli_flag_value(argc, argv, &i, "--split"))) split = v;
         else if ((v = cli_flag_value(argc, argv, &i, "--loss"))) loss = v;
+        else if ((v = cli_flag_value(argc, argv, &i, "--metrics"))) metrics = v;
         else if ((v = cli_flag_value(argc, argv, &i, "--batch-size"))) batch = cli_long("--batch-size", v, 1, 1 << 24);
         else if (strcmp(argv[i], "--json") == 0) json = 1;
         else if (strcmp(argv[i], "--from-logits") == 0) from_logits = 1;
@@ -234,6 +238,11 @@ int main(int argc, char **argv) {
         cc.optimizer = clrnn_optimizer_default(CLRNN_OPT_ADAM);
         if ((s = clrnn_model_compile(m, &cc))) cli_fail_status(s);
     }
+    unsigned bits;
+    if (metrics && clrnn_model_compile_config(m, &cc) &&
+        ((s = clrnn_metrics_parse(metrics, cc.loss, &bits)) ||
+         (s = clrnn_model_set_metrics(m, bits, cc.top_k))))
+        cli_usage_error("%s", clrnn_last_error());
     struct clrnn_eval_result r;
     int n_x;
     const struct clrnn_array *xs = clrnn_data_inputs(&data, &n_x);
@@ -258,6 +267,10 @@ int main(int argc, char **argv) {
     if (json) {
         printf("{\"loss\": %.9g", r.loss);
         if (r.has_accuracy) printf(", \"accuracy\": %.9g", r.accuracy);
+        for (unsigned bit = CLRNN_METRIC_TOP_K; bit <= CLRNN_METRIC_RECALL; bit <<= 1)
+            if (r.more.metrics & bit)
+                printf(", \"%s\": %.9g", clrnn_metric_name(bit, r.more.sparse),
+                       clrnn_metric_value(&r.more, bit));
         printf(", \"samples\": %lld, \"seconds\": %.6f, \"samples_per_second\": %.1f, "
                "\"data\": \"%s\"", (long long)r.samples, r.seconds, rate, data.x_name);
         if (classes) {
@@ -274,6 +287,9 @@ int main(int argc, char **argv) {
     } else {
         printf("%s: %lld samples (%s) - loss: %.4f", model, (long long)r.samples, data.x_name, r.loss);
         if (r.has_accuracy) printf(" - accuracy: %.4f", r.accuracy);
+        char more[256];
+        cli_metrics_text(&r.more, "", more, sizeof more);
+        fputs(more, stdout);
         printf(" - %.3fs, %.0f samples/s\n", r.seconds, rate);
         if (classes) {
             printf("confusion matrix (rows: true class, columns: predicted)\n%8s", "");

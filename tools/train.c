@@ -58,6 +58,11 @@ static const char USAGE_MODEL[] =
     "  --validation-split F  validate on the last fraction F of the data (0)\n"
     "  --validation-data F   validate on F's x_test/y_test (or x/y) instead\n"
     "  --no-shuffle          keep the sample order\n"
+    "  --metrics LIST        metrics beyond loss and accuracy, by Keras's names:\n"
+    "                        top_k_categorical_accuracy (k 5; sparse_top_k_categorical_\n"
+    "                        accuracy with integer labels), precision, recall (binary);\n"
+    "                        shown, written to --history and kept in the saved file\n"
+    "                        (default: those the loaded model's file records)\n"
     "  --class-weight SPEC   weigh each class's samples in the loss, e.g. 0:1,1:3 (Keras's\n"
     "                        class_weight; others 1). A dataset sample_weight_train (or\n"
     "                        sample_weight, with x/y) in --data weighs each sample, (N) or\n"
@@ -95,7 +100,7 @@ static const char USAGE_TRAINING[] =
 struct options {
     const char *model, *weights, *layers, *data, *out, *loss, *optimizer, *history, *device;
     const char *checkpoint, *resume, *plot, *monitor, *val_data, *lr_schedule, *reduce_lr;
-    const char *class_weight;
+    const char *class_weight, *metrics;
     long patience;
     int restore_best, save_best_only;
     long epochs, batch_size, seed;
@@ -133,6 +138,7 @@ static void parse(int argc, char **argv, struct options *o) {
         else if ((v = cli_flag_value(argc, argv, &i, "--reduce-lr-on-plateau"))) o->reduce_lr = v;
         else if ((v = cli_flag_value(argc, argv, &i, "--device"))) o->device = v;
         else if ((v = cli_flag_value(argc, argv, &i, "--class-weight"))) o->class_weight = v;
+        else if ((v = cli_flag_value(argc, argv, &i, "--metrics"))) o->metrics = v;
         else if ((v = cli_flag_value(argc, argv, &i, "--epochs"))) o->epochs = cli_long("--epochs", v, 0, 1000000);
         else if ((v = cli_flag_value(argc, argv, &i, "--batch-size"))) o->batch_size = cli_long("--batch-size", v, 1, 1 << 24);
         else if ((v = cli_flag_value(argc, argv, &i, "--seed"))) o->seed = cli_long("--seed", v, 0, 0x7fffffffL);
@@ -301,10 +307,15 @@ static int on_epoch(const struct clrnn_epoch_logs *l, void *user) {
     if (!pr->quiet) {
         if (pr->tty) printf("\r\033[K");
         printf("Epoch %d/%d - %.1fs - loss: %.4f", l->epoch + 1, l->epochs, l->seconds, l->loss);
+        char more[256];
         if (l->has_accuracy) printf(" - accuracy: %.4f", l->accuracy);
+        cli_metrics_text(&l->more, "", more, sizeof more);
+        fputs(more, stdout);
         if (l->has_val) {
             printf(" - val_loss: %.4f", l->val_loss);
             if (l->has_accuracy) printf(" - val_accuracy: %.4f", l->val_accuracy);
+            cli_metrics_text(&l->val_more, "val_", more, sizeof more);
+            fputs(more, stdout);
         }
         printf(" - %.0f samples/s\n", l->seconds > 0 ? (double)l->samples / l->seconds : 0.0);
         fflush(stdout);
@@ -516,10 +527,20 @@ int main(int argc, char **argv) {
     pr.best_epoch = -1;
     if (o.restore_best && !(pr.best_weights = malloc(clrnn_model_param_count(m) * sizeof(float))))
         cli_fail("out of memory");
+    struct clrnn_metric_values more_metrics = {0};
+    unsigned bits;
+    if (o.metrics && clrnn_model_compile_config(m, &cc) &&
+        ((s = clrnn_metrics_parse(o.metrics, cc.loss, &bits)) ||
+         (s = clrnn_model_set_metrics(m, bits, 0))))
+        cli_usage_error("%s", clrnn_last_error());
+    if (clrnn_model_compile_config(m, &cc)) {
+        more_metrics.metrics = cc.metrics;
+        more_metrics.sparse = strcmp(cc.loss, "sparse_categorical_crossentropy") == 0;
+    }
     if (o.history)
         pr.history = train_history_open(o.history, o.resume ? initial_epoch : -1,
                                         strcmp(cc.loss, "mean_squared_error") != 0, validating,
-                                        pr.reducing, &pr.plot);
+                                        pr.reducing, &more_metrics, &pr.plot);
     if (!o.quiet) {
         char *text;
         if (clrnn_model_summary(m, &text) == CLRNN_OK) {

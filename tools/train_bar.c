@@ -7,6 +7,8 @@
  */
 #include "train_bar.h"
 
+#include "cli.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,14 +34,15 @@ static void format_eta(double s, char *buf, size_t n) {
 
 void train_bar_draw(const struct clrnn_progress *p) {
     int room = terminal_columns() - 1;
-    char head[64], eta[32], metrics[96], rate[48];
+    char head[64], eta[32], metrics[256], rate[48];
     snprintf(head, sizeof head, "Epoch %d/%d %lld/%lld ", p->epoch + 1, p->epochs,
              (long long)p->batch, (long long)p->batches);
     format_eta(p->batch ? p->seconds / (double)p->batch * (double)(p->batches - p->batch) : 0,
                eta, sizeof eta);
     int n = snprintf(metrics, sizeof metrics, " - ETA: %s - loss: %.4f", eta, p->loss);
     if (p->has_accuracy)
-        snprintf(metrics + n, sizeof metrics - (size_t)n, " - accuracy: %.4f", p->accuracy);
+        n += snprintf(metrics + n, sizeof metrics - (size_t)n, " - accuracy: %.4f", p->accuracy);
+    cli_metrics_text(&p->more, "", metrics + n, sizeof metrics - (size_t)n);
     snprintf(rate, sizeof rate, " - %.0f samples/s",
              p->seconds > 0 ? (double)p->samples / p->seconds : 0.0);
     int fixed = (int)(strlen(head) + strlen(metrics)) + 2; /* 2: the brackets */

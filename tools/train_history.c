@@ -76,17 +76,32 @@ static void read_csv(const char *path, int before, struct train_history *h) {
     h->has_val = column[2] >= 0;
 }
 
+/* The columns of the metrics beyond accuracy, sorted as CSVLogger sorts them (precision,
+ * recall, sparse_top_k..., top_k...: the order of the bits) */
+static void more_names(FILE *f, const struct clrnn_metric_values *more, const char *prefix) {
+    for (unsigned bit = CLRNN_METRIC_TOP_K; bit <= CLRNN_METRIC_RECALL; bit <<= 1)
+        if (more->metrics & bit) fprintf(f, ",%s%s", prefix, clrnn_metric_name(bit, more->sparse));
+}
+static void more_values(FILE *f, const struct clrnn_metric_values *more) {
+    for (unsigned bit = CLRNN_METRIC_TOP_K; bit <= CLRNN_METRIC_RECALL; bit <<= 1)
+        if (more->metrics & bit) fprintf(f, ",%.9g", clrnn_metric_value(more, bit));
+}
+
 FILE *train_history_open(const char *path, int resumed_after, int accuracy, int validating,
-                         int learning_rate, struct train_history *past) {
+                         int learning_rate, const struct clrnn_metric_values *more,
+                         struct train_history *past) {
     struct stat st;
     int append = resumed_after >= 0 && stat(path, &st) == 0 && st.st_size > 0;
     if (append) read_csv(path, resumed_after, past);
     FILE *f = fopen(path, append ? "a" : "w");
     if (!f) cli_fail("%s: cannot write the history file: %s", path, strerror(errno));
-    if (!append)
-        fprintf(f, "epoch%s%s,loss%s%s\n", accuracy ? ",accuracy" : "",
-                learning_rate ? ",learning_rate" : "", validating && accuracy ? ",val_accuracy" : "",
-                validating ? ",val_loss" : "");
+    if (!append) {
+        fprintf(f, "epoch%s%s,loss", accuracy ? ",accuracy" : "", learning_rate ? ",learning_rate" : "");
+        more_names(f, more, "");
+        fprintf(f, "%s%s", validating && accuracy ? ",val_accuracy" : "", validating ? ",val_loss" : "");
+        if (validating) more_names(f, more, "val_");
+        fprintf(f, "\n");
+    }
     return f;
 }
 
@@ -95,9 +110,11 @@ void train_history_write_row(FILE *f, const struct clrnn_epoch_logs *l, double l
     if (l->has_accuracy) fprintf(f, ",%.9g", l->accuracy);
     if (!isnan(learning_rate)) fprintf(f, ",%.9g", learning_rate);
     fprintf(f, ",%.9g", l->loss);
+    more_values(f, &l->more);
     if (l->has_val) {
         if (l->has_accuracy) fprintf(f, ",%.9g", l->val_accuracy);
         fprintf(f, ",%.9g", l->val_loss);
+        more_values(f, &l->val_more);
     }
     fprintf(f, "\n");
     fflush(f);
