@@ -62,7 +62,8 @@ __kernel void loss_bce(__global const float *pred, __global const float *y,
                        __global const float *metric, int slot) {
     int r = get_global_id(0);
     if (r >= rows) return;
-    float scale = row_weight(masked, mask, weighted, weights, metric, slot, r, rows) / ((float)rows * (float)cols);
+    float scale = row_weight(masked, mask, weighted, weights, metric, slot, r, rows) /
+                  ((float)rows * (float)cols);
     float loss = 0.0f, acc = 0.0f, tp = 0.0f, fp = 0.0f, fn = 0.0f;
     for (int c = 0; c < cols; c++) {
         size_t i = (size_t)r * cols + c;
@@ -164,7 +165,8 @@ __kernel void loss_mse(__global const float *pred, __global const float *y,
                        __global const float *metric, int slot) {
     int r = get_global_id(0);
     if (r >= rows) return;
-    float scale = row_weight(masked, mask, weighted, weights, metric, slot, r, rows) / ((float)rows * (float)cols);
+    float scale = row_weight(masked, mask, weighted, weights, metric, slot, r, rows) /
+                  ((float)rows * (float)cols);
     float loss = 0.0f;
     for (int c = 0; c < cols; c++) {
         size_t i = (size_t)r * cols + c;

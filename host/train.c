@@ -120,7 +120,8 @@ static clrnn_status ensure_metric_slots(clrnn_model *m, size_t slots) {
     if (slots <= m->metric_slots) return CLRNN_OK;
     clrnn_buf_release(&m->metric_dev);
     m->metric_slots = 0;
-    clrnn_status s = clrnn_buf_create(m->ctx, slots * CLRNN_SLOT_FLOATS * sizeof(float), &m->metric_dev);
+    clrnn_status s = clrnn_buf_create(m->ctx, slots * CLRNN_SLOT_FLOATS * sizeof(float),
+                                      &m->metric_dev);
     if (!s) m->metric_slots = slots;
     return s;
 }
@@ -147,8 +148,7 @@ static clrnn_status run_batch(clrnn_model *m, const struct clrnn_array *x, int n
     if (!s)
         s = clrnn_loss_run(m->ctx, k, m->compile.from_logits, pred, m->y_dev, m->dy_dev,
                            m->row_loss, m->row_acc, m->row_extra, m->compile.top_k, rows, cols,
-                           m->out_mask,
-                           sw ? m->weight_dev : NULL, m->metric_dev, slot);
+                           m->out_mask, sw ? m->weight_dev : NULL, m->metric_dev, slot);
     if (!s && train) s = clrnn_model_backward_dev(m, B, NULL);
     if (!s && train) s = clrnn_optim_step(m->optim, m);
     return s;

@@ -233,7 +233,8 @@ struct fit_record {
 };
 static int record_batch(const struct clrnn_progress *p, void *user) {
     struct fit_record *r = user;
-    if (r->batches < 64) r->batch_loss[r->batches] = p->loss, r->batch_acc[r->batches++] = p->accuracy;
+    if (r->batches < 64)
+        r->batch_loss[r->batches] = p->loss, r->batch_acc[r->batches++] = p->accuracy;
     return 0;
 }
 static int record_epoch(const struct clrnn_epoch_logs *l, void *user) {
@@ -284,8 +285,10 @@ static void run_weighted(const char *dir) {
     struct fit_record r = {0};
     p.on_batch = record_batch, p.on_epoch = record_epoch, p.user = &r;
     if (has_sw) p.sample_weight = &sw;
-    for (int c = 0; has_cw && c < clrnn_array_count(&cw) && c < 16; c++)
-        class_weight[c] = ((float *)cw.data)[c], p.class_weight = class_weight, p.class_weights = c + 1;
+    for (int c = 0; has_cw && c < clrnn_array_count(&cw) && c < 16; c++) {
+        class_weight[c] = ((float *)cw.data)[c];
+        p.class_weight = class_weight, p.class_weights = c + 1;
+    }
     CHECK(clrnn_model_fit(m, &x, 1, &y, NULL, NULL, &p) == CLRNN_OK);
     double worst_batch = worst_against(batches, "batch_losses", r.batch_loss, r.batches);
     double worst_epoch = worst_against(batches, "epoch_losses", r.epoch_loss, r.epochs);

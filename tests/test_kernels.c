@@ -482,7 +482,8 @@ static void test_loss(clrnn_loss_kind kind, int from_logits, int masked) {
     cl_mem bp, by, bd, bl, ba, bm, bk, be;
     clrnn_buf_create(ctx, n * 4, &bp), clrnn_buf_create(ctx, ny * 4, &by);
     clrnn_buf_create(ctx, n * 4, &bd), clrnn_buf_create(ctx, (size_t)R * 4, &bl);
-    clrnn_buf_create(ctx, (size_t)R * 4, &ba), clrnn_buf_create(ctx, 2 * CLRNN_SLOT_FLOATS * 4, &bm);
+    clrnn_buf_create(ctx, (size_t)R * 4, &ba);
+    clrnn_buf_create(ctx, 2 * CLRNN_SLOT_FLOATS * 4, &bm);
     clrnn_buf_create(ctx, (size_t)R * 4, &bk), clrnn_buf_create(ctx, (size_t)R * 3 * 4, &be);
     clrnn_buf_write(ctx, bp, 0, n * 4, pred), clrnn_buf_write(ctx, by, 0, ny * 4, y);
     clrnn_buf_write(ctx, bk, 0, (size_t)R * 4, mask);

@@ -2,10 +2,11 @@
 # --metrics in clrnn-train and clrnn-eval, by Keras's names: precision and recall for a
 # binary model (shown on the epoch lines, in --history's columns sorted as CSVLogger sorts
 # them, in clrnn-eval's line and --json), sparse_top_k_categorical_accuracy for a character
-# model; kept in the files clrnn saves (clrnn-eval reads them back without --metrics); a
-# metric that does not fit the loss is a usage error. When the Keras 3 environment is there
-# (tests/keras/.venv), keras.models.load_model opens the binary .keras and .h5 files with their
-# defaults and its evaluate() reports the same metrics with the same values (to 1e-6).
+# model; kept in the files clrnn saves (clrnn-eval reads them back without --metrics,
+# clrnn-info file lists them); a metric that does not fit the loss is a usage error. When
+# the Keras 3 environment is there (tests/keras/.venv), keras.models.load_model opens the
+# binary .keras and .h5 files with their defaults and its evaluate() reports the same
+# metrics with the same values (to 1e-6).
 source "$(dirname "$0")/e2e_common.sh"
 require_device
 here=$(cd "$(dirname "$0")" && pwd)
@@ -14,7 +15,8 @@ out=$("$build/clrnn-train" --layers "lstm(8) dense(1,sigmoid)" --data "$scratch/
   --out "$scratch/bin.keras" --epochs 2 --batch-size 32 --seed 3 --metrics precision,recall \
   --validation-split 0.2 --history "$scratch/h.csv")
 check_all "the epoch line shows precision, recall, val_precision, val_recall" \
-  'grep -qE "^Epoch 2/2 .* - accuracy: [0-9.]+ - precision: [0-9.]+ - recall: [0-9.]+ - val_loss: .* - val_precision: [0-9.]+ - val_recall: [0-9.]+" <<< "$out"'
+  'grep -qE "^Epoch 2/2 .* - accuracy: [0-9.]+ - precision: [0-9.]+ - recall: [0-9.]+ - val_loss: .*'\
+' - val_precision: [0-9.]+ - val_recall: [0-9.]+" <<< "$out"'
 check "--history has Keras's columns, sorted" \
   [ "$(head -1 "$scratch/h.csv")" = "epoch,accuracy,loss,precision,recall,val_accuracy,val_loss,val_precision,val_recall" ]
 "$build/clrnn-train" --model "$scratch/bin.keras" --data "$scratch/reber.h5" --epochs 0 \
@@ -24,6 +26,9 @@ check_all "clrnn-eval reads the metrics back from the .h5 ($e)" \
   'grep -qE " - accuracy: [0-9.]+ - precision: [0-9.]+ - recall: [0-9.]+" <<< "$e"'
 j=$("$build/clrnn-eval" "$scratch/bin.keras" --data "$scratch/reber.h5" --json)
 check_all "and from the .keras, in --json" 'grep -q "\"precision\": .*\"recall\": " <<< "$j"'
+info=$("$build/clrnn-info" file "$scratch/bin.h5")
+check_all "clrnn-info file lists them" \
+  'grep -q "^training  loss binary_crossentropy, metrics accuracy, precision, recall, optimizer" <<< "$info"'
 expect 2 "metric top_k_categorical_accuracy needs a categorical loss" \
   "$build/clrnn-eval" "$scratch/bin.h5" --data "$scratch/reber.h5" --metrics top_k_categorical_accuracy
 

@@ -259,6 +259,21 @@ static void print_model(const cJSON *arch, struct wsource *src, const char *from
 
 /* "loss binary_crossentropy, optimizer Adam (learning_rate 0.001)" from a training_config
  * (keys loss, optimizer_config) or a Keras 3 compile_config (keys loss, optimizer). */
+/* The names in a metrics list: strings, objects by their config's name, tf.keras 2's lists
+ * of them (one per output). */
+static void print_metric_names(const cJSON *m, int *count) {
+    if (cJSON_IsArray(m)) {
+        const cJSON *e;
+        cJSON_ArrayForEach(e, m) print_metric_names(e, count);
+        return;
+    }
+    const char *name = cJSON_IsString(m) ? m->valuestring
+                                         : json_str(cJSON_GetObjectItemCaseSensitive(m, "config"),
+                                                    "name");
+    if (!name) name = json_str(m, "class_name");
+    if (name) printf("%s%s", (*count)++ ? ", " : ", metrics ", name);
+}
+
 static void print_training(const cJSON *tc) {
     const cJSON *loss = cJSON_GetObjectItemCaseSensitive(tc, "loss");
     const cJSON *opt = cJSON_GetObjectItemCaseSensitive(tc, "optimizer_config");
@@ -271,6 +286,8 @@ static void print_training(const cJSON *tc) {
     char *ltext = lname || !loss ? NULL : cJSON_PrintUnformatted(loss);
     printf("training  loss %s", lname ? lname : ltext ? ltext : "-");
     free(ltext);
+    int metrics = 0;
+    print_metric_names(cJSON_GetObjectItemCaseSensitive(tc, "metrics"), &metrics);
     const char *ocls = cJSON_IsString(opt) ? opt->valuestring : json_str(opt, "class_name");
     if (ocls) {
         printf(", optimizer %s", ocls);
