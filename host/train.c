@@ -296,6 +296,8 @@ clrnn_status clrnn_model_fit(clrnn_model *m, const struct clrnn_array *x, int n_
     if (!s) s = ensure_metric_slots(m, batches);
     clrnn_loss_kind k;
     if (!s) s = clrnn_loss_parse(m->compile.loss, &k);
+    if (!s) s = clrnn_check_shards(m, p);
+    int sharded = clrnn_grad_shards(p) > 1 || p->exchange;
     int stop = 0;
     for (int epoch = p->initial_epoch; !s && !stop && epoch < p->epochs; epoch++) {
         /* each epoch's shuffle and dropout masks depend on (seed, epoch) alone, so a run
@@ -307,10 +309,20 @@ clrnn_status clrnn_model_fit(clrnn_model *m, const struct clrnn_array *x, int n_
         for (size_t b = 0; !s && b < batches; b++) {
             int64_t start = (int64_t)b * bs;
             int B = (int)(n_train - start < bs ? n_train - start : bs);
-            s = run_batch(m, x, n_x, y, order, start, B, b, 1);
+            int agreed_stop = 0; /* every process stops after this batch (the exchange) */
+            if (sharded)
+                s = clrnn_train_sharded(m, p, x, n_x, y, order, start, B, b, epoch,
+                                        (int64_t)b, &agreed_stop);
+            else
+                s = run_batch(m, x, n_x, y, order, start, B, b, 1);
             if (s) s = clrnn_fail_context(s, "epoch %d, batch %zu", epoch + 1, b + 1);
             double t = now_seconds();
             int last = b + 1 == batches;
+            if (!s && agreed_stop) {
+                stop = 1;
+                if (!last) s = clrnn_fail(CLRNN_E_INTERRUPTED, "training stopped during "
+                                          "epoch %d, batch %zu", epoch + 1, b + 1);
+            }
             if (!s && p->on_batch && (last || t - last_report >= p->batch_interval)) {
                 double ls, as;
                 int64_t seen = start + B;
