@@ -494,8 +494,9 @@ int main(int argc, char **argv) {
     struct options o;
     parse(argc, argv, &o);
     cli_guard(); /* the files it reads may be hostile (the model, data and checkpoints) */
+    int launched = dist_start(o.dist_timeout); /* first: messages name the rank */
     interrupt_install();
-    if (dist_start(o.dist_timeout)) interrupt_also_on_sigterm();
+    if (launched) interrupt_also_on_sigterm();
     if (dist_rank() != 0) { /* rank 0 speaks and writes */
         o.quiet = 1;
         o.history = o.plot = o.checkpoint = NULL;
@@ -625,11 +626,11 @@ int main(int argc, char **argv) {
         clrnn_status saved = dist_rank() == 0 ? save_model(m, o.out) : CLRNN_OK;
         if (saved) fprintf(stderr, "%s: error: %s\n", cli_prog(), clrnn_last_error());
         save_plot(o.plot, &pr.plot);
-        dist_end();
         if (dist_rank() == 0) fprintf(stderr, "%s: interrupted after %d whole epoch%s; %s %s\n", cli_prog(),
                 clrnn_model_epochs_done(m), clrnn_model_epochs_done(m) == 1 ? "" : "s",
                 saved ? "could not save the weights so far to" : "saved the weights so far to",
                 o.out);
+        dist_end();
         release(&pr, m, &data, ctx);
         return 130;
     }
