@@ -28,7 +28,10 @@ static struct {
     size_t cap;
     char prog[64];
     const char *tool; /* the program's own name, for rank 0's reports about others */
-} d = {0, 0, 0, 1, 0, 1, 600.0, NULL, {0, 1, NULL, NULL}, NULL, NULL, 0, "", NULL};
+    /* CLRNN_DIST_STATS: seconds in the exchange and between exchanges, for scale-out.md */
+    double in_exchange, moving, first_entry, last_entry;
+    long exchanges;
+} d = {0, 0, 0, 1, 0, 1, 600.0, NULL, {0, 1, NULL, NULL}, NULL, NULL, 0, "", NULL, 0, 0, 0, 0, 0};
 
 static double now_seconds(void) {
     struct timespec ts;
@@ -211,6 +214,9 @@ static void grow(size_t floats) {
 static int reduce(void *user, int epoch, int64_t batch, const float *local, int n_local,
                   size_t count, float *sum) {
     (void)user;
+    double entered = now_seconds();
+    if (d.exchanges++ == 0) d.first_entry = entered;
+    d.last_entry = entered;
     char what[96];
     snprintf(what, sizeof what, "epoch %d, batch %lld", epoch + 1, (long long)batch + 1);
     test_stall(batch);
@@ -224,6 +230,7 @@ static int reduce(void *user, int epoch, int64_t batch, const float *local, int 
     if (got[0] != step || -got[1] != step)
         cli_fail("the processes are at different batches at %s (different data or settings)",
                  what);
+    double agreed = now_seconds(); /* the wait for the slowest process ends here */
     int N = d.ranks;
     size_t c = (count + (size_t)N - 1) / (size_t)N; /* each process sums one chunk */
     size_t per_rank = (size_t)n_local * c;
@@ -248,6 +255,8 @@ static int reduce(void *user, int epoch, int64_t batch, const float *local, int 
     MPI_Iallgather(mine, (int)c, MPI_FLOAT, whole, (int)c, MPI_FLOAT, MPI_COMM_WORLD, &req);
     wait_for(&req, what);
     memcpy(sum, whole, count * sizeof(float));
+    d.in_exchange += now_seconds() - entered;
+    d.moving += now_seconds() - agreed;
     return got[2] ? 1 : 0;
 }
 
@@ -263,6 +272,11 @@ const struct clrnn_exchange *dist_exchange(int (*local_stop)(void)) {
 
 void dist_end(void) {
     if (!d.joined || d.ended) return;
+    if (getenv("CLRNN_DIST_STATS") && d.exchanges > 1)
+        fprintf(stderr, "%s: %ld batches, %.3f ms a batch, %.3f ms of it in the exchange, "
+                "%.3f ms of that moving and adding the gradient\n", d.prog, d.exchanges,
+                1e3 * (d.last_entry - d.first_entry) / (double)(d.exchanges - 1),
+                1e3 * d.in_exchange / (double)d.exchanges, 1e3 * d.moving / (double)d.exchanges);
     d.ended = 1;
     MPI_Finalize();
     free(d.send);
