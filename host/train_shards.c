@@ -7,9 +7,9 @@
  * masks (every shard draws the seeds the whole batch would, from the same generator state,
  * and takes the mask at its rows' index in the whole batch: the masks of the unsharded
  * batch) and gradient are the same whichever process trains it, and the sum runs over the
- * shards in one fixed order. A shard's gradient comes from the loss kernels scaled by its own rows (or unmasked
- * steps); it is multiplied back by them before the sum, and the sum divided by the whole
- * batch's, which every process knows only after the exchange.
+ * shards in one fixed order. A shard's gradient comes from the loss kernels scaled by its own
+ * rows (or unmasked steps); it is multiplied back by them before the sum, and the sum divided
+ * by the whole batch's, which every process knows only after the exchange.
  */
 #include <string.h>
 
@@ -44,7 +44,8 @@ static clrnn_status train_one_shard(clrnn_model *m, const struct clrnn_array *x,
                            slot);
     if (!s) s = clrnn_model_backward_dev(m, rows, NULL);
     if (!s) s = clrnn_buf_read(m->ctx, m->grads, 0, P * sizeof(float), v);
-    if (!s) s = clrnn_buf_read(m->ctx, m->metric_dev, slot * 3 * sizeof(float), 3 * sizeof(float), v + P);
+    if (!s)
+        s = clrnn_buf_read(m->ctx, m->metric_dev, slot * 3 * sizeof(float), 3 * sizeof(float), v + P);
     m->row0 = 0;
     if (s) return s;
     float counted = v[P + 2];
@@ -83,7 +84,8 @@ clrnn_status clrnn_train_sharded(clrnn_model *m, const struct clrnn_fit_params *
          * batch's draws, as the other processes' passes do */
         cl_mem ignored;
         m->rng = batch_rng;
-        for (int i = 0; !s && i < n_x; i++) s = clrnn_model_upload_input(m, i, &x[i], order, begin, 1);
+        for (int i = 0; !s && i < n_x; i++)
+            s = clrnn_model_upload_input(m, i, &x[i], order, begin, 1);
         if (!s) s = clrnn_model_forward_dev(m, 1, CLRNN_FWD_TRAIN, &ignored);
     }
     if (!s && ex) {
@@ -100,7 +102,9 @@ clrnn_status clrnn_train_sharded(clrnn_model *m, const struct clrnn_fit_params *
         for (size_t i = 0; i < P; i++) sum[i] = counted > 0 ? sum[i] / counted : 0.0f;
         s = clrnn_buf_write(m->ctx, m->grads, 0, P * sizeof(float), sum);
     }
-    if (!s) s = clrnn_buf_write(m->ctx, m->metric_dev, slot * 3 * sizeof(float), 3 * sizeof(float), sum + P);
+    if (!s)
+        s = clrnn_buf_write(m->ctx, m->metric_dev, slot * 3 * sizeof(float), 3 * sizeof(float),
+                            sum + P);
     if (!s) s = clrnn_optim_step(m->optim, m);
     clrnn_free(local);
     clrnn_free(sum);
@@ -116,7 +120,8 @@ clrnn_status clrnn_check_shards(const clrnn_model *m, const struct clrnn_fit_par
     const struct clrnn_exchange *ex = p->exchange;
     int S = clrnn_grad_shards(p);
     if (p->grad_shards < 0)
-        return clrnn_fail(CLRNN_E_INVALID_ARG, "grad_shards %d: must be at least 1", p->grad_shards);
+        return clrnn_fail(CLRNN_E_INVALID_ARG, "grad_shards %d: must be at least 1",
+                          p->grad_shards);
     if (ex && (ex->ranks < 1 || ex->rank < 0 || ex->rank >= ex->ranks || !ex->reduce))
         return clrnn_fail(CLRNN_E_INVALID_ARG, "exchange: rank %d of %d ranks, or no reduce",
                           ex->rank, ex->ranks);

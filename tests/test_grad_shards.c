@@ -71,7 +71,8 @@ static void sharded_equals_whole(const char *spec, int tokens, const char *loss,
     uint64_t st = 3;
     for (int64_t i = 0; i < clrnn_array_count(&x); i++) {
         if (tokens) /* pre-padding of 0 to 3 steps: the rows count differently in the loss */
-            ((int32_t *)x.data)[i] = (int)(i % T) < (int)((i / T) % 4) ? 0 : 1 + (int)test_uniform(&st, 0, V - 1.001);
+            ((int32_t *)x.data)[i] = (int)(i % T) < (int)((i / T) % 4)
+                                         ? 0 : 1 + (int)test_uniform(&st, 0, V - 1.001);
         else
             ((float *)x.data)[i] = (float)test_uniform(&st, -1, 1);
     }
@@ -119,9 +120,11 @@ static void exchange_gets_the_shards(void) {
     clrnn_array_alloc(&x, CLRNN_DTYPE_FLOAT32, 3, xd);
     clrnn_array_alloc(&y, CLRNN_DTYPE_FLOAT32, 2, yd);
     uint64_t st = 9;
-    for (int64_t i = 0; i < clrnn_array_count(&x); i++) ((float *)x.data)[i] = (float)test_uniform(&st, -1, 1);
+    for (int64_t i = 0; i < clrnn_array_count(&x); i++)
+        ((float *)x.data)[i] = (float)test_uniform(&st, -1, 1);
     for (int i = 0; i < 6; i++) ((float *)y.data)[i] = (float)(i % 2);
-    clrnn_model *with = make(spec, 0, "binary_crossentropy"), *alone = make(spec, 0, "binary_crossentropy");
+    clrnn_model *with = make(spec, 0, "binary_crossentropy");
+    clrnn_model *alone = make(spec, 0, "binary_crossentropy");
     size_t P = clrnn_model_param_count(with);
     float *a = malloc(P * sizeof *a), *b = malloc(P * sizeof *b);
     struct seen seen = {0, 0, 0, 0};
@@ -163,7 +166,7 @@ int main(void) {
     TEST_OPEN_DEVICE(ctx);
     sharded_equals_whole("lstm(6,dropout=0.3,recurrent_dropout=0.2) dense(1,sigmoid)", 0,
                          "binary_crossentropy", 10, 3);
-    sharded_equals_whole("lstm(6,dropout=0.3) dense(1,sigmoid)", 0, "binary_crossentropy", 3, 4);
+    sharded_equals_whole("lstm(6,dropout=0.6) dense(1,sigmoid)", 0, "binary_crossentropy", 3, 4);
     sharded_equals_whole("embedding(9,4,mask_zero=true) gru(5,return_sequences=true) "
                          "dense(2,softmax)", 1, "sparse_categorical_crossentropy", 12, 4);
     exchange_gets_the_shards();

@@ -15,7 +15,8 @@
 
 #include "clrnn.h"
 
-/* Joins the job when launched by an MPI launcher (returns 1; 0 when alone). timeout: seconds any wait on the others may take (--dist-timeout). From here on a
+/* Joins the job when launched by an MPI launcher (returns 1; 0 when alone). timeout:
+ * seconds any wait on the others may take (--dist-timeout). From here on a
  * failure of this process ends the job. */
 int dist_start(double timeout);
 int dist_rank(void);
