@@ -22,10 +22,11 @@ same() {
   local name=$1 data=$2 spec=$3; shift 3
   local args=(--layers "$spec" --data "$data" --epochs 2 --batch-size 16 --grad-shards 4
               --seed 3 --device cpu --quiet "$@")
-  "$build/clrnn-train" "${args[@]}" --out "$scratch/$name.alone.h5" --history "$scratch/$name.alone.csv"
+  check "$name: alone" "$build/clrnn-train" "${args[@]}" --out "$scratch/$name.alone.h5" \
+    --history "$scratch/$name.alone.csv"
   for np in 1 2 4; do
-    mpi $np "$build/clrnn-train" "${args[@]}" --out "$scratch/$name.$np.h5" \
-      --history "$scratch/$name.$np.csv"
+    check "$name: $np processes" mpi $np "$build/clrnn-train" "${args[@]}" \
+      --out "$scratch/$name.$np.h5" --history "$scratch/$name.$np.csv"
     check "$name: $np processes write the model" [ -s "$scratch/$name.$np.h5" ]
     check "$name: h5diff finds nothing between alone and $np processes" \
       h5diff "$scratch/$name.alone.h5" "$scratch/$name.$np.h5"
@@ -40,12 +41,12 @@ same bigru "$scratch/reber.h5" "bidirectional(gru(4)) dense(1,sigmoid)"
 check "the history has the validation columns" grep -q val_loss "$scratch/lstm.alone.csv"
 
 # against the unsharded run: the same masks, the sums in another order
-"$build/clrnn-train" --layers "lstm(8,dropout=0.2,recurrent_dropout=0.1) dense(1,sigmoid)" \
-  --data "$scratch/reber.h5" --epochs 1 --batch-size 16 --seed 3 --device cpu --quiet \
-  --out "$scratch/plain.h5" --history "$scratch/plain.csv" --validation-split 0.1
-mpi 2 "$build/clrnn-train" --layers "lstm(8,dropout=0.2,recurrent_dropout=0.1) dense(1,sigmoid)" \
-  --data "$scratch/reber.h5" --epochs 1 --batch-size 16 --seed 3 --device cpu --quiet \
-  --out "$scratch/two.h5" --history "$scratch/two.csv" --validation-split 0.1
+once=(--layers "lstm(8,dropout=0.2,recurrent_dropout=0.1) dense(1,sigmoid)" --epochs 1
+      --data "$scratch/reber.h5" --batch-size 16 --seed 3 --device cpu --quiet --validation-split 0.1)
+check "unsharded alone" "$build/clrnn-train" "${once[@]}" --out "$scratch/plain.h5" \
+  --history "$scratch/plain.csv"
+check "at 2 processes" mpi 2 "$build/clrnn-train" "${once[@]}" --out "$scratch/two.h5" \
+  --history "$scratch/two.csv"
 a=$(sed -n 2p "$scratch/plain.csv" | cut -d, -f3)
 b=$(sed -n 2p "$scratch/two.csv" | cut -d, -f3)
 echo "first-epoch loss: $a alone unsharded, $b at 2 processes"
