@@ -183,6 +183,35 @@ static clrnn_status evaluate_range(clrnn_model *m, const struct clrnn_array *x, 
     return s ? s : read_means(m, batches, batch_size, n, loss, acc);
 }
 
+/* evaluate_range with the batches shared by the processes of an exchange, their metrics
+ * gathered in batch order (clrnn_exchange.gather). */
+static clrnn_status evaluate_shared(clrnn_model *m, const struct clrnn_exchange *ex,
+                                    const struct clrnn_array *x, int n_x,
+                                    const struct clrnn_array *y, int64_t begin, int64_t end,
+                                    int batch_size, double *loss, double *acc) {
+    int64_t n = end - begin, batches = (n + batch_size - 1) / batch_size;
+    int64_t lo = batches * ex->rank / ex->ranks, hi = batches * (ex->rank + 1) / ex->ranks;
+    float *metrics = clrnn_calloc((size_t)batches * 3, sizeof(float));
+    if (!metrics)
+        return clrnn_fail(CLRNN_E_NOMEM, "out of memory for %lld batches", (long long)batches);
+    clrnn_status s = clrnn_model_reserve(m, (int)(n < batch_size ? n : batch_size));
+    if (!s) s = ensure_metric_slots(m, (size_t)batches);
+    for (int64_t b = lo; !s && b < hi; b++) {
+        int64_t start = begin + b * batch_size;
+        int B = (int)(end - start < batch_size ? end - start : batch_size);
+        s = run_batch(m, x, n_x, y, NULL, start, B, (size_t)b, 0);
+    }
+    if (!s && hi > lo)
+        s = clrnn_buf_read(m->ctx, m->metric_dev, (size_t)lo * 3 * sizeof(float),
+                           (size_t)(hi - lo) * 3 * sizeof(float), metrics + lo * 3);
+    if (!s && ex->gather(ex->user, metrics, batches) < 0)
+        s = clrnn_fail(CLRNN_E_INTERRUPTED, "gathering the validation metrics failed");
+    if (!s)
+        s = clrnn_buf_write(m->ctx, m->metric_dev, 0, (size_t)batches * 3 * sizeof(float), metrics);
+    clrnn_free(metrics);
+    return s ? s : read_means(m, (size_t)batches, batch_size, n, loss, acc);
+}
+
 clrnn_status clrnn_model_evaluate(clrnn_model *m, const struct clrnn_array *x, int n_x,
                                   const struct clrnn_array *y, int batch_size,
                                   struct clrnn_eval_result *out) {
@@ -354,8 +383,12 @@ clrnn_status clrnn_model_fit(clrnn_model *m, const struct clrnn_array *x, int n_
             break;
         }
         if (vx && v_end > v_begin) {
-            s = evaluate_range(m, vx, n_x, vy, v_begin, v_end, bs, &logs.val_loss,
-                               &logs.val_accuracy);
+            if (p->exchange && p->exchange->gather)
+                s = evaluate_shared(m, p->exchange, vx, n_x, vy, v_begin, v_end, bs,
+                                    &logs.val_loss, &logs.val_accuracy);
+            else
+                s = evaluate_range(m, vx, n_x, vy, v_begin, v_end, bs, &logs.val_loss,
+                                   &logs.val_accuracy);
             if (s) break;
             logs.has_val = 1;
             /* validation reused the slots; keep them sized for training */

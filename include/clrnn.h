@@ -352,6 +352,11 @@ struct clrnn_exchange {
      * failure the tool has reported (fit fails with CLRNN_E_INTERRUPTED). */
     int (*reduce)(void *user, int epoch, int64_t batch, const float *local, int n_local,
                   size_t count, float *sum);
+    /* Validation split between the processes (NULL: each validates all): process r evaluates
+     * batches [n*r/ranks, n*(r+1)/ranks) of n into metrics[3*b ...] (loss sum, accuracy sum,
+     * rows counted), and gather fills in every other process's, so that all compute the
+     * same means in batch order. Returns 0, or -1 on a failure the tool has reported. */
+    int (*gather)(void *user, float *metrics, int64_t n);
     void *user;
 };
 

@@ -128,7 +128,7 @@ static void exchange_gets_the_shards(void) {
     size_t P = clrnn_model_param_count(with);
     float *a = malloc(P * sizeof *a), *b = malloc(P * sizeof *b);
     struct seen seen = {0, 0, 0, 0};
-    struct clrnn_exchange ex = {0, 1, sum_in_order, &seen};
+    struct clrnn_exchange ex = {0, 1, sum_in_order, NULL, &seen};
     grads_of(with, &x, &y, 3, &ex, a);
     grads_of(alone, &x, &y, 3, NULL, b);
     CHECK_INT_EQ(seen.calls, 1);
@@ -138,7 +138,7 @@ static void exchange_gets_the_shards(void) {
     CHECK(memcmp(a, b, P * sizeof *a) == 0); /* the exchange's sum is the step's */
     /* 3 shards cannot be shared by 2 processes; a stateful layer cannot be cut */
     struct clrnn_fit_params fp = clrnn_fit_params_default();
-    struct clrnn_exchange two = {0, 2, sum_in_order, &seen};
+    struct clrnn_exchange two = {0, 2, sum_in_order, NULL, &seen};
     fp.grad_shards = 3;
     fp.exchange = &two;
     CHECK(clrnn_model_fit(with, &x, 1, &y, NULL, NULL, &fp) == CLRNN_E_INVALID_ARG);

@@ -2,12 +2,14 @@
 # clrnn-train under mpirun (docs/scale-out.md): for a fixed --grad-shards 4, the model
 # (weights and optimizer state) and the history are the same bit for bit alone and at 1, 2
 # and 4 processes, for an LSTM with dropout and recurrent dropout whose last batch of 3 rows
-# leaves a shard empty, a masked Embedding model and a Bidirectional GRU; against the
+# leaves a shard empty (its validation batches shared by the processes), a masked Embedding
+# model and a Bidirectional GRU; against the
 # unsharded run (S = 1) only rounding differs: the first epoch's loss within 1e-4.
 source "$(dirname "$0")/e2e_common.sh"
 require_device
 source "$(dirname "$0")/mpi_common.sh"
 reber 67 "$scratch/reber.h5"
+reber 84 "$scratch/reber84.h5" # --validation-split 0.2: 67 to train, 17 (2 batches) to validate
 line=0
 while IFS= read -r text; do # 43 texts of 1 to 6 words, pre-padded to 6 with the id 0
   line=$((line + 1))
@@ -34,8 +36,8 @@ same() {
       cmp "$scratch/$name.alone.csv" "$scratch/$name.$np.csv"
   done
 }
-same lstm "$scratch/reber.h5" "lstm(8,dropout=0.2,recurrent_dropout=0.1) dense(1,sigmoid)" \
-  --validation-split 0.1
+same lstm "$scratch/reber84.h5" "lstm(8,dropout=0.2,recurrent_dropout=0.1) dense(1,sigmoid)" \
+  --validation-split 0.2
 same masked "$scratch/text.h5" "embedding(40,4,mask_zero=true) lstm(6,dropout=0.3) dense(1,sigmoid)"
 same bigru "$scratch/reber.h5" "bidirectional(gru(4)) dense(1,sigmoid)"
 check "the history has the validation columns" grep -q val_loss "$scratch/lstm.alone.csv"

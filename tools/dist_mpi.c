@@ -31,7 +31,7 @@ static struct {
     /* CLRNN_DIST_STATS: seconds in the exchange and between exchanges, for scale-out.md */
     double in_exchange, moving, first_entry, last_entry;
     long exchanges;
-} d = {0, 0, 0, 1, 0, 1, 600.0, NULL, {0, 1, NULL, NULL}, NULL, NULL, 0, "", NULL, 0, 0, 0, 0, 0};
+} d = {0, 0, 0, 1, 0, 1, 600.0, NULL, {0, 1, NULL, NULL, NULL}, NULL, NULL, 0, "", NULL, 0, 0, 0, 0, 0};
 
 static double now_seconds(void) {
     struct timespec ts;
@@ -260,12 +260,33 @@ static int reduce(void *user, int epoch, int64_t batch, const float *local, int 
     return got[2] ? 1 : 0;
 }
 
+/* The validation batches' metrics of every process, in batch order (each process's range as
+ * clrnn_exchange.gather describes it). */
+static int gather_validation(void *user, float *metrics, int64_t n) {
+    (void)user;
+    int N = d.ranks, *counts = malloc((size_t)N * 2 * sizeof(int));
+    if (!counts) cli_fail("out of memory");
+    int *displs = counts + N;
+    for (int r = 0; r < N; r++) {
+        int64_t lo = n * r / N, hi = n * (r + 1) / N;
+        displs[r] = (int)(3 * lo);
+        counts[r] = (int)(3 * (hi - lo));
+    }
+    MPI_Request req;
+    MPI_Iallgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, metrics, counts, displs, MPI_FLOAT,
+                    MPI_COMM_WORLD, &req);
+    wait_for(&req, "gathering the validation metrics");
+    free(counts);
+    return 0;
+}
+
 const struct clrnn_exchange *dist_exchange(int (*local_stop)(void)) {
     if (!d.joined) return NULL;
     d.local_stop = local_stop;
     d.ex.rank = d.rank;
     d.ex.ranks = d.ranks;
     d.ex.reduce = reduce;
+    d.ex.gather = gather_validation;
     d.ex.user = NULL;
     return &d.ex;
 }
