@@ -2,7 +2,8 @@
 # Resuming across process counts (docs/scale-out.md): 2 epochs at 2 processes with
 # --checkpoint, then --resume at 4 processes to 4 epochs, equals 4 epochs alone with
 # --grad-shards 4 bit for bit (weights, optimizer state); only rank 0 writes files (each
-# process runs in its own folder, given relative names).
+# process runs in its own folder, given relative names), and only rank 0 needs the
+# checkpoint (the others get it from rank 0).
 source "$(dirname "$0")/e2e_common.sh"
 require_device
 source "$(dirname "$0")/mpi_common.sh"
@@ -20,7 +21,7 @@ check "2 epochs at 2 processes" in_rank_folder 2 "$build/clrnn-train" "${args[@]
 check "rank 0 wrote the checkpoint, the model and the history" \
   [ -s "$scratch/rank0/ckpt.h5" -a -s "$scratch/rank0/two.h5" -a -s "$scratch/rank0/h.csv" ]
 check "rank 1 wrote nothing" [ -z "$(ls -A "$scratch/rank1")" ]
-check "resumed to 4 epochs at 4 processes" in_rank_folder 4 "$build/clrnn-train" "${args[@]}" --epochs 4 --resume "$scratch/rank0/ckpt.h5" \
+check "resumed to 4 epochs at 4 processes" in_rank_folder 4 "$build/clrnn-train" "${args[@]}" --epochs 4 --resume ckpt.h5 \
   --out four.h5 --history h.csv
 check "resumed at 4 processes: the model" [ -s "$scratch/rank0/four.h5" ]
 check "ranks 1 to 3 wrote nothing" [ -z "$(find "$scratch"/rank[123] -mindepth 1)" ]

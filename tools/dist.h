@@ -25,6 +25,12 @@ int dist_ranks(void);
  * (more local processes than GPUs is an error). NULL: the default device (alone). */
 const char *dist_device(const char *given, char *buf, size_t size);
 
+/* The file a process reads for --resume: path on rank 0 (and alone), elsewhere a copy of
+ * rank 0's file sent to it (in $TMPDIR, removed by dist_copy_done), so that the machines need
+ * not hold the checkpoint; a .json (with its weights beside it) is read by each itself. */
+const char *dist_copy_from_rank0(const char *path, char *buf, size_t size);
+void dist_copy_done(const char *used, const char *path);
+
 /* One item of the configuration every process must share with rank 0 (hashed unless a
  * number), named in the error when it differs. */
 struct dist_item {

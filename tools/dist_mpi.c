@@ -108,6 +108,54 @@ const char *dist_device(const char *given, char *buf, size_t size) {
     return buf;
 }
 
+static void bcast(void *data, long long bytes, const char *what) {
+    for (long long done = 0; done < bytes;) { /* MPI counts are ints */
+        int n = bytes - done > (1 << 30) ? 1 << 30 : (int)(bytes - done);
+        MPI_Request req;
+        MPI_Ibcast((char *)data + done, n, MPI_BYTE, 0, MPI_COMM_WORLD, &req);
+        wait_for(&req, what);
+        done += n;
+    }
+}
+
+const char *dist_copy_from_rank0(const char *path, char *buf, size_t size) {
+    size_t len = strlen(path);
+    if (!d.joined || d.ranks == 1 || (len > 5 && strcmp(path + len - 5, ".json") == 0))
+        return path;
+    long long bytes = 0;
+    char *data = NULL;
+    if (d.rank == 0) {
+        FILE *f = fopen(path, "rb");
+        if (f && fseek(f, 0, SEEK_END) == 0) bytes = ftell(f);
+        if (f && bytes > 0 && fseek(f, 0, SEEK_SET) == 0 && (data = malloc((size_t)bytes)) &&
+            fread(data, 1, (size_t)bytes, f) != (size_t)bytes)
+            bytes = -1;
+        if (f) fclose(f);
+        if (bytes <= 0 || !data) bytes = -1; /* the others read it themselves, and fail alike */
+    }
+    bcast(&bytes, sizeof bytes, "sending the --resume file");
+    if (bytes < 0) return path;
+    if (d.rank != 0 && !(data = malloc((size_t)bytes))) cli_fail("out of memory");
+    bcast(data, bytes, "sending the --resume file");
+    if (d.rank == 0) {
+        free(data);
+        return path;
+    }
+    const char *tmp = getenv("TMPDIR");
+    snprintf(buf, size, "%s/clrnn-resume.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    int fd = mkstemp(buf);
+    FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+    int ok = f && fwrite(data, 1, (size_t)bytes, f) == (size_t)bytes;
+    if (f && fclose(f) != 0) ok = 0;
+    free(data);
+    if (!ok) cli_fail("%s: cannot keep rank 0's copy of --resume %s", buf, path);
+    return buf;
+}
+
+void dist_copy_done(const char *used, const char *path) {
+    if (used != path) unlink(used);
+}
+
 /* Every process's n values, gathered to all (rank-major). */
 static uint64_t *gather(const uint64_t *mine, int n, const char *what) {
     uint64_t *all = malloc((size_t)n * (size_t)d.ranks * sizeof *all);

@@ -516,8 +516,14 @@ int main(int argc, char **argv) {
     clrnn_ctx *ctx = cli_open_device(dist_device(o.device, device, sizeof device));
 
     clrnn_model *m = NULL;
-    if (o.resume) s = cli_load_model(ctx, o.resume, NULL, &m);
-    else s = build_model(ctx, &o, xs, &m);
+    if (o.resume) {
+        char copy[4200];
+        const char *from = dist_copy_from_rank0(o.resume, copy, sizeof copy);
+        s = cli_load_model(ctx, from, NULL, &m);
+        dist_copy_done(from, o.resume);
+    } else {
+        s = build_model(ctx, &o, xs, &m);
+    }
     if (s) cli_fail_status(s);
     if (o.resume && (o.layers || o.model)) check_resumed_architecture(ctx, &o, xs, m);
 
