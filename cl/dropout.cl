@@ -3,8 +3,9 @@
  * and the element's index: the same on every device and work-group size, with no random
  * state kept on the device and nothing uploaded per element.
  *
- *   dropout_mask(mask, n, keep_scale, threshold, seed)   global (n):
- *     u = the top 24 bits of splitmix64(seed + index) as an integer in [0, 2^24);
+ *   dropout_mask(mask, n, keep_scale, threshold, seed, first)   global (n):
+ *     u = the top 24 bits of splitmix64(seed + index) as an integer in [0, 2^24), index
+ *     being first + i (first: where a batch shard's rows begin in the whole batch's mask);
  *     mask[i] = u >= threshold ? keep_scale : 0, with threshold = rate * 2^24 and
  *     keep_scale = 1 / (1 - rate): kept with probability 1 - rate (inverted dropout).
  */
@@ -16,9 +17,10 @@ static inline ulong splitmix64(ulong z) {
 }
 
 __kernel void dropout_mask(__global float *mask, ulong n, float keep_scale, uint threshold,
-                           ulong seed) {
+                           ulong seed, ulong first) {
     size_t i = get_global_id(0);
     if (i >= n) return;
-    uint u = (uint)(splitmix64(seed ^ (i * 0xD1B54A32D192ED03UL)) >> 40);
+    ulong index = first + i;
+    uint u = (uint)(splitmix64(seed ^ (index * 0xD1B54A32D192ED03UL)) >> 40);
     mask[i] = u >= threshold ? keep_scale : 0.0f;
 }

@@ -65,7 +65,7 @@ clrnn_status clrnn_graph_reserve(clrnn_model *m, int B) {
 clrnn_status clrnn_graph_forward(clrnn_model *m, int B, int mode, cl_mem *y) {
     struct clrnn_graph *g = m->graph;
     struct clrnn_pass p = {m->ctx, m->params, m->grads, B, mode == CLRNN_FWD_TRAIN,
-                           mode == CLRNN_FWD_PREDICT, &m->rng, NULL};
+                           mode == CLRNN_FWD_PREDICT, &m->rng, NULL, m->row0};
     for (int k = 0; k < g->n_inputs; k++) {
         g->t[g->inputs[k]].val = g->x_dev[k];
         g->t[g->inputs[k]].mask_val = NULL;
@@ -112,7 +112,7 @@ static clrnn_status accumulate(clrnn_model *m, struct clrnn_tensor *t, cl_mem sr
 
 clrnn_status clrnn_graph_backward(clrnn_model *m, int B) {
     struct clrnn_graph *g = m->graph;
-    struct clrnn_pass p = {m->ctx, m->params, m->grads, B, 1, 0, &m->rng, NULL};
+    struct clrnn_pass p = {m->ctx, m->params, m->grads, B, 1, 0, &m->rng, NULL, m->row0};
     for (int i = 0; i < g->n_tensors; i++) g->t[i].grad_set = 0;
     clrnn_status s = CLRNN_OK;
     for (int i = m->n_layers - 1; !s && i >= 0; i--) {

@@ -99,7 +99,7 @@ static clrnn_status dropout_forward(struct clrnn_layer *l, const struct clrnn_pa
         return clrnn_buf_copy(p->ctx, x, 0, l->y, 0,
                               (size_t)p->B * (size_t)clrnn_shape_count(&l->in) * sizeof(float));
     clrnn_status s = clrnn_dropout_mask(p->ctx, d->mask, mask_count(l, p->B), d->rate,
-                                        clrnn_rng_next(p->rng));
+                                        clrnn_rng_next(p->rng), mask_count(l, 1) * (uint64_t)p->row0);
     return s ? s : apply_mask(l, p, x, l->y);
 }
 

@@ -71,6 +71,8 @@ struct clrnn_pass {
                              * keeping what only the backward pass reads */
     clrnn_rng *rng;
     const void *x_host;     /* the model input of this batch as uploaded (first layer) */
+    int64_t row0;           /* where this pass's rows begin in the whole training batch (a
+                             * shard of it, train_shards.c): dropout masks follow the row */
 };
 
 /* The table of functions each layer kind implements (one file host/layer_<kind>.c, one

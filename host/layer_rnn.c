@@ -498,14 +498,15 @@ static clrnn_status dropout_masks(struct clrnn_layer *l, const struct clrnn_pass
     *x_used = x;
     if (r->in_dropped) {
         if ((s = clrnn_dropout_mask(p->ctx, r->dmask, (size_t)B * I, r->dropout,
-                                    clrnn_rng_next(p->rng))) ||
+                                    clrnn_rng_next(p->rng), (uint64_t)p->row0 * (uint64_t)I)) ||
             (s = clrnn_mul_mask_bcast(p->ctx, x, r->dmask, r->xd, B, T, I, 0)))
             return s;
         *x_used = r->xd;
     }
     if (r->rec_dropped)
         s = clrnn_dropout_mask(p->ctx, r->rmask, (size_t)B * (size_t)r->units,
-                               r->recurrent_dropout, clrnn_rng_next(p->rng));
+                               r->recurrent_dropout, clrnn_rng_next(p->rng),
+                               (uint64_t)p->row0 * (uint64_t)r->units);
     return s;
 }
 

@@ -88,6 +88,7 @@ static clrnn_status td_alloc(struct clrnn_layer *l, clrnn_ctx *ctx, int B) {
 static struct clrnn_pass inner_pass(const struct clrnn_layer *l, const struct clrnn_pass *p) {
     struct clrnn_pass q = *p;
     q.B = p->B * steps(l);
+    q.row0 = p->row0 * steps(l);
     q.x_host = NULL;
     return q;
 }

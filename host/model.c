@@ -394,7 +394,7 @@ clrnn_status clrnn_model_forward_dev(clrnn_model *m, int B, int mode, cl_mem *y)
     m->last_mode = mode;
     if (m->graph) return clrnn_graph_forward(m, B, mode, y);
     struct clrnn_pass p = {m->ctx, m->params, m->grads, B, mode == CLRNN_FWD_TRAIN,
-                           mode == CLRNN_FWD_PREDICT, &m->rng, m->x_host};
+                           mode == CLRNN_FWD_PREDICT, &m->rng, m->x_host, m->row0};
     cl_mem x = m->x_dev, mask = NULL;
     for (int i = 0; i < m->n_layers; i++) {
         struct clrnn_layer *l = m->layers[i];
@@ -417,7 +417,7 @@ clrnn_status clrnn_model_backward_dev(clrnn_model *m, int B, cl_mem *dx_out) {
         return clrnn_fail(CLRNN_E_INVALID_ARG, "model '%s': no input gradient for a "
                           "Functional graph", m->name);
     if (m->graph) return clrnn_graph_backward(m, B);
-    struct clrnn_pass p = {m->ctx, m->params, m->grads, B, 1, 0, &m->rng, m->x_host};
+    struct clrnn_pass p = {m->ctx, m->params, m->grads, B, 1, 0, &m->rng, m->x_host, m->row0};
     cl_mem dy = m->dy_dev;
     for (int i = m->n_layers - 1; i >= 0; i--) {
         struct clrnn_layer *l = m->layers[i];

@@ -71,6 +71,7 @@ struct clrnn_model {
     cl_mem out_mask;    /* the Keras mask of the output in the last forward pass, or NULL */
     cl_mem dy_dev;      /* gradient of the loss with respect to the output */
     clrnn_rng rng;
+    int64_t row0;       /* the first row of the batch shard being trained (train_shards.c) */
     /* compile state */
     int compiled;
     struct clrnn_compile_config compile;
@@ -175,6 +176,19 @@ clrnn_status clrnn_text_vectorization_read(const cJSON *layer, int *length, char
  * {"args", "kwargs"} form, which tf.keras 2 does not read). */
 cJSON *clrnn_model_config_json(const clrnn_model *m);
 cJSON *clrnn_graph_config_json(const clrnn_model *m);
+
+/* ---- gradient shards (train_shards.c) ---- */
+
+/* The shards p asks for (clrnn_fit_params.grad_shards), and whether m and p allow them. */
+int clrnn_grad_shards(const struct clrnn_fit_params *p);
+clrnn_status clrnn_check_shards(const clrnn_model *m, const struct clrnn_fit_params *p);
+/* One training batch (rows order[begin .. begin+B)) by shards, its metric sums into slot;
+ * sw: the sample weights or NULL; *stop set when the exchange asks every process to stop
+ * after it. */
+clrnn_status clrnn_train_sharded(clrnn_model *m, const struct clrnn_fit_params *p,
+                                 const struct clrnn_array *x, int n_x, const struct clrnn_array *y,
+                                 const struct clrnn_array *sw, const int64_t *order, int64_t begin, int B, size_t slot,
+                                 int epoch, int64_t batch, int *stop);
 
 /* ---- losses (loss.c) ---- */
 

@@ -286,10 +286,11 @@ clrnn_status clrnn_sum_rows(clrnn_ctx *ctx, cl_mem dz, size_t rows, size_t cols,
 /* ---- dropout (dropout.c) ---- */
 
 /* Fills mask[0..n) with 0 or 1/(1-rate), each element kept with probability 1-rate, from a
- * counter-based hash of (seed, index) on the device: the same seed gives the same mask on
- * every device. */
+ * counter-based hash of (seed, first + index) on the device: the same seed gives the same mask
+ * on every device, and a shard of a batch whose rows begin at element first of the whole
+ * batch's mask gets that part of it. */
 clrnn_status clrnn_dropout_mask(clrnn_ctx *ctx, cl_mem mask, size_t n, double rate,
-                                uint64_t seed);
+                                uint64_t seed, uint64_t first);
 /* y = x * mask over an (A, M, C) array, the mask repeated along M (mask (A, C)) or, with
  * skip_first, along A (mask (M, C)); in place allowed (cl/rnn_util.cl). */
 clrnn_status clrnn_mul_mask_bcast(clrnn_ctx *ctx, cl_mem x, cl_mem mask, cl_mem y, int A, int M,

@@ -226,6 +226,38 @@ static clrnn_status evaluate_range(clrnn_model *m, const struct clrnn_array *x, 
     return s ? s : read_means(m, batches, batch_size, n, loss, acc, more);
 }
 
+/* evaluate_range with the batches shared by the processes of an exchange, their metrics
+ * gathered in batch order (clrnn_exchange.gather). */
+static clrnn_status evaluate_shared(clrnn_model *m, const struct clrnn_exchange *ex,
+                                    const struct clrnn_array *x, int n_x,
+                                    const struct clrnn_array *y, const struct clrnn_array *sw,
+                                    int64_t begin, int64_t end, int batch_size, double *loss,
+                                    double *acc, struct clrnn_metric_values *more) {
+    enum { F = CLRNN_SLOT_FLOATS };
+    int64_t n = end - begin, batches = (n + batch_size - 1) / batch_size;
+    int64_t lo = batches * ex->rank / ex->ranks, hi = batches * (ex->rank + 1) / ex->ranks;
+    float *metrics = clrnn_calloc((size_t)batches * F, sizeof(float));
+    if (!metrics)
+        return clrnn_fail(CLRNN_E_NOMEM, "out of memory for %lld batches", (long long)batches);
+    clrnn_status s = clrnn_model_reserve(m, (int)(n < batch_size ? n : batch_size));
+    if (!s) s = ensure_metric_slots(m, (size_t)batches);
+    for (int64_t b = lo; !s && b < hi; b++) {
+        int64_t start = begin + b * batch_size;
+        int B = (int)(end - start < batch_size ? end - start : batch_size);
+        s = run_batch(m, x, n_x, y, sw, NULL, start, B, (size_t)b, 0);
+    }
+    if (!s && hi > lo)
+        s = clrnn_buf_read(m->ctx, m->metric_dev, (size_t)lo * F * sizeof(float),
+                           (size_t)(hi - lo) * F * sizeof(float), metrics + lo * F);
+    if (!s && ex->gather(ex->user, metrics, batches, F) < 0)
+        s = clrnn_fail(CLRNN_E_INTERRUPTED, "gathering the validation metrics failed");
+    if (!s)
+        s = clrnn_buf_write(m->ctx, m->metric_dev, 0, (size_t)batches * F * sizeof(float),
+                               metrics);
+    clrnn_free(metrics);
+    return s ? s : read_means(m, (size_t)batches, batch_size, n, loss, acc, more);
+}
+
 clrnn_status clrnn_model_evaluate(clrnn_model *m, const struct clrnn_array *x, int n_x,
                                   const struct clrnn_array *y, int batch_size,
                                   struct clrnn_eval_result *out) {
@@ -356,6 +388,8 @@ clrnn_status clrnn_model_fit(clrnn_model *m, const struct clrnn_array *x, int n_
     if (!s) s = ensure_metric_slots(m, batches);
     clrnn_loss_kind k;
     if (!s) s = clrnn_loss_parse(m->compile.loss, &k);
+    if (!s) s = clrnn_check_shards(m, p);
+    int sharded = clrnn_grad_shards(p) > 1 || p->exchange;
     int stop = 0;
     for (int epoch = p->initial_epoch; !s && !stop && epoch < p->epochs; epoch++) {
         /* each epoch's shuffle and dropout masks depend on (seed, epoch) alone, so a run
@@ -367,10 +401,20 @@ clrnn_status clrnn_model_fit(clrnn_model *m, const struct clrnn_array *x, int n_
         for (size_t b = 0; !s && b < batches; b++) {
             int64_t start = (int64_t)b * bs;
             int B = (int)(n_train - start < bs ? n_train - start : bs);
-            s = run_batch(m, x, n_x, y, sw, order, start, B, b, 1);
+            int agreed_stop = 0; /* every process stops after this batch (the exchange) */
+            if (sharded)
+                s = clrnn_train_sharded(m, p, x, n_x, y, sw, order, start, B, b, epoch,
+                                        (int64_t)b, &agreed_stop);
+            else
+                s = run_batch(m, x, n_x, y, sw, order, start, B, b, 1);
             if (s) s = clrnn_fail_context(s, "epoch %d, batch %zu", epoch + 1, b + 1);
             double t = now_seconds();
             int last = b + 1 == batches;
+            if (!s && agreed_stop) {
+                stop = 1;
+                if (!last) s = clrnn_fail(CLRNN_E_INTERRUPTED, "training stopped during "
+                                          "epoch %d, batch %zu", epoch + 1, b + 1);
+            }
             if (!s && p->on_batch && (last || t - last_report >= p->batch_interval)) {
                 double ls, as;
                 struct clrnn_metric_values more;
@@ -405,8 +449,13 @@ clrnn_status clrnn_model_fit(clrnn_model *m, const struct clrnn_array *x, int n_
         }
         if (vx && v_end > v_begin) {
             /* Keras: the split keeps its samples' weights; class weights train only */
-            s = evaluate_range(m, vx, n_x, vy, val_x ? NULL : p->sample_weight, v_begin, v_end,
-                               bs, &logs.val_loss, &logs.val_accuracy, &logs.val_more);
+            const struct clrnn_array *vsw = val_x ? NULL : p->sample_weight;
+            if (p->exchange && p->exchange->gather)
+                s = evaluate_shared(m, p->exchange, vx, n_x, vy, vsw, v_begin, v_end, bs,
+                                    &logs.val_loss, &logs.val_accuracy, &logs.val_more);
+            else
+                s = evaluate_range(m, vx, n_x, vy, vsw, v_begin, v_end, bs, &logs.val_loss,
+                                   &logs.val_accuracy, &logs.val_more);
             if (s) break;
             logs.has_val = 1;
             /* validation reused the slots; keep them sized for training */

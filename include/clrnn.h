@@ -374,6 +374,31 @@ struct clrnn_epoch_logs {
 typedef int (*clrnn_batch_fn)(const struct clrnn_progress *p, void *user);
 typedef int (*clrnn_epoch_fn)(const struct clrnn_epoch_logs *logs, void *user);
 
+/* Data-parallel training (docs/scale-out.md): several processes run fit on the same model,
+ * data and settings, each training its own shards of every batch, and sum the shards'
+ * gradients through this interface, which a tool implements over its transport (clrnn-train:
+ * MPI; the library has no such dependency). */
+struct clrnn_exchange {
+    int rank, ranks; /* this process, of ranks; it trains shards [rank*S/ranks, (rank+1)*S/ranks) */
+    /* Called by every process once per training batch, between the backward pass and the
+     * optimizer step (before clipping). local holds this process's n_local shard vectors of
+     * count floats one after another: each the shard's gradient (packed as the parameters,
+     * not yet divided by the batch's normalizer) followed by its batch metrics (sums: loss,
+     * accuracy, rows counted and those of the other metrics). sum gets the sum of all S vectors of the batch, added in shard order
+     * 0, 1, ..., S-1, whatever the ranks (so the result does not depend on them). Returns 0
+     * to go on, 1 to stop every process after this batch (the same answer on all), -1 on a
+     * failure the tool has reported (fit fails with CLRNN_E_INTERRUPTED). */
+    int (*reduce)(void *user, int epoch, int64_t batch, const float *local, int n_local,
+                  size_t count, float *sum);
+    /* Validation split between the processes (NULL: each validates all): process r evaluates
+     * batches [n*r/ranks, n*(r+1)/ranks) of n into metrics[width*b ...] (width floats a
+     * batch: its metric sums), and gather fills in every other process's, so that all
+     * compute the same means in batch order. Returns 0, or -1 on a failure the tool has
+     * reported. */
+    int (*gather)(void *user, float *metrics, int64_t n, int width);
+    void *user;
+};
+
 struct clrnn_fit_params {
     int epochs;               /* 1 */
     int initial_epoch;        /* 0 */
@@ -398,6 +423,15 @@ struct clrnn_fit_params {
      * Keras). class_weights 0: none. */
     const double *class_weight;
     int class_weights;
+    /* Gradient shards S (0 or 1: none; with an exchange, 0 means one a process): each batch of
+     * B rows is cut into S shards by row (shard s: rows floor(s*B/S) .. floor((s+1)*B/S)),
+     * trained one after another, and the gradient is the sum of the shards' in shard order,
+     * divided by the whole batch's rows (or unmasked steps). Dropout masks follow the row's
+     * index in the whole batch. For a fixed S, the result is bit for bit the same for every
+     * number of processes that divides S, 1 included (gradient accumulation); against S = 1
+     * it differs by rounding. Stateful recurrent layers are refused. */
+    int grad_shards;
+    const struct clrnn_exchange *exchange; /* NULL: this process alone */
 };
 CLRNN_API struct clrnn_fit_params clrnn_fit_params_default(void);
 

@@ -11,6 +11,7 @@ set -euo pipefail
 packages=(gcc make cmake pkg-config ocl-icd-opencl-dev opencl-c-headers pocl-opencl-icd
           libclblast-dev libhdf5-dev hdf5-tools libcjson-dev libzip-dev clang python3
           oclgrind clang-19 libclc-19 llvm-spirv-14 spirv-tools)
+packages+=(openmpi-bin libopenmpi-dev) # clrnn-train under mpirun (docs/scale-out.md)
 # libFuzzer comes with clang's runtime package, one per clang version (Debian 12: clang 14)
 if command -v clang >/dev/null; then
   major=$(clang -dumpversion | cut -d. -f1)

@@ -177,7 +177,7 @@ static void check_mode(struct mode md, int B) {
     CHECK(clrnn_buf_create(ctx, ns * sizeof(float), &dc0) == CLRNN_OK);
     clrnn_rng rng;
     clrnn_rng_seed(&rng, 9);
-    struct clrnn_pass p = {ctx, params, grads, B, training, 0, &rng, NULL};
+    struct clrnn_pass p = {ctx, params, grads, B, training, 0, &rng, NULL, 0};
     CHECK(l->ops->alloc(l, ctx, B) == CLRNN_OK);
     l->in_mask = mask;
     l->aux_in[0].val = h0, l->aux_in[1].val = c0;

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "clrnn_formats.h"
 #include "data_tasks.h"
+#include "dist.h"
 #include "train_bar.h"
 #include "train_history.h"
 #include "train_interrupt.h"
@@ -91,6 +92,12 @@ static const char USAGE_TRAINING[] =
     "                        (each optional; Keras's defaults 0.1, 10, 1e-4, 0, 0)\n"
     "  --device SPEC         index, cpu, gpu or part of a name (default $CLRNN_DEVICE)\n"
     "  --quiet               no progress output\n"
+    "  --grad-shards S       cut each batch into S shards by row and sum their gradients in\n"
+    "                        a fixed order (gradient accumulation; under mpirun -np N, the\n"
+    "                        default N, shared by the processes): the same weights bit for bit\n"
+    "                        for every N that divides S (docs/scale-out.md)\n"
+    "  --dist-timeout SECONDS  under mpirun: end the job when the other processes have not\n"
+    "                        answered within this time (600)\n"
     "  --help, --version\n"
     "\n"
     "The files given to --out, --checkpoint, --plot and --history are checked to be writable\n"
@@ -106,6 +113,8 @@ struct options {
     long epochs, batch_size, seed;
     double lr, momentum, rho, beta_1, beta_2, epsilon, clipnorm, global_clipnorm, val_split;
     int nesterov, centered, from_logits, no_shuffle, quiet;
+    long grad_shards;
+    double dist_timeout;
 };
 
 static void parse(int argc, char **argv, struct options *o) {
@@ -113,6 +122,7 @@ static void parse(int argc, char **argv, struct options *o) {
     o->epochs = 10;
     o->batch_size = 32;
     o->seed = 1;
+    o->dist_timeout = 600;
     o->lr = o->momentum = o->rho = o->beta_1 = o->beta_2 = o->epsilon = NAN;
     const char *v;
     for (int i = 1; i < argc; i++) {
@@ -156,6 +166,8 @@ static void parse(int argc, char **argv, struct options *o) {
         else if (strcmp(a, "--from-logits") == 0) o->from_logits = 1;
         else if (strcmp(a, "--no-shuffle") == 0) o->no_shuffle = 1;
         else if (strcmp(a, "--quiet") == 0) o->quiet = 1;
+        else if ((v = cli_flag_value(argc, argv, &i, "--grad-shards"))) o->grad_shards = cli_long("--grad-shards", v, 1, 1 << 20);
+        else if ((v = cli_flag_value(argc, argv, &i, "--dist-timeout"))) o->dist_timeout = cli_double("--dist-timeout", v, 0.001, 1e7);
         else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) cli_help();
         else if (a[0] == '-') cli_usage_error("unknown option '%s'", a);
         else cli_usage_error("unexpected argument '%s'", a);
@@ -251,7 +263,7 @@ static int early_stop(struct progress *pr, const struct clrnn_epoch_logs *l) {
  * the model is saved (main). */
 static int on_batch(const struct clrnn_progress *p, void *user) {
     struct progress *pr = user;
-    if (interrupt_requested()) return 1;
+    if (interrupt_requested() && dist_ranks() == 1) return 1; /* else the exchange agrees */
     if (!pr->quiet && pr->tty) train_bar_draw(p);
     return 0;
 }
@@ -325,7 +337,53 @@ static int on_epoch(const struct clrnn_epoch_logs *l, void *user) {
     if (pr->checkpoint) save_checkpoint(pr, l);
     train_history_add(&pr->plot, l);
     if (pr->reducing) reduce_learning_rate(pr, l, lr);
-    return interrupt_requested() || (pr->patience && early_stop(pr, l));
+    dist_check_weights(pr->model, l->epoch);
+    int decided = pr->patience && early_stop(pr, l);
+    return dist_agree_stop(decided, interrupt_requested());
+}
+
+/* Under mpirun every process must train the same model on the same data with the same
+ * settings: checked at start against rank 0's, naming what differs. */
+static void check_same_everywhere(const struct options *o, clrnn_model *m,
+                                  const struct clrnn_compile_config *cc,
+                                  const struct clrnn_array *xs, int n_x,
+                                  const struct clrnn_array *y, int initial_epoch) {
+    if (dist_ranks() == 1) return;
+    char *json = NULL;
+    size_t n = clrnn_model_param_count(m);
+    float *w = malloc(n * sizeof *w);
+    clrnn_status s = w ? clrnn_model_get_params(m, w) : CLRNN_E_NOMEM;
+    if (!s) s = clrnn_model_to_json(m, &json);
+    if (s) cli_fail_status(s);
+    uint64_t data = DIST_HASH_START;
+    for (int i = 0; i <= n_x; i++) {
+        const struct clrnn_array *a = i < n_x ? &xs[i] : y;
+        data = dist_hash(data, a->dims, sizeof a->dims);
+        data = dist_hash(data, a->data, (size_t)clrnn_array_count(a) * 4);
+    }
+    const struct clrnn_optimizer_config *c = &cc->optimizer;
+    double numbers[] = {c->kind, c->learning_rate, c->schedule.kind, c->schedule.decay_steps,
+                        c->schedule.decay_rate, c->schedule.staircase, c->schedule.alpha,
+                        c->schedule.warmup_target, c->schedule.warmup_steps, c->momentum,
+                        c->nesterov, c->rho, c->centered, c->beta_1, c->beta_2, c->epsilon,
+                        c->clipnorm, c->global_clipnorm, cc->from_logits, o->val_split,
+                        o->no_shuffle};
+    uint64_t training = dist_hash(dist_hash(DIST_HASH_START, numbers, sizeof numbers), cc->loss,
+                                  strlen(cc->loss));
+    struct dist_item items[] = {
+        {"model", dist_hash(DIST_HASH_START, json, strlen(json)), 0},
+        {"weights", dist_hash(DIST_HASH_START, w, n * sizeof *w), 0},
+        {"data", data, 0},
+        {"batch size", (uint64_t)o->batch_size, 1},
+        {"--grad-shards", (uint64_t)o->grad_shards, 1},
+        {"loss, optimizer or validation settings", training, 0},
+        {"seed", (uint64_t)o->seed, 1},
+        {"epochs", (uint64_t)o->epochs, 1},
+        {"epochs done", (uint64_t)initial_epoch, 1},
+    };
+    free(json);
+    free(w);
+    dist_check_config(items, (int)(sizeof items / sizeof items[0]));
 }
 
 /* The dataset's vocabulary travels into the model; a model that has one already must have
@@ -454,7 +512,13 @@ int main(int argc, char **argv) {
     struct options o;
     parse(argc, argv, &o);
     cli_guard(); /* the files it reads may be hostile (the model, data and checkpoints) */
+    int launched = dist_start(o.dist_timeout); /* first: messages name the rank */
     interrupt_install();
+    if (launched) interrupt_also_on_sigterm();
+    if (dist_rank() != 0) { /* rank 0 speaks and writes */
+        o.quiet = 1;
+        o.history = o.plot = o.checkpoint = NULL;
+    }
 
     struct clrnn_data data;
     cli_reading(o.data, cli_read_limit(o.data));
@@ -466,11 +530,18 @@ int main(int argc, char **argv) {
     if (o.layers && data.n_x)
         cli_fail("%s holds %d inputs (%s...): --layers makes a model of one input; give a "
                  "Functional model with --model", o.data, n_x, data.x_name);
-    clrnn_ctx *ctx = cli_open_device(o.device);
+    char device[16];
+    clrnn_ctx *ctx = cli_open_device(dist_device(o.device, device, sizeof device));
 
     clrnn_model *m = NULL;
-    if (o.resume) s = cli_load_model(ctx, o.resume, NULL, &m);
-    else s = build_model(ctx, &o, xs, &m);
+    if (o.resume) {
+        char copy[4200];
+        const char *from = dist_copy_from_rank0(o.resume, copy, sizeof copy);
+        s = cli_load_model(ctx, from, NULL, &m);
+        dist_copy_done(from, o.resume);
+    } else {
+        s = build_model(ctx, &o, xs, &m);
+    }
     if (s) cli_fail_status(s);
     if (o.resume && (o.layers || o.model)) check_resumed_architecture(ctx, &o, xs, m);
 
@@ -506,6 +577,8 @@ int main(int argc, char **argv) {
     if (o.resume && initial_epoch >= o.epochs)
         cli_fail("%s has trained %d epochs already; --epochs is the total (give more than %d)",
                  o.resume, initial_epoch, initial_epoch);
+
+    check_same_everywhere(&o, m, &cc, xs, n_x, &data.y, initial_epoch);
 
     struct progress pr;
     memset(&pr, 0, sizeof pr);
@@ -569,6 +642,8 @@ int main(int argc, char **argv) {
                             "other (as Keras)", o.data);
         fp.sample_weight = &sample_weight;
     }
+    fp.grad_shards = (int)o.grad_shards;
+    fp.exchange = dist_exchange(interrupt_requested);
     if (o.resume && !o.quiet) printf("resuming %s after epoch %d\n", o.resume, initial_epoch);
     struct clrnn_data val;
     memset(&val, 0, sizeof val);
@@ -594,13 +669,14 @@ int main(int argc, char **argv) {
         /* Ctrl-C: keep what was learned; the checkpoint stays at the last whole epoch */
         if (pr.tty && !pr.quiet) printf("\r\033[K"); /* a bar drawn after the handler spoke */
         fflush(stdout);
-        clrnn_status saved = save_model(m, o.out);
+        clrnn_status saved = dist_rank() == 0 ? save_model(m, o.out) : CLRNN_OK;
         if (saved) fprintf(stderr, "%s: error: %s\n", cli_prog(), clrnn_last_error());
         save_plot(o.plot, &pr.plot);
-        fprintf(stderr, "%s: interrupted after %d whole epoch%s; %s %s\n", cli_prog(),
+        if (dist_rank() == 0) fprintf(stderr, "%s: interrupted after %d whole epoch%s; %s %s\n", cli_prog(),
                 clrnn_model_epochs_done(m), clrnn_model_epochs_done(m) == 1 ? "" : "s",
                 saved ? "could not save the weights so far to" : "saved the weights so far to",
                 o.out);
+        dist_end();
         release(&pr, m, &data, ctx);
         return 130;
     }
@@ -610,12 +686,13 @@ int main(int argc, char **argv) {
         if (!o.quiet) printf("restored the weights of epoch %d (%s %.4f)\n", pr.best_epoch + 1,
                              pr.monitor, pr.best);
     }
-    if ((s = save_model(m, o.out))) cli_fail_status(s);
+    if (dist_rank() == 0 && (s = save_model(m, o.out))) cli_fail_status(s);
     /* after the model is safe: a plot that cannot be written must not lose the training */
     save_plot(o.plot, &pr.plot);
     if (!o.quiet) printf("saved %s\n", o.out);
+    dist_end();
     if (interrupt_requested()) { /* Ctrl-C after the last batch: all is saved, but say so */
-        fprintf(stderr, "%s: interrupted after the last epoch; saved %s\n", cli_prog(), o.out);
+        if (dist_rank() == 0) fprintf(stderr, "%s: interrupted after the last epoch; saved %s\n", cli_prog(), o.out);
         release(&pr, m, &data, ctx);
         return 130;
     }

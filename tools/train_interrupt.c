@@ -67,6 +67,16 @@ void interrupt_install(void) {
     sigaction(SIGINT, &sa, NULL);
 }
 
+/* Under mpirun: a Ctrl-C reaches the processes as SIGTERM (then SIGKILL a second later). */
+void interrupt_also_on_sigterm(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
 void interrupt_training_begins(void) { training = 1; }
 
 int interrupt_requested(void) { return presses > 0; }
