@@ -170,8 +170,8 @@ static clrnn_status read_call(const struct builder *b, const char *who, const cJ
     return CLRNN_OK;
 }
 
-/* An InputLayer: a model input of fixed shape, or of unknown length (a model of one input,
- * which starts at one step: model_steps.c). */
+/* An InputLayer: a model input of fixed shape, or of unknown length (it starts at one step;
+ * each batch's array for it sets it: model_steps.c). */
 static clrnn_status add_input(struct builder *b, const cJSON *obj, struct entry *e) {
     const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(obj, "config");
     struct clrnn_shape shape;
@@ -187,21 +187,13 @@ static clrnn_status add_input(struct builder *b, const cJSON *obj, struct entry 
             return clrnn_fail(CLRNN_E_UNSUPPORTED, "Functional model '%s': input '%s' %s leaves "
                               "more than its length unknown (None); clrnn needs its features",
                               b->model, e->name, clrnn_batch_shape_str(&declared, buf, sizeof buf));
-    if ((free_steps || b->m->free_steps) && b->g->n_inputs > 0) {
-        /* the input of unknown length: this one, or the first */
-        const char *name = free_steps ? e->name : b->g->input_names[0];
-        if (!free_steps) declared = clrnn_model_shown_shape(b->m, &b->g->t[b->g->inputs[0]].shape, 1);
-        return clrnn_fail(CLRNN_E_UNSUPPORTED, "Functional model '%s': input '%s' %s has an "
-                          "unknown length (None), which clrnn takes in a model of one input "
-                          "only; give each input its length (Input(shape=(T, ...)))", b->model,
-                          name, clrnn_batch_shape_str(&declared, buf, sizeof buf));
-    }
     b->m->free_steps |= free_steps;
     if (b->g->n_inputs == CLRNN_MAX_INPUTS)
         return clrnn_fail(CLRNN_E_UNSUPPORTED, "Functional model '%s' has more than %d inputs",
                           b->model, CLRNN_MAX_INPUTS);
     int k = b->g->n_inputs++;
     e->first = new_tensor(b, shape, clrnn_json_dtype(cfg, CLRNN_DTYPE_FLOAT32), -1, k, 0);
+    b->g->t[e->first].free_steps = free_steps;
     e->count = 1;
     snprintf(b->g->input_names[k], sizeof b->g->input_names[k], "%s", e->name);
     return CLRNN_OK;
@@ -296,6 +288,9 @@ static clrnn_status add_layer(struct builder *b, const cJSON *obj, struct entry 
     for (int k = 0; k < c.n; k++) g->t[nd->in[k]].uses++;
     nd->n_out = 1 + l->n_aux_out;
     nd->out[0] = new_tensor(b, l->out, CLRNN_DTYPE_FLOAT32, i, 0, l->mask_out);
+    /* a sequence made from one of unknown length has that length too */
+    for (int k = 0; k < c.n; k++)
+        g->t[nd->out[0]].free_steps |= g->t[nd->in[k]].free_steps && l->out.rank >= 2;
     for (int k = 0; k < l->n_aux_out; k++)
         nd->out[k + 1] = new_tensor(b, l->aux_out[k].shape, CLRNN_DTYPE_FLOAT32, i, k + 1, 0);
     e->first = nd->out[0];
@@ -403,10 +398,13 @@ clrnn_status clrnn_graph_build(clrnn_ctx *ctx, const cJSON *cfg, const char *nam
         const struct clrnn_tensor *t0 = &b.g->t[b.g->inputs[0]];
         m->in = t0->shape;
         m->in_dtype = t0->dtype;
-        if (m->free_steps && m->in.rank == 1 && m->in_dtype != CLRNN_DTYPE_INT32)
-            s = clrnn_fail(CLRNN_E_UNSUPPORTED, "Functional model '%s': input '%s' (None, None) "
-                           "leaves its features unknown; clrnn needs them", m->name,
-                           b.g->input_names[0]);
+        for (int k = 0; !s && k < b.g->n_inputs; k++) {
+            const struct clrnn_tensor *t = &b.g->t[b.g->inputs[k]];
+            if (t->free_steps && t->shape.rank == 1 && t->dtype != CLRNN_DTYPE_INT32)
+                s = clrnn_fail(CLRNN_E_UNSUPPORTED, "Functional model '%s': input '%s' (None, "
+                               "None) leaves its features unknown; clrnn needs them", m->name,
+                               b.g->input_names[k]);
+        }
         if (!s) s = clrnn_model_finish(m);
     }
     clrnn_free(b.e);
@@ -424,7 +422,8 @@ clrnn_status clrnn_graph_build(clrnn_ctx *ctx, const cJSON *cfg, const char *nam
 static cJSON *tensor_json(const clrnn_model *m, int id) {
     const struct clrnn_tensor *t = &m->graph->t[id];
     cJSON *o = cJSON_CreateObject(), *c = cJSON_CreateObject();
-    cJSON *shape = clrnn_model_shape_json(m, &t->shape, t->node < 0), *h = cJSON_CreateArray();
+    struct clrnn_shape shown = clrnn_model_tensor_shown(m, id);
+    cJSON *shape = clrnn_shape_json(&shown), *h = cJSON_CreateArray();
     cJSON_AddItemToArray(h, cJSON_CreateString(t->node < 0 ? m->graph->input_names[t->index]
                                                            : m->layers[t->node]->name));
     cJSON_AddItemToArray(h, cJSON_CreateNumber(0));
@@ -440,7 +439,8 @@ static cJSON *tensor_json(const clrnn_model *m, int id) {
 static cJSON *input_json(const clrnn_model *m, int k) {
     const struct clrnn_tensor *t = &m->graph->t[m->graph->inputs[k]];
     cJSON *o = cJSON_CreateObject(), *c = cJSON_CreateObject();
-    cJSON *shape = clrnn_model_shape_json(m, &t->shape, 1);
+    struct clrnn_shape shown = clrnn_model_tensor_shown(m, m->graph->inputs[k]);
+    cJSON *shape = clrnn_shape_json(&shown);
     cJSON_AddStringToObject(o, "module", "keras.layers");
     cJSON_AddStringToObject(o, "class_name", "InputLayer");
     cJSON_AddItemToObject(c, "batch_shape", shape);

@@ -10,7 +10,7 @@
 # 1e-5. One model per layer kind and option: Embedding with mask_zero, LSTM, GRU both ways
 # (reset_after), SimpleRNN, go_backwards, the RNN wrapper, Bidirectional with each merge
 # mode, TimeDistributed, Dropout, stacked layers, hard_sigmoid; and Keras 3 Functional
-# graphs (seq2seq, two inputs).
+# graphs (seq2seq, two inputs; keras.io's lstm_seq2seq, two inputs of unknown length).
 #
 # Needs Keras from PyPI. It runs when tests/keras/.venv is complete, or when
 # CLRNN_KERAS_INTEROP=1 lets keras.sh make the environment (.ci/run makes it first when PyPI
@@ -106,6 +106,9 @@ only=k3
 if bash "$here/keras/keras.sh" seq2seq_data.py "$scratch" >/dev/null 2>&1; then
   train seq2seq_lstm seq2seq $sce --model "$scratch/seq2seq_lstm.json"
   train seq2seq_gru seq2seq $sce --model "$scratch/seq2seq_gru.json"
+  # keras.io's lstm_seq2seq: both inputs of unknown length, test sequences longer than the
+  # training ones
+  train lstm_seq2seq lstm_seq2seq categorical_crossentropy --model "$scratch/lstm_seq2seq.json"
 else
   bad "Keras writes the seq2seq data and architectures"
 fi

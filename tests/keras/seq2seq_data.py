@@ -7,6 +7,10 @@ a sequence of ids 1..V-1 (TE steps, post-padded with 0 in some rows); the decode
 teacher-forced (id 1 then the target shifted), must write its first TD ids reversed.
 OUT_DIR/seq2seq_lstm.json and seq2seq_gru.json: the tutorial's model (Embedding, an
 encoder whose final states start the decoder, Dense softmax), from model.to_json().
+OUT_DIR/lstm_seq2seq.h5 and lstm_seq2seq.json: keras.io's lstm_seq2seq as it is written
+(one-hot characters, both inputs of unknown length, compiled with rmsprop and
+categorical_crossentropy) and the same task one-hot, its test sequences longer than its
+training ones (each input's length is its own array's).
 """
 import os
 import sys
@@ -31,6 +35,16 @@ def data(rng, n):
     return enc, dec, target.astype(np.int32)
 
 
+def one_hot_data(rng, n, te, td, fe=6, fd=7):
+    """The encoder reads te characters of fe; the decoder (start character fd - 1, then the
+    target shifted) writes the first td of them reversed."""
+    enc = rng.integers(0, fe, size=(n, te))
+    target = enc[:, :td][:, ::-1]
+    dec = np.concatenate([np.full((n, 1), fd - 1), target[:, :-1]], axis=1)
+    eye_e, eye_d = np.eye(fe, dtype=np.float32), np.eye(fd, dtype=np.float32)
+    return eye_e[enc], eye_d[dec], eye_d[target]
+
+
 def main(out):
     rng = np.random.default_rng(5)
     with h5py.File(os.path.join(out, "seq2seq.h5"), "w") as f:
@@ -44,6 +58,12 @@ def main(out):
             m = golden_common.seq2seq_model(cell, mask_zero=cell == "gru", dtype="int32", V=V,
                                             E=E, U=U, TE=TE, TD=TD)
             f.write(m.to_json())
+    with h5py.File(os.path.join(out, "lstm_seq2seq.h5"), "w") as f:
+        for split, n, te, td in (("train", 256, 7, 5), ("test", 32, 9, 6)):
+            for i, a in enumerate(one_hot_data(rng, n, te, td)):
+                f.create_dataset(("x%d_" % i if i < 2 else "y_") + split, data=a)
+    with open(os.path.join(out, "lstm_seq2seq.json"), "w") as f:
+        f.write(golden_common.lstm_seq2seq(6, 7, 16).to_json())
 
 
 if __name__ == "__main__":
