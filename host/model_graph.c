@@ -1,6 +1,7 @@
 /*
  * model_graph.c - Keras Functional models that are not chains: several inputs, layers that
- * take several tensors (a recurrent layer's initial_state) or give several (return_state),
+ * take several tensors (a recurrent layer's initial_state, a merge layer's list: Add,
+ * Concatenate, ...) or give several (return_state),
  * tensors that several layers take, and one output, such as the encoder-decoder of Keras's
  * seq2seq tutorial. The layers run in the order the config lists them (Keras sorts them so
  * that each comes after the layers whose tensors it takes); each is called once.
@@ -107,11 +108,12 @@ static int is_tensor(const cJSON *v) {
                   "__keras_tensor__") == 0;
 }
 
-/* The tensors of one call: refs[0] the input, then the initial states; *mask the mask
- * given (Keras 3), or NULL. */
+/* The tensors of one call: refs[0] the input, then the initial states (or the other tensors
+ * a merge layer takes); *mask the mask given (Keras 3), or NULL. */
 struct call {
     const cJSON *refs[1 + CLRNN_MAX_AUX];
     int n;
+    int list; /* Keras 3: the tensors came as one list (a merge layer's) */
     const cJSON *mask;
 };
 
@@ -124,7 +126,7 @@ static clrnn_status read_call(const struct builder *b, const char *who, const cJ
             if (c->n == 1 + CLRNN_MAX_AUX) break;
             c->refs[c->n++] = entry;
         }
-        if (c->n < 1 || c->n > CLRNN_MAX_AUX || cJSON_GetArraySize(node) != c->n)
+        if (c->n < 1 || cJSON_GetArraySize(node) != c->n)
             return clrnn_fail(CLRNN_E_UNSUPPORTED, "Functional model '%s': layer '%s' takes %d "
                               "tensors", b->model, who, cJSON_GetArraySize(node));
         return CLRNN_OK;
@@ -134,12 +136,24 @@ static clrnn_status read_call(const struct builder *b, const char *who, const cJ
     if (!cJSON_IsObject(kwargs)) kwargs = NULL;
     const cJSON *first = cJSON_GetArrayItem(args, 0);
     if (cJSON_IsArray(first) && cJSON_GetArraySize(first) == 1) first = cJSON_GetArrayItem(first, 0);
-    if (!is_tensor(first))
-        return clrnn_fail(CLRNN_E_UNSUPPORTED, "Functional model '%s': layer '%s' takes %s; "
-                          "clrnn's layers take one tensor (and a recurrent layer its initial "
-                          "states)", b->model, who,
-                          cJSON_IsArray(first) ? "a list of tensors" : "no tensor");
-    c->refs[c->n++] = first;
+    if (cJSON_IsArray(first)) { /* a merge layer's list of tensors */
+        const cJSON *t;
+        cJSON_ArrayForEach(t, first) {
+            if (!is_tensor(t) || c->n == 1 + CLRNN_MAX_AUX)
+                return clrnn_fail(CLRNN_E_UNSUPPORTED, "Functional model '%s': layer '%s' "
+                                  "takes a list of %d %s; clrnn takes lists of up to %d "
+                                  "tensors", b->model, who, cJSON_GetArraySize(first),
+                                  is_tensor(t) ? "tensors" : "items, not all tensors",
+                                  1 + CLRNN_MAX_AUX);
+            c->refs[c->n++] = t;
+        }
+        c->list = 1;
+    } else if (!is_tensor(first)) {
+        return clrnn_fail(CLRNN_E_UNSUPPORTED, "Functional model '%s': layer '%s' takes no "
+                          "tensor", b->model, who);
+    } else {
+        c->refs[c->n++] = first;
+    }
     const cJSON *a;
     int i = 0;
     cJSON_ArrayForEach(a, args) if (i++ > 0 && is_tensor(a))
@@ -229,7 +243,7 @@ static clrnn_status check_call(const struct builder *b, const struct clrnn_layer
                               clrnn_layer_desc(l, d, sizeof d),
                               tensor_desc(b->m, nd->in[0], what, sizeof what));
     }
-    for (int k = 0; k < l->n_aux_in; k++) {
+    for (int k = 0; !l->ops->takes_several && k < l->n_aux_in; k++) {
         const struct clrnn_tensor *t = &g->t[nd->in[k + 1]];
         int same = t->shape.rank == l->aux_in[k].shape.rank && t->dtype == CLRNN_DTYPE_FLOAT32;
         for (int i = 0; same && i < t->shape.rank; i++)
@@ -277,13 +291,26 @@ static clrnn_status add_layer(struct builder *b, const cJSON *obj, struct entry 
     /* an Embedding's input is token ids, whatever dtype the Input says (float32 by default) */
     if (strcmp(l->ops->keras_class, "Embedding") == 0 && x->node < 0) x->dtype = CLRNN_DTYPE_INT32;
     char d[200];
-    if (c.n > 1 && !l->ops->is_recurrent)
+    int takes_states = l->ops->is_recurrent || l->ops->takes_initial_state;
+    if ((c.n > 1 && !takes_states && !l->ops->takes_several) ||
+        (c.list && !l->ops->takes_several))
         return clrnn_fail(CLRNN_E_UNSUPPORTED, "%s is given %d tensors; only a recurrent layer "
-                          "takes more (its initial_state)", clrnn_layer_desc(l, d, sizeof d), c.n);
+                          "(its initial_state) and a merge layer take more",
+                          clrnn_layer_desc(l, d, sizeof d), c.n);
     l->in = x->shape;
     l->in_dtype = x->dtype;
     l->mask_in = l->mask_out = x->mask;
     l->n_aux_in = c.n - 1;
+    for (int k = 0; l->ops->takes_several && k < c.n; k++) {
+        const struct clrnn_tensor *t = &g->t[nd->in[k]];
+        char what[160];
+        if (t->mask || t->dtype != CLRNN_DTYPE_FLOAT32)
+            return clrnn_fail(CLRNN_E_UNSUPPORTED, "%s takes %s, which %s; clrnn merges float "
+                              "tensors without a mask", clrnn_layer_desc(l, d, sizeof d),
+                              tensor_desc(m, nd->in[k], what, sizeof what),
+                              t->mask ? "carries a mask" : "is integer");
+        if (k > 0) l->aux_in[k - 1].shape = t->shape;
+    }
     if ((s = clrnn_model_place_layer(m, i)) || (s = check_call(b, l, nd, &c))) return s;
     for (int k = 0; k < c.n; k++) g->t[nd->in[k]].uses++;
     nd->n_out = 1 + l->n_aux_out;
@@ -454,15 +481,22 @@ static cJSON *input_json(const clrnn_model *m, int k) {
     return o;
 }
 
-/* A layer with its one call {"args": [input], "kwargs": {"initial_state": [...]}}. */
+/* A layer with its one call {"args": [input], "kwargs": {"initial_state": [...]}}; a merge
+ * layer's {"args": [[inputs...]], "kwargs": {}}. */
 static cJSON *node_json(const clrnn_model *m, int i) {
     const struct clrnn_node *nd = &m->graph->nodes[i];
     cJSON *o = clrnn_layer_to_json(m->layers[i]);
     cJSON *nodes = cJSON_CreateArray(), *node = cJSON_CreateObject(), *args = cJSON_CreateArray();
     cJSON *kwargs = cJSON_CreateObject();
     if (!o) return NULL;
-    cJSON_AddItemToArray(args, tensor_json(m, nd->in[0]));
-    if (nd->n_in > 1) {
+    if (m->layers[i]->ops->takes_several) {
+        cJSON *list = cJSON_CreateArray();
+        for (int k = 0; k < nd->n_in; k++) cJSON_AddItemToArray(list, tensor_json(m, nd->in[k]));
+        cJSON_AddItemToArray(args, list);
+    } else {
+        cJSON_AddItemToArray(args, tensor_json(m, nd->in[0]));
+    }
+    if (nd->n_in > 1 && !m->layers[i]->ops->takes_several) {
         cJSON *states = cJSON_AddArrayToObject(kwargs, "initial_state");
         for (int k = 1; k < nd->n_in; k++) cJSON_AddItemToArray(states, tensor_json(m, nd->in[k]));
     }

@@ -42,6 +42,8 @@ static clrnn_status graph_rebuild(clrnn_model *m) {
         struct clrnn_layer *l = m->layers[i];
         const struct clrnn_node *nd = &g->nodes[i];
         l->in = g->t[nd->in[0]].shape;
+        for (int k = 1; l->ops->takes_several && k < nd->n_in; k++)
+            l->aux_in[k - 1].shape = g->t[nd->in[k]].shape;
         clrnn_status s = rebuild_layer(l);
         if (s) return s;
         g->t[nd->out[0]].shape = l->out;

@@ -279,7 +279,8 @@ static void check_errors(void) {
     sp.dense_node = "{\"args\": [" KT("dec_rnn", 0) "], \"kwargs\": {\"initial_state\": ["
                     KT("lstm", 1) "]}}";
     expect_refused("initial_state to Dense", &sp, CLRNN_E_UNSUPPORTED,
-                   "layer 'dense' (Dense) is given 2 tensors; only a recurrent layer takes more");
+                   "layer 'dense' (Dense) is given 2 tensors; only a recurrent layer (its "
+                   "initial_state) and a merge layer take more");
     sp.dense_node = NULL;
     /* the GRU gives one state */
     struct s2s_spec gru = {"GRU", 1, 0, 0, 6, 6, KT("gru", 1) ", " KT("gru", 2), NULL, NULL,

@@ -10,7 +10,8 @@
 # 1e-5. One model per layer kind and option: Embedding with mask_zero, LSTM, GRU both ways
 # (reset_after), SimpleRNN, go_backwards, the RNN wrapper, Bidirectional with each merge
 # mode, TimeDistributed, Dropout, stacked layers, hard_sigmoid; and Keras 3 Functional
-# graphs (seq2seq, two inputs; keras.io's lstm_seq2seq, two inputs of unknown length).
+# graphs (seq2seq, two inputs; keras.io's lstm_seq2seq, two inputs of unknown length; the
+# merge layers; initial_state into Bidirectional).
 #
 # Needs Keras from PyPI. It runs when tests/keras/.venv is complete, or when
 # CLRNN_KERAS_INTEROP=1 lets keras.sh make the environment (.ci/run makes it first when PyPI
@@ -108,7 +109,11 @@ if bash "$here/keras/keras.sh" seq2seq_data.py "$scratch" >/dev/null 2>&1; then
   train seq2seq_gru seq2seq $sce --model "$scratch/seq2seq_gru.json"
   # keras.io's lstm_seq2seq: both inputs of unknown length, test sequences longer than the
   # training ones
-  train lstm_seq2seq lstm_seq2seq categorical_crossentropy --model "$scratch/lstm_seq2seq.json"
+  train lstm_seq2seq lstm_seq2seq_data categorical_crossentropy --model "$scratch/lstm_seq2seq.json"
+  # every merge layer; a Bidirectional encoder's states joined by Concatenate and given to a
+  # Bidirectional decoder (initial_state)
+  train merges merges_data mean_squared_error --model "$scratch/merges.json"
+  train bidi_states bidi_states_data categorical_crossentropy --model "$scratch/bidi_states.json"
 else
   bad "Keras writes the seq2seq data and architectures"
 fi

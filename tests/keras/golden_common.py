@@ -234,6 +234,37 @@ def c_lstm_seq2seq_any_length(rng):
     return lstm_seq2seq(), [one_hot(rng, 4, 6, 5), one_hot(rng, 4, 5, 6)]
 
 
+def c_merges(rng):
+    """Every merge layer: two inputs through Dense, then Add, Subtract, Multiply (of three),
+    Average, Maximum, Minimum, joined by Concatenate, and a Dense."""
+    a_in = keras.Input(shape=(T, F), name="a")
+    b_in = keras.Input(shape=(T, F), name="b")
+    a = L.Dense(4, activation="tanh")(a_in)
+    b = L.Dense(4, activation="tanh")(b_in)
+    add = L.Add()([a, b])
+    parts = [add, L.Subtract()([a, b]), L.Multiply()([a, b, add]), L.Average()([a, b]),
+             L.Maximum()([a, b, add]), L.Minimum()([a, b])]
+    c1 = L.Concatenate()(parts[:3])
+    c2 = L.Concatenate()(parts[3:] + [a_in])
+    out = L.Dense(3)(L.Concatenate()([c1, c2]))
+    return keras.Model([a_in, b_in], out), [float_x(rng), float_x(rng)]
+
+
+def c_seq2seq_bidi_states(rng):
+    """A Bidirectional LSTM encoder whose forward and backward states, joined by
+    Concatenate, start an LSTM decoder of twice the units; and a Bidirectional decoder
+    given all four states as initial_state; inputs of unknown length."""
+    enc_in = keras.Input(shape=(None, F), name="encoder_inputs")
+    _, fh, fc, bh, bc = L.Bidirectional(L.LSTM(4, return_state=True))(enc_in)
+    dec_in = keras.Input(shape=(None, F), name="decoder_inputs")
+    h = L.Concatenate()([fh, bh])
+    c = L.Concatenate()([fc, bc])
+    d1 = L.LSTM(8, return_sequences=True)(dec_in, initial_state=[h, c])
+    d2 = L.Bidirectional(L.LSTM(4, return_sequences=True))(dec_in, initial_state=[fh, fc, bh, bc])
+    out = L.Dense(3, activation="softmax")(L.Concatenate()([d1, d2]))
+    return keras.Model([enc_in, dec_in], out), [float_x(rng, n=4, t=5), float_x(rng, n=4, t=4)]
+
+
 def c_fit_built_any_length(rng):
     """The TensorFlow text classification tutorial's way: a Sequential without an input
     shape, built by fit (its file records batch_input_shape [None, None])."""

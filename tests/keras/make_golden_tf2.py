@@ -37,7 +37,8 @@ from golden_common import (  # noqa: E402,F401
     c_embedding_mask_lstm, c_stacked_lstm, _bidi, c_bidi_gru_seq_masked, c_rnn_lstm_cell,
     c_time_distributed_dense, c_dropout_lstm, c_functional_lstm, c_seq2seq_lstm,
     c_seq2seq_gru_masked, c_imdb_bidi_any_length, c_functional_gru_any_length,
-    c_fit_built_any_length, c_lstm_seq2seq_any_length, maxdiff, write_io)
+    c_fit_built_any_length, c_lstm_seq2seq_any_length, c_merges,
+    c_seq2seq_bidi_states, maxdiff, write_io)
 golden_common.use(keras)
 import keras as keras_pkg  # noqa: E402  (the keras 2.15 package behind tf.keras; for __version__)
 
@@ -138,6 +139,8 @@ CASES = [
     ("functional_gru_any_length", c_functional_gru_any_length),
     ("fit_built_any_length", c_fit_built_any_length),
     ("lstm_seq2seq_any_length", c_lstm_seq2seq_any_length),
+    ("merges", c_merges),
+    ("seq2seq_bidi_states", c_seq2seq_bidi_states),
 ]
 
 
@@ -208,7 +211,7 @@ def np_lstm_hard_sigmoid(model, x, slope):
 
 # The models of keras.io's examples are saved in the .keras archive too (every format
 # tf.keras 2 writes).
-KERAS_ARCHIVE_TOO = {"lstm_seq2seq_any_length"}
+KERAS_ARCHIVE_TOO = {"lstm_seq2seq_any_length", "merges", "seq2seq_bidi_states"}
 
 
 # ---------------------------------------------------------------- one case
