@@ -443,7 +443,7 @@ clrnn_status clrnn_graph_build(clrnn_ctx *ctx, const cJSON *cfg, const char *nam
     return CLRNN_OK;
 }
 
-/* ---- running it ---- */
+/* ---- writing it: Keras 3's Functional layout, or tf.keras 2's ---- */
 
 /* {"class_name": "__keras_tensor__", "config": {"shape", "dtype", "keras_history"}} */
 static cJSON *tensor_json(const clrnn_model *m, int id) {
@@ -463,46 +463,70 @@ static cJSON *tensor_json(const clrnn_model *m, int id) {
     return o;
 }
 
-static cJSON *input_json(const clrnn_model *m, int k) {
+/* [layer, 0, index, {}]: tf.keras 2's reference to a tensor */
+static cJSON *tensor_ref_json(const clrnn_model *m, int id) {
+    const struct clrnn_tensor *t = &m->graph->t[id];
+    cJSON *r = cJSON_CreateArray();
+    cJSON_AddItemToArray(r, cJSON_CreateString(t->node < 0 ? m->graph->input_names[t->index]
+                                                           : m->layers[t->node]->name));
+    cJSON_AddItemToArray(r, cJSON_CreateNumber(0));
+    cJSON_AddItemToArray(r, cJSON_CreateNumber(t->node < 0 ? 0 : t->index));
+    cJSON_AddItemToArray(r, cJSON_CreateObject());
+    return r;
+}
+
+static cJSON *input_json(const clrnn_model *m, int k, int keras_major) {
     const struct clrnn_tensor *t = &m->graph->t[m->graph->inputs[k]];
     cJSON *o = cJSON_CreateObject(), *c = cJSON_CreateObject();
     struct clrnn_shape shown = clrnn_model_tensor_shown(m, m->graph->inputs[k]);
     cJSON *shape = clrnn_shape_json(&shown);
-    cJSON_AddStringToObject(o, "module", "keras.layers");
+    if (keras_major >= 3) cJSON_AddStringToObject(o, "module", "keras.layers");
     cJSON_AddStringToObject(o, "class_name", "InputLayer");
-    cJSON_AddItemToObject(c, "batch_shape", shape);
+    cJSON_AddItemToObject(c, keras_major >= 3 ? "batch_shape" : "batch_input_shape", shape);
     cJSON_AddStringToObject(c, "dtype", t->dtype == CLRNN_DTYPE_INT32 ? "int32" : "float32");
     cJSON_AddFalseToObject(c, "sparse");
+    if (keras_major < 3) cJSON_AddFalseToObject(c, "ragged");
     cJSON_AddStringToObject(c, "name", m->graph->input_names[k]);
     cJSON_AddItemToObject(o, "config", c);
-    cJSON_AddNullToObject(o, "registered_name");
+    if (keras_major >= 3) cJSON_AddNullToObject(o, "registered_name");
     cJSON_AddStringToObject(o, "name", m->graph->input_names[k]);
     cJSON_AddItemToObject(o, "inbound_nodes", cJSON_CreateArray());
     return o;
 }
 
-/* A layer with its one call {"args": [input], "kwargs": {"initial_state": [...]}}; a merge
- * layer's {"args": [[inputs...]], "kwargs": {}}. */
-static cJSON *node_json(const clrnn_model *m, int i) {
+/* A layer with its one call: Keras 3's {"args": [input], "kwargs": {"initial_state": [...]}}
+ * (a merge layer's {"args": [[inputs...]], "kwargs": {}}); tf.keras 2's [[input, the
+ * states or the other tensors merged...]], each [layer, 0, index, {}]. */
+static cJSON *node_json(const clrnn_model *m, int i, int keras_major) {
     const struct clrnn_node *nd = &m->graph->nodes[i];
     cJSON *o = clrnn_layer_to_json(m->layers[i]);
     cJSON *nodes = cJSON_CreateArray(), *node = cJSON_CreateObject(), *args = cJSON_CreateArray();
     cJSON *kwargs = cJSON_CreateObject();
     if (!o) return NULL;
-    if (m->layers[i]->ops->takes_several) {
+    if (keras_major < 3) {
+        /* as tf.keras 2 writes its layers in a .h5: no module, which would say Keras 3 */
+        cJSON_DeleteItemFromObjectCaseSensitive(o, "module");
+        cJSON_DeleteItemFromObjectCaseSensitive(o, "registered_name");
+        cJSON *refs = cJSON_CreateArray();
+        for (int k = 0; k < nd->n_in; k++) cJSON_AddItemToArray(refs, tensor_ref_json(m, nd->in[k]));
+        cJSON_AddItemToArray(nodes, refs);
+        cJSON_Delete(node), cJSON_Delete(args), cJSON_Delete(kwargs);
+    } else if (m->layers[i]->ops->takes_several) {
         cJSON *list = cJSON_CreateArray();
         for (int k = 0; k < nd->n_in; k++) cJSON_AddItemToArray(list, tensor_json(m, nd->in[k]));
         cJSON_AddItemToArray(args, list);
     } else {
         cJSON_AddItemToArray(args, tensor_json(m, nd->in[0]));
     }
-    if (nd->n_in > 1 && !m->layers[i]->ops->takes_several) {
+    if (keras_major >= 3 && nd->n_in > 1 && !m->layers[i]->ops->takes_several) {
         cJSON *states = cJSON_AddArrayToObject(kwargs, "initial_state");
         for (int k = 1; k < nd->n_in; k++) cJSON_AddItemToArray(states, tensor_json(m, nd->in[k]));
     }
-    cJSON_AddItemToObject(node, "args", args);
-    cJSON_AddItemToObject(node, "kwargs", kwargs);
-    cJSON_AddItemToArray(nodes, node);
+    if (keras_major >= 3) {
+        cJSON_AddItemToObject(node, "args", args);
+        cJSON_AddItemToObject(node, "kwargs", kwargs);
+        cJSON_AddItemToArray(nodes, node);
+    }
     cJSON_AddStringToObject(o, "name", m->layers[i]->name);
     cJSON_AddItemToObject(o, "inbound_nodes", nodes);
     return o;
@@ -516,7 +540,7 @@ static cJSON *endpoint_json(const char *name) {
     return e;
 }
 
-cJSON *clrnn_graph_config_json(const clrnn_model *m) {
+cJSON *clrnn_graph_config_json(const clrnn_model *m, int keras_major) {
     const struct clrnn_graph *g = m->graph;
     cJSON *root = cJSON_CreateObject(), *cfg = cJSON_CreateObject(), *layers = cJSON_CreateArray();
     cJSON *ins = cJSON_CreateArray(), *outs = cJSON_CreateArray();
@@ -525,17 +549,17 @@ cJSON *clrnn_graph_config_json(const clrnn_model *m) {
         cJSON_Delete(outs);
         return NULL;
     }
-    cJSON_AddStringToObject(root, "module", "keras.src.models.functional");
+    if (keras_major >= 3) cJSON_AddStringToObject(root, "module", "keras.src.models.functional");
     cJSON_AddStringToObject(root, "class_name", "Functional");
     cJSON_AddStringToObject(cfg, "name", m->name);
     cJSON_AddTrueToObject(cfg, "trainable");
     for (int k = 0; k < g->n_inputs; k++) {
-        cJSON_AddItemToArray(layers, input_json(m, k));
+        cJSON_AddItemToArray(layers, input_json(m, k, keras_major));
         cJSON_AddItemToArray(ins, endpoint_json(g->input_names[k]));
     }
     int ok = 1;
     for (int i = 0; i < m->n_layers; i++) {
-        cJSON *o = node_json(m, i);
+        cJSON *o = node_json(m, i, keras_major);
         ok = ok && o;
         cJSON_AddItemToArray(layers, o);
     }
@@ -544,7 +568,7 @@ cJSON *clrnn_graph_config_json(const clrnn_model *m) {
     cJSON_AddItemToObject(cfg, "input_layers", ins);
     cJSON_AddItemToObject(cfg, "output_layers", outs);
     cJSON_AddItemToObject(root, "config", cfg);
-    cJSON_AddNullToObject(root, "registered_name");
+    if (keras_major >= 3) cJSON_AddNullToObject(root, "registered_name");
     if (!ok) {
         cJSON_Delete(root);
         return NULL;

@@ -174,10 +174,12 @@ int clrnn_is_text_vectorization(const cJSON *layer);
 clrnn_status clrnn_text_vectorization_read(const cJSON *layer, int *length, char ***vocab,
                                            int *n_vocab);
 /* Model config as a Keras 2 legacy JSON object {"class_name": "Sequential", "config": ...};
- * a graph as Keras 3 writes a Functional model (model_graph.c: its nodes in Keras 3's
- * {"args", "kwargs"} form, which tf.keras 2 does not read). */
+ * a graph as a Functional model in the layout of the Keras the model targets
+ * (m->keras_major); graph_config_json writes it for keras_major given (model_graph.c:
+ * Keras 3's {"args", "kwargs"} calls, which tf.keras 2 does not read, or tf.keras 2's
+ * [[layer, node, index, kwargs], ...]). */
 cJSON *clrnn_model_config_json(const clrnn_model *m);
-cJSON *clrnn_graph_config_json(const clrnn_model *m);
+cJSON *clrnn_graph_config_json(const clrnn_model *m, int keras_major);
 
 /* ---- losses (loss.c) ---- */
 

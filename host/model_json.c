@@ -240,7 +240,7 @@ static cJSON *input_layer_json(const clrnn_model *m) {
 }
 
 cJSON *clrnn_model_config_json(const clrnn_model *m) {
-    if (m->graph) return clrnn_graph_config_json(m);
+    if (m->graph) return clrnn_graph_config_json(m, m->keras_major);
     cJSON *root = cJSON_CreateObject(), *cfg = cJSON_CreateObject(), *layers = cJSON_CreateArray();
     cJSON_AddStringToObject(root, "class_name", "Sequential");
     cJSON_AddStringToObject(cfg, "name", m->name);
