@@ -465,8 +465,9 @@ int clrnn_model_input_shape(const clrnn_model *m, int64_t *dims, clrnn_dtype *dt
 }
 
 int clrnn_model_output_shape(const clrnn_model *m, int64_t *dims) {
+    const struct clrnn_shape *last = &m->layers[m->n_layers - 1]->out;
     struct clrnn_shape o = m->graph ? clrnn_model_tensor_shown(m, m->graph->output)
-                                    : clrnn_model_shown_shape(m, &m->layers[m->n_layers - 1]->out, 0);
+                                    : clrnn_model_shown_shape(m, last, 0);
     for (int i = 0; i < o.rank; i++) dims[i] = o.d[i];
     return o.rank;
 }

@@ -508,7 +508,8 @@ static cJSON *node_json(const clrnn_model *m, int i, int keras_major) {
         cJSON_DeleteItemFromObjectCaseSensitive(o, "module");
         cJSON_DeleteItemFromObjectCaseSensitive(o, "registered_name");
         cJSON *refs = cJSON_CreateArray();
-        for (int k = 0; k < nd->n_in; k++) cJSON_AddItemToArray(refs, tensor_ref_json(m, nd->in[k]));
+        for (int k = 0; k < nd->n_in; k++)
+            cJSON_AddItemToArray(refs, tensor_ref_json(m, nd->in[k]));
         cJSON_AddItemToArray(nodes, refs);
         cJSON_Delete(node), cJSON_Delete(args), cJSON_Delete(kwargs);
     } else if (m->layers[i]->ops->takes_several) {

@@ -44,7 +44,8 @@ struct merge_case {
     int raw0;     /* the first tensor merged is the model's first input itself (width F) */
 };
 
-#define KT3(name) "{\"class_name\": \"__keras_tensor__\", \"config\": {\"keras_history\": [\"" name "\", 0, 0]}}"
+#define KT3(name)                                                                             \
+    "{\"class_name\": \"__keras_tensor__\", \"config\": {\"keras_history\": [\"" name "\", 0, 0]}}"
 
 /* The case's Functional config, in Keras 3's layout or tf.keras 2's. */
 static char *case_json(const struct merge_case *c, int keras2) {
@@ -161,7 +162,8 @@ static float *predict(clrnn_model *m, const struct clrnn_array *xs, int n) {
 
 static void check_case(const struct merge_case *c) {
     char label[160];
-    snprintf(label, sizeof label, "%s of %d%s", c->cls, c->n, c->raw0 ? " (input 0 a model input)" : "");
+    snprintf(label, sizeof label, "%s of %d%s", c->cls, c->n,
+             c->raw0 ? " (input 0 a model input)" : "");
     char *json = case_json(c, 0);
     clrnn_model *m = load(label, json);
     free(json);
@@ -218,7 +220,8 @@ static void check_case(const struct merge_case *c) {
     /* a model from tf.keras 2 is written in tf.keras 2's layout: [[layer, 0, index, {}]] */
     char *cfg2 = NULL, want_node[64];
     CHECK(k2 && clrnn_model_to_json(k2, &cfg2) == CLRNN_OK);
-    snprintf(want_node, sizeof want_node, "\"inbound_nodes\":[[[\"%s\",0,0,{}]", c->raw0 ? "in0" : "d0");
+    snprintf(want_node, sizeof want_node, "\"inbound_nodes\":[[[\"%s\",0,0,{}]",
+             c->raw0 ? "in0" : "d0");
     CHECK(cfg2 && strstr(cfg2, want_node) && !strstr(cfg2, "\"args\"") &&
           strstr(cfg2, "\"batch_input_shape\""));
     clrnn_model *back2 = cfg2 ? load(label, cfg2) : NULL;

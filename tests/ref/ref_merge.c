@@ -12,7 +12,8 @@ void ref_merge_forward(ref_merge op, const double *const *xs, int n, int R, cons
         for (int r = 0; r < R; r++) {
             int off = 0;
             for (int k = 0; k < n; k++) {
-                for (int j = 0; j < C[k]; j++) y[(long)r * total + off + j] = xs[k][(long)r * C[k] + j];
+                for (int j = 0; j < C[k]; j++)
+                    y[(long)r * total + off + j] = xs[k][(long)r * C[k] + j];
                 off += C[k];
             }
         }
