@@ -7,7 +7,8 @@
  * backward layer's. The inner layers are ordinary recurrent layers (layer_rnn.c) whose
  * weights live in this layer's slots of the packed parameters. With return_state on the
  * wrapped layer it gives [output, forward states..., backward states...] as Keras does (its
- * aux outputs are the inner layers' buffers).
+ * aux outputs are the inner layers' buffers); given initial_state, the first half of the
+ * tensors start the forward layer and the second half the backward one, as in Keras.
  */
 #include <stdio.h>
 #include <string.h>
@@ -103,6 +104,11 @@ static clrnn_status build_inner(struct clrnn_layer *l, struct clrnn_layer *in) {
 static clrnn_status bidi_build(struct clrnn_layer *l) {
     struct bidi_cfg *b = l->cfg;
     clrnn_status s;
+    if (l->n_aux_in % 2)
+        return clrnn_fail(CLRNN_E_SHAPE, "layer '%s' (Bidirectional) is given %d initial states; "
+                          "it takes the forward layer's, then as many of the backward layer's",
+                          l->name, l->n_aux_in);
+    b->fwd->n_aux_in = b->bwd->n_aux_in = l->n_aux_in / 2;
     if ((s = clrnn_rnn_set_zero_output_for_mask(b->fwd)) ||
         (s = clrnn_rnn_set_zero_output_for_mask(b->bwd)) || (s = build_inner(l, b->fwd)) ||
         (s = build_inner(l, b->bwd)))
@@ -116,6 +122,11 @@ static clrnn_status bidi_build(struct clrnn_layer *l) {
     for (int k = 0; k < n; k++) {
         l->aux_out[k].shape = b->fwd->aux_out[k].shape;
         l->aux_out[n + k].shape = b->bwd->aux_out[k].shape;
+    }
+    int half = l->n_aux_in / 2;
+    for (int k = 0; k < half; k++) {
+        l->aux_in[k].shape = b->fwd->aux_in[k].shape;
+        l->aux_in[half + k].shape = b->bwd->aux_in[k].shape;
     }
     int same = b->fwd->out.rank == b->bwd->out.rank;
     for (int i = 0; same && i < b->fwd->out.rank; i++) same = b->fwd->out.d[i] == b->bwd->out.d[i];
@@ -175,6 +186,11 @@ static clrnn_status bidi_alloc(struct clrnn_layer *l, clrnn_ctx *ctx, int B) {
 static clrnn_status bidi_forward(struct clrnn_layer *l, const struct clrnn_pass *p, cl_mem x) {
     struct bidi_cfg *b = l->cfg;
     b->fwd->in_mask = b->bwd->in_mask = l->in_mask;
+    int half = l->n_aux_in / 2;
+    for (int k = 0; k < half; k++) {
+        b->fwd->aux_in[k].val = l->aux_in[k].val;
+        b->bwd->aux_in[k].val = l->aux_in[half + k].val;
+    }
     clrnn_status s;
     cl_kernel k;
     if ((s = clrnn_rnn_forward_pair(b->fwd, b->bwd, p, x)) ||
@@ -199,6 +215,11 @@ static clrnn_status bidi_backward(struct clrnn_layer *l, const struct clrnn_pass
     for (int k = 0; k < ns; k++) {
         b->fwd->aux_out[k].grad = l->aux_out[k].grad;
         b->bwd->aux_out[k].grad = l->aux_out[ns + k].grad;
+    }
+    int half = l->n_aux_in / 2;
+    for (int k = 0; k < half; k++) {
+        b->fwd->aux_in[k].grad = l->aux_in[k].grad;
+        b->bwd->aux_in[k].grad = l->aux_in[half + k].grad;
     }
     if ((s = clrnn_kernel_get(p->ctx, UTIL_SOURCES, "", "bidi_split", &split)) ||
         (s = clrnn_kernel_get(p->ctx, UTIL_SOURCES, "", "add_into", &add)) ||
@@ -266,4 +287,5 @@ const struct clrnn_layer_ops clrnn_layer_bidirectional = {
     .release = bidi_release,
     .reset_states = bidi_reset_states,
     .supports_masking = 1,
+    .takes_initial_state = 1,
 };

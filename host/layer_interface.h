@@ -114,6 +114,13 @@ struct clrnn_layer_ops {
     int supports_masking;
     /* A recurrent layer, which Bidirectional can wrap. */
     int is_recurrent;
+    /* Takes initial_state tensors besides being no recurrent layer itself (Bidirectional:
+     * the first half start its forward layer, the second half its backward one). */
+    int takes_initial_state;
+    /* A merge layer (Add, Concatenate, ...): takes two or more tensors in a graph, the first
+     * as its input and the others as aux inputs, whose shapes the model sets before build
+     * (in a --layers chain it has one tensor, and its build refuses it). */
+    int takes_several;
 };
 
 struct clrnn_layer {

@@ -254,12 +254,12 @@ static clrnn_status allocate(clrnn_model *m, int B) {
     }
     if (m->graph && (s = clrnn_graph_reserve(m, B))) return s;
     m->max_batch = B;
-    m->alloc_steps = m->in.rank ? m->in.d[0] : 0;
+    m->steps_alloc = m->steps_built;
     return CLRNN_OK;
 }
 
 clrnn_status clrnn_model_reserve(clrnn_model *m, int B) {
-    int same_steps = !m->free_steps || m->alloc_steps == m->in.d[0];
+    int same_steps = m->steps_alloc == m->steps_built;
     if (B <= m->max_batch && same_steps) return CLRNN_OK;
     if (B < m->max_batch) B = m->max_batch; /* a new length: room for the batches seen */
     clrnn_status s = clrnn_ctx_finish(m->ctx);
@@ -285,7 +285,8 @@ static clrnn_status check_array(const clrnn_model *m, int input, const struct cl
     char want[96], got[96];
     struct clrnn_shape xs = {0};
     /* a model of unknown length takes any length of at least one step */
-    struct clrnn_shape expected = input == 0 ? clrnn_model_shown_shape(m, in, 1) : *in;
+    struct clrnn_shape expected = m->graph ? clrnn_model_tensor_shown(m, m->graph->inputs[input])
+                                           : clrnn_model_shown_shape(m, in, 1);
     int ok = x->rank == in->rank + 1;
     xs.rank = x->rank > 1 ? x->rank - 1 : 0;
     for (int i = 0; i < xs.rank && i < 4; i++) xs.d[i] = x->dims[i + 1];
@@ -337,7 +338,7 @@ int clrnn_model_input_shape_at(const clrnn_model *m, int k, int64_t *dims, clrnn
     if (k < 0 || k >= clrnn_model_input_count(m)) return -1;
     if (!m->graph) return clrnn_model_input_shape(m, dims, dtype);
     const struct clrnn_tensor *t = &m->graph->t[m->graph->inputs[k]];
-    struct clrnn_shape shown = clrnn_model_shown_shape(m, &t->shape, 1);
+    struct clrnn_shape shown = clrnn_model_tensor_shown(m, m->graph->inputs[k]);
     for (int i = 0; i < shown.rank; i++) dims[i] = shown.d[i];
     if (dtype) *dtype = t->dtype;
     return shown.rank;
@@ -462,21 +463,24 @@ const char *const *clrnn_model_vocabulary(const clrnn_model *m, int *n) {
 }
 
 int clrnn_model_input_shape(const clrnn_model *m, int64_t *dims, clrnn_dtype *dtype) {
-    struct clrnn_shape in = clrnn_model_shown_shape(m, &m->in, 1);
+    struct clrnn_shape in = m->graph ? clrnn_model_tensor_shown(m, m->graph->inputs[0])
+                                     : clrnn_model_shown_shape(m, &m->in, 1);
     for (int i = 0; i < in.rank; i++) dims[i] = in.d[i];
     if (dtype) *dtype = m->in_dtype;
     return m->in.rank;
 }
 
 int clrnn_model_output_shape(const clrnn_model *m, int64_t *dims) {
-    struct clrnn_shape o = clrnn_model_shown_shape(m, &m->layers[m->n_layers - 1]->out, 0);
+    const struct clrnn_shape *last = &m->layers[m->n_layers - 1]->out;
+    struct clrnn_shape o = m->graph ? clrnn_model_tensor_shown(m, m->graph->output)
+                                    : clrnn_model_shown_shape(m, last, 0);
     for (int i = 0; i < o.rank; i++) dims[i] = o.d[i];
     return o.rank;
 }
 
 clrnn_status clrnn_model_forward(clrnn_model *m, const struct clrnn_array *xs, int n_x,
                                  int training, struct clrnn_array *y) {
-    clrnn_status s = n_x > 0 ? clrnn_model_take_steps(m, xs) : CLRNN_OK;
+    clrnn_status s = clrnn_model_take_steps(m, xs, n_x);
     if (!s) s = clrnn_model_check_inputs(m, xs, n_x, "x");
     int B = s ? 0 : (int)xs[0].dims[0];
     if (!s && B < 1) s = clrnn_fail(CLRNN_E_SHAPE, "x has no rows");

@@ -1,6 +1,7 @@
 /*
  * model_graph.c - Keras Functional models that are not chains: several inputs, layers that
- * take several tensors (a recurrent layer's initial_state) or give several (return_state),
+ * take several tensors (a recurrent layer's initial_state, a merge layer's list: Add,
+ * Concatenate, ...) or give several (return_state),
  * tensors that several layers take, and one output, such as the encoder-decoder of Keras's
  * seq2seq tutorial. The layers run in the order the config lists them (Keras sorts them so
  * that each comes after the layers whose tensors it takes); each is called once.
@@ -107,11 +108,12 @@ static int is_tensor(const cJSON *v) {
                   "__keras_tensor__") == 0;
 }
 
-/* The tensors of one call: refs[0] the input, then the initial states; *mask the mask
- * given (Keras 3), or NULL. */
+/* The tensors of one call: refs[0] the input, then the initial states (or the other tensors
+ * a merge layer takes); *mask the mask given (Keras 3), or NULL. */
 struct call {
     const cJSON *refs[1 + CLRNN_MAX_AUX];
     int n;
+    int list; /* Keras 3: the tensors came as one list (a merge layer's) */
     const cJSON *mask;
 };
 
@@ -124,7 +126,7 @@ static clrnn_status read_call(const struct builder *b, const char *who, const cJ
             if (c->n == 1 + CLRNN_MAX_AUX) break;
             c->refs[c->n++] = entry;
         }
-        if (c->n < 1 || c->n > CLRNN_MAX_AUX || cJSON_GetArraySize(node) != c->n)
+        if (c->n < 1 || cJSON_GetArraySize(node) != c->n)
             return clrnn_fail(CLRNN_E_UNSUPPORTED, "Functional model '%s': layer '%s' takes %d "
                               "tensors", b->model, who, cJSON_GetArraySize(node));
         return CLRNN_OK;
@@ -134,12 +136,24 @@ static clrnn_status read_call(const struct builder *b, const char *who, const cJ
     if (!cJSON_IsObject(kwargs)) kwargs = NULL;
     const cJSON *first = cJSON_GetArrayItem(args, 0);
     if (cJSON_IsArray(first) && cJSON_GetArraySize(first) == 1) first = cJSON_GetArrayItem(first, 0);
-    if (!is_tensor(first))
-        return clrnn_fail(CLRNN_E_UNSUPPORTED, "Functional model '%s': layer '%s' takes %s; "
-                          "clrnn's layers take one tensor (and a recurrent layer its initial "
-                          "states)", b->model, who,
-                          cJSON_IsArray(first) ? "a list of tensors" : "no tensor");
-    c->refs[c->n++] = first;
+    if (cJSON_IsArray(first)) { /* a merge layer's list of tensors */
+        const cJSON *t;
+        cJSON_ArrayForEach(t, first) {
+            if (!is_tensor(t) || c->n == 1 + CLRNN_MAX_AUX)
+                return clrnn_fail(CLRNN_E_UNSUPPORTED, "Functional model '%s': layer '%s' "
+                                  "takes a list of %d %s; clrnn takes lists of up to %d "
+                                  "tensors", b->model, who, cJSON_GetArraySize(first),
+                                  is_tensor(t) ? "tensors" : "items, not all tensors",
+                                  1 + CLRNN_MAX_AUX);
+            c->refs[c->n++] = t;
+        }
+        c->list = 1;
+    } else if (!is_tensor(first)) {
+        return clrnn_fail(CLRNN_E_UNSUPPORTED, "Functional model '%s': layer '%s' takes no "
+                          "tensor", b->model, who);
+    } else {
+        c->refs[c->n++] = first;
+    }
     const cJSON *a;
     int i = 0;
     cJSON_ArrayForEach(a, args) if (i++ > 0 && is_tensor(a))
@@ -170,8 +184,8 @@ static clrnn_status read_call(const struct builder *b, const char *who, const cJ
     return CLRNN_OK;
 }
 
-/* An InputLayer: a model input of fixed shape, or of unknown length (a model of one input,
- * which starts at one step: model_steps.c). */
+/* An InputLayer: a model input of fixed shape, or of unknown length (it starts at one step;
+ * each batch's array for it sets it: model_steps.c). */
 static clrnn_status add_input(struct builder *b, const cJSON *obj, struct entry *e) {
     const cJSON *cfg = cJSON_GetObjectItemCaseSensitive(obj, "config");
     struct clrnn_shape shape;
@@ -187,21 +201,13 @@ static clrnn_status add_input(struct builder *b, const cJSON *obj, struct entry 
             return clrnn_fail(CLRNN_E_UNSUPPORTED, "Functional model '%s': input '%s' %s leaves "
                               "more than its length unknown (None); clrnn needs its features",
                               b->model, e->name, clrnn_batch_shape_str(&declared, buf, sizeof buf));
-    if ((free_steps || b->m->free_steps) && b->g->n_inputs > 0) {
-        /* the input of unknown length: this one, or the first */
-        const char *name = free_steps ? e->name : b->g->input_names[0];
-        if (!free_steps) declared = clrnn_model_shown_shape(b->m, &b->g->t[b->g->inputs[0]].shape, 1);
-        return clrnn_fail(CLRNN_E_UNSUPPORTED, "Functional model '%s': input '%s' %s has an "
-                          "unknown length (None), which clrnn takes in a model of one input "
-                          "only; give each input its length (Input(shape=(T, ...)))", b->model,
-                          name, clrnn_batch_shape_str(&declared, buf, sizeof buf));
-    }
     b->m->free_steps |= free_steps;
     if (b->g->n_inputs == CLRNN_MAX_INPUTS)
         return clrnn_fail(CLRNN_E_UNSUPPORTED, "Functional model '%s' has more than %d inputs",
                           b->model, CLRNN_MAX_INPUTS);
     int k = b->g->n_inputs++;
     e->first = new_tensor(b, shape, clrnn_json_dtype(cfg, CLRNN_DTYPE_FLOAT32), -1, k, 0);
+    b->g->t[e->first].free_steps = free_steps;
     e->count = 1;
     snprintf(b->g->input_names[k], sizeof b->g->input_names[k], "%s", e->name);
     return CLRNN_OK;
@@ -237,7 +243,7 @@ static clrnn_status check_call(const struct builder *b, const struct clrnn_layer
                               clrnn_layer_desc(l, d, sizeof d),
                               tensor_desc(b->m, nd->in[0], what, sizeof what));
     }
-    for (int k = 0; k < l->n_aux_in; k++) {
+    for (int k = 0; !l->ops->takes_several && k < l->n_aux_in; k++) {
         const struct clrnn_tensor *t = &g->t[nd->in[k + 1]];
         int same = t->shape.rank == l->aux_in[k].shape.rank && t->dtype == CLRNN_DTYPE_FLOAT32;
         for (int i = 0; same && i < t->shape.rank; i++)
@@ -285,17 +291,33 @@ static clrnn_status add_layer(struct builder *b, const cJSON *obj, struct entry 
     /* an Embedding's input is token ids, whatever dtype the Input says (float32 by default) */
     if (strcmp(l->ops->keras_class, "Embedding") == 0 && x->node < 0) x->dtype = CLRNN_DTYPE_INT32;
     char d[200];
-    if (c.n > 1 && !l->ops->is_recurrent)
+    int takes_states = l->ops->is_recurrent || l->ops->takes_initial_state;
+    if ((c.n > 1 && !takes_states && !l->ops->takes_several) ||
+        (c.list && !l->ops->takes_several))
         return clrnn_fail(CLRNN_E_UNSUPPORTED, "%s is given %d tensors; only a recurrent layer "
-                          "takes more (its initial_state)", clrnn_layer_desc(l, d, sizeof d), c.n);
+                          "(its initial_state) and a merge layer take more",
+                          clrnn_layer_desc(l, d, sizeof d), c.n);
     l->in = x->shape;
     l->in_dtype = x->dtype;
     l->mask_in = l->mask_out = x->mask;
     l->n_aux_in = c.n - 1;
+    for (int k = 0; l->ops->takes_several && k < c.n; k++) {
+        const struct clrnn_tensor *t = &g->t[nd->in[k]];
+        char what[160];
+        if (t->mask || t->dtype != CLRNN_DTYPE_FLOAT32)
+            return clrnn_fail(CLRNN_E_UNSUPPORTED, "%s takes %s, which %s; clrnn merges float "
+                              "tensors without a mask", clrnn_layer_desc(l, d, sizeof d),
+                              tensor_desc(m, nd->in[k], what, sizeof what),
+                              t->mask ? "carries a mask" : "is integer");
+        if (k > 0) l->aux_in[k - 1].shape = t->shape;
+    }
     if ((s = clrnn_model_place_layer(m, i)) || (s = check_call(b, l, nd, &c))) return s;
     for (int k = 0; k < c.n; k++) g->t[nd->in[k]].uses++;
     nd->n_out = 1 + l->n_aux_out;
     nd->out[0] = new_tensor(b, l->out, CLRNN_DTYPE_FLOAT32, i, 0, l->mask_out);
+    /* a sequence made from one of unknown length has that length too */
+    for (int k = 0; k < c.n; k++)
+        g->t[nd->out[0]].free_steps |= g->t[nd->in[k]].free_steps && l->out.rank >= 2;
     for (int k = 0; k < l->n_aux_out; k++)
         nd->out[k + 1] = new_tensor(b, l->aux_out[k].shape, CLRNN_DTYPE_FLOAT32, i, k + 1, 0);
     e->first = nd->out[0];
@@ -403,10 +425,13 @@ clrnn_status clrnn_graph_build(clrnn_ctx *ctx, const cJSON *cfg, const char *nam
         const struct clrnn_tensor *t0 = &b.g->t[b.g->inputs[0]];
         m->in = t0->shape;
         m->in_dtype = t0->dtype;
-        if (m->free_steps && m->in.rank == 1 && m->in_dtype != CLRNN_DTYPE_INT32)
-            s = clrnn_fail(CLRNN_E_UNSUPPORTED, "Functional model '%s': input '%s' (None, None) "
-                           "leaves its features unknown; clrnn needs them", m->name,
-                           b.g->input_names[0]);
+        for (int k = 0; !s && k < b.g->n_inputs; k++) {
+            const struct clrnn_tensor *t = &b.g->t[b.g->inputs[k]];
+            if (t->free_steps && t->shape.rank == 1 && t->dtype != CLRNN_DTYPE_INT32)
+                s = clrnn_fail(CLRNN_E_UNSUPPORTED, "Functional model '%s': input '%s' (None, "
+                               "None) leaves its features unknown; clrnn needs them", m->name,
+                               b.g->input_names[k]);
+        }
         if (!s) s = clrnn_model_finish(m);
     }
     clrnn_free(b.e);
@@ -418,13 +443,14 @@ clrnn_status clrnn_graph_build(clrnn_ctx *ctx, const cJSON *cfg, const char *nam
     return CLRNN_OK;
 }
 
-/* ---- running it ---- */
+/* ---- writing it: Keras 3's Functional layout, or tf.keras 2's ---- */
 
 /* {"class_name": "__keras_tensor__", "config": {"shape", "dtype", "keras_history"}} */
 static cJSON *tensor_json(const clrnn_model *m, int id) {
     const struct clrnn_tensor *t = &m->graph->t[id];
     cJSON *o = cJSON_CreateObject(), *c = cJSON_CreateObject();
-    cJSON *shape = clrnn_model_shape_json(m, &t->shape, t->node < 0), *h = cJSON_CreateArray();
+    struct clrnn_shape shown = clrnn_model_tensor_shown(m, id);
+    cJSON *shape = clrnn_shape_json(&shown), *h = cJSON_CreateArray();
     cJSON_AddItemToArray(h, cJSON_CreateString(t->node < 0 ? m->graph->input_names[t->index]
                                                            : m->layers[t->node]->name));
     cJSON_AddItemToArray(h, cJSON_CreateNumber(0));
@@ -437,38 +463,71 @@ static cJSON *tensor_json(const clrnn_model *m, int id) {
     return o;
 }
 
-static cJSON *input_json(const clrnn_model *m, int k) {
+/* [layer, 0, index, {}]: tf.keras 2's reference to a tensor */
+static cJSON *tensor_ref_json(const clrnn_model *m, int id) {
+    const struct clrnn_tensor *t = &m->graph->t[id];
+    cJSON *r = cJSON_CreateArray();
+    cJSON_AddItemToArray(r, cJSON_CreateString(t->node < 0 ? m->graph->input_names[t->index]
+                                                           : m->layers[t->node]->name));
+    cJSON_AddItemToArray(r, cJSON_CreateNumber(0));
+    cJSON_AddItemToArray(r, cJSON_CreateNumber(t->node < 0 ? 0 : t->index));
+    cJSON_AddItemToArray(r, cJSON_CreateObject());
+    return r;
+}
+
+static cJSON *input_json(const clrnn_model *m, int k, int keras_major) {
     const struct clrnn_tensor *t = &m->graph->t[m->graph->inputs[k]];
     cJSON *o = cJSON_CreateObject(), *c = cJSON_CreateObject();
-    cJSON *shape = clrnn_model_shape_json(m, &t->shape, 1);
-    cJSON_AddStringToObject(o, "module", "keras.layers");
+    struct clrnn_shape shown = clrnn_model_tensor_shown(m, m->graph->inputs[k]);
+    cJSON *shape = clrnn_shape_json(&shown);
+    if (keras_major >= 3) cJSON_AddStringToObject(o, "module", "keras.layers");
     cJSON_AddStringToObject(o, "class_name", "InputLayer");
-    cJSON_AddItemToObject(c, "batch_shape", shape);
+    cJSON_AddItemToObject(c, keras_major >= 3 ? "batch_shape" : "batch_input_shape", shape);
     cJSON_AddStringToObject(c, "dtype", t->dtype == CLRNN_DTYPE_INT32 ? "int32" : "float32");
     cJSON_AddFalseToObject(c, "sparse");
+    if (keras_major < 3) cJSON_AddFalseToObject(c, "ragged");
     cJSON_AddStringToObject(c, "name", m->graph->input_names[k]);
     cJSON_AddItemToObject(o, "config", c);
-    cJSON_AddNullToObject(o, "registered_name");
+    if (keras_major >= 3) cJSON_AddNullToObject(o, "registered_name");
     cJSON_AddStringToObject(o, "name", m->graph->input_names[k]);
     cJSON_AddItemToObject(o, "inbound_nodes", cJSON_CreateArray());
     return o;
 }
 
-/* A layer with its one call {"args": [input], "kwargs": {"initial_state": [...]}}. */
-static cJSON *node_json(const clrnn_model *m, int i) {
+/* A layer with its one call: Keras 3's {"args": [input], "kwargs": {"initial_state": [...]}}
+ * (a merge layer's {"args": [[inputs...]], "kwargs": {}}); tf.keras 2's [[input, the
+ * states or the other tensors merged...]], each [layer, 0, index, {}]. */
+static cJSON *node_json(const clrnn_model *m, int i, int keras_major) {
     const struct clrnn_node *nd = &m->graph->nodes[i];
     cJSON *o = clrnn_layer_to_json(m->layers[i]);
     cJSON *nodes = cJSON_CreateArray(), *node = cJSON_CreateObject(), *args = cJSON_CreateArray();
     cJSON *kwargs = cJSON_CreateObject();
     if (!o) return NULL;
-    cJSON_AddItemToArray(args, tensor_json(m, nd->in[0]));
-    if (nd->n_in > 1) {
+    if (keras_major < 3) {
+        /* as tf.keras 2 writes its layers in a .h5: no module, which would say Keras 3 */
+        cJSON_DeleteItemFromObjectCaseSensitive(o, "module");
+        cJSON_DeleteItemFromObjectCaseSensitive(o, "registered_name");
+        cJSON *refs = cJSON_CreateArray();
+        for (int k = 0; k < nd->n_in; k++)
+            cJSON_AddItemToArray(refs, tensor_ref_json(m, nd->in[k]));
+        cJSON_AddItemToArray(nodes, refs);
+        cJSON_Delete(node), cJSON_Delete(args), cJSON_Delete(kwargs);
+    } else if (m->layers[i]->ops->takes_several) {
+        cJSON *list = cJSON_CreateArray();
+        for (int k = 0; k < nd->n_in; k++) cJSON_AddItemToArray(list, tensor_json(m, nd->in[k]));
+        cJSON_AddItemToArray(args, list);
+    } else {
+        cJSON_AddItemToArray(args, tensor_json(m, nd->in[0]));
+    }
+    if (keras_major >= 3 && nd->n_in > 1 && !m->layers[i]->ops->takes_several) {
         cJSON *states = cJSON_AddArrayToObject(kwargs, "initial_state");
         for (int k = 1; k < nd->n_in; k++) cJSON_AddItemToArray(states, tensor_json(m, nd->in[k]));
     }
-    cJSON_AddItemToObject(node, "args", args);
-    cJSON_AddItemToObject(node, "kwargs", kwargs);
-    cJSON_AddItemToArray(nodes, node);
+    if (keras_major >= 3) {
+        cJSON_AddItemToObject(node, "args", args);
+        cJSON_AddItemToObject(node, "kwargs", kwargs);
+        cJSON_AddItemToArray(nodes, node);
+    }
     cJSON_AddStringToObject(o, "name", m->layers[i]->name);
     cJSON_AddItemToObject(o, "inbound_nodes", nodes);
     return o;
@@ -482,7 +541,7 @@ static cJSON *endpoint_json(const char *name) {
     return e;
 }
 
-cJSON *clrnn_graph_config_json(const clrnn_model *m) {
+cJSON *clrnn_graph_config_json(const clrnn_model *m, int keras_major) {
     const struct clrnn_graph *g = m->graph;
     cJSON *root = cJSON_CreateObject(), *cfg = cJSON_CreateObject(), *layers = cJSON_CreateArray();
     cJSON *ins = cJSON_CreateArray(), *outs = cJSON_CreateArray();
@@ -491,17 +550,17 @@ cJSON *clrnn_graph_config_json(const clrnn_model *m) {
         cJSON_Delete(outs);
         return NULL;
     }
-    cJSON_AddStringToObject(root, "module", "keras.src.models.functional");
+    if (keras_major >= 3) cJSON_AddStringToObject(root, "module", "keras.src.models.functional");
     cJSON_AddStringToObject(root, "class_name", "Functional");
     cJSON_AddStringToObject(cfg, "name", m->name);
     cJSON_AddTrueToObject(cfg, "trainable");
     for (int k = 0; k < g->n_inputs; k++) {
-        cJSON_AddItemToArray(layers, input_json(m, k));
+        cJSON_AddItemToArray(layers, input_json(m, k, keras_major));
         cJSON_AddItemToArray(ins, endpoint_json(g->input_names[k]));
     }
     int ok = 1;
     for (int i = 0; i < m->n_layers; i++) {
-        cJSON *o = node_json(m, i);
+        cJSON *o = node_json(m, i, keras_major);
         ok = ok && o;
         cJSON_AddItemToArray(layers, o);
     }
@@ -510,7 +569,7 @@ cJSON *clrnn_graph_config_json(const clrnn_model *m) {
     cJSON_AddItemToObject(cfg, "input_layers", ins);
     cJSON_AddItemToObject(cfg, "output_layers", outs);
     cJSON_AddItemToObject(root, "config", cfg);
-    cJSON_AddNullToObject(root, "registered_name");
+    if (keras_major >= 3) cJSON_AddNullToObject(root, "registered_name");
     if (!ok) {
         cJSON_Delete(root);
         return NULL;

@@ -24,6 +24,7 @@ struct clrnn_tensor {
     int node;           /* the layer that makes it, or -1 for a model input */
     int index;          /* its output index there (0 the output, k aux_out[k-1]); the input's */
     int mask;           /* carries a Keras mask */
+    int free_steps;     /* its axis 0 is the length of an input of unknown length (None) */
     int uses;           /* layer inputs that take it */
     cl_mem val, mask_val; /* in the current pass; not owned */
     cl_mem grad;        /* its gradient in backward (owned); NULL for model inputs */
@@ -61,7 +62,9 @@ struct clrnn_model {
     clrnn_dtype in_dtype;
     int free_steps;     /* the architecture leaves the input's length unknown (None): in.d[0]
                          * is the length of the data last given (model_steps.c) */
-    int64_t alloc_steps; /* the length the activations were made for */
+    /* the lengths the layers were last built for, and those the activations were made for:
+     * set_steps/take_steps count a change, reserve remakes them when the counts differ */
+    int steps_built, steps_alloc;
     size_t n_params;
     float *host_params; /* mirror for save/init; device copy is authoritative during fit */
     cl_mem params, grads;
@@ -132,16 +135,18 @@ clrnn_status clrnn_model_upload_input(clrnn_model *m, int k, const struct clrnn_
 clrnn_status clrnn_model_check_inputs(const clrnn_model *m, const struct clrnn_array *xs, int n,
                                       const char *what);
 /* A model of unknown length (m->free_steps; model_steps.c): set_steps re-derives the
- * layers' shapes for sequences of T steps (nothing else when the model's length is fixed);
- * take_steps does it for the length of x, an array of the model's input; shown_shape is s
- * as Keras shows it, -1 (None) on the time axis of such a model (is_input: s is the
- * model's input). */
+ * layers' shapes for sequences of T steps (every input of unknown length; nothing else when
+ * the model's lengths are fixed); take_steps does it for the lengths of xs, n arrays, one
+ * per model input, each input of unknown length taking its own; shown_shape is s as Keras
+ * shows it, -1 (None) on the time axis of such a model (is_input: s is the model's input;
+ * a chain's shapes); tensor_shown is graph tensor id as Keras shows it. */
 clrnn_status clrnn_model_set_steps(clrnn_model *m, int64_t T);
-clrnn_status clrnn_model_take_steps(clrnn_model *m, const struct clrnn_array *x);
+clrnn_status clrnn_model_take_steps(clrnn_model *m, const struct clrnn_array *xs, int n);
+struct clrnn_shape clrnn_model_tensor_shown(const clrnn_model *m, int id);
 struct clrnn_shape clrnn_model_shown_shape(const clrnn_model *m, const struct clrnn_shape *s,
                                            int is_input);
 /* The Keras JSON of a shown shape with its batch axis: [null, d1, ...], null where unknown */
-cJSON *clrnn_model_shape_json(const clrnn_model *m, const struct clrnn_shape *s, int is_input);
+cJSON *clrnn_shape_json(const struct clrnn_shape *shown);
 /* Makes sure activations are allocated for batches of up to B rows (and, for a model of
  * unknown length, of its current length). */
 clrnn_status clrnn_model_reserve(clrnn_model *m, int B);
@@ -172,10 +177,12 @@ int clrnn_is_text_vectorization(const cJSON *layer);
 clrnn_status clrnn_text_vectorization_read(const cJSON *layer, int *length, char ***vocab,
                                            int *n_vocab);
 /* Model config as a Keras 2 legacy JSON object {"class_name": "Sequential", "config": ...};
- * a graph as Keras 3 writes a Functional model (model_graph.c: its nodes in Keras 3's
- * {"args", "kwargs"} form, which tf.keras 2 does not read). */
+ * a graph as a Functional model in the layout of the Keras the model targets
+ * (m->keras_major); graph_config_json writes it for keras_major given (model_graph.c:
+ * Keras 3's {"args", "kwargs"} calls, which tf.keras 2 does not read, or tf.keras 2's
+ * [[layer, node, index, kwargs], ...]). */
 cJSON *clrnn_model_config_json(const clrnn_model *m);
-cJSON *clrnn_graph_config_json(const clrnn_model *m);
+cJSON *clrnn_graph_config_json(const clrnn_model *m, int keras_major);
 
 /* ---- gradient shards (train_shards.c) ---- */
 

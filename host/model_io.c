@@ -562,7 +562,7 @@ static clrnn_status verify_test_vector(clrnn_model *m, const char *path,
  * in, with the compile_config of a compiled model; with clrnn's epoch count at its top
  * level when epochs (to_json's form; an archive keeps it in metadata.json). */
 static char *keras3_config_text(const clrnn_model *m, int epochs) {
-    cJSON *root = clrnn_model_config_json(m);
+    cJSON *root = m->graph ? clrnn_graph_config_json(m, 3) : clrnn_model_config_json(m);
     if (!root) return NULL;
     if (!m->graph) { /* a graph's configuration says its module itself */
         cJSON_AddStringToObject(root, "module", "keras");

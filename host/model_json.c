@@ -227,7 +227,8 @@ clrnn_status clrnn_model_from_spec_keras(clrnn_ctx *ctx, const char *spec, int k
 
 static cJSON *input_layer_json(const clrnn_model *m) {
     cJSON *o = cJSON_CreateObject(), *c = cJSON_CreateObject();
-    cJSON *shape = clrnn_model_shape_json(m, &m->in, 1); /* None: any length */
+    struct clrnn_shape shown = clrnn_model_shown_shape(m, &m->in, 1); /* None: any length */
+    cJSON *shape = clrnn_shape_json(&shown);
     cJSON_AddStringToObject(o, "class_name", "InputLayer");
     cJSON_AddItemToObject(c, "batch_input_shape", shape);
     cJSON_AddStringToObject(c, "dtype", m->in_dtype == CLRNN_DTYPE_INT32 ? "int32" : "float32");
@@ -239,7 +240,7 @@ static cJSON *input_layer_json(const clrnn_model *m) {
 }
 
 cJSON *clrnn_model_config_json(const clrnn_model *m) {
-    if (m->graph) return clrnn_graph_config_json(m);
+    if (m->graph) return clrnn_graph_config_json(m, m->keras_major);
     cJSON *root = cJSON_CreateObject(), *cfg = cJSON_CreateObject(), *layers = cJSON_CreateArray();
     cJSON_AddStringToObject(root, "class_name", "Sequential");
     cJSON_AddStringToObject(cfg, "name", m->name);

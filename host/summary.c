@@ -84,7 +84,7 @@ static void graph_summary(struct text *t, const clrnn_model *m) {
     const struct clrnn_shape *outs[1 + CLRNN_MAX_AUX];
     for (int k = 0; k < g->n_inputs; k++) {
         snprintf(name, sizeof name, "%s (InputLayer)", g->input_names[k]);
-        shown[0] = clrnn_model_shown_shape(m, &g->t[g->inputs[k]].shape, 1);
+        shown[0] = clrnn_model_tensor_shown(m, g->inputs[k]);
         outs[0] = &shown[0];
         graph_row(t, name, outs, 1, 0, from, 0);
         add(t, "\n");
@@ -94,7 +94,7 @@ static void graph_summary(struct text *t, const clrnn_model *m) {
         const struct clrnn_node *nd = &g->nodes[i];
         for (int k = 0; k < nd->n_in; k++) from[k] = tensor_name(m, nd->in[k], names[k], sizeof names[k]);
         for (int k = 0; k < nd->n_out; k++) {
-            shown[k] = clrnn_model_shown_shape(m, &g->t[nd->out[k]].shape, 0);
+            shown[k] = clrnn_model_tensor_shown(m, nd->out[k]);
             outs[k] = &shown[k];
         }
         snprintf(name, sizeof name, "%s (%s)", l->name, l->ops->keras_class);

@@ -90,7 +90,7 @@ static clrnn_status check_pair(clrnn_model *m, const struct clrnn_array *x, int 
                                const struct clrnn_array *y, const char *what) {
     char name[32];
     snprintf(name, sizeof name, "%s x", what);
-    clrnn_status s = n_x > 0 ? clrnn_model_take_steps(m, x) : CLRNN_OK;
+    clrnn_status s = clrnn_model_take_steps(m, x, n_x);
     if (!s) s = clrnn_model_check_inputs(m, x, n_x, name);
     if (s) return s;
     if (y->rank < 1 || y->dims[0] != x->dims[0])
@@ -135,7 +135,7 @@ static clrnn_status run_batch(clrnn_model *m, const struct clrnn_array *x, int n
     clrnn_loss_kind k;
     clrnn_status s = clrnn_loss_parse(m->compile.loss, &k);
     /* training and validation data may differ in length (a model of unknown length) */
-    if (!s) s = clrnn_model_take_steps(m, x);
+    if (!s) s = clrnn_model_take_steps(m, x, n_x);
     if (!s) s = clrnn_model_reserve(m, B);
     const struct clrnn_shape *o = &m->layers[m->n_layers - 1]->out;
     size_t cols = (size_t)clrnn_shape_last(o);
@@ -287,7 +287,7 @@ clrnn_status clrnn_model_evaluate(clrnn_model *m, const struct clrnn_array *x, i
 clrnn_status clrnn_model_predict(clrnn_model *m, const struct clrnn_array *xs, int n_x,
                                  int batch_size, struct clrnn_array *out) {
     if (batch_size < 1) return clrnn_fail(CLRNN_E_INVALID_ARG, "batch size must be at least 1");
-    clrnn_status s = n_x > 0 ? clrnn_model_take_steps(m, xs) : CLRNN_OK;
+    clrnn_status s = clrnn_model_take_steps(m, xs, n_x);
     if (!s) s = clrnn_model_check_inputs(m, xs, n_x, "x");
     if (s) return s;
     int64_t n = xs[0].dims[0];

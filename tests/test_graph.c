@@ -1,7 +1,8 @@
 /*
  * test_graph.c - Functional models that are graphs, not chains (host/model_graph.c): the
  * encoder-decoder of Keras's seq2seq tutorial, where the encoder's final states
- * (return_state) start the decoder (initial_state), with two inputs; and a graph where one
+ * (return_state) start the decoder (initial_state), with two inputs (of fixed lengths, and
+ * of unknown lengths: one model run on several pairs of lengths); and a graph where one
  * tensor feeds two layers (its gradient is the sum of both).
  *
  * Forward against the reference (tests/ref: embeddings, ref_rnn_forward with h0/c0 and the
@@ -9,8 +10,8 @@
  * differences of the reference for sum(dy * y); tolerances as in test_rnn_modes.c. Then the
  * bad inputs, each refused when the model is read with one line naming the layer and the
  * shapes: initial_state of the wrong count or width, a shared layer, an output index a layer
- * does not give, initial_state given to a layer that is not recurrent, an unknown length,
- * several outputs; and the wrong number of input arrays; the summary's Connected to. Last,
+ * does not give, initial_state given to a layer that is not recurrent, several outputs;
+ * and the wrong number of input arrays; the summary's Connected to. Last,
  * training with two inputs on a copy task, and the saved .keras and .h5 files loading back.
  */
 #include <math.h>
@@ -44,6 +45,7 @@ struct s2s_spec {
     int two, mask_zero, back, enc_units, dec_units;
     const char *states, *dense_node, *enc_shape;
     int bidi; /* the encoder is Bidirectional "bi": [output, fh, (fc,) bh, (bc)] */
+    const char *dec_shape; /* the decoder input's batch_shape, NULL for [null, 4] */
 };
 
 static char *s2s_json(const struct s2s_spec *sp) {
@@ -67,11 +69,12 @@ static char *s2s_json(const struct s2s_spec *sp) {
     if (sp->two)
         snprintf(dec_in, sizeof dec_in,
                  "{\"class_name\": \"InputLayer\", \"name\": \"dec\", \"config\": {\"name\": "
-                 "\"dec\", \"batch_shape\": [null, 4], \"dtype\": \"int32\"}, \"inbound_nodes\": "
+                 "\"dec\", \"batch_shape\": %s, \"dtype\": \"int32\"}, \"inbound_nodes\": "
                  "[]},"
                  "{\"class_name\": \"Embedding\", \"name\": \"emb_d\", \"config\": {\"name\": "
                  "\"emb_d\", \"input_dim\": 7, \"output_dim\": 3}, \"inbound_nodes\": [{\"args\": "
-                 "[" KT("dec", 0) "], \"kwargs\": {}}]},");
+                 "[" KT("dec", 0) "], \"kwargs\": {}}]},",
+                 sp->dec_shape ? sp->dec_shape : "[null, 4]");
     else
         dec_in[0] = '\0';
     snprintf(buf, 8192,
@@ -163,24 +166,10 @@ static void fill_ids(int *ids, int n, int T, int post_pad) {
         for (int t = T - r % 3; t < T; t++) ids[r * T + t] = 0;
 }
 
-static void check_model(const char *label, const struct s2s_spec *sp) {
-    char *json = s2s_json(sp);
-    clrnn_model *m = NULL;
-    clrnn_status st = clrnn_model_from_json(ctx, json, NULL, 0, CLRNN_DTYPE_INT32, 3, &m);
-    free(json);
-    if (st) fprintf(stderr, "%s: %s\n", label, clrnn_last_error());
-    CHECK(st == CLRNN_OK);
-    if (!m) return;
-    struct problem pb = {strcmp(sp->cell, "LSTM") == 0, sp->two, sp->mask_zero, sp->back,
-                         sp->bidi, 5, 6, 4, 7, 3, sp->enc_units, NULL, NULL, {0}, NULL, NULL};
+/* One forward and backward pass of m on sequences of TE and TD steps against the reference
+ * and central differences; a second pass gives the same gradients. */
+static void check_pass(clrnn_model *m, const char *label, struct problem pb) {
     int TD = pb.two ? pb.TD : pb.TE, n_in = clrnn_model_input_count(m);
-    CHECK_INT_EQ(n_in, pb.two ? 2 : 1);
-    CHECK_INT_EQ(clrnn_model_weight_count(m), (pb.two ? 10 : 9) + (pb.bidi ? 3 : 0));
-    for (int k = 0; k < clrnn_model_weight_count(m); k++) {
-        struct clrnn_weight_info wi;
-        CHECK(clrnn_model_weight(m, k, &wi) == CLRNN_OK);
-        pb.off[k] = wi.offset;
-    }
     size_t np = clrnn_model_param_count(m), ny = (size_t)pb.B * TD * pb.V;
     float *pf = malloc(sizeof *pf * np);
     pb.p = malloc(sizeof *pb.p * np);
@@ -199,21 +188,22 @@ static void check_model(const char *label, const struct s2s_spec *sp) {
     clrnn_array_alloc(&dy, CLRNN_DTYPE_FLOAT32, 3, dyd);
     pb.dy = malloc(sizeof *pb.dy * ny);
     for (size_t i = 0; i < ny; i++) pb.dy[i] = ((float *)dy.data)[i] = (float)test_uniform(&lcg, -1, 1);
-    st = clrnn_model_forward(m, xs, n_in, 1, &y);
+    clrnn_status st = clrnn_model_forward(m, xs, n_in, 1, &y);
     if (st) fprintf(stderr, "%s: %s\n", label, clrnn_last_error());
     CHECK(st == CLRNN_OK);
+    CHECK(st || clrnn_array_count(&y) == (int64_t)ny);
     double *yr = malloc(sizeof *yr * ny), *num = malloc(sizeof *num * np);
     objective(&pb, yr);
-    double *yd = test_to_double(y.data, ny);
+    double *yd = st ? calloc(ny, sizeof *yd) : test_to_double(y.data, ny);
     char l2[200];
-    snprintf(l2, sizeof l2, "%s forward", label);
+    snprintf(l2, sizeof l2, "%s forward (%d, %d steps)", label, pb.TE, TD);
     CHECK_ARRAYS_CLOSE(l2, yd, yr, (long)ny, ATOL, RTOL);
     CHECK(clrnn_model_backward(m, &dy, NULL) == CLRNN_OK);
     float *g = malloc(sizeof *g * np);
     CHECK(clrnn_model_get_grads(m, g) == CLRNN_OK);
     double *gd = test_to_double(g, np);
     test_central_diff(objective, &pb, pb.p, (int)np, num, yr);
-    snprintf(l2, sizeof l2, "%s dparams", label);
+    snprintf(l2, sizeof l2, "%s dparams (%d, %d steps)", label, pb.TE, TD);
     CHECK_ARRAYS_CLOSE(l2, gd, num, (long)np, ATOL, RTOL);
     /* a second pass gives the same gradients: nothing is left over from the first */
     clrnn_array_clear(&y);
@@ -225,6 +215,33 @@ static void check_model(const char *label, const struct s2s_spec *sp) {
     free(pf), free(pb.p), free(pb.dy), free(yr), free(num), free(yd), free(g), free(g2), free(gd);
     clrnn_array_clear(&xs[0]), clrnn_array_clear(&dy), clrnn_array_clear(&y);
     if (pb.two) clrnn_array_clear(&xs[1]);
+}
+
+/* The model of sp against the reference; lengths: pairs (TE, TD) it runs in turn (one
+ * model, so a model of unknown lengths takes each pair's), NULL for the declared (6, 4). */
+static void check_model(const char *label, const struct s2s_spec *sp, const int *lengths,
+                        int n_lengths) {
+    char *json = s2s_json(sp);
+    clrnn_model *m = NULL;
+    clrnn_status st = clrnn_model_from_json(ctx, json, NULL, 0, CLRNN_DTYPE_INT32, 3, &m);
+    free(json);
+    if (st) fprintf(stderr, "%s: %s\n", label, clrnn_last_error());
+    CHECK(st == CLRNN_OK);
+    if (!m) return;
+    struct problem pb = {strcmp(sp->cell, "LSTM") == 0, sp->two, sp->mask_zero, sp->back,
+                         sp->bidi, 5, 6, 4, 7, 3, sp->enc_units, NULL, NULL, {0}, NULL, NULL};
+    CHECK_INT_EQ(clrnn_model_input_count(m), pb.two ? 2 : 1);
+    CHECK_INT_EQ(clrnn_model_weight_count(m), (pb.two ? 10 : 9) + (pb.bidi ? 3 : 0));
+    for (int k = 0; k < clrnn_model_weight_count(m); k++) {
+        struct clrnn_weight_info wi;
+        CHECK(clrnn_model_weight(m, k, &wi) == CLRNN_OK);
+        pb.off[k] = wi.offset;
+    }
+    if (!lengths) check_pass(m, label, pb);
+    for (int i = 0; i < n_lengths; i++) {
+        pb.TE = lengths[2 * i], pb.TD = lengths[2 * i + 1];
+        check_pass(m, label, pb);
+    }
     clrnn_model_free(m);
 }
 
@@ -241,7 +258,7 @@ static void expect_refused(const char *what, const struct s2s_spec *sp, clrnn_st
 }
 
 static void check_errors(void) {
-    struct s2s_spec sp = {"LSTM", 1, 0, 0, 6, 6, KT("lstm", 1), NULL, NULL, 0};
+    struct s2s_spec sp = {"LSTM", 1, 0, 0, 6, 6, KT("lstm", 1), NULL, NULL, 0, NULL};
     expect_refused("one state for an LSTM", &sp, CLRNN_E_SHAPE,
                    "layer 'dec_rnn' (LSTM) takes 2 tensors [h, c] as initial_state, but is "
                    "given 1");
@@ -262,16 +279,12 @@ static void check_errors(void) {
     sp.dense_node = "{\"args\": [" KT("dec_rnn", 0) "], \"kwargs\": {\"initial_state\": ["
                     KT("lstm", 1) "]}}";
     expect_refused("initial_state to Dense", &sp, CLRNN_E_UNSUPPORTED,
-                   "layer 'dense' (Dense) is given 2 tensors; only a recurrent layer takes more");
+                   "layer 'dense' (Dense) is given 2 tensors; only a recurrent layer (its "
+                   "initial_state) and a merge layer take more");
     sp.dense_node = NULL;
-    sp.enc_shape = "[null, null]";
-    expect_refused("an unknown length", &sp, CLRNN_E_UNSUPPORTED,
-                   "input 'enc' (None, None) has an unknown length (None), which clrnn takes in "
-                   "a model of one input only");
-    sp.enc_shape = NULL;
     /* the GRU gives one state */
     struct s2s_spec gru = {"GRU", 1, 0, 0, 6, 6, KT("gru", 1) ", " KT("gru", 2), NULL, NULL,
-                           0};
+                           0, NULL};
     expect_refused("a GRU's second state", &gru, CLRNN_E_FORMAT,
                    "layer 'dec_rnn' takes output 2 of 'gru', which gives 2");
     /* several outputs */
@@ -452,7 +465,7 @@ static void check_state_inputs(void) {
 /* Training with several inputs (fit with validation data, evaluate), then saving: the
  * .keras archive and the legacy .h5 load back with the same predictions. */
 static void check_train_save(void) {
-    struct s2s_spec sp = {"LSTM", 1, 0, 0, 16, 16, LSTM_STATES, NULL, NULL, 0};
+    struct s2s_spec sp = {"LSTM", 1, 0, 0, 16, 16, LSTM_STATES, NULL, NULL, 0, NULL};
     char *json = s2s_json(&sp);
     clrnn_model *m = NULL;
     CHECK(clrnn_model_from_json(ctx, json, NULL, 0, CLRNN_DTYPE_INT32, 3, &m) == CLRNN_OK);
@@ -545,24 +558,30 @@ static void check_datasets(void) {
 
 int main(void) {
     TEST_OPEN_DEVICE(ctx);
-    struct s2s_spec lstm = {"LSTM", 1, 0, 0, 5, 5, LSTM_STATES, NULL, NULL, 0};
-    check_model("seq2seq lstm", &lstm);
+    struct s2s_spec lstm = {"LSTM", 1, 0, 0, 5, 5, LSTM_STATES, NULL, NULL, 0, NULL};
+    check_model("seq2seq lstm", &lstm, NULL, 0);
     /* the final state after the last real step of a masked, reversed encoder */
-    struct s2s_spec lstm_masked = {"LSTM", 1, 1, 1, 5, 5, LSTM_STATES, NULL, NULL, 0};
-    check_model("seq2seq lstm masked go_backwards", &lstm_masked);
-    struct s2s_spec gru = {"GRU", 1, 1, 0, 5, 5, GRU_STATES, NULL, NULL, 0};
-    check_model("seq2seq gru masked", &gru);
+    struct s2s_spec lstm_masked = {"LSTM", 1, 1, 1, 5, 5, LSTM_STATES, NULL, NULL, 0, NULL};
+    check_model("seq2seq lstm masked go_backwards", &lstm_masked, NULL, 0);
+    struct s2s_spec gru = {"GRU", 1, 1, 0, 5, 5, GRU_STATES, NULL, NULL, 0, NULL};
+    check_model("seq2seq gru masked", &gru, NULL, 0);
     /* one embedded input feeds both recurrent layers: its gradient is the sum */
-    struct s2s_spec shared = {"GRU", 0, 0, 0, 5, 5, GRU_STATES, NULL, NULL, 0};
-    check_model("gru fan-out", &shared);
-    struct s2s_spec shared_lstm = {"LSTM", 0, 0, 1, 5, 5, LSTM_STATES, NULL, NULL, 0};
-    check_model("lstm fan-out go_backwards", &shared_lstm);
+    struct s2s_spec shared = {"GRU", 0, 0, 0, 5, 5, GRU_STATES, NULL, NULL, 0, NULL};
+    check_model("gru fan-out", &shared, NULL, 0);
+    struct s2s_spec shared_lstm = {"LSTM", 0, 0, 1, 5, 5, LSTM_STATES, NULL, NULL, 0, NULL};
+    check_model("lstm fan-out go_backwards", &shared_lstm, NULL, 0);
     /* a Bidirectional encoder's states: [output, fh, fc, bh, bc]; the decoder takes bh, fc */
     struct s2s_spec bidi = {"LSTM", 1, 1, 0, 5, 5, KT("bi", 3) ", " KT("bi", 2), NULL, NULL,
-                            1};
-    check_model("seq2seq bidirectional lstm masked", &bidi);
-    struct s2s_spec bidi_gru = {"GRU", 1, 0, 1, 5, 5, KT("bi", 2), NULL, NULL, 1};
-    check_model("seq2seq bidirectional gru go_backwards", &bidi_gru);
+                            1, NULL};
+    check_model("seq2seq bidirectional lstm masked", &bidi, NULL, 0);
+    struct s2s_spec bidi_gru = {"GRU", 1, 0, 1, 5, 5, KT("bi", 2), NULL, NULL, 1, NULL};
+    check_model("seq2seq bidirectional gru go_backwards", &bidi_gru, NULL, 0);
+    /* Input((None,)) for the encoder and the decoder: each takes its length from its own
+     * array, batch by batch (Keras's lstm_seq2seq) */
+    struct s2s_spec any = {"LSTM", 1, 1, 0, 5, 5, LSTM_STATES, NULL, "[null, null]", 0,
+                           "[null, null]"};
+    static const int any_lengths[] = {3, 7, 8, 2, 3, 7};
+    check_model("seq2seq lstm masked, lengths unknown", &any, any_lengths, 3);
     check_errors();
     check_train_save();
     check_datasets();

@@ -63,26 +63,44 @@ static double worst_diff(const struct clrnn_array *got, const struct clrnn_array
 }
 
 /* A model of unknown length (Input((None,))): io.h5 also holds x_long, longer sequences,
- * and Keras's y_long for them; the model that just predicted x predicts them too. */
+ * and Keras's y_long for them; the model that just predicted x predicts them too. A model
+ * of several inputs of unknown length: x0_long, x1_long, ..., each input longer by its own
+ * steps (keras.io's lstm_seq2seq). */
 static void check_long(clrnn_model *m, const char *io, const char *name, const char *file) {
-    if (clrnn_fmt_data_has(io, "x_long") != 1) return;
-    struct clrnn_array x, want, got;
-    CHECK(clrnn_fmt_data_read(io, "x_long", &x) == CLRNN_OK);
+    struct clrnn_array x[4], want, got;
+    int n = 0;
+    if (clrnn_fmt_data_has(io, "x_long") == 1) {
+        CHECK(clrnn_fmt_data_read(io, "x_long", &x[n++]) == CLRNN_OK);
+    } else {
+        char key[16];
+        for (; n < 4; n++) {
+            snprintf(key, sizeof key, "x%d_long", n);
+            if (clrnn_fmt_data_has(io, key) != 1) break;
+            CHECK(clrnn_fmt_data_read(io, key, &x[n]) == CLRNN_OK);
+        }
+    }
+    if (n == 0) return;
     CHECK(clrnn_fmt_data_read(io, "y_long", &want) == CLRNN_OK);
-    int64_t in[4];
-    CHECK(clrnn_model_input_shape(m, in, NULL) >= 1 && in[0] == -1); /* None */
-    if (clrnn_model_predict(m, &x, 1, 2, &got)) {
-        printf("  %-30s %-28s PREDICT FAILED at length %lld: %s\n", name, file,
-               (long long)x.dims[1], clrnn_last_error());
+    char lengths[64] = "";
+    for (int k = 0; k < n; k++) {
+        int64_t in[4];
+        CHECK(clrnn_model_input_shape_at(m, k, in, NULL) >= 1 && in[0] == -1); /* None */
+        snprintf(lengths + strlen(lengths), sizeof lengths - strlen(lengths), "%s%lld",
+                 k ? "," : "", (long long)x[k].dims[1]);
+    }
+    if (clrnn_model_predict(m, x, n, 2, &got)) {
+        printf("  %-30s %-28s PREDICT FAILED at length %s: %s\n", name, file, lengths,
+               clrnn_last_error());
         CHECK(0);
     } else {
         double worst = worst_diff(&got, &want);
-        printf("  %-30s %-28s length %lld: max |clrnn - keras| %.2e\n", name, file,
-               (long long)x.dims[1], worst);
+        printf("  %-30s %-28s length %s: max |clrnn - keras| %.2e\n", name, file, lengths,
+               worst);
         CHECK(worst <= TOL);
         clrnn_array_clear(&got);
     }
-    clrnn_array_clear(&x), clrnn_array_clear(&want);
+    for (int k = 0; k < n; k++) clrnn_array_clear(&x[k]);
+    clrnn_array_clear(&want);
 }
 
 /* Loads one file (and weights file) of a case and compares its predictions with Keras's. */

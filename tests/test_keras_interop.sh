@@ -10,7 +10,9 @@
 # 1e-5. One model per layer kind and option: Embedding with mask_zero, LSTM, GRU both ways
 # (reset_after), SimpleRNN, go_backwards, the RNN wrapper, Bidirectional with each merge
 # mode, TimeDistributed, Dropout, stacked layers, hard_sigmoid; and Keras 3 Functional
-# graphs (seq2seq, two inputs).
+# graphs (seq2seq, two inputs; keras.io's lstm_seq2seq, two inputs of unknown length; the
+# merge layers; initial_state into Bidirectional), and graphs from tf.keras 2's files, which
+# clrnn writes back in tf.keras 2's Functional layout for it.
 #
 # Needs Keras from PyPI. It runs when tests/keras/.venv is complete, or when
 # CLRNN_KERAS_INTEROP=1 lets keras.sh make the environment (.ci/run makes it first when PyPI
@@ -100,12 +102,25 @@ train td_dropout reber $bce "lstm(8,return_sequences=true) time_distributed(dens
 train embed_mask text $sce "embedding($vocab,8,mask_zero=true) lstm(16) dense($vocab,softmax)"
 train embed_bidi_gru text $sce "embedding($vocab,8,mask_zero=true) bidirectional(gru(6)) dropout(0.2) dense($vocab,softmax)"
 # the encoder-decoder of Keras's seq2seq tutorial (return_state into initial_state, two
-# inputs, a masked GRU encoder), its architecture made by Keras: a graph is written in Keras
-# 3's Functional layout, which tf.keras 2 does not read
+# inputs, a masked GRU encoder), its architecture made by Keras 3: a graph is written in the
+# Functional layout of the Keras it came from (Keras 3's, which tf.keras 2 does not read)
 only=k3
 if bash "$here/keras/keras.sh" seq2seq_data.py "$scratch" >/dev/null 2>&1; then
   train seq2seq_lstm seq2seq $sce --model "$scratch/seq2seq_lstm.json"
   train seq2seq_gru seq2seq $sce --model "$scratch/seq2seq_gru.json"
+  # keras.io's lstm_seq2seq: both inputs of unknown length, test sequences longer than the
+  # training ones
+  train lstm_seq2seq lstm_seq2seq_data categorical_crossentropy --model "$scratch/lstm_seq2seq.json"
+  # every merge layer; a Bidirectional encoder's states joined by Concatenate and given to a
+  # Bidirectional decoder (initial_state)
+  train merges merges_data mean_squared_error --model "$scratch/merges.json"
+  train bidi_states bidi_states_data categorical_crossentropy --model "$scratch/bidi_states.json"
+  # the same two as tf.keras 2.15 saved them (golden-tf2): clrnn writes them in tf.keras 2's
+  # Functional layout, which tf.keras 2 reads
+  only=k2
+  train merges_k2 merges_data mean_squared_error --model "$here/keras/golden-tf2/merges/model.json"
+  train bidi_states_k2 bidi_states_data categorical_crossentropy \
+    --model "$here/keras/golden-tf2/seq2seq_bidi_states/model.json"
 else
   bad "Keras writes the seq2seq data and architectures"
 fi

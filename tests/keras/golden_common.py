@@ -208,6 +208,63 @@ def c_functional_gru_any_length(rng):
     return keras.Model(inputs, outputs), ids_x(rng, 30, n=4, t=7, pad=True)
 
 
+def lstm_seq2seq(num_encoder_tokens=5, num_decoder_tokens=6, latent_dim=7):
+    """keras.io's "Character-level recurrent sequence-to-sequence model" (lstm_seq2seq), as
+    it writes it: one-hot characters of unknown length in, the encoder's states starting a
+    decoder LSTM that returns its states too (unused), Dense softmax; compiled as there."""
+    encoder_inputs = keras.Input(shape=(None, num_encoder_tokens))
+    encoder = L.LSTM(latent_dim, return_state=True)
+    encoder_outputs, state_h, state_c = encoder(encoder_inputs)
+    encoder_states = [state_h, state_c]
+    decoder_inputs = keras.Input(shape=(None, num_decoder_tokens))
+    decoder_lstm = L.LSTM(latent_dim, return_sequences=True, return_state=True)
+    decoder_outputs, _, _ = decoder_lstm(decoder_inputs, initial_state=encoder_states)
+    decoder_dense = L.Dense(num_decoder_tokens, activation="softmax")
+    decoder_outputs = decoder_dense(decoder_outputs)
+    model = keras.Model([encoder_inputs, decoder_inputs], decoder_outputs)
+    model.compile(optimizer="rmsprop", loss="categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def one_hot(rng, n, t, f):
+    return np.eye(f, dtype=np.float32)[rng.integers(0, f, size=(n, t))]
+
+
+def c_lstm_seq2seq_any_length(rng):
+    return lstm_seq2seq(), [one_hot(rng, 4, 6, 5), one_hot(rng, 4, 5, 6)]
+
+
+def c_merges(rng):
+    """Every merge layer: two inputs through Dense, then Add, Subtract, Multiply (of three),
+    Average, Maximum, Minimum, joined by Concatenate, and a Dense."""
+    a_in = keras.Input(shape=(T, F), name="a")
+    b_in = keras.Input(shape=(T, F), name="b")
+    a = L.Dense(4, activation="tanh")(a_in)
+    b = L.Dense(4, activation="tanh")(b_in)
+    add = L.Add()([a, b])
+    parts = [add, L.Subtract()([a, b]), L.Multiply()([a, b, add]), L.Average()([a, b]),
+             L.Maximum()([a, b, add]), L.Minimum()([a, b])]
+    c1 = L.Concatenate()(parts[:3])
+    c2 = L.Concatenate()(parts[3:] + [a_in])
+    out = L.Dense(3)(L.Concatenate()([c1, c2]))
+    return keras.Model([a_in, b_in], out), [float_x(rng), float_x(rng)]
+
+
+def c_seq2seq_bidi_states(rng):
+    """A Bidirectional LSTM encoder whose forward and backward states, joined by
+    Concatenate, start an LSTM decoder of twice the units; and a Bidirectional decoder
+    given all four states as initial_state; inputs of unknown length."""
+    enc_in = keras.Input(shape=(None, F), name="encoder_inputs")
+    _, fh, fc, bh, bc = L.Bidirectional(L.LSTM(4, return_state=True))(enc_in)
+    dec_in = keras.Input(shape=(None, F), name="decoder_inputs")
+    h = L.Concatenate()([fh, bh])
+    c = L.Concatenate()([fc, bc])
+    d1 = L.LSTM(8, return_sequences=True)(dec_in, initial_state=[h, c])
+    d2 = L.Bidirectional(L.LSTM(4, return_sequences=True))(dec_in, initial_state=[fh, fc, bh, bc])
+    out = L.Dense(3, activation="softmax")(L.Concatenate()([d1, d2]))
+    return keras.Model([enc_in, dec_in], out), [float_x(rng, n=4, t=5), float_x(rng, n=4, t=4)]
+
+
 def c_fit_built_any_length(rng):
     """The TensorFlow text classification tutorial's way: a Sequential without an input
     shape, built by fit (its file records batch_input_shape [None, None])."""
@@ -220,12 +277,15 @@ def c_fit_built_any_length(rng):
 
 
 def unknown_length(model):
-    shape = model.input_shape
-    return not isinstance(shape, list) and len(shape) > 1 and shape[1] is None
+    shapes = model.input_shape if isinstance(model.input_shape, list) else [model.input_shape]
+    return all(len(shape) > 1 and shape[1] is None for shape in shapes)
 
 
 def longer(x):
-    """x with its first 4 steps again at the end: another length for the same model."""
+    """x with its first 4 steps again at the end: another length for the same model (of
+    several inputs: each input k gets its first 4 - k steps again, lengths of their own)."""
+    if isinstance(x, list):
+        return [np.concatenate([xi, xi[:, :4 - k]], axis=1) for k, xi in enumerate(x)]
     return np.concatenate([x, x[:, :4]], axis=1)
 
 
@@ -235,7 +295,8 @@ def maxdiff(a, b):
 
 def write_io(path, x, y, model=None):
     """x, y; a model of several inputs gets x0, x1, ... in the model's order instead; a
-    model of unknown length also x_long and y_long = its predictions for them."""
+    model of unknown length also x_long (x0_long, x1_long, ...) and y_long = its
+    predictions for them."""
     with h5py.File(path, "w") as f:
         if isinstance(x, list):
             for i, xi in enumerate(x):
@@ -244,6 +305,10 @@ def write_io(path, x, y, model=None):
             f.create_dataset("x", data=x)
         f.create_dataset("y", data=y.astype(np.float32))
         if model is not None and unknown_length(model):
-            f.create_dataset("x_long", data=longer(x))
+            if isinstance(x, list):
+                for i, xi in enumerate(longer(x)):
+                    f.create_dataset("x%d_long" % i, data=xi)
+            else:
+                f.create_dataset("x_long", data=longer(x))
             f.create_dataset("y_long", data=np.asarray(
                 model.predict(longer(x), verbose=0), np.float32))

@@ -32,7 +32,8 @@ from golden_common import (  # noqa: E402,F401
     c_embedding_mask_lstm, c_stacked_lstm, _bidi, c_bidi_gru_seq_masked, c_rnn_lstm_cell,
     c_time_distributed_dense, c_dropout_lstm, c_functional_lstm, c_seq2seq_lstm,
     c_seq2seq_gru_masked, c_seq2seq_bidi_lstm, c_imdb_bidi_any_length,
-    c_functional_gru_any_length, maxdiff, write_io)
+    c_functional_gru_any_length, c_lstm_seq2seq_any_length, c_merges,
+    c_seq2seq_bidi_states, maxdiff, write_io)
 golden_common.use(keras)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -141,6 +142,9 @@ CASES = [
     ("seq2seq_bidi_lstm", c_seq2seq_bidi_lstm),
     ("imdb_bidi_any_length", c_imdb_bidi_any_length),
     ("functional_gru_any_length", c_functional_gru_any_length),
+    ("lstm_seq2seq_any_length", c_lstm_seq2seq_any_length),
+    ("merges", c_merges),
+    ("seq2seq_bidi_states", c_seq2seq_bidi_states),
 ]
 
 

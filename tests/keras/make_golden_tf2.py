@@ -37,7 +37,8 @@ from golden_common import (  # noqa: E402,F401
     c_embedding_mask_lstm, c_stacked_lstm, _bidi, c_bidi_gru_seq_masked, c_rnn_lstm_cell,
     c_time_distributed_dense, c_dropout_lstm, c_functional_lstm, c_seq2seq_lstm,
     c_seq2seq_gru_masked, c_imdb_bidi_any_length, c_functional_gru_any_length,
-    c_fit_built_any_length, maxdiff, write_io)
+    c_fit_built_any_length, c_lstm_seq2seq_any_length, c_merges,
+    c_seq2seq_bidi_states, maxdiff, write_io)
 golden_common.use(keras)
 import keras as keras_pkg  # noqa: E402  (the keras 2.15 package behind tf.keras; for __version__)
 
@@ -137,6 +138,9 @@ CASES = [
     ("imdb_bidi_any_length", c_imdb_bidi_any_length),
     ("functional_gru_any_length", c_functional_gru_any_length),
     ("fit_built_any_length", c_fit_built_any_length),
+    ("lstm_seq2seq_any_length", c_lstm_seq2seq_any_length),
+    ("merges", c_merges),
+    ("seq2seq_bidi_states", c_seq2seq_bidi_states),
 ]
 
 
@@ -205,6 +209,10 @@ def np_lstm_hard_sigmoid(model, x, slope):
         h = o * np.tanh(c)
     return h
 
+# The models of keras.io's examples are saved in the .keras archive too (every format
+# tf.keras 2 writes).
+KERAS_ARCHIVE_TOO = {"lstm_seq2seq_any_length", "merges", "seq2seq_bidi_states"}
+
 
 # ---------------------------------------------------------------- one case
 def make_case(name, builder, outdir):
@@ -251,6 +259,8 @@ def make_case(name, builder, outdir):
 
     attempt("model.h5", lambda p: model.save(p))
     attempt("weights.h5", model.save_weights)
+    if name in KERAS_ARCHIVE_TOO:
+        attempt("model.keras", lambda p: model.save(p))
 
     def save_json(p):
         with open(p, "w") as f:
@@ -285,6 +295,8 @@ def make_case(name, builder, outdir):
         if train is not None and m2 is not None and m2.optimizer is not None:
             it = m2.optimizer.iterations.numpy()
             notes.append("reloaded optimizer: %s iterations=%d" % (type(m2.optimizer).__name__, it))
+    if os.path.exists(p("model.keras")):
+        check("load_model(model.keras)", lambda: keras.models.load_model(p("model.keras")))
     if os.path.exists(p("model.json")) and os.path.exists(p("weights.h5")):
         def from_json():
             with open(p("model.json")) as f:

@@ -149,4 +149,19 @@ void ref_clip_by_norm(double *g, int n, double clipnorm);
 /* Keras's global_clipnorm over k weights: all scaled by clip / max(global norm, clip). */
 void ref_clip_by_global_norm(double *const *gs, const int *ns, int k, double clipnorm);
 
+/* Keras's merge layers over n inputs xs[k], each (R, C[k]): the elementwise ones (all C[k]
+ * equal, y (R, C[0])) as Keras computes them, pairwise from the first (Maximum keeps the
+ * first of equal values), and Concatenate on the last axis (y (R, sum of C)). */
+typedef enum {
+    REF_MERGE_ADD,
+    REF_MERGE_SUBTRACT, /* two inputs */
+    REF_MERGE_MULTIPLY,
+    REF_MERGE_AVERAGE,
+    REF_MERGE_MAXIMUM,
+    REF_MERGE_MINIMUM,
+    REF_MERGE_CONCATENATE
+} ref_merge;
+void ref_merge_forward(ref_merge op, const double *const *xs, int n, int R, const int *C,
+                       double *y);
+
 #endif
