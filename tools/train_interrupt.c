@@ -45,6 +45,16 @@ static void on_sigint(int sig) {
     _exit(130);
 }
 
+/* sigaction, not signal(): under -std=c11 signal() resets the handler after one signal */
+static void handle_as_ctrl_c(int sig) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(sig, &sa, NULL);
+}
+
 void interrupt_install(void) {
     /* on a terminal the cursor may stand after the progress bar or the echoed ^C */
     const char *lead = isatty(STDERR_FILENO) ? "\n" : "";
@@ -59,23 +69,11 @@ void interrupt_install(void) {
     snprintf(stopped, sizeof stopped,
              "%s%s: stopped; the last checkpoint is as the last whole epoch left it\n", lead,
              prog);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_sigint;
-    sa.sa_flags = SA_RESTART;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
+    handle_as_ctrl_c(SIGINT);
 }
 
 /* Under mpirun: a Ctrl-C reaches the processes as SIGTERM (then SIGKILL a second later). */
-void interrupt_also_on_sigterm(void) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_sigint;
-    sa.sa_flags = SA_RESTART;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-}
+void interrupt_also_on_sigterm(void) { handle_as_ctrl_c(SIGTERM); }
 
 void interrupt_training_begins(void) { training = 1; }
 
