@@ -44,6 +44,13 @@ info_has "seed_imdb_lstm model.h5" "$golden/seed_imdb_lstm/model.h5" \
 info_has "train_adam final.h5 (training_config, optimizer_weights)" "$golden/train_adam/final.h5" \
   'training_config, model_weights, optimizer_weights\)$' \
   '^training +loss binary_crossentropy, optimizer Adam \(learning_rate 0\.01\)$'
+# the metrics a training_config lists: Keras 3's objects, tf.keras 2's lists of them
+info_has "metrics_binary model.h5 (Keras 3)" "$golden/metrics_binary/model.h5" \
+  '^training +loss binary_crossentropy, metrics accuracy, precision, recall, optimizer Adam'
+info_has "metrics_binary model.h5 (tf.keras 2)" "$golden/../golden-tf2/metrics_binary/model.h5" \
+  '^training +loss binary_crossentropy, metrics accuracy, precision, recall, optimizer'
+info_has "metrics_top_k3 model.keras" "$golden/metrics_top_k3/model.keras" \
+  '^training +loss categorical_crossentropy, metrics accuracy, top_k_categorical_accuracy'
 
 # .keras archive: layers from config.json, weights from the in-memory model.weights.h5
 info_has "seed_imdb_lstm model.keras" "$golden/seed_imdb_lstm/model.keras" \
@@ -83,7 +90,7 @@ if "$build/clrnn-info" devices >/dev/null 2>&1; then
   "$build/clrnn-train" --layers "lstm(8) dense(1,sigmoid)" --data "$scratch/r.h5" --out "$scratch/m.h5" --epochs 1 --quiet
   info_has "clrnn-written m.h5" "$scratch/m.h5" \
     '^format +Keras legacy full-model HDF5 \(model_config, training_config, model_weights' \
-    '^keras +[0-9.]+ \(backend ' '^training +loss binary_crossentropy, optimizer Adam' \
+    '^keras +[0-9.]+ \(backend ' '^training +loss binary_crossentropy, metrics accuracy, optimizer Adam' \
     '^  lstm +LSTM +lstm/lstm_cell/kernel:0 \(7, 32\)$' '^ +lstm/lstm_cell/recurrent_kernel:0 \(8, 32\)$' \
     '^  dense +Dense +dense/kernel:0 \(8, 1\)$'
   # the epochs it trained and the vocabulary it carries (a text model)
