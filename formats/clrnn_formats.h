@@ -109,9 +109,12 @@ clrnn_status clrnn_fmt_keras3_group_size(const char *path, const void *image, si
                                          const char *group, int *n);
 
 /* Writes a Keras 3 weights file: each ws[i] a float32 dataset at the path ws[i].name
- * ("layers/lstm/cell/vars/0"), atomically (a temporary name, then renamed onto path). */
+ * ("layers/lstm/cell/vars/0"), and a vocabulary (NULL: none) as the dataset
+ * clrnn_vocabulary at the root, which Keras does not read; atomically (a temporary name,
+ * then renamed onto path). */
 clrnn_status clrnn_fmt_keras3_weights_write(const char *path, const struct clrnn_fmt_weight *ws,
-                                            int n);
+                                            int n, const char *const *vocabulary,
+                                            int n_vocabulary);
 /* Writes a .keras archive: config.json (the Keras 3 model object), metadata.json with
  * keras_version (and clrnn_epochs_done when epochs_done > 0: Keras reads no more of it),
  * model.weights.h5 made from ws as above, and with n_vocabulary > 0 the vocabulary as the

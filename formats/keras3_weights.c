@@ -80,7 +80,8 @@ clrnn_status clrnn_fmt_keras3_group_size(const char *path, const void *image, si
 }
 
 clrnn_status clrnn_fmt_keras3_weights_write(const char *path, const struct clrnn_fmt_weight *ws,
-                                            int n) {
+                                            int n, const char *const *vocabulary,
+                                            int n_vocabulary) {
     struct clrnn_h5_writer w;
     struct clrnn_h5_quiet q;
     clrnn_h5_quiet_begin(&q);
@@ -92,6 +93,9 @@ clrnn_status clrnn_fmt_keras3_weights_write(const char *path, const struct clrnn
         snprintf(where, sizeof where, "%s: %s", path, ws[i].name);
         s = clrnn_h5_write_weight(w.file, &ws[i], where);
     }
+    /* a dataset beside /layers, which Keras's load_weights does not look at */
+    if (!s && vocabulary)
+        s = clrnn_h5_write_tokens(w.file, path, "clrnn_vocabulary", vocabulary, n_vocabulary);
     if (w.tmp) s = clrnn_h5_finish(&w, s);
     clrnn_h5_quiet_end(&q);
     return s;

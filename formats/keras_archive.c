@@ -237,7 +237,7 @@ clrnn_status clrnn_fmt_keras_archive_write(const char *path, const char *config_
     if (!s) {
         snprintf(weights, len, "%s.weights-%ld.h5", path, (long)getpid());
         snprintf(tmp, len, "%s.tmp-%ld", path, (long)getpid());
-        s = clrnn_fmt_keras3_weights_write(weights, ws, n);
+        s = clrnn_fmt_keras3_weights_write(weights, ws, n, NULL, 0);
     }
     if (!s) {
         int err = 0;

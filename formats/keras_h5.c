@@ -113,11 +113,11 @@ static int is_keras3_weights(hid_t f, const char *path) {
 }
 
 /* The legacy layout of the open file f into m; keras3 allowed: a Keras 3 weights file is
- * only recognized (m->kind), not read. */
+ * only recognized (m->kind) and its vocabulary read, not its weights. */
 static clrnn_status read_model(hid_t f, const char *path, int keras3, struct clrnn_fmt_model *m) {
     if (keras3 && is_keras3_weights(f, path)) {
         m->kind = CLRNN_FMT_KERAS3_WEIGHTS;
-        return CLRNN_OK;
+        return read_extras(f, path, m); /* the vocabulary clrnn keeps beside the weights */
     }
     hid_t root = -1;
     char where[WHERE_SIZE];

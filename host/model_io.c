@@ -612,7 +612,8 @@ static clrnn_status save_keras3(clrnn_model *m, const char *path, const char *co
         s = config ? clrnn_fmt_keras_archive_write(path, config, KERAS3_VERSION, m->epochs_done,
                                                    out, total, (const char *const *)m->vocab,
                                                    m->n_vocab)
-                   : clrnn_fmt_keras3_weights_write(path, out, total);
+                   : clrnn_fmt_keras3_weights_write(path, out, total,
+                                                    (const char *const *)m->vocab, m->n_vocab);
     opt_state_free(&opt);
     clrnn_free(names), clrnn_free(ws), clrnn_free(out);
     return s;
