@@ -2,7 +2,7 @@
 # --metrics in clrnn-train and clrnn-eval, by Keras's names: precision and recall for a
 # binary model (shown on the epoch lines, in --history's columns sorted as CSVLogger sorts
 # them, in clrnn-eval's line and --json), sparse_top_k_categorical_accuracy for a character
-# model; kept in the files clrnn saves (clrnn-eval reads them back without --metrics,
+# model; --monitor on such a metric; kept in the files clrnn saves (clrnn-eval reads them back without --metrics,
 # clrnn-info file lists them); a metric that does not fit the loss is a usage error. When
 # the Keras 3 environment is there (tests/keras/.venv), keras.models.load_model opens the
 # binary .keras and .h5 files with their defaults and its evaluate() reports the same
@@ -19,6 +19,33 @@ check_all "the epoch line shows precision, recall, val_precision, val_recall" \
 ' - val_precision: [0-9.]+ - val_recall: [0-9.]+" <<< "$out"'
 check "--history has Keras's columns, sorted" \
   [ "$(head -1 "$scratch/h.csv")" = "epoch,accuracy,loss,precision,recall,val_accuracy,val_loss,val_precision,val_recall" ]
+# --monitor watches a metric of --metrics as Keras's callbacks do (mode "auto": higher is
+# better for precision and recall): each epoch's message agrees with --history's column
+out=$("$build/clrnn-train" --layers "lstm(8) dense(1,sigmoid)" --data "$scratch/reber.h5" \
+  --out "$scratch/mon.h5" --epochs 3 --batch-size 32 --seed 3 --metrics recall \
+  --validation-split 0.2 --history "$scratch/mon.csv" --checkpoint "$scratch/mon.ckpt.h5" \
+  --save-best-only --monitor val_recall)
+check_all "higher is better: the first epoch improves from -inf" \
+  'grep -q "^Epoch 1: val_recall improved from -inf to" <<< "$out"'
+col=$(head -1 "$scratch/mon.csv" | tr , '\n' | grep -n '^val_recall$' | cut -d: -f1)
+best=-inf
+for e in 1 2 3; do
+  v=$(sed -n "$((e + 1))p" "$scratch/mon.csv" | cut -d, -f"$col")
+  if [ "$best" = -inf ] || awk -v v="$v" -v b="$best" 'BEGIN { exit !(v > b) }'; then
+    check_all "epoch $e: val_recall $v improved on $best" \
+      'grep -q "^Epoch $e: val_recall improved from" <<< "$out"'
+    best=$v
+  else
+    check_all "epoch $e: val_recall $v did not improve on $best" \
+      'grep -q "^Epoch $e: val_recall did not improve from" <<< "$out"'
+  fi
+done
+expect 2 "monitor val_precision: the model does not compute precision .give --metrics precision." \
+  "$build/clrnn-train" --layers "lstm(8) dense(1,sigmoid)" --data "$scratch/reber.h5" \
+  --out "$scratch/mon.h5" --validation-split 0.2 --early-stopping 2 --monitor val_precision
+expect 2 "monitor f1_score: give loss, accuracy" \
+  "$build/clrnn-train" --layers "lstm(8) dense(1,sigmoid)" --data "$scratch/reber.h5" \
+  --out "$scratch/mon.h5" --early-stopping 2 --monitor f1_score
 "$build/clrnn-train" --model "$scratch/bin.keras" --data "$scratch/reber.h5" --epochs 0 \
   --out "$scratch/bin.h5" --quiet
 e=$("$build/clrnn-eval" "$scratch/bin.h5" --data "$scratch/reber.h5")

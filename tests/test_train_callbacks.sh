@@ -140,7 +140,7 @@ usage "restore-best-weights goes with --early-stopping" --restore-best-weights
 usage "save-best-only goes with --checkpoint" --save-best-only
 usage "monitor goes with --early-stopping N, --save-best-only or --reduce-lr-on-plateau" --monitor loss
 usage "needs validation data" --early-stopping 2 --monitor val_loss
-usage "give loss, accuracy, val_loss or val_accuracy" --early-stopping 2 --monitor speed
+usage "monitor speed: give loss, accuracy, .*precision or recall, or one of them with val_ before it" --early-stopping 2 --monitor speed
 usage "not both" --validation-split 0.2 --validation-data "$scratch/reber.h5"
 usage "cannot change a rate that --lr-schedule sets" --reduce-lr-on-plateau "" \
   --lr-schedule "exponential_decay(decay_steps=5,decay_rate=0.5)"

@@ -84,8 +84,9 @@ static const char USAGE_TRAINING[] =
     "                        with --history: from the first epoch)\n"
     "  --early-stopping N    stop when the monitored metric has not improved for N epochs\n"
     "  --monitor NAME        what --early-stopping, --save-best-only and\n"
-    "                        --reduce-lr-on-plateau watch: loss, accuracy, val_loss or\n"
-    "                        val_accuracy (val_loss with validation data, else loss)\n"
+    "                        --reduce-lr-on-plateau watch: loss, accuracy, a metric of\n"
+    "                        --metrics (precision, ...), each also with val_ before it\n"
+    "                        (val_loss with validation data, else loss)\n"
     "  --restore-best-weights  with --early-stopping: end with the best epoch's weights\n"
     "  --reduce-lr-on-plateau SETTINGS  ReduceLROnPlateau on the monitored metric:\n"
     "                        \"factor=F,patience=N,min_delta=D,cooldown=N,min_lr=LR\"\n"
@@ -116,6 +117,30 @@ struct options {
     long grad_shards;
     double dist_timeout;
 };
+
+/* ---- the monitored metric ---- */
+
+/* The CLRNN_METRIC_* bit named base among the metrics of more, or 0. */
+static unsigned monitored_metric(const char *base, const struct clrnn_metric_values *more) {
+    static const unsigned bits[] = {CLRNN_METRIC_TOP_K, CLRNN_METRIC_PRECISION,
+                                    CLRNN_METRIC_RECALL};
+    for (size_t i = 0; i < sizeof bits / sizeof bits[0]; i++)
+        if ((more->metrics & bits[i]) && strcmp(clrnn_metric_name(bits[i], more->sparse), base) == 0)
+            return bits[i];
+    return 0;
+}
+
+/* Whether name is a metric --monitor can watch on some model: loss, accuracy or a metric
+ * of --metrics, with or without val_. */
+static int monitor_known(const char *name) {
+    const char *base = strncmp(name, "val_", 4) == 0 ? name + 4 : name;
+    if (strcmp(base, "loss") == 0 || strcmp(base, "accuracy") == 0) return 1;
+    struct clrnn_metric_values all = {CLRNN_METRIC_TOP_K | CLRNN_METRIC_PRECISION |
+                                      CLRNN_METRIC_RECALL, 0, 0, 0, 0};
+    if (monitored_metric(base, &all)) return 1;
+    all.sparse = 1;
+    return monitored_metric(base, &all) != 0;
+}
 
 static void parse(int argc, char **argv, struct options *o) {
     memset(o, 0, sizeof *o);
@@ -176,9 +201,13 @@ static void parse(int argc, char **argv, struct options *o) {
     if (!o->model && !o->layers && !o->resume)
         cli_usage_error("give --model or --layers (and --resume to go on from a checkpoint)");
     if (!o->data) cli_usage_error("--data is required");
-    if (o->monitor && strcmp(o->monitor, "loss") != 0 && strcmp(o->monitor, "accuracy") != 0 &&
-        strcmp(o->monitor, "val_loss") != 0 && strcmp(o->monitor, "val_accuracy") != 0)
-        cli_usage_error("--monitor %s: give loss, accuracy, val_loss or val_accuracy", o->monitor);
+    if (o->monitor && !monitor_known(o->monitor))
+        cli_usage_error("--monitor %s: give loss, accuracy, %s, %s, %s or %s, or one of them "
+                        "with val_ before it", o->monitor,
+                        clrnn_metric_name(CLRNN_METRIC_TOP_K, 0),
+                        clrnn_metric_name(CLRNN_METRIC_TOP_K, 1),
+                        clrnn_metric_name(CLRNN_METRIC_PRECISION, 0),
+                        clrnn_metric_name(CLRNN_METRIC_RECALL, 0));
     if (o->restore_best && !o->patience)
         cli_usage_error("--restore-best-weights goes with --early-stopping N");
     if (o->save_best_only && !o->checkpoint)
@@ -225,17 +254,19 @@ struct progress {
 };
 
 static double monitored(const struct clrnn_epoch_logs *l, const char *name) {
-    if (strcmp(name, "loss") == 0) return l->loss;
-    if (strcmp(name, "accuracy") == 0) return l->accuracy;
-    if (strcmp(name, "val_loss") == 0) return l->val_loss;
-    return l->val_accuracy;
+    int val = strncmp(name, "val_", 4) == 0;
+    const char *base = val ? name + 4 : name;
+    if (strcmp(base, "loss") == 0) return val ? l->val_loss : l->loss;
+    if (strcmp(base, "accuracy") == 0) return val ? l->val_accuracy : l->accuracy;
+    const struct clrnn_metric_values *more = val ? &l->val_more : &l->more;
+    return clrnn_metric_value(more, monitored_metric(base, more));
 }
 
-/* Whether v improves on best (min_delta 0; lower is better for losses, higher for
- * accuracies, as Keras's mode "auto"); the first value always does. */
+/* Whether v improves on best (min_delta 0, Keras's mode "auto"); the first value always
+ * does. */
 static int improves(const char *monitor, double v, int have_best, double best) {
     if (!have_best) return 1;
-    return strstr(monitor, "accuracy") ? v > best : v < best;
+    return monitor_higher_is_better(monitor) ? v > best : v < best;
 }
 
 /* 1 when training should stop: no improvement of the monitored metric for patience
@@ -292,7 +323,7 @@ static void save_checkpoint(struct progress *pr, const struct clrnn_epoch_logs *
         if (!pr->quiet && better)
             printf("Epoch %d: %s improved from %.5f to %.5f, saving model to %s\n",
                    l->epoch + 1, pr->monitor, pr->saved_any ? pr->saved_best :
-                   strstr(pr->monitor, "accuracy") ? -INFINITY : INFINITY, v, pr->checkpoint);
+                   monitor_higher_is_better(pr->monitor) ? -INFINITY : INFINITY, v, pr->checkpoint);
         else if (!pr->quiet)
             printf("Epoch %d: %s did not improve from %.5f\n", l->epoch + 1, pr->monitor,
                    pr->saved_best);
@@ -610,6 +641,11 @@ int main(int argc, char **argv) {
         more_metrics.metrics = cc.metrics;
         more_metrics.sparse = strcmp(cc.loss, "sparse_categorical_crossentropy") == 0;
     }
+    const char *base = strncmp(pr.monitor, "val_", 4) == 0 ? pr.monitor + 4 : pr.monitor;
+    if (strcmp(base, "loss") != 0 && strcmp(base, "accuracy") != 0 &&
+        !monitored_metric(base, &more_metrics))
+        cli_usage_error("--monitor %s: the model does not compute %s (give --metrics %s)",
+                        pr.monitor, base, base);
     if (o.history)
         pr.history = train_history_open(o.history, o.resume ? initial_epoch : -1,
                                         strcmp(cc.loss, "mean_squared_error") != 0, validating,

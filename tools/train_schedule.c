@@ -117,6 +117,8 @@ static void take_reduce(const char *flag, const char *key, const char *value, vo
                         flag, key);
 }
 
+int monitor_higher_is_better(const char *monitor) { return strstr(monitor, "loss") == NULL; }
+
 void reduce_lr_parse(const char *spec, const char *monitor, struct reduce_lr *out) {
     memset(out, 0, sizeof *out);
     out->factor = 0.1; /* Keras's defaults */
@@ -126,7 +128,7 @@ void reduce_lr_parse(const char *spec, const char *monitor, struct reduce_lr *ou
     if (!(out->factor > 0 && out->factor < 1))
         cli_usage_error("--reduce-lr-on-plateau: factor=%g: give a factor below 1 (as Keras)",
                         out->factor);
-    out->higher_is_better = strstr(monitor, "accuracy") != NULL;
+    out->higher_is_better = monitor_higher_is_better(monitor);
 }
 
 double reduce_lr_on_epoch(struct reduce_lr *r, double v, double lr) {

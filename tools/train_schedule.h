@@ -22,6 +22,9 @@ struct reduce_lr {
     double best;
     long wait, cooldown_counter;
 };
+/* Whether a larger value of the monitored metric is better: every one but a loss (Keras's
+ * mode "auto": accuracies, precision and recall go up). */
+int monitor_higher_is_better(const char *monitor);
 /* Parses --reduce-lr-on-plateau "factor=F,patience=N,min_delta=D,cooldown=N,min_lr=LR"
  * (each optional; "" takes Keras's defaults). */
 void reduce_lr_parse(const char *spec, const char *monitor, struct reduce_lr *out);
