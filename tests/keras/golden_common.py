@@ -219,6 +219,13 @@ def c_fit_built_any_length(rng):
     return m, x
 
 
+def c_addition_repeat_vector(rng):
+    """keras.io's number addition example, with smaller LSTMs: 7 one-hot characters in,
+    4 answer characters out, a softmax over 12 at each."""
+    return seq((7, 12), L.LSTM(6), L.RepeatVector(4), L.LSTM(6, return_sequences=True),
+               L.Dense(12, activation="softmax")), float_x(rng, t=7, f=12)
+
+
 def unknown_length(model):
     shape = model.input_shape
     return not isinstance(shape, list) and len(shape) > 1 and shape[1] is None

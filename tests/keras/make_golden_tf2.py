@@ -38,6 +38,7 @@ from golden_common import (  # noqa: E402,F401
     c_time_distributed_dense, c_dropout_lstm, c_functional_lstm, c_seq2seq_lstm,
     c_seq2seq_gru_masked, c_imdb_bidi_any_length, c_functional_gru_any_length,
     c_fit_built_any_length, maxdiff, write_io)
+from golden_common import c_addition_repeat_vector  # noqa: E402
 golden_common.use(keras)
 import keras as keras_pkg  # noqa: E402  (the keras 2.15 package behind tf.keras; for __version__)
 
@@ -137,6 +138,7 @@ CASES = [
     ("imdb_bidi_any_length", c_imdb_bidi_any_length),
     ("functional_gru_any_length", c_functional_gru_any_length),
     ("fit_built_any_length", c_fit_built_any_length),
+    ("addition_repeat_vector", c_addition_repeat_vector),
 ]
 
 

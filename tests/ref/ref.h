@@ -149,4 +149,24 @@ void ref_clip_by_norm(double *g, int n, double clipnorm);
 /* Keras's global_clipnorm over k weights: all scaled by clip / max(global norm, clip). */
 void ref_clip_by_global_norm(double *const *gs, const int *ns, int k, double clipnorm);
 
+/* The layers around the recurrent ones (ref_shape.c), x (B, T, F) unless said otherwise.
+ * RepeatVector(N): x (B, F) -> y (B, N, F), y[b, t] = x[b]. */
+void ref_repeat_vector_forward(const double *x, int B, int F, int N, double *y);
+void ref_repeat_vector_backward(const double *dy, int B, int F, int N, double *dx);
+/* GlobalAveragePooling1D: y (B, F) the mean over t; with mask (B, T) or NULL, the sum over
+ * the steps where the mask is 1 over their count (Keras's; 0/0 where none is). */
+void ref_global_avg_pool_forward(const double *x, const double *mask, int B, int T, int F,
+                                 double *y);
+void ref_global_avg_pool_backward(const double *dy, const double *mask, int B, int T, int F,
+                                  double *dx);
+/* GlobalMaxPooling1D: y (B, F) the max over every t (Keras's ignores masks); the gradient
+ * goes to the first step holding the max. */
+void ref_global_max_pool_forward(const double *x, int B, int T, int F, double *y);
+void ref_global_max_pool_backward(const double *x, const double *dy, int B, int T, int F,
+                                  double *dx);
+/* Masking(mask_value): mask[b, t] = 1 where any x[b, t, f] != mask_value, else 0, and
+ * y = x * mask (steps equal to mask_value everywhere become 0); dx = dy * mask. */
+void ref_masking_forward(const double *x, int B, int T, int F, double mask_value, double *y,
+                         double *mask);
+
 #endif

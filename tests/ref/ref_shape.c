@@ -1,0 +1,90 @@
+/*
+ * ref_shape.c - the plain-C reference of the layers that reshape, repeat, pool or mask
+ * sequences around the recurrent layers (ref.h), from Keras's definitions.
+ */
+#include <math.h>
+
+#include "ref.h"
+
+void ref_repeat_vector_forward(const double *x, int B, int F, int N, double *y) {
+    for (int b = 0; b < B; b++)
+        for (int t = 0; t < N; t++)
+            for (int f = 0; f < F; f++) y[((long)b * N + t) * F + f] = x[(long)b * F + f];
+}
+
+void ref_repeat_vector_backward(const double *dy, int B, int F, int N, double *dx) {
+    for (int b = 0; b < B; b++)
+        for (int f = 0; f < F; f++) {
+            double s = 0;
+            for (int t = 0; t < N; t++) s += dy[((long)b * N + t) * F + f];
+            dx[(long)b * F + f] = s;
+        }
+}
+
+static double step_weight(const double *mask, int b, int T, int t) {
+    return mask ? mask[(long)b * T + t] : 1.0;
+}
+
+static double steps_counted(const double *mask, int b, int T) {
+    double n = 0;
+    for (int t = 0; t < T; t++) n += step_weight(mask, b, T, t);
+    return n;
+}
+
+void ref_global_avg_pool_forward(const double *x, const double *mask, int B, int T, int F,
+                                 double *y) {
+    for (int b = 0; b < B; b++) {
+        double n = steps_counted(mask, b, T);
+        for (int f = 0; f < F; f++) {
+            double s = 0;
+            for (int t = 0; t < T; t++)
+                if (step_weight(mask, b, T, t) != 0) s += x[((long)b * T + t) * F + f];
+            y[(long)b * F + f] = s / n;
+        }
+    }
+}
+
+void ref_global_avg_pool_backward(const double *dy, const double *mask, int B, int T, int F,
+                                  double *dx) {
+    for (int b = 0; b < B; b++) {
+        double n = steps_counted(mask, b, T);
+        for (int t = 0; t < T; t++)
+            for (int f = 0; f < F; f++)
+                dx[((long)b * T + t) * F + f] =
+                    step_weight(mask, b, T, t) != 0 ? dy[(long)b * F + f] / n : 0.0;
+    }
+}
+
+static int first_max_step(const double *x, int b, int T, int F, int f) {
+    int best = 0;
+    for (int t = 1; t < T; t++)
+        if (x[((long)b * T + t) * F + f] > x[((long)b * T + best) * F + f]) best = t;
+    return best;
+}
+
+void ref_global_max_pool_forward(const double *x, int B, int T, int F, double *y) {
+    for (int b = 0; b < B; b++)
+        for (int f = 0; f < F; f++)
+            y[(long)b * F + f] = x[((long)b * T + first_max_step(x, b, T, F, f)) * F + f];
+}
+
+void ref_global_max_pool_backward(const double *x, const double *dy, int B, int T, int F,
+                                  double *dx) {
+    for (long i = 0; i < (long)B * T * F; i++) dx[i] = 0;
+    for (int b = 0; b < B; b++)
+        for (int f = 0; f < F; f++)
+            dx[((long)b * T + first_max_step(x, b, T, F, f)) * F + f] = dy[(long)b * F + f];
+}
+
+void ref_masking_forward(const double *x, int B, int T, int F, double mask_value, double *y,
+                         double *mask) {
+    for (int b = 0; b < B; b++)
+        for (int t = 0; t < T; t++) {
+            const double *xt = x + ((long)b * T + t) * F;
+            double keep = 0;
+            for (int f = 0; f < F; f++)
+                if (xt[f] != mask_value) keep = 1;
+            if (mask) mask[(long)b * T + t] = keep;
+            for (int f = 0; f < F; f++) y[((long)b * T + t) * F + f] = xt[f] * keep;
+        }
+}

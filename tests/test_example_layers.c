@@ -1,0 +1,277 @@
+/*
+ * test_example_layers.c - the layers around the recurrent ones in keras.io's RNN examples,
+ * each against the plain-C reference (tests/ref/ref_shape.c), forward and input gradient,
+ * and the reference's gradient against central differences of its forward pass:
+ *  - RepeatVector(n): (B, F) -> (B, n, F), the copy exact, the gradient the sum over steps;
+ *    in the addition example's chain LSTM -> RepeatVector -> LSTM(return_sequences) ->
+ *    Dense(softmax); wrong inputs refused naming the layer.
+ *  - GlobalAveragePooling1D and GlobalMaxPooling1D (keepdims too), with and without a mask:
+ *    the average over the real steps only, the max over every step (Keras 3 ignores the
+ *    mask there); neither passes a mask on.
+ *  - Masking(mask_value): steps equal to mask_value everywhere become 0 and are masked for
+ *    the layers after it (a recurrent layer keeps its state over them, the average leaves
+ *    them out), the gradient 0 there.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clrnn_impl.h"
+#include "numeric.h"
+#include "ref.h"
+#include "test.h"
+
+static clrnn_ctx *ctx;
+
+static clrnn_model *build(const char *spec, const int64_t *in, int rank) {
+    clrnn_model *m = NULL;
+    if (clrnn_model_from_spec(ctx, spec, in, rank, CLRNN_DTYPE_FLOAT32, 7, &m)) {
+        fprintf(stderr, "building '%s' failed: %s\n", spec, clrnn_last_error());
+        exit(1);
+    }
+    return m;
+}
+
+static void random_array(struct clrnn_array *a, int rank, const int64_t *dims, uint64_t *state) {
+    clrnn_array_alloc(a, CLRNN_DTYPE_FLOAT32, rank, dims);
+    float *v = a->data;
+    for (int64_t i = 0; i < clrnn_array_count(a); i++) v[i] = (float)test_uniform(state, -1, 1);
+}
+
+/* A layer's reference as a function of its input, for central differences of
+ * sum(dy * forward(x)). */
+struct fd_problem {
+    void (*forward)(const struct fd_problem *p, const double *x, double *y);
+    const double *dy;
+    double *x;
+    long ny;
+    int B, T, F, N;
+};
+
+static double fd_objective(const void *problem, double *scratch) {
+    const struct fd_problem *p = problem;
+    p->forward(p, p->x, scratch);
+    double s = 0;
+    for (long i = 0; i < p->ny; i++) s += p->dy[i] * scratch[i];
+    return s;
+}
+
+/* The reference's input gradient against central differences of its forward pass. The
+ * objective is a sum of products of values in [-1, 1]: in double, the differences' error is
+ * near 1e-9, so 1e-6 leaves room while any wrong term (of size ~0.1) fails. */
+static void check_ref_gradient(const char *label, struct fd_problem *p, const double *ref_dx,
+                               long nx) {
+    double *fd = malloc((size_t)nx * sizeof *fd), *scratch = malloc((size_t)p->ny * sizeof *scratch);
+    test_central_diff(fd_objective, p, p->x, (int)nx, fd, scratch);
+    CHECK_ARRAYS_CLOSE(label, ref_dx, fd, nx, 1e-6, 1e-6);
+    free(fd), free(scratch);
+}
+
+static void repeat_forward(const struct fd_problem *p, const double *x, double *y) {
+    ref_repeat_vector_forward(x, p->B, p->F, p->N, y);
+}
+
+static void test_repeat_vector(void) {
+    enum { B = 7, F = 5, N = 3 };
+    int64_t in[1] = {F}, xd[2] = {B, F}, yd[3] = {B, N, F};
+    uint64_t st = 21;
+    clrnn_model *m = build("repeat_vector(3)", in, 1);
+    CHECK(m->layers[0]->out.rank == 2 && m->layers[0]->out.d[0] == N &&
+          m->layers[0]->out.d[1] == F);
+    struct clrnn_array x, y, dy, dx;
+    random_array(&x, 2, xd, &st);
+    random_array(&dy, 3, yd, &st);
+    CHECK(clrnn_model_forward(m, &x, 1, 1, &y) == CLRNN_OK);
+    CHECK(clrnn_model_backward(m, &dy, &dx) == CLRNN_OK);
+    double *xv = test_to_double(x.data, B * F), *dyv = test_to_double(dy.data, B * N * F);
+    double ry[B * N * F], rdx[B * F];
+    ref_repeat_vector_forward(xv, B, F, N, ry);
+    ref_repeat_vector_backward(dyv, B, F, N, rdx);
+    double *ky = test_to_double(y.data, B * N * F), *kdx = test_to_double(dx.data, B * F);
+    CHECK_ARRAYS_CLOSE("RepeatVector forward (a copy: exact)", ky, ry, B * N * F, 0, 0);
+    /* a sum of 3 floats in [-1, 1]: float rounding below 3 * 2^-24 * 3 */
+    CHECK_ARRAYS_CLOSE("RepeatVector dx", kdx, rdx, B * F, 1e-6, 1e-6);
+    struct fd_problem p = {repeat_forward, dyv, xv, B * N * F, B, 0, F, N};
+    check_ref_gradient("RepeatVector reference dx vs differences", &p, rdx, B * F);
+    free(xv), free(dyv), free(ky), free(kdx);
+    clrnn_array_clear(&x), clrnn_array_clear(&y), clrnn_array_clear(&dy), clrnn_array_clear(&dx);
+    clrnn_model_free(m);
+
+    /* the addition example's chain builds, with the shapes Keras gives it */
+    int64_t q[2] = {7, 12};
+    m = build("lstm(16) repeat_vector(4) lstm(16,return_sequences=true) dense(12,softmax)", q, 2);
+    CHECK(m->layers[1]->out.rank == 2 && m->layers[1]->out.d[0] == 4);
+    CHECK(m->layers[3]->out.rank == 2 && m->layers[3]->out.d[0] == 4 &&
+          m->layers[3]->out.d[1] == 12);
+    clrnn_model_free(m);
+
+    /* wrong inputs and arguments are refused naming the layer */
+    int64_t seq[2] = {4, 3};
+    CHECK(clrnn_model_from_spec(ctx, "repeat_vector(2)", seq, 2, CLRNN_DTYPE_FLOAT32, 1, &m) ==
+          CLRNN_E_SHAPE);
+    CHECK_STR_CONTAINS(clrnn_last_error(), "(RepeatVector) expects input (batch, features)");
+    CHECK(clrnn_model_from_spec(ctx, "repeat_vector(0)", in, 1, CLRNN_DTYPE_FLOAT32, 1, &m) !=
+          CLRNN_OK);
+    CHECK_STR_CONTAINS(clrnn_last_error(), "\"n\"");
+}
+
+/* Forward and input gradient of a weightless model, against the reference's. */
+static void run_pass(clrnn_model *m, const struct clrnn_array *x, const struct clrnn_array *dy,
+                     double **y, double **dx) {
+    struct clrnn_array ky, kdx;
+    CHECK(clrnn_model_forward(m, x, 1, 1, &ky) == CLRNN_OK);
+    CHECK(clrnn_model_backward(m, dy, &kdx) == CLRNN_OK);
+    *y = test_to_double(ky.data, (size_t)clrnn_array_count(&ky));
+    *dx = test_to_double(kdx.data, (size_t)clrnn_array_count(&kdx));
+    clrnn_array_clear(&ky), clrnn_array_clear(&kdx);
+}
+
+static const double *fd_mask; /* the mask the pooling problems hold fixed */
+
+static void avg_forward(const struct fd_problem *p, const double *x, double *y) {
+    ref_global_avg_pool_forward(x, fd_mask, p->B, p->T, p->F, y);
+}
+
+static void max_forward(const struct fd_problem *p, const double *x, double *y) {
+    ref_global_max_pool_forward(x, p->B, p->T, p->F, y);
+}
+
+static void test_global_pooling(void) {
+    enum { B = 6, T = 5, F = 4 };
+    int64_t in[2] = {T, F}, xd[3] = {B, T, F}, yd[2] = {B, F};
+    uint64_t st = 33;
+    struct clrnn_array x, dy;
+    random_array(&x, 3, xd, &st);
+    random_array(&dy, 2, yd, &st);
+    double *xv = test_to_double(x.data, B * T * F), *dyv = test_to_double(dy.data, B * F);
+    double ry[B * F], rdx[B * T * F], *ky, *kdx;
+
+    clrnn_model *m = build("global_average_pooling1d", in, 2);
+    CHECK(m->layers[0]->out.rank == 1 && m->layers[0]->out.d[0] == F);
+    run_pass(m, &x, &dy, &ky, &kdx);
+    ref_global_avg_pool_forward(xv, NULL, B, T, F, ry);
+    ref_global_avg_pool_backward(dyv, NULL, B, T, F, rdx);
+    /* a mean of 5 floats in [-1, 1] in float: rounding below 1e-6 */
+    CHECK_ARRAYS_CLOSE("GlobalAveragePooling1D forward", ky, ry, B * F, 1e-6, 1e-6);
+    CHECK_ARRAYS_CLOSE("GlobalAveragePooling1D dx", kdx, rdx, B * T * F, 1e-6, 1e-6);
+    fd_mask = NULL;
+    struct fd_problem p = {avg_forward, dyv, xv, B * F, B, T, F, 0};
+    check_ref_gradient("average reference dx vs differences", &p, rdx, B * T * F);
+    free(ky), free(kdx);
+    clrnn_model_free(m);
+
+    m = build("global_max_pooling1d(keepdims=true)", in, 2);
+    CHECK(m->layers[0]->out.rank == 2 && m->layers[0]->out.d[0] == 1 &&
+          m->layers[0]->out.d[1] == F);
+    run_pass(m, &x, &dy, &ky, &kdx);
+    ref_global_max_pool_forward(xv, B, T, F, ry);
+    ref_global_max_pool_backward(xv, dyv, B, T, F, rdx);
+    CHECK_ARRAYS_CLOSE("GlobalMaxPooling1D forward (exact)", ky, ry, B * F, 0, 0);
+    CHECK_ARRAYS_CLOSE("GlobalMaxPooling1D dx (exact)", kdx, rdx, B * T * F, 0, 0);
+    p.forward = max_forward;
+    check_ref_gradient("max reference dx vs differences", &p, rdx, B * T * F);
+    free(ky), free(kdx);
+    clrnn_model_free(m);
+
+    /* masked: Masking(0.25) makes the mask (sample 1 pre-padded by 2 steps, sample 2
+     * post-padded by 1, sample 3 all padding but its last step) */
+    float *xf = x.data;
+    int pad[B][T] = {{0}, {1, 1}, {0, 0, 0, 0, 1}, {1, 1, 1, 1, 0}};
+    double mask[B * T];
+    for (int b = 0; b < B; b++)
+        for (int t = 0; t < T; t++) {
+            mask[b * T + t] = !pad[b][t];
+            if (pad[b][t])
+                for (int f = 0; f < F; f++) xf[(b * T + t) * F + f] = 0.25f;
+        }
+    free(xv);
+    xv = test_to_double(x.data, B * T * F);
+    double xm[B * T * F], mref[B * T];
+    ref_masking_forward(xv, B, T, F, 0.25, xm, mref);
+    CHECK_ARRAYS_CLOSE("Masking reference finds the padded steps", mref, mask, B * T, 0, 0);
+    m = build("masking(0.25) global_average_pooling1d", in, 2);
+    CHECK(m->layers[0]->mask_out && m->layers[1]->mask_in && !m->layers[1]->mask_out);
+    run_pass(m, &x, &dy, &ky, &kdx);
+    ref_global_avg_pool_forward(xm, mask, B, T, F, ry);
+    ref_global_avg_pool_backward(dyv, mask, B, T, F, rdx); /* Masking passes dx on masked */
+    CHECK_ARRAYS_CLOSE("masked average forward", ky, ry, B * F, 1e-6, 1e-6);
+    CHECK_ARRAYS_CLOSE("masked average dx (0 at padding)", kdx, rdx, B * T * F, 1e-6, 1e-6);
+    fd_mask = mask;
+    p.forward = avg_forward;
+    p.x = xm;
+    check_ref_gradient("masked average reference dx vs differences", &p, rdx, B * T * F);
+    free(ky), free(kdx);
+    clrnn_model_free(m);
+
+    /* the max runs over every step, the padded (zeroed) ones too, as Keras 3's */
+    m = build("masking(0.25) global_max_pooling1d", in, 2);
+    run_pass(m, &x, &dy, &ky, &kdx);
+    ref_global_max_pool_forward(xm, B, T, F, ry);
+    ref_global_max_pool_backward(xm, dyv, B, T, F, rdx);
+    for (int i = 0; i < B * T * F; i++) rdx[i] *= mask[i / F];
+    CHECK_ARRAYS_CLOSE("max after Masking forward", ky, ry, B * F, 0, 0);
+    CHECK_ARRAYS_CLOSE("max after Masking dx", kdx, rdx, B * T * F, 0, 0);
+    free(ky), free(kdx);
+    clrnn_model_free(m);
+
+    int64_t flat[1] = {F};
+    CHECK(clrnn_model_from_spec(ctx, "global_max_pooling1d", flat, 1, CLRNN_DTYPE_FLOAT32, 1,
+                                &m) == CLRNN_E_SHAPE);
+    CHECK_STR_CONTAINS(clrnn_last_error(), "(GlobalMaxPooling1D) expects input (batch, steps");
+    CHECK(clrnn_model_from_spec(ctx, "global_average_pooling1d(data_format=channels_first)", in,
+                                2, CLRNN_DTYPE_FLOAT32, 1, &m) == CLRNN_E_UNSUPPORTED);
+    CHECK_STR_CONTAINS(clrnn_last_error(), "data_format");
+    free(xv), free(dyv);
+    clrnn_array_clear(&x), clrnn_array_clear(&dy);
+}
+
+/* Masking before an LSTM: the padded steps are the ones the LSTM skips, so the output is
+ * the reference LSTM's with that mask, and the input gradient is 0 there. */
+static void test_masking_lstm(void) {
+    enum { B = 4, T = 6, F = 3, U = 5 };
+    int64_t in[2] = {T, F}, xd[3] = {B, T, F}, yd[2] = {B, U};
+    uint64_t st = 45;
+    struct clrnn_array x, dy;
+    random_array(&x, 3, xd, &st);
+    random_array(&dy, 2, yd, &st);
+    float *xf = x.data;
+    double mask[B * T];
+    for (int b = 0; b < B; b++)
+        for (int t = 0; t < T; t++) {
+            int padded = (b == 1 && t < 2) || (b == 2 && t >= 4) || (b == 3 && t == 3);
+            mask[b * T + t] = !padded;
+            if (padded)
+                for (int f = 0; f < F; f++) xf[(b * T + t) * F + f] = -1.0f;
+        }
+    clrnn_model *m = build("masking(mask_value=-1) lstm(5)", in, 2);
+    size_t np = clrnn_model_param_count(m);
+    float *pf = malloc(np * sizeof *pf);
+    CHECK(clrnn_model_get_params(m, pf) == CLRNN_OK);
+    double *pd = test_to_double(pf, np), *ky, *kdx;
+    run_pass(m, &x, &dy, &ky, &kdx);
+    double *xv = test_to_double(x.data, B * T * F), xm[B * T * F], ry[B * U];
+    ref_masking_forward(xv, B, T, F, -1.0, xm, NULL);
+    struct ref_rnn r = {.cell = REF_CELL_LSTM, .B = B, .T = T, .I = F, .U = U, .K = pd,
+                        .Rk = pd + F * 4 * U, .b = pd + F * 4 * U + U * 4 * U,
+                        .act = REF_ACT_TANH, .rec = REF_ACT_SIGMOID, .mask = mask};
+    ref_rnn_forward(&r, xm, ry, NULL, NULL);
+    /* an LSTM of 6 steps in float against double: 1e-5 as test_rnn_modes allows */
+    CHECK_ARRAYS_CLOSE("Masking -> LSTM forward (masked steps skipped)", ky, ry, B * U, 1e-5,
+                       1e-4);
+    long nonzero_at_padding = 0;
+    for (int i = 0; i < B * T * F; i++) nonzero_at_padding += mask[i / F] == 0 && kdx[i] != 0;
+    CHECK(nonzero_at_padding == 0);
+    free(pf), free(pd), free(ky), free(kdx), free(xv);
+    clrnn_array_clear(&x), clrnn_array_clear(&dy);
+    clrnn_model_free(m);
+}
+
+int main(void) {
+    TEST_OPEN_DEVICE(ctx);
+    test_repeat_vector();
+    test_global_pooling();
+    test_masking_lstm();
+    clrnn_ctx_free(ctx);
+    TEST_MAIN_END();
+}
