@@ -11,6 +11,8 @@
  *  - Masking(mask_value): steps equal to mask_value everywhere become 0 and are masked for
  *    the layers after it (a recurrent layer keeps its state over them, the average leaves
  *    them out), the gradient 0 there.
+ *  - Flatten: (B, T, F) -> (B, T F), the same numbers both ways; a mask stops there;
+ *    --layers takes "flatten()" for "flatten".
  */
 #include <math.h>
 #include <stdio.h>
@@ -24,13 +26,18 @@
 
 static clrnn_ctx *ctx;
 
-static clrnn_model *build(const char *spec, const int64_t *in, int rank) {
+static clrnn_model *build_typed(const char *spec, const int64_t *in, int rank,
+                                clrnn_dtype dtype) {
     clrnn_model *m = NULL;
-    if (clrnn_model_from_spec(ctx, spec, in, rank, CLRNN_DTYPE_FLOAT32, 7, &m)) {
+    if (clrnn_model_from_spec(ctx, spec, in, rank, dtype, 7, &m)) {
         fprintf(stderr, "building '%s' failed: %s\n", spec, clrnn_last_error());
         exit(1);
     }
     return m;
+}
+
+static clrnn_model *build(const char *spec, const int64_t *in, int rank) {
+    return build_typed(spec, in, rank, CLRNN_DTYPE_FLOAT32);
 }
 
 static void random_array(struct clrnn_array *a, int rank, const int64_t *dims, uint64_t *state) {
@@ -267,11 +274,43 @@ static void test_masking_lstm(void) {
     clrnn_model_free(m);
 }
 
+static void test_flatten(void) {
+    enum { B = 3, T = 4, F = 5 };
+    int64_t in[2] = {T, F}, xd[3] = {B, T, F}, yd[2] = {B, T * F};
+    uint64_t st = 57;
+    struct clrnn_array x, dy;
+    random_array(&x, 3, xd, &st);
+    random_array(&dy, 2, yd, &st);
+    clrnn_model *m = build("flatten", in, 2);
+    CHECK(m->layers[0]->out.rank == 1 && m->layers[0]->out.d[0] == T * F);
+    double *ky, *kdx, *xv = test_to_double(x.data, B * T * F),
+                      *dyv = test_to_double(dy.data, B * T * F);
+    run_pass(m, &x, &dy, &ky, &kdx);
+    CHECK_ARRAYS_CLOSE("Flatten forward (exact)", ky, xv, B * T * F, 0, 0);
+    CHECK_ARRAYS_CLOSE("Flatten dx (exact)", kdx, dyv, B * T * F, 0, 0);
+    free(ky), free(kdx), free(xv), free(dyv);
+    clrnn_array_clear(&x), clrnn_array_clear(&dy);
+    clrnn_model_free(m);
+    /* "flatten()" is "flatten"; an empty argument after a comma is still refused */
+    m = build("flatten()", in, 2);
+    CHECK(m->layers[0]->out.d[0] == T * F);
+    clrnn_model_free(m);
+    CHECK(clrnn_model_from_spec(ctx, "dense(2,)", in, 2, CLRNN_DTYPE_FLOAT32, 1, &m) ==
+          CLRNN_E_INVALID_ARG);
+    CHECK_STR_CONTAINS(clrnn_last_error(), "empty argument");
+    /* a mask stops at Flatten, as in both Kerases */
+    int64_t ids[1] = {T};
+    m = build_typed("embedding(9,3,mask_zero=true) flatten", ids, 1, CLRNN_DTYPE_INT32);
+    CHECK(m->layers[1]->mask_in && !m->layers[1]->mask_out);
+    clrnn_model_free(m);
+}
+
 int main(void) {
     TEST_OPEN_DEVICE(ctx);
     test_repeat_vector();
     test_global_pooling();
     test_masking_lstm();
+    test_flatten();
     clrnn_ctx_free(ctx);
     TEST_MAIN_END();
 }

@@ -226,6 +226,32 @@ def c_addition_repeat_vector(rng):
                L.Dense(12, activation="softmax")), float_x(rng, t=7, f=12)
 
 
+def c_masking_lstm_avg_pool(rng):
+    """Padded float sequences: Masking's mask through an LSTM to the average, which leaves
+    the padded steps out (sample 1 pre-padded, 2 post-padded)."""
+    x = float_x(rng)
+    x[1, :2] = 0.0
+    x[2, -2:] = 0.0
+    return seq((T, F), L.Masking(mask_value=0.0), L.LSTM(4, return_sequences=True),
+               L.GlobalAveragePooling1D(), L.Dense(2)), x
+
+
+def c_lstm_max_pool(rng):
+    return seq((T, F), L.LSTM(4, return_sequences=True), L.GlobalMaxPooling1D(),
+               L.Dense(2)), float_x(rng)
+
+
+def c_embedding_avg_pool(rng):
+    """Embedding(mask_zero) into the average, as keras.io's text classifiers pool."""
+    m = seq((T,), L.Embedding(20, 4, mask_zero=True), L.GlobalAveragePooling1D(),
+            L.Dense(1, activation="sigmoid"), dtype="int32")
+    return m, ids_x(rng, 20, pad=True)
+
+
+def c_lstm_flatten(rng):
+    return seq((T, F), L.LSTM(4, return_sequences=True), L.Flatten(), L.Dense(2)), float_x(rng)
+
+
 def unknown_length(model):
     shape = model.input_shape
     return not isinstance(shape, list) and len(shape) > 1 and shape[1] is None

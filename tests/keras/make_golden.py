@@ -33,7 +33,9 @@ from golden_common import (  # noqa: E402,F401
     c_time_distributed_dense, c_dropout_lstm, c_functional_lstm, c_seq2seq_lstm,
     c_seq2seq_gru_masked, c_seq2seq_bidi_lstm, c_imdb_bidi_any_length,
     c_functional_gru_any_length, maxdiff, write_io)
-from golden_common import c_addition_repeat_vector  # noqa: E402
+from golden_common import (  # noqa: E402
+    c_addition_repeat_vector, c_masking_lstm_avg_pool, c_lstm_max_pool, c_embedding_avg_pool,
+    c_lstm_flatten)
 golden_common.use(keras)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -143,6 +145,10 @@ CASES = [
     ("imdb_bidi_any_length", c_imdb_bidi_any_length),
     ("functional_gru_any_length", c_functional_gru_any_length),
     ("addition_repeat_vector", c_addition_repeat_vector),
+    ("masking_lstm_avg_pool", c_masking_lstm_avg_pool),
+    ("lstm_max_pool", c_lstm_max_pool),
+    ("embedding_avg_pool", c_embedding_avg_pool),
+    ("lstm_flatten", c_lstm_flatten),
 ]
 
 

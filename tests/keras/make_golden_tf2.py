@@ -38,7 +38,9 @@ from golden_common import (  # noqa: E402,F401
     c_time_distributed_dense, c_dropout_lstm, c_functional_lstm, c_seq2seq_lstm,
     c_seq2seq_gru_masked, c_imdb_bidi_any_length, c_functional_gru_any_length,
     c_fit_built_any_length, maxdiff, write_io)
-from golden_common import c_addition_repeat_vector  # noqa: E402
+from golden_common import (  # noqa: E402
+    c_addition_repeat_vector, c_masking_lstm_avg_pool, c_lstm_max_pool, c_embedding_avg_pool,
+    c_lstm_flatten)
 golden_common.use(keras)
 import keras as keras_pkg  # noqa: E402  (the keras 2.15 package behind tf.keras; for __version__)
 
@@ -139,6 +141,10 @@ CASES = [
     ("functional_gru_any_length", c_functional_gru_any_length),
     ("fit_built_any_length", c_fit_built_any_length),
     ("addition_repeat_vector", c_addition_repeat_vector),
+    ("masking_lstm_avg_pool", c_masking_lstm_avg_pool),
+    ("lstm_max_pool", c_lstm_max_pool),
+    ("embedding_avg_pool", c_embedding_avg_pool),
+    ("lstm_flatten", c_lstm_flatten),
 ]
 
 
