@@ -13,6 +13,9 @@
  *    them out), the gradient 0 there.
  *  - Flatten: (B, T, F) -> (B, T F), the same numbers both ways; a mask stops there;
  *    --layers takes "flatten()" for "flatten".
+ *  - SpatialDropout1D(rate): the identity in inference; in training one mask value (0 or
+ *    1/(1-rate)) per sample and feature, the same at every step, about rate of them 0,
+ *    dx = dy * mask; its config has Keras 3's keys only (rate, seed: no "trainable").
  */
 #include <math.h>
 #include <stdio.h>
@@ -20,6 +23,7 @@
 #include <string.h>
 
 #include "clrnn_impl.h"
+#include "test_hooks.h"
 #include "numeric.h"
 #include "ref.h"
 #include "test.h"
@@ -305,12 +309,60 @@ static void test_flatten(void) {
     clrnn_model_free(m);
 }
 
+static void test_spatial_dropout(void) {
+    enum { B = 64, T = 5, F = 8 };
+    int64_t in[2] = {T, F}, xd[3] = {B, T, F};
+    uint64_t st = 71;
+    struct clrnn_array x, dy, y, dx;
+    random_array(&x, 3, xd, &st);
+    random_array(&dy, 3, xd, &st);
+    clrnn_model *m = build("spatial_dropout1d(0.4)", in, 2);
+    CHECK(clrnn_model_predict(m, &x, 1, 16, &y) == CLRNN_OK);
+    CHECK(memcmp(y.data, x.data, (size_t)B * T * F * 4) == 0);
+    clrnn_array_clear(&y);
+    CHECK(clrnn_model_forward(m, &x, 1, 1, &y) == CLRNN_OK);
+    CHECK(clrnn_model_backward(m, &dy, &dx) == CLRNN_OK);
+    float mask[B * F], keep = (float)(1.0 / 0.6);
+    CHECK(clrnn_dropout_layer_mask(m->layers[0], ctx, B, mask) == CLRNN_OK);
+    long zeros = 0, bad = 0;
+    for (int b = 0; b < B; b++)
+        for (int f = 0; f < F; f++) {
+            float k = mask[b * F + f];
+            zeros += k == 0.0f;
+            bad += k != 0.0f && k != keep;
+            for (int t = 0; t < T; t++) {
+                size_t i = ((size_t)b * T + t) * F + f;
+                bad += ((float *)y.data)[i] != ((float *)x.data)[i] * k;
+                bad += ((float *)dx.data)[i] != ((float *)dy.data)[i] * k;
+            }
+        }
+    CHECK(bad == 0);
+    /* 512 draws of a Bernoulli(0.4): sd 0.022; 5 sd is 0.11 */
+    printf("spatial_dropout1d(0.4): %.3f of %d feature maps dropped\n", (double)zeros / (B * F),
+           B * F);
+    CHECK_NEAR((double)zeros / (B * F), 0.4, 0.11);
+    cJSON *cfg = clrnn_layer_to_json(m->layers[0]);
+    char *text = cJSON_PrintUnformatted(cfg);
+    CHECK_STR_CONTAINS(text, "\"class_name\":\"SpatialDropout1D\"");
+    CHECK_STR_CONTAINS(text, "\"rate\":0.4,\"seed\":null}");
+    CHECK(strstr(text, "trainable") == NULL);
+    free(text);
+    cJSON_Delete(cfg);
+    clrnn_array_clear(&x), clrnn_array_clear(&y), clrnn_array_clear(&dy), clrnn_array_clear(&dx);
+    clrnn_model_free(m);
+    int64_t flat[1] = {F};
+    CHECK(clrnn_model_from_spec(ctx, "spatial_dropout1d(0.2)", flat, 1, CLRNN_DTYPE_FLOAT32, 1,
+                                &m) == CLRNN_E_SHAPE);
+    CHECK_STR_CONTAINS(clrnn_last_error(), "(SpatialDropout1D)");
+}
+
 int main(void) {
     TEST_OPEN_DEVICE(ctx);
     test_repeat_vector();
     test_global_pooling();
     test_masking_lstm();
     test_flatten();
+    test_spatial_dropout();
     clrnn_ctx_free(ctx);
     TEST_MAIN_END();
 }

@@ -252,6 +252,10 @@ def c_lstm_flatten(rng):
     return seq((T, F), L.LSTM(4, return_sequences=True), L.Flatten(), L.Dense(2)), float_x(rng)
 
 
+def c_spatial_dropout_lstm(rng):
+    return seq((T, F), L.SpatialDropout1D(0.3), L.LSTM(4)), float_x(rng)
+
+
 def unknown_length(model):
     shape = model.input_shape
     return not isinstance(shape, list) and len(shape) > 1 and shape[1] is None
