@@ -16,6 +16,8 @@
  *  - SpatialDropout1D(rate): the identity in inference; in training one mask value (0 or
  *    1/(1-rate)) per sample and feature, the same at every step, about rate of them 0,
  *    dx = dy * mask; its config has Keras 3's keys only (rate, seed: no "trainable").
+ *  - MaxPooling1D(pool_size, strides, padding valid/same): the windows' maxima exact, the
+ *    gradient summed where windows overlap; Keras's output lengths.
  */
 #include <math.h>
 #include <stdio.h>
@@ -356,6 +358,68 @@ static void test_spatial_dropout(void) {
     CHECK_STR_CONTAINS(clrnn_last_error(), "(SpatialDropout1D)");
 }
 
+static int pool_P, pool_S, pool_L;
+
+static void max_pool_forward(const struct fd_problem *p, const double *x, double *y) {
+    ref_max_pool1d_forward(x, p->B, p->T, p->F, p->N, pool_P, pool_S, pool_L, y);
+}
+
+static void test_max_pooling(void) {
+    enum { B = 3, T = 7, F = 4 };
+    /* spec, output steps (Keras's), padding before the first step */
+    static const struct {
+        const char *spec;
+        int P, S, To, L;
+    } cases[] = {
+        {"max_pooling1d", 2, 2, 3, 0},                         /* the last step left out */
+        {"max_pooling1d(3,strides=2)", 3, 2, 3, 0},            /* overlapping windows */
+        {"max_pooling1d(3,strides=2,padding=same)", 3, 2, 4, 1}, /* (3 * 2 + 3 - 7) / 2 */
+        {"max_pooling1d(pool_size=4,strides=1,padding=same)", 4, 1, 7, 1},
+        {"max_pooling1d(2,padding=same)", 2, 2, 4, 0},
+    };
+    int64_t in[2] = {T, F}, xd[3] = {B, T, F};
+    uint64_t st = 91;
+    struct clrnn_array x;
+    random_array(&x, 3, xd, &st);
+    double *xv = test_to_double(x.data, B * T * F);
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        clrnn_model *m = build(cases[c].spec, in, 2);
+        int To = cases[c].To;
+        CHECK_INT_EQ(m->layers[0]->out.d[0], To);
+        int64_t yd[3] = {B, To, F};
+        struct clrnn_array dy;
+        random_array(&dy, 3, yd, &st);
+        double *dyv = test_to_double(dy.data, (size_t)B * To * F), *ky, *kdx;
+        double *ry = malloc(sizeof *ry * B * To * F), rdx[B * T * F];
+        run_pass(m, &x, &dy, &ky, &kdx);
+        pool_P = cases[c].P, pool_S = cases[c].S, pool_L = cases[c].L;
+        ref_max_pool1d_forward(xv, B, T, F, To, pool_P, pool_S, pool_L, ry);
+        ref_max_pool1d_backward(xv, dyv, B, T, F, To, pool_P, pool_S, pool_L, rdx);
+        char label[96];
+        snprintf(label, sizeof label, "%s forward (exact)", cases[c].spec);
+        CHECK_ARRAYS_CLOSE(label, ky, ry, B * To * F, 0, 0);
+        /* sums of at most 2 floats (windows of stride 1 meet up to 4 times: 4 floats) */
+        snprintf(label, sizeof label, "%s dx", cases[c].spec);
+        CHECK_ARRAYS_CLOSE(label, kdx, rdx, B * T * F, 1e-6, 1e-6);
+        struct fd_problem p = {max_pool_forward, dyv, xv, (long)B * To * F, B, T, F, To};
+        snprintf(label, sizeof label, "%s reference vs differences", cases[c].spec);
+        check_ref_gradient(label, &p, rdx, B * T * F);
+        free(ky), free(kdx), free(dyv), free(ry);
+        clrnn_array_clear(&dy);
+        clrnn_model_free(m);
+    }
+    free(xv);
+    clrnn_array_clear(&x);
+    clrnn_model *m = NULL;
+    int64_t short_in[2] = {1, F};
+    CHECK(clrnn_model_from_spec(ctx, "max_pooling1d(2)", short_in, 2, CLRNN_DTYPE_FLOAT32, 1,
+                                &m) == CLRNN_E_SHAPE);
+    CHECK_STR_CONTAINS(clrnn_last_error(), "1 steps are fewer than pool_size 2");
+    CHECK(clrnn_model_from_spec(ctx, "max_pooling1d(2,padding=causal)", in, 2,
+                                CLRNN_DTYPE_FLOAT32, 1, &m) == CLRNN_E_UNSUPPORTED);
+    CHECK_STR_CONTAINS(clrnn_last_error(), "(MaxPooling1D): padding");
+}
+
 int main(void) {
     TEST_OPEN_DEVICE(ctx);
     test_repeat_vector();
@@ -363,6 +427,7 @@ int main(void) {
     test_masking_lstm();
     test_flatten();
     test_spatial_dropout();
+    test_max_pooling();
     clrnn_ctx_free(ctx);
     TEST_MAIN_END();
 }

@@ -256,6 +256,12 @@ def c_spatial_dropout_lstm(rng):
     return seq((T, F), L.SpatialDropout1D(0.3), L.LSTM(4)), float_x(rng)
 
 
+def c_max_pool_lstm(rng):
+    """'same' windows that overlap and pad unevenly (1 step before, 2 after), then 'valid'."""
+    return seq((T, F), L.MaxPooling1D(4, strides=1, padding="same"), L.MaxPooling1D(2),
+               L.LSTM(4)), float_x(rng)
+
+
 def unknown_length(model):
     shape = model.input_shape
     return not isinstance(shape, list) and len(shape) > 1 and shape[1] is None

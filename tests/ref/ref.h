@@ -168,5 +168,12 @@ void ref_global_max_pool_backward(const double *x, const double *dy, int B, int 
  * y = x * mask (steps equal to mask_value everywhere become 0); dx = dy * mask. */
 void ref_masking_forward(const double *x, int B, int T, int F, double mask_value, double *y,
                          double *mask);
+/* MaxPooling1D(P, S): y (B, To, F), y[b, o] the max over steps [o S - L, o S - L + P) within
+ * [0, T), L the padding before the first step (0 for "valid"); the gradient of each window
+ * goes to its first step holding the max (summed where windows overlap). */
+void ref_max_pool1d_forward(const double *x, int B, int T, int F, int To, int P, int S, int L,
+                            double *y);
+void ref_max_pool1d_backward(const double *x, const double *dy, int B, int T, int F, int To,
+                             int P, int S, int L, double *dx);
 
 #endif

@@ -88,3 +88,31 @@ void ref_masking_forward(const double *x, int B, int T, int F, double mask_value
             for (int f = 0; f < F; f++) y[((long)b * T + t) * F + f] = xt[f] * keep;
         }
 }
+
+static int window_max_step(const double *x, int b, int T, int F, int f, int o, int P, int S,
+                           int L) {
+    int first = o * S - L < 0 ? 0 : o * S - L, last = o * S - L + P > T ? T : o * S - L + P;
+    int best = first;
+    for (int t = first + 1; t < last; t++)
+        if (x[((long)b * T + t) * F + f] > x[((long)b * T + best) * F + f]) best = t;
+    return best;
+}
+
+void ref_max_pool1d_forward(const double *x, int B, int T, int F, int To, int P, int S, int L,
+                            double *y) {
+    for (int b = 0; b < B; b++)
+        for (int o = 0; o < To; o++)
+            for (int f = 0; f < F; f++)
+                y[((long)b * To + o) * F + f] =
+                    x[((long)b * T + window_max_step(x, b, T, F, f, o, P, S, L)) * F + f];
+}
+
+void ref_max_pool1d_backward(const double *x, const double *dy, int B, int T, int F, int To,
+                             int P, int S, int L, double *dx) {
+    for (long i = 0; i < (long)B * T * F; i++) dx[i] = 0;
+    for (int b = 0; b < B; b++)
+        for (int o = 0; o < To; o++)
+            for (int f = 0; f < F; f++)
+                dx[((long)b * T + window_max_step(x, b, T, F, f, o, P, S, L)) * F + f] +=
+                    dy[((long)b * To + o) * F + f];
+}
