@@ -18,6 +18,9 @@
  *    dx = dy * mask; its config has Keras 3's keys only (rate, seed: no "trainable").
  *  - MaxPooling1D(pool_size, strides, padding valid/same): the windows' maxima exact, the
  *    gradient summed where windows overlap; Keras's output lengths.
+ *  - LayerNormalization (with gamma and beta, and without either): forward, input gradient
+ *    and gamma's and beta's gradients against the reference, whose gradients match central
+ *    differences; per timestep on 3-D input.
  */
 #include <math.h>
 #include <stdio.h>
@@ -420,6 +423,72 @@ static void test_max_pooling(void) {
     CHECK_STR_CONTAINS(clrnn_last_error(), "(MaxPooling1D): padding");
 }
 
+static double *ln_gamma, *ln_beta; /* what the LayerNormalization problems read */
+
+static void layer_norm_forward(const struct fd_problem *p, const double *x, double *y) {
+    ref_layer_norm_forward(x, p->B * p->T, p->F, ln_gamma, ln_beta, 1e-3, y);
+}
+
+static void test_layer_norm(void) {
+    enum { B = 3, T = 4, F = 6, R = B * T };
+    int64_t in[2] = {T, F}, xd[3] = {B, T, F};
+    uint64_t st = 103;
+    struct clrnn_array x, dy;
+    random_array(&x, 3, xd, &st);
+    random_array(&dy, 3, xd, &st);
+    double *xv = test_to_double(x.data, R * F), *dyv = test_to_double(dy.data, R * F);
+    static const char *const specs[] = {"layer_normalization",
+                                        "layer_normalization(center=false,scale=false)"};
+    for (int c = 0; c < 2; c++) {
+        clrnn_model *m = build(specs[c], in, 2);
+        size_t np = clrnn_model_param_count(m);
+        CHECK_INT_EQ((long)np, c == 0 ? 2 * F : 0);
+        float pf[2 * F];
+        double pd[2 * F];
+        for (int i = 0; i < 2 * F; i++) pd[i] = pf[i] = (float)test_uniform(&st, 0.5, 1.5);
+        if (np) CHECK(clrnn_model_set_params(m, pf) == CLRNN_OK);
+        ln_gamma = np ? pd : NULL, ln_beta = np ? pd + F : NULL;
+        struct clrnn_array ky, kdx;
+        CHECK(clrnn_model_forward(m, &x, 1, 1, &ky) == CLRNN_OK);
+        CHECK(clrnn_model_backward(m, &dy, &kdx) == CLRNN_OK);
+        float kg[2 * F];
+        if (np) CHECK(clrnn_model_get_grads(m, kg) == CLRNN_OK);
+        double *y = test_to_double(ky.data, R * F), *dx = test_to_double(kdx.data, R * F);
+        double ry[R * F], rdx[R * F], rdg[F], rdb[F];
+        ref_layer_norm_forward(xv, R, F, ln_gamma, ln_beta, 1e-3, ry);
+        ref_layer_norm_backward(xv, dyv, R, F, ln_gamma, 1e-3, rdx, rdg, rdb);
+        /* normalized values of size ~1, scaled by up to 1.5: float rounding near 1e-6 */
+        CHECK_ARRAYS_CLOSE(specs[c], y, ry, R * F, 1e-5, 1e-5);
+        CHECK_ARRAYS_CLOSE("LayerNormalization dx", dx, rdx, R * F, 1e-5, 1e-5);
+        struct fd_problem p = {layer_norm_forward, dyv, xv, R * F, B, T, F, 0};
+        check_ref_gradient("LayerNormalization reference dx vs differences", &p, rdx, R * F);
+        if (np) {
+            double *kgd = test_to_double(kg, 2 * F);
+            /* sums of 12 products of size ~1 */
+            CHECK_ARRAYS_CLOSE("LayerNormalization dgamma", kgd, rdg, F, 1e-5, 1e-5);
+            CHECK_ARRAYS_CLOSE("LayerNormalization dbeta", kgd + F, rdb, F, 1e-5, 1e-5);
+            /* differences over gamma and beta (pd, which the problem reads), x fixed */
+            double *fd = malloc(sizeof *fd * 2 * F), scratch[R * F];
+            test_central_diff(fd_objective, &p, pd, 2 * F, fd, scratch);
+            CHECK_ARRAYS_CLOSE("reference dgamma vs differences", rdg, fd, F, 1e-6, 1e-6);
+            CHECK_ARRAYS_CLOSE("reference dbeta vs differences", rdb, fd + F, F, 1e-6, 1e-6);
+            free(fd), free(kgd);
+        }
+        free(y), free(dx);
+        clrnn_array_clear(&ky), clrnn_array_clear(&kdx);
+        clrnn_model_free(m);
+    }
+    free(xv), free(dyv);
+    clrnn_array_clear(&x), clrnn_array_clear(&dy);
+    clrnn_model *m = NULL;
+    CHECK(clrnn_model_from_spec(ctx, "layer_normalization(axis=1)", in, 2, CLRNN_DTYPE_FLOAT32,
+                                1, &m) == CLRNN_E_UNSUPPORTED);
+    CHECK_STR_CONTAINS(clrnn_last_error(), "axis 1 is not the last axis");
+    CHECK(clrnn_model_from_spec(ctx, "layer_normalization(axis=2)", in, 2, CLRNN_DTYPE_FLOAT32,
+                                1, &m) == CLRNN_OK);
+    clrnn_model_free(m);
+}
+
 int main(void) {
     TEST_OPEN_DEVICE(ctx);
     test_repeat_vector();
@@ -428,6 +497,7 @@ int main(void) {
     test_flatten();
     test_spatial_dropout();
     test_max_pooling();
+    test_layer_norm();
     clrnn_ctx_free(ctx);
     TEST_MAIN_END();
 }

@@ -262,6 +262,16 @@ def c_max_pool_lstm(rng):
                L.LSTM(4)), float_x(rng)
 
 
+def c_layer_norm_lstm(rng):
+    """LayerNormalization between LSTMs, its gamma and beta away from 1 and 0 so that their
+    order and layout show."""
+    m = seq((T, F), L.LSTM(4, return_sequences=True), L.LayerNormalization(), L.LSTM(3))
+    ln = [layer for layer in m.layers if isinstance(layer, L.LayerNormalization)][0]
+    ln.set_weights([rng.uniform(0.5, 1.5, size=4).astype(np.float32),
+                    rng.uniform(-0.5, 0.5, size=4).astype(np.float32)])
+    return m, float_x(rng)
+
+
 def unknown_length(model):
     shape = model.input_shape
     return not isinstance(shape, list) and len(shape) > 1 and shape[1] is None

@@ -175,5 +175,13 @@ void ref_max_pool1d_forward(const double *x, int B, int T, int F, int To, int P,
                             double *y);
 void ref_max_pool1d_backward(const double *x, const double *dy, int B, int T, int F, int To,
                              int P, int S, int L, double *dx);
+/* LayerNormalization over the last axis of x (R, C): y = (x - mean) / sqrt(var + eps) * gamma
+ * + beta, var the biased variance of the row; gamma, beta (C) or NULL for 1 and 0.
+ * Backward: dx, dgamma, dbeta (each NULL when not wanted). */
+void ref_layer_norm_forward(const double *x, int R, int C, const double *gamma,
+                            const double *beta, double eps, double *y);
+void ref_layer_norm_backward(const double *x, const double *dy, int R, int C,
+                             const double *gamma, double eps, double *dx, double *dgamma,
+                             double *dbeta);
 
 #endif

@@ -3,6 +3,7 @@
  * sequences around the recurrent layers (ref.h), from Keras's definitions.
  */
 #include <math.h>
+#include <stdlib.h>
 
 #include "ref.h"
 
@@ -115,4 +116,56 @@ void ref_max_pool1d_backward(const double *x, const double *dy, int B, int T, in
             for (int f = 0; f < F; f++)
                 dx[((long)b * T + window_max_step(x, b, T, F, f, o, P, S, L)) * F + f] +=
                     dy[((long)b * To + o) * F + f];
+}
+
+/* The row's mean and 1 / sqrt(var + eps). */
+static void row_moments(const double *xr, int C, double eps, double *mean, double *inv) {
+    double m = 0, v = 0;
+    for (int c = 0; c < C; c++) m += xr[c];
+    m /= C;
+    for (int c = 0; c < C; c++) v += (xr[c] - m) * (xr[c] - m);
+    *mean = m;
+    *inv = 1.0 / sqrt(v / C + eps);
+}
+
+void ref_layer_norm_forward(const double *x, int R, int C, const double *gamma,
+                            const double *beta, double eps, double *y) {
+    for (int r = 0; r < R; r++) {
+        const double *xr = x + (long)r * C;
+        double mean, inv;
+        row_moments(xr, C, eps, &mean, &inv);
+        for (int c = 0; c < C; c++)
+            y[(long)r * C + c] =
+                (xr[c] - mean) * inv * (gamma ? gamma[c] : 1.0) + (beta ? beta[c] : 0.0);
+    }
+}
+
+/* With xh = (x - mean) inv and g = dy gamma: dx = inv (g - mean(g) - xh mean(g xh)),
+ * dgamma = sum over rows of dy xh, dbeta = sum over rows of dy. */
+void ref_layer_norm_backward(const double *x, const double *dy, int R, int C,
+                             const double *gamma, double eps, double *dx, double *dgamma,
+                             double *dbeta) {
+    for (int c = 0; c < C; c++) {
+        if (dgamma) dgamma[c] = 0;
+        if (dbeta) dbeta[c] = 0;
+    }
+    double *xh = malloc(sizeof *xh * (size_t)C);
+    for (int r = 0; r < R; r++) {
+        const double *xr = x + (long)r * C, *dyr = dy + (long)r * C;
+        double mean, inv, mg = 0, mgx = 0;
+        row_moments(xr, C, eps, &mean, &inv);
+        for (int c = 0; c < C; c++) {
+            xh[c] = (xr[c] - mean) * inv;
+            double g = dyr[c] * (gamma ? gamma[c] : 1.0);
+            mg += g / C;
+            mgx += g * xh[c] / C;
+            if (dgamma) dgamma[c] += dyr[c] * xh[c];
+            if (dbeta) dbeta[c] += dyr[c];
+        }
+        if (dx)
+            for (int c = 0; c < C; c++)
+                dx[(long)r * C + c] =
+                    inv * (dyr[c] * (gamma ? gamma[c] : 1.0) - mg - xh[c] * mgx);
+    }
+    free(xh);
 }
