@@ -21,6 +21,9 @@
  *  - LayerNormalization (with gamma and beta, and without either): forward, input gradient
  *    and gamma's and beta's gradients against the reference, whose gradients match central
  *    differences; per timestep on 3-D input.
+ *  - Conv1D (filters, kernel_size, strides, padding valid/same, activation, use_bias):
+ *    forward, dx, dK and db against the reference, its gradients against central
+ *    differences; Keras's output lengths.
  */
 #include <math.h>
 #include <stdio.h>
@@ -489,6 +492,99 @@ static void test_layer_norm(void) {
     clrnn_model_free(m);
 }
 
+struct conv_case {
+    int B, T, C, F, P, S, L, To, bias;
+    ref_act act;
+    double *params; /* K then bias */
+};
+static const struct conv_case *conv_now;
+
+static void conv_forward(const struct fd_problem *p, const double *x, double *y) {
+    const struct conv_case *c = conv_now;
+    (void)p;
+    ref_conv1d_forward(x, c->B, c->T, c->C, c->params, c->bias ? c->params + c->P * c->C * c->F
+                       : NULL, c->F, c->P, c->S, c->L, c->To, c->act, y);
+}
+
+static void test_conv1d(void) {
+    enum { B = 3, T = 7, C = 3 };
+    static const struct {
+        const char *spec;
+        int F, P, S, L, To, bias;
+        ref_act act;
+    } cases[] = {
+        {"conv1d(4,3)", 4, 3, 1, 0, 5, 1, REF_ACT_LINEAR},
+        {"conv1d(5,3,relu,strides=2,padding=same)", 5, 3, 2, 1, 4, 1, REF_ACT_RELU},
+        {"conv1d(2,4,tanh,padding=same,use_bias=false)", 2, 4, 1, 1, 7, 0, REF_ACT_TANH},
+        {"conv1d(filters=3,kernel_size=2,strides=3)", 3, 2, 3, 0, 2, 1, REF_ACT_LINEAR},
+    };
+    int64_t in[2] = {T, C}, xd[3] = {B, T, C};
+    uint64_t st = 127;
+    struct clrnn_array x;
+    random_array(&x, 3, xd, &st);
+    double *xv = test_to_double(x.data, B * T * C);
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        clrnn_model *m = build(cases[i].spec, in, 2);
+        int F = cases[i].F, P = cases[i].P, To = cases[i].To, nk = P * C * F;
+        CHECK_INT_EQ(m->layers[0]->out.d[0], To);
+        size_t np = clrnn_model_param_count(m);
+        CHECK_INT_EQ((long)np, nk + (cases[i].bias ? F : 0));
+        float *pf = malloc(np * sizeof *pf), *kg = malloc(np * sizeof *kg);
+        double *pd = malloc(np * sizeof *pd);
+        for (size_t j = 0; j < np; j++) pd[j] = pf[j] = (float)test_uniform(&st, -0.5, 0.5);
+        CHECK(clrnn_model_set_params(m, pf) == CLRNN_OK);
+        int64_t yd[3] = {B, To, F};
+        struct clrnn_array dy;
+        random_array(&dy, 3, yd, &st);
+        double *dyv = test_to_double(dy.data, (size_t)B * To * F), *ky, *kdx;
+        run_pass(m, &x, &dy, &ky, &kdx);
+        CHECK(clrnn_model_get_grads(m, kg) == CLRNN_OK);
+        double *kgd = test_to_double(kg, np);
+        struct conv_case cc = {B, T, C, F, P, cases[i].S, cases[i].L, To, cases[i].bias,
+                               cases[i].act, pd};
+        conv_now = &cc;
+        double *ry = malloc(sizeof *ry * B * To * F), rdx[B * T * C];
+        double *rdk = malloc(sizeof *rdk * nk), rdb[8];
+        conv_forward(NULL, xv, ry);
+        ref_conv1d_backward(xv, B, T, C, pd, cc.bias ? pd + nk : NULL, F, P, cc.S, cc.L, To,
+                            cc.act, dyv, rdx, rdk, rdb);
+        char label[120];
+        /* sums of up to 12 products of size ~0.5 in float: 1e-6 */
+        snprintf(label, sizeof label, "%s forward", cases[i].spec);
+        CHECK_ARRAYS_CLOSE(label, ky, ry, B * To * F, 1e-6, 1e-5);
+        snprintf(label, sizeof label, "%s dx", cases[i].spec);
+        CHECK_ARRAYS_CLOSE(label, kdx, rdx, B * T * C, 1e-6, 1e-5);
+        snprintf(label, sizeof label, "%s dK", cases[i].spec);
+        CHECK_ARRAYS_CLOSE(label, kgd, rdk, nk, 1e-5, 1e-5);
+        if (cc.bias) {
+            snprintf(label, sizeof label, "%s db", cases[i].spec);
+            CHECK_ARRAYS_CLOSE(label, kgd + nk, rdb, F, 1e-5, 1e-5);
+        }
+        /* the reference's gradients against central differences: x, then K and bias */
+        struct fd_problem p = {conv_forward, dyv, xv, (long)B * To * F, B, T, C, 0};
+        snprintf(label, sizeof label, "%s reference dx vs differences", cases[i].spec);
+        check_ref_gradient(label, &p, rdx, B * T * C);
+        double *fd = malloc(sizeof *fd * np), *scratch = malloc(sizeof *scratch * B * To * F);
+        test_central_diff(fd_objective, &p, pd, (int)np, fd, scratch);
+        snprintf(label, sizeof label, "%s reference dK vs differences", cases[i].spec);
+        CHECK_ARRAYS_CLOSE(label, rdk, fd, nk, 1e-6, 1e-6);
+        if (cc.bias) CHECK_ARRAYS_CLOSE("reference db vs differences", rdb, fd + nk, F, 1e-6, 1e-6);
+        free(fd), free(scratch), free(ry), free(rdk), free(ky), free(kdx), free(kgd), free(dyv);
+        free(pf), free(kg), free(pd);
+        clrnn_array_clear(&dy);
+        clrnn_model_free(m);
+    }
+    free(xv);
+    clrnn_array_clear(&x);
+    clrnn_model *m = NULL;
+    CHECK(clrnn_model_from_spec(ctx, "conv1d(2,3,dilation_rate=2)", in, 2, CLRNN_DTYPE_FLOAT32,
+                                1, &m) == CLRNN_E_UNSUPPORTED);
+    CHECK_STR_CONTAINS(clrnn_last_error(), "(Conv1D): dilation_rate");
+    CHECK(clrnn_model_from_spec(ctx, "conv1d(2,9)", in, 2, CLRNN_DTYPE_FLOAT32, 1, &m) ==
+          CLRNN_E_SHAPE);
+    CHECK_STR_CONTAINS(clrnn_last_error(), "7 steps are fewer than kernel_size 9");
+}
+
 int main(void) {
     TEST_OPEN_DEVICE(ctx);
     test_repeat_vector();
@@ -498,6 +594,7 @@ int main(void) {
     test_spatial_dropout();
     test_max_pooling();
     test_layer_norm();
+    test_conv1d();
     clrnn_ctx_free(ctx);
     TEST_MAIN_END();
 }

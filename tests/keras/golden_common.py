@@ -272,6 +272,22 @@ def c_layer_norm_lstm(rng):
     return m, float_x(rng)
 
 
+def c_conv1d_lstm(rng):
+    """'same' (padded unevenly: 1 before, 1 after) with relu, then strided 'valid'."""
+    return seq((T, F), L.Conv1D(5, 3, padding="same", activation="relu"),
+               L.Conv1D(4, 2, strides=2), L.LSTM(4)), float_x(rng)
+
+
+def c_imdb_cnn_lstm(rng):
+    """keras.io's IMDB CNN-LSTM, smaller: Embedding, Dropout, Conv1D(relu), MaxPooling1D,
+    LSTM, Dense(sigmoid)."""
+    m = seq((12,), L.Embedding(30, 6), L.Dropout(0.25),
+            L.Conv1D(8, 5, padding="valid", activation="relu", strides=1),
+            L.MaxPooling1D(pool_size=4), L.LSTM(7), L.Dense(1, activation="sigmoid"),
+            dtype="int32")
+    return m, ids_x(rng, 30, t=12)
+
+
 def unknown_length(model):
     shape = model.input_shape
     return not isinstance(shape, list) and len(shape) > 1 and shape[1] is None

@@ -35,7 +35,8 @@ from golden_common import (  # noqa: E402,F401
     c_functional_gru_any_length, maxdiff, write_io)
 from golden_common import (  # noqa: E402
     c_addition_repeat_vector, c_masking_lstm_avg_pool, c_lstm_max_pool, c_embedding_avg_pool,
-    c_lstm_flatten, c_spatial_dropout_lstm, c_max_pool_lstm, c_layer_norm_lstm)
+    c_lstm_flatten, c_spatial_dropout_lstm, c_max_pool_lstm, c_layer_norm_lstm,
+    c_conv1d_lstm, c_imdb_cnn_lstm)
 golden_common.use(keras)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -152,6 +153,8 @@ CASES = [
     ("spatial_dropout_lstm", c_spatial_dropout_lstm),
     ("max_pool_lstm", c_max_pool_lstm),
     ("layer_norm_lstm", c_layer_norm_lstm),
+    ("conv1d_lstm", c_conv1d_lstm),
+    ("imdb_cnn_lstm", c_imdb_cnn_lstm),
 ]
 
 

@@ -183,5 +183,15 @@ void ref_layer_norm_forward(const double *x, int R, int C, const double *gamma,
 void ref_layer_norm_backward(const double *x, const double *dy, int R, int C,
                              const double *gamma, double eps, double *dx, double *dgamma,
                              double *dbeta);
+/* Conv1D: x (B, T, C), K (P, C, F), bias (F) or NULL, stride S, L steps of zeros before the
+ * first ("valid": 0); z[b, o, f] = sum_{k, c} x[b, o S - L + k, c] K[k, c, f] + bias[f] over
+ * the steps inside [0, T), y = act(z) (B, To, F). Backward from dy: dx, dK, db (NULL when not
+ * wanted). */
+void ref_conv1d_forward(const double *x, int B, int T, int C, const double *K,
+                        const double *bias, int F, int P, int S, int L, int To, ref_act act,
+                        double *y);
+void ref_conv1d_backward(const double *x, int B, int T, int C, const double *K,
+                         const double *bias, int F, int P, int S, int L, int To, ref_act act,
+                         const double *dy, double *dx, double *dK, double *db);
 
 #endif

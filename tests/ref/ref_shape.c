@@ -169,3 +169,59 @@ void ref_layer_norm_backward(const double *x, const double *dy, int R, int C,
     }
     free(xh);
 }
+
+static void conv1d_z(const double *x, int B, int T, int C, const double *K, const double *bias,
+                     int F, int P, int S, int L, int To, double *z) {
+    for (int b = 0; b < B; b++)
+        for (int o = 0; o < To; o++)
+            for (int f = 0; f < F; f++) {
+                double s = bias ? bias[f] : 0.0;
+                for (int k = 0; k < P; k++) {
+                    int t = o * S - L + k;
+                    if (t < 0 || t >= T) continue;
+                    for (int c = 0; c < C; c++)
+                        s += x[((long)b * T + t) * C + c] * K[((long)k * C + c) * F + f];
+                }
+                z[((long)b * To + o) * F + f] = s;
+            }
+}
+
+void ref_conv1d_forward(const double *x, int B, int T, int C, const double *K,
+                        const double *bias, int F, int P, int S, int L, int To, ref_act act,
+                        double *y) {
+    conv1d_z(x, B, T, C, K, bias, F, P, S, L, To, y);
+    ref_act_forward(act, y, B * To, F, y);
+}
+
+void ref_conv1d_backward(const double *x, int B, int T, int C, const double *K,
+                         const double *bias, int F, int P, int S, int L, int To, ref_act act,
+                         const double *dy, double *dx, double *dK, double *db) {
+    long n = (long)B * To * F;
+    double *z = malloc(sizeof *z * (size_t)n), *y = malloc(sizeof *y * (size_t)n),
+           *dz = malloc(sizeof *dz * (size_t)n);
+    conv1d_z(x, B, T, C, K, bias, F, P, S, L, To, z);
+    ref_act_forward(act, z, B * To, F, y);
+    ref_act_backward(act, z, y, dy, B * To, F, dz);
+    if (dx)
+        for (long i = 0; i < (long)B * T * C; i++) dx[i] = 0;
+    if (dK)
+        for (long i = 0; i < (long)P * C * F; i++) dK[i] = 0;
+    if (db)
+        for (int f = 0; f < F; f++) db[f] = 0;
+    for (int b = 0; b < B; b++)
+        for (int o = 0; o < To; o++)
+            for (int f = 0; f < F; f++) {
+                double g = dz[((long)b * To + o) * F + f];
+                if (db) db[f] += g;
+                for (int k = 0; k < P; k++) {
+                    int t = o * S - L + k;
+                    if (t < 0 || t >= T) continue;
+                    for (int c = 0; c < C; c++) {
+                        long xi = ((long)b * T + t) * C + c, ki = ((long)k * C + c) * F + f;
+                        if (dx) dx[xi] += g * K[ki];
+                        if (dK) dK[ki] += g * x[xi];
+                    }
+                }
+            }
+    free(z), free(y), free(dz);
+}
