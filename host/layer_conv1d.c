@@ -17,7 +17,8 @@ struct conv1d_cfg {
     cl_mem z;  /* act's gradient for backward, (B, To, F) */
 };
 
-static const char *const CONV1D_POSITIONAL[] = {"filters", "kernel_size", "activation", NULL};
+static const char *const CONV1D_POSITIONAL[] = {"filters", "kernel_size", "strides", "padding",
+                                                NULL}; /* Keras's order */
 static const char *const CONV1D_SOURCES[] = {"conv1d.cl", NULL};
 
 /* An int, or a list of one int as Keras writes kernel_size, strides and dilation_rate. */

@@ -514,8 +514,9 @@ static void test_conv1d(void) {
         ref_act act;
     } cases[] = {
         {"conv1d(4,3)", 4, 3, 1, 0, 5, 1, REF_ACT_LINEAR},
-        {"conv1d(5,3,relu,strides=2,padding=same)", 5, 3, 2, 1, 4, 1, REF_ACT_RELU},
-        {"conv1d(2,4,tanh,padding=same,use_bias=false)", 2, 4, 1, 1, 7, 0, REF_ACT_TANH},
+        {"conv1d(5,3,2,same,activation=relu)", 5, 3, 2, 1, 4, 1, REF_ACT_RELU},
+        {"conv1d(2,4,padding=same,activation=tanh,use_bias=false)", 2, 4, 1, 1, 7, 0,
+         REF_ACT_TANH},
         {"conv1d(filters=3,kernel_size=2,strides=3)", 3, 2, 3, 0, 2, 1, REF_ACT_LINEAR},
     };
     int64_t in[2] = {T, C}, xd[3] = {B, T, C};

@@ -10,8 +10,8 @@
 # 1e-5. One model per layer kind and option: Embedding with mask_zero, LSTM, GRU both ways
 # (reset_after), SimpleRNN, go_backwards, the RNN wrapper, Bidirectional with each merge
 # mode, TimeDistributed, Dropout, RepeatVector, Masking, the global poolings, MaxPooling1D,
-# Flatten, SpatialDropout1D, stacked layers, hard_sigmoid; and Keras 3 Functional
-# graphs (seq2seq, two inputs).
+# Flatten, SpatialDropout1D, Conv1D, LayerNormalization, stacked layers, hard_sigmoid; and
+# Keras 3 Functional graphs (seq2seq, two inputs).
 #
 # Needs Keras from PyPI. It runs when tests/keras/.venv is complete, or when
 # CLRNN_KERAS_INTEROP=1 lets keras.sh make the environment (.ci/run makes it first when PyPI
@@ -108,6 +108,7 @@ train addition sums categorical_crossentropy "lstm(16) repeat_vector(4) lstm(16,
 train mask_avg_pool reber $bce "masking(0.0) lstm(8,return_sequences=true) global_average_pooling1d() dense(1,sigmoid)"
 train pools reber $bce "spatial_dropout1d(0.2) max_pooling1d(3,strides=2,padding=same) lstm(6,return_sequences=true) global_max_pooling1d(keepdims=true) flatten() dense(1,sigmoid)"
 train embed_avg_pool text $sce "embedding($vocab,8,mask_zero=true) global_average_pooling1d() dense($vocab,softmax)"
+train cnn_lstm text $sce "embedding($vocab,8) conv1d(6,3,padding=same,activation=relu) max_pooling1d(2) layer_normalization() lstm(8) dense($vocab,softmax)"
 train embed_bidi_gru text $sce "embedding($vocab,8,mask_zero=true) bidirectional(gru(6)) dropout(0.2) dense($vocab,softmax)"
 # the encoder-decoder of Keras's seq2seq tutorial (return_state into initial_state, two
 # inputs, a masked GRU encoder), its architecture made by Keras: a graph is written in Keras
