@@ -72,6 +72,19 @@ clrnn_status clrnn_init_fill(clrnn_init_kind kind, float *w, int64_t rows, int64
     return clrnn_fail(CLRNN_E_INVALID_ARG, "unknown initializer");
 }
 
+clrnn_status clrnn_init_fill_conv(clrnn_init_kind kind, float *w, int rank, const int64_t *d,
+                                  clrnn_rng *rng) {
+    /* Keras's fans for a kernel of rank 3 or more: the receptive field (all axes but the last
+     * two) times the input and the output channels */
+    int64_t field = 1;
+    for (int i = 0; i < rank - 2; i++) field *= d[i];
+    int64_t in = field * d[rank - 2], out = field * d[rank - 1], n = field * d[rank - 2] * d[rank - 1];
+    if (kind != CLRNN_INIT_GLOROT_UNIFORM) return clrnn_init_fill(kind, w, 1, n, rng);
+    double limit = sqrt(6.0 / (double)(in + out));
+    for (int64_t i = 0; i < n; i++) w[i] = (float)((2 * clrnn_rng_uniform(rng) - 1) * limit);
+    return CLRNN_OK;
+}
+
 static const struct {
     const char *name; /* Keras class name */
     const char *alias; /* string form */

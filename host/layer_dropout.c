@@ -2,7 +2,8 @@
  * layer_dropout.c - Dropout: in training, each element is zeroed with probability rate and
  * the others scaled by 1 / (1 - rate) (inverted dropout, as Keras does); in inference the
  * layer is the identity. Keras's noise_shape (None, 1, features) shares one mask row across
- * the timesteps of a sequence; masks pass through, as in Keras.
+ * the timesteps of a sequence; masks pass through, as in Keras. SpatialDropout1D is that
+ * Dropout with its noise shape fixed at (None, 1, features).
  */
 #include <string.h>
 
@@ -42,12 +43,13 @@ static clrnn_status read_noise_shape(struct clrnn_layer *l, const cJSON *ns) {
 static clrnn_status dropout_configure(struct clrnn_layer *l, const cJSON *c) {
     struct dropout_cfg *d = l->cfg;
     if (!cJSON_GetObjectItemCaseSensitive(c, "rate"))
-        return clrnn_fail(CLRNN_E_FORMAT, "layer '%s' (Dropout): \"rate\" is required", l->name);
+        return clrnn_fail(CLRNN_E_FORMAT, "layer '%s' (%s): \"rate\" is required", l->name,
+                          l->ops->keras_class);
     clrnn_status s = clrnn_cfg_double(c, l->name, "rate", &d->rate);
     if (s) return s;
     if (!(d->rate >= 0 && d->rate < 1))
-        return clrnn_fail(CLRNN_E_FORMAT, "layer '%s' (Dropout): rate %g is outside [0, 1)",
-                          l->name, d->rate);
+        return clrnn_fail(CLRNN_E_FORMAT, "layer '%s' (%s): rate %g is outside [0, 1)",
+                          l->name, l->ops->keras_class, d->rate);
     return read_noise_shape(l, cJSON_GetObjectItemCaseSensitive(c, "noise_shape"));
 }
 
@@ -55,12 +57,13 @@ static clrnn_status dropout_build(struct clrnn_layer *l) {
     struct dropout_cfg *d = l->cfg;
     char buf[64];
     if (l->in_dtype != CLRNN_DTYPE_FLOAT32)
-        return clrnn_fail(CLRNN_E_SHAPE, "layer '%s' (Dropout) needs float input, but gets "
-                          "integer token ids (put an Embedding layer first)", l->name);
+        return clrnn_fail(CLRNN_E_SHAPE, "layer '%s' (%s) needs float input, but gets "
+                          "integer token ids (put an Embedding layer first)", l->name,
+                          l->ops->keras_class);
     if (d->per_sequence && l->in.rank != 2)
-        return clrnn_fail(CLRNN_E_SHAPE, "layer '%s' (Dropout): noise_shape (None, 1, features) "
+        return clrnn_fail(CLRNN_E_SHAPE, "layer '%s' (%s): noise_shape (None, 1, features) "
                           "needs input (batch, steps, features), found %s", l->name,
-                          clrnn_batch_shape_str(&l->in, buf, sizeof buf));
+                          l->ops->keras_class, clrnn_batch_shape_str(&l->in, buf, sizeof buf));
     l->out = l->in;
     return CLRNN_OK;
 }
@@ -141,6 +144,37 @@ clrnn_status clrnn_dropout_layer_mask(const struct clrnn_layer *l, clrnn_ctx *ct
     if (!d->dropped) return clrnn_fail(CLRNN_E_INVALID_ARG, "layer '%s' dropped nothing", l->name);
     return clrnn_buf_read(ctx, d->mask, 0, mask_count(l, B) * sizeof(float), mask);
 }
+
+static clrnn_status spatial_dropout_configure(struct clrnn_layer *l, const cJSON *c) {
+    clrnn_status s = dropout_configure(l, c);
+    ((struct dropout_cfg *)l->cfg)->per_sequence = 1;
+    return s;
+}
+
+/* Keras 3's SpatialDropout1D(rate, seed, name, dtype) takes no other key, "trainable" and
+ * "noise_shape" included; tf.keras 2's takes these too. */
+static clrnn_status spatial_dropout_config_json(const struct clrnn_layer *l, cJSON *o) {
+    const struct dropout_cfg *d = l->cfg;
+    cJSON_DeleteItemFromObjectCaseSensitive(o, "trainable");
+    cJSON_AddNumberToObject(o, "rate", d->rate);
+    cJSON_AddNullToObject(o, "seed");
+    return CLRNN_OK;
+}
+
+const struct clrnn_layer_ops clrnn_layer_spatial_dropout_1d = {
+    .keras_class = "SpatialDropout1D",
+    .spec_name = "spatial_dropout1d",
+    .positional = DROPOUT_POSITIONAL,
+    .cfg_size = sizeof(struct dropout_cfg),
+    .configure = spatial_dropout_configure,
+    .build = dropout_build,
+    .alloc = dropout_alloc,
+    .forward = dropout_forward,
+    .backward = dropout_backward,
+    .config_json = spatial_dropout_config_json,
+    .release = dropout_release,
+    .supports_masking = 1, /* the mask passes through, as in Keras */
+};
 
 const struct clrnn_layer_ops clrnn_layer_dropout = {
     .keras_class = "Dropout",

@@ -23,6 +23,9 @@ typedef enum {
 /* Fills a (rows, cols) weight; for rank-1 weights rows = 1. */
 clrnn_status clrnn_init_fill(clrnn_init_kind kind, float *w, int64_t rows, int64_t cols,
                              clrnn_rng *rng);
+/* Fills a convolution kernel of rank 3 or more (d: its shape), with Keras's fans. */
+clrnn_status clrnn_init_fill_conv(clrnn_init_kind kind, float *w, int rank, const int64_t *d,
+                                  clrnn_rng *rng);
 /* Parses a Keras initializer config (string or {"class_name": ...}); NULL keeps *kind. */
 clrnn_status clrnn_init_from_json(const cJSON *j, const char *layer, const char *key,
                                   clrnn_init_kind *kind);

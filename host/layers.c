@@ -354,6 +354,10 @@ static clrnn_status spec_item(const char *name, char *args, int index, cJSON **o
     cJSON_AddItemToObject(obj, "config", cfg);
     int positional = 0, seen_keyword = 0;
     char *cursor = args;
+    if (cursor) { /* "flatten()" as "flatten": no arguments */
+        trim(cursor);
+        if (!*cursor) cursor = NULL;
+    }
     for (char *arg = next_arg(&cursor); arg; arg = next_arg(&cursor)) {
         trim(arg);
         if (!*arg) {

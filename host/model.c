@@ -38,7 +38,9 @@ static clrnn_status init_params(clrnn_model *m) {
         for (int j = 0; j < l->n_weights; j++) {
             struct clrnn_weight *w = &l->w[j];
             int64_t rows = w->rank == 2 ? w->d[0] : 1, cols = w->rank == 2 ? w->d[1] : (int64_t)w->count;
-            clrnn_status s = clrnn_init_fill(w->init, m->host_params + w->offset, rows, cols, &m->rng);
+            clrnn_status s = w->rank >= 3
+                ? clrnn_init_fill_conv(w->init, m->host_params + w->offset, w->rank, w->d, &m->rng)
+                : clrnn_init_fill(w->init, m->host_params + w->offset, rows, cols, &m->rng);
             if (s) return s;
         }
     }

@@ -9,10 +9,11 @@
 # hard_sigmoid included) and the Keras 2 JSON pairs. Predictions must match clrnn's to
 # 1e-5. One model per layer kind and option: Embedding with mask_zero, LSTM, GRU both ways
 # (reset_after), SimpleRNN, go_backwards, the RNN wrapper, Bidirectional with each merge
-# mode, TimeDistributed, Dropout, stacked layers, hard_sigmoid; and Keras 3 Functional
-# graphs (seq2seq, two inputs; keras.io's lstm_seq2seq, two inputs of unknown length; the
-# merge layers; initial_state into Bidirectional), and graphs from tf.keras 2's files, which
-# clrnn writes back in tf.keras 2's Functional layout for it.
+# mode, TimeDistributed, Dropout, RepeatVector, Masking, the global poolings, MaxPooling1D,
+# Flatten, SpatialDropout1D, Conv1D, LayerNormalization, stacked layers, hard_sigmoid; and
+# Keras 3 Functional graphs (seq2seq, two inputs; keras.io's lstm_seq2seq, two inputs of
+# unknown length; the merge layers; initial_state into Bidirectional), and graphs from
+# tf.keras 2's files, which clrnn writes back in tf.keras 2's Functional layout for it.
 #
 # Needs Keras from PyPI. It runs when tests/keras/.venv is complete, or when
 # CLRNN_KERAS_INTEROP=1 lets keras.sh make the environment (.ci/run makes it first when PyPI
@@ -28,6 +29,8 @@ fi
 "$build/clrnn-data" reber --out "$scratch/reber.h5" --samples 300 --test-samples 40 --seed 2 >/dev/null
 "$build/clrnn-data" text --builtin fables --window 12 --step 40 --test-fraction 0.05 \
   --out "$scratch/text.h5" >/dev/null
+"$build/clrnn-data" addition-decimal --out "$scratch/sums.h5" --samples 300 --test-samples 40 \
+  >/dev/null
 vocab=$(h5dump -H -d vocabulary "$scratch/text.h5" | sed -n 's/.*DATASPACE  SIMPLE { ( \([0-9]*\) ).*/\1/p')
 args=()     # files for Keras 3: every format
 args_k2=()  # files for tf.keras 2: the Keras 2 ones
@@ -100,6 +103,14 @@ for merge in concat sum ave mul; do
 done
 train td_dropout reber $bce "lstm(8,return_sequences=true) time_distributed(dense(4,relu)) dropout(0.3) gru(5) dense(1,sigmoid)"
 train embed_mask text $sce "embedding($vocab,8,mask_zero=true) lstm(16) dense($vocab,softmax)"
+# keras.io's number addition example, smaller: RepeatVector between the encoder and decoder
+train addition sums categorical_crossentropy "lstm(16) repeat_vector(4) lstm(16,return_sequences=true) dense(12,softmax)"
+# the pooling, masking and reshaping layers around the recurrent ones in keras.io's examples
+# (Reber strings are pre-padded with all-zero steps: Masking(0.0) masks them)
+train mask_avg_pool reber $bce "masking(0.0) lstm(8,return_sequences=true) global_average_pooling1d() dense(1,sigmoid)"
+train pools reber $bce "spatial_dropout1d(0.2) max_pooling1d(3,strides=2,padding=same) lstm(6,return_sequences=true) global_max_pooling1d(keepdims=true) flatten() dense(1,sigmoid)"
+train embed_avg_pool text $sce "embedding($vocab,8,mask_zero=true) global_average_pooling1d() dense($vocab,softmax)"
+train cnn_lstm text $sce "embedding($vocab,8) conv1d(6,3,padding=same,activation=relu) max_pooling1d(2) layer_normalization() lstm(8) dense($vocab,softmax)"
 train embed_bidi_gru text $sce "embedding($vocab,8,mask_zero=true) bidirectional(gru(6)) dropout(0.2) dense($vocab,softmax)"
 # the encoder-decoder of Keras's seq2seq tutorial (return_state into initial_state, two
 # inputs, a masked GRU encoder), its architecture made by Keras 3: a graph is written in the

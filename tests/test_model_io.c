@@ -147,8 +147,8 @@ static void test_bad_architectures(void) {
                       "\"Lambda\", \"config\": {\"name\": \"lambda\", \"function\": \"x\"}}]}}",
                       CLRNN_E_UNSUPPORTED, "layer 'lambda' is a Lambda layer: refused");
     expect_json_error("{\"class_name\": \"Sequential\", \"config\": {\"layers\": [{\"class_name\": "
-                      "\"Conv1D\", \"config\": {\"name\": \"conv\"}}]}}",
-                      CLRNN_E_UNSUPPORTED, "layer 'conv' has class 'Conv1D'");
+                      "\"Conv2D\", \"config\": {\"name\": \"conv\"}}]}}",
+                      CLRNN_E_UNSUPPORTED, "layer 'conv' has class 'Conv2D'");
     expect_json_error("{\"class_name\": \"Sequential\", \"config\": {\"layers\": [",
                       CLRNN_E_FORMAT, "invalid JSON");
     expect_json_error("{\"class_name\": \"Sequential\", \"config\": {\"layers\": [{\"class_name\": "

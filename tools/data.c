@@ -28,6 +28,11 @@ static const char USAGE[] =
     "      x float32 (N, B, 2): bit t of a and of b at step t; y float32 (N, B, 1): bit t\n"
     "      of a + b. No pair occurs twice, so the test pairs are held out of training.\n"
     "      Defaults: --samples 5000 --test-samples 1000 --bits 8 --seed 1.\n"
+    "  addition-decimal --out FILE.h5 [--samples N] [--test-samples N] [--digits D]\n"
+    "      keras.io's number addition example as one-hot text: see addition-decimal --help.\n"
+    ;
+/* the rest of the text: C11 compilers need to take string literals of only 4095 characters */
+static const char USAGE_MORE[] =
     "  text --out FILE.h5 (--in CORPUS.txt | --builtin NAME) [--level char|word] [--window T]\n"
     "       [--step S] [--encoding ids|onehot] [--test-fraction F] [--lower] [--max-tokens N]\n"
     "       [--vocabulary-from MODEL]\n"
@@ -72,6 +77,7 @@ static const struct {
 } SUBCOMMANDS[] = {
     {"reber", data_reber_main},
     {"addition", data_addition_main},
+    {"addition-decimal", data_addition_decimal_main},
     {"text", data_text_main},
     {"labelled", data_labelled_main},
     {"series", data_series_main},
@@ -115,7 +121,9 @@ void data_write_splits(const char *path, struct clrnn_array x[2], struct clrnn_a
 }
 
 int main(int argc, char **argv) {
-    cli_start("clrnn-data", USAGE, argc, argv);
+    static char usage[sizeof USAGE + sizeof USAGE_MORE];
+    snprintf(usage, sizeof usage, "%s%s", USAGE, USAGE_MORE);
+    cli_start("clrnn-data", usage, argc, argv);
     if (argc < 2) cli_usage_error("missing subcommand");
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) cli_help();
     for (size_t i = 0; i < sizeof SUBCOMMANDS / sizeof SUBCOMMANDS[0]; i++)

@@ -34,6 +34,7 @@ void data_write_splits(const char *path, struct clrnn_array x[2], struct clrnn_a
  * exit status, or exit through cli.h on errors. */
 int data_reber_main(int argc, char **argv);
 int data_addition_main(int argc, char **argv);
+int data_addition_decimal_main(int argc, char **argv);
 int data_text_main(int argc, char **argv);
 int data_labelled_main(int argc, char **argv);
 int data_series_main(int argc, char **argv);

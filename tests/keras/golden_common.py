@@ -276,6 +276,75 @@ def c_fit_built_any_length(rng):
     return m, x
 
 
+def c_addition_repeat_vector(rng):
+    """keras.io's number addition example, with smaller LSTMs: 7 one-hot characters in,
+    4 answer characters out, a softmax over 12 at each."""
+    return seq((7, 12), L.LSTM(6), L.RepeatVector(4), L.LSTM(6, return_sequences=True),
+               L.Dense(12, activation="softmax")), float_x(rng, t=7, f=12)
+
+
+def c_masking_lstm_avg_pool(rng):
+    """Padded float sequences: Masking's mask through an LSTM to the average, which leaves
+    the padded steps out (sample 1 pre-padded, 2 post-padded)."""
+    x = float_x(rng)
+    x[1, :2] = 0.0
+    x[2, -2:] = 0.0
+    return seq((T, F), L.Masking(mask_value=0.0), L.LSTM(4, return_sequences=True),
+               L.GlobalAveragePooling1D(), L.Dense(2)), x
+
+
+def c_lstm_max_pool(rng):
+    return seq((T, F), L.LSTM(4, return_sequences=True), L.GlobalMaxPooling1D(),
+               L.Dense(2)), float_x(rng)
+
+
+def c_embedding_avg_pool(rng):
+    """Embedding(mask_zero) into the average, as keras.io's text classifiers pool."""
+    m = seq((T,), L.Embedding(20, 4, mask_zero=True), L.GlobalAveragePooling1D(),
+            L.Dense(1, activation="sigmoid"), dtype="int32")
+    return m, ids_x(rng, 20, pad=True)
+
+
+def c_lstm_flatten(rng):
+    return seq((T, F), L.LSTM(4, return_sequences=True), L.Flatten(), L.Dense(2)), float_x(rng)
+
+
+def c_spatial_dropout_lstm(rng):
+    return seq((T, F), L.SpatialDropout1D(0.3), L.LSTM(4)), float_x(rng)
+
+
+def c_max_pool_lstm(rng):
+    """'same' windows that overlap and pad unevenly (1 step before, 2 after), then 'valid'."""
+    return seq((T, F), L.MaxPooling1D(4, strides=1, padding="same"), L.MaxPooling1D(2),
+               L.LSTM(4)), float_x(rng)
+
+
+def c_layer_norm_lstm(rng):
+    """LayerNormalization between LSTMs, its gamma and beta away from 1 and 0 so that their
+    order and layout show."""
+    m = seq((T, F), L.LSTM(4, return_sequences=True), L.LayerNormalization(), L.LSTM(3))
+    ln = [layer for layer in m.layers if isinstance(layer, L.LayerNormalization)][0]
+    ln.set_weights([rng.uniform(0.5, 1.5, size=4).astype(np.float32),
+                    rng.uniform(-0.5, 0.5, size=4).astype(np.float32)])
+    return m, float_x(rng)
+
+
+def c_conv1d_lstm(rng):
+    """'same' (padded unevenly: 1 before, 1 after) with relu, then strided 'valid'."""
+    return seq((T, F), L.Conv1D(5, 3, padding="same", activation="relu"),
+               L.Conv1D(4, 2, strides=2), L.LSTM(4)), float_x(rng)
+
+
+def c_imdb_cnn_lstm(rng):
+    """keras.io's IMDB CNN-LSTM, smaller: Embedding, Dropout, Conv1D(relu), MaxPooling1D,
+    LSTM, Dense(sigmoid)."""
+    m = seq((12,), L.Embedding(30, 6), L.Dropout(0.25),
+            L.Conv1D(8, 5, padding="valid", activation="relu", strides=1),
+            L.MaxPooling1D(pool_size=4), L.LSTM(7), L.Dense(1, activation="sigmoid"),
+            dtype="int32")
+    return m, ids_x(rng, 30, t=12)
+
+
 def unknown_length(model):
     shapes = model.input_shape if isinstance(model.input_shape, list) else [model.input_shape]
     return all(len(shape) > 1 and shape[1] is None for shape in shapes)

@@ -64,7 +64,12 @@ def spec_layers(spec):
     ns = Names(lstm=L.LSTM, gru=L.GRU, simple_rnn=L.SimpleRNN, dropout=L.Dropout,
                embedding=L.Embedding, bidirectional=L.Bidirectional,
                time_distributed=L.TimeDistributed, lstm_cell=L.LSTMCell, gru_cell=L.GRUCell,
-               simple_rnn_cell=L.SimpleRNNCell,
+               simple_rnn_cell=L.SimpleRNNCell, repeat_vector=L.RepeatVector,
+               masking=L.Masking, flatten=L.Flatten,
+               global_average_pooling1d=L.GlobalAveragePooling1D,
+               global_max_pooling1d=L.GlobalMaxPooling1D, max_pooling1d=L.MaxPooling1D,
+               spatial_dropout1d=L.SpatialDropout1D, layer_normalization=L.LayerNormalization,
+               conv1d=L.Conv1D,
                dense=lambda units, activation=None, **k: L.Dense(units, activation, **k),
                rnn=lambda cell, units, **k: L.RNN(cell(units), **k))
     return [eval(part, {"__builtins__": {}}, ns) for part in spec.split()]

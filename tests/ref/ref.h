@@ -163,5 +163,49 @@ typedef enum {
 } ref_merge;
 void ref_merge_forward(ref_merge op, const double *const *xs, int n, int R, const int *C,
                        double *y);
+/* The layers around the recurrent ones (ref_shape.c), x (B, T, F) unless said otherwise.
+ * RepeatVector(N): x (B, F) -> y (B, N, F), y[b, t] = x[b]. */
+void ref_repeat_vector_forward(const double *x, int B, int F, int N, double *y);
+void ref_repeat_vector_backward(const double *dy, int B, int F, int N, double *dx);
+/* GlobalAveragePooling1D: y (B, F) the mean over t; with mask (B, T) or NULL, the sum over
+ * the steps where the mask is 1 over their count (Keras's; 0/0 where none is). */
+void ref_global_avg_pool_forward(const double *x, const double *mask, int B, int T, int F,
+                                 double *y);
+void ref_global_avg_pool_backward(const double *dy, const double *mask, int B, int T, int F,
+                                  double *dx);
+/* GlobalMaxPooling1D: y (B, F) the max over every t (Keras's ignores masks); the gradient
+ * goes to the first step holding the max. */
+void ref_global_max_pool_forward(const double *x, int B, int T, int F, double *y);
+void ref_global_max_pool_backward(const double *x, const double *dy, int B, int T, int F,
+                                  double *dx);
+/* Masking(mask_value): mask[b, t] = 1 where any x[b, t, f] != mask_value, else 0, and
+ * y = x * mask (steps equal to mask_value everywhere become 0); dx = dy * mask. */
+void ref_masking_forward(const double *x, int B, int T, int F, double mask_value, double *y,
+                         double *mask);
+/* MaxPooling1D(P, S): y (B, To, F), y[b, o] the max over steps [o S - L, o S - L + P) within
+ * [0, T), L the padding before the first step (0 for "valid"); the gradient of each window
+ * goes to its first step holding the max (summed where windows overlap). */
+void ref_max_pool1d_forward(const double *x, int B, int T, int F, int To, int P, int S, int L,
+                            double *y);
+void ref_max_pool1d_backward(const double *x, const double *dy, int B, int T, int F, int To,
+                             int P, int S, int L, double *dx);
+/* LayerNormalization over the last axis of x (R, C): y = (x - mean) / sqrt(var + eps) * gamma
+ * + beta, var the biased variance of the row; gamma, beta (C) or NULL for 1 and 0.
+ * Backward: dx, dgamma, dbeta (each NULL when not wanted). */
+void ref_layer_norm_forward(const double *x, int R, int C, const double *gamma,
+                            const double *beta, double eps, double *y);
+void ref_layer_norm_backward(const double *x, const double *dy, int R, int C,
+                             const double *gamma, double eps, double *dx, double *dgamma,
+                             double *dbeta);
+/* Conv1D: x (B, T, C), K (P, C, F), bias (F) or NULL, stride S, L steps of zeros before the
+ * first ("valid": 0); z[b, o, f] = sum_{k, c} x[b, o S - L + k, c] K[k, c, f] + bias[f] over
+ * the steps inside [0, T), y = act(z) (B, To, F). Backward from dy: dx, dK, db (NULL when not
+ * wanted). */
+void ref_conv1d_forward(const double *x, int B, int T, int C, const double *K,
+                        const double *bias, int F, int P, int S, int L, int To, ref_act act,
+                        double *y);
+void ref_conv1d_backward(const double *x, int B, int T, int C, const double *K,
+                         const double *bias, int F, int P, int S, int L, int To, ref_act act,
+                         const double *dy, double *dx, double *dK, double *db);
 
 #endif
