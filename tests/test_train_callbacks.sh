@@ -129,12 +129,14 @@ status=$?
 check_all "a plot that cannot be written: exit 1 naming it (exit $status: $err)" '[ "$status" -eq 1 ] &&
   grep -q "p.svg: cannot write the plot" <<< "$err"'
 check "and the model was saved first" [ -s "$scratch/kept.h5" ]
-usage() { # usage TEXT ARGS...: exit 2 and TEXT on stderr
+usage() { # usage TEXT ARGS...: exit 2 and TEXT on stderr, before anything on stdout
   local text=$1; shift
-  local err status
-  err=$("$build/clrnn-train" --layers "lstm(4) dense(1,sigmoid)" --data "$scratch/reber.h5" --out "$scratch/x.h5" "$@" 2>&1 >/dev/null)
+  local err out status
+  out=$("$build/clrnn-train" --layers "lstm(4) dense(1,sigmoid)" --data "$scratch/reber.h5" --out "$scratch/x.h5" "$@" 2>"$scratch/usage.err")
   status=$?
-  check_all "usage error '$text' (exit $status: $err)" '[ "$status" -eq 2 ] && grep -q -- "$text" <<< "$err"'
+  err=$(cat "$scratch/usage.err")
+  check_all "usage error '$text' (exit $status: $err), nothing printed before it ($out)" \
+    '[ "$status" -eq 2 ] && grep -q -- "$text" <<< "$err" && [ -z "$out" ]'
 }
 usage "restore-best-weights goes with --early-stopping" --restore-best-weights
 usage "save-best-only goes with --checkpoint" --save-best-only

@@ -116,6 +116,12 @@ struct options {
     int nesterov, centered, from_logits, no_shuffle, quiet;
     long grad_shards;
     double dist_timeout;
+    /* --lr-schedule parsed (with parse's other checks, before the data is read), and its
+     * initial_learning_rate (NAN: not given) */
+    struct clrnn_lr_schedule schedule;
+    double schedule_lr;
+    const char *watched;     /* the monitored metric: --monitor, else val_loss or loss */
+    struct reduce_lr reduce; /* --reduce-lr-on-plateau parsed */
 };
 
 /* ---- the monitored metric ---- */
@@ -215,6 +221,10 @@ static void parse(int argc, char **argv, struct options *o) {
     if (o->monitor && !o->patience && !o->save_best_only && !o->reduce_lr)
         cli_usage_error("--monitor goes with --early-stopping N, --save-best-only or "
                         "--reduce-lr-on-plateau");
+    o->schedule_lr = NAN;
+    if (o->lr_schedule) lr_schedule_parse(o->lr_schedule, &o->schedule, &o->schedule_lr);
+    o->watched = o->monitor ? o->monitor : o->val_split > 0 || o->val_data ? "val_loss" : "loss";
+    if (o->reduce_lr) reduce_lr_parse(o->reduce_lr, o->watched, &o->reduce);
     if (o->reduce_lr && o->lr_schedule)
         cli_usage_error("--reduce-lr-on-plateau cannot change a rate that --lr-schedule sets "
                         "(as in Keras)");
@@ -597,9 +607,8 @@ int main(int argc, char **argv) {
     if (o.from_logits) cc.from_logits = 1;
     apply_overrides(&o, &cc.optimizer);
     if (o.lr_schedule) {
-        double initial = NAN;
-        lr_schedule_parse(o.lr_schedule, &cc.optimizer.schedule, &initial);
-        if (!isnan(initial)) cc.optimizer.learning_rate = initial;
+        cc.optimizer.schedule = o.schedule;
+        if (!isnan(o.schedule_lr)) cc.optimizer.learning_rate = o.schedule_lr;
     }
     /* a loaded model keeps its optimizer's state unless the training setup changes */
     if (!(had && same_compile(&loaded, &cc)) && (s = clrnn_model_compile(m, &cc)))
@@ -618,14 +627,14 @@ int main(int argc, char **argv) {
     pr.model = m;
     pr.checkpoint = o.checkpoint;
     int validating = o.val_split > 0 || o.val_data;
-    pr.monitor = o.monitor ? o.monitor : validating ? "val_loss" : "loss";
+    pr.monitor = o.watched;
     pr.patience = o.patience;
     pr.save_best_only = o.save_best_only;
     if (o.reduce_lr) {
         if (cc.optimizer.schedule.kind != CLRNN_LR_CONSTANT)
             cli_usage_error("--reduce-lr-on-plateau: the model's optimizer follows a learning-rate "
                             "schedule, which cannot be changed (as in Keras)");
-        reduce_lr_parse(o.reduce_lr, pr.monitor, &pr.reduce);
+        pr.reduce = o.reduce;
         pr.reducing = 1;
     }
     pr.best_epoch = -1;
