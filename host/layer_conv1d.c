@@ -11,9 +11,8 @@
 #include "layer_interface.h"
 
 struct conv1d_cfg {
-    int filters, size, strides, same, use_bias;
-    clrnn_act act;
-    clrnn_init_kind kernel_init, bias_init;
+    int filters, size, strides, same;
+    struct clrnn_affine_keys k;
     cl_mem z;  /* act's gradient for backward, (B, To, F) */
 };
 
@@ -43,10 +42,6 @@ static clrnn_status one_int(const cJSON *c, const char *layer, const char *key, 
 static clrnn_status conv1d_configure(struct clrnn_layer *l, const cJSON *c) {
     struct conv1d_cfg *d = l->cfg;
     d->strides = 1;
-    d->use_bias = 1;
-    d->act = CLRNN_ACT_LINEAR;
-    d->kernel_init = CLRNN_INIT_GLOROT_UNIFORM;
-    d->bias_init = CLRNN_INIT_ZEROS;
     int dilation = 1, groups = 1;
     clrnn_status s;
     if ((s = clrnn_cfg_int(c, l->name, "filters", 1, 1, &d->filters)) ||
@@ -54,12 +49,7 @@ static clrnn_status conv1d_configure(struct clrnn_layer *l, const cJSON *c) {
         (s = one_int(c, l->name, "strides", 0, &d->strides)) ||
         (s = one_int(c, l->name, "dilation_rate", 0, &dilation)) ||
         (s = clrnn_cfg_int(c, l->name, "groups", 0, 1, &groups)) ||
-        (s = clrnn_cfg_act(c, l->name, l->keras_major, "activation", &d->act)) ||
-        (s = clrnn_cfg_bool(c, l->name, "use_bias", &d->use_bias)) ||
-        (s = clrnn_init_from_json(cJSON_GetObjectItemCaseSensitive(c, "kernel_initializer"),
-                                  l->name, "kernel_initializer", &d->kernel_init)) ||
-        (s = clrnn_init_from_json(cJSON_GetObjectItemCaseSensitive(c, "bias_initializer"),
-                                  l->name, "bias_initializer", &d->bias_init)))
+        (s = clrnn_affine_keys_read(c, l, &d->k)))
         return s;
     if (dilation != 1 || groups != 1)
         return clrnn_fail(CLRNN_E_UNSUPPORTED, "layer '%s' (Conv1D): dilation_rate and groups "
@@ -77,11 +67,6 @@ static clrnn_status conv1d_configure(struct clrnn_layer *l, const cJSON *c) {
         !(cJSON_IsString(df) && strcmp(df->valuestring, "channels_last") == 0))
         return clrnn_fail(CLRNN_E_UNSUPPORTED, "layer '%s' (Conv1D): data_format is supported "
                           "as \"channels_last\" only", l->name);
-    static const char *const unsupported[] = {"kernel_regularizer", "bias_regularizer",
-                                              "activity_regularizer", "kernel_constraint",
-                                              "bias_constraint", "lora_rank"};
-    for (size_t i = 0; i < sizeof unsupported / sizeof *unsupported; i++)
-        if ((s = clrnn_cfg_must_be_null(c, l->name, unsupported[i]))) return s;
     return CLRNN_OK;
 }
 
@@ -112,8 +97,8 @@ static clrnn_status conv1d_build(struct clrnn_layer *l) {
     l->out.d[0] = To;
     l->out.d[1] = d->filters;
     int64_t kd[3] = {d->size, l->in.d[1], d->filters}, bd[1] = {d->filters};
-    clrnn_layer_add_weight(l, "kernel", 3, kd, d->kernel_init);
-    if (d->use_bias) clrnn_layer_add_weight(l, "bias", 1, bd, d->bias_init);
+    clrnn_layer_add_weight(l, "kernel", 3, kd, d->k.kernel_init);
+    if (d->k.use_bias) clrnn_layer_add_weight(l, "bias", 1, bd, d->k.bias_init);
     l->mask_out = 0; /* Keras's Conv1D makes no mask */
     return CLRNN_OK;
 }
@@ -151,12 +136,12 @@ static clrnn_status launch(const struct clrnn_layer *l, const struct clrnn_pass 
 
 static clrnn_status conv1d_forward(struct clrnn_layer *l, const struct clrnn_pass *p, cl_mem x) {
     struct conv1d_cfg *d = l->cfg;
-    cl_ulong k_off = l->w[0].offset, b_off = d->use_bias ? l->w[1].offset : 0;
+    cl_ulong k_off = l->w[0].offset, b_off = d->k.use_bias ? l->w[1].offset : 0;
     size_t n = (size_t)p->B * (size_t)clrnn_shape_count(&l->out);
     struct clrnn_karg head[] = {KARG(x), KARG(p->params), KARG(k_off), KARG(b_off),
-                                KARG(d->use_bias), KARG(l->y)};
+                                KARG(d->k.use_bias), KARG(l->y)};
     clrnn_status s = launch(l, p, "conv1d_fwd", head, 6, n);
-    if (!s && n) s = clrnn_act_forward(p->ctx, d->act, l->y, l->y, n / (size_t)d->filters,
+    if (!s && n) s = clrnn_act_forward(p->ctx, d->k.act, l->y, l->y, n / (size_t)d->filters,
                                        (size_t)d->filters);
     return s;
 }
@@ -167,14 +152,14 @@ static clrnn_status conv1d_backward(struct clrnn_layer *l, const struct clrnn_pa
     size_t n = (size_t)p->B * (size_t)clrnn_shape_count(&l->out), F = (size_t)d->filters;
     cl_mem dz = dy;
     clrnn_status s = CLRNN_OK;
-    if (d->act != CLRNN_ACT_LINEAR && n) {
+    if (d->k.act != CLRNN_ACT_LINEAR && n) {
         dz = d->z;
-        s = clrnn_act_backward(p->ctx, d->act, l->y, dy, dz, n / F, F);
+        s = clrnn_act_backward(p->ctx, d->k.act, l->y, dy, dz, n / F, F);
     }
     cl_ulong k_off = l->w[0].offset;
     struct clrnn_karg kh[] = {KARG(x), KARG(dz), KARG(p->grads), KARG(k_off)};
     if (!s) s = launch(l, p, "conv1d_bwd_kernel", kh, 4, (size_t)l->w[0].count);
-    if (!s && d->use_bias) s = clrnn_sum_rows(p->ctx, dz, n / F, F, p->grads, l->w[1].offset);
+    if (!s && d->k.use_bias) s = clrnn_sum_rows(p->ctx, dz, n / F, F, p->grads, l->w[1].offset);
     if (s || !dx) return s;
     struct clrnn_karg xh[] = {KARG(dz), KARG(p->params), KARG(k_off), KARG(dx)};
     return launch(l, p, "conv1d_bwd_x", xh, 4, (size_t)p->B * (size_t)clrnn_shape_count(&l->in));
@@ -189,14 +174,7 @@ static clrnn_status conv1d_config_json(const struct clrnn_layer *l, cJSON *o) {
     cJSON_AddStringToObject(o, "data_format", "channels_last");
     cJSON_AddItemToArray(cJSON_AddArrayToObject(o, "dilation_rate"), cJSON_CreateNumber(1));
     cJSON_AddNumberToObject(o, "groups", 1);
-    cJSON_AddStringToObject(o, "activation", clrnn_act_name(d->act));
-    cJSON_AddBoolToObject(o, "use_bias", d->use_bias);
-    cJSON_AddItemToObject(o, "kernel_initializer", clrnn_init_to_json(d->kernel_init));
-    cJSON_AddItemToObject(o, "bias_initializer", clrnn_init_to_json(d->bias_init));
-    static const char *const nulls[] = {"kernel_regularizer", "bias_regularizer",
-                                        "activity_regularizer", "kernel_constraint",
-                                        "bias_constraint"};
-    for (size_t i = 0; i < sizeof nulls / sizeof *nulls; i++) cJSON_AddNullToObject(o, nulls[i]);
+    clrnn_affine_keys_write(&d->k, o);
     return CLRNN_OK;
 }
 

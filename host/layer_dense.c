@@ -8,9 +8,7 @@
 
 struct dense_cfg {
     int units;
-    clrnn_act act;
-    int use_bias;
-    clrnn_init_kind kernel_init, bias_init;
+    struct clrnn_affine_keys k;
     cl_mem dz; /* (rows, units) scratch for backward */
 };
 
@@ -18,25 +16,8 @@ static const char *const DENSE_POSITIONAL[] = {"units", "activation", NULL};
 
 static clrnn_status dense_configure(struct clrnn_layer *l, const cJSON *c) {
     struct dense_cfg *d = l->cfg;
-    d->act = CLRNN_ACT_LINEAR;
-    d->use_bias = 1;
-    d->kernel_init = CLRNN_INIT_GLOROT_UNIFORM;
-    d->bias_init = CLRNN_INIT_ZEROS;
-    clrnn_status s;
-    if ((s = clrnn_cfg_int(c, l->name, "units", 1, 1, &d->units)) ||
-        (s = clrnn_cfg_act(c, l->name, l->keras_major, "activation", &d->act)) ||
-        (s = clrnn_cfg_bool(c, l->name, "use_bias", &d->use_bias)) ||
-        (s = clrnn_init_from_json(cJSON_GetObjectItemCaseSensitive(c, "kernel_initializer"),
-                                  l->name, "kernel_initializer", &d->kernel_init)) ||
-        (s = clrnn_init_from_json(cJSON_GetObjectItemCaseSensitive(c, "bias_initializer"),
-                                  l->name, "bias_initializer", &d->bias_init)))
-        return s;
-    static const char *const unsupported[] = {"kernel_regularizer", "bias_regularizer",
-                                              "activity_regularizer", "kernel_constraint",
-                                              "bias_constraint"};
-    for (size_t i = 0; i < sizeof unsupported / sizeof *unsupported; i++)
-        if ((s = clrnn_cfg_must_be_null(c, l->name, unsupported[i]))) return s;
-    return CLRNN_OK;
+    clrnn_status s = clrnn_cfg_int(c, l->name, "units", 1, 1, &d->units);
+    return s ? s : clrnn_affine_keys_read(c, l, &d->k);
 }
 
 static clrnn_status dense_build(struct clrnn_layer *l) {
@@ -52,8 +33,8 @@ static clrnn_status dense_build(struct clrnn_layer *l) {
     l->out = l->in;
     l->out.d[l->out.rank - 1] = d->units;
     int64_t kd[2] = {clrnn_shape_last(&l->in), d->units}, bd[1] = {d->units};
-    clrnn_layer_add_weight(l, "kernel", 2, kd, d->kernel_init);
-    if (d->use_bias) clrnn_layer_add_weight(l, "bias", 1, bd, d->bias_init);
+    clrnn_layer_add_weight(l, "kernel", 2, kd, d->k.kernel_init);
+    if (d->k.use_bias) clrnn_layer_add_weight(l, "bias", 1, bd, d->k.bias_init);
     return CLRNN_OK;
 }
 
@@ -75,9 +56,9 @@ static clrnn_status dense_forward(struct clrnn_layer *l, const struct clrnn_pass
     struct dense_cfg *d = l->cfg;
     size_t R = rows_of(l, p->B), I = (size_t)clrnn_shape_last(&l->in), U = (size_t)d->units;
     clrnn_status s = clrnn_gemm_bias(p->ctx, R, U, I, x, 0, I, p->params, l->w[0].offset, U, l->y,
-                                     0, U, d->use_bias ? p->params : NULL,
-                                     d->use_bias ? l->w[1].offset : 0);
-    if (!s) s = clrnn_act_forward(p->ctx, d->act, l->y, l->y, R, U);
+                                     0, U, d->k.use_bias ? p->params : NULL,
+                                     d->k.use_bias ? l->w[1].offset : 0);
+    if (!s) s = clrnn_act_forward(p->ctx, d->k.act, l->y, l->y, R, U);
     return s;
 }
 
@@ -87,15 +68,15 @@ static clrnn_status dense_backward(struct clrnn_layer *l, const struct clrnn_pas
     size_t R = rows_of(l, p->B), I = (size_t)clrnn_shape_last(&l->in), U = (size_t)d->units;
     cl_mem dz = dy;
     clrnn_status s = CLRNN_OK;
-    if (d->act != CLRNN_ACT_LINEAR) {
+    if (d->k.act != CLRNN_ACT_LINEAR) {
         dz = d->dz;
-        s = clrnn_act_backward(p->ctx, d->act, l->y, dy, dz, R, U);
+        s = clrnn_act_backward(p->ctx, d->k.act, l->y, dy, dz, R, U);
     }
     /* dK (I, U) = x^T dz;  db = column sums of dz;  dx (R, I) = dz K^T */
     if (!s)
         s = clrnn_gemm(p->ctx, 1, 0, I, U, R, 1.0f, x, 0, I, dz, 0, U, 0.0f, p->grads,
                        l->w[0].offset, U);
-    if (!s && d->use_bias) s = clrnn_sum_rows(p->ctx, dz, R, U, p->grads, l->w[1].offset);
+    if (!s && d->k.use_bias) s = clrnn_sum_rows(p->ctx, dz, R, U, p->grads, l->w[1].offset);
     if (!s && dx)
         s = clrnn_gemm(p->ctx, 0, 1, R, I, U, 1.0f, dz, 0, U, p->params, l->w[0].offset, U, 0.0f,
                        dx, 0, I);
@@ -105,14 +86,7 @@ static clrnn_status dense_backward(struct clrnn_layer *l, const struct clrnn_pas
 static clrnn_status dense_config_json(const struct clrnn_layer *l, cJSON *o) {
     const struct dense_cfg *d = l->cfg;
     cJSON_AddNumberToObject(o, "units", d->units);
-    cJSON_AddStringToObject(o, "activation", clrnn_act_name(d->act));
-    cJSON_AddBoolToObject(o, "use_bias", d->use_bias);
-    cJSON_AddItemToObject(o, "kernel_initializer", clrnn_init_to_json(d->kernel_init));
-    cJSON_AddItemToObject(o, "bias_initializer", clrnn_init_to_json(d->bias_init));
-    static const char *const nulls[] = {"kernel_regularizer", "bias_regularizer",
-                                        "activity_regularizer", "kernel_constraint",
-                                        "bias_constraint"};
-    for (size_t i = 0; i < sizeof nulls / sizeof *nulls; i++) cJSON_AddNullToObject(o, nulls[i]);
+    clrnn_affine_keys_write(&d->k, o);
     return CLRNN_OK;
 }
 

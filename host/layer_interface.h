@@ -169,6 +169,19 @@ clrnn_status clrnn_cfg_act(const cJSON *c, const char *layer, int keras_major, c
 /* A key that must be null/absent (regularizers, constraints) or have a given default. */
 clrnn_status clrnn_cfg_must_be_null(const cJSON *c, const char *layer, const char *key);
 clrnn_status clrnn_cfg_must_be_false(const cJSON *c, const char *layer, const char *key);
+/* The Keras keys of a layer with a kernel and a bias (Dense, Conv1D): activation, use_bias,
+ * the two initializers, and the regularizers, constraints and lora_rank, which clrnn does
+ * not honour (null or absent only). */
+struct clrnn_affine_keys {
+    clrnn_act act;
+    int use_bias;
+    clrnn_init_kind kernel_init, bias_init;
+};
+/* Keras's defaults (linear, a bias, glorot_uniform, zeros), then the config's values. */
+clrnn_status clrnn_affine_keys_read(const cJSON *c, const struct clrnn_layer *l,
+                                    struct clrnn_affine_keys *k);
+/* Writes them as Keras does (the unhonoured keys null). */
+void clrnn_affine_keys_write(const struct clrnn_affine_keys *k, cJSON *o);
 /* Adds a weight descriptor to l (shape dims, count computed). */
 void clrnn_layer_add_weight(struct clrnn_layer *l, const char *name, int rank, const int64_t *d,
                             clrnn_init_kind init);

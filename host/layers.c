@@ -204,6 +204,39 @@ clrnn_status clrnn_cfg_must_be_null(const cJSON *c, const char *layer, const cha
     return CLRNN_OK;
 }
 
+static const char *const AFFINE_UNHONOURED[] = {"kernel_regularizer", "bias_regularizer",
+                                                 "activity_regularizer", "kernel_constraint",
+                                                 "bias_constraint"};
+
+clrnn_status clrnn_affine_keys_read(const cJSON *c, const struct clrnn_layer *l,
+                                    struct clrnn_affine_keys *k) {
+    k->act = CLRNN_ACT_LINEAR;
+    k->use_bias = 1;
+    k->kernel_init = CLRNN_INIT_GLOROT_UNIFORM;
+    k->bias_init = CLRNN_INIT_ZEROS;
+    clrnn_status s;
+    if ((s = clrnn_cfg_act(c, l->name, l->keras_major, "activation", &k->act)) ||
+        (s = clrnn_cfg_bool(c, l->name, "use_bias", &k->use_bias)) ||
+        (s = clrnn_init_from_json(cJSON_GetObjectItemCaseSensitive(c, "kernel_initializer"),
+                                  l->name, "kernel_initializer", &k->kernel_init)) ||
+        (s = clrnn_init_from_json(cJSON_GetObjectItemCaseSensitive(c, "bias_initializer"),
+                                  l->name, "bias_initializer", &k->bias_init)))
+        return s;
+    for (size_t i = 0; i < sizeof AFFINE_UNHONOURED / sizeof *AFFINE_UNHONOURED; i++)
+        if ((s = clrnn_cfg_must_be_null(c, l->name, AFFINE_UNHONOURED[i]))) return s;
+    /* Keras 3 writes it only when set: LoRA's extra weights are not in clrnn's layers */
+    return clrnn_cfg_must_be_null(c, l->name, "lora_rank");
+}
+
+void clrnn_affine_keys_write(const struct clrnn_affine_keys *k, cJSON *o) {
+    cJSON_AddStringToObject(o, "activation", clrnn_act_name(k->act));
+    cJSON_AddBoolToObject(o, "use_bias", k->use_bias);
+    cJSON_AddItemToObject(o, "kernel_initializer", clrnn_init_to_json(k->kernel_init));
+    cJSON_AddItemToObject(o, "bias_initializer", clrnn_init_to_json(k->bias_init));
+    for (size_t i = 0; i < sizeof AFFINE_UNHONOURED / sizeof *AFFINE_UNHONOURED; i++)
+        cJSON_AddNullToObject(o, AFFINE_UNHONOURED[i]);
+}
+
 clrnn_status clrnn_cfg_must_be_false(const cJSON *c, const char *layer, const char *key) {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(c, key);
     if (v && !cJSON_IsNull(v) && !cJSON_IsFalse(v) && !(cJSON_IsNumber(v) && v->valuedouble == 0))

@@ -160,6 +160,10 @@ static void test_bad_architectures(void) {
                       "\"Dense\", \"config\": {\"name\": \"d\", \"units\": 2, \"kernel_regularizer\":"
                       " {\"class_name\": \"L2\"}}}]}}",
                       CLRNN_E_UNSUPPORTED, "layer 'd': \"kernel_regularizer\" is set");
+    /* a LoRA Dense (Keras 3's lora_rank) has weights clrnn's Dense does not */
+    expect_json_error("{\"class_name\": \"Sequential\", \"config\": {\"layers\": [{\"class_name\": "
+                      "\"Dense\", \"config\": {\"name\": \"d\", \"units\": 2, \"lora_rank\": 4}}]}}",
+                      CLRNN_E_UNSUPPORTED, "layer 'd': \"lora_rank\" is set");
     /* Keras 2.2 style: no InputLayer, batch_input_shape on the first layer, nulls allowed */
     clrnn_model *m;
     const char *ok = "{\"class_name\": \"Sequential\", \"config\": {\"name\": \"s\", \"layers\": "
