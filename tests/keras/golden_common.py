@@ -381,3 +381,19 @@ def write_io(path, x, y, model=None):
                 f.create_dataset("x_long", data=longer(x))
             f.create_dataset("y_long", data=np.asarray(
                 model.predict(longer(x), verbose=0), np.float32))
+
+
+# The cases of the layers around the recurrent ones (keras.io's examples), made alike by
+# make_golden.py (Keras 3) and make_golden_tf2.py (tf.keras 2).
+EXAMPLE_LAYER_CASES = [
+    ("addition_repeat_vector", c_addition_repeat_vector),
+    ("masking_lstm_avg_pool", c_masking_lstm_avg_pool),
+    ("lstm_max_pool", c_lstm_max_pool),
+    ("embedding_avg_pool", c_embedding_avg_pool),
+    ("lstm_flatten", c_lstm_flatten),
+    ("spatial_dropout_lstm", c_spatial_dropout_lstm),
+    ("max_pool_lstm", c_max_pool_lstm),
+    ("layer_norm_lstm", c_layer_norm_lstm),
+    ("conv1d_lstm", c_conv1d_lstm),
+    ("imdb_cnn_lstm", c_imdb_cnn_lstm),
+]

@@ -39,10 +39,6 @@ from golden_common import (  # noqa: E402,F401
     c_seq2seq_gru_masked, c_imdb_bidi_any_length, c_functional_gru_any_length,
     c_fit_built_any_length, c_lstm_seq2seq_any_length, c_merges,
     c_seq2seq_bidi_states, maxdiff, write_io)
-from golden_common import (  # noqa: E402
-    c_addition_repeat_vector, c_masking_lstm_avg_pool, c_lstm_max_pool, c_embedding_avg_pool,
-    c_lstm_flatten, c_spatial_dropout_lstm, c_max_pool_lstm, c_layer_norm_lstm,
-    c_conv1d_lstm, c_imdb_cnn_lstm)
 golden_common.use(keras)
 import keras as keras_pkg  # noqa: E402  (the keras 2.15 package behind tf.keras; for __version__)
 
@@ -145,17 +141,9 @@ CASES = [
     ("lstm_seq2seq_any_length", c_lstm_seq2seq_any_length),
     ("merges", c_merges),
     ("seq2seq_bidi_states", c_seq2seq_bidi_states),
-    ("addition_repeat_vector", c_addition_repeat_vector),
-    ("masking_lstm_avg_pool", c_masking_lstm_avg_pool),
-    ("lstm_max_pool", c_lstm_max_pool),
-    ("embedding_avg_pool", c_embedding_avg_pool),
-    ("lstm_flatten", c_lstm_flatten),
-    ("spatial_dropout_lstm", c_spatial_dropout_lstm),
-    ("max_pool_lstm", c_max_pool_lstm),
-    ("layer_norm_lstm", c_layer_norm_lstm),
-    ("conv1d_lstm", c_conv1d_lstm),
-    ("imdb_cnn_lstm", c_imdb_cnn_lstm),
 ]
+# the layers of keras.io's examples, the same cases for both Keras versions
+CASES += golden_common.EXAMPLE_LAYER_CASES
 
 
 # ---------------------------------------------------------------- helpers
