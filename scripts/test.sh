@@ -9,6 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export CLRNN_REQUIRE_DEVICE=1
+# setup.sh installs Open MPI: the mpirun tests must run, not skip
+export CLRNN_REQUIRE_MPI=1
 # one private kernel cache per run, so that the suite also tests building the kernels
 export CLRNN_CACHE_DIR="$PWD/build/kernel-cache"
 # every program the release tests build, for the offline compiles below
